@@ -1,0 +1,64 @@
+import type { KeelConfig } from '../config/index.ts';
+import type { HttpPlatform } from '../platform/http/index.ts';
+import type { Logger } from '../platform/logging/index.ts';
+import { buildApp } from './build-app.ts';
+import { createDependencies, type Dependencies } from './dependencies.ts';
+
+export interface RunningApi {
+  readonly url: string;
+  readonly platform: HttpPlatform;
+  /** Drains and stops: new requests get 503, in-flight ones finish, then storage closes. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Composition root of `keel serve`: dependencies, the app, the listener, and graceful shutdown. */
+export async function startApi(config: KeelConfig, logger: Logger): Promise<RunningApi> {
+  const dependencies = await createDependencies(config, logger);
+  let platform: HttpPlatform;
+  try {
+    platform = await buildApp(dependencies);
+    await platform.app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await dependencies.close();
+    throw error;
+  }
+  const address = platform.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  logger.info({ url, docs: `${url}/docs`, storage: dependencies.database.engine }, 'keel is ready');
+  if (!config.auth.adminKey)
+    logger.warn('no KEEL_ADMIN_KEY set: the API is open to anyone who can reach this address');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    stopping ??= drain(platform, dependencies, config.server.shutdownTimeoutMs, logger, reason);
+    return stopping;
+  };
+  return { url, platform, shutdown };
+}
+
+async function drain(
+  platform: HttpPlatform,
+  dependencies: Dependencies,
+  timeoutMs: number,
+  logger: Logger,
+  reason: string,
+): Promise<void> {
+  logger.info({ reason, timeoutMs }, 'shutting down: draining in-flight requests');
+  platform.shutdownGate.startDraining();
+  const timer = setTimeout(() => {
+    logger.warn(
+      { timeoutMs },
+      'in-flight requests still running at the shutdown deadline; closing their connections',
+    );
+    platform.app.server.closeAllConnections();
+  }, timeoutMs);
+  timer.unref();
+  try {
+    await platform.app.close();
+  } finally {
+    clearTimeout(timer);
+    await dependencies.close();
+    logger.info('stopped');
+  }
+}

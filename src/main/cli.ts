@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { environmentSchema } from '../config/environment.schema.ts';
+import { ConfigError, type KeelConfig, loadConfig } from '../config/index.ts';
+import { migrateToLatest, migrationStatus } from '../platform/db/index.ts';
+import { createLogger, type Logger } from '../platform/logging/index.ts';
+import { startApi } from './api.ts';
+import { openConfiguredDatabase } from './dependencies.ts';
+import { KEEL_VERSION } from './version.ts';
+
+const COMMANDS = {
+  serve: {
+    summary: 'Run the API (the default for `npm start`).',
+    usage: 'keel serve',
+    details:
+      'Starts the HTTP API on HOST:PORT (127.0.0.1:8080 by default), on the embedded database in KEEL_DATA_DIR unless DATABASE_URL is set. Migrations are applied at start. SIGTERM or SIGINT drains in-flight requests, then exits.',
+  },
+  migrate: {
+    summary: 'Apply pending database migrations, or list them with --status.',
+    usage: 'keel migrate [--status]',
+    details:
+      'Applies every pending migration to the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR) and prints what it applied. With --status it changes nothing and prints applied and pending migrations; the exit code is 1 when some are pending.',
+  },
+} as const;
+
+type CommandName = keyof typeof COMMANDS;
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
+  const commands = Object.entries(COMMANDS)
+    .map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`)
+    .join('\n');
+  const variables = Object.entries(environmentSchema.shape)
+    .map(
+      ([name, schema]) => `  ${name.padEnd(26)}${(schema.meta()?.description as string | undefined) ?? ''}`,
+    )
+    .join('\n');
+  return `keel ${KEEL_VERSION}: the production backend for AI features
+
+Usage: keel <command> [options]
+
+Commands:
+${commands}
+
+Options:
+  -h, --help     Show help (also: keel <command> --help)
+  -v, --version  Print the version
+
+Environment:
+${variables}
+
+An optional keel.config.ts in the working directory (or KEEL_CONFIG) declares models and capabilities.
+`;
+}
+
+function commandHelp(name: CommandName): string {
+  const command = COMMANDS[name];
+  return `Usage: ${command.usage}\n\n${command.summary}\n\n${command.details}\n`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      status: { type: 'boolean' },
+    },
+  });
+  const [commandName = 'serve', ...extra] = positionals;
+  if (values.version) {
+    process.stdout.write(`${KEEL_VERSION}\n`);
+    return 0;
+  }
+  if (!(commandName in COMMANDS)) {
+    process.stderr.write(`keel: unknown command "${commandName}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  const name = commandName as CommandName;
+  if (values.help) {
+    process.stdout.write(positionals.length === 0 ? mainHelp() : commandHelp(name));
+    return 0;
+  }
+  const known = new Set(['help', 'version', ...(name === 'migrate' ? ['status'] : [])]);
+  const unknown = Object.keys(values).filter((option) => !known.has(option));
+  if (extra.length > 0 || unknown.length > 0) {
+    const what = [...extra, ...unknown.map((option) => `--${option}`)].join(' ');
+    process.stderr.write(`keel ${name}: unexpected argument ${what}\n\n${commandHelp(name)}`);
+    return 2;
+  }
+
+  let config: KeelConfig;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`keel: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  switch (name) {
+    case 'serve':
+      return serve(config, logger);
+    case 'migrate':
+      return migrate(config, logger, values.status === true);
+  }
+}
+
+async function serve(config: KeelConfig, logger: Logger): Promise<number> {
+  const api = await startApi(config, logger);
+  const { promise: stopped, resolve } = Promise.withResolvers<number>();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      api.shutdown(signal).then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    });
+  }
+  return stopped;
+}
+
+async function migrate(config: KeelConfig, logger: Logger, statusOnly: boolean): Promise<number> {
+  const database = await openConfiguredDatabase(config, logger);
+  try {
+    if (statusOnly) {
+      const status = await migrationStatus(database.db);
+      process.stdout.write(
+        `${[...status.applied.map((name) => `applied  ${name}`), ...status.pending.map((name) => `pending  ${name}`)].join('\n')}\n`,
+      );
+      return status.pending.length > 0 ? 1 : 0;
+    }
+    const report = await migrateToLatest(database.db);
+    process.stdout.write(
+      report.applied.length === 0
+        ? 'database is up to date\n'
+        : `${report.applied.map((name) => `applied  ${name}`).join('\n')}\n`,
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

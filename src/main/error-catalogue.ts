@@ -1,0 +1,54 @@
+import { capabilityErrors } from '../modules/capabilities/index.ts';
+import { gatewayErrors } from '../modules/gateway/index.ts';
+import { requestErrors } from '../modules/requests/index.ts';
+import type { ErrorDefinition } from '../platform/errors/index.ts';
+import { platformErrors } from '../platform/errors/index.ts';
+
+/** Every module's error codes, in the order docs/errors.md lists them. A code appears exactly once. */
+export const errorCatalogue: ReadonlyArray<{
+  readonly module: string;
+  readonly errors: readonly ErrorDefinition[];
+}> = [
+  { module: 'platform', errors: Object.values(platformErrors) },
+  { module: 'capabilities', errors: Object.values(capabilityErrors) },
+  { module: 'gateway', errors: Object.values(gatewayErrors) },
+  { module: 'requests', errors: Object.values(requestErrors) },
+];
+
+/** docs/errors.md, generated: `npm run docs:errors` writes it, and a test fails when it drifts. */
+export function renderErrorDocument(): string {
+  const sections = errorCatalogue.map(({ module, errors }) => {
+    const rows = errors.map(
+      (error) =>
+        `| \`${error.code}\` | ${error.status} | ${error.category} | ${error.retryable ? 'yes' : 'no'} | ${error.title}. ${error.description.replaceAll('|', '\\|')} |`,
+    );
+    return `## ${module}\n\n| code | status | category | retryable | meaning |\n|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  });
+  return `# Errors
+
+<!-- Generated from the error catalogue by \`npm run docs:errors\`; a test fails when this file drifts. -->
+
+Every error Keel returns is an RFC 9457 problem document, served as \`application/problem+json\`:
+
+\`\`\`json
+{
+  "type": "urn:keel:error:REQUEST_VALIDATION_FAILED",
+  "title": "The request is not valid",
+  "status": 400,
+  "detail": "1 field is not valid: /body/user_input",
+  "instance": "/v1/generate",
+  "code": "REQUEST_VALIDATION_FAILED",
+  "requestId": "5f0c6f1e-8a1b-4c53-9f0e-3c1d2b7a9e10",
+  "retryable": false,
+  "errors": [{ "pointer": "/body/user_input", "message": "Too small: expected string to have >=1 characters", "code": "too_small" }]
+}
+\`\`\`
+
+- \`code\` is stable: match on it, not on \`title\` or \`detail\`. Codes are never reused.
+- \`requestId\` is also in the \`x-request-id\` response header and on every log line of the request.
+- \`retryable\` says whether the same request may succeed later; \`retry-after\` is set where Keel knows when.
+- \`category\` below says whose problem it is: \`user\` (fix the request), \`system\` (Keel or its
+  configuration), \`third_party\` (a model provider).
+
+${sections.join('\n')}`;
+}

@@ -1,0 +1,56 @@
+import { generateText } from 'ai';
+import { z } from 'zod';
+import { defineCapability } from '../define-capability.ts';
+
+export const promptRequestSchema = z
+  .object({
+    user_input: z.string().min(1).max(20_000).describe('The prompt sent to the model.'),
+    max_tokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(300)
+      .describe('Upper bound on the tokens the model may generate for the answer.'),
+  })
+  .strict()
+  .meta({ id: 'PromptRequest', title: 'PromptRequest' });
+
+export const promptResponseSchema = z
+  .object({
+    answer: z.string().describe("The model's answer."),
+    status: z.literal('ok').describe('Always `ok` on success; failures are problem documents instead.'),
+  })
+  .meta({ id: 'PromptResponse', title: 'PromptResponse' });
+
+/** Free-form generation: the seed `PromptRequest -> PromptResponse` contract. */
+export const generateCapability = defineCapability({
+  name: 'generate',
+  version: '1.0.0',
+  summary: 'Generate text from a prompt',
+  description:
+    'Sends `user_input` to the configured generative model and returns its answer. Needs a model: with none configured it answers 503 `MODEL_NOT_CONFIGURED` rather than inventing text.',
+  input: promptRequestSchema,
+  output: promptResponseSchema,
+  examples: [
+    {
+      summary: 'A short question',
+      input: { user_input: 'Name three uses of a keel on a sailing boat.', max_tokens: 120 },
+      output: {
+        answer: 'It keeps the boat upright, stops it sliding sideways and carries ballast.',
+        status: 'ok',
+      },
+    },
+  ],
+  async run(input, context) {
+    const result = await generateText({
+      model: context.models.language(),
+      prompt: input.user_input,
+      maxOutputTokens: input.max_tokens,
+      abortSignal: context.signal,
+      // Keel's gateway owns retries (one loop, not one per layer).
+      maxRetries: 0,
+    });
+    return { answer: result.text, status: 'ok' as const };
+  },
+});

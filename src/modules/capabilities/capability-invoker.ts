@@ -1,0 +1,98 @@
+import { performance } from 'node:perf_hooks';
+import { AISDKError } from 'ai';
+import { AppError, asAppError } from '../../platform/errors/index.ts';
+import { type ModelCatalog, toGatewayError, UsageRecorder } from '../gateway/index.ts';
+import type { RequestRecord } from '../requests/index.ts';
+import { capabilityErrors } from './capabilities.errors.ts';
+import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';
+
+export interface InvocationScope {
+  readonly requestId: string;
+  readonly tenantId: string;
+  readonly signal: AbortSignal;
+  readonly logger: CapabilityLogger;
+}
+
+export interface CapabilityInvokerDependencies {
+  readonly models: ModelCatalog;
+  readonly clock: Clock;
+  /** Receives one record per invocation, success or failure (the request log writer). */
+  readonly record: (record: RequestRecord) => void;
+}
+
+/**
+ * Runs one capability invocation with its dependencies injected, validates the output against the
+ * contract, maps failures to Keel's taxonomy and records the outcome. Sync routes, jobs and streams all
+ * go through here so they behave alike.
+ */
+export class CapabilityInvoker {
+  readonly #dependencies: CapabilityInvokerDependencies;
+
+  constructor(dependencies: CapabilityInvokerDependencies) {
+    this.#dependencies = dependencies;
+  }
+
+  async invoke(capability: AnyCapability, input: unknown, scope: InvocationScope): Promise<unknown> {
+    const { models, clock, record } = this.#dependencies;
+    const startedAt = clock.now();
+    const started = performance.now();
+    const recorder = new UsageRecorder();
+    let output: unknown = null;
+    let failure: AppError | undefined;
+    try {
+      const raw = await capability.run(input, {
+        requestId: scope.requestId,
+        tenantId: scope.tenantId,
+        signal: scope.signal,
+        logger: scope.logger,
+        clock,
+        models: { language: () => models.languageModel(recorder) },
+      });
+      const parsed = capability.output.safeParse(raw);
+      if (!parsed.success) {
+        throw new AppError(capabilityErrors.CAPABILITY_OUTPUT_INVALID, {
+          detail: `The ${capability.name} capability returned an output that does not match its schema.`,
+          details: {
+            issues: parsed.error.issues.map((issue: { path: PropertyKey[]; message: string }) => ({
+              path: issue.path.join('.'),
+              message: issue.message,
+            })),
+          },
+        });
+      }
+      output = parsed.data;
+      return output;
+    } catch (error) {
+      failure = classify(error, scope.signal);
+      throw failure;
+    } finally {
+      const usage = recorder.snapshot();
+      record({
+        id: scope.requestId,
+        tenantId: scope.tenantId,
+        capability: capability.name,
+        outcome:
+          failure === undefined ? 'succeeded' : failure.code === 'CAPABILITY_ABORTED' ? 'aborted' : 'failed',
+        httpStatus: failure?.status ?? 200,
+        errorCode: failure?.code ?? null,
+        models: usage.models,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        latencyMs: Math.round(performance.now() - started),
+        input,
+        output,
+        createdAt: startedAt,
+      });
+    }
+  }
+}
+
+function classify(error: unknown, signal: AbortSignal): AppError {
+  if (error instanceof AppError) return error;
+  if (signal.aborted && !(signal.reason instanceof Error && signal.reason.name === 'TimeoutError')) {
+    return new AppError(capabilityErrors.CAPABILITY_ABORTED, { cause: error });
+  }
+  // Errors from the AI SDK are the provider's; anything else is a defect in capability code.
+  if (AISDKError.isInstance(error)) return toGatewayError(error, signal);
+  return asAppError(error);
+}

@@ -1,0 +1,53 @@
+import { decodeCursor, encodeCursor } from './request-log.cursor.ts';
+import type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
+
+/** In-memory adapter for unit tests and as the reference behaviour of the contract suite. */
+export class MemoryRequestLogStore implements RequestLogStore {
+  readonly #rows: Array<{ record: RequestRecord; sequence: bigint }> = [];
+  #sequence = 0n;
+
+  async append(records: readonly RequestRecord[]): Promise<void> {
+    for (const record of records) {
+      if (this.#rows.some((row) => row.record.id === record.id)) continue;
+      this.#sequence += 1n;
+      this.#rows.push({ record: structuredClone(record), sequence: this.#sequence });
+    }
+  }
+
+  async get(tenantId: string, id: string): Promise<RequestRecord | undefined> {
+    const row = this.#rows.find(
+      (candidate) => candidate.record.id === id && candidate.record.tenantId === tenantId,
+    );
+    return row ? structuredClone(row.record) : undefined;
+  }
+
+  async list(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = this.#rows
+      .filter((row) => row.record.tenantId === tenantId)
+      .filter((row) => query.capability === undefined || row.record.capability === query.capability)
+      .sort((a, b) => compareDescending(a, b))
+      .filter((row) => !after || isOlder(row, after.createdAt, BigInt(after.sequence)));
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => structuredClone(row.record)),
+      nextCursor:
+        rows.length > query.limit && last
+          ? encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) })
+          : null,
+    };
+  }
+}
+
+type Row = { record: RequestRecord; sequence: bigint };
+
+function compareDescending(a: Row, b: Row): number {
+  const byTime = b.record.createdAt.getTime() - a.record.createdAt.getTime();
+  return byTime !== 0 ? byTime : Number(b.sequence - a.sequence);
+}
+
+function isOlder(row: Row, createdAt: Date, sequence: bigint): boolean {
+  const time = row.record.createdAt.getTime();
+  return time < createdAt.getTime() || (time === createdAt.getTime() && row.sequence < sequence);
+}

@@ -1,0 +1,108 @@
+import { type Kysely, sql } from 'kysely';
+import type { KeelTables } from '../../platform/db/index.ts';
+import { decodeCursor, encodeCursor } from './request-log.cursor.ts';
+import type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
+
+/** The request log in PostgreSQL or PGlite (same SQL for both). */
+export class SqlRequestLogStore implements RequestLogStore {
+  readonly #db: Kysely<KeelTables>;
+
+  constructor(db: Kysely<KeelTables>) {
+    this.#db = db;
+  }
+
+  async append(records: readonly RequestRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#db
+      .insertInto('request_log')
+      .values(
+        records.map((record) => ({
+          id: record.id,
+          tenant_id: record.tenantId,
+          capability: record.capability,
+          outcome: record.outcome,
+          http_status: record.httpStatus,
+          error_code: record.errorCode,
+          models: JSON.stringify(record.models),
+          input_tokens: record.inputTokens,
+          output_tokens: record.outputTokens,
+          latency_ms: record.latencyMs,
+          input: JSON.stringify(record.input ?? null),
+          output: JSON.stringify(record.output ?? null),
+          created_at: record.createdAt,
+        })),
+      )
+      // A retried flush must not fail on rows an earlier attempt already wrote.
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+  }
+
+  async get(tenantId: string, id: string): Promise<RequestRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('request_log')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage> {
+    let statement = this.#db.selectFrom('request_log').selectAll().where('tenant_id', '=', tenantId);
+    if (query.capability !== undefined) statement = statement.where('capability', '=', query.capability);
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      statement = statement.where(
+        sql<boolean>`(created_at, sequence) < (${after.createdAt}::timestamptz, ${after.sequence}::bigint)`,
+      );
+    }
+    const rows = await statement
+      .orderBy('created_at', 'desc')
+      .orderBy('sequence', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toRecord),
+      nextCursor:
+        rows.length > query.limit && last
+          ? encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) })
+          : null,
+    };
+  }
+}
+
+type Row = {
+  id: string;
+  tenant_id: string;
+  capability: string;
+  outcome: string;
+  http_status: number;
+  error_code: string | null;
+  models: string[];
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  input: unknown;
+  output: unknown;
+  created_at: Date;
+};
+
+function toRecord(row: Row): RequestRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    capability: row.capability,
+    outcome: row.outcome as RequestRecord['outcome'],
+    httpStatus: row.http_status,
+    errorCode: row.error_code,
+    models: row.models,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    latencyMs: row.latency_ms,
+    input: row.input,
+    output: row.output,
+    createdAt: new Date(row.created_at),
+  };
+}

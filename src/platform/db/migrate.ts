@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import { type MigrationResult, Migrator } from 'kysely/migration';
+import { migrations } from './migrations/index.ts';
+import type { KeelTables } from './tables.ts';
+
+export interface MigrationReport {
+  readonly applied: readonly string[];
+  readonly pending: readonly string[];
+}
+
+function createMigrator(db: Kysely<KeelTables>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'keel_migration',
+    migrationLockTableName: 'keel_migration_lock',
+  });
+}
+
+/**
+ * Applies pending migrations. Kysely's migrator takes a lock, so several processes starting at once
+ * apply each migration exactly once.
+ */
+export async function migrateToLatest(db: Kysely<KeelTables>): Promise<MigrationReport> {
+  const { error, results } = await createMigrator(db).migrateToLatest();
+  const applied = (results ?? []).filter((result) => result.status === 'Success').map(nameOf);
+  if (error) {
+    const failed = (results ?? []).find((result) => result.status === 'Error');
+    throw new Error(`migration ${failed ? nameOf(failed) : '(unknown)'} failed: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  return { applied, pending: [] };
+}
+
+export async function migrationStatus(db: Kysely<KeelTables>): Promise<MigrationReport> {
+  const all = await createMigrator(db).getMigrations();
+  return {
+    applied: all.filter((migration) => migration.executedAt !== undefined).map((migration) => migration.name),
+    pending: all.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name),
+  };
+}
+
+function nameOf(result: MigrationResult): string {
+  return result.migrationName;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

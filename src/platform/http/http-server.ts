@@ -1,0 +1,144 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, platformErrors } from '../errors/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { handleError, sendProblem } from './error-handler.ts';
+import { requestIdFor } from './request-id.ts';
+import { installShutdownGate, type ShutdownGate } from './shutdown-gate.ts';
+import { installTenantResolver } from './tenant.ts';
+
+/** Fastify with the Zod type provider: route schemas type handlers' requests and replies. */
+export type HttpServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  readonly corsOrigins: readonly string[];
+  readonly version: string;
+  readonly description: string;
+}
+
+export interface HttpPlatform {
+  readonly app: HttpServer;
+  readonly shutdownGate: ShutdownGate;
+}
+
+/**
+ * The HTTP platform every route runs on: request ids, problem+json errors, body limits, security
+ * headers, CORS, OpenAPI 3.1 at /openapi.json and the reference at /docs. Modules add routes to `app`.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpPlatform> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: requestIdFor,
+    // One 'request completed' line per request (below) instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: false },
+  }).withTypeProvider<ZodTypeProvider>() as unknown as HttpServer;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(
+      reply,
+      new AppError(platformErrors.ROUTE_NOT_FOUND, {
+        detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+      }),
+      request,
+    );
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url.split('?')[0],
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+  });
+
+  const shutdownGate = installShutdownGate(app as unknown as FastifyInstance);
+  installTenantResolver(app as unknown as FastifyInstance);
+
+  await app.register(helmet, {
+    // The reference page at /docs runs inline scripts and styles from Keel itself; nothing loads from elsewhere.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'", 'blob:'],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Keel API', version: options.version, description: options.description },
+      components: {},
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(scalar, {
+    routePrefix: '/docs',
+    configuration: { url: '/openapi.json', withDefaultFonts: false, pageTitle: 'Keel API reference' },
+  });
+
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This OpenAPI 3.1 document',
+        tags: ['Service'],
+        response: {
+          200: z.record(z.string(), z.unknown()).describe('The OpenAPI 3.1 document of this Keel.'),
+        },
+      },
+    },
+    async () => app.swagger() as unknown as Record<string, unknown>,
+  );
+
+  return { app, shutdownGate };
+}

@@ -1,0 +1,3 @@
+// Structured logging: pino JSON lines with a request id on every line and secrets censored.
+export type { CreateLoggerOptions, Logger } from './logger.ts';
+export { createLogger, REDACTED_PATHS } from './logger.ts';
