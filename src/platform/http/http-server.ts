@@ -22,6 +22,7 @@ import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import { requestIdFor } from './request-id.ts';
+import { tidyComponents } from './openapi-tidy.ts';
 import { installShutdownGate, type ShutdownGate } from './shutdown-gate.ts';
 import { installTenantResolver } from './tenant.ts';
 
@@ -42,9 +43,18 @@ export interface HttpServerOptions {
   readonly description: string;
 }
 
+export interface RouteSummary {
+  readonly method: string;
+  readonly url: string;
+  /** Hidden routes (the reference page and its assets) are left out of the OpenAPI document. */
+  readonly hidden: boolean;
+}
+
 export interface HttpPlatform {
   readonly app: HttpServer;
   readonly shutdownGate: ShutdownGate;
+  /** Every route registered, in order; the OpenAPI completeness test compares it with the document. */
+  readonly routes: readonly RouteSummary[];
 }
 
 /**
@@ -62,6 +72,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     routerOptions: { ignoreTrailingSlash: false },
   }).withTypeProvider<ZodTypeProvider>() as unknown as HttpServer;
 
+  // JSON routes only; multipart is added by the routes that take uploads. text/plain would otherwise parse
+  // and fail later as a confusing schema error instead of a 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
@@ -73,6 +86,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       }),
       request,
     );
+  });
+
+  const routes: RouteSummary[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -119,7 +139,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       components: {},
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => tidyComponents(jsonSchemaTransformObject(documentObject)),
   });
   await app.register(scalar, {
     routePrefix: '/docs',
@@ -140,5 +160,5 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     async () => app.swagger() as unknown as Record<string, unknown>,
   );
 
-  return { app, shutdownGate };
+  return { app, shutdownGate, routes };
 }

@@ -1,7 +1,7 @@
 // The HTTP platform: a Fastify server with request ids, RFC 9457 errors, OpenAPI and graceful draining.
 // Modules register routes on it; they never build HTTP errors themselves (they throw AppError).
 export { handleError, sendProblem } from './error-handler.ts';
-export type { HttpPlatform, HttpServer, HttpServerOptions } from './http-server.ts';
+export type { HttpPlatform, HttpServer, HttpServerOptions, RouteSummary } from './http-server.ts';
 export { createHttpServer } from './http-server.ts';
 export { fieldErrorSchema, problemResponses, problemSchema } from './problem.schema.ts';
 export type { ShutdownGate } from './shutdown-gate.ts';
