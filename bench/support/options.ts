@@ -51,7 +51,9 @@ function toNumber(name: string, text: string, bounds: NumberBounds): number {
   const value = Number(text);
   const { min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY, integer = false } = bounds;
   if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `--${name} must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(text)}`,
+    );
   }
   if (value < min || value > max) {
     throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}`);
@@ -99,7 +101,9 @@ export function listOption<T extends string>(
   const values = text.split(',').map((part) => part.trim());
   for (const value of values) {
     if (!(allowed as readonly string[]).includes(value)) {
-      throw new UsageError(`--${name}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`);
+      throw new UsageError(
+        `--${name}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`,
+      );
     }
   }
   return values as T[];

@@ -36,7 +36,7 @@ export function spawnNode(options: SpawnOptions): ChildHandle {
     child = spawn(process.execPath, [...options.nodeArgs], {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', stdoutFd ?? options.stdout, 'pipe'],
+      stdio: ['ignore', stdoutFd ?? (options.stdout === 'pipe' ? 'pipe' : 'ignore'), 'pipe'],
     });
   } finally {
     if (stdoutFd !== undefined) closeSync(stdoutFd);
@@ -113,7 +113,11 @@ export function waitForLine<T>(
     if (value !== undefined) settle(() => resolve(value));
   });
   void handle.exited.then((status) => {
-    settle(() => reject(new Error(`${handle.name} exited (${status}) before it was ready${formatTail(handle.stderrTail())}`)));
+    settle(() =>
+      reject(
+        new Error(`${handle.name} exited (${status}) before it was ready${formatTail(handle.stderrTail())}`),
+      ),
+    );
   });
   return promise;
 }

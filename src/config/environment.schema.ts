@@ -27,18 +27,21 @@ export const environmentSchema = z.object({
     description: 'Address the API binds. The default keeps an unauthenticated embedded Keel local.',
   }),
   KEEL_DATA_DIR: z.string().min(1).default('./.keel').meta({
-    description: 'Where the embedded database (PGlite) keeps its files. Unused when `DATABASE_URL` is set.',
+    description:
+      'Where the embedded database (PGlite) keeps its files; `memory://` keeps nothing. Unused when `DATABASE_URL` is set.',
   }),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']).meta({
     description: 'PostgreSQL connection string. Set it to leave the embedded database for a server.',
     example: 'postgres://keel@127.0.0.1:5432/keel',
   }),
   REDIS_URL: optionalUrl(['redis', 'rediss']).meta({
-    description: 'Redis, shared by several Keel processes for limits, cache and events.',
+    description:
+      'Redis for state several Keel processes must share (limits, cache, events). Validated at start.',
     example: 'redis://127.0.0.1:6379',
   }),
   KEEL_ADMIN_KEY: optionalText.pipe(z.string().min(24).optional()).meta({
-    description: 'Bootstrap admin API key (at least 24 characters). Secret.',
+    description:
+      'Admin API key (at least 24 characters). When set, every `/v1` route requires `Authorization: Bearer <key>`. Secret.',
   }),
   OPENAI_API_KEY: optionalText.meta({
     description: 'Key for OpenAI or any OpenAI-compatible server. Secret.',

@@ -63,8 +63,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<KeelC
 
   const file = await readConfigFile(environment.KEEL_CONFIG, cwd, problems);
 
-  if (!parsedEnvironment.success || file === undefined) throw new ConfigError(problems);
+  if (
+    parsedEnvironment.success &&
+    !parsedEnvironment.data.KEEL_ADMIN_KEY &&
+    !isLoopback(parsedEnvironment.data.HOST)
+  ) {
+    problems.push(
+      `HOST: ${parsedEnvironment.data.HOST} is reachable from other machines, so KEEL_ADMIN_KEY must be set (or bind HOST=127.0.0.1)`,
+    );
+  }
+  if (!parsedEnvironment.success || file === undefined || problems.length > 0)
+    throw new ConfigError(problems);
   return resolve(parsedEnvironment.data, file.values, file.path, cwd);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function pickDeclared(

@@ -1,3 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import { installAdminKeyGuard } from '../modules/auth/index.ts';
 import {
   type AnyCapability,
   CapabilityInvoker,
@@ -24,6 +26,8 @@ export interface AppDependencies {
   readonly requestLog: { readonly store: RequestLogStore; readonly writer: RequestLogWriter };
   readonly readinessChecks: readonly ReadinessCheck[];
   readonly clock: Clock;
+  /** When set, every /v1 route requires `Authorization: Bearer <adminKey>`. */
+  readonly adminKey?: string | undefined;
 }
 
 /** The app factory: every route of Keel on one Fastify instance, ready for `inject` or `listen`. */
@@ -38,6 +42,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<HttpPlatf
   const { app, shutdownGate } = platform;
   const writer = dependencies.requestLog.writer;
 
+  installAdminKeyGuard(app as unknown as FastifyInstance, dependencies.adminKey);
   registerHealthRoutes(app, { checks: dependencies.readinessChecks, shutdownGate, version: KEEL_VERSION });
   registerCapabilityRoutes(app, {
     capabilities: dependencies.capabilities,

@@ -81,6 +81,7 @@ export async function createDependencies(config: KeelConfig, logger: Logger): Pr
     requestLog: { store, writer },
     readinessChecks,
     clock: systemClock,
+    adminKey: config.auth.adminKey,
     database,
     async close() {
       await writer.close();

@@ -1,3 +1,4 @@
+import { authErrors } from '../modules/auth/index.ts';
 import { capabilityErrors } from '../modules/capabilities/index.ts';
 import { gatewayErrors } from '../modules/gateway/index.ts';
 import { requestErrors } from '../modules/requests/index.ts';
@@ -10,6 +11,7 @@ export const errorCatalogue: ReadonlyArray<{
   readonly errors: readonly ErrorDefinition[];
 }> = [
   { module: 'platform', errors: Object.values(platformErrors) },
+  { module: 'auth', errors: Object.values(authErrors) },
   { module: 'capabilities', errors: Object.values(capabilityErrors) },
   { module: 'gateway', errors: Object.values(gatewayErrors) },
   { module: 'requests', errors: Object.values(requestErrors) },

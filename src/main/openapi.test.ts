@@ -42,12 +42,16 @@ describe('/openapi.json', () => {
 
   it('names component schemas and uses problem+json for errors', () => {
     const components = (document.components as { schemas: Record<string, unknown> }).schemas;
-    expect(Object.keys(components)).toEqual(expect.arrayContaining(['PromptRequest', 'PromptResponse', 'Problem']));
+    expect(Object.keys(components)).toEqual(
+      expect.arrayContaining(['PromptRequest', 'PromptResponse', 'Problem']),
+    );
     const generate = document.paths['/v1/generate']?.post as {
       requestBody: { content: Record<string, { schema: unknown }> };
       responses: Record<string, { content: Record<string, { schema: unknown }> }>;
     };
-    expect(generate.requestBody.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/PromptRequest' });
+    expect(generate.requestBody.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/PromptRequest',
+    });
     expect(generate.responses['200']?.content['application/json']?.schema).toEqual({
       $ref: '#/components/schemas/PromptResponse',
     });
@@ -63,7 +67,10 @@ describe('/openapi.json', () => {
     const script = /src="([^"]+\.js)"/.exec(page.body)?.[1];
     expect(script).toBeDefined();
     expect(script).not.toMatch(/^https?:/);
-    const asset = await app.app.inject({ method: 'GET', url: new URL(script ?? '', 'http://x/docs/').pathname });
+    const asset = await app.app.inject({
+      method: 'GET',
+      url: new URL(script ?? '', 'http://x/docs/').pathname,
+    });
     expect(asset.statusCode).toBe(200);
   });
 });

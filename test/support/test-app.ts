@@ -1,13 +1,9 @@
 import { Writable } from 'node:stream';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { wrapLanguageModel } from 'ai';
-import { buildApp, type AppDependencies } from '../../src/main/build-app.ts';
+import { type AppDependencies, buildApp } from '../../src/main/build-app.ts';
 import { type AnyCapability, generateCapability } from '../../src/modules/capabilities/index.ts';
-import {
-  createModelCatalog,
-  type ModelCatalog,
-  usageMiddleware,
-} from '../../src/modules/gateway/index.ts';
+import { createModelCatalog, type ModelCatalog, usageMiddleware } from '../../src/modules/gateway/index.ts';
 import { MemoryRequestLogStore, RequestLogWriter } from '../../src/modules/requests/index.ts';
 import type { HttpPlatform } from '../../src/platform/http/index.ts';
 import { createLogger } from '../../src/platform/logging/index.ts';
@@ -29,7 +25,12 @@ export class LogCapture extends Writable {
 /** A catalogue serving one given model (an AI SDK mock, usually), with usage recorded like the real one. */
 export function catalogFor(model: LanguageModelV4): ModelCatalog {
   return {
-    describe: () => ({ configured: true, provider: model.provider, model: model.modelId, baseUrl: undefined }),
+    describe: () => ({
+      configured: true,
+      provider: model.provider,
+      model: model.modelId,
+      baseUrl: undefined,
+    }),
     languageModel: (recorder) =>
       recorder ? wrapLanguageModel({ model, middleware: usageMiddleware(recorder) }) : model,
   };
@@ -57,11 +58,14 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     http: options.http ?? { bodyLimitBytes: 1_048_576, corsOrigins: [] },
     models:
       options.models ??
-      (options.model ? catalogFor(options.model) : createModelCatalog({ apiKey: undefined, baseUrl: undefined, model: undefined })),
+      (options.model
+        ? catalogFor(options.model)
+        : createModelCatalog({ apiKey: undefined, baseUrl: undefined, model: undefined })),
     capabilities: options.capabilities ?? [generateCapability, ...(options.extraCapabilities ?? [])],
     requestLog: options.requestLog ?? { store, writer },
     readinessChecks: options.readinessChecks ?? [],
     clock: options.clock ?? { now: () => new Date() },
+    adminKey: options.adminKey,
   });
   return {
     ...platform,

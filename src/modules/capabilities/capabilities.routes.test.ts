@@ -26,7 +26,11 @@ describe('POST /v1/generate', () => {
   });
 
   it("returns the model's answer in the seed contract and logs the call with its usage", async () => {
-    const model = new MockLanguageModelV4({ provider: 'mock', modelId: 'mock-1', doGenerate: answer('Three uses.') });
+    const model = new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'mock-1',
+      doGenerate: answer('Three uses.'),
+    });
     app = await buildTestApp({ model });
     const response = await app.app.inject({
       method: 'POST',
@@ -80,7 +84,11 @@ describe('POST /v1/generate', () => {
 
   it('answers 503 MODEL_NOT_CONFIGURED, naming the variables to set, when no model is configured', async () => {
     app = await buildTestApp();
-    const response = await app.app.inject({ method: 'POST', url: '/v1/generate', payload: { user_input: 'hi' } });
+    const response = await app.app.inject({
+      method: 'POST',
+      url: '/v1/generate',
+      payload: { user_input: 'hi' },
+    });
     expect(response.statusCode).toBe(503);
     const problem = response.json();
     expect(problem.code).toBe('MODEL_NOT_CONFIGURED');
@@ -95,25 +103,32 @@ describe('POST /v1/generate', () => {
     [500, 'GATEWAY_UPSTREAM_ERROR', 502],
     [404, 'GATEWAY_REQUEST_REJECTED', 502],
     [408, 'GATEWAY_PROVIDER_TIMEOUT', 504],
-  ])('maps an upstream %i to %s (%i) and keeps the provider message out of the response', async (status, code, httpStatus) => {
-    const model = new MockLanguageModelV4({
-      doGenerate: async () => {
-        throw new APICallError({
-          message: 'upstream said sk-secret-value',
-          url: 'http://upstream/v1/chat/completions',
-          requestBodyValues: {},
-          statusCode: status,
-          responseHeaders: status === 429 ? { 'retry-after': '7' } : {},
-        });
-      },
-    });
-    app = await buildTestApp({ model });
-    const response = await app.app.inject({ method: 'POST', url: '/v1/generate', payload: { user_input: 'hi' } });
-    expect(response.statusCode).toBe(httpStatus);
-    expect(response.json()).toMatchObject({ code, upstreamStatus: status });
-    expect(response.body).not.toContain('sk-secret-value');
-    if (status === 429) expect(response.headers['retry-after']).toBe('7');
-  });
+  ])(
+    'maps an upstream %i to %s (%i) and keeps the provider message out of the response',
+    async (status, code, httpStatus) => {
+      const model = new MockLanguageModelV4({
+        doGenerate: async () => {
+          throw new APICallError({
+            message: 'upstream said sk-secret-value',
+            url: 'http://upstream/v1/chat/completions',
+            requestBodyValues: {},
+            statusCode: status,
+            responseHeaders: status === 429 ? { 'retry-after': '7' } : {},
+          });
+        },
+      });
+      app = await buildTestApp({ model });
+      const response = await app.app.inject({
+        method: 'POST',
+        url: '/v1/generate',
+        payload: { user_input: 'hi' },
+      });
+      expect(response.statusCode).toBe(httpStatus);
+      expect(response.json()).toMatchObject({ code, upstreamStatus: status });
+      expect(response.body).not.toContain('sk-secret-value');
+      if (status === 429) expect(response.headers['retry-after']).toBe('7');
+    },
+  );
 
   it('hides a defect in capability code behind a 500 INTERNAL_ERROR and logs the cause', async () => {
     const broken = defineCapability({
@@ -132,7 +147,9 @@ describe('POST /v1/generate', () => {
     expect(response.statusCode).toBe(500);
     expect(response.json().code).toBe('INTERNAL_ERROR');
     expect(response.body).not.toContain('secret internals');
-    expect(app.logs.raw.some((line) => line.includes('secret internals') && line.includes('"level":"error"'))).toBe(true);
+    expect(
+      app.logs.raw.some((line) => line.includes('secret internals') && line.includes('"level":"error"')),
+    ).toBe(true);
   });
 
   it('never passes on an output that breaks the contract: 502 CAPABILITY_OUTPUT_INVALID with the issues', async () => {

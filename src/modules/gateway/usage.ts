@@ -32,13 +32,18 @@ export class UsageRecorder {
   }
 }
 
+/** `provider:model`, with the SDK's API suffix dropped (`openai-compatible.chat` -> `openai-compatible`). */
+export function modelKey(model: { readonly provider: string; readonly modelId: string }): string {
+  return `${model.provider.split('.')[0]}:${model.modelId}`;
+}
+
 /** AI SDK middleware that reports each call's usage, streamed or not, to a recorder. */
 export function usageMiddleware(recorder: UsageRecorder): LanguageModelV4Middleware {
   return {
     specificationVersion: 'v4',
     wrapGenerate: async ({ doGenerate, model }) => {
       const result = await doGenerate();
-      recorder.add(`${model.provider}:${model.modelId}`, result.usage);
+      recorder.add(modelKey(model), result.usage);
       return result;
     },
     wrapStream: async ({ doStream, model }) => {
@@ -46,7 +51,7 @@ export function usageMiddleware(recorder: UsageRecorder): LanguageModelV4Middlew
       const stream = result.stream.pipeThrough(
         new TransformStream({
           transform(part, controller) {
-            if (part.type === 'finish') recorder.add(`${model.provider}:${model.modelId}`, part.usage);
+            if (part.type === 'finish') recorder.add(modelKey(model), part.usage);
             controller.enqueue(part);
           },
         }),

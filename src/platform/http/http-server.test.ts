@@ -24,7 +24,11 @@ describe('HTTP platform', () => {
   });
 
   it('keeps a caller-supplied x-request-id and generates one for an unsafe value', async () => {
-    const kept = await app.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-123.abc' } });
+    const kept = await app.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'trace-123.abc' },
+    });
     expect(kept.headers['x-request-id']).toBe('trace-123.abc');
     const replaced = await app.app.inject({
       method: 'GET',
@@ -93,14 +97,20 @@ describe('HTTP platform', () => {
 
 describe('CORS', () => {
   it('allows configured origins only', async () => {
-    const app = await buildTestApp({ http: { bodyLimitBytes: 1024 * 1024, corsOrigins: ['https://app.example.com'] } });
+    const app = await buildTestApp({
+      http: { bodyLimitBytes: 1024 * 1024, corsOrigins: ['https://app.example.com'] },
+    });
     const allowed = await app.app.inject({
       method: 'GET',
       url: '/healthz',
       headers: { origin: 'https://app.example.com' },
     });
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    const other = await app.app.inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example' } });
+    const other = await app.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     await app.close();
   });

@@ -21,8 +21,8 @@ import { z } from 'zod';
 import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { handleError, sendProblem } from './error-handler.ts';
-import { requestIdFor } from './request-id.ts';
 import { tidyComponents } from './openapi-tidy.ts';
+import { requestIdFor } from './request-id.ts';
 import { installShutdownGate, type ShutdownGate } from './shutdown-gate.ts';
 import { installTenantResolver } from './tenant.ts';
 

@@ -20,6 +20,11 @@ export function installShutdownGate(app: FastifyInstance): ShutdownGate {
     sendProblem(reply, new AppError(platformErrors.SERVICE_SHUTTING_DOWN), request);
     return reply;
   });
+  // Responses finishing while draining close their connection, so keep-alive sockets do not hold the exit.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
   return {
     get draining() {
       return draining;

@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const CLI = path.resolve(import.meta.dirname, '../../src/main/cli.ts');
+
+export interface KeelProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly logs: Array<Record<string, unknown>>;
+  readonly stderr: string[];
+  /** Resolves with the exit code once the process has ended. */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+/** A temporary working directory (and so data dir) for one Keel process. */
+export async function temporaryDirectory(): Promise<{ path: string; remove(): Promise<void> }> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'keel-e2e-'));
+  return { path: directory, remove: () => rm(directory, { recursive: true, force: true }) };
+}
+
+/** Runs `keel serve` as a real process on a free port and waits for its "keel is ready" log line. */
+export async function startKeel(environment: Record<string, string>, cwd: string): Promise<KeelProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const ready = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === 'keel is ready') resolve(String(entry.url));
+      } catch {
+        stderr.push(line);
+      }
+    });
+    void exited.then((code) =>
+      reject(new Error(`keel exited with ${code} before it was ready: ${stderr.join('\n')}`)),
+    );
+  });
+  const url = await ready;
+  return {
+    url,
+    child,
+    logs,
+    stderr,
+    exited,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs the `keel` CLI to completion and returns what it printed. */
+export async function runKeel(
+  args: readonly string[],
+  environment: Record<string, string> = {},
+  cwd: string = process.cwd(),
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
