@@ -24,10 +24,19 @@ export interface CpuProfileSummary {
   readonly byPackage: readonly SelfTime[];
 }
 
+function nodeCoreArea(url: string): string {
+  if (url.includes('deps/undici')) return 'node: undici (fetch)';
+  if (/_http_|internal\/http/.test(url)) return 'node: http';
+  if (/node:net|stream|internal\/streams/.test(url)) return 'node: net and streams';
+  if (/modules\/|internal\/vm/.test(url)) return 'node: module loading';
+  return 'node: other core';
+}
+
 /** Where a frame's code lives: an npm package, Node's internals, the app's own files, or V8 itself. */
 function owner(url: string, functionName: string, appRoot: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node: (core)';
+  if (url.startsWith('node:')) return nodeCoreArea(url);
+  if (url.startsWith('wasm://')) return '(WebAssembly)';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match?.[1]) return match[1];
   const path = url.replace(/^file:\/\//, '');
