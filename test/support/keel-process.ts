@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/main/cli.ts');
 
@@ -24,7 +25,7 @@ export async function temporaryDirectory(): Promise<{ path: string; remove(): Pr
 
 /** Runs `keel serve` as a real process on a free port and waits for its "keel is ready" log line. */
 export async function startKeel(environment: Record<string, string>, cwd: string): Promise<KeelProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'serve'], {
     cwd,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,9 +33,9 @@ export async function startKeel(environment: Record<string, string>, cwd: string
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
   const ready = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);

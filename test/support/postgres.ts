@@ -7,9 +7,9 @@ import pg from 'pg';
  */
 export const serverDatabaseUrl = process.env.DATABASE_URL;
 
-export const skipWithoutPostgres = serverDatabaseUrl
-  ? false
-  : (console.warn('[keel tests] DATABASE_URL is not set: server PostgreSQL suites are skipped'), true);
+export const skipWithoutPostgres = serverDatabaseUrl === undefined;
+if (skipWithoutPostgres)
+  console.warn('[keel tests] DATABASE_URL is not set: server PostgreSQL suites are skipped');
 
 export interface TemporaryDatabase {
   readonly url: string;
