@@ -74,3 +74,15 @@ describe('/openapi.json', () => {
     expect(asset.statusCode).toBe(200);
   });
 });
+
+describe('route scopes', () => {
+  it('every documented route declares the API-key scope it needs', async () => {
+    const app = await buildTestApp();
+    const missing = app.routes
+      .filter((route) => !route.hidden && route.method !== 'HEAD' && route.method !== 'OPTIONS')
+      .filter((route) => route.scope === undefined)
+      .map((route) => `${route.method} ${route.url}`);
+    expect(missing).toEqual([]);
+    await app.close();
+  });
+});

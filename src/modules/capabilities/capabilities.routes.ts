@@ -15,6 +15,7 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
     app.post(
       `/v1/${capability.name}`,
       {
+        config: { scope: `capability:${capability.name}` },
         schema: {
           operationId: camelCase(capability.name),
           summary: capability.summary,

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { type HttpServer, problemResponses, type ShutdownGate } from '../../platform/http/index.ts';
+import {
+  type HttpServer,
+  PUBLIC_SCOPE,
+  problemResponses,
+  type ShutdownGate,
+} from '../../platform/http/index.ts';
 
 /** A dependency `/readyz` checks. `check` throws (or rejects) when the dependency is not usable. */
 export interface ReadinessCheck {
@@ -37,6 +42,7 @@ export function registerHealthRoutes(
   app.get(
     '/healthz',
     {
+      config: { scope: PUBLIC_SCOPE },
       schema: {
         operationId: 'health',
         summary: 'Liveness: the process is up',
@@ -50,6 +56,7 @@ export function registerHealthRoutes(
   app.get(
     '/readyz',
     {
+      config: { scope: PUBLIC_SCOPE },
       schema: {
         operationId: 'ready',
         summary: 'Readiness: dependencies are reachable',

@@ -41,6 +41,7 @@ export function registerRequestRoutes(app: HttpServer, { store, writer }: Reques
   app.get(
     '/v1/requests',
     {
+      config: { scope: 'requests:read' },
       schema: {
         operationId: 'listRequests',
         summary: 'List logged capability calls',
@@ -71,6 +72,7 @@ export function registerRequestRoutes(app: HttpServer, { store, writer }: Reques
   app.get(
     '/v1/requests/:id',
     {
+      config: { scope: 'requests:read' },
       schema: {
         operationId: 'getRequest',
         summary: 'Get one logged capability call',

@@ -23,6 +23,7 @@ import type { Logger } from '../logging/index.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import { tidyComponents } from './openapi-tidy.ts';
 import { requestIdFor } from './request-id.ts';
+import { PUBLIC_SCOPE } from './route-scope.ts';
 import { installShutdownGate, type ShutdownGate } from './shutdown-gate.ts';
 import { installTenantResolver } from './tenant.ts';
 
@@ -48,6 +49,8 @@ export interface RouteSummary {
   readonly url: string;
   /** Hidden routes (the reference page and its assets) are left out of the OpenAPI document. */
   readonly hidden: boolean;
+  /** The scope the route declared (`config.scope`); undefined means it declared none. */
+  readonly scope: string | undefined;
 }
 
 export interface HttpPlatform {
@@ -92,7 +95,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
-    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
+    const scope = route.config?.scope;
+    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden, scope });
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -149,6 +153,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.get(
     '/openapi.json',
     {
+      config: { scope: PUBLIC_SCOPE },
       schema: {
         summary: 'This OpenAPI 3.1 document',
         tags: ['Service'],

@@ -4,5 +4,7 @@ export { handleError, sendProblem } from './error-handler.ts';
 export type { HttpPlatform, HttpServer, HttpServerOptions, RouteSummary } from './http-server.ts';
 export { createHttpServer } from './http-server.ts';
 export { fieldErrorSchema, problemResponses, problemSchema } from './problem.schema.ts';
+export type { RouteScope } from './route-scope.ts';
+export { PUBLIC_SCOPE } from './route-scope.ts';
 export type { ShutdownGate } from './shutdown-gate.ts';
 export { DEFAULT_TENANT_ID } from './tenant.ts';
