@@ -6,11 +6,18 @@
  * so the ratios compare figures taken side by side on the same (noisy) machine.
  */
 import { rmSync } from 'node:fs';
-import { copyFile, mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BenchFailure } from './support/benchmark.ts';
-import { type CpuProfileSummary, summarizeCpuProfile } from './support/cpu-profile.ts';
+import {
+  collectCpuProfile,
+  cpuProfileFlags,
+  formatCpuProfile,
+  type KeptCpuProfile,
+  monotonicMicros,
+} from './support/cpu-profile.ts';
+import { gitRevision } from './support/git.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
 import { machineInfo } from './support/machine.ts';
 import {
@@ -22,8 +29,9 @@ import {
   rejectUnknownOptions,
 } from './support/options.ts';
 import { freePort } from './support/ports.ts';
+import { processCpuMs } from './support/process-cpu.ts';
 import { type ChildHandle, spawnNode, stopAllChildren, waitForLine } from './support/processes.ts';
-import { RESULTS_DIR, writeResults } from './support/results.ts';
+import { writeResults } from './support/results.ts';
 import { median } from './support/stats.ts';
 import { formatTable } from './support/table.ts';
 import { waitForHttpOk } from './support/wait-http.ts';
@@ -38,7 +46,7 @@ export const optionsHelp = {
   warmup: 'seconds of warm-up per target before the rounds of each connection count (default 2)',
   targets: `comma-separated subset of ${['keel', 'keel-silent', 'bare', 'upstream'].join(', ')} (default: all)`,
   'cpu-prof':
-    'run the keel target under `node --cpu-prof` and print its top self-time functions (slows it down)',
+    'run keel and bare under `node --cpu-prof`, keep the profiles in bench/results/ and print their top self-time (slows them down)',
   'keep-logs': "keep the temporary directory with Keel's logs",
 };
 
@@ -53,6 +61,8 @@ const MAX_TOKENS = 64;
 
 const TARGET_IDS = ['keel', 'keel-silent', 'bare', 'upstream'] as const;
 type TargetId = (typeof TARGET_IDS)[number];
+/** The targets `--cpu-prof` runs under the profiler. */
+const PROFILED = ['keel', 'bare'] as const;
 
 const LABELS: Record<TargetId, string> = {
   keel: 'keel (LOG_LEVEL=info)',
@@ -74,12 +84,16 @@ interface Measured {
   readonly p50: number;
   readonly p90: number;
   readonly p99: number;
+  /** CPU time the target's own process used per answered request (Linux only). */
+  readonly cpuMsPerRequest?: number;
 }
+
+type RoundResult = LoadResult & { readonly cpuMsPerRequest?: number };
 
 interface TargetFigures {
   readonly label: string;
   readonly median: Measured;
-  readonly rounds: LoadResult[];
+  readonly rounds: RoundResult[];
 }
 
 interface ConnectionFigures {
@@ -111,7 +125,7 @@ async function startKeel(
   const port = await freePort();
   const handle = spawnNode({
     name: id,
-    nodeArgs: [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), KEEL_CLI, 'serve'],
+    nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
     // Its own working directory, so a local keel.config.ts does not change what is measured.
     cwd: workDir,
     env: keelEnvironment({
@@ -140,10 +154,19 @@ async function startKeel(
   };
 }
 
-async function startBare(upstreamUrl: string): Promise<Target> {
+async function startBare(upstreamUrl: string, profileDir: string | undefined): Promise<Target> {
   const handle = spawnNode({
     name: 'bare',
-    nodeArgs: [BARE_CLI, '--port', '0', '--upstream', upstreamUrl, '--model', MODEL],
+    nodeArgs: [
+      ...cpuProfileFlags(profileDir),
+      BARE_CLI,
+      '--port',
+      '0',
+      '--upstream',
+      upstreamUrl,
+      '--model',
+      MODEL,
+    ],
     stdout: 'pipe',
   });
   const url = await waitForLine(handle, urlFromLine);
@@ -217,8 +240,12 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
-function summarize(results: LoadResult[]): Measured {
+function summarize(results: RoundResult[]): Measured {
+  const cpu = results.flatMap((result) =>
+    result.cpuMsPerRequest === undefined ? [] : [result.cpuMsPerRequest],
+  );
   return {
+    ...(cpu.length > 0 ? { cpuMsPerRequest: median(cpu) } : {}),
     requestsPerSecond: median(results.map((result) => result.requestsPerSecond)),
     p50: median(results.map((result) => result.latency.p50)),
     p90: median(results.map((result) => result.latency.p90)),
@@ -240,8 +267,9 @@ function ratio(figures: ConnectionFigures, numerator: TargetId, denominator: Tar
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
 
-function progressLine(label: string, round: string, result: LoadResult): string {
-  return `  ${round.padEnd(10)} ${label.padEnd(36)} ${fixed(result.requestsPerSecond).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms`;
+function progressLine(label: string, round: string, result: RoundResult): string {
+  const cpu = result.cpuMsPerRequest === undefined ? '' : `  cpu ${fixed(result.cpuMsPerRequest, 3)} ms/req`;
+  return `  ${round.padEnd(10)} ${label.padEnd(40)} ${fixed(result.requestsPerSecond).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms${cpu}`;
 }
 
 function resultsTable(all: readonly ConnectionFigures[], ids: readonly TargetId[]): string {
@@ -257,6 +285,7 @@ function resultsTable(all: readonly ConnectionFigures[], ids: readonly TargetId[
         fixed(target.median.requestsPerSecond),
         fixed(target.median.p50),
         fixed(target.median.p99),
+        target.median.cpuMsPerRequest === undefined ? '-' : fixed(target.median.cpuMsPerRequest, 3),
         bare ? `${fixed(target.median.requestsPerSecond / bare, 2)}x` : '-',
       ]);
     }
@@ -268,6 +297,7 @@ function resultsTable(all: readonly ConnectionFigures[], ids: readonly TargetId[
       { header: 'req/s', align: 'right' },
       { header: 'p50 ms', align: 'right' },
       { header: 'p99 ms', align: 'right' },
+      { header: 'CPU ms/req', align: 'right' },
       { header: 'vs bare', align: 'right' },
     ],
     rows,
@@ -285,25 +315,31 @@ export async function run(options: BenchOptions): Promise<void> {
   const rounds = numberOption(options, 'rounds', 3, { min: 1, max: 50, integer: true });
   const warmupSeconds = numberOption(options, 'warmup', 2, { min: 0, max: 600 });
   const ids = listOption(options, 'targets', TARGET_IDS, TARGET_IDS);
-  const cpuProf = booleanOption(options, 'cpu-prof') && ids.includes('keel');
+  const cpuProf = booleanOption(options, 'cpu-prof');
   const keepLogs = booleanOption(options, 'keep-logs');
 
   const machine = machineInfo();
+  const revision = gitRevision(ROOT);
   const date = new Date().toISOString();
   const workDir = await mkdtemp(path.join(tmpdir(), 'keel-bench-generate-'));
   // Ctrl-C exits from the dispatcher's signal handler, past the `finally` below.
   const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true });
   process.once('exit', removeWorkDir);
-  const profileDir = cpuProf ? path.join(workDir, 'cpu-profile') : undefined;
+  const profileDir = (id: TargetId) =>
+    cpuProf && (PROFILED as readonly TargetId[]).includes(id)
+      ? path.join(workDir, `cpu-profile-${id}`)
+      : undefined;
   const all: ConnectionFigures[] = [];
   let failure: string | undefined;
-  let cpuProfile: (CpuProfileSummary & { readonly file: string }) | undefined;
+  const cpuProfiles: Partial<Record<TargetId, KeptCpuProfile>> = {};
   const handles: ChildHandle[] = [];
+  let measuredFromMicros: number | undefined;
 
   const report = () => ({
     benchmark: 'generate',
     date,
     machine,
+    revision,
     settings: {
       durationSeconds,
       rounds,
@@ -320,13 +356,18 @@ export async function run(options: BenchOptions): Promise<void> {
     },
     targetP2: { ratio: 'keel / bare requests per second', atLeast: TARGET_RATIO },
     results: all,
-    cpuProfile,
+    cpuProfiles,
     failure,
   });
 
   console.log(
     `generate: ${connectionCounts.join(', ')} connections, ${rounds} rounds x ${durationSeconds}s per target, ${warmupSeconds}s warm-up; ${machine.cpus} CPUs, Node ${machine.node}`,
   );
+  if (revision) {
+    const edits =
+      revision.uncommittedChanges > 0 ? ` + ${revision.uncommittedChanges} uncommitted file(s) in src/` : '';
+    console.log(`keel: commit ${revision.commit.slice(0, 10)}${edits}`);
+  }
   console.log('bare forwarder: node:http + global fetch (undici, keep-alive)');
   try {
     const upstream = spawnNode({
@@ -340,11 +381,11 @@ export async function run(options: BenchOptions): Promise<void> {
     const start = (id: TargetId): Promise<Target> => {
       switch (id) {
         case 'keel':
-          return startKeel(id, upstreamUrl, workDir, profileDir);
+          return startKeel(id, upstreamUrl, workDir, profileDir(id));
         case 'keel-silent':
           return startKeel(id, upstreamUrl, workDir, undefined);
         case 'bare':
-          return startBare(upstreamUrl);
+          return startBare(upstreamUrl, profileDir(id));
         case 'upstream':
           return Promise.resolve(upstreamTarget(upstream, upstreamUrl));
       }
@@ -354,7 +395,13 @@ export async function run(options: BenchOptions): Promise<void> {
     for (const target of targets) await smokeTest(target);
 
     const measure = async (target: Target, connections: number, seconds: number, round: string) => {
-      const result = await runLoad(target.request, { connections, durationSeconds: seconds });
+      const cpuBefore = processCpuMs(target.handle.child.pid);
+      const load = await runLoad(target.request, { connections, durationSeconds: seconds });
+      const cpuAfter = processCpuMs(target.handle.child.pid);
+      const result: RoundResult =
+        cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
+          ? load
+          : { ...load, cpuMsPerRequest: (cpuAfter - cpuBefore) / load.requests };
       for (const handle of handles) handle.assertRunning();
       console.log(progressLine(LABELS[target.id], round, result));
       const problem = loadFailure(result);
@@ -367,7 +414,9 @@ export async function run(options: BenchOptions): Promise<void> {
       if (warmupSeconds > 0) {
         for (const target of targets) await measure(target, connections, warmupSeconds, 'warm-up');
       }
-      const measured = new Map<TargetId, LoadResult[]>(targets.map((target) => [target.id, []]));
+      // The CPU profile summary counts from here: start-up and the first warm-up left out.
+      measuredFromMicros ??= monotonicMicros();
+      const measured = new Map<TargetId, RoundResult[]>(targets.map((target) => [target.id, []]));
       for (let round = 0; round < rounds; round++) {
         for (const target of rotate(targets, round)) {
           const result = await measure(target, connections, durationSeconds, `round ${round + 1}`);
@@ -391,7 +440,7 @@ export async function run(options: BenchOptions): Promise<void> {
     }
 
     console.log(
-      `\nMedians across ${rounds} rounds of ${durationSeconds}s (latency in whole ms, from autocannon):\n`,
+      `\nMedians across ${rounds} rounds of ${durationSeconds}s. Latency in whole ms (autocannon); CPU ms/req: CPU time of the target's own process per request (the fake upstream's for the ceiling).\n`,
     );
     console.log(resultsTable(all, TARGET_IDS));
     console.log('');
@@ -405,31 +454,19 @@ export async function run(options: BenchOptions): Promise<void> {
       );
     }
 
-    if (profileDir) {
-      const keel = targets.find((target) => target.id === 'keel');
-      // The profile is written when the process exits normally, so give it time to drain and write.
-      await keel?.handle.stop(30_000);
-      const [file] = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
-      if (file === undefined) throw new Error('keel wrote no CPU profile');
-      const kept = path.join(RESULTS_DIR, 'generate-keel.cpuprofile');
-      await copyFile(path.join(profileDir, file), kept);
-      cpuProfile = { file: kept, ...(await summarizeCpuProfile(kept, `${ROOT}/`)) };
-      console.log(
-        `\nCPU profile of keel (${kept}): ${cpuProfile.busyMs} ms busy, ${cpuProfile.idleMs} ms idle`,
+    for (const id of PROFILED) {
+      const target = targets.find((candidate) => candidate.id === id);
+      const dir = profileDir(id);
+      if (!target || !dir) continue;
+      const profile = await collectCpuProfile(
+        target.handle,
+        dir,
+        `generate-${id}`,
+        `${ROOT}/`,
+        measuredFromMicros,
       );
-      console.log(
-        formatTable(
-          [{ header: 'self time by package' }, { header: '% busy', align: 'right' }],
-          cpuProfile.byPackage.map((entry) => [entry.name, fixed(entry.percent, 1)]),
-        ),
-      );
-      console.log('');
-      console.log(
-        formatTable(
-          [{ header: 'top self-time functions' }, { header: '% busy', align: 'right' }],
-          cpuProfile.topFunctions.map((entry) => [entry.name, fixed(entry.percent, 1)]),
-        ),
-      );
+      cpuProfiles[id] = profile;
+      console.log(`\n${formatCpuProfile(LABELS[id], profile)}`);
     }
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChildHandle } from './processes.ts';
+import { RESULTS_DIR } from './results.ts';
+import { formatTable } from './table.ts';
 
 /** The fields of a V8 `.cpuprofile` (written by `node --cpu-prof`) that a self-time summary needs. */
 interface CpuProfile {
@@ -6,6 +10,8 @@ interface CpuProfile {
     readonly id: number;
     readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
   }[];
+  readonly startTime: number;
+  readonly endTime: number;
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
@@ -18,6 +24,9 @@ export interface SelfTime {
 }
 
 export interface CpuProfileSummary {
+  /** Whether only the samples from `fromMicros` on were counted (false: the whole profile, start-up included). */
+  readonly windowed: boolean;
+  readonly fromMicros?: number;
   readonly busyMs: number;
   readonly idleMs: number;
   readonly topFunctions: readonly SelfTime[];
@@ -45,6 +54,14 @@ function owner(url: string, functionName: string, appRoot: string): string {
     : path;
 }
 
+/** `node_modules/...` or a path relative to the app root. */
+function shortPath(url: string, appRoot: string): string {
+  const path = url.replace(/^file:\/\//, '');
+  const modules = path.lastIndexOf('node_modules/');
+  if (modules >= 0) return path.slice(modules);
+  return path.startsWith(appRoot) ? path.slice(appRoot.length) : path;
+}
+
 function top(totals: Map<string, number>, busyMs: number, limit: number): SelfTime[] {
   return [...totals]
     .sort((a, b) => b[1] - a[1])
@@ -52,40 +69,102 @@ function top(totals: Map<string, number>, busyMs: number, limit: number): SelfTi
     .map(([name, ms]) => ({ name, ms: Math.round(ms), percent: Math.round((ms / busyMs) * 1000) / 10 }));
 }
 
+/** Microseconds on the monotonic clock V8 stamps `.cpuprofile` samples with (Linux: CLOCK_MONOTONIC, as here). */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+export interface SummaryOptions {
+  readonly limit?: number;
+  /** Count only samples from this `monotonicMicros()` time on, e.g. to leave start-up out. */
+  readonly fromMicros?: number;
+}
+
 /** Self time per function and per package, from the samples of a `.cpuprofile`; `(idle)` is left out of the shares. */
 export async function summarizeCpuProfile(
   file: string,
   appRoot: string,
-  limit = 15,
+  options: SummaryOptions = {},
 ): Promise<CpuProfileSummary> {
+  const { limit = 20 } = options;
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  // A cut-off outside the profile means the clocks differ (another OS): count everything rather than nothing.
+  const from =
+    options.fromMicros !== undefined &&
+    options.fromMicros > profile.startTime &&
+    options.fromMicros < profile.endTime
+      ? options.fromMicros
+      : undefined;
+  let at = profile.startTime;
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let idleMs = 0;
   let busyMs = 0;
   profile.samples.forEach((id, index) => {
+    at += profile.timeDeltas[index] ?? 0;
     const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000;
     const frame = frames.get(id);
-    if (!frame) return;
+    if (!frame || (from !== undefined && at < from)) return;
     if (frame.functionName === '(idle)') {
       idleMs += ms;
       return;
     }
     busyMs += ms;
     const where = owner(frame.url, frame.functionName, appRoot);
-    const location =
-      frame.url === ''
-        ? ''
-        : ` ${frame.url.replace(/^file:\/\//, '').replace(appRoot, '')}:${frame.lineNumber + 1}`;
+    const location = frame.url === '' ? '' : ` ${shortPath(frame.url, appRoot)}:${frame.lineNumber + 1}`;
     const name = `${frame.functionName || '(anonymous)'}${location}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
     byPackage.set(where, (byPackage.get(where) ?? 0) + ms);
   });
   return {
+    windowed: from !== undefined,
+    ...(from === undefined ? {} : { fromMicros: from }),
     busyMs: Math.round(busyMs),
     idleMs: Math.round(idleMs),
     topFunctions: top(byFunction, busyMs, limit),
     byPackage: top(byPackage, busyMs, limit),
   };
+}
+
+export type KeptCpuProfile = CpuProfileSummary & { readonly file: string };
+
+/** `node --cpu-prof --cpu-prof-dir <dir>`: the flags that make a child write its profile on exit. */
+export function cpuProfileFlags(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', dir];
+}
+
+/**
+ * Stops a child started with `cpuProfileFlags(dir)` (the profile is written on a normal exit), keeps the
+ * profile as `bench/results/<name>.cpuprofile` (open it in Chrome DevTools or speedscope) and summarizes it.
+ */
+export async function collectCpuProfile(
+  handle: ChildHandle,
+  dir: string,
+  name: string,
+  appRoot: string,
+  fromMicros: number | undefined,
+): Promise<KeptCpuProfile> {
+  await handle.stop(30_000);
+  const [written] = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
+  if (written === undefined) throw new Error(`${handle.name} wrote no CPU profile in ${dir}`);
+  const file = path.join(RESULTS_DIR, `${name}.cpuprofile`);
+  await copyFile(path.join(dir, written), file);
+  return { file, ...(await summarizeCpuProfile(file, appRoot, { fromMicros })) };
+}
+
+export function formatCpuProfile(label: string, profile: KeptCpuProfile): string {
+  const percent = (entry: SelfTime) => [entry.name, entry.percent.toFixed(1)];
+  return [
+    `CPU profile of ${label} (${profile.file}), ${profile.windowed ? 'measured rounds only' : 'whole process life'}: ${profile.busyMs} ms busy, ${profile.idleMs} ms idle`,
+    formatTable(
+      [{ header: 'self time by package' }, { header: '% busy', align: 'right' }],
+      profile.byPackage.map(percent),
+    ),
+    '',
+    formatTable(
+      [{ header: 'top self-time functions' }, { header: '% busy', align: 'right' }],
+      profile.topFunctions.map(percent),
+    ),
+  ].join('\n');
 }
