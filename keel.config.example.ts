@@ -26,7 +26,13 @@ const tagline = defineCapability({
 });
 
 export default defineConfig({
-  models: { default: 'gpt-4o-mini' },
+  // Model gateway (docs/gateway.md): aliases, fallbacks, routing, prices. Keys stay in the environment.
+  models: {
+    default: 'gpt-4o-mini',
+    aliases: { smart: ['openai:gpt-4.1', 'anthropic:claude-sonnet-4-5'] },
+    routes: { tagline: 'fast' },
+    prices: { 'openai:gpt-4o-mini': { input: 0.15, output: 0.6 } },
+  },
   http: { corsOrigins: ['http://localhost:5173'] },
   capabilities: [tagline],
 });

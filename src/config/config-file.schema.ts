@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
+import { jobsConfigSchema } from './jobs-config.ts';
+import { modelsConfigSchema } from './models-config.schema.ts';
 
 /**
  * The optional typed config file (`keel.config.ts`). It holds what is not a secret and not a deployment
@@ -7,13 +9,8 @@ import type { AnyCapability } from '../modules/capabilities/index.ts';
  */
 export const configFileSchema = z
   .object({
-    models: z
-      .object({
-        /** Model id for the OpenAI-compatible provider; `KEEL_MODEL` overrides it. */
-        default: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({}),
+    /** Providers, aliases, fallbacks, routing, prices, resilience and cache (see docs/gateway.md). */
+    models: modelsConfigSchema.prefault({}),
     http: z
       .object({
         corsOrigins: z.array(z.string().min(1)).optional(),
@@ -21,6 +18,8 @@ export const configFileSchema = z
       })
       .strict()
       .default({}),
+    /** Default attempts, backoff and timeout of jobs, and webhook delivery (see docs/jobs.md). */
+    jobs: jobsConfigSchema.prefault({}),
     capabilities: z
       .array(
         z.custom<AnyCapability>(

@@ -17,6 +17,15 @@ const optionalUrl = (protocols: readonly string[]) =>
 const integer = (fallback: number, minimum: number, maximum: number) =>
   z.coerce.number().int().min(minimum).max(maximum).default(fallback);
 
+const optionalInteger = (minimum: number, maximum: number) =>
+  optionalText.pipe(z.coerce.number<string | undefined>().int().min(minimum).max(maximum).optional());
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
 /**
  * Every environment variable Keel reads, declared once. `meta.description` and `meta.example` feed the
  * README's configuration table (a test keeps them identical) and `keel --help`.
@@ -41,7 +50,7 @@ export const environmentSchema = z.object({
   }),
   KEEL_ADMIN_KEY: optionalText.pipe(z.string().min(24).optional()).meta({
     description:
-      'Admin API key (at least 24 characters). When set, every `/v1` route requires `Authorization: Bearer <key>`. Secret.',
+      'Bootstrap admin key (at least 24 characters). When set, every non-public route needs `Authorization: Bearer <key>` with this key or an API key made with it (`POST /v1/admin/keys`, `keel keys create`). Unset: Keel binds loopback only and keyless requests act as the local administrator. Secret.',
   }),
   OPENAI_API_KEY: optionalText.meta({
     description: 'Key for OpenAI or any OpenAI-compatible server. Secret.',
@@ -68,6 +77,14 @@ export const environmentSchema = z.object({
   KEEL_BODY_LIMIT_BYTES: integer(1_048_576, 1024, 1_073_741_824).meta({
     description: 'Largest JSON request body accepted; larger ones get 413.',
   }),
+  KEEL_UPLOAD_LIMIT_BYTES: integer(20_971_520, 1024, 1_073_741_824).meta({
+    description:
+      'Largest document accepted by the documents API (a file upload, or text sent as JSON); larger ones get 413 `DOCUMENTS_UPLOAD_TOO_LARGE`.',
+  }),
+  KEEL_EMBEDDINGS: z.enum(['local', 'off']).default('local').meta({
+    description:
+      'Embedding model of document retrieval: `local` (the embedded USE-lite engine, loaded on first use) or `off` (lexical search only).',
+  }),
   KEEL_CORS_ORIGINS: optionalText.meta({
     description: 'Comma-separated origins allowed by CORS (`*` for any). Unset: no cross-origin access.',
     example: 'https://app.example.com',
@@ -75,9 +92,78 @@ export const environmentSchema = z.object({
   KEEL_SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000).meta({
     description: 'How long a SIGTERM waits for in-flight requests before closing anyway.',
   }),
+  KEEL_API_WORKERS: z.enum(['auto', 'on', 'off']).default('auto').meta({
+    description:
+      'Whether `keel serve` also runs job workers. `auto`: yes on the embedded database, no with `DATABASE_URL` (run `keel worker` processes).',
+  }),
+  KEEL_WORKER_CONCURRENCY: integer(16, 1, 1_000).meta({
+    description: 'Job attempts one process runs at once.',
+  }),
+  KEEL_JOB_LEASE_MS: integer(15_000, 500, 600_000).meta({
+    description:
+      "How long a silent worker keeps its jobs: after it, a crashed worker's running jobs are retried elsewhere.",
+  }),
+  KEEL_LIMIT_REQUESTS_PER_MINUTE: optionalInteger(1, 1_000_000).meta({
+    description:
+      'Default requests per minute per API key (a key may set its own). Counted across processes with `REDIS_URL`. Unset: unlimited.',
+    example: '600',
+  }),
+  KEEL_LIMIT_TOKENS_PER_MINUTE: optionalInteger(1, 1_000_000_000).meta({
+    description:
+      'Default model tokens (input + output) per minute per API key, estimated before each call and settled after. Unset: unlimited.',
+    example: '200000',
+  }),
+  KEEL_LIMIT_CONCURRENT_STREAMS: optionalInteger(1, 100_000).meta({
+    description: 'Default open streaming responses per API key. Unset: unlimited.',
+    example: '20',
+  }),
+  KEEL_BUDGET_USD: optionalText
+    .pipe(z.coerce.number<string | undefined>().min(0).max(1_000_000).optional())
+    .meta({
+      description:
+        'Default model spend budget per API key, in US dollars per `KEEL_BUDGET_PERIOD`, priced from the gateway price table. Unset: no budget.',
+      example: '25',
+    }),
+  KEEL_BUDGET_PERIOD: z.enum(['day', 'month']).default('month').meta({
+    description: 'The calendar period (UTC) budgets reset on.',
+  }),
+  KEEL_MAX_EVENT_LOOP_DELAY_MS: integer(1_000, 0, 60_000).meta({
+    description:
+      'Shed load (503 `SERVICE_OVERLOADED`) while the mean event-loop delay exceeds this; 0 turns shedding off.',
+  }),
+  KEEL_REDIS_PREFIX: z.string().min(1).max(64).default('keel:').meta({
+    description: 'Prefix of every Redis key Keel writes, so deployments can share one Redis.',
+  }),
+  KEEL_REQUEST_LOG_BODIES: booleanFlag(true).meta({
+    description:
+      'Keep request bodies and capability outputs in the request log (secrets redacted). `false` keeps only metadata and usage.',
+  }),
+  KEEL_REQUEST_LOG_RETENTION_DAYS: integer(30, 0, 3_650).meta({
+    description: 'Days the request log is kept; older records are deleted hourly. 0 keeps everything.',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']).meta({
+    description:
+      'OpenTelemetry collector base URL; traces are sent (OTLP/HTTP) to `<url>/v1/traces`. Unset: spans are made but not exported.',
+    example: 'http://127.0.0.1:4318',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http', 'https']).meta({
+    description: 'Full OTLP/HTTP traces URL; overrides `OTEL_EXPORTER_OTLP_ENDPOINT` for traces.',
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: optionalText.meta({
+    description: 'Headers for the collector, `key=value` pairs separated by commas. Secret.',
+    example: 'authorization=Bearer abc',
+  }),
+  OTEL_SERVICE_NAME: z.string().min(1).default('keel').meta({
+    description: 'The `service.name` of exported spans.',
+  }),
 });
 
 export type Environment = z.output<typeof environmentSchema>;
 
 /** Variables whose values are secrets: never logged, never echoed in a config problem. */
-export const secretVariables = ['KEEL_ADMIN_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'] as const;
+export const secretVariables = [
+  'KEEL_ADMIN_KEY',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+] as const;

@@ -9,5 +9,6 @@ export {
   ENVIRONMENT_TABLE_START,
   renderEnvironmentTable,
 } from './environment-table.ts';
+export type { JobsConfig } from './jobs-config.ts';
 export type { KeelConfig, LoadConfigOptions, LogLevel, StorageConfig } from './load-config.ts';
 export { ConfigError, loadConfig } from './load-config.ts';

@@ -3,8 +3,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
+import type { GatewaySettings } from '../modules/gateway/index.ts';
+import type { KeyLimits } from '../modules/limits/index.ts';
 import { configFileSchema } from './config-file.schema.ts';
 import { type Environment, environmentSchema, secretVariables } from './environment.schema.ts';
+import { type JobsConfig, resolveJobsConfig } from './jobs-config.ts';
+import { modelsConfigProblems, resolveGatewaySettings } from './models-config.ts';
 
 export type LogLevel = Environment['LOG_LEVEL'];
 
@@ -24,6 +28,24 @@ export interface KeelConfig {
   readonly storage: StorageConfig;
   readonly redisUrl: string | undefined;
   readonly auth: { readonly adminKey: string | undefined };
+  readonly limits: {
+    /** Applied to every key, under the key's own limits. */
+    readonly defaults: KeyLimits;
+    readonly maxEventLoopDelayMs: number;
+    readonly redisPrefix: string;
+  };
+  readonly requestLog: { readonly bodies: boolean; readonly retentionDays: number };
+  readonly documents: {
+    /** Largest document the documents API accepts. */
+    readonly maxUploadBytes: number;
+    /** Which embedder retrieval uses: the embedded local engine, or none (lexical only). */
+    readonly embeddings: 'local' | 'off';
+  };
+  readonly telemetry: {
+    readonly serviceName: string;
+    /** OTLP/HTTP trace export; undefined when no collector is configured. */
+    readonly otlp: { readonly url: string; readonly headers: Readonly<Record<string, string>> } | undefined;
+  };
   readonly models: {
     readonly openai: {
       readonly apiKey: string | undefined;
@@ -31,9 +53,13 @@ export interface KeelConfig {
       readonly model: string | undefined;
     };
     readonly anthropic: { readonly apiKey: string | undefined };
+    /** Providers, aliases, routes, prices, resilience and cache, resolved from both sources. */
+    readonly gateway: GatewaySettings;
   };
   readonly logLevel: LogLevel;
   readonly capabilities: readonly AnyCapability[];
+  /** Job workers, leases, default retry policy and webhooks. */
+  readonly jobs: JobsConfig;
   readonly configFile: string | undefined;
 }
 
@@ -62,6 +88,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<KeelC
   if (!parsedEnvironment.success) problems.push(...describeIssues(parsedEnvironment.error, 'environment'));
 
   const file = await readConfigFile(environment.KEEL_CONFIG, cwd, problems);
+  if (file !== undefined) problems.push(...modelsConfigProblems(file.values.models, environment));
 
   if (
     parsedEnvironment.success &&
@@ -74,7 +101,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<KeelC
   }
   if (!parsedEnvironment.success || file === undefined || problems.length > 0)
     throw new ConfigError(problems);
-  return resolve(parsedEnvironment.data, file.values, file.path, cwd);
+  return resolve(parsedEnvironment.data, file.values, file.path, cwd, environment);
 }
 
 function isLoopback(host: string): boolean {
@@ -139,6 +166,7 @@ function resolve(
   file: FileValues,
   configFile: string | undefined,
   cwd: string,
+  rawEnvironment: Readonly<Record<string, string | undefined>>,
 ): KeelConfig {
   const corsOrigins = environment.KEEL_CORS_ORIGINS
     ? environment.KEEL_CORS_ORIGINS.split(',')
@@ -164,6 +192,20 @@ function resolve(
         },
     redisUrl: environment.REDIS_URL,
     auth: { adminKey: environment.KEEL_ADMIN_KEY },
+    limits: {
+      defaults: defaultLimits(environment),
+      maxEventLoopDelayMs: environment.KEEL_MAX_EVENT_LOOP_DELAY_MS,
+      redisPrefix: environment.KEEL_REDIS_PREFIX,
+    },
+    requestLog: {
+      bodies: environment.KEEL_REQUEST_LOG_BODIES,
+      retentionDays: environment.KEEL_REQUEST_LOG_RETENTION_DAYS,
+    },
+    documents: {
+      maxUploadBytes: environment.KEEL_UPLOAD_LIMIT_BYTES,
+      embeddings: environment.KEEL_EMBEDDINGS,
+    },
+    telemetry: { serviceName: environment.OTEL_SERVICE_NAME, otlp: otlpSettings(environment) },
     models: {
       openai: {
         apiKey: environment.OPENAI_API_KEY,
@@ -171,14 +213,51 @@ function resolve(
         model: environment.KEEL_MODEL ?? file.models.default,
       },
       anthropic: { apiKey: environment.ANTHROPIC_API_KEY },
+      gateway: resolveGatewaySettings(environment, file.models, rawEnvironment),
     },
     logLevel: environment.LOG_LEVEL,
     capabilities: file.capabilities,
+    jobs: resolveJobsConfig(environment, file.jobs),
     configFile,
   };
   // Capabilities hold Zod schemas, which cache lazily: freeze the list, not the schemas inside it.
   Object.freeze(config.capabilities);
   return deepFreeze(config);
+}
+
+function defaultLimits(environment: Environment): KeyLimits {
+  return {
+    ...(environment.KEEL_LIMIT_REQUESTS_PER_MINUTE === undefined
+      ? {}
+      : { requestsPerMinute: environment.KEEL_LIMIT_REQUESTS_PER_MINUTE }),
+    ...(environment.KEEL_LIMIT_TOKENS_PER_MINUTE === undefined
+      ? {}
+      : { tokensPerMinute: environment.KEEL_LIMIT_TOKENS_PER_MINUTE }),
+    ...(environment.KEEL_LIMIT_CONCURRENT_STREAMS === undefined
+      ? {}
+      : { concurrentStreams: environment.KEEL_LIMIT_CONCURRENT_STREAMS }),
+    ...(environment.KEEL_BUDGET_USD === undefined
+      ? {}
+      : { budget: { usd: environment.KEEL_BUDGET_USD, period: environment.KEEL_BUDGET_PERIOD } }),
+  };
+}
+
+function otlpSettings(environment: Environment): KeelConfig['telemetry']['otlp'] {
+  const url =
+    environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (environment.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? `${environment.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+      : undefined);
+  if (url === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  for (const pair of (environment.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',')) {
+    const separator = pair.indexOf('=');
+    if (separator > 0)
+      headers[decodeURIComponent(pair.slice(0, separator).trim())] = decodeURIComponent(
+        pair.slice(separator + 1).trim(),
+      );
+  }
+  return { url, headers };
 }
 
 function deepFreeze<T>(value: T): T {

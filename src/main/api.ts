@@ -25,9 +25,22 @@ export async function startApi(config: KeelConfig, logger: Logger): Promise<Runn
   const address = platform.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
-  logger.info({ url, docs: `${url}/docs`, storage: dependencies.database.engine }, 'keel is ready');
+  const auth = config.auth.adminKey ? 'api-keys' : 'open-locally';
+  logger.info(
+    {
+      url,
+      docs: `${url}/docs`,
+      storage: dependencies.database.engine,
+      auth,
+      limits: config.redisUrl ? 'redis' : 'in-process',
+    },
+    'keel is ready',
+  );
   if (!config.auth.adminKey)
-    logger.warn('no KEEL_ADMIN_KEY set: the API is open to anyone who can reach this address');
+    logger.warn(
+      { host: config.server.host },
+      'auth is open locally: no KEEL_ADMIN_KEY is set, so requests without a key act as the local administrator; Keel refuses to bind beyond loopback in this mode',
+    );
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {

@@ -1,37 +1,99 @@
 import type { FastifyInstance } from 'fastify';
-import { installAdminKeyGuard } from '../modules/auth/index.ts';
+import { type ApiKeyService, installAuthGuard, registerKeyRoutes } from '../modules/auth/index.ts';
 import {
   type AnyCapability,
   CapabilityInvoker,
   type Clock,
   registerCapabilityRoutes,
 } from '../modules/capabilities/index.ts';
-import type { ModelCatalog } from '../modules/gateway/index.ts';
+import {
+  type DocumentsService,
+  registerCollectionRoutes,
+  registerDocumentRoutes,
+} from '../modules/documents/index.ts';
+import {
+  type Gateway,
+  type ModelCallStore,
+  type ModelCallWriter,
+  registerGatewayRoutes,
+} from '../modules/gateway/index.ts';
 import { type ReadinessCheck, registerHealthRoutes } from '../modules/health/index.ts';
 import {
+  createJobSystem,
+  type JobSettings,
+  type JobStore,
+  type JobSystem,
+  registerJobRoutes,
+  registerJobStreamRoutes,
+} from '../modules/jobs/index.ts';
+import {
+  installLoadShedding,
+  installRequestLimits,
+  type LimitStore,
+  type LimitsObserver,
+} from '../modules/limits/index.ts';
+import { registerOpenAICompatRoutes } from '../modules/openai-compat/index.ts';
+import {
+  HttpRequestLog,
   type RequestLogStore,
   type RequestLogWriter,
   registerRequestRoutes,
 } from '../modules/requests/index.ts';
+import { registerSearchRoutes, type SearchService } from '../modules/retrieval/index.ts';
 import { createHttpServer, type HttpPlatform } from '../platform/http/index.ts';
+import type { Notifier } from '../platform/jobs/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
+import {
+  installHttpTelemetry,
+  type KeelMetrics,
+  registerMetricsRoute,
+  type Telemetry,
+} from '../platform/telemetry/index.ts';
 import { KEEL_DESCRIPTION, KEEL_VERSION } from './version.ts';
 
 /** What the HTTP application needs, already built: tests pass in-memory adapters, `api.ts` real ones. */
 export interface AppDependencies {
   readonly logger: Logger;
   readonly http: { readonly bodyLimitBytes: number; readonly corsOrigins: readonly string[] };
-  readonly models: ModelCatalog;
+  /** The model gateway: capabilities' models, `/v1/models`, the OpenAI-compatible surface. */
+  readonly models: Gateway;
+  /** Model-call accounting (usage, cost, retries per call), read by `GET /v1/model-calls`. */
+  readonly modelCalls: { readonly store: ModelCallStore; readonly writer: ModelCallWriter };
   readonly capabilities: readonly AnyCapability[];
-  readonly requestLog: { readonly store: RequestLogStore; readonly writer: RequestLogWriter };
+  readonly requestLog: {
+    readonly store: RequestLogStore;
+    readonly writer: RequestLogWriter;
+    /** Keep bodies (redacted) in the request log; true unless configured off. */
+    readonly bodies?: boolean;
+  };
   readonly readinessChecks: readonly ReadinessCheck[];
   readonly clock: Clock;
-  /** When set, every /v1 route requires `Authorization: Bearer <adminKey>`. */
+  /** KEEL_ADMIN_KEY: when set, every non-public route requires a key. */
   readonly adminKey?: string | undefined;
+  /** API keys: authentication of every request, `/v1/admin/keys`. */
+  readonly keys: ApiKeyService;
+  /** Counters for requests/minute and streams (memory, or Redis shared by every process). */
+  readonly limits: { readonly store: LimitStore; readonly maxEventLoopDelayMs: number };
+  readonly telemetry: Telemetry;
+  /** Collections, documents and their ingestion; search over them. */
+  readonly documents: { readonly service: DocumentsService; readonly search: SearchService };
+  /** Durable jobs: their store (with the queue), cross-process notifications, and whether workers run here. */
+  readonly jobs: { readonly store: JobStore; readonly notifier: Notifier; readonly settings: JobSettings };
+}
+
+/** Limit events as metrics. */
+export function limitsObserver(metrics: KeelMetrics): LimitsObserver {
+  return {
+    rejected: (limit) => metrics.rateLimitRejections.inc({ limit }),
+    streamOpened: () => metrics.openStreams.inc(),
+    streamClosed: () => metrics.openStreams.dec(),
+  };
 }
 
 /** The app factory: every route of Keel on one Fastify instance, ready for `inject` or `listen`. */
-export async function buildApp(dependencies: AppDependencies): Promise<HttpPlatform> {
+export async function buildApp(
+  dependencies: AppDependencies,
+): Promise<HttpPlatform & { readonly jobs: JobSystem }> {
   const platform = await createHttpServer({
     logger: dependencies.logger,
     bodyLimitBytes: dependencies.http.bodyLimitBytes,
@@ -42,17 +104,52 @@ export async function buildApp(dependencies: AppDependencies): Promise<HttpPlatf
   const { app, shutdownGate } = platform;
   const writer = dependencies.requestLog.writer;
 
-  installAdminKeyGuard(app as unknown as FastifyInstance, dependencies.adminKey);
-  registerHealthRoutes(app, { checks: dependencies.readinessChecks, shutdownGate, version: KEEL_VERSION });
-  registerCapabilityRoutes(app, {
-    capabilities: dependencies.capabilities,
-    invoker: new CapabilityInvoker({
-      models: dependencies.models,
-      clock: dependencies.clock,
-      record: (record) => writer.write(record),
-    }),
+  // Order matters: shed load first, then trace, open the request's log entry, authenticate, count.
+  const fastify = app as unknown as FastifyInstance;
+  const { metrics, tracing } = dependencies.telemetry;
+  await installLoadShedding(fastify, {
+    maxEventLoopDelayMs: dependencies.limits.maxEventLoopDelayMs,
+    onShed: () => metrics.loadShed.inc(),
   });
+  installHttpTelemetry(fastify, { tracer: tracing.tracer, metrics });
+  // Before auth, so requests refused for scope or limits are logged too (unauthenticated ones are not).
+  const requestLog = new HttpRequestLog({ writer, bodies: dependencies.requestLog.bodies ?? true });
+  requestLog.install(fastify);
+  installAuthGuard(fastify, dependencies.keys, dependencies.adminKey);
+  installRequestLimits(fastify, {
+    store: dependencies.limits.store,
+    observer: limitsObserver(metrics),
+    subjectOf: (request) => request.principal,
+  });
+
+  registerHealthRoutes(app, { checks: dependencies.readinessChecks, shutdownGate, version: KEEL_VERSION });
+  const invoker = new CapabilityInvoker({
+    models: dependencies.models,
+    clock: dependencies.clock,
+    record: requestLog.recordInvocation,
+  });
+  registerCapabilityRoutes(app, { capabilities: dependencies.capabilities, invoker });
+  // Workers (when they run in this process) start once the app is ready and hand jobs back on close.
+  const jobs = createJobSystem({
+    ...dependencies.jobs,
+    invoker,
+    capabilities: dependencies.capabilities,
+    clock: dependencies.clock,
+    logger: dependencies.logger,
+    userAgent: `keel/${KEEL_VERSION}`,
+  });
+  registerJobRoutes(app, { service: jobs.service, capabilities: dependencies.capabilities });
+  await registerJobStreamRoutes(app, { service: jobs.service, feed: jobs.feed });
+  fastify.addHook('onReady', () => jobs.start());
+  fastify.addHook('onClose', () => jobs.stop());
   registerRequestRoutes(app, { store: dependencies.requestLog.store, writer });
+  registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
+  await registerOpenAICompatRoutes(app, { gateway: dependencies.models });
+  registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
+  registerMetricsRoute(fastify, metrics);
+  registerCollectionRoutes(app, { service: dependencies.documents.service });
+  await registerDocumentRoutes(app, { service: dependencies.documents.service });
+  registerSearchRoutes(app, { search: dependencies.documents.search });
   await app.ready();
-  return platform;
+  return { ...platform, jobs };
 }

@@ -6,7 +6,12 @@ import { migrateToLatest, migrationStatus } from '../platform/db/index.ts';
 import { createLogger, type Logger } from '../platform/logging/index.ts';
 import { startApi } from './api.ts';
 import { openConfiguredDatabase } from './dependencies.ts';
+import { INGEST_DETAILS, INGEST_USAGE, ingestCommand } from './ingest-command.ts';
+import { JOBS_DETAILS, JOBS_USAGE, jobsCommand } from './jobs-command.ts';
+import { KEYS_DETAILS, KEYS_USAGE, keysCommand } from './keys-command.ts';
+import { registerConfiguredSecrets } from './secrets.ts';
 import { KEEL_VERSION } from './version.ts';
+import { startWorker } from './worker.ts';
 
 const COMMANDS = {
   serve: {
@@ -20,6 +25,27 @@ const COMMANDS = {
     usage: 'keel migrate [--status]',
     details:
       'Applies every pending migration to the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR) and prints what it applied. With --status it changes nothing and prints applied and pending migrations; the exit code is 1 when some are pending.',
+  },
+  worker: {
+    summary: 'Run job workers (no HTTP): attempts of queued jobs and webhook deliveries.',
+    usage: 'keel worker',
+    details:
+      'Runs KEEL_WORKER_CONCURRENCY job attempts at once from the shared queue, on the database in DATABASE_URL (any number of worker and API processes share it). Migrations are applied at start. SIGTERM or SIGINT stops claiming, lets running attempts finish briefly, hands the rest back to the queue, then exits. On the embedded database, `keel serve` runs workers itself and no other process may open it.',
+  },
+  jobs: {
+    summary: 'List, show, retry or cancel jobs.',
+    usage: JOBS_USAGE,
+    details: JOBS_DETAILS,
+  },
+  keys: {
+    summary: 'Create, list or revoke API keys.',
+    usage: KEYS_USAGE,
+    details: KEYS_DETAILS,
+  },
+  ingest: {
+    summary: 'Upload files or globs to a running Keel and wait for their ingestion, with a progress bar.',
+    usage: INGEST_USAGE,
+    details: INGEST_DETAILS,
   },
 } as const;
 
@@ -83,9 +109,18 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(positionals.length === 0 ? mainHelp() : commandHelp(name));
     return 0;
   }
+  // `keys` has its own actions and options; it parses them itself once the configuration is loaded.
+  const keysArguments = name === 'keys' ? argv.slice(argv.indexOf('keys') + 1) : undefined;
+  const ingestArguments = name === 'ingest' ? argv.slice(argv.indexOf('ingest') + 1) : undefined;
+  const jobsArguments = name === 'jobs' ? argv.slice(argv.indexOf('jobs') + 1) : undefined;
   const known = new Set(['help', 'version', ...(name === 'migrate' ? ['status'] : [])]);
   const unknown = Object.keys(values).filter((option) => !known.has(option));
-  if (extra.length > 0 || unknown.length > 0) {
+  if (
+    keysArguments === undefined &&
+    ingestArguments === undefined &&
+    jobsArguments === undefined &&
+    (extra.length > 0 || unknown.length > 0)
+  ) {
     const what = [...extra, ...unknown.map((option) => `--${option}`)].join(' ');
     process.stderr.write(`keel ${name}: unexpected argument ${what}\n\n${commandHelp(name)}`);
     return 2;
@@ -101,12 +136,22 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  registerConfiguredSecrets(config);
+  if (keysArguments !== undefined) return keysCommand(keysArguments, config);
+  if (ingestArguments !== undefined) return ingestCommand(ingestArguments, config);
+  if (jobsArguments !== undefined) return jobsCommand(jobsArguments, config);
   const logger = createLogger({ level: config.logLevel });
   switch (name) {
     case 'serve':
       return serve(config, logger);
     case 'migrate':
       return migrate(config, logger, values.status === true);
+    case 'worker':
+      return worker(config, logger);
+    case 'keys':
+    case 'ingest':
+    case 'jobs':
+      return 2;
   }
 }
 
@@ -116,6 +161,28 @@ async function serve(config: KeelConfig, logger: Logger): Promise<number> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       api.shutdown(signal).then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    });
+  }
+  return stopped;
+}
+
+async function worker(config: KeelConfig, logger: Logger): Promise<number> {
+  if (config.storage.kind === 'embedded') {
+    logger.warn(
+      'keel worker on the embedded database: no keel serve may run on the same data directory; set DATABASE_URL to run workers beside API processes',
+    );
+  }
+  const running = await startWorker(config, logger);
+  const { promise: stopped, resolve } = Promise.withResolvers<number>();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      running.shutdown(signal).then(
         () => resolve(0),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');

@@ -1,11 +1,31 @@
+import { Redis } from 'ioredis';
 import type { KeelConfig } from '../config/index.ts';
+import { createLocalEmbeddingModel } from '../local-engine/index.ts';
+import { ApiKeyService, OPEN_SUBJECT, SqlApiKeyStore } from '../modules/auth/index.ts';
 import { type AnyCapability, type Clock, generateCapability } from '../modules/capabilities/index.ts';
-import { createModelCatalog } from '../modules/gateway/index.ts';
+import { SqlDocumentStore } from '../modules/documents/index.ts';
+import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
 import type { ReadinessCheck } from '../modules/health/index.ts';
-import { RequestLogWriter, SqlRequestLogStore } from '../modules/requests/index.ts';
+import {
+  createModelLimitsMiddleware,
+  type LimitStore,
+  MemoryLimitStore,
+  RedisLimitStore,
+} from '../modules/limits/index.ts';
+import { RequestLogWriter, SqlRequestLogStore, startRequestLogRetention } from '../modules/requests/index.ts';
+import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
+import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
-import type { AppDependencies } from './build-app.ts';
+import {
+  costFromPriceTable,
+  createModelTelemetryMiddleware,
+  createTelemetry,
+} from '../platform/telemetry/index.ts';
+import { type AppDependencies, limitsObserver } from './build-app.ts';
+import { createDocumentsDependencies } from './documents-dependencies.ts';
+import { createJobDependencies } from './job-dependencies.ts';
+import { KEEL_VERSION } from './version.ts';
 
 export interface Dependencies extends AppDependencies {
   readonly database: Database;
@@ -25,7 +45,12 @@ export async function openConfiguredDatabase(config: KeelConfig, logger: Logger)
 }
 
 /** The one place concrete adapters are chosen and wired, by hand, from the configuration. */
-export async function createDependencies(config: KeelConfig, logger: Logger): Promise<Dependencies> {
+export async function createDependencies(
+  config: KeelConfig,
+  logger: Logger,
+  options: { readonly role?: 'api' | 'worker' } = {},
+): Promise<Dependencies> {
+  const role = options.role ?? 'api';
   const database = await openConfiguredDatabase(config, logger);
   try {
     const report = await migrateToLatest(database.db);
@@ -35,22 +60,131 @@ export async function createDependencies(config: KeelConfig, logger: Logger): Pr
     throw error;
   }
 
-  const models = createModelCatalog(config.models.openai);
+  // Security, limits and observability: keys, the limit counters (shared through Redis when configured),
+  // traces and metrics, and the model-call middlewares the gateway applies outermost.
+  const telemetry = createTelemetry({
+    serviceName: config.telemetry.serviceName,
+    version: KEEL_VERSION,
+    otlp: config.telemetry.otlp,
+  });
+  const keys = new ApiKeyService({
+    store: new SqlApiKeyStore(database.db),
+    clock: systemClock,
+    adminKey: config.auth.adminKey,
+    defaultTenantId: DEFAULT_TENANT_ID,
+    defaultLimits: config.limits.defaults,
+    onBackgroundError: (error, what) => logger.warn({ err: error }, `${what} failed`),
+  });
+  let limitStore: LimitStore;
+  if (config.redisUrl) {
+    const redisLimits = new RedisLimitStore({ url: config.redisUrl, prefix: config.limits.redisPrefix });
+    try {
+      await redisLimits.connect();
+    } catch (error) {
+      await redisLimits.close();
+      await database.close();
+      throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
+        cause: error,
+      });
+    }
+    limitStore = redisLimits;
+  } else {
+    limitStore = new MemoryLimitStore();
+  }
+  const costOf = costFromPriceTable(config.models.gateway.prices);
+  const modelMiddleware = [
+    createModelLimitsMiddleware({
+      store: limitStore,
+      observer: limitsObserver(telemetry.metrics),
+      limitsFor: (subject) => keys.limitsFor(subject),
+      costOf,
+      // In-process counters start each budget period from the request log, so a restart resets nothing.
+      seedSpend: (subject, since) => store.spendSince(subject === OPEN_SUBJECT ? null : subject, since),
+    }),
+    createModelTelemetryMiddleware({ tracer: telemetry.tracing.tracer, metrics: telemetry.metrics, costOf }),
+  ];
+
+  const modelCallStore = new SqlModelCallStore(database.db);
+  const modelCallWriter = new ModelCallWriter(modelCallStore, {
+    onError: (error, records, dropped) =>
+      logger.error(
+        { err: error, records, dropped },
+        dropped ? 'model-call batch dropped' : 'model-call write failed; will retry',
+      ),
+  });
+  // The response cache is shared through Redis when there is one; otherwise it lives in this process.
+  const cacheRedis =
+    config.models.gateway.cache.enabled && config.redisUrl
+      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+      : undefined;
+  cacheRedis?.on('error', (error) => logger.debug({ err: error }, 'model response cache: redis error'));
+  // The local embedder loads its weights on first use only; it serves the `embed` alias when no provider does.
+  const localEmbeddingModel = createLocalEmbeddingModel();
+  const models = new Gateway({
+    settings: config.models.gateway,
+    embeddingModels: [localEmbeddingModel],
+    ...(cacheRedis
+      ? {
+          cacheStore: new RedisResponseCache(cacheRedis, {
+            onError: (error) =>
+              logger.warn({ err: error }, 'model response cache unavailable; answering without it'),
+          }),
+        }
+      : {}),
+    observers: [modelCallWriter.write],
+    modelMiddleware,
+    onCircuitChange: (deployment, state) => {
+      telemetry.metrics.setCircuitState(deployment, state);
+      logger.warn({ deployment, state }, `model deployment circuit ${state}`);
+    },
+  });
+  for (const warning of models.warnings) logger.warn({ warning }, 'model configuration cannot be served');
   const model = models.describe();
   if (!model.configured) {
     logger.warn(
-      'no generative model configured: generate answers 503 MODEL_NOT_CONFIGURED until OPENAI_API_KEY or OPENAI_BASE_URL + KEEL_MODEL is set',
+      'no generative model configured: generate answers 503 MODEL_NOT_CONFIGURED until OPENAI_API_KEY, OPENAI_BASE_URL + KEEL_MODEL or ANTHROPIC_API_KEY is set',
     );
   }
 
   const store = new SqlRequestLogStore(database.db);
   const writer = new RequestLogWriter(store, {
-    onError: (error, records, dropped) =>
+    onError: (error, records, dropped) => {
+      if (dropped) telemetry.metrics.requestLogDropped.inc(records);
       logger.error(
         { err: error, records, dropped },
         dropped ? 'request log batch dropped' : 'request log write failed; will retry',
-      ),
+      );
+    },
   });
+
+  const retention = startRequestLogRetention({
+    store,
+    retentionDays: config.requestLog.retentionDays,
+    onSwept: (deleted, cutoff) => {
+      if (deleted > 0) logger.info({ deleted, cutoff }, 'request log retention: old records deleted');
+    },
+    onError: (error) => logger.warn({ err: error }, 'request log retention sweep failed'),
+  });
+
+  // Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
+  const documents = createDocumentsDependencies({
+    store: new SqlDocumentStore(database.db),
+    index: await SqlChunkIndex.open(database),
+    embeddingModel: config.documents.embeddings === 'local' ? localEmbeddingModel : null,
+    logger,
+    clock: systemClock,
+    maxUploadBytes: config.documents.maxUploadBytes,
+  });
+  if (!database.vector) {
+    logger.warn(
+      'pgvector is not available in this PostgreSQL: document search runs lexically (BM25) only; install pgvector and restart for hybrid search',
+    );
+  }
+  // `keel worker` runs jobs only; document ingestion stays with the API processes.
+  if (role === 'api') await documents.runner.start();
+
+  // Durable jobs: pg-boss on this database; workers here when embedded or in `keel worker`.
+  const jobs = await createJobDependencies(config, database, logger, role);
 
   const capabilities: AnyCapability[] = [generateCapability, ...config.capabilities];
   const readinessChecks: ReadinessCheck[] = [
@@ -62,29 +196,48 @@ export async function createDependencies(config: KeelConfig, logger: Logger): Pr
         return { engine: database.engine, vector: database.vector };
       },
     },
-    {
-      name: 'model',
-      critical: false,
-      check: async () => ({
-        configured: model.configured,
-        provider: model.provider ?? null,
-        model: model.model ?? null,
-      }),
-    },
+    models.readinessCheck(),
+    documents.readiness,
   ];
+  if (limitStore instanceof RedisLimitStore) {
+    const redis = limitStore;
+    readinessChecks.push({
+      name: 'redis',
+      critical: true,
+      check: async () => {
+        await redis.ping();
+        return { purpose: 'limits' };
+      },
+    });
+  }
 
   return {
     logger,
     http: { bodyLimitBytes: config.server.bodyLimitBytes, corsOrigins: config.server.corsOrigins },
     models,
+    modelCalls: { store: modelCallStore, writer: modelCallWriter },
     capabilities,
-    requestLog: { store, writer },
+    requestLog: { store, writer, bodies: config.requestLog.bodies },
     readinessChecks,
     clock: systemClock,
     adminKey: config.auth.adminKey,
+    keys,
+    limits: { store: limitStore, maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs },
+    telemetry,
+    documents,
+    jobs,
     database,
     async close() {
+      retention.stop();
+      await jobs.close();
+      await documents.runner.close();
       await writer.close();
+      await modelCallWriter.close();
+      await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
+      await limitStore.close();
+      await telemetry
+        .shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'trace export on shutdown failed'));
       await database.close();
     },
   };

@@ -1,7 +1,12 @@
+import { localEngineErrors } from '../local-engine/index.ts';
 import { authErrors } from '../modules/auth/index.ts';
 import { capabilityErrors } from '../modules/capabilities/index.ts';
+import { documentErrors } from '../modules/documents/index.ts';
 import { gatewayErrors } from '../modules/gateway/index.ts';
+import { jobErrors } from '../modules/jobs/index.ts';
+import { limitErrors } from '../modules/limits/index.ts';
 import { requestErrors } from '../modules/requests/index.ts';
+import { retrievalErrors } from '../modules/retrieval/index.ts';
 import type { ErrorDefinition } from '../platform/errors/index.ts';
 import { platformErrors } from '../platform/errors/index.ts';
 
@@ -12,9 +17,14 @@ export const errorCatalogue: ReadonlyArray<{
 }> = [
   { module: 'platform', errors: Object.values(platformErrors) },
   { module: 'auth', errors: Object.values(authErrors) },
+  { module: 'limits', errors: Object.values(limitErrors) },
   { module: 'capabilities', errors: Object.values(capabilityErrors) },
   { module: 'gateway', errors: Object.values(gatewayErrors) },
   { module: 'requests', errors: Object.values(requestErrors) },
+  { module: 'jobs', errors: Object.values(jobErrors) },
+  { module: 'local-engine', errors: Object.values(localEngineErrors) },
+  { module: 'documents', errors: Object.values(documentErrors) },
+  { module: 'retrieval', errors: Object.values(retrievalErrors) },
 ];
 
 /** docs/errors.md, generated: `npm run docs:errors` writes it, and a test fails when it drifts. */

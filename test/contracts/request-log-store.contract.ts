@@ -20,6 +20,11 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     input: { user_input: 'hello', max_tokens: 10 },
     output: { answer: 'hi', status: 'ok' },
     createdAt: new Date('2026-11-21T10:00:00.000Z'),
+    apiKeyId: 'key_0123456789abcdef',
+    method: 'POST',
+    route: '/v1/generate',
+    costUsd: 0.000125,
+    traceId: '0af7651916cd43dd8448eb211c80319c',
     ...overrides,
   };
 }
@@ -47,6 +52,15 @@ export function describeRequestLogStoreContract(
       await store.append([record]);
       expect(await store.get('tenant-b', record.id)).toBeUndefined();
       expect((await store.list('tenant-b', { limit: 10 })).items).toEqual([]);
+    });
+
+    it('keeps the same request id apart in two tenants (ids can come from clients)', async () => {
+      const mine = requestRecord({ id: 'shared-id', tenantId: 'tenant-a', route: '/v1/a' });
+      const theirs = requestRecord({ id: 'shared-id', tenantId: 'tenant-b', route: '/v1/b' });
+      await store.append([mine]);
+      await store.append([theirs]);
+      expect(await store.get('tenant-a', 'shared-id')).toEqual(mine);
+      expect(await store.get('tenant-b', 'shared-id')).toEqual(theirs);
     });
 
     it('ignores a record appended twice (a retried batch)', async () => {
@@ -88,6 +102,79 @@ export function describeRequestLogStoreContract(
       const page = await store.list('tenant-a', { limit: 10, capability: 'summarize' });
       expect(page.items.map((item) => item.capability)).toEqual(['summarize']);
       expect(page.nextCursor).toBeNull();
+    });
+
+    it('keeps the request context of non-capability requests (null capability, key, route, cost, trace)', async () => {
+      const record = requestRecord({
+        capability: null,
+        method: 'GET',
+        route: '/v1/requests/:id',
+        input: null,
+        output: null,
+        models: [],
+        costUsd: 0,
+      });
+      await store.append([record]);
+      expect(await store.get(record.tenantId, record.id)).toEqual(record);
+    });
+
+    it('fills the request context with nulls for records written without it (capability calls from jobs)', async () => {
+      const { apiKeyId: _a, method: _m, route: _r, costUsd: _c, traceId: _t, ...bare } = requestRecord();
+      await store.append([bare]);
+      expect(await store.get(bare.tenantId, bare.id)).toEqual({
+        ...bare,
+        apiKeyId: null,
+        method: null,
+        route: null,
+        costUsd: 0,
+        traceId: null,
+      });
+    });
+
+    it("sums a key's spend since a time, across tenants and routes, and keyless spend apart", async () => {
+      const since = new Date('2026-11-01T00:00:00.000Z');
+      await store.append([
+        requestRecord({
+          apiKeyId: 'key_aaaaaaaaaaaaaaaa',
+          costUsd: 0.25,
+          createdAt: new Date('2026-11-02T00:00:00.000Z'),
+        }),
+        requestRecord({
+          apiKeyId: 'key_aaaaaaaaaaaaaaaa',
+          costUsd: 0.5,
+          tenantId: 'tenant-b',
+          createdAt: since,
+        }),
+        requestRecord({
+          apiKeyId: 'key_aaaaaaaaaaaaaaaa',
+          costUsd: 9,
+          createdAt: new Date('2026-10-31T23:59:59.000Z'),
+        }),
+        requestRecord({
+          apiKeyId: 'key_bbbbbbbbbbbbbbbb',
+          costUsd: 7,
+          createdAt: new Date('2026-11-03T00:00:00.000Z'),
+        }),
+        requestRecord({ apiKeyId: null, costUsd: 0.125, createdAt: new Date('2026-11-03T00:00:00.000Z') }),
+      ]);
+      expect(await store.spendSince('key_aaaaaaaaaaaaaaaa', since)).toBeCloseTo(0.75, 9);
+      expect(await store.spendSince(null, since)).toBeCloseTo(0.125, 9);
+      expect(await store.spendSince('key_cccccccccccccccc', since)).toBe(0);
+    });
+
+    it('deletes records older than the retention cutoff, in every tenant, and nothing newer', async () => {
+      const old = requestRecord({ createdAt: new Date('2026-10-01T00:00:00.000Z') });
+      const otherTenantOld = requestRecord({
+        tenantId: 'tenant-b',
+        createdAt: new Date('2026-10-02T00:00:00.000Z'),
+      });
+      const recent = requestRecord({ createdAt: new Date('2026-11-20T00:00:00.000Z') });
+      await store.append([old, otherTenantOld, recent]);
+      expect(await store.deleteOlderThan(new Date('2026-11-01T00:00:00.000Z'))).toBe(2);
+      expect(await store.get(old.tenantId, old.id)).toBeUndefined();
+      expect(await store.get('tenant-b', otherTenantOld.id)).toBeUndefined();
+      expect(await store.get(recent.tenantId, recent.id)).toEqual(recent);
+      expect(await store.deleteOlderThan(new Date('2026-11-01T00:00:00.000Z'))).toBe(0);
     });
 
     it('rejects a cursor it did not issue with REQUEST_LOG_CURSOR_INVALID', async () => {

@@ -17,6 +17,20 @@ export interface KeelProcess {
   stop(): Promise<number | null>;
 }
 
+/** Every child this test file started: killed when the test process exits, whatever happened. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** Registers a spawned process so a failed or timed-out test cannot leave it running. */
+export function track<T extends ChildProcess>(child: T): T {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 /** A temporary working directory (and so data dir) for one Keel process. */
 export async function temporaryDirectory(): Promise<{ path: string; remove(): Promise<void> }> {
   const directory = await mkdtemp(path.join(tmpdir(), 'keel-e2e-'));
@@ -32,6 +46,7 @@ export async function startKeel(environment: Record<string, string>, cwd: string
   });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
+  track(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
   const ready = new Promise<string>((resolve, reject) => {
@@ -73,6 +88,7 @@ export async function runKeel(
     env: { PATH: process.env.PATH ?? '', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {

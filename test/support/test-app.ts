@@ -1,12 +1,38 @@
 import { Writable } from 'node:stream';
-import type { LanguageModelV4 } from '@ai-sdk/provider';
-import { wrapLanguageModel } from 'ai';
-import { type AppDependencies, buildApp } from '../../src/main/build-app.ts';
+import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { type AppDependencies, buildApp, limitsObserver } from '../../src/main/build-app.ts';
+import { createDocumentsDependencies } from '../../src/main/documents-dependencies.ts';
+import { ApiKeyService, MemoryApiKeyStore } from '../../src/modules/auth/index.ts';
 import { type AnyCapability, generateCapability } from '../../src/modules/capabilities/index.ts';
-import { createModelCatalog, type ModelCatalog, usageMiddleware } from '../../src/modules/gateway/index.ts';
+import { MemoryDocumentStore } from '../../src/modules/documents/index.ts';
+import {
+  DEFAULT_RESILIENCE,
+  emptyGatewaySettings,
+  Gateway,
+  type GatewaySettings,
+  MemoryModelCallStore,
+  type ModelCallObserver,
+  ModelCallWriter,
+} from '../../src/modules/gateway/index.ts';
+import type { JobSystem } from '../../src/modules/jobs/index.ts';
+import {
+  createModelLimitsMiddleware,
+  type KeyLimits,
+  MemoryLimitStore,
+} from '../../src/modules/limits/index.ts';
 import { MemoryRequestLogStore, RequestLogWriter } from '../../src/modules/requests/index.ts';
-import type { HttpPlatform } from '../../src/platform/http/index.ts';
+import { MemoryChunkIndex } from '../../src/modules/retrieval/index.ts';
+import { DEFAULT_TENANT_ID, type HttpPlatform } from '../../src/platform/http/index.ts';
 import { createLogger } from '../../src/platform/logging/index.ts';
+import {
+  createModelTelemetryMiddleware,
+  createTelemetry,
+  type ModelCostFunction,
+  noCost,
+  type Telemetry,
+} from '../../src/platform/telemetry/index.ts';
+import { memoryJobs } from './jobs.ts';
 
 /** Log lines a test app wrote, parsed, so tests can assert on what operators would see. */
 export class LogCapture extends Writable {
@@ -22,29 +48,57 @@ export class LogCapture extends Writable {
   }
 }
 
-/** A catalogue serving one given model (an AI SDK mock, usually), with usage recorded like the real one. */
-export function catalogFor(model: LanguageModelV4): ModelCatalog {
-  return {
-    describe: () => ({
-      configured: true,
-      provider: model.provider,
-      model: model.modelId,
-      baseUrl: undefined,
+/**
+ * A real gateway whose `default` alias is one given model (an AI SDK mock, usually), so HTTP tests run the
+ * real pipeline (accounting, middlewares, error taxonomy). One attempt, no retries, unless `settings` says
+ * otherwise: retry and fallback behaviour has its own tests.
+ */
+export function catalogFor(
+  model: LanguageModelV4,
+  middlewares: readonly LanguageModelV4Middleware[] = [],
+  options: {
+    readonly settings?: Partial<GatewaySettings>;
+    readonly observers?: readonly ModelCallObserver[];
+  } = {},
+): Gateway {
+  const provider = model.provider.split('.')[0] ?? model.provider;
+  return new Gateway({
+    settings: emptyGatewaySettings({
+      aliases: [
+        { name: 'default', deployments: [{ ref: `${provider}:${model.modelId}`, weight: 1 }], fallbacks: [] },
+      ],
+      resilience: { ...DEFAULT_RESILIENCE, maxAttempts: 1 },
+      ...options.settings,
     }),
-    languageModel: (recorder) =>
-      recorder ? wrapLanguageModel({ model, middleware: usageMiddleware(recorder) }) : model,
-  };
+    providers: { [provider]: { languageModel: () => model } },
+    modelMiddleware: middlewares,
+    observers: options.observers ?? [],
+  });
 }
 
 export interface TestAppOptions extends Partial<Omit<AppDependencies, 'logger'>> {
   readonly model?: LanguageModelV4;
   readonly extraCapabilities?: readonly AnyCapability[];
+  /** Default limits for every key (and for open local access). */
+  readonly defaultLimits?: KeyLimits;
+  /** Prices model calls for budgets, metrics and the request log. */
+  readonly costOf?: ModelCostFunction;
 }
 
 export interface TestApp extends HttpPlatform {
   readonly store: MemoryRequestLogStore;
   readonly writer: RequestLogWriter;
   readonly logs: LogCapture;
+  readonly keys: ApiKeyService;
+  readonly limitStore: MemoryLimitStore;
+  /** Model calls the gateway accounted (flush `modelCallWriter` before reading). */
+  readonly modelCallStore: MemoryModelCallStore;
+  readonly modelCallWriter: ModelCallWriter;
+  readonly telemetry: Telemetry;
+  /** Every span the app ended, as an OTLP exporter would have received it. */
+  readonly spans: InMemorySpanExporter;
+  /** Jobs: in memory with workers in process unless the test brings its own adapters. */
+  readonly jobs: JobSystem;
   close(): Promise<void>;
 }
 
@@ -53,28 +107,82 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logs = new LogCapture();
   const store = new MemoryRequestLogStore();
   const writer = new RequestLogWriter(store);
+  const clock = options.clock ?? { now: () => new Date() };
+  const spans = new InMemorySpanExporter();
+  const telemetry =
+    options.telemetry ??
+    createTelemetry({ serviceName: 'keel-test', version: 'test', exporter: spans, defaultMetrics: false });
+  const limitStore = new MemoryLimitStore();
+  const keys =
+    options.keys ??
+    new ApiKeyService({
+      store: new MemoryApiKeyStore(),
+      clock,
+      adminKey: options.adminKey,
+      defaultTenantId: DEFAULT_TENANT_ID,
+      defaultLimits: options.defaultLimits ?? {},
+    });
+  const costOf = options.costOf ?? noCost;
+  const modelCallStore = new MemoryModelCallStore();
+  const modelCallWriter = new ModelCallWriter(modelCallStore);
+  // The model-call middlewares the composition root hands the gateway: limits outside telemetry.
+  const middlewares = [
+    createModelLimitsMiddleware({
+      store: limitStore,
+      observer: limitsObserver(telemetry.metrics),
+      limitsFor: (subject) => keys.limitsFor(subject),
+      costOf,
+    }),
+    createModelTelemetryMiddleware({ tracer: telemetry.tracing.tracer, metrics: telemetry.metrics, costOf }),
+  ];
+  // Documents and retrieval in memory, lexical only, unless a test brings its own.
+  const defaultDocuments = options.documents
+    ? undefined
+    : createDocumentsDependencies({
+        store: new MemoryDocumentStore(),
+        index: new MemoryChunkIndex(),
+        embeddingModel: null,
+        logger: createLogger({ level: 'silent' }),
+        clock,
+        maxUploadBytes: 20_971_520,
+      });
   const platform = await buildApp({
     logger: createLogger({ level: 'debug', destination: logs }),
     http: options.http ?? { bodyLimitBytes: 1_048_576, corsOrigins: [] },
     models:
       options.models ??
       (options.model
-        ? catalogFor(options.model)
-        : createModelCatalog({ apiKey: undefined, baseUrl: undefined, model: undefined })),
+        ? catalogFor(options.model, middlewares, { observers: [modelCallWriter.write] })
+        : new Gateway({ settings: emptyGatewaySettings(), modelMiddleware: middlewares })),
+    modelCalls: options.modelCalls ?? { store: modelCallStore, writer: modelCallWriter },
     capabilities: options.capabilities ?? [generateCapability, ...(options.extraCapabilities ?? [])],
     requestLog: options.requestLog ?? { store, writer },
     readinessChecks: options.readinessChecks ?? [],
-    clock: options.clock ?? { now: () => new Date() },
+    clock,
     adminKey: options.adminKey,
+    keys,
+    limits: options.limits ?? { store: limitStore, maxEventLoopDelayMs: 0 },
+    telemetry,
+    documents: options.documents ?? (defaultDocuments as NonNullable<typeof defaultDocuments>),
+    jobs: options.jobs ?? memoryJobs(),
   });
   return {
     ...platform,
     store,
     writer,
     logs,
+    keys,
+    limitStore,
+    modelCallStore,
+    modelCallWriter,
+    telemetry,
+    spans,
     async close() {
       await platform.app.close();
+      await defaultDocuments?.runner.close();
       await writer.close();
+      await modelCallWriter.close();
+      await telemetry.shutdown();
     },
   };
 }

@@ -12,6 +12,8 @@ export interface CapabilityRoutesOptions {
 export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRoutesOptions): void {
   for (const capability of options.capabilities) {
     nameSchemas(capability);
+    // Workflows too long for one HTTP exchange are served only as jobs (modules/jobs).
+    if (capability.sync === false) continue;
     app.post(
       `/v1/${capability.name}`,
       {

@@ -4,6 +4,7 @@ import { AppError, asAppError } from '../../platform/errors/index.ts';
 import { type ModelCatalog, toGatewayError, UsageRecorder } from '../gateway/index.ts';
 import type { RequestRecord } from '../requests/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
+import { directReporter, type InvocationReporter } from './capability-events.ts';
 import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';
 
 export interface InvocationScope {
@@ -11,6 +12,8 @@ export interface InvocationScope {
   readonly tenantId: string;
   readonly signal: AbortSignal;
   readonly logger: CapabilityLogger;
+  /** Where `emit`, `progress` and `step` go: a job's event log and step journal. Plain calls omit it. */
+  readonly reporter?: InvocationReporter;
 }
 
 export interface CapabilityInvokerDependencies {
@@ -39,6 +42,7 @@ export class CapabilityInvoker {
     const recorder = new UsageRecorder();
     let output: unknown = null;
     let failure: AppError | undefined;
+    const reporter = scope.reporter ?? directReporter(scope.requestId);
     try {
       const raw = await capability.run(input, {
         requestId: scope.requestId,
@@ -46,7 +50,17 @@ export class CapabilityInvoker {
         signal: scope.signal,
         logger: scope.logger,
         clock,
-        models: { language: () => models.languageModel(recorder) },
+        models: models.forInvocation({
+          requestId: scope.requestId,
+          tenantId: scope.tenantId,
+          source: `capability:${capability.name}`,
+          capability: capability.name,
+          signal: scope.signal,
+          recorder,
+        }),
+        emit: (event) => reporter.emit(event),
+        progress: (fraction, message) => reporter.progress(fraction, message),
+        step: (name, run) => reporter.step(name, run),
       });
       const parsed = capability.output.safeParse(raw);
       if (!parsed.success) {

@@ -1,5 +1,6 @@
-import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { z } from 'zod';
+import type { InvocationModels } from '../gateway/index.ts';
+import type { CapabilityEvent, CapabilityJobPolicy, StepHandle } from './capability-events.ts';
 
 /** The minimal logger a capability may use; pino's child loggers satisfy it. */
 export interface CapabilityLogger {
@@ -21,10 +22,23 @@ export interface CapabilityContext {
   readonly signal: AbortSignal;
   readonly logger: CapabilityLogger;
   readonly clock: Clock;
-  readonly models: {
-    /** The configured generative model; throws MODEL_NOT_CONFIGURED (503) when there is none. */
-    language(): LanguageModelV4;
-  };
+  /**
+   * Models through Keel's gateway: `language()` is this capability's routed model (`models.routes` in
+   * keel.config.ts, else `default`), `language('fast')` an alias or `provider:model`; `embedding()` the
+   * `embed` alias; `object({ schema, prompt })` structured output with bounded repair. Each throws
+   * MODEL_NOT_CONFIGURED (503) when nothing can serve it. Retries, fallbacks and usage are the gateway's.
+   */
+  readonly models: InvocationModels;
+  /** Reports a streaming part (`text-delta`, `object-delta`): a job persists and streams it; a plain call drops it. */
+  emit(event: CapabilityEvent): void;
+  /** Reports how far along the work is (`fraction` in 0..1): `job-progress` events when running as a job. */
+  progress(fraction: number, message?: string): void;
+  /**
+   * Runs one named step of a multi-step capability. In a job the step is journaled: once it succeeded, a
+   * redelivered job gets its stored result back (JSON) instead of running it again, and `step-*` events
+   * are published. `key` is the idempotency key for effects outside Keel.
+   */
+  step<T>(name: string, run: (step: StepHandle) => Promise<T>): Promise<T>;
 }
 
 export interface CapabilityExample<Input extends z.ZodType, Output extends z.ZodType> {
@@ -45,6 +59,10 @@ export interface CapabilityDefinition<Input extends z.ZodType, Output extends z.
   readonly input: Input;
   readonly output: Output;
   readonly examples?: readonly CapabilityExample<Input, Output>[];
+  /** How it runs as a job (`POST /v1/<name>/jobs`): attempts, backoff, timeout. */
+  readonly job?: CapabilityJobPolicy;
+  /** `false` serves it only as a job (long workflows); by default it is also `POST /v1/<name>`. */
+  readonly sync?: boolean;
   run(input: z.output<Input>, context: CapabilityContext): Promise<z.input<Output>>;
 }
 

@@ -8,6 +8,13 @@ export {
 } from './builtin/generate.capability.ts';
 export { capabilityErrors } from './capabilities.errors.ts';
 export { registerCapabilityRoutes } from './capabilities.routes.ts';
+export type {
+  CapabilityEvent,
+  CapabilityJobPolicy,
+  InvocationReporter,
+  StepHandle,
+} from './capability-events.ts';
+export { directReporter } from './capability-events.ts';
 export type { CapabilityInvokerDependencies, InvocationScope } from './capability-invoker.ts';
 export { CapabilityInvoker } from './capability-invoker.ts';
 export type {

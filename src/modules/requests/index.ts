@@ -1,7 +1,11 @@
-// The request log: one record per capability call (input, output, outcome, usage, latency), written behind
-// the response and read by tenant. Feedback, the console and usage reports build on it.
+// The request log: one record per authenticated request (key, route, status, latency, model usage and cost,
+// the capability's input and output), written behind the response, read by tenant, swept by retention.
+export type { HttpRequestLogOptions } from './http-request-log.ts';
+export { HttpRequestLog } from './http-request-log.ts';
 export { MemoryRequestLogStore } from './memory-request-log-store.ts';
 export type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
+export type { RetentionOptions } from './request-log-retention.ts';
+export { startRequestLogRetention } from './request-log-retention.ts';
 export type { RequestLogWriterOptions } from './request-log-writer.ts';
 export { RequestLogWriter } from './request-log-writer.ts';
 export { requestErrors } from './requests.errors.ts';

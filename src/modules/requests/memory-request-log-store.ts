@@ -8,10 +8,24 @@ export class MemoryRequestLogStore implements RequestLogStore {
 
   async append(records: readonly RequestRecord[]): Promise<void> {
     for (const record of records) {
-      if (this.#rows.some((row) => row.record.id === record.id)) continue;
+      if (this.#rows.some((row) => row.record.id === record.id && row.record.tenantId === record.tenantId))
+        continue;
       this.#sequence += 1n;
-      this.#rows.push({ record: structuredClone(record), sequence: this.#sequence });
+      this.#rows.push({ record: structuredClone(withDefaults(record)), sequence: this.#sequence });
     }
+  }
+
+  async spendSince(apiKeyId: string | null, since: Date): Promise<number> {
+    return this.#rows
+      .filter((row) => (row.record.apiKeyId ?? null) === apiKeyId && row.record.createdAt >= since)
+      .reduce((total, row) => total + (row.record.costUsd ?? 0), 0);
+  }
+
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const before = this.#rows.length;
+    const kept = this.#rows.filter((row) => row.record.createdAt >= cutoff);
+    this.#rows.splice(0, this.#rows.length, ...kept);
+    return before - kept.length;
   }
 
   async get(tenantId: string, id: string): Promise<RequestRecord | undefined> {
@@ -41,6 +55,18 @@ export class MemoryRequestLogStore implements RequestLogStore {
 }
 
 type Row = { record: RequestRecord; sequence: bigint };
+
+/** Records come back with every column set, as the SQL adapter returns them. */
+function withDefaults(record: RequestRecord): RequestRecord {
+  return {
+    ...record,
+    apiKeyId: record.apiKeyId ?? null,
+    method: record.method ?? null,
+    route: record.route ?? null,
+    costUsd: record.costUsd ?? 0,
+    traceId: record.traceId ?? null,
+  };
+}
 
 function compareDescending(a: Row, b: Row): number {
   const byTime = b.record.createdAt.getTime() - a.record.createdAt.getTime();

@@ -1,8 +1,13 @@
-/** One capability invocation as the request log keeps it (read by feedback, the console and usage reports). */
+/**
+ * One request as the request log keeps it: every authenticated request (who, which route, status,
+ * latency), with the capability call's input, output and model usage when it made one. Read by feedback,
+ * the console and usage reports.
+ */
 export interface RequestRecord {
   readonly id: string;
   readonly tenantId: string;
-  readonly capability: string;
+  /** Null for requests that did not invoke a capability. */
+  readonly capability: string | null;
   readonly outcome: 'succeeded' | 'failed' | 'aborted';
   readonly httpStatus: number;
   readonly errorCode: string | null;
@@ -13,6 +18,14 @@ export interface RequestRecord {
   readonly input: unknown;
   readonly output: unknown;
   readonly createdAt: Date;
+  /** The API key's public id (`admin` for the bootstrap key); null when auth is open. Added by the HTTP log. */
+  readonly apiKeyId?: string | null;
+  readonly method?: string | null;
+  /** The route pattern, e.g. `/v1/requests/:id`. */
+  readonly route?: string | null;
+  /** Model cost in USD, from the price table; 0 when unpriced or no model was called. */
+  readonly costUsd?: number;
+  readonly traceId?: string | null;
 }
 
 export interface RequestLogQuery {
@@ -32,4 +45,11 @@ export interface RequestLogStore {
   append(records: readonly RequestRecord[]): Promise<void>;
   get(tenantId: string, id: string): Promise<RequestRecord | undefined>;
   list(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage>;
+  /**
+   * Model cost (USD) a key spent since `since`, summed from its records; `apiKeyId` null sums keyless
+   * (open, local) requests. Budgets use it to start from what was already spent after a restart.
+   */
+  spendSince(apiKeyId: string | null, since: Date): Promise<number>;
+  /** Retention: deletes every tenant's records created before `cutoff`; returns how many. */
+  deleteOlderThan(cutoff: Date): Promise<number>;
 }

@@ -8,7 +8,13 @@ import { requestErrors } from './requests.errors.ts';
 export const requestRecordSchema = z
   .object({
     id: z.string().describe('The request id (`x-request-id`) of the call.'),
-    capability: z.string(),
+    apiKeyId: z
+      .string()
+      .nullable()
+      .describe('Public id of the key that called (`admin` for the bootstrap key); null when auth is open.'),
+    method: z.string().nullable(),
+    route: z.string().nullable().describe('The route pattern, e.g. `/v1/requests/:id`.'),
+    capability: z.string().nullable().describe('The capability invoked; null for other routes.'),
     outcome: z.enum(['succeeded', 'failed', 'aborted']),
     httpStatus: z.number().int(),
     errorCode: z.string().nullable(),
@@ -16,8 +22,14 @@ export const requestRecordSchema = z
     inputTokens: z.number().int(),
     outputTokens: z.number().int(),
     latencyMs: z.number().int(),
-    input: z.unknown(),
+    costUsd: z.number().describe('Model cost in US dollars from the price table (0 when unpriced).'),
+    input: z
+      .unknown()
+      .describe(
+        'The request body, secrets redacted; null when bodies are not kept (`KEEL_REQUEST_LOG_BODIES`).',
+      ),
     output: z.unknown(),
+    traceId: z.string().nullable().describe('The OpenTelemetry trace id (also sent as `x-trace-id`).'),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'RequestRecord' });
@@ -44,9 +56,9 @@ export function registerRequestRoutes(app: HttpServer, { store, writer }: Reques
       config: { scope: 'requests:read' },
       schema: {
         operationId: 'listRequests',
-        summary: 'List logged capability calls',
+        summary: 'List logged requests',
         description:
-          'Newest first, scoped to your tenant. Entries appear a moment after their response is sent.',
+          'Every authenticated request of your tenant (capability calls with their usage, and every other route), newest first. Entries appear a moment after their response is sent and are kept `KEEL_REQUEST_LOG_RETENTION_DAYS` days.',
         tags: ['Requests'],
         querystring: z
           .object({
@@ -75,7 +87,7 @@ export function registerRequestRoutes(app: HttpServer, { store, writer }: Reques
       config: { scope: 'requests:read' },
       schema: {
         operationId: 'getRequest',
-        summary: 'Get one logged capability call',
+        summary: 'Get one logged request',
         tags: ['Requests'],
         params: z.object({ id: z.string().min(1).max(128) }),
         response: {
@@ -102,6 +114,23 @@ export function registerRequestRoutes(app: HttpServer, { store, writer }: Reques
 }
 
 function present(record: RequestRecord): z.output<typeof requestRecordSchema> {
-  const { tenantId: _tenantId, createdAt, models, ...rest } = record;
-  return { ...rest, models: [...models], createdAt: createdAt.toISOString() };
+  return {
+    id: record.id,
+    apiKeyId: record.apiKeyId ?? null,
+    method: record.method ?? null,
+    route: record.route ?? null,
+    capability: record.capability,
+    outcome: record.outcome,
+    httpStatus: record.httpStatus,
+    errorCode: record.errorCode,
+    models: [...record.models],
+    inputTokens: record.inputTokens,
+    outputTokens: record.outputTokens,
+    latencyMs: record.latencyMs,
+    costUsd: record.costUsd ?? 0,
+    input: record.input,
+    output: record.output,
+    traceId: record.traceId ?? null,
+    createdAt: record.createdAt.toISOString(),
+  };
 }

@@ -30,11 +30,36 @@ export class SqlRequestLogStore implements RequestLogStore {
           input: JSON.stringify(record.input ?? null),
           output: JSON.stringify(record.output ?? null),
           created_at: record.createdAt,
+          api_key_id: record.apiKeyId ?? null,
+          method: record.method ?? null,
+          route: record.route ?? null,
+          cost_usd: record.costUsd ?? 0,
+          trace_id: record.traceId ?? null,
         })),
       )
       // A retried flush must not fail on rows an earlier attempt already wrote.
-      .onConflict((conflict) => conflict.column('id').doNothing())
+      .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing())
       .execute();
+  }
+
+  async spendSince(apiKeyId: string | null, since: Date): Promise<number> {
+    const row = await this.#db
+      .selectFrom('request_log')
+      .select(sql<number | string | null>`sum(cost_usd)`.as('spent'))
+      .where((where) =>
+        apiKeyId === null ? where('api_key_id', 'is', null) : where('api_key_id', '=', apiKeyId),
+      )
+      .where('created_at', '>=', since)
+      .executeTakeFirst();
+    return Number(row?.spent ?? 0);
+  }
+
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('request_log')
+      .where('created_at', '<', cutoff)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async get(tenantId: string, id: string): Promise<RequestRecord | undefined> {
@@ -76,7 +101,7 @@ export class SqlRequestLogStore implements RequestLogStore {
 type Row = {
   id: string;
   tenant_id: string;
-  capability: string;
+  capability: string | null;
   outcome: string;
   http_status: number;
   error_code: string | null;
@@ -87,6 +112,11 @@ type Row = {
   input: unknown;
   output: unknown;
   created_at: Date;
+  api_key_id: string | null;
+  method: string | null;
+  route: string | null;
+  cost_usd: number;
+  trace_id: string | null;
 };
 
 function toRecord(row: Row): RequestRecord {
@@ -104,5 +134,10 @@ function toRecord(row: Row): RequestRecord {
     input: row.input,
     output: row.output,
     createdAt: new Date(row.created_at),
+    apiKeyId: row.api_key_id,
+    method: row.method,
+    route: row.route,
+    costUsd: Number(row.cost_usd),
+    traceId: row.trace_id,
   };
 }

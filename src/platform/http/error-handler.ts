@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, asAppError, type FieldError, platformErrors, toProblem } from '../errors/index.ts';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.ts';
+import { secretRedactor } from '../logging/secret-redactor.ts';
 
 /** Renders every error as RFC 9457 problem+json; the only place an error becomes an HTTP response. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
@@ -19,8 +20,11 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
 export function sendProblem(reply: FastifyReply, error: AppError, request: FastifyRequest): void {
   reply.code(error.status).type(PROBLEM_CONTENT_TYPE);
   if (error.headers) reply.headers(error.headers);
-  // Bypass route serializers: the route's schema describes success, not problems.
-  reply.serializer(JSON.stringify).send(toProblem(error, request.id, request.url.split('?')[0]));
+  // Bypass route serializers: the route's schema describes success, not problems. A problem can quote
+  // client input (a field name, a path), so it is scrubbed of anything shaped like a key.
+  reply
+    .serializer(JSON.stringify)
+    .send(secretRedactor.redactValue(toProblem(error, request.id, request.url.split('?')[0])));
 }
 
 function fromFastify(error: unknown, request: FastifyRequest): AppError {

@@ -21,11 +21,13 @@ import { z } from 'zod';
 import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { handleError, sendProblem } from './error-handler.ts';
+import { annotateScopes } from './openapi-scopes.ts';
 import { tidyComponents } from './openapi-tidy.ts';
+import { installRequestContext } from './request-context.ts';
 import { requestIdFor } from './request-id.ts';
 import { PUBLIC_SCOPE } from './route-scope.ts';
 import { installShutdownGate, type ShutdownGate } from './shutdown-gate.ts';
-import { installTenantResolver } from './tenant.ts';
+import { DEFAULT_TENANT_ID, installTenantResolver } from './tenant.ts';
 
 /** Fastify with the Zod type provider: route schemas type handlers' requests and replies. */
 export type HttpServer = FastifyInstance<
@@ -99,6 +101,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     for (const method of methods) routes.push({ method: String(method), url: route.url, hidden, scope });
   });
 
+  // First hook: everything after it (auth, limits, handlers, model calls) runs inside the request context.
+  installRequestContext(app as unknown as FastifyInstance, DEFAULT_TENANT_ID);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -109,6 +113,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         url: request.url.split('?')[0],
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        tenantId: request.context.tenantId,
+        keyId: request.context.keyId,
+        traceId: request.context.traceId,
       },
       'request completed',
     );
@@ -133,7 +140,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
   await app.register(cors, {
     origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    exposedHeaders: [
+      'x-request-id',
+      'x-trace-id',
+      'retry-after',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'ratelimit-policy',
+    ],
   });
 
   await app.register(swagger, {
@@ -143,7 +158,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       components: {},
     },
     transform: jsonSchemaTransform,
-    transformObject: (documentObject) => tidyComponents(jsonSchemaTransformObject(documentObject)),
+    transformObject: (documentObject) =>
+      annotateScopes(tidyComponents(jsonSchemaTransformObject(documentObject)), routes),
   });
   await app.register(scalar, {
     routePrefix: '/docs',

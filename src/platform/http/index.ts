@@ -3,7 +3,15 @@
 export { handleError, sendProblem } from './error-handler.ts';
 export type { HttpPlatform, HttpServer, HttpServerOptions, RouteSummary } from './http-server.ts';
 export { createHttpServer } from './http-server.ts';
+export { SCOPE_EXTENSION } from './openapi-scopes.ts';
 export { fieldErrorSchema, problemResponses, problemSchema } from './problem.schema.ts';
+export type { RequestContext, RequestContextInit, RequestUsage } from './request-context.ts';
+export {
+  createRequestContext,
+  currentRequestContext,
+  emptyUsage,
+  runWithRequestContext,
+} from './request-context.ts';
 export type { RouteScope } from './route-scope.ts';
 export { PUBLIC_SCOPE } from './route-scope.ts';
 export type { ShutdownGate } from './shutdown-gate.ts';

@@ -7,7 +7,10 @@ declare module 'fastify' {
   }
 }
 
-/** Until API keys exist every request belongs to the single local tenant; auth replaces this resolver. */
+/**
+ * Every request starts in the single local tenant; the auth guard (modules/auth) then sets the
+ * authenticated key's tenant on `request.tenantId` and on the request context, before any handler runs.
+ */
 export const DEFAULT_TENANT_ID = 'default';
 
 export function installTenantResolver(

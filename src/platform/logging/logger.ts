@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { type SecretRedactor, secretRedactor } from './secret-redactor.ts';
 
 export type { Logger } from 'pino';
 
@@ -29,6 +30,24 @@ export interface CreateLoggerOptions {
   readonly level: LoggerOptions['level'];
   readonly destination?: DestinationStream;
   readonly base?: Record<string, unknown>;
+  /** Scrubs each finished line; the process-wide redactor (with the configured secrets) by default. */
+  readonly redactor?: SecretRedactor;
+}
+
+/**
+ * Every finished line passes through the redactor before it is written: paths catch secrets by name,
+ * this catches them by value, wherever they hide (messages, error messages and stacks, nested causes).
+ */
+function redactingDestination(destination: DestinationStream, redactor: SecretRedactor): DestinationStream {
+  const write = (line: string) => destination.write(redactor.redactText(line));
+  // A proxy, not a copy: sonic-boom keeps its state on itself, so every other member runs on the original.
+  return new Proxy(destination, {
+    get(target, property) {
+      if (property === 'write') return write;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** JSON lines on stdout: one object per event, ISO timestamps, secrets censored. */
@@ -41,6 +60,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    redactingDestination(
+      options.destination ?? pino.destination({ dest: 1, sync: false }),
+      options.redactor ?? secretRedactor,
+    ),
   );
 }

@@ -1,7 +1,15 @@
 import type { Migration } from 'kysely/migration';
 import * as requestLog from './0001-request-log.ts';
+import * as modelCalls from './0002-model-calls.ts';
+import * as jobs from './0003-jobs.ts';
+import * as apiKeysAndRequestContext from './0004-api-keys-and-request-context.ts';
+import * as documentsAndRetrieval from './0005-documents-and-retrieval.ts';
 
 /** Every migration in order. Names are permanent: never rename or reorder an applied one. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-request-log': requestLog,
+  '0002-model-calls': modelCalls,
+  '0003-jobs': jobs,
+  '0004-api-keys-and-request-context': apiKeysAndRequestContext,
+  '0005-documents-and-retrieval': documentsAndRetrieval,
 };

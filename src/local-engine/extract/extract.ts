@@ -1,0 +1,181 @@
+import { sharedLocalEmbedder } from '../embedding/local-embedder.ts';
+import { ensureTextWithinLimit } from '../guards.ts';
+import type { LocalEngineOptions } from '../options.ts';
+import { type EngineProvenance, provenance } from '../provenance.ts';
+import type { Context, Extracted } from './extraction-context.ts';
+import { extractArray, extractScalar } from './field-extractors.ts';
+import { fieldTerms } from './field-words.ts';
+import { violations } from './json-schema-validator.ts';
+import { labelledValues } from './labelled-values.ts';
+import {
+  compileExtractionSchema,
+  type ExtractionPlan,
+  type ObjectNode,
+  type SchemaNode,
+} from './schema-plan.ts';
+
+export interface ExtractRequest {
+  readonly text: string;
+  /** A JSON Schema object (see `compileExtractionSchema` for the supported subset), or a compiled plan. */
+  readonly schema: unknown;
+}
+
+export interface ExtractionResult extends EngineProvenance {
+  /** Always valid against the schema. */
+  readonly data: Record<string, unknown>;
+  /**
+   * JSON Pointers of required fields that were not found. Each holds its placeholder in `data` (null
+   * when nullable, else its `default`, else the type's empty value: "", 0, false, [], the first enum value).
+   */
+  readonly missing: string[];
+}
+
+interface Walk {
+  readonly missing: string[];
+}
+
+function pointerOf(path: readonly string[]): string {
+  return path.map((segment) => `/${segment.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+async function extractNode(context: Context, node: SchemaNode, walk: Walk): Promise<Extracted> {
+  context.signal?.throwIfAborted();
+  const terms = fieldTerms(node.path, node.schema.title);
+  switch (node.kind) {
+    case 'object': {
+      const value: Record<string, unknown> = {};
+      let found = 0;
+      const missingHere: string[] = [];
+      for (const property of node.properties) {
+        const child = await extractNode(context, property.node, walk);
+        if (child !== undefined && violations(property.node.schema, child.value).length === 0) {
+          value[property.name] = child.value;
+          found++;
+        } else if (property.required) {
+          value[property.name] = property.node.placeholder?.value;
+          missingHere.push(pointerOf(property.node.path));
+        }
+      }
+      if (found === 0 && node.path.length > 0) return undefined;
+      walk.missing.push(...missingHere);
+      return { value };
+    }
+    case 'array':
+      return extractArray(context, node, terms);
+    default: {
+      const extracted = await extractScalar(context, node, terms, false);
+      if (extracted === undefined) return undefined;
+      if (
+        node.kind === 'string' &&
+        typeof extracted.value === 'string' &&
+        typeof node.schema.maxLength === 'number'
+      ) {
+        return { value: [...extracted.value].slice(0, node.schema.maxLength).join('') };
+      }
+      return extracted;
+    }
+  }
+}
+
+/** Deletes the property at a path of object keys (a value inside an array is left to its parent). */
+function removeAt(data: Record<string, unknown>, path: readonly string[]): void {
+  let cursor: unknown = data;
+  for (const segment of path.slice(0, -1)) {
+    if (typeof cursor !== 'object' || cursor === null) return;
+    cursor = (cursor as Record<string, unknown>)[segment];
+  }
+  if (typeof cursor === 'object' && cursor !== null && !Array.isArray(cursor))
+    delete (cursor as Record<string, unknown>)[path.at(-1) ?? ''];
+}
+
+/**
+ * Fills a JSON Schema from text with type- and name-aware extractors: `Label: value` pairs matched to
+ * field names, then typed patterns (e-mails, URLs, phones, dates, money, percentages, numbers,
+ * booleans, enum values, companies, names) near a mention of the field. The result always validates:
+ * any value that fails its subschema is dropped, and required fields not found get their placeholder and
+ * are listed in `missing`.
+ */
+export async function extract(
+  request: ExtractRequest,
+  options: LocalEngineOptions = {},
+): Promise<ExtractionResult> {
+  ensureTextWithinLimit(request.text);
+  const plan: ExtractionPlan = isPlan(request.schema)
+    ? request.schema
+    : compileExtractionSchema(request.schema);
+  options.signal?.throwIfAborted();
+  const context: Context = {
+    text: request.text,
+    pairs: labelledValues(request.text),
+    claimed: new Set(),
+    embedder: options.embedder === null ? undefined : (options.embedder ?? sharedLocalEmbedder()),
+    signal: options.signal,
+    usedEmbeddings: false,
+  };
+  const walk: Walk = { missing: [] };
+  const extracted = await extractNode(context, plan.root, walk);
+  let data = (extracted?.value ?? plan.root.placeholder?.value ?? {}) as Record<string, unknown>;
+  let missing = walk.missing;
+  // Belt and braces: whatever still fails (a cross-field constraint) is removed or reset to its placeholder.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const problems = violations(plan.schema, data);
+    if (problems.length === 0) break;
+    for (const problem of problems) {
+      const path = problem.instancePath
+        .split('/')
+        .slice(1)
+        .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+      if (path.length === 0 || attempt === 19) {
+        data = plan.root.placeholder?.value as Record<string, unknown>;
+        missing = requiredPointers(plan.root);
+        break;
+      }
+      removeAt(data, path);
+    }
+    const refilled = fillRequired(plan.root, data);
+    missing = [...new Set([...missing, ...refilled])];
+  }
+  return {
+    ...provenance(context.usedEmbeddings ? context.embedder?.modelId : undefined, 'rules'),
+    data,
+    missing,
+  };
+}
+
+function isPlan(value: unknown): value is ExtractionPlan {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'root' in value &&
+    'schema' in value &&
+    (value as ExtractionPlan).root?.kind === 'object'
+  );
+}
+
+function requiredPointers(node: ObjectNode): string[] {
+  return node.properties
+    .filter((property) => property.required)
+    .map((property) => pointerOf(property.node.path));
+}
+
+/** Puts placeholders back where a required property is absent; returns their pointers. */
+function fillRequired(node: ObjectNode, value: Record<string, unknown>): string[] {
+  const filled: string[] = [];
+  for (const property of node.properties) {
+    const current = value[property.name];
+    if (current === undefined) {
+      if (property.required) {
+        value[property.name] = property.node.placeholder?.value;
+        filled.push(pointerOf(property.node.path));
+      }
+    } else if (
+      property.node.kind === 'object' &&
+      typeof current === 'object' &&
+      current !== null &&
+      !Array.isArray(current)
+    ) {
+      filled.push(...fillRequired(property.node, current as Record<string, unknown>));
+    }
+  }
+  return filled;
+}

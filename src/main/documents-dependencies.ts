@@ -1,0 +1,85 @@
+import type { EmbeddingModelV4 } from '@ai-sdk/provider';
+import {
+  type DocumentStore,
+  DocumentsService,
+  IngestionPipeline,
+  InProcessIngestionRunner,
+} from '../modules/documents/index.ts';
+import type { ReadinessCheck } from '../modules/health/index.ts';
+import {
+  type ChunkIndex,
+  createTextEmbedder,
+  SearchService,
+  type TextEmbedder,
+} from '../modules/retrieval/index.ts';
+import type { Logger } from '../platform/logging/index.ts';
+
+export interface DocumentsWiring {
+  readonly store: DocumentStore;
+  readonly index: ChunkIndex;
+  /** Null: retrieval is lexical only. */
+  readonly embeddingModel: EmbeddingModelV4 | null;
+  readonly logger: Logger;
+  readonly clock: { now(): Date };
+  readonly maxUploadBytes: number;
+}
+
+export interface DocumentsDependencies {
+  readonly service: DocumentsService;
+  readonly search: SearchService;
+  readonly runner: InProcessIngestionRunner;
+  readonly pipeline: IngestionPipeline;
+  readonly embedder: TextEmbedder | undefined;
+  /** `/readyz`: which search modes this deployment serves, and why not hybrid when it cannot. */
+  readonly readiness: ReadinessCheck;
+}
+
+/**
+ * Documents and retrieval wired together: ingestion runs in this process (in order, resumed at start)
+ * until the durable job queue takes it over through the `IngestionScheduler` port.
+ */
+export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsDependencies {
+  const embedder = wiring.embeddingModel ? createTextEmbedder(wiring.embeddingModel) : undefined;
+  const pipeline = new IngestionPipeline({
+    store: wiring.store,
+    index: wiring.index,
+    embedder,
+    clock: wiring.clock,
+    logger: wiring.logger,
+  });
+  const runner = new InProcessIngestionRunner({
+    pipeline,
+    store: wiring.store,
+    logger: wiring.logger,
+    onProgress: (tenantId, documentId, progress) =>
+      wiring.logger.debug({ tenantId, documentId, progress }, 'document ingestion progress'),
+  });
+  const service = new DocumentsService({
+    store: wiring.store,
+    index: wiring.index,
+    scheduler: runner,
+    clock: wiring.clock,
+    embeddingModel: pipeline.embeddingModel,
+    maxUploadBytes: wiring.maxUploadBytes,
+  });
+  const search = new SearchService({
+    index: wiring.index,
+    embedder: wiring.index.vectorSupported ? embedder : undefined,
+  });
+  const readiness: ReadinessCheck = {
+    name: 'retrieval',
+    critical: false,
+    check: async () => ({
+      lexical: true,
+      vector: wiring.index.vectorSupported && embedder !== undefined,
+      defaultMode: wiring.index.vectorSupported && embedder !== undefined ? 'hybrid' : 'lexical',
+      embeddingModel: embedder?.modelId ?? null,
+      ...(wiring.index.vectorSupported
+        ? embedder
+          ? {}
+          : { reason: 'no embedding model (KEEL_EMBEDDINGS=off)' }
+        : { reason: 'the database has no pgvector extension' }),
+    }),
+  };
+  return { service, search, runner, pipeline, embedder, readiness };
+}

@@ -1,0 +1,225 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import type { KeelConfig } from '../config/index.ts';
+import {
+  ApiKeyService,
+  type ApiKeyView,
+  presentKey,
+  SCOPE_PATTERN,
+  SqlApiKeyStore,
+  TENANT_PATTERN,
+} from '../modules/auth/index.ts';
+import { budgetPeriods, type KeyLimits, keyLimitsSchema } from '../modules/limits/index.ts';
+import { migrateToLatest } from '../platform/db/index.ts';
+import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
+import { createLogger } from '../platform/logging/index.ts';
+import { openConfiguredDatabase } from './dependencies.ts';
+
+export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--json]
+       keel keys list [--tenant <id>] [--json]
+       keel keys revoke <key id>`;
+
+export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds.`;
+
+class UsageError extends Error {}
+
+/** `keel keys ...`: returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function keysCommand(argv: readonly string[], config: KeelConfig): Promise<number> {
+  const [action, ...rest] = argv;
+  try {
+    if (action !== 'create' && action !== 'list' && action !== 'revoke') {
+      throw new UsageError(action === undefined ? 'missing action' : `unknown action "${action}"`);
+    }
+    const parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        tenant: { type: 'string' },
+        scopes: { type: 'string' },
+        'expires-in': { type: 'string' },
+        rpm: { type: 'string' },
+        tpm: { type: 'string' },
+        streams: { type: 'string' },
+        'budget-usd': { type: 'string' },
+        'budget-period': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    // Logs go to stderr: stdout carries the command's output (the token, the list).
+    const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
+    const database = await openConfiguredDatabase(config, logger);
+    try {
+      await migrateToLatest(database.db);
+      const clock = { now: () => new Date() };
+      const service = new ApiKeyService({
+        store: new SqlApiKeyStore(database.db),
+        clock,
+        adminKey: undefined,
+        defaultTenantId: DEFAULT_TENANT_ID,
+      });
+      const json = parsed.values.json === true;
+      switch (action) {
+        case 'create':
+          return await create(service, parsed.values, parsed.positionals, json);
+        case 'list':
+          return await list(service, parsed.values, parsed.positionals, json);
+        case 'revoke':
+          return await revoke(service, parsed.positionals, json);
+      }
+    } finally {
+      await database.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`keel keys: ${(error as Error).message}\n\nUsage: ${KEYS_USAGE}\n`);
+      return 2;
+    }
+    if ((error as { code?: string }).code === 'AUTH_KEY_NOT_FOUND') {
+      process.stderr.write(`keel keys: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+async function create(
+  service: ApiKeyService,
+  values: Values,
+  positionals: string[],
+  json: boolean,
+): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals.join(' ')}`);
+  const name = text(values.name)?.trim();
+  if (!name) throw new UsageError('--name is required');
+  const scopes = (text(values.scopes) ?? '')
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
+  if (scopes.length === 0)
+    throw new UsageError('--scopes is required (for example capability:*,requests:read)');
+  const invalid = scopes.filter((scope) => !SCOPE_PATTERN.test(scope));
+  if (invalid.length > 0) throw new UsageError(`not a scope: ${invalid.join(', ')}`);
+  const tenantId = text(values.tenant) ?? DEFAULT_TENANT_ID;
+  if (!TENANT_PATTERN.test(tenantId)) throw new UsageError(`not a tenant id: ${tenantId}`);
+  const expiresAt = expiry(text(values['expires-in']));
+  const limits = limitsFrom(values);
+  const { key, token } = await service.create({ name, tenantId, scopes, expiresAt, limits });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ key: presentKey(key, new Date()), token }, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      `created ${key.id} "${key.name}" for tenant ${key.tenantId} with ${key.scopes.join(', ')}${
+        key.expiresAt ? `, expiring ${key.expiresAt.toISOString()}` : ''
+      }\n\ntoken (shown once; Keel keeps only its hash):\n${token}\n`,
+    );
+  }
+  return 0;
+}
+
+async function list(
+  service: ApiKeyService,
+  values: Values,
+  positionals: string[],
+  json: boolean,
+): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals.join(' ')}`);
+  const tenantId = text(values.tenant);
+  const keys: ApiKeyView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await service.list({
+      limit: 200,
+      ...(tenantId ? { tenantId } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    keys.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  const now = new Date();
+  const shown = keys.map((key) => presentKey(key, now));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    return 0;
+  }
+  if (shown.length === 0) {
+    process.stdout.write('no keys\n');
+    return 0;
+  }
+  const rows = shown.map((key) => [
+    key.id,
+    key.status,
+    key.tenantId,
+    key.name,
+    key.scopes.join(','),
+    key.expiresAt ?? '-',
+    key.lastUsedAt ?? 'never',
+  ]);
+  const header = ['id', 'status', 'tenant', 'name', 'scopes', 'expires', 'last used'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+  return 0;
+}
+
+async function revoke(service: ApiKeyService, positionals: string[], json: boolean): Promise<number> {
+  const [id, ...extra] = positionals;
+  if (!id || extra.length > 0) throw new UsageError('give exactly one key id (key_...)');
+  const key = await service.revoke(id);
+  process.stdout.write(
+    json ? `${JSON.stringify(presentKey(key, new Date()), null, 2)}\n` : `revoked ${key.id} "${key.name}"\n`,
+  );
+  return 0;
+}
+
+function text(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function expiry(value: string | undefined): Date | null {
+  if (value === undefined) return null;
+  const match = /^(\d+)([dh])$/.exec(value);
+  if (!match) throw new UsageError(`--expires-in takes <n>d or <n>h, not "${value}"`);
+  const hours = Number(match[1]) * (match[2] === 'd' ? 24 : 1);
+  if (hours <= 0) throw new UsageError('--expires-in must be positive');
+  return new Date(Date.now() + hours * 3_600_000);
+}
+
+function limitsFrom(values: Values): KeyLimits {
+  const number = (name: string) => {
+    const raw = text(values[name]);
+    if (raw === undefined) return undefined;
+    const parsed = Number(raw);
+    if (!Number.isFinite(parsed)) throw new UsageError(`--${name} takes a number, not "${raw}"`);
+    return parsed;
+  };
+  const budgetUsd = number('budget-usd');
+  const period = text(values['budget-period']) ?? 'month';
+  if (!(budgetPeriods as readonly string[]).includes(period)) {
+    throw new UsageError(`--budget-period takes ${budgetPeriods.join(' or ')}`);
+  }
+  const candidate = {
+    requestsPerMinute: number('rpm'),
+    tokensPerMinute: number('tpm'),
+    concurrentStreams: number('streams'),
+    ...(budgetUsd === undefined ? {} : { budget: { usd: budgetUsd, period } }),
+  };
+  const parsed = keyLimitsSchema.safeParse(
+    Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined)),
+  );
+  if (!parsed.success) {
+    throw new UsageError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+    );
+  }
+  return parsed.data;
+}

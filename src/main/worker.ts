@@ -1,0 +1,71 @@
+import type { KeelConfig } from '../config/index.ts';
+import { CapabilityInvoker } from '../modules/capabilities/index.ts';
+import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
+import { HttpRequestLog } from '../modules/requests/index.ts';
+import type { Logger } from '../platform/logging/index.ts';
+import { createDependencies } from './dependencies.ts';
+import { KEEL_VERSION } from './version.ts';
+
+export interface RunningWorker {
+  readonly jobs: JobSystem;
+  /** Stops claiming, lets running attempts finish briefly, hands the rest back, then closes storage. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Composition root of `keel worker`: the same dependencies as `keel serve` (database, gateway, limits,
+ * telemetry, request log) without HTTP, running job attempts and webhook deliveries. Any number of worker
+ * processes share the queue on PostgreSQL.
+ */
+export async function startWorker(config: KeelConfig, logger: Logger): Promise<RunningWorker> {
+  const dependencies = await createDependencies(config, logger, { role: 'worker' });
+  let jobs: JobSystem;
+  try {
+    const requestLog = new HttpRequestLog({
+      writer: dependencies.requestLog.writer,
+      bodies: dependencies.requestLog.bodies ?? true,
+    });
+    const invoker = new CapabilityInvoker({
+      models: dependencies.models,
+      clock: dependencies.clock,
+      record: requestLog.recordInvocation,
+    });
+    jobs = createJobSystem({
+      ...dependencies.jobs,
+      invoker,
+      capabilities: dependencies.capabilities,
+      clock: dependencies.clock,
+      logger,
+      userAgent: `keel/${KEEL_VERSION}`,
+    });
+    await jobs.start();
+  } catch (error) {
+    await dependencies.close();
+    throw error;
+  }
+  logger.info(
+    {
+      workerId: jobs.runner?.workerId,
+      storage: dependencies.database.engine,
+      concurrency: config.jobs.concurrency,
+      capabilities: dependencies.capabilities.map((capability) => capability.name),
+    },
+    'keel worker is ready',
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    jobs,
+    shutdown(reason) {
+      stopping ??= (async () => {
+        logger.info({ reason }, 'keel worker stopping: handing running jobs back');
+        try {
+          await jobs.stop();
+        } finally {
+          await dependencies.close();
+          logger.info('stopped');
+        }
+      })();
+      return stopping;
+    },
+  };
+}

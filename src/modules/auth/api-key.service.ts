@@ -1,0 +1,222 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../../platform/errors/index.ts';
+import { type KeyLimits, mergeLimits } from '../limits/index.ts';
+import { type ApiKeyRecord, type ApiKeyView, generateToken, parseToken, viewOf } from './api-key.ts';
+import type { ApiKeyListQuery, ApiKeyStore } from './api-key-store.port.ts';
+import { authErrors } from './auth.errors.ts';
+import { hashSecret, verifySecret } from './key-hash.ts';
+import { ADMIN_KEY_ID, OPEN_SUBJECT, type Principal } from './principal.ts';
+import { ADMIN_SCOPE } from './scopes.ts';
+
+export interface ApiKeyServiceOptions {
+  readonly store: ApiKeyStore;
+  readonly clock: { now(): Date };
+  /** KEEL_ADMIN_KEY. Unset means auth is open: requests without a key act as the local administrator. */
+  readonly adminKey: string | undefined;
+  /** The tenant of the admin key and of open (keyless) requests. */
+  readonly defaultTenantId: string;
+  /** Limits applied to every subject, under each key's own. */
+  readonly defaultLimits?: KeyLimits;
+  /** How long a key's stored record is trusted before it is read again (revocations made by other processes show within it). */
+  readonly recordTtlMs?: number;
+  /** How often a key's `lastUsedAt` is written at most. */
+  readonly touchIntervalMs?: number;
+  readonly onBackgroundError?: (error: unknown, what: string) => void;
+}
+
+export interface CreateKeyInput {
+  readonly name: string;
+  readonly tenantId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt?: Date | null;
+  readonly limits?: KeyLimits;
+}
+
+/** Bounded map that forgets its oldest entries first. */
+class BoundedMap<V> extends Map<string, V> {
+  readonly #capacity: number;
+  constructor(capacity: number) {
+    super();
+    this.#capacity = capacity;
+  }
+  override set(key: string, value: V): this {
+    if (!this.has(key) && this.size >= this.#capacity) {
+      const oldest = this.keys().next().value;
+      if (oldest !== undefined) this.delete(oldest);
+    }
+    return super.set(key, value);
+  }
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * API keys: creation (shown once), listing, revocation, and authentication of a presented bearer token.
+ *
+ * scrypt makes a stolen hash useless but costs ~40 ms, so a token is verified once per process and then
+ * recognised by its SHA-256 digest; the key's record (revocation, expiry, scopes) is re-read every
+ * `recordTtlMs`. Wrong secrets for a real key id are remembered briefly so they cannot be replayed to burn
+ * CPU on scrypt.
+ */
+export class ApiKeyService {
+  readonly #options: ApiKeyServiceOptions;
+  readonly #adminDigest: Buffer | undefined;
+  readonly #defaults: KeyLimits;
+  readonly #recordTtlMs: number;
+  readonly #touchIntervalMs: number;
+  readonly #verified = new BoundedMap<string>(10_000);
+  readonly #rejected = new BoundedMap<number>(10_000);
+  readonly #records = new BoundedMap<{ record: ApiKeyRecord; fetchedAt: number }>(10_000);
+  readonly #touched = new BoundedMap<number>(10_000);
+
+  constructor(options: ApiKeyServiceOptions) {
+    this.#options = options;
+    this.#adminDigest = options.adminKey === undefined ? undefined : digest(options.adminKey);
+    this.#defaults = options.defaultLimits ?? {};
+    this.#recordTtlMs = options.recordTtlMs ?? 5_000;
+    this.#touchIntervalMs = options.touchIntervalMs ?? 60_000;
+  }
+
+  /** True when requests without a key are accepted (no KEEL_ADMIN_KEY). */
+  get open(): boolean {
+    return this.#adminDigest === undefined;
+  }
+
+  async create(input: CreateKeyInput): Promise<{ key: ApiKeyView; token: string }> {
+    const { id, secret, token } = generateToken();
+    const record: ApiKeyRecord = {
+      id,
+      name: input.name,
+      tenantId: input.tenantId,
+      scopes: [...new Set(input.scopes)],
+      secretHash: await hashSecret(secret),
+      limits: input.limits ?? {},
+      createdAt: this.#options.clock.now(),
+      expiresAt: input.expiresAt ?? null,
+      revokedAt: null,
+      lastUsedAt: null,
+    };
+    await this.#options.store.insert(record);
+    return { key: viewOf(record), token };
+  }
+
+  async get(id: string): Promise<ApiKeyView | undefined> {
+    const record = await this.#options.store.get(id);
+    return record ? viewOf(record) : undefined;
+  }
+
+  async list(query: ApiKeyListQuery): Promise<{ items: ApiKeyView[]; nextCursor: string | null }> {
+    const page = await this.#options.store.list(query);
+    return { items: page.items.map(viewOf), nextCursor: page.nextCursor };
+  }
+
+  /** Revokes a key (idempotent); this process stops accepting it at once, others within `recordTtlMs`. */
+  async revoke(id: string): Promise<ApiKeyView> {
+    const record = await this.#options.store.revoke(id, this.#options.clock.now());
+    if (!record) throw new AppError(authErrors.AUTH_KEY_NOT_FOUND, { detail: `No API key ${id}.` });
+    this.#records.set(id, { record, fetchedAt: Date.now() });
+    return viewOf(record);
+  }
+
+  /** The limits a subject is held to; jobs and model-call middlewares ask by subject. */
+  async limitsFor(subject: string): Promise<KeyLimits> {
+    if (subject === ADMIN_KEY_ID || subject === OPEN_SUBJECT) return this.#defaults;
+    const record = await this.#record(subject);
+    return mergeLimits(this.#defaults, record?.limits);
+  }
+
+  /** Who presents `token` (the bearer token, or undefined when none was sent). Throws a 401 AppError. */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    const { defaultTenantId } = this.#options;
+    if (token === undefined) {
+      if (this.#adminDigest !== undefined) {
+        throw new AppError(authErrors.AUTH_REQUIRED, { headers: { 'www-authenticate': 'Bearer' } });
+      }
+      return {
+        kind: 'open',
+        keyId: undefined,
+        subject: OPEN_SUBJECT,
+        tenantId: defaultTenantId,
+        scopes: [ADMIN_SCOPE],
+        limits: this.#defaults,
+      };
+    }
+    const presented = digest(token);
+    if (this.#adminDigest !== undefined && timingSafeEqual(presented, this.#adminDigest)) {
+      return {
+        kind: 'admin-key',
+        keyId: ADMIN_KEY_ID,
+        subject: ADMIN_KEY_ID,
+        tenantId: defaultTenantId,
+        scopes: [ADMIN_SCOPE],
+        limits: this.#defaults,
+      };
+    }
+    const record = await this.#verify(token, presented.toString('hex'));
+    const now = this.#options.clock.now();
+    if (record.revokedAt !== null)
+      throw invalid(authErrors.AUTH_KEY_REVOKED, `Key ${record.id} was revoked.`);
+    if (record.expiresAt !== null && record.expiresAt <= now) {
+      throw invalid(
+        authErrors.AUTH_KEY_EXPIRED,
+        `Key ${record.id} expired at ${record.expiresAt.toISOString()}.`,
+      );
+    }
+    this.#touch(record.id, now);
+    return {
+      kind: 'api-key',
+      keyId: record.id,
+      subject: record.id,
+      tenantId: record.tenantId,
+      scopes: record.scopes,
+      limits: mergeLimits(this.#defaults, record.limits),
+    };
+  }
+
+  async #verify(token: string, tokenDigest: string): Promise<ApiKeyRecord> {
+    const knownId = this.#verified.get(tokenDigest);
+    if (knownId !== undefined) {
+      const record = await this.#record(knownId);
+      if (record) return record;
+    }
+    const rejectedUntil = this.#rejected.get(tokenDigest);
+    if (rejectedUntil !== undefined && rejectedUntil > Date.now()) throw invalid(authErrors.AUTH_INVALID);
+    const parsed = parseToken(token);
+    if (!parsed) throw invalid(authErrors.AUTH_INVALID);
+    const record = await this.#record(parsed.id);
+    if (!record) throw invalid(authErrors.AUTH_INVALID);
+    if (!(await verifySecret(parsed.secret, record.secretHash))) {
+      this.#rejected.set(tokenDigest, Date.now() + 60_000);
+      throw invalid(authErrors.AUTH_INVALID);
+    }
+    this.#verified.set(tokenDigest, record.id);
+    return record;
+  }
+
+  async #record(id: string): Promise<ApiKeyRecord | undefined> {
+    const cached = this.#records.get(id);
+    if (cached && Date.now() - cached.fetchedAt < this.#recordTtlMs) return cached.record;
+    const record = await this.#options.store.get(id);
+    if (record) this.#records.set(id, { record, fetchedAt: Date.now() });
+    else this.#records.delete(id);
+    return record;
+  }
+
+  #touch(id: string, now: Date): void {
+    const last = this.#touched.get(id);
+    if (last !== undefined && now.getTime() - last < this.#touchIntervalMs) return;
+    this.#touched.set(id, now.getTime());
+    this.#options.store
+      .touch(id, now)
+      .catch((error: unknown) => this.#options.onBackgroundError?.(error, 'key last-used update'));
+  }
+}
+
+function invalid(definition: (typeof authErrors)[keyof typeof authErrors], detail?: string): AppError {
+  return new AppError(definition, {
+    ...(detail === undefined ? {} : { detail }),
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
+}

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { AppError, platformErrors } from '../../platform/errors/index.ts';
+import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
+import { keyLimitsSchema } from '../limits/index.ts';
+import type { ApiKeyService } from './api-key.service.ts';
+import type { ApiKeyView } from './api-key.ts';
+import { authErrors } from './auth.errors.ts';
+import { SCOPE_PATTERN } from './scopes.ts';
+
+export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const keyIdSchema = z
+  .string()
+  .regex(/^key_[0-9a-f]{16}$/)
+  .describe('Public key id, `key_` + 16 hex digits.');
+
+export const apiKeySchema = z
+  .object({
+    id: keyIdSchema,
+    name: z.string(),
+    tenantId: z.string(),
+    scopes: z.array(z.string()),
+    limits: keyLimitsSchema,
+    status: z.enum(['active', 'expired', 'revoked']),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso.datetime().nullable().describe('Updated at most once a minute per process.'),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const createKeySchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).describe('What the key is for, shown in lists.'),
+    tenantId: z
+      .string()
+      .regex(TENANT_PATTERN)
+      .default('default')
+      .describe('The tenant whose data the key reads and writes.'),
+    scopes: z
+      .array(z.string().regex(SCOPE_PATTERN))
+      .min(1)
+      .max(64)
+      .describe(
+        '`admin`, `capability:<name>` or `capability:*`, `documents:read`, `documents:write`, `jobs:read`, `jobs:write`, `requests:read`, `metrics:read`, ...',
+      ),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('When the key stops working; never if omitted.'),
+    limits: keyLimitsSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateApiKeyRequest' });
+
+const createdKeySchema = z
+  .object({
+    key: apiKeySchema,
+    token: z.string().describe('The secret bearer token. Shown this once: Keel stores only its scrypt hash.'),
+  })
+  .meta({ id: 'CreatedApiKey' });
+
+const keyPageSchema = z
+  .object({ items: z.array(apiKeySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'ApiKeyPage' });
+
+export interface KeyRoutesOptions {
+  readonly service: ApiKeyService;
+  readonly clock: { now(): Date };
+}
+
+/** `POST/GET/DELETE /v1/admin/keys`: key management for administrators, across tenants. */
+export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutesOptions): void {
+  const present = (key: ApiKeyView) => presentKey(key, clock.now());
+
+  app.post(
+    '/v1/admin/keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
+        description:
+          'Returns the token once; store it now. Keys carry a tenant, scopes, an optional expiry and optional limits.',
+        tags: ['Admin'],
+        body: createKeySchema,
+        response: {
+          201: createdKeySchema,
+          ...problemResponses({
+            400: 'The body is not valid (for example an expiry in the past or a malformed scope).',
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { expiresAt, limits, ...rest } = request.body;
+      const expiry = expiresAt === undefined ? null : new Date(expiresAt);
+      if (expiry !== null && expiry <= clock.now()) {
+        throw new AppError(platformErrors.REQUEST_VALIDATION_FAILED, {
+          detail: '1 field is not valid: /body/expiresAt',
+          errors: [{ pointer: '/body/expiresAt', message: 'must be in the future', code: 'too_small' }],
+        });
+      }
+      const created = await service.create({ ...rest, expiresAt: expiry, ...(limits ? { limits } : {}) });
+      reply.code(201);
+      return { key: present(created.key), token: created.token };
+    },
+  );
+
+  app.get(
+    '/v1/admin/keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
+        description: 'Newest first; never shows tokens or hashes.',
+        tags: ['Admin'],
+        querystring: z
+          .object({
+            tenantId: z.string().regex(TENANT_PATTERN).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            cursor: z.string().min(1).max(200).optional(),
+          })
+          .strict(),
+        response: { 200: keyPageSchema, ...problemResponses({ 400: 'A query parameter is not valid.' }) },
+      },
+    },
+    async (request) => {
+      const { tenantId, limit, cursor } = request.query;
+      const page = await service.list({
+        limit,
+        ...(tenantId === undefined ? {} : { tenantId }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      return { items: page.items.map(present), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/admin/keys/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        operationId: 'getApiKey',
+        summary: 'Get an API key',
+        tags: ['Admin'],
+        params: z.object({ id: keyIdSchema }),
+        response: {
+          200: apiKeySchema,
+          ...problemResponses({ 400: 'The id is not a key id.', 404: 'No such key.' }),
+        },
+      },
+    },
+    async (request) => {
+      const key = await service.get(request.params.id);
+      if (!key)
+        throw new AppError(authErrors.AUTH_KEY_NOT_FOUND, { detail: `No API key ${request.params.id}.` });
+      return present(key);
+    },
+  );
+
+  app.delete(
+    '/v1/admin/keys/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
+        description:
+          'Idempotent. This process refuses the key at once; other API processes within a few seconds (the key cache lifetime).',
+        tags: ['Admin'],
+        params: z.object({ id: keyIdSchema }),
+        response: {
+          200: apiKeySchema,
+          ...problemResponses({ 400: 'The id is not a key id.', 404: 'No such key.' }),
+        },
+      },
+    },
+    async (request) => present(await service.revoke(request.params.id)),
+  );
+}
+
+export function presentKey(key: ApiKeyView, now: Date): z.output<typeof apiKeySchema> {
+  return {
+    id: key.id,
+    name: key.name,
+    tenantId: key.tenantId,
+    scopes: [...key.scopes],
+    limits: key.limits,
+    status:
+      key.revokedAt !== null
+        ? 'revoked'
+        : key.expiresAt !== null && key.expiresAt <= now
+          ? 'expired'
+          : 'active',
+    createdAt: key.createdAt.toISOString(),
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,91 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ApiKeyTable, KeelTables } from '../../platform/db/index.ts';
+import type { KeyLimits } from '../limits/index.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './api-key.cursor.ts';
+import type { ApiKeyRecord } from './api-key.ts';
+import type { ApiKeyListQuery, ApiKeyPage, ApiKeyStore } from './api-key-store.port.ts';
+
+/** API keys in PostgreSQL or PGlite (same SQL for both). */
+export class SqlApiKeyStore implements ApiKeyStore {
+  readonly #db: Kysely<KeelTables>;
+
+  constructor(db: Kysely<KeelTables>) {
+    this.#db = db;
+  }
+
+  async insert(record: ApiKeyRecord): Promise<void> {
+    await this.#db
+      .insertInto('api_key')
+      .values({
+        id: record.id,
+        name: record.name,
+        tenant_id: record.tenantId,
+        scopes: JSON.stringify(record.scopes),
+        secret_hash: record.secretHash,
+        limits: JSON.stringify(record.limits),
+        created_at: record.createdAt,
+        expires_at: record.expiresAt,
+        revoked_at: record.revokedAt,
+        last_used_at: record.lastUsedAt,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#db.selectFrom('api_key').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(query: ApiKeyListQuery): Promise<ApiKeyPage> {
+    let statement = this.#db.selectFrom('api_key').selectAll();
+    if (query.tenantId !== undefined) statement = statement.where('tenant_id', '=', query.tenantId);
+    if (query.cursor) {
+      const after = decodeKeyCursor(query.cursor);
+      statement = statement.where(
+        sql<boolean>`(created_at, id) < (${after.createdAt}::timestamptz, ${after.id})`,
+      );
+    }
+    const rows = await statement
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    const page = rows.slice(0, query.limit).map(toRecord);
+    const last = page.at(-1);
+    return { items: page, nextCursor: rows.length > query.limit && last ? encodeKeyCursor(last) : null };
+  }
+
+  async revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined> {
+    await this.#db
+      .updateTable('api_key')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return this.get(id);
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.#db
+      .updateTable('api_key')
+      .set({ last_used_at: at })
+      .where('id', '=', id)
+      .where((where) => where.or([where('last_used_at', 'is', null), where('last_used_at', '<', at)]))
+      .execute();
+  }
+}
+
+function toRecord(row: Selectable<ApiKeyTable>): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    tenantId: row.tenant_id,
+    scopes: row.scopes,
+    secretHash: row.secret_hash,
+    limits: row.limits as KeyLimits,
+    createdAt: new Date(row.created_at),
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+  };
+}

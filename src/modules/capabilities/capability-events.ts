@@ -1,0 +1,39 @@
+/** A streaming part a capability reports while it runs (a job persists and streams it as a job event). */
+export type CapabilityEvent =
+  | { readonly type: 'text-delta'; readonly delta: string }
+  | { readonly type: 'object-delta'; readonly partial: unknown };
+
+/** What a step's code receives: the key effects outside Keel should be made idempotent with. */
+export interface StepHandle {
+  /** `<job id>:<step name>` in a job (stable across redeliveries), `<request id>:<step name>` otherwise. */
+  readonly key: string;
+}
+
+/**
+ * Where one invocation's events and steps go. The jobs module supplies one that persists events and
+ * journals steps; a plain HTTP call gets `directReporter`, which drops events and just runs steps.
+ */
+export interface InvocationReporter {
+  emit(event: CapabilityEvent): void;
+  progress(fraction: number, message: string | undefined): void;
+  step<T>(name: string, run: (step: StepHandle) => Promise<T>): Promise<T>;
+}
+
+/** How a capability runs as a job (`POST /v1/<name>/jobs`); unset fields take the configured defaults. */
+export interface CapabilityJobPolicy {
+  /** Attempts before the job fails for good (1 means no retry). Only retryable errors are retried. */
+  readonly attempts?: number;
+  /** Exponential backoff between attempts, jittered: the first wait and the cap, in milliseconds. */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Each attempt is aborted after this long and fails with `JOB_TIMED_OUT`. */
+  readonly timeoutMs?: number;
+}
+
+/** The reporter of a call that is not a job: nothing to persist, so events are dropped and steps run. */
+export function directReporter(requestId: string): InvocationReporter {
+  return {
+    emit: () => {},
+    progress: () => {},
+    step: (name, run) => run({ key: `${requestId}:${name}` }),
+  };
+}

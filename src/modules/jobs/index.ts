@@ -1,0 +1,51 @@
+// Durable jobs: any capability (or workflow) run in the background with retries, timeouts, leases and a
+// dead-letter state; ordered, persisted events streamed over SSE, WebSocket and signed webhooks.
+export { defineWorkflow } from './define-workflow.ts';
+export type {
+  JobEvent,
+  JobEventType,
+  JobProblem,
+  JobRecord,
+  JobStatus,
+  NewJobEvent,
+  StepRecord,
+  WebhookAttempt,
+} from './job.types.ts';
+export { isTerminal, JOB_EVENT_TYPES, JOB_STATUSES } from './job.types.ts';
+export type { JobEventFeedOptions } from './job-event-feed.ts';
+export { JobEventFeed } from './job-event-feed.ts';
+export { capabilityRunJob, JOB_CHANNELS, webhookSendJob } from './job-queue-types.ts';
+export type { JobRunnerOptions, JobRunnerSettings } from './job-runner.ts';
+export { JobRunner } from './job-runner.ts';
+export type {
+  AttemptEnd,
+  AttemptFence,
+  AttemptOutcome,
+  CancelResult,
+  CreateResult,
+  EndedAttempt,
+  JobListQuery,
+  JobPage,
+  JobStore,
+  NewJob,
+  RetryResult,
+  RunningAttempt,
+  StepWrite,
+  WebhookDelivery,
+  WebhookRetry,
+  WorkerInfo,
+} from './job-store.port.ts';
+export type { JobFollowRoutesOptions, JobStreamRoutesOptions } from './job-stream.routes.ts';
+export { registerJobFollowRoutes, registerJobStreamRoutes } from './job-stream.routes.ts';
+export type { JobSettings, JobSystem, JobSystemOptions } from './job-system.ts';
+export { createJobSystem } from './job-system.ts';
+export { jobErrors } from './jobs.errors.ts';
+export { registerJobRoutes } from './jobs.routes.ts';
+export type { CreatedJob, CreateJobRequest, JobDefaults } from './jobs.service.ts';
+export { JobService } from './jobs.service.ts';
+export { MemoryJobStore } from './memory-job-store.ts';
+export { SqlJobStore } from './sql-job-store.ts';
+export type { WebhookSenderOptions, WebhookSettings } from './webhook-sender.ts';
+export { WebhookSender } from './webhook-sender.ts';
+export type { VerifyWebhookOptions, WebhookHeaders } from './webhook-signature.ts';
+export { signWebhook, verifyWebhook } from './webhook-signature.ts';

@@ -1,0 +1,14 @@
+export type LimitKind = 'requests' | 'tokens' | 'streams' | 'budget';
+
+/** What the limits module reports as it works; telemetry turns it into metrics. */
+export interface LimitsObserver {
+  rejected(limit: LimitKind): void;
+  streamOpened(): void;
+  streamClosed(): void;
+}
+
+export const silentObserver: LimitsObserver = {
+  rejected: () => {},
+  streamOpened: () => {},
+  streamClosed: () => {},
+};

@@ -1,0 +1,60 @@
+import { defineErrors } from '../../platform/errors/index.ts';
+
+export const limitErrors = defineErrors({
+  LIMIT_REQUESTS_EXCEEDED: {
+    status: 429,
+    title: 'Too many requests for this API key',
+    category: 'user',
+    retryable: true,
+    description:
+      'The key sent more requests in the last minute than its `requestsPerMinute` allows (counted across every Keel process when Redis is configured). Wait `retry-after` seconds; `RateLimit-*` headers give the limit and what remains.',
+  },
+  LIMIT_TOKENS_EXCEEDED: {
+    status: 429,
+    title: 'Too many model tokens for this API key',
+    category: 'user',
+    retryable: true,
+    description:
+      "The call's estimated tokens (prompt + `max_tokens`) would take the key over its `tokensPerMinute`. Estimates are settled to the real usage after each call. Wait `retry-after` seconds.",
+  },
+  LIMIT_TOKENS_TOO_LARGE: {
+    status: 413,
+    title: 'This model call is larger than the key may spend in a minute',
+    category: 'user',
+    retryable: false,
+    description:
+      "The single call's estimated tokens exceed the key's whole `tokensPerMinute`, so waiting will not help. Shorten the input, lower `max_tokens`, or raise the key's limit.",
+  },
+  LIMIT_STREAMS_EXCEEDED: {
+    status: 429,
+    title: 'Too many open streams for this API key',
+    category: 'user',
+    retryable: true,
+    description:
+      'The key already holds its `concurrentStreams` open streaming responses. Close one (or wait for one to end) and retry.',
+  },
+  LIMIT_BUDGET_EXHAUSTED: {
+    status: 429,
+    title: 'The spend budget of this API key is used up',
+    category: 'user',
+    retryable: true,
+    description:
+      'The key has spent its budget for the current period (`budget.usd` per `budget.period`, UTC), or this call could take it over. No model is called. `retry-after` says when the period ends; `spentUsd` and `budgetUsd` give the figures.',
+  },
+  LIMIT_STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'Limits cannot be checked right now',
+    category: 'system',
+    retryable: true,
+    description:
+      'The store that holds rate-limit and budget counters (Redis, with `REDIS_URL`) did not answer. Keel fails closed rather than let limits and budgets be bypassed; `/readyz` reports the same problem.',
+  },
+  SERVICE_OVERLOADED: {
+    status: 503,
+    title: 'The service is overloaded',
+    category: 'system',
+    retryable: true,
+    description:
+      "This process's event loop is lagging beyond `KEEL_MAX_EVENT_LOOP_DELAY_MS`, so it sheds new requests instead of answering every one slowly. Retry after `retry-after` seconds, ideally on another process.",
+  },
+});

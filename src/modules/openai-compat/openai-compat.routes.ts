@@ -1,0 +1,229 @@
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { AppError, platformErrors } from '../../platform/errors/index.ts';
+import { type HttpServer, problemResponses, sendProblem } from '../../platform/http/index.ts';
+import { type Gateway, gatewayErrors } from '../gateway/index.ts';
+import { chatCompletionEvents } from './chat-completion-stream.ts';
+import { chatCompletionRequestSchema, chatCompletionSchema } from './chat-completions.schema.ts';
+import { embed, embeddingListSchema, embeddingRequestSchema } from './embeddings.ts';
+import { openAIErrorShape } from './openai-error.ts';
+import { toCallOptions } from './to-call-options.ts';
+import { toChatCompletion } from './to-chat-completion.ts';
+
+export const OPENAI_PREFIX = '/openai/v1';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** API-key scopes of the surface; `openai:*` grants all three. */
+export const OPENAI_SCOPES = {
+  chat: 'openai:chat',
+  embeddings: 'openai:embeddings',
+  models: 'openai:models',
+} as const;
+
+export interface OpenAICompatRoutesOptions {
+  readonly gateway: Gateway;
+}
+
+const modelSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+  })
+  .meta({ id: 'OpenAIModel' });
+
+const modelListSchema = z
+  .object({ object: z.literal('list'), data: z.array(modelSchema) })
+  .meta({ id: 'OpenAIModelList' });
+
+const errors = problemResponses({
+  400: 'The body is not a valid request (OpenAI error shape, `code` REQUEST_VALIDATION_FAILED) or the model cannot take it.',
+  401: 'Missing or invalid API key.',
+  404: 'The `model` is not configured (`GATEWAY_MODEL_NOT_FOUND`).',
+  413: 'The body is larger than the configured limit.',
+  429: 'The provider (or a Keel limit) is rate limiting; `retry-after` says when to retry.',
+  502: 'The provider failed or rejected the request, on every attempt and fallback.',
+  503: "No model is configured, every deployment's circuit is open, or Keel is shutting down.",
+  504: 'The provider did not answer (or send a first token) in time.',
+});
+
+/**
+ * The OpenAI-compatible surface at `/openai/v1`: chat completions (JSON and SSE, tools and
+ * `response_format` passed through), embeddings and models, served through the same gateway as
+ * capabilities (routing, retries, fallbacks, circuit breakers, accounting, middlewares), so any OpenAI SDK
+ * works with `baseURL = http://host:port/openai/v1`. Every error on it leaves in OpenAI's error shape.
+ */
+export async function registerOpenAICompatRoutes(
+  app: HttpServer,
+  options: OpenAICompatRoutesOptions,
+): Promise<void> {
+  const { gateway } = options;
+  const startedAt = Math.floor(Date.now() / 1000);
+
+  await app.register(
+    (scoped, _options, done) => {
+      const child = scoped as unknown as HttpServer;
+      child.addHook('onSend', openAIErrorShape);
+      child.setNotFoundHandler((request, reply) => {
+        sendProblem(
+          reply,
+          new AppError(platformErrors.ROUTE_NOT_FOUND, {
+            detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+          }),
+          request,
+        );
+      });
+
+      child.post(
+        '/chat/completions',
+        {
+          config: { scope: OPENAI_SCOPES.chat },
+          schema: {
+            operationId: 'createChatCompletion',
+            summary: 'Create a chat completion (OpenAI-compatible)',
+            description:
+              'OpenAI\'s chat completions API. `model` is an alias or `provider:model` (see `GET /openai/v1/models`). With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` events ending in `data: [DONE]`; a failure after the first token arrives as a `data: {"error": ...}` event and the stream ends without `[DONE]`. Failures before it are HTTP errors in OpenAI\'s error shape.',
+            tags: ['OpenAI-compatible'],
+            body: chatCompletionRequestSchema,
+            response: { 200: chatCompletionSchema, ...errors },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body;
+          const controller = abortOnClose(reply.raw);
+          // Only configured names: a client must not make the gateway build models for arbitrary ids.
+          const model = gateway.isConfigured(body.model)
+            ? gateway.languageModel(body.model, {
+                requestId: request.id,
+                tenantId: request.tenantId,
+                source: 'openai:chat.completions',
+              })
+            : undefined;
+          if (model === undefined) throw gateway.missingModel(body.model);
+          const callOptions = toCallOptions(body, controller.signal);
+          try {
+            const identity = {
+              id: `chatcmpl-${request.id}`,
+              created: Math.floor(Date.now() / 1000),
+              model: body.model,
+            };
+            if (body.stream === true) {
+              const result = await model.doStream(callOptions);
+              const events = chatCompletionEvents(result.stream, identity, {
+                includeUsage: body.stream_options?.include_usage === true,
+                requestId: request.id,
+              });
+              reply
+                .header('content-type', 'text/event-stream; charset=utf-8')
+                .header('cache-control', 'no-cache')
+                .header('x-accel-buffering', 'no');
+              // A stream, not the JSON the 200 schema describes: Fastify pipes it and skips serialisation.
+              return reply.send(Readable.from(events, { objectMode: false }) as never);
+            }
+            const result = await model.doGenerate(callOptions);
+            const served = (result.providerMetadata?.keel as { deployment?: unknown } | undefined)
+              ?.deployment;
+            if (typeof served === 'string') reply.header('x-keel-deployment', served);
+            // Built by this code from a typed result: skip re-validating it on the way out.
+            return reply.type(JSON_TYPE).serializer(JSON.stringify).send(toChatCompletion(result, identity));
+          } catch (error) {
+            throw clientGone(error, controller.signal);
+          }
+        },
+      );
+
+      child.post(
+        '/embeddings',
+        {
+          config: { scope: OPENAI_SCOPES.embeddings },
+          schema: {
+            operationId: 'createEmbeddings',
+            summary: 'Create embeddings (OpenAI-compatible)',
+            description:
+              "OpenAI's embeddings API for text inputs. `model` is `embed` (Keel's embedding alias), another alias or `provider:model`. `encoding_format: base64` returns little-endian float32 bytes, as the official SDKs request.",
+            tags: ['OpenAI-compatible'],
+            body: embeddingRequestSchema,
+            response: { 200: embeddingListSchema, ...errors },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body;
+          const controller = abortOnClose(reply.raw);
+          const model = gateway.isConfigured(body.model)
+            ? gateway.embeddingModel(body.model, {
+                requestId: request.id,
+                tenantId: request.tenantId,
+                source: 'openai:embeddings',
+              })
+            : undefined;
+          if (model === undefined) throw gateway.missingModel(body.model);
+          return reply
+            .type(JSON_TYPE)
+            .serializer(JSON.stringify)
+            .send(await embed(model, body, controller.signal));
+        },
+      );
+
+      child.get(
+        '/models',
+        {
+          config: { scope: OPENAI_SCOPES.models },
+          schema: {
+            operationId: 'listOpenAIModels',
+            summary: 'List models (OpenAI-compatible)',
+            description:
+              'Aliases and `provider:model` deployments that can serve now (deployments with an open circuit are left out).',
+            tags: ['OpenAI-compatible'],
+            response: { 200: modelListSchema, ...errors },
+          },
+        },
+        async () => ({
+          object: 'list' as const,
+          data: gateway.availableModels().map((model) => toModel(model.id, startedAt)),
+        }),
+      );
+
+      child.get(
+        '/models/:model',
+        {
+          config: { scope: OPENAI_SCOPES.models },
+          schema: {
+            operationId: 'retrieveOpenAIModel',
+            summary: 'Retrieve a model (OpenAI-compatible)',
+            tags: ['OpenAI-compatible'],
+            params: z.object({ model: z.string().min(1).max(200) }),
+            response: { 200: modelSchema, ...errors },
+          },
+        },
+        async (request) => {
+          const found = gateway.availableModels().find((model) => model.id === request.params.model);
+          if (found === undefined) throw gateway.missingModel(request.params.model);
+          return toModel(found.id, startedAt);
+        },
+      );
+      done();
+    },
+    { prefix: OPENAI_PREFIX },
+  );
+}
+
+function toModel(id: string, created: number): z.output<typeof modelSchema> {
+  const separator = id.indexOf(':');
+  return { id, object: 'model', created, owned_by: separator > 0 ? id.slice(0, separator) : 'keel' };
+}
+
+/** A failure caused by the client leaving is logged as such (499), not as an internal error. */
+function clientGone(error: unknown, signal: AbortSignal): unknown {
+  if (error instanceof AppError || !signal.aborted) return error;
+  return new AppError(gatewayErrors.GATEWAY_CALL_ABORTED, { cause: error });
+}
+
+/** Aborted when the response closes before it finished: the client went away, stop paying for the model. */
+function abortOnClose(response: NodeJS.WritableStream & { writableFinished: boolean }): AbortController {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller;
+}

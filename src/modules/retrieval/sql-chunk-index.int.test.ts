@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { describeChunkIndexContract } from '../../../test/contracts/chunk-index.contract.ts';
+import {
+  createTemporaryDatabase,
+  skipWithoutPostgres,
+  type TemporaryDatabase,
+} from '../../../test/support/postgres.ts';
+import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { SqlChunkIndex } from './sql-chunk-index.ts';
+
+async function emptied(database: Database): Promise<SqlChunkIndex> {
+  await sql`truncate retrieval_collection, retrieval_chunk, retrieval_term cascade`.execute(database.db);
+  return SqlChunkIndex.open(database);
+}
+
+describe('SqlChunkIndex on PGlite (pgvector)', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    await migrateToLatest(database.db);
+  });
+  afterAll(async () => database?.close());
+  describeChunkIndexContract('PGlite', () => emptied(database), { vectors: true });
+});
+
+describe.skipIf(skipWithoutPostgres)('SqlChunkIndex on PostgreSQL (no pgvector: lexical only)', () => {
+  let temporary: TemporaryDatabase;
+  let database: Database;
+  beforeAll(async () => {
+    temporary = await createTemporaryDatabase();
+    database = await openDatabase({ kind: 'postgres', url: temporary.url });
+    await migrateToLatest(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await temporary?.drop();
+  });
+  describeChunkIndexContract('PostgreSQL', () => emptied(database), { vectors: false });
+});

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
+
+/** `keel keys create|list|revoke` on the embedded database, and `keel serve` honouring what it did. */
+describe('keel keys', () => {
+  let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
+  let environment: Record<string, string>;
+  beforeAll(async () => {
+    directory = await temporaryDirectory();
+    environment = {
+      KEEL_DATA_DIR: `${directory.path}/data`,
+      KEEL_ADMIN_KEY: 'keel-admin-key-for-the-keys-cli-e2e-01',
+      LOG_LEVEL: 'info',
+    };
+  });
+  afterAll(async () => directory?.remove());
+
+  it('explains itself and refuses bad usage with exit code 2', async () => {
+    const help = await runKeel(['keys', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('keel keys create --name');
+    const missing = await runKeel(['keys', 'create', '--scopes', 'admin'], environment, directory.path);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--name is required');
+    const badScope = await runKeel(
+      ['keys', 'create', '--name', 'x', '--scopes', 'Bad Scope'],
+      environment,
+      directory.path,
+    );
+    expect(badScope.code).toBe(2);
+    expect((await runKeel(['keys', 'rotate'], environment, directory.path)).code).toBe(2);
+  }, 60_000);
+
+  it('creates a key shown once, lists it without the token, and serve accepts it until it is revoked', async () => {
+    const created = await runKeel(
+      [
+        'keys',
+        'create',
+        '--name',
+        'ci bot',
+        '--tenant',
+        'acme',
+        '--scopes',
+        'requests:read',
+        '--rpm',
+        '100',
+        '--json',
+      ],
+      environment,
+      directory.path,
+    );
+    expect(created.code).toBe(0);
+    const { key, token } = JSON.parse(created.stdout) as { key: { id: string }; token: string };
+    expect(token).toMatch(/^keel_[0-9a-f]{16}_/);
+
+    const listed = await runKeel(['keys', 'list'], environment, directory.path);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(key.id);
+    expect(listed.stdout).toContain('active');
+    expect(listed.stdout).not.toContain(token);
+
+    let keel = await startKeel(environment, directory.path);
+    try {
+      const accepted = await fetch(`${keel.url}/v1/requests`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('ratelimit-limit')).toBe('100');
+      expect(keel.logs.find((entry) => entry.msg === 'keel is ready')).toMatchObject({ auth: 'api-keys' });
+      expect(JSON.stringify(keel.logs)).not.toContain(token);
+    } finally {
+      await keel.stop();
+    }
+
+    const revoked = await runKeel(['keys', 'revoke', key.id], environment, directory.path);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`revoked ${key.id}`);
+    expect(
+      (await runKeel(['keys', 'revoke', 'key_ffffffffffffffff'], environment, directory.path)).code,
+    ).toBe(1);
+
+    keel = await startKeel(environment, directory.path);
+    try {
+      const refused = await fetch(`${keel.url}/v1/requests`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(refused.status).toBe(401);
+      expect((await refused.json()).code).toBe('AUTH_KEY_REVOKED');
+    } finally {
+      await keel.stop();
+    }
+  }, 180_000);
+});
+
+describe('keel serve with no admin key', () => {
+  it('says in its start log that auth is open locally', async () => {
+    const directory = await temporaryDirectory();
+    const keel = await startKeel({ KEEL_DATA_DIR: 'memory://' }, directory.path);
+    try {
+      expect(keel.logs.find((entry) => entry.msg === 'keel is ready')).toMatchObject({
+        auth: 'open-locally',
+      });
+      expect(keel.logs.some((entry) => String(entry.msg).startsWith('auth is open locally'))).toBe(true);
+    } finally {
+      await keel.stop();
+      await directory.remove();
+    }
+  });
+});
