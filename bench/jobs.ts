@@ -200,10 +200,26 @@ async function embedded(settings: Settings, throughput: Throughput[], latency: L
       throw new BenchFailure(`enqueue answered ${response.statusCode}: ${response.body}`);
   };
   try {
+    // The same jobs enqueued through JobService directly: the job machinery without the HTTP stack
+    // (routing, auth, limits, request log, telemetry) that every request pays for.
+    const service = platform.jobs.service;
+    const direct = async (body: Record<string, unknown>) => {
+      await service.create({
+        tenantId: 'default',
+        apiKeyId: null,
+        requestId: randomUUID(),
+        capability: 'noop',
+        input: body,
+        inputPointer: '/body',
+      });
+    };
     await warmUp(enqueue, probe);
     for (const size of settings.sizes) {
       throughput.push(
         await throughputRun('embedded', 'HTTP (in process)', size, settings.concurrency, enqueue, probe),
+      );
+      throughput.push(
+        await throughputRun('embedded', 'JobService (no HTTP)', size, settings.concurrency, direct, probe),
       );
     }
     latency.push(await latencyRun('embedded', settings, enqueue, probe));

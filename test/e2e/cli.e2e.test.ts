@@ -64,5 +64,5 @@ describe('keel CLI', () => {
     const status = await runKeel(['migrate', '--status'], environment, directory.path);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('applied  0001-request-log');
-  });
+  }, 120_000);
 });

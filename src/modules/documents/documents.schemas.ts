@@ -28,14 +28,16 @@ export const chunkingSchema = z
       .int()
       .min(32)
       .max(4_096)
-      .default(400)
-      .describe('Longest chunk, in tokens (o200k_base).'),
+      .default(200)
+      .describe(
+        'Longest chunk, in tokens (o200k_base). The default fits the local embedder (1,000 characters).',
+      ),
     overlapTokens: z
       .number()
       .int()
       .min(0)
       .max(1_024)
-      .default(60)
+      .default(30)
       .describe('About how many tokens of a chunk’s end open the next chunk of the same section.'),
   })
   .refine((chunking) => chunking.overlapTokens <= chunking.maxTokens / 2, {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
-import { candidateTerms, inverseDocumentFrequency, type QueryTerm } from './bm25.ts';
+import { type CandidatePlan, candidatePlan, inverseDocumentFrequency, type QueryTerm } from './bm25.ts';
 import { BM25, type IndexHit, type SearchScope } from './chunk-index.port.ts';
 import { scopeFilterSql } from './sql-filters.ts';
 
@@ -60,8 +60,8 @@ export async function sqlLexicalSearch(
     // A pasted paragraph as a query: its rarest words decide, and the statement stays small.
     .sort((a, b) => a.documentFrequency - b.documentFrequency)
     .slice(0, MAX_QUERY_TERMS);
-  const candidates = candidateTerms(terms, candidateBudget);
-  if (candidates.length === 0) return [];
+  const candidates = candidatePlan(terms, candidateBudget, chunkCount);
+  if (candidates.singles.length === 0) return [];
 
   const frequencies = terms.map(
     (term, index) =>
@@ -92,7 +92,11 @@ export async function sqlLexicalSearch(
   return rows.map((row) => ({ chunkId: row.chunk_id, score: row.score }));
 }
 
-/** `'a' | 'b'`, each lexeme quoted as tsquery input wants (a quote doubled, a backslash escaped). */
-function tsQuery(terms: readonly QueryTerm[]): string {
-  return terms.map(({ term }) => `'${term.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`).join(' | ');
+/** `'a' | 'b' | ('c' & 'd')`, each lexeme quoted as tsquery input wants (quote doubled, backslash escaped). */
+function tsQuery(plan: CandidatePlan): string {
+  const quoted = ({ term }: QueryTerm) => `'${term.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  return [
+    ...plan.singles.map(quoted),
+    ...plan.pairs.map(([first, second]) => `(${quoted(first)} & ${quoted(second)})`),
+  ].join(' | ');
 }

@@ -11,7 +11,11 @@ export interface ChunkingOptions {
   readonly overlapTokens: number;
 }
 
-export const DEFAULT_CHUNKING: ChunkingOptions = Object.freeze({ maxTokens: 400, overlapTokens: 60 });
+/**
+ * 200 tokens (about 850 characters of English) so a chunk fits what the default embedder reads: USE-lite
+ * embeds the first 1,000 characters of a text, title and headings included.
+ */
+export const DEFAULT_CHUNKING: ChunkingOptions = Object.freeze({ maxTokens: 200, overlapTokens: 30 });
 
 export interface Chunk {
   readonly ordinal: number;

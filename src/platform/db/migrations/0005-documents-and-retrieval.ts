@@ -103,11 +103,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('term_frequencies', sql`integer[]`, (column) => column.notNull())
     .addColumn('lexical_length', 'integer', (column) => column.notNull())
     .execute();
-  // Keep the heap rows a lexical search visits narrow: long text and tsvectors go to TOAST, the arrays
-  // BM25 reads stay inline.
-  await sql`alter table retrieval_chunk set (toast_tuple_target = 256)`.execute(db);
-  await sql`alter table retrieval_chunk alter column term_hashes set storage plain`.execute(db);
-  await sql`alter table retrieval_chunk alter column term_frequencies set storage plain`.execute(db);
   await sql`create index retrieval_chunk_search on retrieval_chunk using gin (search_vector)`.execute(db);
   await db.schema
     .createIndex('retrieval_chunk_document')
