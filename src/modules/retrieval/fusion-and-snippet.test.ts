@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateTerms } from './bm25.ts';
+import { candidatePlan, candidateTerms } from './bm25.ts';
 import { reciprocalRankFusion } from './fusion.ts';
 import { buildSnippet } from './snippet.ts';
 
@@ -35,6 +35,36 @@ describe('candidate terms', () => {
     ).toEqual(['lehigh', 'valley']);
     expect(candidateTerms([term('film', 900), term('city', 700)], 100).map((t) => t.term)).toEqual(['city']);
     expect(candidateTerms([term('gone', 0)], 100)).toEqual([]);
+  });
+
+  it('lets common terms in only as pairs, smallest first, within the budget', () => {
+    const term = (name: string, documentFrequency: number) => ({ term: name, documentFrequency, idf: 1 });
+    const names = (plan: ReturnType<typeof candidatePlan>) => ({
+      singles: plan.singles.map((t) => t.term),
+      pairs: plan.pairs.map(([a, b]) => `${a.term}&${b.term}`),
+    });
+    // 100,000 chunks: "lehigh" fits; of the pairs (≈ 10, 48 and 48 chunks if independent) two fit in 100.
+    expect(
+      names(
+        candidatePlan(
+          [term('lehigh', 80), term('valley', 1_000), term('call', 1_000), term('film', 4_800)],
+          100,
+          100_000,
+        ),
+      ),
+    ).toEqual({
+      singles: ['lehigh'],
+      pairs: ['valley&call', 'valley&film'],
+    });
+    // Only common words: pairs only; none fit either: the rarest word alone.
+    expect(names(candidatePlan([term('film', 5_000), term('city', 4_000)], 500, 100_000))).toEqual({
+      singles: [],
+      pairs: ['city&film'],
+    });
+    expect(names(candidatePlan([term('film', 5_000)], 500, 100_000))).toEqual({
+      singles: ['film'],
+      pairs: [],
+    });
   });
 });
 
