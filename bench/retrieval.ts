@@ -356,17 +356,25 @@ async function latency(
         { header: 'p50 ms', align: 'right' },
         { header: 'p99 ms', align: 'right' },
         { header: 'mean ms', align: 'right' },
+        { header: 'CPU ms/query', align: 'right' },
       ],
       figures.flatMap((figure) =>
-        (figure.modes as Array<{ mode: string; p50Ms: number; p99Ms: number; meanMs: number }>).map(
-          (entry) => [
-            String(figure.chunks),
-            entry.mode,
-            entry.p50Ms.toFixed(2),
-            entry.p99Ms.toFixed(2),
-            entry.meanMs.toFixed(2),
-          ],
-        ),
+        (
+          figure.modes as Array<{
+            mode: string;
+            p50Ms: number;
+            p99Ms: number;
+            meanMs: number;
+            cpuMsPerQuery: number;
+          }>
+        ).map((entry) => [
+          String(figure.chunks),
+          entry.mode,
+          entry.p50Ms.toFixed(2),
+          entry.p99Ms.toFixed(2),
+          entry.meanMs.toFixed(2),
+          entry.cpuMsPerQuery.toFixed(2),
+        ]),
       ),
     )}\n`,
   );

@@ -33,8 +33,8 @@ const PAIRED_TERMS = 8;
  * frequency, terms are taken rarest first while their chunks fit in `budget`, and each of them brings its
  * chunks; the commoner terms only bring chunks that hold two query terms (a GIN index intersects those
  * cheaply; pairs too are taken within the budget), so a chunk that matches the query on one common word
- * alone is not scored: it could only have scored low. When nothing fits (a one-word query, or only
- * common words), the rarest word brings its chunks. The effect on quality and speed is measured in
+ * alone is not scored: it could only have scored low. The rarest word always brings its chunks (leaving it
+ * out when it is common lost half of the exact top 10, measured). The effect on quality and speed is measured in
  * docs/retrieval.md (overlap of the top 10 with exact BM25).
  */
 export function candidatePlan(
@@ -42,7 +42,7 @@ export function candidatePlan(
   budget: number,
   chunkCount: number,
 ): CandidatePlan {
-  const singles = candidateTerms(terms, budget).filter((term) => term.documentFrequency <= budget);
+  const singles = candidateTerms(terms, budget);
   const rest = terms
     .filter((term) => term.documentFrequency > 0 && !singles.includes(term))
     .sort((a, b) => a.documentFrequency - b.documentFrequency)
@@ -65,8 +65,6 @@ export function candidatePlan(
     pairs.push(pair);
     total += size;
   }
-  // Nothing small enough (a one-word query, or only common words): the rarest word brings its chunks.
-  if (singles.length === 0 && pairs.length === 0) return { singles: candidateTerms(terms, 0), pairs };
   return { singles, pairs };
 }
 

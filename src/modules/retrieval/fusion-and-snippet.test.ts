@@ -56,14 +56,12 @@ describe('candidate terms', () => {
       singles: ['lehigh'],
       pairs: ['valley&call', 'valley&film'],
     });
-    // Only common words: pairs only; none fit either: the rarest word alone.
-    expect(names(candidatePlan([term('film', 5_000), term('city', 4_000)], 500, 100_000))).toEqual({
-      singles: [],
-      pairs: ['city&film'],
-    });
-    expect(names(candidatePlan([term('film', 5_000)], 500, 100_000))).toEqual({
-      singles: ['film'],
-      pairs: [],
+    // Only common words: the rarest still brings its chunks, the others pair up.
+    expect(
+      names(candidatePlan([term('film', 5_000), term('city', 4_000), term('river', 4_500)], 500, 100_000)),
+    ).toEqual({
+      singles: ['city'],
+      pairs: ['river&film'],
     });
   });
 });
