@@ -14,6 +14,8 @@ export interface InvocationScope {
   readonly logger: CapabilityLogger;
   /** Where `emit`, `progress` and `step` go: a job's event log and step journal. Plain calls omit it. */
   readonly reporter?: InvocationReporter;
+  /** The caller's choice of model (`local`, an alias or `provider:model`): see `CapabilityContext.modelChoice`. */
+  readonly model?: string | undefined;
 }
 
 export interface CapabilityInvokerDependencies {
@@ -57,7 +59,10 @@ export class CapabilityInvoker {
           capability: capability.name,
           signal: scope.signal,
           recorder,
+          model: scope.model,
         }),
+        modelChoice: scope.model,
+        usage: () => recorder.snapshot(),
         emit: (event) => reporter.emit(event),
         progress: (fraction, message) => reporter.progress(fraction, message),
         step: (name, run) => reporter.step(name, run),

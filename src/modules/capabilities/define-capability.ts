@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { InvocationModels } from '../gateway/index.ts';
+import type { InvocationModels, ModelUsage } from '../gateway/index.ts';
 import type { CapabilityEvent, CapabilityJobPolicy, StepHandle } from './capability-events.ts';
 
 /** The minimal logger a capability may use; pino's child loggers satisfy it. */
@@ -29,6 +29,14 @@ export interface CapabilityContext {
    * MODEL_NOT_CONFIGURED (503) when nothing can serve it. Retries, fallbacks and usage are the gateway's.
    */
   readonly models: InvocationModels;
+  /**
+   * The model the caller chose for this invocation, if any: `local` (the embedded engine), an alias or
+   * `provider:model`. `models.language()` already resolves to it; built-in capabilities read it to decide
+   * between the local engine and a model (see `chooseEngine`).
+   */
+  readonly modelChoice: string | undefined;
+  /** Model usage of this invocation so far (tokens, calls, cost), for outputs that report it. */
+  usage(): ModelUsage;
   /** Reports a streaming part (`text-delta`, `object-delta`): a job persists and streams it; a plain call drops it. */
   emit(event: CapabilityEvent): void;
   /** Reports how far along the work is (`fraction` in 0..1): `job-progress` events when running as a job. */

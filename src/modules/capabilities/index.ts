@@ -27,3 +27,13 @@ export type {
   Clock,
 } from './define-capability.ts';
 export { defineCapability } from './define-capability.ts';
+export {
+  chooseEngine,
+  type EngineChoice,
+  engineFields,
+  LOCAL_ENGINE,
+  localProvenance,
+  modelChoiceField,
+  modelProvenance,
+  usageSchema,
+} from './engine-choice.ts';

@@ -49,10 +49,20 @@ export interface CallScope {
 export interface InvocationScope extends CallScope {
   readonly capability: string;
   readonly signal: AbortSignal;
+  /**
+   * The caller's choice of model for this invocation (an eval variant, a request's `model`): replaces the
+   * capability's route as what `language()` resolves to. `local` names Keel's embedded engine, which is
+   * not a language model: `language()` then throws MODEL_NOT_CONFIGURED and `available()` is false.
+   */
+  readonly model?: string | undefined;
 }
 
 /** The models a capability may use (its `context.models`). */
 export interface InvocationModels {
+  /** What `language()` resolves to without a name: the caller's choice, else the capability's route, else `default`. */
+  readonly routed: string;
+  /** Whether `language(name)` would return a model (the routed one without a name) instead of throwing. */
+  available(name?: string): boolean;
   /**
    * The capability's routed model (`models.routes`, else `default`), or the named alias / `provider:model`.
    * Throws MODEL_NOT_CONFIGURED (503) when nothing can serve it.
@@ -159,7 +169,7 @@ export class Gateway implements ModelCatalog {
   }
 
   forInvocation(scope: InvocationScope): InvocationModels {
-    const routed = this.#registry.routeNameFor(scope.capability);
+    const routed = scope.model ?? this.#registry.routeNameFor(scope.capability);
     const language = (name?: string): LanguageModelV4 => {
       const chosen = name ?? routed;
       const model = this.languageModel(chosen, scope);
@@ -167,6 +177,8 @@ export class Gateway implements ModelCatalog {
       return model;
     };
     return {
+      routed,
+      available: (name) => this.languageModel(name ?? routed, scope) !== undefined,
       language,
       embedding: (name) => {
         const chosen = name ?? 'embed';
