@@ -1,11 +1,30 @@
 // Keel's public API for a team's own code: declare capabilities and the typed config file with these.
 import type { ConfigFile } from './config/index.ts';
 
+export type {
+  CapabilityStreamEvent,
+  CapabilityStreamEventType,
+  DoneData,
+  ErrorData,
+  ObjectDeltaData,
+  ServerSentEvent,
+  TextDeltaData,
+  UsageData,
+} from './client/capability-stream.ts';
+export {
+  CAPABILITY_STREAM_EVENT_TYPES,
+  CapabilityStreamError,
+  parseCapabilityStream,
+  parseServerSentEvents,
+} from './client/capability-stream.ts';
 export type { ConfigFile } from './config/index.ts';
 export type { Capability, CapabilityContext, CapabilityDefinition } from './modules/capabilities/index.ts';
 export { defineCapability } from './modules/capabilities/index.ts';
 export type { InvocationModels, ObjectRequest, ObjectResult } from './modules/gateway/index.ts';
 export { defineWorkflow, verifyWebhook } from './modules/jobs/index.ts';
+export type { McpServerConfigInput } from './modules/mcp/index.ts';
+export type { Tool, ToolContext, ToolDefinition, ToolEffect } from './modules/tools/index.ts';
+export { defineTool } from './modules/tools/index.ts';
 export { AppError, defineErrors } from './platform/errors/index.ts';
 
 /** Types `keel.config.ts`; Keel validates it again at start and reports every problem at once. */

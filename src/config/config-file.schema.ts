@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
+import { mcpConfigSchema } from '../modules/mcp/index.ts';
+import type { AnyTool } from '../modules/tools/index.ts';
 import { jobsConfigSchema } from './jobs-config.ts';
 import { modelsConfigSchema } from './models-config.schema.ts';
 
@@ -31,6 +33,18 @@ export const configFileSchema = z
         ),
       )
       .default([]),
+    /** The team's own tools (`defineTool`), callable by agents, over MCP and at `POST /v1/tools/{name}`. */
+    tools: z
+      .array(
+        z.custom<AnyTool>(
+          (value) =>
+            typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'tool',
+          { message: 'expected a value returned by defineTool()' },
+        ),
+      )
+      .default([]),
+    /** MCP servers (stdio or Streamable HTTP) whose tools agents may be allowed (see docs/agents.md). */
+    mcp: mcpConfigSchema.prefault({}),
   })
   .strict();
 

@@ -81,6 +81,24 @@ export const environmentSchema = z.object({
     description:
       'Largest document accepted by the documents API (a file upload, or text sent as JSON); larger ones get 413 `DOCUMENTS_UPLOAD_TOO_LARGE`.',
   }),
+  KEEL_CHAT_WINDOW_MESSAGES: integer(20, 0, 1_000).meta({
+    description:
+      'Most earlier messages of a conversation one `chat` turn sends to the model (0: none, each turn stands alone). The full history stays stored.',
+  }),
+  KEEL_CHAT_WINDOW_TOKENS: integer(4_000, 256, 1_000_000).meta({
+    description:
+      'Token budget of one `chat` turn: system prompt, earlier messages and the new message together; the oldest messages are left out until it fits.',
+  }),
+  KEEL_SSE_HEARTBEAT_MS: integer(15_000, 1, 600_000).meta({
+    description:
+      'How often an open Server-Sent Events stream (streamed capability calls, job events) gets a `: keep-alive` comment, so proxies keep idle streams open.',
+  }),
+  KEEL_BATCH_MAX_ITEMS: integer(100, 1, 10_000).meta({
+    description: 'Most items one `POST /v1/<capability>/batch` may carry; more is a 400.',
+  }),
+  KEEL_BATCH_CONCURRENCY: integer(4, 1, 256).meta({
+    description: 'Items of one batch request that run at once.',
+  }),
   KEEL_EMBEDDINGS: z.enum(['local', 'off']).default('local').meta({
     description:
       'Embedding model of document retrieval: `local` (the embedded USE-lite engine, loaded on first use) or `off` (lexical search only).',

@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
 import type { GatewaySettings } from '../modules/gateway/index.ts';
 import type { KeyLimits } from '../modules/limits/index.ts';
+import type { McpServerConfig } from '../modules/mcp/index.ts';
+import type { AnyTool } from '../modules/tools/index.ts';
 import { configFileSchema } from './config-file.schema.ts';
 import { type Environment, environmentSchema, secretVariables } from './environment.schema.ts';
 import { type JobsConfig, resolveJobsConfig } from './jobs-config.ts';
@@ -41,6 +43,13 @@ export interface KeelConfig {
     /** Which embedder retrieval uses: the embedded local engine, or none (lexical only). */
     readonly embeddings: 'local' | 'off';
   };
+  /** The memory window of `chat`: earlier messages and tokens one turn sends to the model. */
+  readonly chat: { readonly window: { readonly maxMessages: number; readonly maxTokens: number } };
+  /** Streamed and batch capability calls: SSE heartbeat, batch size and concurrency. */
+  readonly capabilityCalls: {
+    readonly stream: { readonly heartbeatMs: number };
+    readonly batch: { readonly maxItems: number; readonly concurrency: number };
+  };
   readonly telemetry: {
     readonly serviceName: string;
     /** OTLP/HTTP trace export; undefined when no collector is configured. */
@@ -58,6 +67,9 @@ export interface KeelConfig {
   };
   readonly logLevel: LogLevel;
   readonly capabilities: readonly AnyCapability[];
+  /** Custom tools and MCP servers of keel.config.ts (see docs/agents.md). */
+  readonly tools: readonly AnyTool[];
+  readonly mcp: { readonly servers: readonly McpServerConfig[] };
   /** Job workers, leases, default retry policy and webhooks. */
   readonly jobs: JobsConfig;
   readonly configFile: string | undefined;
@@ -205,6 +217,16 @@ function resolve(
       maxUploadBytes: environment.KEEL_UPLOAD_LIMIT_BYTES,
       embeddings: environment.KEEL_EMBEDDINGS,
     },
+    chat: {
+      window: {
+        maxMessages: environment.KEEL_CHAT_WINDOW_MESSAGES,
+        maxTokens: environment.KEEL_CHAT_WINDOW_TOKENS,
+      },
+    },
+    capabilityCalls: {
+      stream: { heartbeatMs: environment.KEEL_SSE_HEARTBEAT_MS },
+      batch: { maxItems: environment.KEEL_BATCH_MAX_ITEMS, concurrency: environment.KEEL_BATCH_CONCURRENCY },
+    },
     telemetry: { serviceName: environment.OTEL_SERVICE_NAME, otlp: otlpSettings(environment) },
     models: {
       openai: {
@@ -217,6 +239,8 @@ function resolve(
     },
     logLevel: environment.LOG_LEVEL,
     capabilities: file.capabilities,
+    tools: file.tools,
+    mcp: file.mcp,
     jobs: resolveJobsConfig(environment, file.jobs),
     configFile,
   };

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const BUILT_IN_ALIASES = ['default', 'fast', 'smart', 'embed'] as const;
 /** Provider names with a meaning of their own: the environment's providers and the embedded engine. */
 export const RESERVED_PROVIDER_NAMES = ['local'] as const;
+/** The route target that pins a capability to Keel's embedded local engine (`models.routes.summarize: 'local'`). */
+export const LOCAL_ROUTE = 'local';
 const ENVIRONMENT_PROVIDERS = ['openai', 'anthropic', 'openai-compatible'] as const;
 
 const NAME = /^[a-z][a-z0-9-]*$/;
@@ -203,6 +205,8 @@ function checkReferences(models: ModelsConfigFile, context: z.RefinementCtx): vo
     }
   }
   for (const [capability, target] of Object.entries(models.routes ?? {})) {
+    // `local` pins a built-in capability to the embedded engine: not a model, so nothing to resolve.
+    if (target === LOCAL_ROUTE) continue;
     checkRef(target, ['routes', capability], true);
   }
   for (const ref of Object.keys(models.prices ?? {})) checkRef(ref, ['prices', ref], false);

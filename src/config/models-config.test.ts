@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Gateway } from '../modules/gateway/index.ts';
 import { ConfigError, loadConfig } from './index.ts';
 
 async function withConfigFile(source: string): Promise<string> {
@@ -165,5 +166,36 @@ describe('gateway settings from keel.config.ts', () => {
     expect(withKeyProblem.problems).toEqual([
       'models.providers.keyed.apiKeyEnv: the environment variable MISSING_KEY is not set',
     ]);
+  });
+});
+
+describe('routes to the local engine', () => {
+  it('accepts `local` as a route target, and the gateway built from it warns about nothing', async () => {
+    const cwd = await withConfigFile(
+      `export default { models: { routes: { summarize: 'local', classify: 'fast' } } };\n`,
+    );
+    const { gateway: settings } = (await loadConfig({ environment: { OPENAI_API_KEY: 'k' }, cwd })).models;
+    expect(settings.routes).toEqual({ summarize: 'local', classify: 'fast' });
+    const gateway = new Gateway({ settings });
+    expect(gateway.warnings).toEqual([]);
+    const models = gateway.forInvocation({
+      requestId: 'r',
+      tenantId: 't',
+      source: 'capability:summarize',
+      capability: 'summarize',
+      signal: new AbortController().signal,
+    });
+    expect(models.routed).toBe('local');
+    // The engine is not a language model: nothing a capability could call through the gateway.
+    expect(models.available()).toBe(false);
+  });
+
+  it('still rejects a route to a name that is neither `local`, an alias nor a reference', async () => {
+    const cwd = await withConfigFile(`export default { models: { routes: { summarize: 'locale' } } };\n`);
+    const error = (await loadConfig({ environment: {}, cwd }).catch(
+      (caught: unknown) => caught,
+    )) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems.join('\n')).toContain('routes.summarize');
   });
 });

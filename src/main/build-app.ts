@@ -1,16 +1,27 @@
 import type { FastifyInstance } from 'fastify';
+import { type AgentDependencies, createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
+import { registerAnalysisRoutes } from '../modules/answers/index.ts';
 import { type ApiKeyService, installAuthGuard, registerKeyRoutes } from '../modules/auth/index.ts';
 import {
   type AnyCapability,
+  type CapabilityCallSettings,
   CapabilityInvoker,
   type Clock,
   registerCapabilityRoutes,
 } from '../modules/capabilities/index.ts';
+import { registerConsoleStatic, registerMeRoute } from '../modules/console/index.ts';
+import { type ConversationStore, registerConversationRoutes } from '../modules/conversations/index.ts';
 import {
   type DocumentsService,
   registerCollectionRoutes,
   registerDocumentRoutes,
 } from '../modules/documents/index.ts';
+import {
+  type EvalsDependencies,
+  memoryEvals,
+  registerEvalRoutes,
+  withEvalRunWorkflow,
+} from '../modules/evals/index.ts';
 import {
   type Gateway,
   type ModelCallStore,
@@ -42,7 +53,7 @@ import {
 import { registerSearchRoutes, type SearchService } from '../modules/retrieval/index.ts';
 import { createHttpServer, type HttpPlatform } from '../platform/http/index.ts';
 import type { Notifier } from '../platform/jobs/index.ts';
-import type { Logger } from '../platform/logging/index.ts';
+import { type Logger, secretRedactor } from '../platform/logging/index.ts';
 import {
   installHttpTelemetry,
   type KeelMetrics,
@@ -79,6 +90,16 @@ export interface AppDependencies {
   readonly documents: { readonly service: DocumentsService; readonly search: SearchService };
   /** Durable jobs: their store (with the queue), cross-process notifications, and whether workers run here. */
   readonly jobs: { readonly store: JobStore; readonly notifier: Notifier; readonly settings: JobSettings };
+  /** Conversations of the `chat` capability (the same store the capability was built with). */
+  readonly conversations: ConversationStore;
+  /** Streamed and batch capability calls (SSE heartbeat, batch size and concurrency); defaults when unset. */
+  readonly capabilityCalls?: CapabilityCallSettings;
+  /** Agent runs' store, custom tools and MCP servers' tools; in memory with none when unset. */
+  readonly agents?: AgentDependencies;
+  /** Datasets, eval runs and feedback storage (and custom scorers); in memory when unset. */
+  readonly evals?: EvalsDependencies;
+  /** Where the built console is (`console/dist` when unset). */
+  readonly console?: { readonly distDirectory?: string };
 }
 
 /** Limit events as metrics. */
@@ -128,28 +149,75 @@ export async function buildApp(
     clock: dependencies.clock,
     record: requestLog.recordInvocation,
   });
-  registerCapabilityRoutes(app, { capabilities: dependencies.capabilities, invoker });
+  registerCapabilityRoutes(app, {
+    capabilities: dependencies.capabilities,
+    invoker,
+    ...dependencies.capabilityCalls,
+  });
+  // Tools (built-ins, capabilities, custom, MCP) and agents; each agent run segment is an `agent-run` job.
+  const agents = createAgentSystem({
+    dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
+    invoker,
+    capabilities: dependencies.capabilities,
+    models: dependencies.models,
+    search: dependencies.documents.search,
+    documents: dependencies.documents.service,
+    clock: dependencies.clock,
+    logger: dependencies.logger,
+    redactor: secretRedactor,
+    version: KEEL_VERSION,
+  });
+  const evals = dependencies.evals ?? memoryEvals();
   // Workers (when they run in this process) start once the app is ready and hand jobs back on close.
   const jobs = createJobSystem({
     ...dependencies.jobs,
     invoker,
-    capabilities: dependencies.capabilities,
+    // Eval runs execute as `eval-run` jobs (docs/evals.md).
+    capabilities: withEvalRunWorkflow([...dependencies.capabilities, agents.capability], {
+      evals,
+      models: dependencies.models,
+      clock: dependencies.clock,
+      record: requestLog.recordInvocation,
+    }),
     clock: dependencies.clock,
     logger: dependencies.logger,
     userAgent: `keel/${KEEL_VERSION}`,
+    keyWebhook: (apiKeyId) => dependencies.keys.webhookOf(apiKeyId),
   });
   registerJobRoutes(app, { service: jobs.service, capabilities: dependencies.capabilities });
-  await registerJobStreamRoutes(app, { service: jobs.service, feed: jobs.feed });
+  await registerJobStreamRoutes(app, {
+    service: jobs.service,
+    feed: jobs.feed,
+    ...(dependencies.capabilityCalls?.stream
+      ? { keepAliveMs: dependencies.capabilityCalls.stream.heartbeatMs }
+      : {}),
+  });
+  if (dependencies.capabilities.some((capability) => capability.name === 'analysis')) {
+    registerAnalysisRoutes(app, { service: jobs.service, feed: jobs.feed });
+  }
   fastify.addHook('onReady', () => jobs.start());
   fastify.addHook('onClose', () => jobs.stop());
   registerRequestRoutes(app, { store: dependencies.requestLog.store, writer });
+  registerConversationRoutes(app, { store: dependencies.conversations });
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
   await registerOpenAICompatRoutes(app, { gateway: dependencies.models });
   registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
+  registerMeRoute(app, { keys: dependencies.keys });
+  // The web console's built files at /console (docs/console.md).
+  registerConsoleStatic(app, dependencies.console ?? {});
   registerMetricsRoute(fastify, metrics);
   registerCollectionRoutes(app, { service: dependencies.documents.service });
   await registerDocumentRoutes(app, { service: dependencies.documents.service });
   registerSearchRoutes(app, { search: dependencies.documents.search });
+  agents.register(app, jobs.service);
+  registerEvalRoutes(app, {
+    evals,
+    capabilities: dependencies.capabilities,
+    jobs: jobs.service,
+    requests: dependencies.requestLog.store,
+    flushRequests: () => writer.flush(),
+    clock: dependencies.clock,
+  });
   await app.ready();
   return { ...platform, jobs };
 }

@@ -6,6 +6,15 @@ import { migrateToLatest, migrationStatus } from '../platform/db/index.ts';
 import { createLogger, type Logger } from '../platform/logging/index.ts';
 import { startApi } from './api.ts';
 import { openConfiguredDatabase } from './dependencies.ts';
+import { EVAL_DETAILS, EVAL_USAGE, evalCommand } from './eval-command.ts';
+import {
+  EXPORT_DETAILS,
+  EXPORT_USAGE,
+  exportCommand,
+  IMPORT_DETAILS,
+  IMPORT_USAGE,
+  importCommand,
+} from './export-command.ts';
 import { INGEST_DETAILS, INGEST_USAGE, ingestCommand } from './ingest-command.ts';
 import { JOBS_DETAILS, JOBS_USAGE, jobsCommand } from './jobs-command.ts';
 import { KEYS_DETAILS, KEYS_USAGE, keysCommand } from './keys-command.ts';
@@ -21,10 +30,10 @@ const COMMANDS = {
       'Starts the HTTP API on HOST:PORT (127.0.0.1:8080 by default), on the embedded database in KEEL_DATA_DIR unless DATABASE_URL is set. Migrations are applied at start. SIGTERM or SIGINT drains in-flight requests, then exits.',
   },
   migrate: {
-    summary: 'Apply pending database migrations, or list them with --status.',
-    usage: 'keel migrate [--status]',
+    summary: 'Apply pending database migrations, or list them with --status, or test with --check.',
+    usage: 'keel migrate [--status] [--check]',
     details:
-      'Applies every pending migration to the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR) and prints what it applied. With --status it changes nothing and prints applied and pending migrations; the exit code is 1 when some are pending.',
+      'Applies every pending migration to the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR) and prints what it applied; several processes may run it at once, an advisory lock makes one apply each migration. With --status it changes nothing and prints applied and pending migrations; the exit code is 1 when some are pending. With --check it changes nothing, prints only the pending ones, and exits 1 when there are any (for a deploy pipeline: run the migrate-once step first).',
   },
   worker: {
     summary: 'Run job workers (no HTTP): attempts of queued jobs and webhook deliveries.',
@@ -46,6 +55,21 @@ const COMMANDS = {
     summary: 'Upload files or globs to a running Keel and wait for their ingestion, with a progress bar.',
     usage: INGEST_USAGE,
     details: INGEST_DETAILS,
+  },
+  eval: {
+    summary: 'Import eval datasets, run and compare evals against a running Keel; gate CI with --fail-under.',
+    usage: EVAL_USAGE,
+    details: EVAL_DETAILS,
+  },
+  export: {
+    summary: 'Write collections, documents, chunks, API keys (hashes) and datasets to a portable file.',
+    usage: EXPORT_USAGE,
+    details: EXPORT_DETAILS,
+  },
+  import: {
+    summary: 'Read a `keel export` file into the configured database (embedded to PostgreSQL, say).',
+    usage: IMPORT_USAGE,
+    details: IMPORT_DETAILS,
   },
 } as const;
 
@@ -93,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       status: { type: 'boolean' },
+      check: { type: 'boolean' },
     },
   });
   const [commandName = 'serve', ...extra] = positionals;
@@ -113,12 +138,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const keysArguments = name === 'keys' ? argv.slice(argv.indexOf('keys') + 1) : undefined;
   const ingestArguments = name === 'ingest' ? argv.slice(argv.indexOf('ingest') + 1) : undefined;
   const jobsArguments = name === 'jobs' ? argv.slice(argv.indexOf('jobs') + 1) : undefined;
-  const known = new Set(['help', 'version', ...(name === 'migrate' ? ['status'] : [])]);
+  const evalArguments = name === 'eval' ? argv.slice(argv.indexOf('eval') + 1) : undefined;
+  const portableArguments =
+    name === 'export' || name === 'import' ? argv.slice(argv.indexOf(name) + 1) : undefined;
+  const known = new Set(['help', 'version', ...(name === 'migrate' ? ['status', 'check'] : [])]);
   const unknown = Object.keys(values).filter((option) => !known.has(option));
   if (
     keysArguments === undefined &&
     ingestArguments === undefined &&
     jobsArguments === undefined &&
+    evalArguments === undefined &&
+    portableArguments === undefined &&
     (extra.length > 0 || unknown.length > 0)
   ) {
     const what = [...extra, ...unknown.map((option) => `--${option}`)].join(' ');
@@ -140,17 +170,29 @@ async function main(argv: readonly string[]): Promise<number> {
   if (keysArguments !== undefined) return keysCommand(keysArguments, config);
   if (ingestArguments !== undefined) return ingestCommand(ingestArguments, config);
   if (jobsArguments !== undefined) return jobsCommand(jobsArguments, config);
+  if (evalArguments !== undefined) return evalCommand(evalArguments, config);
+  if (portableArguments !== undefined)
+    return name === 'export'
+      ? exportCommand(portableArguments, config)
+      : importCommand(portableArguments, config);
   const logger = createLogger({ level: config.logLevel });
   switch (name) {
     case 'serve':
       return serve(config, logger);
     case 'migrate':
-      return migrate(config, logger, values.status === true);
+      return migrate(
+        config,
+        logger,
+        values.check === true ? 'check' : values.status === true ? 'status' : 'apply',
+      );
     case 'worker':
       return worker(config, logger);
     case 'keys':
     case 'ingest':
     case 'jobs':
+    case 'eval':
+    case 'export':
+    case 'import':
       return 2;
   }
 }
@@ -194,10 +236,23 @@ async function worker(config: KeelConfig, logger: Logger): Promise<number> {
   return stopped;
 }
 
-async function migrate(config: KeelConfig, logger: Logger, statusOnly: boolean): Promise<number> {
+async function migrate(
+  config: KeelConfig,
+  logger: Logger,
+  mode: 'apply' | 'status' | 'check',
+): Promise<number> {
   const database = await openConfiguredDatabase(config, logger);
   try {
-    if (statusOnly) {
+    if (mode === 'check') {
+      const { pending } = await migrationStatus(database.db);
+      process.stdout.write(
+        pending.length === 0
+          ? 'database is up to date\n'
+          : `${pending.length} pending: ${pending.join(', ')}\n`,
+      );
+      return pending.length > 0 ? 1 : 0;
+    }
+    if (mode === 'status') {
       const status = await migrationStatus(database.db);
       process.stdout.write(
         `${[...status.applied.map((name) => `applied  ${name}`), ...status.pending.map((name) => `pending  ${name}`)].join('\n')}\n`,

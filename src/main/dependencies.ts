@@ -1,9 +1,28 @@
 import { Redis } from 'ioredis';
 import type { KeelConfig } from '../config/index.ts';
 import { createLocalEmbeddingModel } from '../local-engine/index.ts';
+import { SqlAgentStore } from '../modules/agents/index.ts';
+import {
+  createAnalysisWorkflow,
+  createAnswerCapability,
+  DEFAULT_RELEVANCE,
+} from '../modules/answers/index.ts';
 import { ApiKeyService, OPEN_SUBJECT, SqlApiKeyStore } from '../modules/auth/index.ts';
-import { type AnyCapability, type Clock, generateCapability } from '../modules/capabilities/index.ts';
+import {
+  type AnyCapability,
+  type Clock,
+  classifyCapability,
+  createChatCapability,
+  createSummarizeCapability,
+  extractCapability,
+  generateCapability,
+  recommendCapability,
+  scoreCapability,
+} from '../modules/capabilities/index.ts';
+import { SqlConversationStore } from '../modules/conversations/index.ts';
 import { SqlDocumentStore } from '../modules/documents/index.ts';
+import { SqlEvalStore } from '../modules/evals/index.ts';
+import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
 import type { ReadinessCheck } from '../modules/health/index.ts';
 import {
@@ -12,6 +31,7 @@ import {
   MemoryLimitStore,
   RedisLimitStore,
 } from '../modules/limits/index.ts';
+import { McpToolSource } from '../modules/mcp/index.ts';
 import { RequestLogWriter, SqlRequestLogStore, startRequestLogRetention } from '../modules/requests/index.ts';
 import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
@@ -142,7 +162,7 @@ export async function createDependencies(
   const model = models.describe();
   if (!model.configured) {
     logger.warn(
-      'no generative model configured: generate answers 503 MODEL_NOT_CONFIGURED until OPENAI_API_KEY, OPENAI_BASE_URL + KEEL_MODEL or ANTHROPIC_API_KEY is set',
+      'no generative model configured: generate and chat answer 503 MODEL_NOT_CONFIGURED until OPENAI_API_KEY, OPENAI_BASE_URL + KEEL_MODEL or ANTHROPIC_API_KEY is set',
     );
   }
 
@@ -186,7 +206,28 @@ export async function createDependencies(
   // Durable jobs: pg-boss on this database; workers here when embedded or in `keel worker`.
   const jobs = await createJobDependencies(config, database, logger, role);
 
-  const capabilities: AnyCapability[] = [generateCapability, ...config.capabilities];
+  // Conversations of `chat`, in the same database; the capability and /v1/conversations share the store.
+  const conversations = new SqlConversationStore(database.db);
+  const capabilities: AnyCapability[] = [
+    generateCapability,
+    // `summarize` can read a stored document (`document_id`) as well as `text`.
+    createSummarizeCapability({ documents: documents.service }),
+    classifyCapability,
+    extractCapability,
+    scoreCapability,
+    recommendCapability,
+    createChatCapability({ conversations, clock: systemClock, window: config.chat.window }),
+    ...config.capabilities,
+  ];
+  // Grounded capabilities over the knowledge base; relevance is lexical only when embeddings are off.
+  const relevance = {
+    ...DEFAULT_RELEVANCE,
+    ...(config.documents.embeddings === 'local' ? {} : { embedder: null }),
+  };
+  capabilities.push(
+    createAnswerCapability({ knowledge: documents.knowledge, relevance }),
+    createAnalysisWorkflow({ knowledge: documents.knowledge, relevance }),
+  );
   const readinessChecks: ReadinessCheck[] = [
     {
       name: 'database',
@@ -211,12 +252,16 @@ export async function createDependencies(
     });
   }
 
+  // MCP servers' tools for agents: each client connects (and starts a stdio server) on first use only.
+  const mcpSources = config.mcp.servers.map((server) => new McpToolSource(server, KEEL_VERSION));
+
   return {
     logger,
     http: { bodyLimitBytes: config.server.bodyLimitBytes, corsOrigins: config.server.corsOrigins },
     models,
     modelCalls: { store: modelCallStore, writer: modelCallWriter },
     capabilities,
+    capabilityCalls: config.capabilityCalls,
     requestLog: { store, writer, bodies: config.requestLog.bodies },
     readinessChecks,
     clock: systemClock,
@@ -226,10 +271,18 @@ export async function createDependencies(
     telemetry,
     documents,
     jobs,
+    conversations,
+    agents: { store: new SqlAgentStore(database.db), tools: config.tools, mcpSources },
+    evals: {
+      store: new SqlEvalStore(database.db),
+      feedback: new SqlFeedbackStore(database.db),
+      prices: config.models.gateway.prices,
+    },
     database,
     async close() {
       retention.stop();
       await jobs.close();
+      await Promise.all(mcpSources.map((source) => source.close()));
       await documents.runner.close();
       await writer.close();
       await modelCallWriter.close();

@@ -1,4 +1,5 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
+import type { KnowledgeBase } from '../modules/answers/index.ts';
 import {
   type DocumentStore,
   DocumentsService,
@@ -30,6 +31,8 @@ export interface DocumentsDependencies {
   readonly runner: InProcessIngestionRunner;
   readonly pipeline: IngestionPipeline;
   readonly embedder: TextEmbedder | undefined;
+  /** What `answer` and `analysis` read: search over the tenant's collections. */
+  readonly knowledge: KnowledgeBase;
   /** `/readyz`: which search modes this deployment serves, and why not hybrid when it cannot. */
   readonly readiness: ReadinessCheck;
 }
@@ -81,5 +84,27 @@ export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsD
         : { reason: 'the database has no pgvector extension' }),
     }),
   };
-  return { service, search, runner, pipeline, embedder, readiness };
+  return {
+    service,
+    search,
+    runner,
+    pipeline,
+    embedder,
+    knowledge: knowledgeBaseOf({ service, search }),
+    readiness,
+  };
+}
+
+/** The knowledge base `answer` and `analysis` read: search over a tenant's collections. */
+export function knowledgeBaseOf(documents: {
+  readonly service: DocumentsService;
+  readonly search: SearchService;
+}): KnowledgeBase {
+  return {
+    search: (request) => documents.search.search(request),
+    collectionIds: async (tenantId, limit) =>
+      (await documents.service.listCollections(tenantId, { limit })).items.map(
+        (details) => details.collection.id,
+      ),
+  };
 }

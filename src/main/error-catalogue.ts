@@ -1,12 +1,19 @@
 import { localEngineErrors } from '../local-engine/index.ts';
+import { agentErrors } from '../modules/agents/index.ts';
 import { authErrors } from '../modules/auth/index.ts';
 import { capabilityErrors } from '../modules/capabilities/index.ts';
+import { consoleErrors } from '../modules/console/index.ts';
+import { conversationErrors } from '../modules/conversations/index.ts';
 import { documentErrors } from '../modules/documents/index.ts';
+import { evalErrors } from '../modules/evals/index.ts';
+import { feedbackErrors } from '../modules/feedback/index.ts';
 import { gatewayErrors } from '../modules/gateway/index.ts';
 import { jobErrors } from '../modules/jobs/index.ts';
 import { limitErrors } from '../modules/limits/index.ts';
+import { mcpErrors } from '../modules/mcp/index.ts';
 import { requestErrors } from '../modules/requests/index.ts';
 import { retrievalErrors } from '../modules/retrieval/index.ts';
+import { toolErrors } from '../modules/tools/index.ts';
 import type { ErrorDefinition } from '../platform/errors/index.ts';
 import { platformErrors } from '../platform/errors/index.ts';
 
@@ -25,6 +32,13 @@ export const errorCatalogue: ReadonlyArray<{
   { module: 'local-engine', errors: Object.values(localEngineErrors) },
   { module: 'documents', errors: Object.values(documentErrors) },
   { module: 'retrieval', errors: Object.values(retrievalErrors) },
+  { module: 'conversations', errors: Object.values(conversationErrors) },
+  { module: 'evals', errors: Object.values(evalErrors) },
+  { module: 'feedback', errors: Object.values(feedbackErrors) },
+  { module: 'tools', errors: Object.values(toolErrors) },
+  { module: 'agents', errors: Object.values(agentErrors) },
+  { module: 'mcp', errors: Object.values(mcpErrors) },
+  { module: 'console', errors: Object.values(consoleErrors) },
 ];
 
 /** docs/errors.md, generated: `npm run docs:errors` writes it, and a test fails when it drifts. */

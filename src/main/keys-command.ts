@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeelConfig } from '../config/index.ts';
 import {
   ApiKeyService,
   type ApiKeyView,
+  type KeyWebhook,
+  keyWebhookSchema,
   presentKey,
   SCOPE_PATTERN,
   SqlApiKeyStore,
@@ -15,11 +18,11 @@ import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
 import { openConfiguredDatabase } from './dependencies.ts';
 
-export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--json]
+export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--json]
        keel keys list [--tenant <id>] [--json]
        keel keys revoke <key id>`;
 
-export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds.`;
+export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds. --webhook-url sets the key's default job webhook (jobs created with the key and without their own webhook report there), signed with the secret read from --webhook-secret-file (at least 24 characters; a file keeps it out of shell history and process lists).`;
 
 class UsageError extends Error {}
 
@@ -44,6 +47,8 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
         streams: { type: 'string' },
         'budget-usd': { type: 'string' },
         'budget-period': { type: 'string' },
+        'webhook-url': { type: 'string' },
+        'webhook-secret-file': { type: 'string' },
         json: { type: 'boolean' },
       },
     });
@@ -107,7 +112,8 @@ async function create(
   if (!TENANT_PATTERN.test(tenantId)) throw new UsageError(`not a tenant id: ${tenantId}`);
   const expiresAt = expiry(text(values['expires-in']));
   const limits = limitsFrom(values);
-  const { key, token } = await service.create({ name, tenantId, scopes, expiresAt, limits });
+  const webhook = await webhookFrom(values);
+  const { key, token } = await service.create({ name, tenantId, scopes, expiresAt, limits, webhook });
   if (json) {
     process.stdout.write(`${JSON.stringify({ key: presentKey(key, new Date()), token }, null, 2)}\n`);
   } else {
@@ -219,6 +225,28 @@ function limitsFrom(values: Values): KeyLimits {
   if (!parsed.success) {
     throw new UsageError(
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+    );
+  }
+  return parsed.data;
+}
+
+async function webhookFrom(values: Values): Promise<KeyWebhook | null> {
+  const url = text(values['webhook-url']);
+  const secretFile = text(values['webhook-secret-file']);
+  if (url === undefined && secretFile === undefined) return null;
+  if (url === undefined || secretFile === undefined) {
+    throw new UsageError('--webhook-url and --webhook-secret-file go together');
+  }
+  let secret: string;
+  try {
+    secret = (await readFile(secretFile, 'utf8')).trim();
+  } catch (error) {
+    throw new UsageError(`cannot read --webhook-secret-file: ${(error as Error).message}`);
+  }
+  const parsed = keyWebhookSchema.safeParse({ url, secret });
+  if (!parsed.success) {
+    throw new UsageError(
+      `invalid webhook: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
     );
   }
   return parsed.data;

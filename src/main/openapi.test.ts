@@ -2,8 +2,8 @@ import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/test-app.ts';
 
-/** Routes served for people, not API clients: the reference page and its assets. */
-const UNDOCUMENTED_BY_DESIGN = /^\/docs(\/|$)/;
+/** Routes served for people, not API clients: the reference page, the console, and their assets. */
+const UNDOCUMENTED_BY_DESIGN = /^\/(docs|console)(\/|$)/;
 
 describe('/openapi.json', () => {
   let app: TestApp;

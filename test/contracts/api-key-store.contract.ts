@@ -17,6 +17,7 @@ export function apiKeyRecord(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecor
     expiresAt: null,
     revokedAt: null,
     lastUsedAt: null,
+    webhook: null,
     ...overrides,
   };
 }
@@ -35,6 +36,11 @@ export function describeApiKeyStoreContract(name: string, createStore: () => Pro
       await store.insert(record);
       expect(await store.get(record.id)).toEqual(record);
       expect(await store.get('key_ffffffffffffffff')).toBeUndefined();
+      const hooked = apiKeyRecord({
+        webhook: { url: 'https://hooks.example.com/keel', secret: 'whsec-0123456789-abcdefghijkl' },
+      });
+      await store.insert(hooked);
+      expect(await store.get(hooked.id)).toEqual(hooked);
     });
 
     it('refuses a second key with the same id', async () => {

@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
+
+const WEBHOOK_SECRET = 'whsec-cli-0123456789-abcdefghij';
 
 /** `keel keys create|list|revoke` on the embedded database, and `keel serve` honouring what it did. */
 describe('keel keys', () => {
@@ -29,9 +32,26 @@ describe('keel keys', () => {
     );
     expect(badScope.code).toBe(2);
     expect((await runKeel(['keys', 'rotate'], environment, directory.path)).code).toBe(2);
+    const halfHook = await runKeel(
+      [
+        'keys',
+        'create',
+        '--name',
+        'x',
+        '--scopes',
+        'jobs:write',
+        '--webhook-url',
+        'https://hooks.example.com/k',
+      ],
+      environment,
+      directory.path,
+    );
+    expect(halfHook.code).toBe(2);
+    expect(halfHook.stderr).toContain('--webhook-url and --webhook-secret-file go together');
   }, 60_000);
 
   it('creates a key shown once, lists it without the token, and serve accepts it until it is revoked', async () => {
+    await writeFile(`${directory.path}/webhook-secret`, `${WEBHOOK_SECRET}\n`);
     const created = await runKeel(
       [
         'keys',
@@ -44,13 +64,22 @@ describe('keel keys', () => {
         'requests:read',
         '--rpm',
         '100',
+        '--webhook-url',
+        'https://hooks.example.com/keel',
+        '--webhook-secret-file',
+        `${directory.path}/webhook-secret`,
         '--json',
       ],
       environment,
       directory.path,
     );
     expect(created.code).toBe(0);
-    const { key, token } = JSON.parse(created.stdout) as { key: { id: string }; token: string };
+    const { key, token } = JSON.parse(created.stdout) as {
+      key: { id: string; webhook: unknown };
+      token: string;
+    };
+    expect(key.webhook).toEqual({ url: 'https://hooks.example.com/keel' });
+    expect(created.stdout).not.toContain(WEBHOOK_SECRET);
     expect(token).toMatch(/^keel_[0-9a-f]{16}_/);
 
     const listed = await runKeel(['keys', 'list'], environment, directory.path);

@@ -1,11 +1,16 @@
+import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { MemoryAgentStore } from '../../src/modules/agents/index.ts';
+import { defineTool } from '../../src/modules/tools/index.ts';
 import { SCOPE_EXTENSION } from '../../src/platform/http/index.ts';
 import { multipartBody } from '../fixtures/documents/multipart.ts';
+import { toyClassify, toyItems } from '../fixtures/evals/toy-classify.ts';
 import { buildDocumentsTestApp, type DocumentsTestApp } from '../support/documents-app.ts';
-import { answer, usage } from '../support/gateway-fixtures.ts';
+import { answer, textParts, usage } from '../support/gateway-fixtures.ts';
 import { buildTestApp, type TestApp } from '../support/test-app.ts';
 
 /**
@@ -23,10 +28,26 @@ const NOT_TENANT_DATA: Record<string, string> = {
   'GET /v1/admin/keys/{id}': 'admin scope: operators manage keys across tenants',
   'DELETE /v1/admin/keys/{id}': 'admin scope: operators manage keys across tenants',
   'GET /openai/v1/models/{model}': 'configured models are deployment-wide, not tenant data',
+  'POST /v1/tools/{name}':
+    'tools are deployment-wide; the ones that read data (search, fetch_document) run with the caller tenant',
 };
 
 /** Tenant-data operations this test exercises. */
 const COVERED = new Set([
+  'GET /v1/datasets',
+  'GET /v1/datasets/{id}',
+  'DELETE /v1/datasets/{id}',
+  'POST /v1/datasets/{id}/items',
+  'GET /v1/datasets/{id}/items',
+  'GET /v1/datasets/{id}/export',
+  'POST /v1/datasets/{id}/items:from-feedback',
+  'GET /v1/eval-runs',
+  'GET /v1/eval-runs/{id}',
+  'GET /v1/eval-runs/{id}/results',
+  'GET /v1/eval-runs/{id}/compare',
+  'GET /v1/eval-runs/{id}/report',
+  'GET /v1/feedback',
+  'GET /v1/feedback/{id}',
   'GET /v1/requests/{id}',
   'GET /v1/requests',
   'GET /v1/model-calls',
@@ -47,6 +68,20 @@ const COVERED = new Set([
   'GET /v1/jobs/{id}/webhook-deliveries',
   'GET /v1/jobs/{id}/events',
   'GET /v1/jobs/{id}/ws',
+  'GET /v1/conversations',
+  'GET /v1/conversations/{conversationId}',
+  'DELETE /v1/conversations/{conversationId}',
+  'GET /v1/analyses/{job_id}',
+  'GET /v1/analyses/{job_id}/events',
+  'GET /v1/analyses/{job_id}/ws',
+  'GET /v1/agents/runs',
+  'GET /v1/agents/runs/{id}',
+  'GET /v1/agents/runs/{id}/actions',
+  'GET /v1/agents/runs/{id}/events',
+  'GET /v1/agents/runs/{id}/stream',
+  'POST /v1/agents/runs/{id}/approve',
+  'POST /v1/agents/runs/{id}/reject',
+  'POST /v1/agents/runs/{id}/cancel',
 ]);
 
 let app: TestApp;
@@ -229,6 +264,102 @@ describe('tenancy of jobs', () => {
   });
 });
 
+describe('tenancy of analyses', () => {
+  it("never lets A read or follow B's analyses", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        tenantPair,
+        fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,30}$/),
+        async ([a, b], company) => {
+          if (!a || !b) return;
+          const created = await as(b, 'POST', '/v1/analyses', {
+            payload: { company_name: `${company} of ${b}`, question: 'What are the risks?' },
+          });
+          expect(created.statusCode).toBe(202);
+          const id = created.json().id as string;
+          const missing = await as(a, 'GET', '/v1/analyses/00000000-0000-4000-8000-000000000000');
+          expect(missing.statusCode).toBe(404);
+          for (const url of [`/v1/analyses/${id}`, `/v1/analyses/${id}/events`, `/v1/analyses/${id}/ws`]) {
+            const response = await as(a, 'GET', url);
+            expect(response.statusCode, url).toBe(404);
+            expect(response.json().code).toBe(missing.json().code);
+            expect(response.body).not.toContain(`of ${b}`);
+          }
+          expect((await as(b, 'GET', `/v1/analyses/${id}`)).statusCode).toBe(200);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+});
+
+describe('tenancy of conversations', () => {
+  let chatApp: TestApp;
+  const chatTokens = new Map<string, string>();
+  beforeAll(async () => {
+    const model = new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'm1',
+      doStream: async () => ({ stream: simulateReadableStream({ chunks: textParts('noted', usage(3, 1)) }) }),
+    });
+    chatApp = await buildTestApp({ adminKey: ADMIN_KEY, model });
+  });
+  afterAll(async () => chatApp?.close());
+
+  async function chatAs(tenant: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) {
+    let token = chatTokens.get(tenant);
+    if (token === undefined) {
+      const created = await chatApp.keys.create({
+        name: tenant,
+        tenantId: tenant,
+        scopes: ['capability:chat'],
+      });
+      token = created.token;
+      chatTokens.set(tenant, token);
+    }
+    return chatApp.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload }),
+    });
+  }
+
+  it("never lets A see, list, continue or delete B's conversations", async () => {
+    await fc.assert(
+      fc.asyncProperty(tenantPair, fc.stringMatching(/^[a-z]{4,12}$/), async ([a, b], word) => {
+        if (!a || !b) return;
+        const marker = `zq${word}${Math.random().toString(36).slice(2, 8)}`;
+        const created = await chatAs(b, 'POST', '/v1/chat', { message: `the ${marker} of ${b}` });
+        expect(created.statusCode).toBe(200);
+        const id = created.json().conversation_id as string;
+        const missing = await chatAs(a, 'GET', '/v1/conversations/conv_00000000000000000000');
+        expect(missing.statusCode).toBe(404);
+        const attempts = [
+          await chatAs(a, 'GET', `/v1/conversations/${id}`),
+          await chatAs(a, 'DELETE', `/v1/conversations/${id}`),
+          await chatAs(a, 'POST', '/v1/chat', { conversation_id: id, message: 'and now?' }),
+        ];
+        for (const response of attempts) {
+          expect(response.statusCode).toBe(404);
+          expect(response.json().code).toBe(missing.json().code);
+          expect(response.body).not.toContain(marker);
+        }
+        const listed = await chatAs(a, 'GET', '/v1/conversations?limit=200');
+        expect(listed.statusCode).toBe(200);
+        expect(listed.body).not.toContain(id);
+        expect(listed.body).not.toContain(marker);
+        // B's conversation is untouched by A's attempts.
+        const own = await chatAs(b, 'GET', `/v1/conversations/${id}`);
+        expect(own.statusCode).toBe(200);
+        expect(own.json().messageCount).toBe(2);
+        expect(own.body).toContain(marker);
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
+
 describe('tenancy of documents and search', () => {
   let documents: DocumentsTestApp;
   const documentTokens = new Map<string, Record<string, string>>();
@@ -332,6 +463,257 @@ describe('tenancy of documents and search', () => {
         });
         expect(found.json().results.length).toBeGreaterThan(0);
         await documents.settle();
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+describe('tenancy of agent runs', () => {
+  let agents: TestApp;
+  const agentTokens = new Map<string, Record<string, string>>();
+  beforeAll(async () => {
+    // Every run proposes a write call first, so B's runs wait for approval while A tries to touch them.
+    const model = new MockLanguageModelV4({
+      provider: 'scripted',
+      modelId: 'agent',
+      doGenerate: async () => ({
+        content: [{ type: 'tool-call', toolCallId: 'call-1', toolName: 'note', input: '{"text":"x"}' }],
+        finishReason: { unified: 'tool-calls', raw: undefined },
+        usage: usage(3, 1),
+        warnings: [],
+      }),
+    });
+    const note = defineTool({
+      name: 'note',
+      description: 'Writes a note.',
+      input: z.object({ text: z.string() }),
+      output: z.object({ ok: z.boolean() }),
+      effect: 'write',
+      run: async () => ({ ok: true }),
+    });
+    agents = await buildTestApp({
+      adminKey: ADMIN_KEY,
+      model,
+      agents: { store: new MemoryAgentStore(), tools: [note], streamPollMs: 10 },
+    });
+  });
+  afterAll(async () => agents?.close());
+
+  async function headersOf(tenant: string): Promise<Record<string, string>> {
+    const known = agentTokens.get(tenant);
+    if (known) return known;
+    const { token } = await agents.keys.create({
+      name: tenant,
+      tenantId: tenant,
+      scopes: ['agents:run', 'agents:read', 'agents:approve', 'tools:note'],
+    });
+    const headers = { authorization: `Bearer ${token}` };
+    agentTokens.set(tenant, headers);
+    return headers;
+  }
+
+  it("never lets A see, list, follow, approve, reject or cancel B's agent runs", async () => {
+    await fc.assert(
+      fc.asyncProperty(tenantPair, fc.stringMatching(/^[a-z]{4,12}$/), async ([a, b], word) => {
+        if (!a || !b) return;
+        const [asA, asB] = [await headersOf(a), await headersOf(b)];
+        const marker = `zq${word}${Math.random().toString(36).slice(2, 8)}`;
+        const created = await agents.app.inject({
+          method: 'POST',
+          url: '/v1/agents/runs',
+          headers: asB,
+          payload: { goal: `The private ${marker} of ${b}`, tools: ['note'] },
+        });
+        expect(created.statusCode).toBe(202);
+        const id = created.json().id as string;
+        let status = '';
+        for (let attempt = 0; attempt < 300 && status !== 'awaiting_approval'; attempt += 1) {
+          status = (
+            await agents.app.inject({ method: 'GET', url: `/v1/agents/runs/${id}`, headers: asB })
+          ).json().status;
+          if (status !== 'awaiting_approval') await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        expect(status).toBe('awaiting_approval');
+        const missing = await agents.app.inject({
+          method: 'GET',
+          url: '/v1/agents/runs/run_missing',
+          headers: asA,
+        });
+        const attempts = [
+          { method: 'GET', url: `/v1/agents/runs/${id}` },
+          { method: 'GET', url: `/v1/agents/runs/${id}/actions` },
+          { method: 'GET', url: `/v1/agents/runs/${id}/events` },
+          { method: 'GET', url: `/v1/agents/runs/${id}/stream` },
+          { method: 'POST', url: `/v1/agents/runs/${id}/approve`, payload: {} },
+          { method: 'POST', url: `/v1/agents/runs/${id}/reject`, payload: {} },
+          { method: 'POST', url: `/v1/agents/runs/${id}/cancel` },
+        ] as const;
+        for (const attempt of attempts) {
+          const response = await agents.app.inject({
+            method: attempt.method,
+            url: attempt.url,
+            headers: asA,
+            ...('payload' in attempt ? { payload: attempt.payload } : {}),
+          });
+          expect(response.statusCode, `${attempt.method} ${attempt.url}`).toBe(404);
+          expect(response.json().code).toBe(missing.json().code);
+          expect(response.body).not.toContain(marker);
+        }
+        const list = await agents.app.inject({ method: 'GET', url: '/v1/agents/runs', headers: asA });
+        expect(list.statusCode).toBe(200);
+        expect(list.body).not.toContain(id);
+        expect(list.body).not.toContain(marker);
+        // B's run is untouched: still waiting for B's decision.
+        const own = await agents.app.inject({ method: 'GET', url: `/v1/agents/runs/${id}`, headers: asB });
+        expect(own.json()).toMatchObject({
+          status: 'awaiting_approval',
+          goal: `The private ${marker} of ${b}`,
+        });
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+describe('tenancy of evals and feedback', () => {
+  let evalApp: TestApp;
+  const evalTokens = new Map<string, string>();
+  beforeAll(async () => {
+    evalApp = await buildTestApp({ adminKey: ADMIN_KEY, extraCapabilities: [toyClassify] });
+  });
+  afterAll(async () => evalApp?.close());
+
+  async function evalAs(
+    tenant: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    payload?: object,
+    id?: string,
+  ) {
+    let token = evalTokens.get(tenant);
+    if (token === undefined) {
+      const created = await evalApp.keys.create({
+        name: tenant,
+        tenantId: tenant,
+        scopes: ['evals:read', 'evals:write', 'feedback:read', 'feedback:write', 'capability:toy-classify'],
+      });
+      token = created.token;
+      evalTokens.set(tenant, token);
+    }
+    return evalApp.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...(id ? { 'x-request-id': id } : {}) },
+      ...(payload === undefined ? {} : { payload }),
+    });
+  }
+
+  async function settled(tenant: string, runId: string) {
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const run = (await evalAs(tenant, 'GET', `/v1/eval-runs/${runId}`)).json();
+      if (run.status === 'succeeded' || run.status === 'failed') return run;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('eval run did not finish');
+  }
+
+  it("never lets A see, list, change, run, compare or report B's datasets, runs and feedback", async () => {
+    await fc.assert(
+      fc.asyncProperty(tenantPair, fc.stringMatching(/^[a-z]{4,12}$/), async ([a, b], word) => {
+        if (!a || !b) return;
+        const marker = `zq${word}${Math.random().toString(36).slice(2, 8)}`;
+        const dataset = await evalAs(b, 'POST', '/v1/datasets', {
+          name: `set ${marker}`,
+          capability: 'toy-classify',
+          items: [
+            { input: { text: `refund ${marker}` }, expected: { label: 'billing' } },
+            ...toyItems.slice(0, 1),
+          ],
+        });
+        expect(dataset.statusCode).toBe(201);
+        const datasetId = dataset.json().id as string;
+        const started = await evalAs(b, 'POST', '/v1/eval-runs', {
+          dataset_id: datasetId,
+          variants: ['perfect', 'sloppy'],
+          scorers: [{ name: 'label' }],
+        });
+        expect(started.statusCode).toBe(202);
+        const runId = started.json().id as string;
+        await settled(b, runId);
+        const requestId = `call-${marker}`;
+        expect(
+          (await evalAs(b, 'POST', '/v1/toy-classify', { text: `invoice ${marker}` }, requestId)).statusCode,
+        ).toBe(200);
+        const feedback = await evalAs(b, 'POST', '/v1/feedback', {
+          request_id: requestId,
+          rating: 'down',
+          comment: marker,
+          correction: { label: 'billing', engine: 'x' },
+        });
+        expect(feedback.statusCode).toBe(201);
+        const feedbackId = feedback.json().id as string;
+
+        const missingDataset = await evalAs(a, 'GET', '/v1/datasets/00000000-0000-4000-8000-000000000000');
+        const missingRun = await evalAs(a, 'GET', '/v1/eval-runs/00000000-0000-4000-8000-000000000000');
+        const missingFeedback = await evalAs(a, 'GET', '/v1/feedback/00000000-0000-4000-8000-000000000000');
+        const ownDataset = (
+          await evalAs(a, 'POST', '/v1/datasets', { name: `mine ${Math.random()}`, capability: 'toy-classify' })
+        ).json().id as string;
+        const attempts: Array<[string, 'GET' | 'POST' | 'DELETE', string, object?]> = [
+          [missingDataset.json().code, 'GET', `/v1/datasets/${datasetId}`],
+          [missingDataset.json().code, 'GET', `/v1/datasets/${datasetId}/items`],
+          [missingDataset.json().code, 'GET', `/v1/datasets/${datasetId}/export`],
+          [
+            missingDataset.json().code,
+            'POST',
+            `/v1/datasets/${datasetId}/items`,
+            { items: [{ input: { text: 'intruder' } }] },
+          ],
+          [
+            missingDataset.json().code,
+            'POST',
+            `/v1/datasets/${datasetId}/items:from-feedback`,
+            { feedback_ids: [feedbackId] },
+          ],
+          [missingDataset.json().code, 'DELETE', `/v1/datasets/${datasetId}`],
+          [
+            missingDataset.json().code,
+            'POST',
+            '/v1/eval-runs',
+            { dataset_id: datasetId, variants: ['perfect'], scorers: [{ name: 'label' }] },
+          ],
+          [missingRun.json().code, 'GET', `/v1/eval-runs/${runId}`],
+          [missingRun.json().code, 'GET', `/v1/eval-runs/${runId}/results`],
+          [missingRun.json().code, 'GET', `/v1/eval-runs/${runId}/compare`],
+          [missingRun.json().code, 'GET', `/v1/eval-runs/${runId}/report`],
+          [missingFeedback.json().code, 'GET', `/v1/feedback/${feedbackId}`],
+        ];
+        for (const [code, method, url, payload] of attempts) {
+          const response = await evalAs(a, method, url, payload);
+          expect(response.statusCode, `${method} ${url}`).toBe(404);
+          expect(response.json().code).toBe(code);
+          expect(response.body).not.toContain(marker);
+        }
+        // B's feedback cannot become A's items, nor can A give feedback on B's call.
+        const stolen = await evalAs(a, 'POST', `/v1/datasets/${ownDataset}/items:from-feedback`, {
+          feedback_ids: [feedbackId],
+        });
+        expect(stolen.statusCode).toBe(400);
+        expect(stolen.body).not.toContain(marker);
+        expect(
+          (await evalAs(a, 'POST', '/v1/feedback', { request_id: requestId, rating: 'up' })).statusCode,
+        ).toBe(404);
+        for (const url of ['/v1/datasets?limit=200', '/v1/eval-runs?limit=200', '/v1/feedback?limit=200']) {
+          const listed = await evalAs(a, 'GET', url);
+          expect(listed.statusCode).toBe(200);
+          expect(listed.body).not.toContain(marker);
+          expect(listed.body).not.toContain(datasetId);
+        }
+        // B's objects are untouched.
+        expect((await evalAs(b, 'GET', `/v1/datasets/${datasetId}`)).json().item_count).toBe(2);
+        expect((await evalAs(b, 'GET', `/v1/eval-runs/${runId}`)).json().status).toBe('succeeded');
+        expect((await evalAs(b, 'GET', `/v1/feedback/${feedbackId}`)).statusCode).toBe(200);
       }),
       { numRuns: 8 },
     );

@@ -2,9 +2,24 @@ import { Writable } from 'node:stream';
 import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { type AppDependencies, buildApp, limitsObserver } from '../../src/main/build-app.ts';
-import { createDocumentsDependencies } from '../../src/main/documents-dependencies.ts';
+import { createDocumentsDependencies, knowledgeBaseOf } from '../../src/main/documents-dependencies.ts';
+import {
+  createAnalysisWorkflow,
+  createAnswerCapability,
+  DEFAULT_RELEVANCE,
+} from '../../src/modules/answers/index.ts';
 import { ApiKeyService, MemoryApiKeyStore } from '../../src/modules/auth/index.ts';
-import { type AnyCapability, generateCapability } from '../../src/modules/capabilities/index.ts';
+import {
+  type AnyCapability,
+  createChatCapability,
+  createClassifyCapability,
+  createExtractCapability,
+  createRecommendCapability,
+  createScoreCapability,
+  createSummarizeCapability,
+  generateCapability,
+} from '../../src/modules/capabilities/index.ts';
+import { MemoryConversationStore } from '../../src/modules/conversations/index.ts';
 import { MemoryDocumentStore } from '../../src/modules/documents/index.ts';
 import {
   DEFAULT_RESILIENCE,
@@ -102,6 +117,13 @@ export interface TestApp extends HttpPlatform {
   close(): Promise<void>;
 }
 
+/** `answer` and `analysis` over the test app's documents, with lexical relevance (no model load). */
+export function groundedCapabilities(documents: AppDependencies['documents']): AnyCapability[] {
+  const knowledge = knowledgeBaseOf(documents);
+  const relevance = { ...DEFAULT_RELEVANCE, embedder: null };
+  return [createAnswerCapability({ knowledge, relevance }), createAnalysisWorkflow({ knowledge, relevance })];
+}
+
 /** The real app factory with in-memory adapters: the HTTP test tier. */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logs = new LogCapture();
@@ -135,6 +157,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     }),
     createModelTelemetryMiddleware({ tracer: telemetry.tracing.tracer, metrics: telemetry.metrics, costOf }),
   ];
+  const conversations = options.conversations ?? new MemoryConversationStore();
   // Documents and retrieval in memory, lexical only, unless a test brings its own.
   const defaultDocuments = options.documents
     ? undefined
@@ -155,7 +178,25 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
         ? catalogFor(options.model, middlewares, { observers: [modelCallWriter.write] })
         : new Gateway({ settings: emptyGatewaySettings(), modelMiddleware: middlewares })),
     modelCalls: options.modelCalls ?? { store: modelCallStore, writer: modelCallWriter },
-    capabilities: options.capabilities ?? [generateCapability, ...(options.extraCapabilities ?? [])],
+    capabilities: options.capabilities ?? [
+      generateCapability,
+      // The built-in capabilities with a lexical-only local engine: no test loads USE-lite by accident.
+      createSummarizeCapability({
+        embedder: null,
+        documents: (options.documents ?? (defaultDocuments as NonNullable<typeof defaultDocuments>)).service,
+      }),
+      ...[
+        createClassifyCapability,
+        createExtractCapability,
+        createScoreCapability,
+        createRecommendCapability,
+      ].map((create) => create({ embedder: null })),
+      ...groundedCapabilities(
+        options.documents ?? (defaultDocuments as NonNullable<typeof defaultDocuments>),
+      ),
+      createChatCapability({ conversations, clock }),
+      ...(options.extraCapabilities ?? []),
+    ],
     requestLog: options.requestLog ?? { store, writer },
     readinessChecks: options.readinessChecks ?? [],
     clock,
@@ -165,6 +206,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     telemetry,
     documents: options.documents ?? (defaultDocuments as NonNullable<typeof defaultDocuments>),
     jobs: options.jobs ?? memoryJobs(),
+    conversations,
+    ...(options.capabilityCalls ? { capabilityCalls: options.capabilityCalls } : {}),
+    ...(options.agents ? { agents: options.agents } : {}),
+    ...(options.console ? { console: options.console } : {}),
   });
   return {
     ...platform,

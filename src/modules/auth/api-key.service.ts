@@ -1,7 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../platform/errors/index.ts';
 import { type KeyLimits, mergeLimits } from '../limits/index.ts';
-import { type ApiKeyRecord, type ApiKeyView, generateToken, parseToken, viewOf } from './api-key.ts';
+import {
+  type ApiKeyRecord,
+  type ApiKeyView,
+  generateToken,
+  type KeyWebhook,
+  parseToken,
+  viewOf,
+} from './api-key.ts';
 import type { ApiKeyListQuery, ApiKeyStore } from './api-key-store.port.ts';
 import { authErrors } from './auth.errors.ts';
 import { hashSecret, verifySecret } from './key-hash.ts';
@@ -30,6 +37,8 @@ export interface CreateKeyInput {
   readonly scopes: readonly string[];
   readonly expiresAt?: Date | null;
   readonly limits?: KeyLimits;
+  /** The default webhook of jobs created with this key (a job's own webhook wins). */
+  readonly webhook?: KeyWebhook | null;
 }
 
 /** Bounded map that forgets its oldest entries first. */
@@ -97,9 +106,18 @@ export class ApiKeyService {
       expiresAt: input.expiresAt ?? null,
       revokedAt: null,
       lastUsedAt: null,
+      webhook: input.webhook ?? null,
     };
     await this.#options.store.insert(record);
     return { key: viewOf(record), token };
+  }
+
+  /**
+   * The key's default job webhook, secret included (for signing, server-side only); null when it has none
+   * or is unknown. Read through the same short-lived record cache as authentication.
+   */
+  async webhookOf(id: string): Promise<KeyWebhook | null> {
+    return (await this.#record(id))?.webhook ?? null;
   }
 
   async get(id: string): Promise<ApiKeyView | undefined> {

@@ -14,14 +14,24 @@ export interface ApiKeyRecord {
   readonly expiresAt: Date | null;
   readonly revokedAt: Date | null;
   readonly lastUsedAt: Date | null;
+  /** Where jobs created with this key are reported when they bring no webhook of their own. */
+  readonly webhook: KeyWebhook | null;
 }
 
-/** What admins see of a key: the record without its hash. */
-export type ApiKeyView = Omit<ApiKeyRecord, 'secretHash'>;
+/** A key's default job webhook: the secret signs deliveries and is never shown again. */
+export interface KeyWebhook {
+  readonly url: string;
+  readonly secret: string;
+}
+
+/** What admins see of a key: the record without its hash or its webhook secret. */
+export type ApiKeyView = Omit<ApiKeyRecord, 'secretHash' | 'webhook'> & {
+  readonly webhook: { readonly url: string } | null;
+};
 
 export function viewOf(record: ApiKeyRecord): ApiKeyView {
-  const { secretHash: _secretHash, ...view } = record;
-  return view;
+  const { secretHash: _secretHash, webhook, ...view } = record;
+  return { ...view, webhook: webhook === null ? null : { url: webhook.url } };
 }
 
 const TOKEN_PREFIX = 'keel_';

@@ -26,8 +26,29 @@ export const apiKeySchema = z
     expiresAt: z.iso.datetime().nullable(),
     revokedAt: z.iso.datetime().nullable(),
     lastUsedAt: z.iso.datetime().nullable().describe('Updated at most once a minute per process.'),
+    webhook: z
+      .object({ url: z.string() })
+      .nullable()
+      .describe("The key's default job webhook (its secret is never returned)."),
   })
   .meta({ id: 'ApiKey' });
+
+export const keyWebhookSchema = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2_048)
+      .describe(
+        'Receives a signed POST when a job created with this key succeeds, fails or is cancelled, unless the job names its own webhook.',
+      ),
+    secret: z
+      .string()
+      .min(24)
+      .max(256)
+      .describe('Signs each delivery (HMAC-SHA256, Standard Webhooks headers). Never returned.'),
+  })
+  .strict()
+  .meta({ id: 'ApiKeyWebhook' });
 
 export const createKeySchema = z
   .object({
@@ -49,6 +70,7 @@ export const createKeySchema = z
       .optional()
       .describe('When the key stops working; never if omitted.'),
     limits: keyLimitsSchema.optional(),
+    webhook: keyWebhookSchema.optional(),
   })
   .strict()
   .meta({ id: 'CreateApiKeyRequest' });
@@ -81,7 +103,7 @@ export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutes
         operationId: 'createApiKey',
         summary: 'Create an API key',
         description:
-          'Returns the token once; store it now. Keys carry a tenant, scopes, an optional expiry and optional limits.',
+          'Returns the token once; store it now. Keys carry a tenant, scopes, an optional expiry, optional limits and an optional default job webhook. A key cannot be changed afterwards: create a new one and revoke the old.',
         tags: ['Admin'],
         body: createKeySchema,
         response: {
@@ -198,5 +220,6 @@ export function presentKey(key: ApiKeyView, now: Date): z.output<typeof apiKeySc
     expiresAt: key.expiresAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    webhook: key.webhook,
   };
 }

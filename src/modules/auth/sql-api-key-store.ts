@@ -27,6 +27,8 @@ export class SqlApiKeyStore implements ApiKeyStore {
         expires_at: record.expiresAt,
         revoked_at: record.revokedAt,
         last_used_at: record.lastUsedAt,
+        webhook_url: record.webhook?.url ?? null,
+        webhook_secret: record.webhook?.secret ?? null,
       })
       .execute();
   }
@@ -87,5 +89,9 @@ function toRecord(row: Selectable<ApiKeyTable>): ApiKeyRecord {
     expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
     revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    webhook:
+      row.webhook_url === null || row.webhook_secret === null
+        ? null
+        : { url: row.webhook_url, secret: row.webhook_secret },
   };
 }

@@ -1,19 +1,47 @@
 import { z } from 'zod';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
+import {
+  batchBodySchema,
+  batchResponseSchema,
+  type CapabilityBatchSettings,
+  DEFAULT_BATCH_SETTINGS,
+  runBatch,
+} from './capability-batch.ts';
 import type { CapabilityInvoker } from './capability-invoker.ts';
+import {
+  type CapabilityStreamSettings,
+  DEFAULT_STREAM_HEARTBEAT_MS,
+  streamEventSchema,
+  streamInvocation,
+  wantsStream,
+} from './capability-stream.ts';
 import type { AnyCapability } from './define-capability.ts';
 
-export interface CapabilityRoutesOptions {
+/** How streamed and batch calls behave; each part takes its defaults when unset. */
+export interface CapabilityCallSettings {
+  /** Streamed calls (`Accept: text/event-stream`): heartbeat interval. */
+  readonly stream?: CapabilityStreamSettings;
+  /** `POST /v1/<name>/batch`: most items per batch and items run at once. */
+  readonly batch?: CapabilityBatchSettings;
+}
+
+export interface CapabilityRoutesOptions extends CapabilityCallSettings {
   readonly capabilities: readonly AnyCapability[];
   readonly invoker: CapabilityInvoker;
 }
 
-/** `POST /v1/<name>` for every registered capability: validated input, validated output, documented. */
+/**
+ * For every registered capability: `POST /v1/<name>` (sync JSON, or Server-Sent Events with
+ * `Accept: text/event-stream`) and `POST /v1/<name>/batch`. Validated input, validated output, documented.
+ */
 export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRoutesOptions): void {
+  const stream = options.stream ?? { heartbeatMs: DEFAULT_STREAM_HEARTBEAT_MS };
+  const batch = options.batch ?? DEFAULT_BATCH_SETTINGS;
   for (const capability of options.capabilities) {
     nameSchemas(capability);
     // Workflows too long for one HTTP exchange are served only as jobs (modules/jobs).
     if (capability.sync === false) continue;
+    const schemas = derivedSchemas(capability);
     app.post(
       `/v1/${capability.name}`,
       {
@@ -21,11 +49,17 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
         schema: {
           operationId: camelCase(capability.name),
           summary: capability.summary,
-          description: `${capability.description}\n\nContract version ${capability.version}.`,
+          description: `${capability.description}\n\nWith \`Accept: text/event-stream\` the answer is a stream of Server-Sent Events instead: \`text-delta\` / \`object-delta\` while it runs, then \`usage\` and \`done\` (the output, as below) or \`usage\` and \`error\` (the problem document's fields). Errors found before the stream starts (validation, limits) are ordinary problem responses. See docs/capabilities.md.\n\nContract version ${capability.version}.`,
           tags: ['Capabilities'],
           body: capability.input,
           response: {
-            200: capability.output,
+            200: {
+              description: 'The validated output, or (`Accept: text/event-stream`) its event stream.',
+              content: {
+                'application/json': { schema: capability.output },
+                'text/event-stream': { schema: schemas.streamEvent },
+              },
+            },
             ...problemResponses({
               400: 'The body breaks the input schema (`REQUEST_VALIDATION_FAILED`, with field errors) or is not JSON.',
               413: 'The body is larger than the configured limit.',
@@ -39,6 +73,8 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
         },
       },
       async (request, reply) => {
+        if (wantsStream(request))
+          return streamInvocation(request, reply, capability, options.invoker, stream);
         // A response closed before it finished means the client went away: stop paying for the model call.
         const controller = new AbortController();
         reply.raw.once('close', () => {
@@ -52,7 +88,52 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
         });
       },
     );
+    app.post(
+      `/v1/${capability.name}/batch`,
+      {
+        config: { scope: `capability:${capability.name}` },
+        schema: {
+          operationId: `${camelCase(capability.name)}Batch`,
+          summary: `${capability.summary} (batch)`,
+          description: `Runs \`POST /v1/${capability.name}\` for 1 to ${batch.maxItems} inputs, ${batch.concurrency} at a time, and answers one result per item in input order: \`succeeded\` with its output, or \`failed\` with the problem document the sync call would have answered (a bad item gets its own field errors; the others still run). Never all-or-nothing. A client that disconnects cancels the items still running.`,
+          tags: ['Capabilities'],
+          body: schemas.batchBody(batch.maxItems),
+          response: {
+            200: schemas.batchResult,
+            ...problemResponses({
+              400: `The body is not \`{ items: [...] }\` with 1 to ${batch.maxItems} items (\`REQUEST_VALIDATION_FAILED\`), or is not JSON.`,
+              413: 'The body is larger than the configured limit.',
+              415: 'The body is not `application/json`.',
+            }),
+          },
+        },
+      },
+      async (request, reply) => runBatch(request, reply, capability, options.invoker, batch),
+    );
   }
+}
+
+interface DerivedSchemas {
+  readonly streamEvent: z.ZodType;
+  readonly batchResult: z.ZodType;
+  batchBody(maxItems: number): z.ZodType;
+}
+
+const derived = new WeakMap<AnyCapability, DerivedSchemas>();
+
+/** Schemas built from a capability's, made once: their component names may be registered only once. */
+function derivedSchemas(capability: AnyCapability): DerivedSchemas {
+  let schemas = derived.get(capability);
+  if (schemas === undefined) {
+    const base = pascalCase(capability.name);
+    schemas = {
+      streamEvent: streamEventSchema(capability, base),
+      batchResult: batchResponseSchema(capability, base),
+      batchBody: (maxItems) => batchBodySchema(capability.name, maxItems),
+    };
+    derived.set(capability, schemas);
+  }
+  return schemas;
 }
 
 /** Gives each capability's schemas a component name in the OpenAPI document, unless they have one. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AISDKError } from 'ai';
 import { AppError, asAppError } from '../../platform/errors/index.ts';
-import { type ModelCatalog, toGatewayError, UsageRecorder } from '../gateway/index.ts';
+import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } from '../gateway/index.ts';
 import type { RequestRecord } from '../requests/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
 import { directReporter, type InvocationReporter } from './capability-events.ts';
@@ -16,6 +16,12 @@ export interface InvocationScope {
   readonly reporter?: InvocationReporter;
   /** The caller's choice of model (`local`, an alias or `provider:model`): see `CapabilityContext.modelChoice`. */
   readonly model?: string | undefined;
+  /** The caller reads `emit`ted events live (an SSE response): capabilities may stream from the model. */
+  readonly streaming?: boolean;
+  /** Receives the invocation's model usage once it ends, success or failure (a stream's `usage` event). */
+  readonly onUsage?: (usage: ModelUsage) => void;
+  /** Replaces the invoker's `record` for this invocation (a batch merges its items into one record). */
+  readonly record?: (record: RequestRecord) => void;
 }
 
 export interface CapabilityInvokerDependencies {
@@ -37,8 +43,14 @@ export class CapabilityInvoker {
     this.#dependencies = dependencies;
   }
 
+  /** Writes a record the caller assembled itself (a batch's, merged from its items) where invocations go. */
+  record(record: RequestRecord): void {
+    this.#dependencies.record(record);
+  }
+
   async invoke(capability: AnyCapability, input: unknown, scope: InvocationScope): Promise<unknown> {
-    const { models, clock, record } = this.#dependencies;
+    const { models, clock } = this.#dependencies;
+    const record = scope.record ?? this.#dependencies.record;
     const startedAt = clock.now();
     const started = performance.now();
     const recorder = new UsageRecorder();
@@ -62,6 +74,7 @@ export class CapabilityInvoker {
           model: scope.model,
         }),
         modelChoice: scope.model,
+        streaming: scope.streaming === true,
         usage: () => recorder.snapshot(),
         emit: (event) => reporter.emit(event),
         progress: (fraction, message) => reporter.progress(fraction, message),
@@ -86,6 +99,7 @@ export class CapabilityInvoker {
       throw failure;
     } finally {
       const usage = recorder.snapshot();
+      scope.onUsage?.(usage);
       record({
         id: scope.requestId,
         tenantId: scope.tenantId,

@@ -35,6 +35,11 @@ export interface CapabilityContext {
    * between the local engine and a model (see `chooseEngine`).
    */
   readonly modelChoice: string | undefined;
+  /**
+   * True when the caller reads `emit`ted events live (`Accept: text/event-stream`): stream from the model
+   * and emit deltas. Otherwise one plain call is cheaper (events would be dropped, or stored per event).
+   */
+  readonly streaming?: boolean;
   /** Model usage of this invocation so far (tokens, calls, cost), for outputs that report it. */
   usage(): ModelUsage;
   /** Reports a streaming part (`text-delta`, `object-delta`): a job persists and streams it; a plain call drops it. */

@@ -22,6 +22,14 @@ export const documentErrors = defineErrors({
     retryable: false,
     description: 'No document with this id exists for your tenant (it may have been deleted).',
   },
+  DOCUMENTS_DOCUMENT_NOT_READY: {
+    status: 409,
+    title: 'The document is not ready',
+    category: 'user',
+    retryable: true,
+    description:
+      'The document is still being ingested (or its ingestion failed), so its text is not available yet. `status` says which; `GET /v1/documents/{id}` shows progress. Retry once it is `ready`.',
+  },
   DOCUMENTS_UPLOAD_TOO_LARGE: {
     status: 413,
     title: 'The document is too large',

@@ -201,6 +201,41 @@ export class DocumentsService {
     return { document, chunks: await this.#index.listDocumentChunks(tenantId, id, chunks) };
   }
 
+  /**
+   * A ready document's normalised text, stitched back from its chunks (consecutive chunks overlap; each
+   * adds only what lies past the previous one's end), with its title: what `summarize` reads for a
+   * `document_id`. 409 DOCUMENTS_DOCUMENT_NOT_READY while it is being ingested or after it failed.
+   */
+  async documentText(tenantId: string, id: string): Promise<{ title: string; text: string }> {
+    const document = await this.#document(tenantId, id);
+    if (document.status !== 'ready') {
+      throw new AppError(documentErrors.DOCUMENTS_DOCUMENT_NOT_READY, {
+        detail: `Document ${id} is ${document.status}.`,
+        details: { status: document.status },
+      });
+    }
+    let text = '';
+    let covered = 0;
+    const pageSize = 500;
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.#index.listDocumentChunks(tenantId, id, { offset, limit: pageSize });
+      for (const chunk of page.items) {
+        const { start, end } = chunk.position;
+        if (end <= covered) continue;
+        if (start >= covered) {
+          // Chunks hold no leading or trailing whitespace: a gap between two is a space or a paragraph break.
+          if (text !== '' && start > covered) text += start - covered > 1 ? '\n\n' : ' ';
+          text += chunk.content;
+        } else {
+          text += chunk.content.slice(covered - start);
+        }
+        covered = end;
+      }
+      if (offset + pageSize >= page.total) break;
+    }
+    return { title: document.title, text };
+  }
+
   async listDocuments(
     tenantId: string,
     collectionId: string,

@@ -139,7 +139,10 @@ export class Gateway implements ModelCatalog {
     this.#observers = [...(dependencies.observers ?? [])];
     // Resolve every configured name now, so misconfiguration shows in the start log, not on the first call.
     this.#registry.aliases();
-    for (const target of Object.values(dependencies.settings.routes)) this.#registry.languageRoute(target);
+    for (const target of Object.values(dependencies.settings.routes)) {
+      // `local` pins a capability to the embedded engine, which is not a language model.
+      if (target !== 'local') this.#registry.languageRoute(target);
+    }
     void loadTokenizer().catch(() => {});
   }
 

@@ -1,6 +1,7 @@
 // Durable jobs: any capability (or workflow) run in the background with retries, timeouts, leases and a
 // dead-letter state; ordered, persisted events streamed over SSE, WebSocket and signed webhooks.
 export { defineWorkflow } from './define-workflow.ts';
+export { presentJob } from './job.presenter.ts';
 export type {
   JobEvent,
   JobEventType,
@@ -41,6 +42,7 @@ export type { JobSettings, JobSystem, JobSystemOptions } from './job-system.ts';
 export { createJobSystem } from './job-system.ts';
 export { jobErrors } from './jobs.errors.ts';
 export { registerJobRoutes } from './jobs.routes.ts';
+export { idempotencyHeadersSchema, jobSchema, jobWebhookSchema } from './jobs.schemas.ts';
 export type { CreatedJob, CreateJobRequest, JobDefaults } from './jobs.service.ts';
 export { JobService } from './jobs.service.ts';
 export { MemoryJobStore } from './memory-job-store.ts';

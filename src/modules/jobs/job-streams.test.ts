@@ -322,3 +322,92 @@ describe('streams on shutdown', () => {
     });
   });
 });
+
+describe('per-key webhooks', () => {
+  it("delivers jobs of a key to the key's webhook unless the job names its own or opts out", async () => {
+    const received: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', headers: request.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hooks = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const adminKey = 'keel-admin-key-for-per-key-webhooks-01';
+    const app = await buildTestApp({ capabilities: jobTestCapabilities, jobs: memoryJobs(), adminKey });
+    try {
+      const keySecret = 'whsec-key-0123456789-abcdefghij';
+      const created = await app.app.inject({
+        method: 'POST',
+        url: '/v1/admin/keys',
+        headers: { authorization: `Bearer ${adminKey}` },
+        payload: {
+          name: 'hooked',
+          scopes: ['capability:echo', 'jobs:read', 'jobs:write'],
+          webhook: { url: `${hooks}/key`, secret: keySecret },
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      expect(created.json().key.webhook).toEqual({ url: `${hooks}/key` });
+      expect(created.body).not.toContain(keySecret);
+      const listed = await app.app.inject({
+        method: 'GET',
+        url: '/v1/admin/keys',
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      expect(listed.body).not.toContain(keySecret);
+      const headers = { authorization: `Bearer ${created.json().token}` };
+
+      const byKey = await app.app.inject({
+        method: 'POST',
+        url: '/v1/echo/jobs',
+        headers,
+        payload: { text: 'key default' },
+      });
+      expect(byKey.json().webhook).toEqual({ url: `${hooks}/key` });
+      const own = await app.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers,
+        payload: {
+          capability: 'echo',
+          input: { text: 'own hook' },
+          webhook: { url: `${hooks}/own`, secret: 'whsec-own-0123456789-abcdefghij' },
+        },
+      });
+      expect(own.json().webhook).toEqual({ url: `${hooks}/own` });
+      const none = await app.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers,
+        payload: { capability: 'echo', input: { text: 'no hook' }, webhook: null },
+      });
+      expect(none.statusCode).toBe(202);
+      expect(none.json().webhook).toBeNull();
+
+      await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2);
+      // Let the opted-out job finish too: it must not be delivered anywhere.
+      await expect
+        .poll(async () => {
+          const job = await app.app.inject({ method: 'GET', url: `/v1/jobs/${none.json().id}`, headers });
+          return job.json().status;
+        })
+        .toBe('succeeded');
+      const keyDelivery = received.find((delivery) => delivery.path === '/key');
+      expect(keyDelivery).toBeDefined();
+      expect(verifyWebhook(keySecret, keyDelivery?.headers ?? {}, keyDelivery?.body ?? '')).toBe(true);
+      expect(JSON.parse(keyDelivery?.body ?? '{}').job.result).toEqual({ echo: 'key default' });
+      expect(received.find((delivery) => delivery.path === '/own')?.body).toContain('own hook');
+      expect(received.map((delivery) => delivery.body).join('')).not.toContain('no hook');
+    } finally {
+      await app.close();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { Notifier } from '../../platform/jobs/index.ts';
 import type { Logger } from '../../platform/logging/index.ts';
 import type { AnyCapability, CapabilityInvoker, Clock } from '../capabilities/index.ts';
+import type { JobWebhook } from './job.types.ts';
 import { JobEventFeed } from './job-event-feed.ts';
 import { JobRunner, type JobRunnerSettings } from './job-runner.ts';
 import type { JobStore } from './job-store.port.ts';
@@ -26,6 +27,8 @@ export interface JobSystemOptions {
   readonly logger: Logger;
   readonly settings: JobSettings;
   readonly userAgent: string;
+  /** Per-key default webhooks (see JobServiceOptions.keyWebhook). */
+  readonly keyWebhook?: (apiKeyId: string) => Promise<JobWebhook | null>;
 }
 
 /** Everything jobs need in one process: the API's service and feed, and (when it runs them) the workers. */
@@ -41,7 +44,13 @@ export interface JobSystem {
 
 export function createJobSystem(options: JobSystemOptions): JobSystem {
   const { store, notifier, invoker, capabilities, clock, logger, settings } = options;
-  const service = new JobService({ store, capabilities, clock, defaults: settings.defaults });
+  const service = new JobService({
+    store,
+    capabilities,
+    clock,
+    defaults: settings.defaults,
+    ...(options.keyWebhook ? { keyWebhook: options.keyWebhook } : {}),
+  });
   const feed = new JobEventFeed({ store, notifier, pollIntervalMs: settings.feedPollIntervalMs });
   const runner = settings.runWorkers
     ? new JobRunner({ store, notifier, invoker, capabilities, clock, logger, settings: settings.runner })

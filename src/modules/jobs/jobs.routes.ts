@@ -57,7 +57,7 @@ export function registerJobRoutes(app: HttpServer, { service, capabilities }: Jo
         input,
         inputPointer: '/body/input',
         idempotencyKey: request.headers['idempotency-key'],
-        webhook: webhook ?? null,
+        webhook,
       });
       return accepted(reply, created.job, created.replayed);
     },
@@ -71,7 +71,7 @@ export function registerJobRoutes(app: HttpServer, { service, capabilities }: Jo
         schema: {
           operationId: `${camelCase(capability.name)}Job`,
           summary: `${capability.summary} (as a background job)`,
-          description: `Takes the same body as \`POST /v1/${capability.name}\` and answers 202 with a job instead of waiting. For a webhook, use \`POST /v1/jobs\`.`,
+          description: `Takes the same body as \`POST /v1/${capability.name}\` and answers 202 with a job instead of waiting. The API key’s default webhook, if it has one, is called when the job ends; for another webhook, use \`POST /v1/jobs\`.`,
           tags: ['Jobs'],
           headers: idempotencyHeadersSchema,
           body: capability.input,

@@ -95,7 +95,10 @@ export const createJobSchema = z
   .object({
     capability: z.string().min(1).max(64).describe('Name of the capability to run (its `POST /v1/<name>`).'),
     input: z.unknown().describe("The capability's input; validated now, not when the job runs."),
-    webhook: jobWebhookSchema.optional(),
+    webhook: jobWebhookSchema
+      .nullable()
+      .optional()
+      .describe("Omitted: the API key's default webhook, if it has one. `null`: no webhook for this job."),
   })
   .strict()
   .meta({ id: 'CreateJob' });

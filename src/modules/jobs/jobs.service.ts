@@ -32,6 +32,7 @@ export interface CreateJobRequest {
   /** The route already validated `input` against the capability's schema (and applied its defaults). */
   readonly inputValidated?: boolean;
   readonly idempotencyKey?: string | undefined;
+  /** Undefined: the creating key's default webhook, if it has one. Null: none, whatever the key says. */
   readonly webhook?: JobWebhook | null;
 }
 
@@ -46,6 +47,8 @@ export interface JobServiceOptions {
   readonly capabilities: readonly AnyCapability[];
   readonly clock: Clock;
   readonly defaults: JobDefaults;
+  /** The default webhook of the API key that creates a job without one (per-key webhooks). */
+  readonly keyWebhook?: (apiKeyId: string) => Promise<JobWebhook | null>;
 }
 
 /** What the API does with jobs: enqueue (validated, idempotent), read, cancel, retry. Tenant-scoped. */
@@ -55,6 +58,7 @@ export class JobService {
   readonly #clock: Clock;
   readonly #defaults: JobDefaults;
   readonly #creates: GroupCommit<NewJob, CreateResult>;
+  readonly #keyWebhook: ((apiKeyId: string) => Promise<JobWebhook | null>) | undefined;
 
   constructor(options: JobServiceOptions) {
     this.#store = options.store;
@@ -63,6 +67,7 @@ export class JobService {
     this.#capabilities = new Map(options.capabilities.map((capability) => [capability.name, capability]));
     this.#clock = options.clock;
     this.#defaults = options.defaults;
+    this.#keyWebhook = options.keyWebhook;
   }
 
   capability(name: string): AnyCapability | undefined {
@@ -80,10 +85,16 @@ export class JobService {
     const input = request.inputValidated
       ? request.input
       : validateInput(capability, request.input, request.inputPointer);
+    // A job's own webhook wins; otherwise the key's default is copied into the job (later key changes do not
+    // move jobs already created).
+    const webhook =
+      request.webhook !== undefined
+        ? request.webhook
+        : request.apiKeyId !== null && this.#keyWebhook
+          ? await this.#keyWebhook(request.apiKeyId)
+          : null;
     const requestHash =
-      request.idempotencyKey === undefined
-        ? null
-        : hashRequest(capability.name, input, request.webhook ?? null);
+      request.idempotencyKey === undefined ? null : hashRequest(capability.name, input, webhook);
     const policy = capability.job ?? {};
     const { job, created } = await this.#creates.submit({
       id: randomUUID(),
@@ -98,7 +109,7 @@ export class JobService {
       backoff: policy.backoff ?? this.#defaults.backoff,
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash,
-      webhook: request.webhook ?? null,
+      webhook,
     });
     if (!created && job.requestHash !== requestHash) {
       throw new AppError(jobErrors.JOB_IDEMPOTENCY_KEY_REUSED, {

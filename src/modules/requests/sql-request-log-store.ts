@@ -13,33 +13,41 @@ export class SqlRequestLogStore implements RequestLogStore {
 
   async append(records: readonly RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#db
-      .insertInto('request_log')
-      .values(
-        records.map((record) => ({
-          id: record.id,
-          tenant_id: record.tenantId,
-          capability: record.capability,
-          outcome: record.outcome,
-          http_status: record.httpStatus,
-          error_code: record.errorCode,
-          models: JSON.stringify(record.models),
-          input_tokens: record.inputTokens,
-          output_tokens: record.outputTokens,
-          latency_ms: record.latencyMs,
-          input: JSON.stringify(record.input ?? null),
-          output: JSON.stringify(record.output ?? null),
-          created_at: record.createdAt,
-          api_key_id: record.apiKeyId ?? null,
-          method: record.method ?? null,
-          route: record.route ?? null,
-          cost_usd: record.costUsd ?? 0,
-          trace_id: record.traceId ?? null,
-        })),
-      )
-      // A retried flush must not fail on rows an earlier attempt already wrote.
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing())
-      .execute();
+    // One JSON parameter for the whole batch instead of 18 per row: far less binding work per row, the same
+    // statement text whatever the batch size (decision 0046).
+    const rows = records.map((record) => ({
+      id: record.id,
+      tenant_id: record.tenantId,
+      capability: record.capability,
+      outcome: record.outcome,
+      http_status: record.httpStatus,
+      error_code: record.errorCode,
+      models: record.models,
+      input_tokens: record.inputTokens,
+      output_tokens: record.outputTokens,
+      latency_ms: record.latencyMs,
+      input: record.input ?? null,
+      output: record.output ?? null,
+      created_at: record.createdAt.toISOString(),
+      api_key_id: record.apiKeyId ?? null,
+      method: record.method ?? null,
+      route: record.route ?? null,
+      cost_usd: record.costUsd ?? 0,
+      trace_id: record.traceId ?? null,
+    }));
+    await sql`
+      insert into request_log (id, tenant_id, capability, outcome, http_status, error_code, models,
+        input_tokens, output_tokens, latency_ms, input, output, created_at, api_key_id, method, route,
+        cost_usd, trace_id)
+      select id, tenant_id, capability, outcome, http_status, error_code, models, input_tokens,
+        output_tokens, latency_ms, coalesce(input, 'null'::jsonb), coalesce(output, 'null'::jsonb),
+        created_at, api_key_id, method, route, cost_usd, trace_id
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, tenant_id text, capability text,
+        outcome text, http_status int, error_code text, models jsonb, input_tokens int, output_tokens int,
+        latency_ms int, input jsonb, output jsonb, created_at timestamptz, api_key_id text, method text,
+        route text, cost_usd double precision, trace_id text)
+      -- A retried flush must not fail on rows an earlier attempt already wrote.
+      on conflict (tenant_id, id) do nothing`.execute(this.#db);
   }
 
   async spendSince(apiKeyId: string | null, since: Date): Promise<number> {

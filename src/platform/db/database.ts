@@ -94,6 +94,10 @@ async function enableVector(db: Kysely<KeelTables>): Promise<boolean> {
     await sql`create extension if not exists vector`.execute(db);
     return true;
   } catch {
-    return false;
+    // Processes starting together race on `create extension`: the loser fails with a duplicate key,
+    // yet the extension is there.
+    const installed = await sql<{ present: boolean }>`
+      select exists (select 1 from pg_extension where extname = 'vector') as present`.execute(db);
+    return installed.rows[0]?.present === true;
   }
 }

@@ -18,8 +18,12 @@ function createMigrator(db: Kysely<KeelTables>): Migrator {
 }
 
 /**
- * Applies pending migrations. Kysely's migrator takes a lock, so several processes starting at once
- * apply each migration exactly once.
+ * Applies pending migrations, exactly once however many processes start at the same time (ADR 0100).
+ * Kysely's migrator (0.29) holds a session-level `pg_advisory_lock` on one connection for the whole run
+ * on PostgreSQL and PGlite, runs all pending migrations in one transaction, and reads the applied list
+ * only once it holds the lock: a process that waited finds nothing left to do. Its lock-table row is
+ * created idempotently before the lock. test/e2e/migrate-once.e2e.test.ts starts 4 processes at once
+ * against an empty database to keep this true across Kysely upgrades.
  */
 export async function migrateToLatest(db: Kysely<KeelTables>): Promise<MigrationReport> {
   const { error, results } = await createMigrator(db).migrateToLatest();

@@ -56,6 +56,8 @@ export interface ApiKeyTable {
   expires_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   revoked_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   last_used_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  webhook_url: string | null;
+  webhook_secret: string | null;
 }
 
 /** Owned by the gateway (0002): one row per model call. */

@@ -1,4 +1,4 @@
-import { generateText } from 'ai';
+import { generateText, streamText } from 'ai';
 import { z } from 'zod';
 import { defineCapability } from '../define-capability.ts';
 
@@ -43,14 +43,31 @@ export const generateCapability = defineCapability({
     },
   ],
   async run(input, context) {
-    const result = await generateText({
+    // Keel's gateway owns retries (one loop, not one per layer).
+    const call = {
       model: context.models.language(),
       prompt: input.user_input,
       maxOutputTokens: input.max_tokens,
       abortSignal: context.signal,
-      // Keel's gateway owns retries (one loop, not one per layer).
       maxRetries: 0,
-    });
-    return { answer: result.text, status: 'ok' as const };
+    };
+    if (context.streaming !== true) {
+      // A plain call: one JSON answer from the provider is cheaper than a stream nobody reads.
+      const result = await generateText(call);
+      return { answer: result.text, status: 'ok' as const };
+    }
+    const result = streamText(call);
+    let answer = '';
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') {
+        answer += part.text;
+        context.emit({ type: 'text-delta', delta: part.text });
+      } else if (part.type === 'error') {
+        throw part.error;
+      } else if (part.type === 'abort') {
+        throw context.signal.reason ?? new Error('aborted');
+      }
+    }
+    return { answer, status: 'ok' as const };
   },
 });

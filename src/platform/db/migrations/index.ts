@@ -4,6 +4,10 @@ import * as modelCalls from './0002-model-calls.ts';
 import * as jobs from './0003-jobs.ts';
 import * as apiKeysAndRequestContext from './0004-api-keys-and-request-context.ts';
 import * as documentsAndRetrieval from './0005-documents-and-retrieval.ts';
+import * as conversations from './0006-conversations.ts';
+import * as evalsAndFeedback from './0007-evals-and-feedback.ts';
+import * as agents from './0008-agents.ts';
+import * as apiKeyWebhooks from './0009-api-key-webhooks.ts';
 
 /** Every migration in order. Names are permanent: never rename or reorder an applied one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -12,4 +16,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-jobs': jobs,
   '0004-api-keys-and-request-context': apiKeysAndRequestContext,
   '0005-documents-and-retrieval': documentsAndRetrieval,
+  '0006-conversations': conversations,
+  '0007-evals-and-feedback': evalsAndFeedback,
+  '0008-agents': agents,
+  '0009-api-key-webhooks': apiKeyWebhooks,
 };

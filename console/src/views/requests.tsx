@@ -1,0 +1,221 @@
+// Requests: the request log with filters, one request's models, usage, cost and trace id, and its feedback.
+import { useEffect, useState } from 'preact/hooks';
+import type { components } from '../../../src/client/index.ts';
+import { asProblem, call, keel, type Problem } from '../api.ts';
+import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
+
+type RequestRecord = components['schemas']['RequestRecord'];
+type ModelCall = components['schemas']['ModelCall'];
+
+export function Requests() {
+  const [items, setItems] = useState<RequestRecord[] | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [capability, setCapability] = useState('');
+  const [outcome, setOutcome] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(async () => {
+      const query = { limit: 100, ...(capability.trim() === '' ? {} : { capability: capability.trim() }) };
+      const { data, error } = await keel().GET('/v1/requests', { params: { query } });
+      setItems(data?.items ?? null);
+      setProblem(error ? asProblem(error) : null);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [capability]);
+  const shown = (items ?? []).filter((item) => outcome === '' || item.outcome === outcome);
+  return (
+    <section aria-labelledby="requests-title">
+      <h1 id="requests-title">Requests</h1>
+      <div class="row">
+        <div class="field">
+          <label for="filter-capability">Capability</label>
+          <input id="filter-capability" value={capability} placeholder="any" onInput={(event) => setCapability(event.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="filter-outcome">Outcome</label>
+          <select id="filter-outcome" value={outcome} onChange={(event) => setOutcome(event.currentTarget.value)}>
+            <option value="">any</option>
+            <option>succeeded</option>
+            <option>failed</option>
+            <option>aborted</option>
+          </select>
+        </div>
+      </div>
+      <ProblemView problem={problem} />
+      {items === null && !problem ? <Loading /> : null}
+      {items && shown.length === 0 ? <p>No requests match.</p> : null}
+      {shown.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Request log, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Request</th>
+                <th scope="col">Route</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Tokens in/out</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Latency</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((item) => (
+                <tr key={item.id}>
+                  <td>
+                    <Link to={`/requests/${item.id}`}>{item.id.slice(0, 12)}</Link>
+                  </td>
+                  <td>{item.capability ?? `${item.method ?? ''} ${item.route ?? ''}`}</td>
+                  <td>
+                    <StatusBadge status={item.outcome} /> {item.httpStatus}
+                  </td>
+                  <td>
+                    {item.inputTokens}/{item.outputTokens}
+                  </td>
+                  <td>${item.costUsd.toFixed(4)}</td>
+                  <td>{item.latencyMs} ms</td>
+                  <td>{formatTime(item.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+export function RequestDetail(props: { readonly id: string }) {
+  const [record, setRecord] = useState<RequestRecord | null>(null);
+  const [calls, setCalls] = useState<ModelCall[] | null>(null);
+  const [feedback, setFeedback] = useState<unknown[] | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [sent, setSent] = useState<string | null>(null);
+  const [comment, setComment] = useState('');
+
+  const loadFeedback = async () => {
+    const exchange = await call('GET', `/v1/feedback?request_id=${encodeURIComponent(props.id)}`);
+    setFeedback(exchange.status === 200 ? ((exchange.body as { items?: unknown[] }).items ?? []) : null);
+  };
+  useEffect(() => {
+    void (async () => {
+      const { data, error } = await keel().GET('/v1/requests/{id}', { params: { path: { id: props.id } } });
+      setRecord(data ?? null);
+      if (error) setProblem(asProblem(error));
+      // Model calls need `usage:read`; without it the section says so instead of failing the page.
+      const usage = await keel().GET('/v1/model-calls', { params: { query: { requestId: props.id, limit: 50 } } });
+      setCalls(usage.data?.items ?? null);
+      await loadFeedback();
+    })();
+  }, [props.id]);
+
+  const rate = async (rating: 'up' | 'down') => {
+    const exchange = await call('POST', '/v1/feedback', {
+      request_id: props.id,
+      rating,
+      ...(comment.trim() === '' ? {} : { comment: comment.trim() }),
+    });
+    if (exchange.status < 300) {
+      setSent(rating);
+      setProblem(null);
+      await loadFeedback();
+    } else setProblem(asProblem(exchange.body));
+  };
+
+  return (
+    <section aria-labelledby="request-title">
+      <p>
+        <Link to="/requests">← All requests</Link>
+      </p>
+      <h1 id="request-title">Request {props.id}</h1>
+      <ProblemView problem={problem} />
+      {!record && !problem ? <Loading /> : null}
+      {record ? (
+        <div class="panel">
+          <dl class="facts">
+            <dt>Route</dt>
+            <dd>{record.capability ? `capability ${record.capability}` : `${record.method} ${record.route}`}</dd>
+            <dt>Outcome</dt>
+            <dd>
+              <StatusBadge status={record.outcome} /> HTTP {record.httpStatus} {record.errorCode ?? ''}
+            </dd>
+            <dt>Models</dt>
+            <dd>{record.models.join(', ') || 'none (local engine or no model call)'}</dd>
+            <dt>Usage</dt>
+            <dd>
+              {record.inputTokens} input, {record.outputTokens} output tokens · ${record.costUsd.toFixed(6)} · {record.latencyMs} ms
+            </dd>
+            <dt>Trace</dt>
+            <dd>
+              <code>{record.traceId ?? '—'}</code>
+            </dd>
+            <dt>Key</dt>
+            <dd>{record.apiKeyId ?? 'open access'}</dd>
+            <dt>When</dt>
+            <dd>{formatTime(record.createdAt)}</dd>
+          </dl>
+          <details>
+            <summary>Input and output</summary>
+            <Json value={{ input: record.input, output: record.output }} label="Logged input and output" />
+          </details>
+        </div>
+      ) : null}
+      <h2>Model calls</h2>
+      {calls === null ? (
+        <p class="muted">Not shown: listing model calls needs the usage:read scope.</p>
+      ) : calls.length === 0 ? (
+        <p class="muted">No model calls (the local engine served, or the call did not reach a model).</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Model calls of this request</caption>
+            <thead>
+              <tr>
+                <th scope="col">Deployment</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Tokens</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Latency</th>
+                <th scope="col">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {calls.map((modelCall) => (
+                <tr key={modelCall.id}>
+                  <td>{modelCall.deployment ?? modelCall.route}</td>
+                  <td>
+                    <StatusBadge status={modelCall.outcome} />
+                  </td>
+                  <td>
+                    {modelCall.inputTokens}/{modelCall.outputTokens}
+                  </td>
+                  <td>{modelCall.attempts}</td>
+                  <td>{Math.round(modelCall.latencyMs)} ms</td>
+                  <td>{modelCall.costUsd === null ? 'unpriced' : `$${modelCall.costUsd.toFixed(6)}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {record?.capability ? (
+        <section class="panel" aria-labelledby="feedback-title">
+          <h2 id="feedback-title">Feedback</h2>
+          <div class="field">
+            <label for="feedback-comment">Comment (optional)</label>
+            <input id="feedback-comment" value={comment} onInput={(event) => setComment(event.currentTarget.value)} />
+          </div>
+          <div class="row">
+            <button type="button" class="secondary" onClick={() => rate('up')} aria-pressed={sent === 'up'}>
+              👍 Good
+            </button>
+            <button type="button" class="secondary" onClick={() => rate('down')} aria-pressed={sent === 'down'}>
+              👎 Bad
+            </button>
+          </div>
+          {sent ? <p role="status">Thanks: feedback recorded.</p> : null}
+          {feedback && feedback.length > 0 ? <Json value={feedback} label="Feedback on this request" /> : null}
+        </section>
+      ) : null}
+    </section>
+  );
+}

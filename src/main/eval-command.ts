@@ -1,0 +1,440 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { KeelConfig } from '../config/index.ts';
+
+export const EVAL_USAGE = `keel eval import <file.jsonl> --dataset <name> [--capability <name>]
+       keel eval run <dataset> [--capability <name>] --variants <a,b,...> [--scorer <name>[=<json options>]]...
+                     [--concurrency <n>] [--version <n>] [--fail-under <metric>=<value>]... [--gate-variant <name>]
+                     [--baseline <run id>] [--fail-on-regression] [--report <file.html>] [--json]
+       keel eval compare <baseline run> <candidate run> [--baseline-variant <name>] [--variant <name>]
+                     [--fail-on-regression] [--report <file.html>] [--json]
+       (every form also takes --url <keel url> --key <api key>)`;
+
+export const EVAL_DETAILS = `Talks to a running Keel over HTTP (like keel ingest). import: reads a JSONL file (one {"input", "expected"?, "reference"?, "metadata"?} per line), creates the dataset when missing (then --capability is needed) and adds the lines as its next version, in batches of 500; a line that breaks the capability's input schema is reported with its line number and nothing of that batch is added. run: starts an eval run of the dataset (name or id) with one or more variants (local, an alias, or provider:model), shows a progress bar on stderr, then a table per variant (mean and 95% interval of each metric, errors, latency, tokens, cost). Default scorers: exact and schema-valid. --fail-under metric=value exits 1 when a variant's mean of that metric is below value (every variant, or --gate-variant). --baseline compares with an earlier run (same dataset) and --fail-on-regression exits 1 if any item regressed. compare: the item-by-item comparison of two runs (or of two variants of one run). --report writes a self-contained HTML report with charts. Exit codes: 0 passed, 1 a gate failed or the run failed, 2 usage. --url defaults to http://HOST:PORT from the environment, --key to KEEL_ADMIN_KEY (a key with evals:read, evals:write and the capability's scope also works).`;
+
+class UsageError extends Error {}
+
+/** Where the command writes: the process's streams, or a test's buffers. */
+export interface CommandOutput {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+}
+
+interface Metric {
+  n: number;
+  mean: number;
+  ci95: number[];
+}
+interface Summary {
+  variant: string;
+  items: number;
+  errors: number;
+  metrics: Record<string, Metric>;
+  extra: Record<string, number>;
+  latencyMs: { p50: number; p95: number };
+  tokens: { input: number; output: number };
+  costUsd: number | null;
+}
+interface Run {
+  id: string;
+  status: string;
+  completed: number;
+  total: number;
+  variants: string[];
+  summary: Summary[] | null;
+  error: { code: string; detail: string } | null;
+  dataset_version: number;
+}
+interface Comparison {
+  baseline: { runId: string; variant: string };
+  candidate: { runId: string; variant: string };
+  means: Record<string, { baseline: number; candidate: number; delta: number }>;
+  regressed: Array<{ position: number; changes: Record<string, Array<number | null>>; candidateError: string | null }>;
+  improved: unknown[];
+  unchanged: number;
+}
+
+/** `keel eval import|run|compare`: returns the exit code (0 passed, 1 failed gate or run, 2 usage). */
+export async function evalCommand(
+  argv: readonly string[],
+  config: KeelConfig | undefined,
+  output: CommandOutput = process,
+  pollIntervalMs = 250,
+): Promise<number> {
+  const [action, ...rest] = argv;
+  let parsed: ReturnType<typeof parse>;
+  try {
+    if (action !== 'import' && action !== 'run' && action !== 'compare') {
+      throw new UsageError(action === undefined ? 'give an action: import, run or compare' : `unknown action "${action}"`);
+    }
+    parsed = parse(rest, config);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    output.stderr.write(`keel eval: ${error.message}\n\nUsage: ${EVAL_USAGE}\n`);
+    return 2;
+  }
+  const client = new EvalClient(parsed.url, parsed.key);
+  try {
+    await client.raw('GET', '/healthz');
+  } catch {
+    output.stderr.write(`keel eval: no Keel answers at ${parsed.url}; start it (npm start) or pass --url\n`);
+    return 1;
+  }
+  try {
+    if (action === 'import') return await importAction(client, parsed, output);
+    if (action === 'run') return await runAction(client, parsed, output, pollIntervalMs);
+    return await compareAction(client, parsed, output);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.stderr.write(`keel eval ${action}: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof HttpProblem) {
+      output.stderr.write(`keel eval ${action}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function parse(argv: readonly string[], config: KeelConfig | undefined) {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dataset: { type: 'string' },
+        capability: { type: 'string' },
+        variants: { type: 'string' },
+        scorer: { type: 'string', multiple: true },
+        concurrency: { type: 'string' },
+        version: { type: 'string' },
+        'fail-under': { type: 'string', multiple: true },
+        'gate-variant': { type: 'string' },
+        baseline: { type: 'string' },
+        'baseline-variant': { type: 'string' },
+        variant: { type: 'string' },
+        'fail-on-regression': { type: 'boolean' },
+        report: { type: 'string' },
+        json: { type: 'boolean' },
+        url: { type: 'string' },
+        key: { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const failUnder = ((values['fail-under'] as string[] | undefined) ?? []).map((gate) => {
+    const match = /^([a-z][a-z0-9_.-]*)=(-?\d+(?:\.\d+)?)$/.exec(gate);
+    if (!match) throw new UsageError(`--fail-under takes metric=value (e.g. exact=0.8), not "${gate}"`);
+    return { metric: match[1] ?? '', value: Number(match[2]) };
+  });
+  const scorers = ((values.scorer as string[] | undefined) ?? []).map((spec) => {
+    const separator = spec.indexOf('=');
+    const name = separator === -1 ? spec : spec.slice(0, separator);
+    if (separator === -1) return { name };
+    try {
+      const options = JSON.parse(spec.slice(separator + 1)) as unknown;
+      if (!options || typeof options !== 'object' || Array.isArray(options)) throw new Error('not an object');
+      const { as, ...rest } = options as Record<string, unknown>;
+      return { name, ...(typeof as === 'string' ? { as } : {}), options: rest };
+    } catch {
+      throw new UsageError(`--scorer ${name}=... takes a JSON object of options`);
+    }
+  });
+  const integer = (name: string) => {
+    const raw = values[name] as string | undefined;
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} takes a whole number`);
+    return Number(raw);
+  };
+  const host = config && !['0.0.0.0', '::', '[::]'].includes(config.server.host) ? config.server.host : '127.0.0.1';
+  const url = (
+    (values.url as string | undefined) ??
+    `http://${host.includes(':') ? `[${host}]` : host}:${config?.server.port ?? 8080}`
+  ).replace(/\/+$/, '');
+  return {
+    positionals,
+    dataset: values.dataset as string | undefined,
+    capability: values.capability as string | undefined,
+    variants: ((values.variants as string | undefined) ?? '').split(',').map((variant) => variant.trim()).filter(Boolean),
+    scorers,
+    concurrency: integer('concurrency'),
+    version: integer('version'),
+    failUnder,
+    gateVariant: values['gate-variant'] as string | undefined,
+    baseline: values.baseline as string | undefined,
+    baselineVariant: values['baseline-variant'] as string | undefined,
+    variant: values.variant as string | undefined,
+    failOnRegression: values['fail-on-regression'] === true,
+    report: values.report as string | undefined,
+    json: values.json === true,
+    url,
+    key: (values.key as string | undefined) ?? config?.auth.adminKey,
+  };
+}
+
+type Parsed = ReturnType<typeof parse>;
+
+async function importAction(client: EvalClient, parsed: Parsed, output: CommandOutput): Promise<number> {
+  const [file, ...extra] = parsed.positionals;
+  if (!file || extra.length > 0) throw new UsageError('give one JSONL file');
+  if (!parsed.dataset) throw new UsageError('--dataset <name> is required');
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const items: Array<{ line: number; item: unknown }> = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      const item = JSON.parse(line) as unknown;
+      if (!item || typeof item !== 'object' || !('input' in item)) throw new Error('no "input"');
+      items.push({ line: index + 1, item });
+    } catch (error) {
+      output.stderr.write(`keel eval import: ${file}:${index + 1}: not a JSON object with "input" (${(error as Error).message})\n`);
+      return 1;
+    }
+  }
+  let dataset = await client.findDataset(parsed.dataset);
+  if (!dataset) {
+    if (!parsed.capability) throw new UsageError(`no dataset "${parsed.dataset}": give --capability to create it`);
+    dataset = (await client.request('POST', '/v1/datasets', { name: parsed.dataset, capability: parsed.capability })) as DatasetView;
+  } else if (parsed.capability && parsed.capability !== dataset.capability) {
+    throw new UsageError(`dataset "${dataset.name}" is for ${dataset.capability}, not ${parsed.capability}`);
+  }
+  let version = dataset.version;
+  for (let start = 0; start < items.length; start += 500) {
+    const batch = items.slice(start, start + 500);
+    const response = await client.raw('POST', `/v1/datasets/${dataset.id}/items`, { items: batch.map((entry) => entry.item) });
+    const body = (await response.json()) as { dataset?: DatasetView; code?: string; detail?: string; errors?: Array<{ pointer: string; message: string }> };
+    if (!response.ok || !body.dataset) {
+      output.stderr.write(`keel eval import: ${body.code ?? response.status}: ${body.detail ?? ''}\n`);
+      for (const error of body.errors ?? []) {
+        const index = Number(/^\/body\/items\/(\d+)/.exec(error.pointer)?.[1]);
+        const line = Number.isFinite(index) ? batch[index]?.line : undefined;
+        output.stderr.write(`  ${line === undefined ? '' : `${file}:${line} `}${error.pointer.replace(/^\/body\/items\/\d+/, '')} ${error.message}\n`);
+      }
+      if (start > 0) output.stderr.write(`keel eval import: the first ${start} items were added as earlier versions\n`);
+      return 1;
+    }
+    version = body.dataset.version;
+  }
+  output.stdout.write(`imported ${items.length} items into ${dataset.name} (${dataset.id}), now at version ${version}\n`);
+  return 0;
+}
+
+async function runAction(client: EvalClient, parsed: Parsed, output: CommandOutput, pollIntervalMs: number): Promise<number> {
+  const [name, ...extra] = parsed.positionals;
+  if (!name || extra.length > 0) throw new UsageError('give one dataset (name or id)');
+  if (parsed.variants.length === 0) throw new UsageError('--variants a,b is required (local, an alias, or provider:model)');
+  const dataset = await client.findDataset(name);
+  if (!dataset) throw new UsageError(`no dataset "${name}"; import one with keel eval import`);
+  if (parsed.capability && parsed.capability !== dataset.capability) {
+    throw new UsageError(`dataset "${dataset.name}" is for ${dataset.capability}, not ${parsed.capability}`);
+  }
+  const started = (await client.request('POST', '/v1/eval-runs', {
+    dataset_id: dataset.id,
+    variants: parsed.variants,
+    scorers: parsed.scorers.length > 0 ? parsed.scorers : [{ name: 'exact' }, { name: 'schema-valid' }],
+    ...(parsed.concurrency === undefined ? {} : { concurrency: parsed.concurrency }),
+    ...(parsed.version === undefined ? {} : { dataset_version: parsed.version }),
+  })) as Run;
+  output.stderr.write(`eval run ${started.id}: ${dataset.name} v${started.dataset_version}, ${dataset.capability}, variants ${started.variants.join(', ')}\n`);
+  const progress = new Progress(output.stderr);
+  let run = started;
+  while (run.status === 'queued' || run.status === 'running') {
+    progress.draw(run.completed, run.total);
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    run = (await client.request('GET', `/v1/eval-runs/${run.id}`)) as Run;
+  }
+  progress.draw(run.completed, run.total);
+  progress.done();
+  if (run.status !== 'succeeded' || !run.summary) {
+    output.stderr.write(`keel eval run: run ${run.id} ${run.status}: ${run.error?.code ?? ''} ${run.error?.detail ?? ''}\n`);
+    return 1;
+  }
+  const comparison = parsed.baseline
+    ? ((await client.request('GET', `/v1/eval-runs/${run.id}/compare?${compareQuery(parsed.baseline, parsed.baselineVariant, parsed.variant)}`)) as Comparison)
+    : undefined;
+  if (parsed.json) output.stdout.write(`${JSON.stringify({ run, comparison }, null, 2)}\n`);
+  else {
+    output.stdout.write(summaryTable(run.summary));
+    if (comparison) output.stdout.write(comparisonText(comparison));
+  }
+  if (parsed.report) await writeReport(client, run.id, parsed.report, parsed.baseline, parsed.baselineVariant, parsed.variant, output);
+  let failed = false;
+  for (const gate of parsed.failUnder) {
+    for (const summary of run.summary) {
+      if (parsed.gateVariant !== undefined && summary.variant !== parsed.gateVariant) continue;
+      const metric = summary.metrics[gate.metric]?.mean ?? summary.extra[gate.metric];
+      if (metric === undefined) {
+        output.stderr.write(`keel eval run: --fail-under ${gate.metric}: no such metric (have ${Object.keys(summary.metrics).join(', ')})\n`);
+        return 2;
+      }
+      if (metric < gate.value) {
+        failed = true;
+        output.stdout.write(`FAIL ${summary.variant}: ${gate.metric} ${metric.toFixed(3)} < ${gate.value}\n`);
+      } else output.stdout.write(`pass ${summary.variant}: ${gate.metric} ${metric.toFixed(3)} >= ${gate.value}\n`);
+    }
+  }
+  if (parsed.failOnRegression && comparison && comparison.regressed.length > 0) {
+    failed = true;
+    output.stdout.write(`FAIL ${comparison.regressed.length} item(s) regressed against ${comparison.baseline.runId}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+async function compareAction(client: EvalClient, parsed: Parsed, output: CommandOutput): Promise<number> {
+  const [baseline, candidate, ...extra] = parsed.positionals;
+  if (!baseline || extra.length > 0) throw new UsageError('give the baseline run and the candidate run (or one run to compare its variants)');
+  const target = candidate ?? baseline;
+  const comparison = (await client.request(
+    'GET',
+    `/v1/eval-runs/${encodeURIComponent(target)}/compare?${compareQuery(baseline, parsed.baselineVariant, parsed.variant)}`,
+  )) as Comparison;
+  output.stdout.write(parsed.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonText(comparison));
+  if (parsed.report) await writeReport(client, target, parsed.report, baseline, parsed.baselineVariant, parsed.variant, output);
+  if (parsed.failOnRegression && comparison.regressed.length > 0) {
+    output.stdout.write(`FAIL ${comparison.regressed.length} item(s) regressed\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function compareQuery(baseline: string, baselineVariant: string | undefined, variant: string | undefined): string {
+  const query = new URLSearchParams({ baseline });
+  if (baselineVariant) query.set('baseline_variant', baselineVariant);
+  if (variant) query.set('variant', variant);
+  return query.toString();
+}
+
+async function writeReport(
+  client: EvalClient,
+  runId: string,
+  file: string,
+  baseline: string | undefined,
+  baselineVariant: string | undefined,
+  variant: string | undefined,
+  output: CommandOutput,
+): Promise<void> {
+  const query = baseline ? `?${compareQuery(baseline, baselineVariant, variant)}` : '';
+  const response = await client.raw('GET', `/v1/eval-runs/${runId}/report${query}`);
+  if (!response.ok) throw new HttpProblem(`report: ${response.status} ${await response.text()}`);
+  await writeFile(file, await response.text());
+  output.stderr.write(`report written to ${file}\n`);
+}
+
+/** A readable per-variant table: metric means with their 95% intervals, then errors, latency, tokens, cost. */
+export function summaryTable(summaries: readonly Summary[]): string {
+  const metrics = [...new Set(summaries.flatMap((summary) => [...Object.keys(summary.metrics), ...Object.keys(summary.extra)]))];
+  const header = ['variant', ...metrics, 'errors', 'p50 ms', 'p95 ms', 'tokens', 'cost $'];
+  const rows = summaries.map((summary) => [
+    summary.variant,
+    ...metrics.map((metric) => {
+      const value = summary.metrics[metric];
+      if (value) return `${value.mean.toFixed(3)} [${(value.ci95[0] ?? 0).toFixed(2)}, ${(value.ci95[1] ?? 0).toFixed(2)}]`;
+      const extra = summary.extra[metric];
+      return extra === undefined ? '-' : extra.toFixed(3);
+    }),
+    `${summary.errors}/${summary.items}`,
+    String(Math.round(summary.latencyMs.p50)),
+    String(Math.round(summary.latencyMs.p95)),
+    String(summary.tokens.input + summary.tokens.output),
+    summary.costUsd === null ? '-' : summary.costUsd.toFixed(4),
+  ]);
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => `${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`;
+  return `${line(header)}${line(widths.map((width) => '-'.repeat(width)))}${rows.map(line).join('')}`;
+}
+
+function comparisonText(comparison: Comparison): string {
+  const lines = [
+    `\n${comparison.baseline.variant} (${comparison.baseline.runId}) -> ${comparison.candidate.variant} (${comparison.candidate.runId})`,
+    ...Object.entries(comparison.means).map(
+      ([metric, mean]) => `  ${metric.padEnd(16)} ${mean.baseline.toFixed(3)} -> ${mean.candidate.toFixed(3)}  (${mean.delta >= 0 ? '+' : ''}${mean.delta.toFixed(3)})`,
+    ),
+    `  ${comparison.regressed.length} regressed, ${comparison.improved.length} improved, ${comparison.unchanged} unchanged`,
+    ...comparison.regressed.slice(0, 20).map(
+      (change) =>
+        `  regressed #${change.position}: ${Object.entries(change.changes)
+          .map(([metric, [a, b]]) => `${metric} ${a ?? '-'} -> ${b ?? '-'}`)
+          .join(', ')}${change.candidateError ? ` (${change.candidateError})` : ''}`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+class Progress {
+  readonly #stream: CommandOutput['stderr'];
+  #last = '';
+
+  constructor(stream: CommandOutput['stderr']) {
+    this.#stream = stream;
+  }
+
+  draw(completed: number, total: number): void {
+    const width = 24;
+    const filled = total === 0 ? 0 : Math.round((completed / total) * width);
+    const line = `[${'='.repeat(filled).padEnd(width)}] ${completed}/${total} evaluated`;
+    if (line === this.#last) return;
+    this.#last = line;
+    // On a terminal the bar redraws in place; in CI logs each change is its own line.
+    this.#stream.write(this.#stream.isTTY ? `\r${line}` : `${line}\n`);
+  }
+
+  done(): void {
+    if (this.#stream.isTTY) this.#stream.write('\n');
+  }
+}
+
+class HttpProblem extends Error {}
+
+interface DatasetView {
+  id: string;
+  name: string;
+  capability: string;
+  version: number;
+}
+
+class EvalClient {
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+
+  constructor(url: string, key: string | undefined) {
+    this.#url = url;
+    this.#headers = key ? { authorization: `Bearer ${key}` } : {};
+  }
+
+  raw(method: string, route: string, body?: unknown): Promise<Response> {
+    return fetch(`${this.#url}${route}`, {
+      method,
+      headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  async request(method: string, route: string, body?: unknown): Promise<unknown> {
+    const response = await this.raw(method, route, body);
+    const parsed = (await response.json()) as { code?: string; detail?: string };
+    if (!response.ok) throw new HttpProblem(`${method} ${route}: ${response.status} ${parsed.code ?? ''} ${parsed.detail ?? ''}`.trim());
+    return parsed;
+  }
+
+  /** A dataset by id or name, or undefined. */
+  async findDataset(nameOrId: string): Promise<DatasetView | undefined> {
+    const byId = await this.raw('GET', `/v1/datasets/${encodeURIComponent(nameOrId)}`);
+    if (byId.ok) return (await byId.json()) as DatasetView;
+    let cursor: string | null = null;
+    do {
+      const page = (await this.request('GET', `/v1/datasets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as {
+        items: DatasetView[];
+        nextCursor: string | null;
+      };
+      const found = page.items.find((dataset) => dataset.name === nameOrId);
+      if (found) return found;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return undefined;
+  }
+}

@@ -1,0 +1,95 @@
+import type { HttpServer } from '../../platform/http/index.ts';
+import type { Logger } from '../../platform/logging/index.ts';
+import type { AnyCapability, CapabilityInvoker, Clock } from '../capabilities/index.ts';
+import type { DocumentsService } from '../documents/index.ts';
+import type { ModelCatalog } from '../gateway/index.ts';
+import type { JobService } from '../jobs/index.ts';
+import { registerMcpRoutes } from '../mcp/index.ts';
+import type { SearchService } from '../retrieval/index.ts';
+import {
+  type AnyTool,
+  createToolSystem,
+  type DynamicToolSource,
+  registerToolRoutes,
+  type ToolSystem,
+} from '../tools/index.ts';
+import { AgentLoop, type Redactor } from './agent-loop.ts';
+import { createAgentRunCapability } from './agent-run.capability.ts';
+import type { AgentStore } from './agent-store.port.ts';
+import { registerAgentRoutes } from './agents.routes.ts';
+import { AgentService } from './agents.service.ts';
+
+/** What `buildApp` is given for tools and agents (all optional: memory store, no custom tools, no MCP servers). */
+export interface AgentDependencies {
+  readonly store: AgentStore;
+  /** The team's own tools (`defineTool`). */
+  readonly tools?: readonly AnyTool[];
+  /** Configured MCP servers' tools (`McpToolSource`), closed by their owner. */
+  readonly mcpSources?: readonly DynamicToolSource[];
+  /** How often an agent SSE stream re-reads a live run. */
+  readonly streamPollMs?: number;
+}
+
+export interface AgentSystemOptions {
+  readonly dependencies: AgentDependencies;
+  readonly invoker: CapabilityInvoker;
+  readonly capabilities: readonly AnyCapability[];
+  readonly models: ModelCatalog;
+  readonly search: SearchService;
+  readonly documents: DocumentsService;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  readonly version: string;
+}
+
+export interface AgentSystem {
+  readonly tools: ToolSystem;
+  /** The `agent-run` workflow: hand it to the job system with the other capabilities. */
+  readonly capability: AnyCapability;
+  /** Registers `/v1/tools`, `/v1/agents/runs...` and `/mcp` once the job service exists. */
+  register(app: HttpServer, jobs: JobService): AgentService;
+}
+
+/** Tools, the agent loop and its routes, wired from what the app already has. */
+export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
+  const { dependencies, logger } = options;
+  const tools = createToolSystem({
+    invoker: options.invoker,
+    capabilities: options.capabilities,
+    clock: options.clock,
+    search: options.search,
+    documents: options.documents,
+    tools: dependencies.tools ?? [],
+    sources: dependencies.mcpSources ?? [],
+    onSourceError: (source, error) => logger.warn({ err: error, source }, 'MCP server tools unavailable'),
+  });
+  const loop = new AgentLoop({
+    store: dependencies.store,
+    registry: tools.registry,
+    executor: tools.executor,
+    clock: options.clock,
+    redactor: options.redactor,
+  });
+  return {
+    tools,
+    capability: createAgentRunCapability(loop),
+    register(app, jobs) {
+      const service = new AgentService({
+        store: dependencies.store,
+        registry: tools.registry,
+        models: options.models,
+        clock: options.clock,
+        redactor: options.redactor,
+        enqueue: (request) => jobs.create(request),
+      });
+      registerToolRoutes(app, tools);
+      registerAgentRoutes(app, {
+        service,
+        ...(dependencies.streamPollMs !== undefined ? { streamPollMs: dependencies.streamPollMs } : {}),
+      });
+      registerMcpRoutes(app, { ...tools, version: options.version });
+      return service;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { describeDatasetStoreContract } from '../../../test/contracts/dataset-store.contract.ts';
+import { describeEvalRunStoreContract } from '../../../test/contracts/eval-run-store.contract.ts';
+import { describeFeedbackStoreContract } from '../../../test/contracts/feedback-store.contract.ts';
+import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { SqlFeedbackStore } from '../feedback/index.ts';
+import { SqlEvalStore } from './sql-eval-store.ts';
+
+async function fresh(database: Database): Promise<void> {
+  for (const table of ['eval_result', 'eval_run', 'eval_dataset_item', 'eval_dataset', 'feedback']) {
+    await database.db.deleteFrom(table as never).execute();
+  }
+}
+
+function suites(name: string, database: () => Database): void {
+  const evalStore = async () => {
+    await fresh(database());
+    return new SqlEvalStore(database().db);
+  };
+  describeDatasetStoreContract(name, evalStore);
+  describeEvalRunStoreContract(name, evalStore);
+  describeFeedbackStoreContract(name, async () => {
+    await fresh(database());
+    return new SqlFeedbackStore(database().db);
+  });
+}
+
+describe('SqlEvalStore and SqlFeedbackStore on PGlite', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    await migrateToLatest(database.db);
+  });
+  afterAll(async () => database?.close());
+  suites('PGlite', () => database);
+});
+
+describe.skipIf(skipWithoutPostgres)('SqlEvalStore and SqlFeedbackStore on PostgreSQL', () => {
+  let temporary: TemporaryDatabase;
+  let database: Database;
+  beforeAll(async () => {
+    temporary = await createTemporaryDatabase();
+    database = await openDatabase({ kind: 'postgres', url: temporary.url });
+    await migrateToLatest(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await temporary?.drop();
+  });
+  suites('PostgreSQL', () => database);
+});
