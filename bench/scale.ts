@@ -2,7 +2,7 @@
  * P7, cost of growth in scaled mode: on PostgreSQL (DATABASE_URL) and Redis (REDIS_URL), how throughput
  * changes from 1 to 2 API processes (the gateway's non-streaming and streaming chat routes) and from 1 to
  * 2 worker processes (no-op jobs end to end). Each configuration starts its own processes on a fresh
- * database. Load is spread evenly over the API processes by one autocannon client per process (an ideal
+ * database; the 1- and 2-process fleets run side by side and take turns under load (rounds, medians). Load is spread evenly over the API processes by one autocannon client per process (an ideal
  * balancer: a proxy in the path would measure itself). Figures are printed as a Markdown table and written
  * to bench/results/scale.json; the growth column is throughput relative to the 1-process row.
  *
@@ -21,6 +21,7 @@ import { type BenchOptions, numberOption, rejectUnknownOptions } from './support
 import { freePort } from './support/ports.ts';
 import { type ChildHandle, spawnNode, stopAllChildren, waitForLine } from './support/processes.ts';
 import { writeResults } from './support/results.ts';
+import { median } from './support/stats.ts';
 import { formatTable } from './support/table.ts';
 import { waitForHttpOk } from './support/wait-http.ts';
 
@@ -31,6 +32,7 @@ export const optionsHelp = {
   duration: 'seconds of load per gateway/streaming measurement (default 5)',
   connections: 'total concurrent connections, split over the API processes (default 16)',
   jobs: 'no-op jobs per jobs measurement (default 600)',
+  rounds: 'measured rounds; figures are medians across rounds (default 3)',
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -224,6 +226,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const duration = numberOption(options, 'duration', 5, { min: 1, max: 600 });
   const connections = numberOption(options, 'connections', 16, { min: 2, max: 1_000 });
   const jobs = numberOption(options, 'jobs', 600, { min: 10, max: 1_000_000 });
+  const rounds = numberOption(options, 'rounds', 3, { min: 1, max: 50 });
   const workDir = await mkdtemp(path.join(tmpdir(), 'keel-bench-scale-'));
   const rows: Row[] = [];
   try {
@@ -244,49 +247,79 @@ export async function run(options: BenchOptions): Promise<void> {
     const plain = JSON.stringify({ model: 'default', messages, max_tokens: 64 });
     const streaming = JSON.stringify({ model: 'default', messages, max_tokens: 64, stream: true });
 
-    for (const apiCount of [1, 2]) {
-      const fleet = await startFleet(apiCount, 0, upstreamUrl, workDir);
-      try {
-        // Warm-up: JIT, connection pools, the key cache.
-        await spreadLoad(fleet.apis, plain, connections, 1);
-        for (const [workload, body] of [
-          ['gateway', plain],
-          ['streaming', streaming],
-        ] as const) {
-          const measured = await spreadLoad(fleet.apis, body, connections, duration);
+    // Both fleets run side by side; rounds alternate which one is loaded (the order rotates), and each
+    // figure is the median across rounds, so 1 and 2 processes are compared under the same neighbours.
+    const apiFleets = [
+      await startFleet(1, 0, upstreamUrl, workDir),
+      await startFleet(2, 0, upstreamUrl, workDir),
+    ];
+    try {
+      for (const fleet of apiFleets) await spreadLoad(fleet.apis, plain, connections, 1);
+      for (const [workload, body] of [
+        ['gateway', plain],
+        ['streaming', streaming],
+      ] as const) {
+        const samples = apiFleets.map(
+          () => [] as Array<{ requestsPerSecond: number; p50: number; p99: number }>,
+        );
+        for (let round = 0; round < rounds; round += 1) {
+          for (let turn = 0; turn < apiFleets.length; turn += 1) {
+            const index = (round + turn) % apiFleets.length;
+            const fleet = apiFleets[index] as Fleet;
+            const measured = await spreadLoad(fleet.apis, body, connections, duration);
+            samples[index]?.push(measured);
+            process.stderr.write(
+              `scale: ${workload}, ${fleet.apis.length} API, round ${round + 1}: ${measured.requestsPerSecond.toFixed(0)}/s\n`,
+            );
+          }
+        }
+        for (const [index, fleet] of apiFleets.entries()) {
+          const taken = samples[index] ?? [];
           rows.push({
             workload,
-            apiProcesses: apiCount,
+            apiProcesses: fleet.apis.length,
             workers: 0,
-            throughput: measured.requestsPerSecond,
+            throughput: median(taken.map((sample) => sample.requestsPerSecond)),
             unit: 'requests/s',
-            p50Ms: measured.p50,
-            p99Ms: measured.p99,
+            p50Ms: median(taken.map((sample) => sample.p50)),
+            p99Ms: median(taken.map((sample) => sample.p99)),
           });
-          process.stderr.write(`scale: ${workload} x${apiCount} API: ${measured.requestsPerSecond.toFixed(0)}/s\n`);
         }
-      } finally {
-        await fleet.stop();
       }
+    } finally {
+      await Promise.all(apiFleets.map((fleet) => fleet.stop()));
     }
-    for (const workerCount of [1, 2]) {
-      const fleet = await startFleet(1, workerCount, upstreamUrl, workDir);
-      try {
-        await jobsThroughput(fleet, Math.min(100, jobs));
-        const measured = await jobsThroughput(fleet, jobs);
+
+    const jobFleets = [
+      await startFleet(1, 1, upstreamUrl, workDir),
+      await startFleet(1, 2, upstreamUrl, workDir),
+    ];
+    try {
+      for (const fleet of jobFleets) await jobsThroughput(fleet, Math.min(100, jobs));
+      const samples = jobFleets.map(() => [] as number[]);
+      for (let round = 0; round < rounds; round += 1) {
+        for (let turn = 0; turn < jobFleets.length; turn += 1) {
+          const index = (round + turn) % jobFleets.length;
+          const measured = await jobsThroughput(jobFleets[index] as Fleet, jobs);
+          samples[index]?.push(measured.jobsPerSecond);
+          process.stderr.write(
+            `scale: jobs, ${index + 1} worker(s), round ${round + 1}: ${measured.jobsPerSecond.toFixed(0)}/s\n`,
+          );
+        }
+      }
+      for (const [index] of jobFleets.entries()) {
         rows.push({
           workload: 'jobs',
           apiProcesses: 1,
-          workers: workerCount,
-          throughput: measured.jobsPerSecond,
+          workers: index + 1,
+          throughput: median(samples[index] ?? []),
           unit: 'jobs/s',
           p50Ms: null,
           p99Ms: null,
         });
-        process.stderr.write(`scale: jobs x${workerCount} workers: ${measured.jobsPerSecond.toFixed(0)}/s\n`);
-      } finally {
-        await fleet.stop();
       }
+    } finally {
+      await Promise.all(jobFleets.map((fleet) => fleet.stop()));
     }
   } finally {
     await stopAllChildren();
@@ -319,7 +352,7 @@ export async function run(options: BenchOptions): Promise<void> {
   process.stdout.write(`${table}\n`);
   const file = await writeResults('scale', {
     machine: machineInfo(),
-    settings: { duration, connections, jobs },
+    settings: { duration, connections, jobs, rounds },
     rows: rows.map((row) => ({ ...row, growth: row.throughput / baseline(row) })),
   });
   process.stdout.write(`results: ${file}\n`);

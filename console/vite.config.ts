@@ -7,6 +7,12 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/console/',
   plugins: [preact()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022', modulePreload: { polyfill: false } },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+  },
   server: { proxy: { '/v1': 'http://127.0.0.1:8080', '/openapi.json': 'http://127.0.0.1:8080' } },
 });

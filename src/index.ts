@@ -20,6 +20,8 @@ export {
 export type { ConfigFile } from './config/index.ts';
 export type { Capability, CapabilityContext, CapabilityDefinition } from './modules/capabilities/index.ts';
 export { defineCapability } from './modules/capabilities/index.ts';
+export type { Score, Scorer, ScorerContext, ScorerDefinition, ScoreSubject } from './modules/evals/index.ts';
+export { defineScorer } from './modules/evals/index.ts';
 export type { InvocationModels, ObjectRequest, ObjectResult } from './modules/gateway/index.ts';
 export { defineWorkflow, verifyWebhook } from './modules/jobs/index.ts';
 export type { McpServerConfigInput } from './modules/mcp/index.ts';

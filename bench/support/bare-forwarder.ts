@@ -10,48 +10,13 @@
  * `{"answer": ..., "status": "ok"}`. Prints one JSON line `{"url": "http://127.0.0.1:PORT"}` once listening;
  * stops on SIGTERM/SIGINT.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { parseArgs } from 'node:util';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forwarderArgs, readBody, sendText, serveForwarder } from './forwarder-server.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    upstream: { type: 'string' },
-    model: { type: 'string', default: 'fake-model' },
-  },
-  strict: true,
-});
-if (!values.upstream) {
-  process.stderr.write('bare-forwarder: --upstream <base url ending in /v1> is required\n');
-  process.exit(2);
-}
-const completionsUrl = `${values.upstream.replace(/\/$/, '')}/chat/completions`;
-const model = values.model;
-const BODY_LIMIT_BYTES = 1_048_576;
+const args = forwarderArgs('bare-forwarder');
 
 function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-function readBody(request: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= BODY_LIMIT_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () =>
-      resolve(size > BODY_LIMIT_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')),
-    );
-    request.on('error', reject);
-  });
+  sendText(response, status, JSON.stringify(body));
 }
 
 interface Prompt {
@@ -83,11 +48,11 @@ async function generate(request: IncomingMessage, response: ServerResponse): Pro
   const prompt = validate(body);
   if (typeof prompt === 'string') return send(response, 400, { error: prompt });
 
-  const upstream = await fetch(completionsUrl, {
+  const upstream = await fetch(args.completionsUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      model,
+      model: args.model,
       messages: [{ role: 'user', content: prompt.userInput }],
       max_tokens: prompt.maxTokens,
     }),
@@ -100,29 +65,4 @@ async function generate(request: IncomingMessage, response: ServerResponse): Pro
   send(response, 200, { answer, status: 'ok' });
 }
 
-const server = createServer((request, response) => {
-  if (request.method === 'POST' && request.url === '/v1/generate') {
-    generate(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 502, { error: String(error) });
-      else response.destroy();
-    });
-  } else if (request.method === 'GET' && request.url === '/healthz') {
-    send(response, 200, { status: 'ok' });
-  } else {
-    request.resume();
-    send(response, 404, { error: 'not found' });
-  }
-});
-
-server.listen({ port: Number(values.port), host: values.host }, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : Number(values.port);
-  process.stdout.write(`${JSON.stringify({ url: `http://${values.host}:${port}` })}\n`);
-});
-
-function stop(): void {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-}
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+serveForwarder(args, '/v1/generate', generate, (message) => JSON.stringify({ error: message }));

@@ -11,7 +11,11 @@ export interface Problem {
   readonly detail?: string;
   readonly code?: string;
   readonly requestId?: string;
-  readonly errors?: ReadonlyArray<{ readonly pointer: string; readonly message: string; readonly code?: string }>;
+  readonly errors?: ReadonlyArray<{
+    readonly pointer: string;
+    readonly message: string;
+    readonly code?: string;
+  }>;
   readonly [extension: string]: unknown;
 }
 
@@ -29,7 +33,8 @@ let cached: { key: string; client: KeelClient } | undefined;
 /** The typed client (openapi-fetch over src/client/openapi.ts) with the signed-in key. */
 export function keel(): KeelClient {
   const key = storedKey();
-  if (cached?.key !== key) cached = { key, client: createKeelClient({ baseUrl: location.origin, apiKey: key }) };
+  if (cached?.key !== key)
+    cached = { key, client: createKeelClient({ baseUrl: location.origin, apiKey: key }) };
   return cached.client;
 }
 
@@ -94,8 +99,16 @@ export function asProblem(value: unknown, fallback = 'The request failed.'): Pro
 }
 
 /** A shell command that repeats a call; the key stays a variable so a copied command never carries it. */
-export function curlOf(method: string, path: string, body: unknown, headers: Record<string, string> = {}): string {
-  const parts = [`curl -sS -X ${method} '${location.origin}${path}'`, `-H "authorization: Bearer $KEEL_API_KEY"`];
+export function curlOf(
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): string {
+  const parts = [
+    `curl -sS -X ${method} '${location.origin}${path}'`,
+    `-H "authorization: Bearer $KEEL_API_KEY"`,
+  ];
   for (const [name, value] of Object.entries(headers)) parts.push(`-H '${name}: ${value}'`);
   if (body !== undefined) {
     parts.push(`-H 'content-type: application/json'`);

@@ -13,10 +13,10 @@ export function BarChart(props: {
   readonly testId?: string;
 }) {
   const format = props.format ?? ((value: number) => String(value));
-  const width = 560;
-  const rowHeight = 26;
-  const labelWidth = 170;
-  const valueWidth = 90;
+  const width = 480;
+  const rowHeight = 24;
+  const labelWidth = 150;
+  const valueWidth = 80;
   const height = Math.max(1, props.bars.length) * rowHeight + 8;
   const max = Math.max(0, ...props.bars.map((bar) => bar.value));
   const scale = (value: number) => (max === 0 ? 0 : (value / max) * (width - labelWidth - valueWidth));
@@ -33,9 +33,16 @@ export function BarChart(props: {
             return (
               <g key={bar.label}>
                 <text x={labelWidth - 8} y={y + 17} text-anchor="end" class="chart-label">
-                  {bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label}
+                  {bar.label.length > 22 ? `${bar.label.slice(0, 21)}…` : bar.label}
                 </text>
-                <rect x={labelWidth} y={y + 3} width={Math.max(1, scale(bar.value))} height={rowHeight - 8} rx="3" class="chart-bar" />
+                <rect
+                  x={labelWidth}
+                  y={y + 3}
+                  width={Math.max(1, scale(bar.value))}
+                  height={rowHeight - 8}
+                  rx="3"
+                  class="chart-bar"
+                />
                 <text x={labelWidth + scale(bar.value) + 6} y={y + 17} class="chart-value">
                   {format(bar.value)}
                 </text>
@@ -74,7 +81,11 @@ export function histogram(values: readonly number[], bins = 10, min = 0, max = 1
 }
 
 /** Sums of `value` grouped by `key`, largest first. */
-export function groupSum<T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number): Bar[] {
+export function groupSum<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  value: (item: T) => number,
+): Bar[] {
   const sums = new Map<string, number>();
   for (const item of items) sums.set(key(item), (sums.get(key(item)) ?? 0) + value(item));
   return [...sums].map(([label, total]) => ({ label, value: total })).sort((a, b) => b.value - a.value);

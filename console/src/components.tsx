@@ -3,7 +3,11 @@ import { useState } from 'preact/hooks';
 import { formatJson, type Problem } from './api.ts';
 import { BASE, onLinkClick } from './router.ts';
 
-export function Link(props: { readonly to: string; readonly children: ComponentChildren; readonly current?: boolean }) {
+export function Link(props: {
+  readonly to: string;
+  readonly children: ComponentChildren;
+  readonly current?: boolean;
+}) {
   return (
     <a
       href={`${BASE}${props.to}`}
@@ -53,9 +57,10 @@ export function ProblemView(props: { readonly problem: Problem | null | undefine
 
 export function Json(props: { readonly value: unknown; readonly label?: string }) {
   return (
-    <pre class="json" tabIndex={0} aria-label={props.label ?? 'JSON'}>
-      {formatJson(props.value)}
-    </pre>
+    <figure class="json-block">
+      <figcaption class="visually-hidden">{props.label ?? 'JSON'}</figcaption>
+      <pre class="json">{formatJson(props.value)}</pre>
+    </figure>
   );
 }
 

@@ -25,7 +25,10 @@ async function whoAmI(): Promise<Identity> {
   return exchange.body as Identity;
 }
 
-function SignIn(props: { readonly onSignedIn: (identity: Identity) => void; readonly problem: Problem | null }) {
+function SignIn(props: {
+  readonly onSignedIn: (identity: Identity) => void;
+  readonly problem: Problem | null;
+}) {
   const [key, setKey] = useState('');
   const [problem, setProblem] = useState<Problem | null>(props.problem);
   const [busy, setBusy] = useState(false);
@@ -50,8 +53,18 @@ function SignIn(props: { readonly onSignedIn: (identity: Identity) => void; read
       <form class="panel" onSubmit={submit}>
         <div class="field">
           <label for="api-key">API key</label>
-          <input id="api-key" type="password" autocomplete="off" required value={key} placeholder="keel_…" onInput={(event) => setKey(event.currentTarget.value)} />
-          <small class="help">Kept in this tab's session storage only, and sent as a Bearer token to this Keel.</small>
+          <input
+            id="api-key"
+            type="password"
+            autocomplete="off"
+            required
+            value={key}
+            placeholder="keel_…"
+            onInput={(event) => setKey(event.currentTarget.value)}
+          />
+          <small class="help">
+            Kept in this tab's session storage only, and sent as a Bearer token to this Keel.
+          </small>
         </div>
         <ProblemView problem={problem} />
         <button type="submit" disabled={busy}>
@@ -96,7 +109,9 @@ function App() {
   if (!identity) return <SignIn problem={problem} onSignedIn={setIdentity} />;
 
   const admin = identity.scopes.includes('admin');
-  const tabs = TABS.filter((tab) => (!('needs' in tab) || paths.has(tab.needs)) && (!('admin' in tab) || admin));
+  const tabs = TABS.filter(
+    (tab) => (!('needs' in tab) || paths.has(tab.needs)) && (!('admin' in tab) || admin),
+  );
   const [, section = 'playground', id] = route.split('/');
   let view: preact.JSX.Element;
   if (section === 'jobs' && id) view = <JobDetail id={decodeURIComponent(id)} />;
@@ -120,7 +135,10 @@ function App() {
           <ul>
             {tabs.map((tab) => (
               <li key={tab.route}>
-                <Link to={tab.route} current={`/${section}` === tab.route || (section === '' && tab.route === '/playground')}>
+                <Link
+                  to={tab.route}
+                  current={`/${section}` === tab.route || (section === '' && tab.route === '/playground')}
+                >
                   {tab.label}
                 </Link>
               </li>
@@ -132,7 +150,8 @@ function App() {
             Tenant <strong>{identity.tenantId}</strong>
           </span>
           <span class="muted" title={identity.scopes.join(', ')}>
-            {identity.kind === 'open' ? 'open access' : (identity.keyId ?? '')} · scopes: {identity.scopes.join(', ')}
+            {identity.kind === 'open' ? 'open access' : (identity.keyId ?? '')} · scopes:{' '}
+            {identity.scopes.join(', ')}
           </span>
           <button
             type="button"

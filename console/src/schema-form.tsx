@@ -35,7 +35,7 @@ type FieldKind = 'text' | 'long-text' | 'number' | 'boolean' | 'choice' | 'lines
 
 export function fieldKind(schema: JsonSchema): FieldKind {
   const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((type) => type !== 'null');
-  if (schema.enum && schema.enum.every((value) => typeof value === 'string')) return 'choice';
+  if (schema.enum?.every((value) => typeof value === 'string')) return 'choice';
   if (types.length !== 1) return 'json';
   switch (types[0]) {
     case 'string':
@@ -83,7 +83,11 @@ export function toInput(
     const kind = fieldKind(resolve(raw, components));
     if (kind === 'number') input[name] = Number(text);
     else if (kind === 'boolean') input[name] = text === 'true';
-    else if (kind === 'lines') input[name] = text.split('\n').map((line) => line.trim()).filter(Boolean);
+    else if (kind === 'lines')
+      input[name] = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
     else if (kind === 'json') {
       try {
         input[name] = JSON.parse(text);
@@ -100,7 +104,7 @@ export function fieldErrors(problem: Problem | null | undefined): Record<string,
   const byField: Record<string, string[]> = {};
   for (const error of problem?.errors ?? []) {
     const field = error.pointer.replace(/^\/body\/?/, '').split('/')[0] ?? '';
-    (byField[field] ??= []).push(error.message);
+    byField[field] = [...(byField[field] ?? []), error.message];
   }
   return byField;
 }
@@ -184,7 +188,9 @@ export function SchemaForm(props: {
             />
           );
         } else if (kind === 'text') {
-          control = <input {...common} value={value} onInput={(event) => set(name, event.currentTarget.value)} />;
+          control = (
+            <input {...common} value={value} onInput={(event) => set(name, event.currentTarget.value)} />
+          );
         } else {
           control = (
             <textarea
@@ -201,7 +207,7 @@ export function SchemaForm(props: {
           <div class="field" key={name}>
             <label for={id}>
               {name}
-              {required.has(name) ? <span aria-label="required"> *</span> : null}
+              {required.has(name) ? <abbr title="required"> *</abbr> : null}
               {kind === 'json' ? <span class="muted"> (JSON)</span> : null}
             </label>
             {control}

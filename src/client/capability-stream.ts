@@ -41,6 +41,9 @@ export interface ErrorData {
   readonly title: string;
   readonly status: number;
   readonly detail?: string;
+  readonly instance?: string;
+  /** `detail`, or `title` when there is no detail: one line for a person. */
+  readonly message: string;
   readonly code: string;
   readonly requestId: string;
   readonly retryable: boolean;

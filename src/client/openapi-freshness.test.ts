@@ -42,7 +42,7 @@ describe('the typed client (run `npm run client` when this fails)', () => {
     };
     expect(renderClientTypes(changed)).not.toBe(before);
     expect(before).toContain('"/v1/things/{id}": {\n    get: operations["getThing"];');
-    expect(before).toContain('path: {\n        id: string;');
+    expect(before).toContain('      path: {\n        id: string;\n      };');
   });
 
   it('renders JSON Schema as the TypeScript types openapi-fetch reads', () => {

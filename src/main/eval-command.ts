@@ -6,7 +6,7 @@ export const EVAL_USAGE = `keel eval import <file.jsonl> --dataset <name> [--cap
        keel eval run <dataset> [--capability <name>] --variants <a,b,...> [--scorer <name>[=<json options>]]...
                      [--concurrency <n>] [--version <n>] [--fail-under <metric>=<value>]... [--gate-variant <name>]
                      [--baseline <run id>] [--fail-on-regression] [--report <file.html>] [--json]
-       keel eval compare <baseline run> <candidate run> [--baseline-variant <name>] [--variant <name>]
+       keel eval compare <baseline run> [<candidate run>] [--baseline-variant <name>] [--variant <name>]
                      [--fail-on-regression] [--report <file.html>] [--json]
        (every form also takes --url <keel url> --key <api key>)`;
 
@@ -49,7 +49,11 @@ interface Comparison {
   baseline: { runId: string; variant: string };
   candidate: { runId: string; variant: string };
   means: Record<string, { baseline: number; candidate: number; delta: number }>;
-  regressed: Array<{ position: number; changes: Record<string, Array<number | null>>; candidateError: string | null }>;
+  regressed: Array<{
+    position: number;
+    changes: Record<string, Array<number | null>>;
+    candidateError: string | null;
+  }>;
   improved: unknown[];
   unchanged: number;
 }
@@ -65,7 +69,9 @@ export async function evalCommand(
   let parsed: ReturnType<typeof parse>;
   try {
     if (action !== 'import' && action !== 'run' && action !== 'compare') {
-      throw new UsageError(action === undefined ? 'give an action: import, run or compare' : `unknown action "${action}"`);
+      throw new UsageError(
+        action === undefined ? 'give an action: import, run or compare' : `unknown action "${action}"`,
+      );
     }
     parsed = parse(rest, config);
   } catch (error) {
@@ -151,7 +157,8 @@ function parse(argv: readonly string[], config: KeelConfig | undefined) {
     if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} takes a whole number`);
     return Number(raw);
   };
-  const host = config && !['0.0.0.0', '::', '[::]'].includes(config.server.host) ? config.server.host : '127.0.0.1';
+  const host =
+    config && !['0.0.0.0', '::', '[::]'].includes(config.server.host) ? config.server.host : '127.0.0.1';
   const url = (
     (values.url as string | undefined) ??
     `http://${host.includes(':') ? `[${host}]` : host}:${config?.server.port ?? 8080}`
@@ -160,7 +167,10 @@ function parse(argv: readonly string[], config: KeelConfig | undefined) {
     positionals,
     dataset: values.dataset as string | undefined,
     capability: values.capability as string | undefined,
-    variants: ((values.variants as string | undefined) ?? '').split(',').map((variant) => variant.trim()).filter(Boolean),
+    variants: ((values.variants as string | undefined) ?? '')
+      .split(',')
+      .map((variant) => variant.trim())
+      .filter(Boolean),
     scorers,
     concurrency: integer('concurrency'),
     version: integer('version'),
@@ -192,42 +202,66 @@ async function importAction(client: EvalClient, parsed: Parsed, output: CommandO
       if (!item || typeof item !== 'object' || !('input' in item)) throw new Error('no "input"');
       items.push({ line: index + 1, item });
     } catch (error) {
-      output.stderr.write(`keel eval import: ${file}:${index + 1}: not a JSON object with "input" (${(error as Error).message})\n`);
+      output.stderr.write(
+        `keel eval import: ${file}:${index + 1}: not a JSON object with "input" (${(error as Error).message})\n`,
+      );
       return 1;
     }
   }
   let dataset = await client.findDataset(parsed.dataset);
   if (!dataset) {
-    if (!parsed.capability) throw new UsageError(`no dataset "${parsed.dataset}": give --capability to create it`);
-    dataset = (await client.request('POST', '/v1/datasets', { name: parsed.dataset, capability: parsed.capability })) as DatasetView;
+    if (!parsed.capability)
+      throw new UsageError(`no dataset "${parsed.dataset}": give --capability to create it`);
+    dataset = (await client.request('POST', '/v1/datasets', {
+      name: parsed.dataset,
+      capability: parsed.capability,
+    })) as DatasetView;
   } else if (parsed.capability && parsed.capability !== dataset.capability) {
     throw new UsageError(`dataset "${dataset.name}" is for ${dataset.capability}, not ${parsed.capability}`);
   }
   let version = dataset.version;
   for (let start = 0; start < items.length; start += 500) {
     const batch = items.slice(start, start + 500);
-    const response = await client.raw('POST', `/v1/datasets/${dataset.id}/items`, { items: batch.map((entry) => entry.item) });
-    const body = (await response.json()) as { dataset?: DatasetView; code?: string; detail?: string; errors?: Array<{ pointer: string; message: string }> };
+    const response = await client.raw('POST', `/v1/datasets/${dataset.id}/items`, {
+      items: batch.map((entry) => entry.item),
+    });
+    const body = (await response.json()) as {
+      dataset?: DatasetView;
+      code?: string;
+      detail?: string;
+      errors?: Array<{ pointer: string; message: string }>;
+    };
     if (!response.ok || !body.dataset) {
       output.stderr.write(`keel eval import: ${body.code ?? response.status}: ${body.detail ?? ''}\n`);
       for (const error of body.errors ?? []) {
         const index = Number(/^\/body\/items\/(\d+)/.exec(error.pointer)?.[1]);
         const line = Number.isFinite(index) ? batch[index]?.line : undefined;
-        output.stderr.write(`  ${line === undefined ? '' : `${file}:${line} `}${error.pointer.replace(/^\/body\/items\/\d+/, '')} ${error.message}\n`);
+        output.stderr.write(
+          `  ${line === undefined ? '' : `${file}:${line} `}${error.pointer.replace(/^\/body\/items\/\d+/, '')} ${error.message}\n`,
+        );
       }
-      if (start > 0) output.stderr.write(`keel eval import: the first ${start} items were added as earlier versions\n`);
+      if (start > 0)
+        output.stderr.write(`keel eval import: the first ${start} items were added as earlier versions\n`);
       return 1;
     }
     version = body.dataset.version;
   }
-  output.stdout.write(`imported ${items.length} items into ${dataset.name} (${dataset.id}), now at version ${version}\n`);
+  output.stdout.write(
+    `imported ${items.length} items into ${dataset.name} (${dataset.id}), now at version ${version}\n`,
+  );
   return 0;
 }
 
-async function runAction(client: EvalClient, parsed: Parsed, output: CommandOutput, pollIntervalMs: number): Promise<number> {
+async function runAction(
+  client: EvalClient,
+  parsed: Parsed,
+  output: CommandOutput,
+  pollIntervalMs: number,
+): Promise<number> {
   const [name, ...extra] = parsed.positionals;
   if (!name || extra.length > 0) throw new UsageError('give one dataset (name or id)');
-  if (parsed.variants.length === 0) throw new UsageError('--variants a,b is required (local, an alias, or provider:model)');
+  if (parsed.variants.length === 0)
+    throw new UsageError('--variants a,b is required (local, an alias, or provider:model)');
   const dataset = await client.findDataset(name);
   if (!dataset) throw new UsageError(`no dataset "${name}"; import one with keel eval import`);
   if (parsed.capability && parsed.capability !== dataset.capability) {
@@ -240,7 +274,9 @@ async function runAction(client: EvalClient, parsed: Parsed, output: CommandOutp
     ...(parsed.concurrency === undefined ? {} : { concurrency: parsed.concurrency }),
     ...(parsed.version === undefined ? {} : { dataset_version: parsed.version }),
   })) as Run;
-  output.stderr.write(`eval run ${started.id}: ${dataset.name} v${started.dataset_version}, ${dataset.capability}, variants ${started.variants.join(', ')}\n`);
+  output.stderr.write(
+    `eval run ${started.id}: ${dataset.name} v${started.dataset_version}, ${dataset.capability}, variants ${started.variants.join(', ')}\n`,
+  );
   const progress = new Progress(output.stderr);
   let run = started;
   while (run.status === 'queued' || run.status === 'running') {
@@ -251,50 +287,81 @@ async function runAction(client: EvalClient, parsed: Parsed, output: CommandOutp
   progress.draw(run.completed, run.total);
   progress.done();
   if (run.status !== 'succeeded' || !run.summary) {
-    output.stderr.write(`keel eval run: run ${run.id} ${run.status}: ${run.error?.code ?? ''} ${run.error?.detail ?? ''}\n`);
+    output.stderr.write(
+      `keel eval run: run ${run.id} ${run.status}: ${run.error?.code ?? ''} ${run.error?.detail ?? ''}\n`,
+    );
     return 1;
   }
   const comparison = parsed.baseline
-    ? ((await client.request('GET', `/v1/eval-runs/${run.id}/compare?${compareQuery(parsed.baseline, parsed.baselineVariant, parsed.variant)}`)) as Comparison)
+    ? ((await client.request(
+        'GET',
+        `/v1/eval-runs/${run.id}/compare?${compareQuery(parsed.baseline, parsed.baselineVariant, parsed.variant)}`,
+      )) as Comparison)
     : undefined;
   if (parsed.json) output.stdout.write(`${JSON.stringify({ run, comparison }, null, 2)}\n`);
   else {
     output.stdout.write(summaryTable(run.summary));
     if (comparison) output.stdout.write(comparisonText(comparison));
   }
-  if (parsed.report) await writeReport(client, run.id, parsed.report, parsed.baseline, parsed.baselineVariant, parsed.variant, output);
+  if (parsed.report)
+    await writeReport(
+      client,
+      run.id,
+      parsed.report,
+      parsed.baseline,
+      parsed.baselineVariant,
+      parsed.variant,
+      output,
+    );
   let failed = false;
   for (const gate of parsed.failUnder) {
     for (const summary of run.summary) {
       if (parsed.gateVariant !== undefined && summary.variant !== parsed.gateVariant) continue;
       const metric = summary.metrics[gate.metric]?.mean ?? summary.extra[gate.metric];
       if (metric === undefined) {
-        output.stderr.write(`keel eval run: --fail-under ${gate.metric}: no such metric (have ${Object.keys(summary.metrics).join(', ')})\n`);
+        output.stderr.write(
+          `keel eval run: --fail-under ${gate.metric}: no such metric (have ${Object.keys(summary.metrics).join(', ')})\n`,
+        );
         return 2;
       }
       if (metric < gate.value) {
         failed = true;
         output.stdout.write(`FAIL ${summary.variant}: ${gate.metric} ${metric.toFixed(3)} < ${gate.value}\n`);
-      } else output.stdout.write(`pass ${summary.variant}: ${gate.metric} ${metric.toFixed(3)} >= ${gate.value}\n`);
+      } else
+        output.stdout.write(
+          `pass ${summary.variant}: ${gate.metric} ${metric.toFixed(3)} >= ${gate.value}\n`,
+        );
     }
   }
   if (parsed.failOnRegression && comparison && comparison.regressed.length > 0) {
     failed = true;
-    output.stdout.write(`FAIL ${comparison.regressed.length} item(s) regressed against ${comparison.baseline.runId}\n`);
+    output.stdout.write(
+      `FAIL ${comparison.regressed.length} item(s) regressed against ${comparison.baseline.runId}\n`,
+    );
   }
   return failed ? 1 : 0;
 }
 
 async function compareAction(client: EvalClient, parsed: Parsed, output: CommandOutput): Promise<number> {
   const [baseline, candidate, ...extra] = parsed.positionals;
-  if (!baseline || extra.length > 0) throw new UsageError('give the baseline run and the candidate run (or one run to compare its variants)');
+  if (!baseline || extra.length > 0)
+    throw new UsageError('give the baseline run and the candidate run (or one run to compare its variants)');
   const target = candidate ?? baseline;
   const comparison = (await client.request(
     'GET',
     `/v1/eval-runs/${encodeURIComponent(target)}/compare?${compareQuery(baseline, parsed.baselineVariant, parsed.variant)}`,
   )) as Comparison;
   output.stdout.write(parsed.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonText(comparison));
-  if (parsed.report) await writeReport(client, target, parsed.report, baseline, parsed.baselineVariant, parsed.variant, output);
+  if (parsed.report)
+    await writeReport(
+      client,
+      target,
+      parsed.report,
+      baseline,
+      parsed.baselineVariant,
+      parsed.variant,
+      output,
+    );
   if (parsed.failOnRegression && comparison.regressed.length > 0) {
     output.stdout.write(`FAIL ${comparison.regressed.length} item(s) regressed\n`);
     return 1;
@@ -302,7 +369,11 @@ async function compareAction(client: EvalClient, parsed: Parsed, output: Command
   return 0;
 }
 
-function compareQuery(baseline: string, baselineVariant: string | undefined, variant: string | undefined): string {
+function compareQuery(
+  baseline: string,
+  baselineVariant: string | undefined,
+  variant: string | undefined,
+): string {
   const query = new URLSearchParams({ baseline });
   if (baselineVariant) query.set('baseline_variant', baselineVariant);
   if (variant) query.set('variant', variant);
@@ -327,13 +398,18 @@ async function writeReport(
 
 /** A readable per-variant table: metric means with their 95% intervals, then errors, latency, tokens, cost. */
 export function summaryTable(summaries: readonly Summary[]): string {
-  const metrics = [...new Set(summaries.flatMap((summary) => [...Object.keys(summary.metrics), ...Object.keys(summary.extra)]))];
+  const metrics = [
+    ...new Set(
+      summaries.flatMap((summary) => [...Object.keys(summary.metrics), ...Object.keys(summary.extra)]),
+    ),
+  ];
   const header = ['variant', ...metrics, 'errors', 'p50 ms', 'p95 ms', 'tokens', 'cost $'];
   const rows = summaries.map((summary) => [
     summary.variant,
     ...metrics.map((metric) => {
       const value = summary.metrics[metric];
-      if (value) return `${value.mean.toFixed(3)} [${(value.ci95[0] ?? 0).toFixed(2)}, ${(value.ci95[1] ?? 0).toFixed(2)}]`;
+      if (value)
+        return `${value.mean.toFixed(3)} [${(value.ci95[0] ?? 0).toFixed(2)}, ${(value.ci95[1] ?? 0).toFixed(2)}]`;
       const extra = summary.extra[metric];
       return extra === undefined ? '-' : extra.toFixed(3);
     }),
@@ -343,8 +419,11 @@ export function summaryTable(summaries: readonly Summary[]): string {
     String(summary.tokens.input + summary.tokens.output),
     summary.costUsd === null ? '-' : summary.costUsd.toFixed(4),
   ]);
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]) => `${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`;
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`;
   return `${line(header)}${line(widths.map((width) => '-'.repeat(width)))}${rows.map(line).join('')}`;
 }
 
@@ -352,7 +431,8 @@ function comparisonText(comparison: Comparison): string {
   const lines = [
     `\n${comparison.baseline.variant} (${comparison.baseline.runId}) -> ${comparison.candidate.variant} (${comparison.candidate.runId})`,
     ...Object.entries(comparison.means).map(
-      ([metric, mean]) => `  ${metric.padEnd(16)} ${mean.baseline.toFixed(3)} -> ${mean.candidate.toFixed(3)}  (${mean.delta >= 0 ? '+' : ''}${mean.delta.toFixed(3)})`,
+      ([metric, mean]) =>
+        `  ${metric.padEnd(16)} ${mean.baseline.toFixed(3)} -> ${mean.candidate.toFixed(3)}  (${mean.delta >= 0 ? '+' : ''}${mean.delta.toFixed(3)})`,
     ),
     `  ${comparison.regressed.length} regressed, ${comparison.improved.length} improved, ${comparison.unchanged} unchanged`,
     ...comparison.regressed.slice(0, 20).map(
@@ -374,6 +454,8 @@ class Progress {
   }
 
   draw(completed: number, total: number): void {
+    // Until the job has counted the items there is nothing to draw.
+    if (total === 0) return;
     const width = 24;
     const filled = total === 0 ? 0 : Math.round((completed / total) * width);
     const line = `[${'='.repeat(filled).padEnd(width)}] ${completed}/${total} evaluated`;
@@ -417,7 +499,10 @@ class EvalClient {
   async request(method: string, route: string, body?: unknown): Promise<unknown> {
     const response = await this.raw(method, route, body);
     const parsed = (await response.json()) as { code?: string; detail?: string };
-    if (!response.ok) throw new HttpProblem(`${method} ${route}: ${response.status} ${parsed.code ?? ''} ${parsed.detail ?? ''}`.trim());
+    if (!response.ok)
+      throw new HttpProblem(
+        `${method} ${route}: ${response.status} ${parsed.code ?? ''} ${parsed.detail ?? ''}`.trim(),
+      );
     return parsed;
   }
 
@@ -427,7 +512,10 @@ class EvalClient {
     if (byId.ok) return (await byId.json()) as DatasetView;
     let cursor: string | null = null;
     do {
-      const page = (await this.request('GET', `/v1/datasets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as {
+      const page = (await this.request(
+        'GET',
+        `/v1/datasets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      )) as {
         items: DatasetView[];
         nextCursor: string | null;
       };

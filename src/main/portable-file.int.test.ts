@@ -17,8 +17,8 @@ import { exportPortable, importPortable, PORTABLE_TABLES, PortableFileError } fr
 async function rowsOf(database: Database, table: string): Promise<unknown[]> {
   const { rows } = await sql<{ row: Record<string, unknown> }>`
     select to_jsonb(t) - 'sequence' - 'webhook_secret' as row from ${sql.table(table)} t order by 1`.execute(
-      database.db,
-    );
+    database.db,
+  );
   return rows.map((entry) => entry.row);
 }
 
@@ -50,7 +50,9 @@ async function seed(database: Database): Promise<void> {
     values ('tenant-a', 'ds_1', 'golden', 'summarize', 'a dataset', 2, 2, ${now}, ${now})`.execute(db);
   await sql`insert into eval_dataset_item (tenant_id, dataset_id, position, id, version, input, expected, reference, metadata, feedback_id, created_at)
     values ('tenant-a', 'ds_1', 0, 'item_0', 1, '{"text": "a"}', '{"summary": "a"}', null, '{}', null, ${now}),
-           ('tenant-a', 'ds_1', 1, 'item_1', 2, '{"text": "b"}', null, 'ref', '{"k": 1}', null, ${now})`.execute(db);
+           ('tenant-a', 'ds_1', 1, 'item_1', 2, '{"text": "b"}', null, 'ref', '{"k": 1}', null, ${now})`.execute(
+    db,
+  );
   for (const [tenant, collection] of [
     ['tenant-a', 'col_a'],
     ['tenant-b', 'col_b'],

@@ -127,7 +127,9 @@ export async function exportPortable(
     for (let offset = 0; ; offset += pageSize) {
       const { rows } = await sql<{ row: Record<string, unknown> }>`
         select to_jsonb(t) as row from ${sql.table(table)} t ${byTenant}
-        order by ${sql.join(order.map((name) => sql.ref(`t.${name}`)))} limit ${pageSize} offset ${offset}`.execute(db);
+        order by ${sql.join(order.map((name) => sql.ref(`t.${name}`)))} limit ${pageSize} offset ${offset}`.execute(
+        db,
+      );
       for (const { row } of rows) {
         if (serial) delete row[serial];
         for (const name of Object.keys(row)) if (SECRET_COLUMN.test(name)) delete row[name];

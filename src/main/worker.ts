@@ -1,8 +1,9 @@
 import type { KeelConfig } from '../config/index.ts';
+import { createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
 import { CapabilityInvoker } from '../modules/capabilities/index.ts';
 import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
 import { HttpRequestLog } from '../modules/requests/index.ts';
-import type { Logger } from '../platform/logging/index.ts';
+import { type Logger, secretRedactor } from '../platform/logging/index.ts';
 import { createDependencies } from './dependencies.ts';
 import { KEEL_VERSION } from './version.ts';
 
@@ -30,10 +31,23 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
       clock: dependencies.clock,
       record: requestLog.recordInvocation,
     });
+    // Agent runs are jobs too (`agent-run` segments): workers run them with the same tools as the API.
+    const agents = createAgentSystem({
+      dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
+      invoker,
+      capabilities: dependencies.capabilities,
+      models: dependencies.models,
+      search: dependencies.documents.search,
+      documents: dependencies.documents.service,
+      clock: dependencies.clock,
+      logger,
+      redactor: secretRedactor,
+      version: KEEL_VERSION,
+    });
     jobs = createJobSystem({
       ...dependencies.jobs,
       invoker,
-      capabilities: dependencies.capabilities,
+      capabilities: [...dependencies.capabilities, agents.capability],
       clock: dependencies.clock,
       logger,
       userAgent: `keel/${KEEL_VERSION}`,

@@ -5,7 +5,14 @@ import type { EvalStore } from '../../src/modules/evals/index.ts';
 const at = (second: number) => new Date(Date.UTC(2026, 10, 21, 10, 0, second));
 
 export function newDataset(tenantId: string, name: string, second = 0) {
-  return { id: randomUUID(), tenantId, name, capability: 'classify', description: 'd', createdAt: at(second) };
+  return {
+    id: randomUUID(),
+    tenantId,
+    name,
+    capability: 'classify',
+    description: 'd',
+    createdAt: at(second),
+  };
 }
 
 const item = (text: string, expected: unknown = null) => ({
@@ -37,14 +44,19 @@ export function describeDatasetStoreContract(name: string, createStore: () => Pr
       const id = dataset?.id ?? '';
       const first = await store.addItems('tenant-a', id, [item('a', { label: 'x' }), item('b')], at(5));
       expect(first?.dataset).toMatchObject({ version: 1, itemCount: 2 });
-      expect(first?.items.map((added) => [added.position, added.version])).toEqual([[0, 1], [1, 1]]);
+      expect(first?.items.map((added) => [added.position, added.version])).toEqual([
+        [0, 1],
+        [1, 1],
+      ]);
       const second = await store.addItems('tenant-a', id, [item('c')], at(6));
       expect(second?.dataset).toMatchObject({ version: 2, itemCount: 3, updatedAt: at(6) });
       const v1 = await store.listItems('tenant-a', id, 1, 0, 100);
       expect(v1.map((entry) => entry.input)).toEqual([{ text: 'a' }, { text: 'b' }]);
       expect(v1[0]?.expected).toEqual({ label: 'x' });
       expect(v1[1]?.expected).toBeNull();
-      expect((await store.listItems('tenant-a', id, 2, 1, 1)).map((entry) => entry.input)).toEqual([{ text: 'b' }]);
+      expect((await store.listItems('tenant-a', id, 2, 1, 1)).map((entry) => entry.input)).toEqual([
+        { text: 'b' },
+      ]);
       expect(await store.listItems('tenant-a', id, 2, 0, 100)).toHaveLength(3);
       expect(await store.addItems('tenant-a', 'missing', [item('x')], at(7))).toBeUndefined();
     });
@@ -62,7 +74,8 @@ export function describeDatasetStoreContract(name: string, createStore: () => Pr
     });
 
     it('pages datasets newest first with a cursor, filtered by capability', async () => {
-      for (let index = 0; index < 5; index += 1) await store.createDataset(newDataset('tenant-p', `d${index}`, index));
+      for (let index = 0; index < 5; index += 1)
+        await store.createDataset(newDataset('tenant-p', `d${index}`, index));
       const first = await store.listDatasets('tenant-p', { limit: 2 });
       expect(first.items.map((dataset) => dataset.name)).toEqual(['d4', 'd3']);
       const second = await store.listDatasets('tenant-p', { limit: 2, cursor: first.nextCursor ?? '' });

@@ -66,8 +66,21 @@ export function describeEvalRunStoreContract(name: string, createStore: () => Pr
         },
       ];
       const finishedAt = new Date('2026-11-21T10:01:00.000Z');
-      const updated = await store.updateRun('tenant-a', run.id, { status: 'succeeded', jobId: 'job-1', completed: 4, total: 4, summary, finishedAt });
-      expect(updated).toMatchObject({ status: 'succeeded', jobId: 'job-1', completed: 4, summary, finishedAt });
+      const updated = await store.updateRun('tenant-a', run.id, {
+        status: 'succeeded',
+        jobId: 'job-1',
+        completed: 4,
+        total: 4,
+        summary,
+        finishedAt,
+      });
+      expect(updated).toMatchObject({
+        status: 'succeeded',
+        jobId: 'job-1',
+        completed: 4,
+        summary,
+        finishedAt,
+      });
       expect(await store.getRun('tenant-a', run.id)).toEqual(updated);
       expect(await store.updateRun('tenant-b', run.id, { status: 'failed' })).toBeUndefined();
       expect(await store.getRun('tenant-b', run.id)).toBeUndefined();
@@ -76,7 +89,11 @@ export function describeEvalRunStoreContract(name: string, createStore: () => Pr
     it('keeps one result per (item, variant), replacing a retried one, ordered by position', async () => {
       const run = evalRun();
       await store.createRun(run);
-      await store.putResults('tenant-a', [result(run.id, 1, 'local', 1), result(run.id, 0, 'local', 0), result(run.id, 0, 'openai:gpt', 1)]);
+      await store.putResults('tenant-a', [
+        result(run.id, 1, 'local', 1),
+        result(run.id, 0, 'local', 0),
+        result(run.id, 0, 'openai:gpt', 1),
+      ]);
       await store.putResults('tenant-a', [result(run.id, 0, 'local', 1)]);
       const results = await store.listResults('tenant-a', run.id);
       expect(results.map((entry) => [entry.position, entry.variant, entry.scores.label?.value])).toEqual([
@@ -96,8 +113,14 @@ export function describeEvalRunStoreContract(name: string, createStore: () => Pr
       await store.createRun(evalRun({ tenantId: 'tenant-other' }));
       const page = await store.listRuns('tenant-l', { limit: 1 });
       expect(page.items.map((run) => run.id)).toEqual([newer.id]);
-      expect((await store.listRuns('tenant-l', { limit: 1, cursor: page.nextCursor ?? '' })).items.map((run) => run.id)).toEqual([older.id]);
-      expect((await store.listRuns('tenant-l', { limit: 10, datasetId: 'dataset-2' })).items.map((run) => run.id)).toEqual([newer.id]);
+      expect(
+        (await store.listRuns('tenant-l', { limit: 1, cursor: page.nextCursor ?? '' })).items.map(
+          (run) => run.id,
+        ),
+      ).toEqual([older.id]);
+      expect(
+        (await store.listRuns('tenant-l', { limit: 10, datasetId: 'dataset-2' })).items.map((run) => run.id),
+      ).toEqual([newer.id]);
     });
   });
 }

@@ -30,7 +30,12 @@ export function describeFeedbackStoreContract(name: string, createStore: () => P
     });
 
     it('returns stored feedback unchanged, to its tenant only', async () => {
-      const entry = feedback({ rating: { kind: 'scale', value: 4 }, label: 'l', comment: 'c', correction: { label: 'x', list: [1] } });
+      const entry = feedback({
+        rating: { kind: 'scale', value: 4 },
+        label: 'l',
+        comment: 'c',
+        correction: { label: 'x', list: [1] },
+      });
       await store.create(entry);
       expect(await store.get('tenant-a', entry.id)).toEqual(entry);
       expect(await store.get('tenant-b', entry.id)).toBeUndefined();
@@ -41,12 +46,23 @@ export function describeFeedbackStoreContract(name: string, createStore: () => P
     it('filters by capability, request, label, rating and correction, newest first, paged', async () => {
       const tenantId = `tenant-${randomUUID()}`;
       const up = feedback({ tenantId, rating: { kind: 'thumbs', value: 'up' } });
-      const down = feedback({ tenantId, rating: { kind: 'thumbs', value: 'down' }, correction: { label: 'y' }, label: 'wrong' });
-      const five = feedback({ tenantId, rating: { kind: 'scale', value: 5 }, requestId: 'request-2', capability: 'extract' });
+      const down = feedback({
+        tenantId,
+        rating: { kind: 'thumbs', value: 'down' },
+        correction: { label: 'y' },
+        label: 'wrong',
+      });
+      const five = feedback({
+        tenantId,
+        rating: { kind: 'scale', value: 5 },
+        requestId: 'request-2',
+        capability: 'extract',
+      });
       const two = feedback({ tenantId, rating: { kind: 'scale', value: 2 } });
       const none = feedback({ tenantId, rating: null, comment: 'just a note' });
       for (const entry of [up, down, five, two, none]) await store.create(entry);
-      const ids = async (query: Parameters<FeedbackStore['list']>[1]) => (await store.list(tenantId, query)).items.map((entry) => entry.id);
+      const ids = async (query: Parameters<FeedbackStore['list']>[1]) =>
+        (await store.list(tenantId, query)).items.map((entry) => entry.id);
       expect(await ids({ limit: 10 })).toEqual([none.id, two.id, five.id, down.id, up.id]);
       expect(await ids({ limit: 10, rating: 'positive' })).toEqual([five.id, up.id]);
       expect(await ids({ limit: 10, rating: 'negative' })).toEqual([two.id, down.id]);

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { environmentSchema } from '../../src/config/environment.schema.ts';
 import { runKeel } from '../support/keel-process.ts';
 
@@ -65,19 +65,26 @@ describe('Dockerfile', () => {
     expect(user, 'the final stage sets USER').toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(user?.argument);
     // Nothing runs after USER as root, and nothing installs dev dependencies in the final stage.
-    expect(final.some((step) => step.keyword === 'RUN' && /npm (ci|install)/.test(step.argument))).toBe(false);
+    expect(final.some((step) => step.keyword === 'RUN' && /npm (ci|install)/.test(step.argument))).toBe(
+      false,
+    );
     const healthcheck = final.find((step) => step.keyword === 'HEALTHCHECK');
     expect(healthcheck?.argument).toMatch(/\/(readyz|healthz)/);
     expect(final.find((step) => step.keyword === 'ENTRYPOINT')?.argument).toContain('bin/keel.js');
     expect(final.some((step) => step.keyword === 'COPY' && /--from=/.test(step.argument))).toBe(true);
     // Copies named paths, never the whole context.
-    expect(final.some((step) => step.keyword === 'COPY' && /\s\.\s+\.?\/?$/.test(` ${step.argument}`))).toBe(false);
-    for (const step of final.filter((entry) => entry.keyword === 'COPY' && !entry.argument.includes('--from'))) {
+    expect(final.some((step) => step.keyword === 'COPY' && /\s\.\s+\.?\/?$/.test(` ${step.argument}`))).toBe(
+      false,
+    );
+    for (const step of final.filter(
+      (entry) => entry.keyword === 'COPY' && !entry.argument.includes('--from'),
+    )) {
       const sources = step.argument
         .split(/\s+/)
         .filter((part) => !part.startsWith('--'))
         .slice(0, -1);
-      for (const source of sources) expect(['package.json', 'package-lock.json', 'bin', 'src']).toContain(source);
+      for (const source of sources)
+        expect(['package.json', 'package-lock.json', 'bin', 'src']).toContain(source);
     }
   });
 
@@ -92,7 +99,9 @@ describe('compose.yaml', () => {
   const environment = { KEEL_ADMIN_KEY: 'a-compose-admin-key-of-24-chars', POSTGRES_PASSWORD: 'pw' };
 
   async function services(): Promise<Record<string, ComposeService>> {
-    return (parse(await read('compose.yaml'), { merge: true }) as { services: Record<string, ComposeService> }).services;
+    return (
+      parse(await read('compose.yaml'), { merge: true }) as { services: Record<string, ComposeService> }
+    ).services;
   }
 
   it('runs PostgreSQL with pgvector, Redis, a migrate-once step, API replicas and a worker', async () => {
@@ -123,7 +132,10 @@ describe('compose.yaml', () => {
     for (const name of ['migrate', 'api', 'worker']) {
       const variables = Object.keys((await services())[name]?.environment ?? {});
       expect(variables.length).toBeGreaterThan(0);
-      expect(variables.filter((variable) => !declared.has(variable)), name).toEqual([]);
+      expect(
+        variables.filter((variable) => !declared.has(variable)),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -144,5 +156,7 @@ describe('compose.yaml', () => {
     expect(result.status).toBe(0);
   });
   if (compose.status !== 0)
-    console.warn('[keel tests] the docker compose plugin is not installed: `docker compose config` is skipped');
+    console.warn(
+      '[keel tests] the docker compose plugin is not installed: `docker compose config` is skipped',
+    );
 });

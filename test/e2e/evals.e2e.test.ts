@@ -14,7 +14,14 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts';
  * Keel runs in process (the app factory, listening on loopback) so the suite stays fast.
  */
 
-const CAPITALS: Record<string, string> = { France: 'Paris', Italy: 'Rome', Spain: 'Madrid', Japan: 'Tokyo', Peru: 'Lima', Chile: 'Santiago' };
+const CAPITALS: Record<string, string> = {
+  France: 'Paris',
+  Italy: 'Rome',
+  Spain: 'Madrid',
+  Japan: 'Tokyo',
+  Peru: 'Lima',
+  Chile: 'Santiago',
+};
 // The "weak" model knows only half of them.
 const WEAK_KNOWS = new Set(['France', 'Italy', 'Spain']);
 
@@ -37,7 +44,12 @@ function capture(): CommandOutput & { out: () => string; err: () => string } {
 async function keelEval(...argv: string[]) {
   const output = capture();
   const code = await evalCommand([...argv, '--url', url], undefined, output, 20);
-  return { code, stdout: output.out(), stderr: output.err(), runId: /eval run ([0-9a-f-]{36})/.exec(output.err())?.[1] ?? '' };
+  return {
+    code,
+    stdout: output.out(),
+    stderr: output.err(),
+    runId: /eval run ([0-9a-f-]{36})/.exec(output.err())?.[1] ?? '',
+  };
 }
 
 beforeAll(async () => {
@@ -50,7 +62,16 @@ beforeAll(async () => {
   });
   const gateway = new Gateway({
     settings: emptyGatewaySettings({
-      providers: [{ name: 'fake', kind: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', headers: {}, structuredOutputs: false }],
+      providers: [
+        {
+          name: 'fake',
+          kind: 'openai-compatible',
+          baseUrl: upstream.url,
+          apiKey: 'k',
+          headers: {},
+          structuredOutputs: false,
+        },
+      ],
       aliases: [{ name: 'default', deployments: [{ ref: 'fake:strong-model', weight: 1 }], fallbacks: [] }],
       resilience: { ...DEFAULT_RESILIENCE, maxAttempts: 1 },
     }),
@@ -59,7 +80,10 @@ beforeAll(async () => {
   url = await app.app.listen({ host: '127.0.0.1', port: 0 });
   directory = await mkdtemp(path.join(tmpdir(), 'keel-evals-'));
   const lines = Object.entries(CAPITALS).map(([country, capital]) =>
-    JSON.stringify({ input: { user_input: `What is the capital of ${country}? One word.`, max_tokens: 10 }, expected: { answer: capital, status: 'ok' } }),
+    JSON.stringify({
+      input: { user_input: `What is the capital of ${country}? One word.`, max_tokens: 10 },
+      expected: { answer: capital, status: 'ok' },
+    }),
   );
   await writeFile(path.join(directory, 'capitals.jsonl'), `${lines.join('\n')}\n`);
   await writeFile(path.join(directory, 'bad.jsonl'), `${lines[0]}\n{"input": {"user_input": ""}}\n`);
@@ -73,24 +97,39 @@ afterAll(async () => {
 
 describe('keel eval against a running Keel and an OpenAI-compatible server', () => {
   it('imports JSONL, and refuses a file with an invalid line naming it', async () => {
-    const imported = await keelEval('import', path.join(directory, 'capitals.jsonl'), '--dataset', 'capitals', '--capability', 'generate');
+    const imported = await keelEval(
+      'import',
+      path.join(directory, 'capitals.jsonl'),
+      '--dataset',
+      'capitals',
+      '--capability',
+      'generate',
+    );
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/imported 6 items into capitals .* version 1/);
     const bad = await keelEval('import', path.join(directory, 'bad.jsonl'), '--dataset', 'capitals');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('EVAL_ITEM_INVALID');
     expect(bad.stderr).toContain('bad.jsonl:2 /input/user_input');
-    expect((await keelEval('import', path.join(directory, 'capitals.jsonl'), '--dataset', 'new-one')).code).toBe(2);
+    expect(
+      (await keelEval('import', path.join(directory, 'capitals.jsonl'), '--dataset', 'new-one')).code,
+    ).toBe(2);
   });
 
   it('runs two variants, compares them, and gates: fails on the regression, passes otherwise', async () => {
     const both = await keelEval(
-      'run', 'capitals',
-      '--variants', 'fake:strong-model,fake:weak-model',
-      '--scorer', 'exact={"field":"answer","case_sensitive":false}',
-      '--scorer', 'contains={"field":"answer","as":"mentions"}',
-      '--fail-under', 'exact=0.9',
-      '--report', path.join(directory, 'report.html'),
+      'run',
+      'capitals',
+      '--variants',
+      'fake:strong-model,fake:weak-model',
+      '--scorer',
+      'exact={"field":"answer","case_sensitive":false}',
+      '--scorer',
+      'contains={"field":"answer","as":"mentions"}',
+      '--fail-under',
+      'exact=0.9',
+      '--report',
+      path.join(directory, 'report.html'),
     );
     expect(both.stderr).toContain('[========================] 12/12 evaluated');
     expect(both.stdout).toMatch(/fake:strong-model\s+1\.000 \[1\.00, 1\.00\]/);
@@ -102,23 +141,57 @@ describe('keel eval against a running Keel and an OpenAI-compatible server', () 
     expect(within.stdout).toContain('3 regressed, 0 improved, 3 unchanged');
     // Gated on the strong variant only, the same comparison passes.
     const gated = await keelEval(
-      'run', 'capitals',
-      '--variants', 'fake:strong-model,fake:weak-model',
-      '--scorer', 'exact={"field":"answer"}',
-      '--fail-under', 'exact=0.9',
-      '--gate-variant', 'fake:strong-model',
+      'run',
+      'capitals',
+      '--variants',
+      'fake:strong-model,fake:weak-model',
+      '--scorer',
+      'exact={"field":"answer"}',
+      '--fail-under',
+      'exact=0.9',
+      '--gate-variant',
+      'fake:strong-model',
     );
     expect(gated.code).toBe(0);
     const report = await readFile(path.join(directory, 'report.html'), 'utf8');
     expect(report).toContain('id="regressions"');
     expect(report.match(/<svg/g)?.length).toBeGreaterThanOrEqual(4);
 
-    const baseline = await keelEval('run', 'capitals', '--variants', 'fake:strong-model', '--scorer', 'exact={"field":"answer"}', '--fail-under', 'exact=0.9');
+    const baseline = await keelEval(
+      'run',
+      'capitals',
+      '--variants',
+      'fake:strong-model',
+      '--scorer',
+      'exact={"field":"answer"}',
+      '--fail-under',
+      'exact=0.9',
+    );
     expect(baseline.code).toBe(0);
-    const same = await keelEval('run', 'capitals', '--variants', 'fake:strong-model', '--scorer', 'exact={"field":"answer"}', '--baseline', baseline.runId, '--fail-on-regression');
+    const same = await keelEval(
+      'run',
+      'capitals',
+      '--variants',
+      'fake:strong-model',
+      '--scorer',
+      'exact={"field":"answer"}',
+      '--baseline',
+      baseline.runId,
+      '--fail-on-regression',
+    );
     expect(same.code).toBe(0);
     expect(same.stdout).toContain('0 regressed, 0 improved, 6 unchanged');
-    const worse = await keelEval('run', 'capitals', '--variants', 'fake:weak-model', '--scorer', 'exact={"field":"answer"}', '--baseline', baseline.runId, '--fail-on-regression');
+    const worse = await keelEval(
+      'run',
+      'capitals',
+      '--variants',
+      'fake:weak-model',
+      '--scorer',
+      'exact={"field":"answer"}',
+      '--baseline',
+      baseline.runId,
+      '--fail-on-regression',
+    );
     expect(worse.code).toBe(1);
     expect(worse.stdout).toContain('FAIL 3 item(s) regressed');
     expect(worse.stdout).toMatch(/regressed #3: exact 1 -> 0/);
@@ -133,7 +206,9 @@ describe('keel eval against a running Keel and an OpenAI-compatible server', () 
     expect((await keelEval('run', 'capitals', '--variants', 'x', '--fail-under', 'exact')).code).toBe(2);
     expect((await keelEval('frobnicate')).code).toBe(2);
     const output = capture();
-    expect(await evalCommand(['run', 'x', '--variants', 'a', '--url', 'http://127.0.0.1:9'], undefined, output)).toBe(1);
+    expect(
+      await evalCommand(['run', 'x', '--variants', 'a', '--url', 'http://127.0.0.1:9'], undefined, output),
+    ).toBe(1);
     expect(output.err()).toContain('no Keel answers');
   });
 });

@@ -73,13 +73,18 @@ describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (P
     await directory?.remove();
   });
 
-  it('round-trips a collection, its chunks and a key; searches match before and after', { timeout: 120_000 }, async () => {
+  it('round-trips a collection, its chunks and a key; searches match before and after', {
+    timeout: 120_000,
+  }, async () => {
     // 1. Embedded: a key, a collection, four documents, ingested.
     serving = await startKeel({ ...embedded(), LOG_LEVEL: 'info' }, directory.path);
     const created = await fetch(`${serving.url}/v1/admin/keys`, {
       method: 'POST',
       headers: admin,
-      body: JSON.stringify({ name: 'reader', tenantId: 'harbour', scopes: ['documents:read', 'documents:write', 'evals:read', 'evals:write'],
+      body: JSON.stringify({
+        name: 'reader',
+        tenantId: 'harbour',
+        scopes: ['documents:read', 'documents:write', 'evals:read', 'evals:write'],
       }),
     });
     expect(created.status).toBe(201);
@@ -106,9 +111,11 @@ describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (P
       await expect
         .poll(
           async () =>
-            ((await (await fetch(`${serving?.url}/v1/documents/${id}`, { headers: auth })).json()) as {
-              status: string;
-            }).status,
+            (
+              (await (await fetch(`${serving?.url}/v1/documents/${id}`, { headers: auth })).json()) as {
+                status: string;
+              }
+            ).status,
           { timeout: 30_000, interval: 100 },
         )
         .toBe('ready');
@@ -149,7 +156,11 @@ describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (P
     expect((await runKeel(['export', '--output', file], embedded(), directory.path)).code).toBe(1);
 
     // 3. Import into an empty PostgreSQL database (migrated by the import itself).
-    const server = { ...embedded(), KEEL_DATA_DIR: path.join(directory.path, 'unused'), DATABASE_URL: temporary.url };
+    const server = {
+      ...embedded(),
+      KEEL_DATA_DIR: path.join(directory.path, 'unused'),
+      DATABASE_URL: temporary.url,
+    };
     const imported = await runKeel(['import', file], server, directory.path);
     expect(imported.stderr).toBe('');
     expect(imported.code).toBe(0);
@@ -188,7 +199,11 @@ describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (P
     expect(missing.stderr).toContain('--output is required');
     const noFile = await runKeel(['import'], embedded(), directory.path);
     expect(noFile.code).toBe(2);
-    const unreadable = await runKeel(['import', path.join(directory.path, 'nope.jsonl')], embedded(), directory.path);
+    const unreadable = await runKeel(
+      ['import', path.join(directory.path, 'nope.jsonl')],
+      embedded(),
+      directory.path,
+    );
     expect(unreadable.code).toBe(1);
     expect(unreadable.stderr).toContain('cannot read');
   });

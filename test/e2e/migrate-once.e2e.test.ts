@@ -30,7 +30,10 @@ describe.skipIf(skipWithoutPostgres)('migrations under concurrency, on PostgreSQ
   });
 
   it('keel migrate --check exits 1 and lists what is pending on an empty database', async () => {
-    const result = await runKeel(['migrate', '--check'], { DATABASE_URL: temporary.url, LOG_LEVEL: 'silent' });
+    const result = await runKeel(['migrate', '--check'], {
+      DATABASE_URL: temporary.url,
+      LOG_LEVEL: 'silent',
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${names.length} pending: ${names.join(', ')}`);
   });
@@ -46,14 +49,17 @@ describe.skipIf(skipWithoutPostgres)('migrations under concurrency, on PostgreSQ
       Array.from({ length: 4 }, () => startKeel(environment, directory.path)),
     );
     for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
-    const failures = started.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
+    const failures = started.flatMap((result) =>
+      result.status === 'rejected' ? [String(result.reason)] : [],
+    );
     expect(failures).toEqual([]);
 
     // Each process logs what it applied: all of it in one process, nothing in the three others.
     const appliedBy = processes.map(
       (process) =>
-        (process.logs.find((entry) => entry.msg === 'migrations applied')?.migrations as string[] | undefined) ??
-        [],
+        (process.logs.find((entry) => entry.msg === 'migrations applied')?.migrations as
+          | string[]
+          | undefined) ?? [],
     );
     expect(appliedBy.filter((applied) => applied.length > 0)).toEqual([names]);
     expect(appliedBy.flat()).toHaveLength(names.length);
@@ -71,7 +77,10 @@ describe.skipIf(skipWithoutPostgres)('migrations under concurrency, on PostgreSQ
   });
 
   it('keel migrate --check exits 0 once the database is up to date', async () => {
-    const result = await runKeel(['migrate', '--check'], { DATABASE_URL: temporary.url, LOG_LEVEL: 'silent' });
+    const result = await runKeel(['migrate', '--check'], {
+      DATABASE_URL: temporary.url,
+      LOG_LEVEL: 'silent',
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('database is up to date');
   });

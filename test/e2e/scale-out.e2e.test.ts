@@ -207,9 +207,11 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
       await expect
         .poll(
           async () =>
-            ((await (await fetch(`${proxy.url}/v1/documents/${documentId}`, { headers: auth })).json()) as {
-              status: string;
-            }).status,
+            (
+              (await (await fetch(`${proxy.url}/v1/documents/${documentId}`, { headers: auth })).json()) as {
+                status: string;
+              }
+            ).status,
           { timeout: 20_000, interval: 100 },
         )
         .toBe('ready');
@@ -260,78 +262,74 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
       const jobId = ((await created.json()) as { id: string }).id;
       const followed = follow(b?.url ?? '', jobId, token);
       await followed.done;
-      expect(followed.events.map((event) => event.id)).toEqual(
-        followed.events.map((_, index) => index + 1),
-      );
+      expect(followed.events.map((event) => event.id)).toEqual(followed.events.map((_, index) => index + 1));
       expect(followed.events.filter((event) => event.type === 'text-delta')).toHaveLength(4);
       expect(followed.events.at(-1)?.type).toBe('job-succeeded');
     });
 
-    it(
-      'loses nothing when one API process and one worker are killed mid-run',
-      { timeout: 60_000 },
-      async () => {
-        const jobIds: string[] = [];
-        for (let index = 0; index < CHAOS_JOBS; index += 1) {
-          const response = await fetch(`${proxy.url}/v1/emitter/jobs`, {
-            method: 'POST',
-            headers: auth,
-            body: JSON.stringify({ words: Array.from({ length: 40 }, (_, word) => `w${index}-${word}`) }),
-          });
-          expect(response.status).toBe(202);
-          jobIds.push(((await response.json()) as { id: string }).id);
-        }
-        // Every client connects through the proxy: half of them land on the API process about to die.
-        const followers = jobIds.map((jobId) => follow(proxy.url, jobId, token));
-
-        const running = async () =>
-          Number(
-            (await client.query<{ count: string }>(`select count(*) from job where status = 'running'`)).rows[0]
-              ?.count,
-          );
-        await expect.poll(running, { timeout: 20_000, interval: 10 }).toBeGreaterThan(0);
-        const [doomedApi] = apis;
-        const [doomedWorker] = workers;
-        const runningAtKill = await running();
-        await Promise.all([doomedApi?.child.kill('SIGKILL'), doomedWorker?.child.kill('SIGKILL')]);
-        expect(await doomedApi?.exited).toBeNull();
-        expect(await doomedWorker?.exited).toBeNull();
-
-        await Promise.all(followers.map((follower) => follower.done));
-
-        const { rows } = await client.query<{ status: string; count: string }>(
-          `select status, count(*) from job where id = any($1::uuid[]) group by status`,
-          [jobIds],
-        );
-        expect(Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]))).toEqual({
-          succeeded: CHAOS_JOBS,
+    it('loses nothing when one API process and one worker are killed mid-run', {
+      timeout: 60_000,
+    }, async () => {
+      const jobIds: string[] = [];
+      for (let index = 0; index < CHAOS_JOBS; index += 1) {
+        const response = await fetch(`${proxy.url}/v1/emitter/jobs`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ words: Array.from({ length: 40 }, (_, word) => `w${index}-${word}`) }),
         });
-        for (const [index, follower] of followers.entries()) {
-          const ids = follower.events.map((event) => event.id);
-          // Every event exactly once, in order, across however many connections it took.
-          expect(ids, `job ${jobIds[index]}`).toEqual(ids.map((_, position) => position + 1));
-          expect(follower.events.at(-1)?.type).toBe('job-succeeded');
-          const { rows: stored } = await client.query<{ max: number }>(
-            'select max(seq) as max from job_event where job_id = $1',
-            [jobIds[index]],
-          );
-          expect(ids.length).toBe(stored[0]?.max);
-        }
-        const reconnected = followers.filter((follower) => follower.connections > 1).length;
-        const requeued = Number(
-          (
-            await client.query<{ count: string }>(
-              `select count(distinct job_id) from job_event where type = 'job-requeued' and data->>'reason' = 'worker-lost' and job_id = any($1::uuid[])`,
-              [jobIds],
-            )
-          ).rows[0]?.count,
+        expect(response.status).toBe(202);
+        jobIds.push(((await response.json()) as { id: string }).id);
+      }
+      // Every client connects through the proxy: half of them land on the API process about to die.
+      const followers = jobIds.map((jobId) => follow(proxy.url, jobId, token));
+
+      const running = async () =>
+        Number(
+          (await client.query<{ count: string }>(`select count(*) from job where status = 'running'`)).rows[0]
+            ?.count,
         );
-        // The kill was felt: clients of the dead API process reconnected, the dead worker's jobs came back.
-        expect(reconnected).toBeGreaterThan(0);
-        console.info(
-          `[scale-out] killed an API process and a worker with ${runningAtKill} jobs running; ${reconnected} SSE clients reconnected, ${requeued} jobs recovered from the dead worker; all ${CHAOS_JOBS} succeeded`,
+      await expect.poll(running, { timeout: 20_000, interval: 10 }).toBeGreaterThan(0);
+      const [doomedApi] = apis;
+      const [doomedWorker] = workers;
+      const runningAtKill = await running();
+      await Promise.all([doomedApi?.child.kill('SIGKILL'), doomedWorker?.child.kill('SIGKILL')]);
+      expect(await doomedApi?.exited).toBeNull();
+      expect(await doomedWorker?.exited).toBeNull();
+
+      await Promise.all(followers.map((follower) => follower.done));
+
+      const { rows } = await client.query<{ status: string; count: string }>(
+        `select status, count(*) from job where id = any($1::uuid[]) group by status`,
+        [jobIds],
+      );
+      expect(Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]))).toEqual({
+        succeeded: CHAOS_JOBS,
+      });
+      for (const [index, follower] of followers.entries()) {
+        const ids = follower.events.map((event) => event.id);
+        // Every event exactly once, in order, across however many connections it took.
+        expect(ids, `job ${jobIds[index]}`).toEqual(ids.map((_, position) => position + 1));
+        expect(follower.events.at(-1)?.type).toBe('job-succeeded');
+        const { rows: stored } = await client.query<{ max: number }>(
+          'select max(seq) as max from job_event where job_id = $1',
+          [jobIds[index]],
         );
-      },
-    );
+        expect(ids.length).toBe(stored[0]?.max);
+      }
+      const reconnected = followers.filter((follower) => follower.connections > 1).length;
+      const requeued = Number(
+        (
+          await client.query<{ count: string }>(
+            `select count(distinct job_id) from job_event where type = 'job-requeued' and data->>'reason' = 'worker-lost' and job_id = any($1::uuid[])`,
+            [jobIds],
+          )
+        ).rows[0]?.count,
+      );
+      // The kill was felt: clients of the dead API process reconnected, the dead worker's jobs came back.
+      expect(reconnected).toBeGreaterThan(0);
+      console.info(
+        `[scale-out] killed an API process and a worker with ${runningAtKill} jobs running; ${reconnected} SSE clients reconnected, ${requeued} jobs recovered from the dead worker; all ${CHAOS_JOBS} succeeded`,
+      );
+    });
   },
 );

@@ -658,7 +658,10 @@ describe('tenancy of evals and feedback', () => {
         const missingRun = await evalAs(a, 'GET', '/v1/eval-runs/00000000-0000-4000-8000-000000000000');
         const missingFeedback = await evalAs(a, 'GET', '/v1/feedback/00000000-0000-4000-8000-000000000000');
         const ownDataset = (
-          await evalAs(a, 'POST', '/v1/datasets', { name: `mine ${Math.random()}`, capability: 'toy-classify' })
+          await evalAs(a, 'POST', '/v1/datasets', {
+            name: `mine ${Math.random()}`,
+            capability: 'toy-classify',
+          })
         ).json().id as string;
         const attempts: Array<[string, 'GET' | 'POST' | 'DELETE', string, object?]> = [
           [missingDataset.json().code, 'GET', `/v1/datasets/${datasetId}`],

@@ -78,7 +78,9 @@ export async function startRoundRobinProxy(
         forward(request, response, body, rest);
         return;
       }
-      response.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream error: ${error.code ?? error.message}`);
+      response
+        .writeHead(502, { 'content-type': 'text/plain' })
+        .end(`upstream error: ${error.code ?? error.message}`);
     });
     response.on('close', () => {
       if (!response.writableFinished) outgoing.destroy();

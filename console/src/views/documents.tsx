@@ -45,7 +45,13 @@ export function Documents() {
         <form class="panel" onSubmit={create}>
           <div class="field">
             <label for="collection-name">New collection</label>
-            <input id="collection-name" required maxLength={128} value={name} onInput={(event) => setName(event.currentTarget.value)} />
+            <input
+              id="collection-name"
+              required
+              maxLength={128}
+              value={name}
+              onInput={(event) => setName(event.currentTarget.value)}
+            />
           </div>
           <button type="submit">Create collection</button>
         </form>
@@ -55,7 +61,11 @@ export function Documents() {
             {collections === null ? (
               <Loading />
             ) : (
-              <select id="collection" value={selected} onChange={(event) => setSelected(event.currentTarget.value)}>
+              <select
+                id="collection"
+                value={selected}
+                onChange={(event) => setSelected(event.currentTarget.value)}
+              >
                 {collections.length === 0 ? <option value="">No collections yet</option> : null}
                 {collections.map((collection) => (
                   <option key={collection.id} value={collection.id}>
@@ -89,7 +99,8 @@ function CollectionDocuments(props: { readonly collectionId: string }) {
       if (data) {
         setDocuments(data.items);
         // Poll while something is still being ingested.
-        if (data.items.some((document) => document.status === 'queued' || document.status === 'processing')) timer = setTimeout(load, 1000);
+        if (data.items.some((document) => document.status === 'queued' || document.status === 'processing'))
+          timer = setTimeout(load, 1000);
       } else setProblem(asProblem(error));
     };
     void load();
@@ -111,7 +122,8 @@ function CollectionDocuments(props: { readonly collectionId: string }) {
     request.open('POST', `/v1/collections/${encodeURIComponent(props.collectionId)}/documents/upload`);
     for (const [header, value] of Object.entries(authHeaders())) request.setRequestHeader(header, value);
     request.upload.onprogress = (progressEvent) => {
-      if (progressEvent.lengthComputable) setProgress(Math.round((progressEvent.loaded / progressEvent.total) * 100));
+      if (progressEvent.lengthComputable)
+        setProgress(Math.round((progressEvent.loaded / progressEvent.total) * 100));
     };
     request.onload = () => {
       setProgress(null);
@@ -218,11 +230,20 @@ function SearchTester(props: { readonly collectionId: string }) {
       <form class="row" onSubmit={search}>
         <div class="field grow">
           <label for="search-query">Query</label>
-          <input id="search-query" required value={query} onInput={(event) => setQuery(event.currentTarget.value)} />
+          <input
+            id="search-query"
+            required
+            value={query}
+            onInput={(event) => setQuery(event.currentTarget.value)}
+          />
         </div>
         <div class="field">
           <label for="search-mode">Mode</label>
-          <select id="search-mode" value={mode} onChange={(event) => setMode(event.currentTarget.value as typeof mode)}>
+          <select
+            id="search-mode"
+            value={mode}
+            onChange={(event) => setMode(event.currentTarget.value as typeof mode)}
+          >
             <option value="hybrid">hybrid</option>
             <option value="lexical">lexical</option>
             <option value="vector">vector</option>
@@ -237,7 +258,8 @@ function SearchTester(props: { readonly collectionId: string }) {
         <>
           <p class="muted" data-testid="search-summary">
             Mode {result.mode}
-            {result.fallback ? ` (asked ${result.requestedMode}; ${result.fallback.detail})` : ''} · {result.results.length} results
+            {result.fallback ? ` (asked ${result.requestedMode}; ${result.fallback.detail})` : ''} ·{' '}
+            {result.results.length} results
           </p>
           {result.results.length > 0 ? (
             <div class="table-wrap">

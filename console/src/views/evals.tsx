@@ -68,7 +68,10 @@ export function Evals() {
         <ul class="plain">
           {datasets.map((dataset) => (
             <li key={dataset.id}>
-              <strong>{dataset.name}</strong> <span class="muted">({dataset.capability}, v{dataset.version}, {dataset.item_count} items)</span>
+              <strong>{dataset.name}</strong>{' '}
+              <span class="muted">
+                ({dataset.capability}, v{dataset.version}, {dataset.item_count} items)
+              </span>
             </li>
           ))}
         </ul>
@@ -130,9 +133,12 @@ export function EvalRunDetail(props: { readonly id: string }) {
           timer = setTimeout(load, 1000);
           return;
         }
-        const page = await get<{ items: EvalResult[] }>(`/v1/eval-runs/${encodeURIComponent(props.id)}/results?limit=200`);
-        setResults(page.items);
-        if (current.variants.length > 1) setComparison(await get<Comparison>(`/v1/eval-runs/${encodeURIComponent(props.id)}/compare`));
+        const page = await get<{ results: EvalResult[] }>(
+          `/v1/eval-runs/${encodeURIComponent(props.id)}/results`,
+        );
+        setResults(page.results);
+        if (current.variants.length > 1)
+          setComparison(await get<Comparison>(`/v1/eval-runs/${encodeURIComponent(props.id)}/compare`));
       } catch (error) {
         setProblem(asProblem(error));
       }
@@ -152,30 +158,48 @@ export function EvalRunDetail(props: { readonly id: string }) {
       {!run && !problem ? <Loading /> : null}
       {run ? (
         <p>
-          <StatusBadge status={run.status} /> {run.capability} · {run.completed}/{run.total} results · variants {run.variants.join(', ')}
+          <StatusBadge status={run.status} /> {run.capability} · {run.completed}/{run.total} results ·
+          variants {run.variants.join(', ')}
         </p>
       ) : null}
       {run?.error ? <ProblemView problem={{ title: run.error.code, detail: run.error.detail }} /> : null}
       <div class="charts" data-testid="eval-charts">
         {metrics.map((metric) => {
-          const bars: Bar[] = (run?.summary ?? []).map((variant) => ({ label: variant.variant, value: variant.metrics[metric]?.mean ?? 0 }));
-          return <BarChart key={`mean-${metric}`} title={`Mean ${metric} by variant`} bars={bars} format={(value) => value.toFixed(3)} />;
+          const bars: Bar[] = (run?.summary ?? []).map((variant) => ({
+            label: variant.variant,
+            value: variant.metrics[metric]?.mean ?? 0,
+          }));
+          return (
+            <BarChart
+              key={`mean-${metric}`}
+              title={`Mean ${metric} by variant`}
+              bars={bars}
+              format={(value) => value.toFixed(3)}
+            />
+          );
         })}
         {results
           ? metrics.map((metric) => (
               <BarChart
                 key={`histogram-${metric}`}
                 title={`Distribution of ${metric} scores (all variants)`}
-                bars={histogram(results.map((result) => result.scores[metric]?.value).filter((value): value is number => typeof value === 'number'))}
+                bars={histogram(
+                  results
+                    .map((result) => result.scores[metric]?.value)
+                    .filter((value): value is number => typeof value === 'number'),
+                )}
               />
             ))
           : null}
       </div>
       {comparison ? (
         <section class="panel" aria-labelledby="regressions-title">
-          <h2 id="regressions-title">Regressions ({run?.variants[1]} against {run?.variants[0]})</h2>
+          <h2 id="regressions-title">
+            Regressions ({run?.variants[1]} against {run?.variants[0]})
+          </h2>
           <p>
-            {comparison.regressed.length} regressed, {comparison.improved.length} improved, {comparison.unchanged} unchanged.
+            {comparison.regressed.length} regressed, {comparison.improved.length} improved,{' '}
+            {comparison.unchanged} unchanged.
           </p>
           {comparison.regressed.length > 0 ? (
             <ul class="plain">

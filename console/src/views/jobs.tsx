@@ -1,12 +1,19 @@
 // Jobs: the list (refreshed while open), and one job's detail with its live event timeline, cancel and retry.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { components } from '../../../src/client/index.ts';
 import { parseServerSentEvents } from '../../../src/client/capability-stream.ts';
+import type { components } from '../../../src/client/index.ts';
 import { asProblem, authHeaders, keel, type Problem } from '../api.ts';
 import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
 
 type Job = components['schemas']['Job'];
-type JobEvent = components['schemas']['JobEvent'];
+/** One job event, as `GET /v1/jobs/{id}/events` sends it (docs/jobs.md). */
+interface JobEvent {
+  readonly jobId: string;
+  readonly id: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly createdAt: string;
+}
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -18,7 +25,9 @@ export function Jobs() {
     let stopped = false;
     const load = async () => {
       const query = { limit: 50, ...(status === '' ? {} : { status: status as Job['status'] }) };
-      const { data, error } = await keel().GET('/v1/jobs', { params: { query } }).catch((failure: unknown) => ({ data: undefined, error: failure }));
+      const { data, error } = await keel()
+        .GET('/v1/jobs', { params: { query } })
+        .catch((failure: unknown) => ({ data: undefined, error: failure }));
       if (stopped) return;
       if (data) {
         setJobs(data.items);
@@ -110,16 +119,21 @@ export function JobDetail(props: { readonly id: string }) {
     void (async () => {
       await refresh();
       try {
-        const response = await fetch(`/v1/jobs/${encodeURIComponent(props.id)}/events?after=${lastId.current}`, {
-          headers: { accept: 'text/event-stream', ...authHeaders() },
-          signal: controller.signal,
-        });
+        const response = await fetch(
+          `/v1/jobs/${encodeURIComponent(props.id)}/events?after=${lastId.current}`,
+          {
+            headers: { accept: 'text/event-stream', ...authHeaders() },
+            signal: controller.signal,
+          },
+        );
         if (!response.ok || !response.body) throw asProblem(await response.json().catch(() => null));
         for await (const message of parseServerSentEvents(response.body)) {
           if (message.id === undefined) continue;
           const event = JSON.parse(message.data) as JobEvent;
           lastId.current = Math.max(lastId.current, event.id);
-          setEvents((current) => (current.some((seen) => seen.id === event.id) ? current : [...current, event]));
+          setEvents((current) =>
+            current.some((seen) => seen.id === event.id) ? current : [...current, event],
+          );
           if (event.type.startsWith('job-')) void refresh();
         }
       } catch (error) {
@@ -174,10 +188,20 @@ export function JobDetail(props: { readonly id: string }) {
             </dd>
           </dl>
           <div class="row">
-            <button type="button" class="secondary" disabled={FINISHED.has(job.status)} onClick={() => act('cancel')}>
+            <button
+              type="button"
+              class="secondary"
+              disabled={FINISHED.has(job.status)}
+              onClick={() => act('cancel')}
+            >
               Cancel
             </button>
-            <button type="button" class="secondary" disabled={job.status !== 'failed' && job.status !== 'cancelled'} onClick={() => act('retry')}>
+            <button
+              type="button"
+              class="secondary"
+              disabled={job.status !== 'failed' && job.status !== 'cancelled'}
+              onClick={() => act('retry')}
+            >
               Retry
             </button>
           </div>
@@ -195,8 +219,13 @@ export function JobDetail(props: { readonly id: string }) {
       <ol class="timeline" aria-label="Job events">
         {events.map((event) => (
           <li key={event.id}>
-            <span class="muted">#{event.id} {new Date(event.createdAt).toLocaleTimeString()}</span> <strong>{event.type}</strong>{' '}
-            {Object.keys(event.data).length > 0 ? <code>{JSON.stringify(event.data).slice(0, 200)}</code> : null}
+            <span class="muted">
+              #{event.id} {new Date(event.createdAt).toLocaleTimeString()}
+            </span>{' '}
+            <strong>{event.type}</strong>{' '}
+            {Object.keys(event.data).length > 0 ? (
+              <code>{JSON.stringify(event.data).slice(0, 200)}</code>
+            ) : null}
           </li>
         ))}
       </ol>

@@ -12,7 +12,12 @@ export function Keys() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [created, setCreated] = useState<string | null>(null);
-  const [form, setForm] = useState({ name: '', tenantId: 'default', scopes: 'capability:*\njobs:read', requestsPerMinute: '' });
+  const [form, setForm] = useState({
+    name: '',
+    tenantId: 'default',
+    scopes: 'capability:*\njobs:read',
+    requestsPerMinute: '',
+  });
 
   const load = async () => {
     const { data, error } = await keel().GET('/v1/admin/keys', { params: { query: { limit: 100 } } });
@@ -57,21 +62,47 @@ export function Keys() {
         <div class="row">
           <div class="field">
             <label for="key-name">Name</label>
-            <input id="key-name" required value={form.name} onInput={(event) => setForm({ ...form, name: event.currentTarget.value })} />
+            <input
+              id="key-name"
+              required
+              value={form.name}
+              onInput={(event) => setForm({ ...form, name: event.currentTarget.value })}
+            />
           </div>
           <div class="field">
             <label for="key-tenant">Tenant</label>
-            <input id="key-tenant" required value={form.tenantId} onInput={(event) => setForm({ ...form, tenantId: event.currentTarget.value })} />
+            <input
+              id="key-tenant"
+              required
+              value={form.tenantId}
+              onInput={(event) => setForm({ ...form, tenantId: event.currentTarget.value })}
+            />
           </div>
           <div class="field">
             <label for="key-rpm">Requests per minute</label>
-            <input id="key-rpm" type="number" min={1} value={form.requestsPerMinute} placeholder="deployment default" onInput={(event) => setForm({ ...form, requestsPerMinute: event.currentTarget.value })} />
+            <input
+              id="key-rpm"
+              type="number"
+              min={1}
+              value={form.requestsPerMinute}
+              placeholder="deployment default"
+              onInput={(event) => setForm({ ...form, requestsPerMinute: event.currentTarget.value })}
+            />
           </div>
         </div>
         <div class="field">
           <label for="key-scopes">Scopes (one per line)</label>
-          <textarea id="key-scopes" rows={3} class="mono" value={form.scopes} onInput={(event) => setForm({ ...form, scopes: event.currentTarget.value })} />
-          <small class="help">admin, capability:&lt;name&gt; or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, usage:read, models:read, feedback:write, evals:read…</small>
+          <textarea
+            id="key-scopes"
+            rows={3}
+            class="mono"
+            value={form.scopes}
+            onInput={(event) => setForm({ ...form, scopes: event.currentTarget.value })}
+          />
+          <small class="help">
+            admin, capability:&lt;name&gt; or capability:*, documents:read, documents:write, jobs:read,
+            jobs:write, requests:read, usage:read, models:read, feedback:write, evals:read…
+          </small>
         </div>
         <button type="submit">Create key</button>
         {created ? (
@@ -118,7 +149,12 @@ export function Keys() {
                   <td>{formatTime(key.lastUsedAt)}</td>
                   <td>
                     {key.status === 'active' ? (
-                      <button type="button" class="danger" onClick={() => revoke(key)} aria-label={`Revoke ${key.name}`}>
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => revoke(key)}
+                        aria-label={`Revoke ${key.name}`}
+                      >
                         Revoke
                       </button>
                     ) : null}
@@ -153,9 +189,26 @@ function Usage() {
       {records === null && !problem ? <Loading /> : null}
       {records ? (
         <div class="charts">
-          <BarChart title="Requests by capability or route" bars={groupSum(records, routeOf, () => 1).slice(0, 12)} testId="chart-requests" />
-          <BarChart title="Tokens by capability" bars={groupSum(records.filter((record) => record.capability), routeOf, (record) => record.inputTokens + record.outputTokens)} />
-          <BarChart title="Spend by day (USD)" bars={groupSum(records, dayOf, (record) => record.costUsd).sort((a, b) => a.label.localeCompare(b.label))} format={(value) => `$${value.toFixed(4)}`} />
+          <BarChart
+            title="Requests by capability or route"
+            bars={groupSum(records, routeOf, () => 1).slice(0, 12)}
+            testId="chart-requests"
+          />
+          <BarChart
+            title="Tokens by capability"
+            bars={groupSum(
+              records.filter((record) => record.capability),
+              routeOf,
+              (record) => record.inputTokens + record.outputTokens,
+            )}
+          />
+          <BarChart
+            title="Spend by day (USD)"
+            bars={groupSum(records, dayOf, (record) => record.costUsd).sort((a, b) =>
+              a.label.localeCompare(b.label),
+            )}
+            format={(value) => `$${value.toFixed(4)}`}
+          />
         </div>
       ) : null}
     </section>

@@ -4,7 +4,15 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { parseCapabilityStream } from '../../../src/client/index.ts';
 import { asProblem, authHeaders, call, curlOf, type Exchange, type Problem } from '../api.ts';
 import { CopyButton, Json, Link, Loading, ProblemView } from '../components.tsx';
-import { fieldErrors, type FormValues, initialValues, type JsonSchema, resolve, SchemaForm, toInput } from '../schema-form.tsx';
+import {
+  type FormValues,
+  fieldErrors,
+  initialValues,
+  type JsonSchema,
+  resolve,
+  SchemaForm,
+  toInput,
+} from '../schema-form.tsx';
 
 interface Capability {
   readonly name: string;
@@ -13,7 +21,17 @@ interface Capability {
 }
 
 interface OpenApi {
-  readonly paths: Record<string, Record<string, { tags?: string[]; summary?: string; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>;
+  readonly paths: Record<
+    string,
+    Record<
+      string,
+      {
+        tags?: string[];
+        summary?: string;
+        requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+      }
+    >
+  >;
   readonly components?: { readonly schemas?: Record<string, JsonSchema> };
 }
 
@@ -80,8 +98,14 @@ export function Playground() {
     call('GET', '/v1/models')
       .then((exchange) => {
         if (exchange.status !== 200) return;
-        const listing = exchange.body as { aliases?: Array<{ name: string }>; deployments?: Array<{ id: string }> };
-        setModels([...(listing.aliases ?? []).map((alias) => alias.name), ...(listing.deployments ?? []).map((d) => d.id)]);
+        const listing = exchange.body as {
+          aliases?: Array<{ name: string }>;
+          deployments?: Array<{ id: string }>;
+        };
+        setModels([
+          ...(listing.aliases ?? []).map((alias) => alias.name),
+          ...(listing.deployments ?? []).map((d) => d.id),
+        ]);
       })
       .catch(() => undefined);
   }, []);
@@ -142,7 +166,11 @@ export function Playground() {
         status: response.status,
         responseHeaders: Object.fromEntries(response.headers),
       };
-      if (!response.ok || !response.body || !response.headers.get('content-type')?.includes('text/event-stream')) {
+      if (
+        !response.ok ||
+        !response.body ||
+        !response.headers.get('content-type')?.includes('text/event-stream')
+      ) {
         const text = await response.text();
         let parsed: unknown = text;
         try {
@@ -200,7 +228,11 @@ export function Playground() {
         <div class="row">
           <div class="field">
             <label for="capability">Capability</label>
-            <select id="capability" value={capability.name} onChange={(event) => setSelected(event.currentTarget.value)}>
+            <select
+              id="capability"
+              value={capability.name}
+              onChange={(event) => setSelected(event.currentTarget.value)}
+            >
               {capabilities.map((candidate) => (
                 <option key={candidate.name} value={candidate.name}>
                   {candidate.name}
@@ -213,7 +245,13 @@ export function Playground() {
             <legend>Run</legend>
             {(['sync', 'stream', 'job'] as const).map((option) => (
               <label key={option} class="inline">
-                <input type="radio" name="mode" value={option} checked={mode === option} onChange={() => setMode(option)} />
+                <input
+                  type="radio"
+                  name="mode"
+                  value={option}
+                  checked={mode === option}
+                  onChange={() => setMode(option)}
+                />
                 {option === 'sync' ? 'Sync' : option === 'stream' ? 'Streaming' : 'As a job'}
               </label>
             ))}
@@ -221,7 +259,16 @@ export function Playground() {
         </div>
         <SchemaForm
           id="input"
-          schema={hasModel ? { ...schema, properties: Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([name]) => name !== 'model')) } : schema}
+          schema={
+            hasModel
+              ? {
+                  ...schema,
+                  properties: Object.fromEntries(
+                    Object.entries(schema.properties ?? {}).filter(([name]) => name !== 'model'),
+                  ),
+                }
+              : schema
+          }
           components={components}
           values={values}
           onChange={setValues}
@@ -232,12 +279,24 @@ export function Playground() {
           <div class="row">
             <div class="field">
               <label for="model-a">Model{compare ? ' A' : ''}</label>
-              <input id="model-a" list="model-options" placeholder="default route" value={runs[0]?.model} onInput={(event) => update(0, { model: event.currentTarget.value })} />
+              <input
+                id="model-a"
+                list="model-options"
+                placeholder="default route"
+                value={runs[0]?.model}
+                onInput={(event) => update(0, { model: event.currentTarget.value })}
+              />
             </div>
             {compare ? (
               <div class="field">
                 <label for="model-b">Model B</label>
-                <input id="model-b" list="model-options" placeholder="default route" value={runs[1]?.model} onInput={(event) => update(1, { model: event.currentTarget.value })} />
+                <input
+                  id="model-b"
+                  list="model-options"
+                  placeholder="default route"
+                  value={runs[1]?.model}
+                  onInput={(event) => update(1, { model: event.currentTarget.value })}
+                />
               </div>
             ) : null}
             <datalist id="model-options">
@@ -247,7 +306,11 @@ export function Playground() {
               ))}
             </datalist>
             <label class="inline">
-              <input type="checkbox" checked={compare} onChange={(event) => setCompare(event.currentTarget.checked)} />
+              <input
+                type="checkbox"
+                checked={compare}
+                onChange={(event) => setCompare(event.currentTarget.checked)}
+              />
               Compare two models side by side
             </label>
           </div>
@@ -258,7 +321,11 @@ export function Playground() {
       </form>
       <div class={compare ? 'compare' : undefined}>
         {shown.map((run, index) => (
-          <RunView key={index} run={run} title={compare ? `Model ${index === 0 ? 'A' : 'B'}: ${run.model || 'default'}` : 'Result'} />
+          <RunView
+            key={index}
+            run={run}
+            title={compare ? `Model ${index === 0 ? 'A' : 'B'}: ${run.model || 'default'}` : 'Result'}
+          />
         ))}
       </div>
     </section>
@@ -273,14 +340,18 @@ function RunView(props: { readonly run: Run; readonly title: string }) {
   return (
     <article class="panel result" aria-live="polite" aria-busy={run.running}>
       <h2>{props.title}</h2>
-      {run.running ? <Loading label={run.events > 0 ? `Streaming… ${run.events} events` : 'Running…'} /> : null}
+      {run.running ? (
+        <Loading label={run.events > 0 ? `Streaming… ${run.events} events` : 'Running…'} />
+      ) : null}
       <ProblemView problem={run.problem} />
       {run.text !== '' ? (
         <div class="stream-text" data-testid="stream-text">
           {run.text}
         </div>
       ) : null}
-      {run.partial !== null && run.output === null ? <Json value={run.partial} label="Partial object" /> : null}
+      {run.partial !== null && run.output === null ? (
+        <Json value={run.partial} label="Partial object" />
+      ) : null}
       {run.jobId ? (
         <p>
           Job created: <Link to={`/jobs/${run.jobId}`}>{run.jobId}</Link>
@@ -303,12 +374,28 @@ function RunView(props: { readonly run: Run; readonly title: string }) {
             Raw request and response ({exchange.status}, {exchange.durationMs} ms)
           </summary>
           <h3>Request</h3>
-          <Json value={{ method: exchange.method, path: exchange.path, headers: exchange.requestHeaders, body: exchange.requestBody }} label="Request" />
+          <Json
+            value={{
+              method: exchange.method,
+              path: exchange.path,
+              headers: exchange.requestHeaders,
+              body: exchange.requestBody,
+            }}
+            label="Request"
+          />
           <h3>Response</h3>
-          <Json value={{ status: exchange.status, headers: exchange.responseHeaders, body: exchange.body }} label="Response" />
+          <Json
+            value={{ status: exchange.status, headers: exchange.responseHeaders, body: exchange.body }}
+            label="Response"
+          />
           <CopyButton
             label="Copy as curl"
-            text={curlOf(exchange.method, exchange.path, exchange.requestBody, exchange.requestHeaders.accept === 'text/event-stream' ? { accept: 'text/event-stream' } : {})}
+            text={curlOf(
+              exchange.method,
+              exchange.path,
+              exchange.requestBody,
+              exchange.requestHeaders.accept === 'text/event-stream' ? { accept: 'text/event-stream' } : {},
+            )}
           />
         </details>
       ) : null}

@@ -28,11 +28,20 @@ export function Requests() {
       <div class="row">
         <div class="field">
           <label for="filter-capability">Capability</label>
-          <input id="filter-capability" value={capability} placeholder="any" onInput={(event) => setCapability(event.currentTarget.value)} />
+          <input
+            id="filter-capability"
+            value={capability}
+            placeholder="any"
+            onInput={(event) => setCapability(event.currentTarget.value)}
+          />
         </div>
         <div class="field">
           <label for="filter-outcome">Outcome</label>
-          <select id="filter-outcome" value={outcome} onChange={(event) => setOutcome(event.currentTarget.value)}>
+          <select
+            id="filter-outcome"
+            value={outcome}
+            onChange={(event) => setOutcome(event.currentTarget.value)}
+          >
             <option value="">any</option>
             <option>succeeded</option>
             <option>failed</option>
@@ -102,7 +111,9 @@ export function RequestDetail(props: { readonly id: string }) {
       setRecord(data ?? null);
       if (error) setProblem(asProblem(error));
       // Model calls need `usage:read`; without it the section says so instead of failing the page.
-      const usage = await keel().GET('/v1/model-calls', { params: { query: { requestId: props.id, limit: 50 } } });
+      const usage = await keel().GET('/v1/model-calls', {
+        params: { query: { requestId: props.id, limit: 50 } },
+      });
       setCalls(usage.data?.items ?? null);
       await loadFeedback();
     })();
@@ -133,7 +144,9 @@ export function RequestDetail(props: { readonly id: string }) {
         <div class="panel">
           <dl class="facts">
             <dt>Route</dt>
-            <dd>{record.capability ? `capability ${record.capability}` : `${record.method} ${record.route}`}</dd>
+            <dd>
+              {record.capability ? `capability ${record.capability}` : `${record.method} ${record.route}`}
+            </dd>
             <dt>Outcome</dt>
             <dd>
               <StatusBadge status={record.outcome} /> HTTP {record.httpStatus} {record.errorCode ?? ''}
@@ -142,7 +155,8 @@ export function RequestDetail(props: { readonly id: string }) {
             <dd>{record.models.join(', ') || 'none (local engine or no model call)'}</dd>
             <dt>Usage</dt>
             <dd>
-              {record.inputTokens} input, {record.outputTokens} output tokens · ${record.costUsd.toFixed(6)} · {record.latencyMs} ms
+              {record.inputTokens} input, {record.outputTokens} output tokens · ${record.costUsd.toFixed(6)} ·{' '}
+              {record.latencyMs} ms
             </dd>
             <dt>Trace</dt>
             <dd>
@@ -202,18 +216,29 @@ export function RequestDetail(props: { readonly id: string }) {
           <h2 id="feedback-title">Feedback</h2>
           <div class="field">
             <label for="feedback-comment">Comment (optional)</label>
-            <input id="feedback-comment" value={comment} onInput={(event) => setComment(event.currentTarget.value)} />
+            <input
+              id="feedback-comment"
+              value={comment}
+              onInput={(event) => setComment(event.currentTarget.value)}
+            />
           </div>
           <div class="row">
             <button type="button" class="secondary" onClick={() => rate('up')} aria-pressed={sent === 'up'}>
               👍 Good
             </button>
-            <button type="button" class="secondary" onClick={() => rate('down')} aria-pressed={sent === 'down'}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => rate('down')}
+              aria-pressed={sent === 'down'}
+            >
               👎 Bad
             </button>
           </div>
           {sent ? <p role="status">Thanks: feedback recorded.</p> : null}
-          {feedback && feedback.length > 0 ? <Json value={feedback} label="Feedback on this request" /> : null}
+          {feedback && feedback.length > 0 ? (
+            <Json value={feedback} label="Feedback on this request" />
+          ) : null}
         </section>
       ) : null}
     </section>

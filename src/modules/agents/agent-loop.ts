@@ -402,7 +402,9 @@ export class AgentLoop {
       case 'awaiting_approval':
         await this.#update(run, { status: 'awaiting_approval', pendingActionId: id, updatedAt: clock.now() });
         return { kind: 'paused' };
-      case 'approved': {
+      // Approved while paused, or interrupted while running (a redelivered segment runs it again).
+      case 'approved':
+      case 'running': {
         const tool = offered.get(call.toolName);
         const value = parsed.ok ? parsed.value : undefined;
         const validation = tool ? executor.validate(tool, value) : undefined;
@@ -480,19 +482,31 @@ export class AgentLoop {
     input: unknown,
     scope: SegmentScope,
   ): Promise<CallOutcome> {
-    const { executor, redactor } = this.#options;
-    const untilDeadline = Math.max(1, run.limits.deadlineAt.getTime() - this.#options.clock.now().getTime());
+    const { executor, redactor, store, clock } = this.#options;
+    const untilDeadline = Math.max(1, run.limits.deadlineAt.getTime() - clock.now().getTime());
+    const deadline = AbortSignal.timeout(untilDeadline);
+    // In the audit trail before it runs: a call cut short by a crash or the deadline is still on record.
+    await store.putAction({ ...action, status: 'running', updatedAt: clock.now() });
     try {
       const output = await executor.run(tool, input, {
         tenantId: run.tenantId,
         requestId: `${scope.requestId}:${action.id}`,
-        signal: AbortSignal.any([scope.signal, AbortSignal.timeout(untilDeadline)]),
+        signal: AbortSignal.any([scope.signal, deadline]),
         logger: scope.logger,
       });
       const result = redactor.redactValue(output);
       return this.#answer(run, usage, call, { ...action, status: 'succeeded', result }, { ok: true, result });
     } catch (error) {
       if (scope.signal.aborted) throw error;
+      if (deadline.aborted) {
+        await store.putAction({
+          ...action,
+          status: 'failed',
+          error: STOP_CODES.deadline,
+          updatedAt: clock.now(),
+        });
+        throw error;
+      }
       const problem = asAppError(error);
       const message = redactor.redactText(problem.detail ?? problem.definition.title);
       return this.#answer(

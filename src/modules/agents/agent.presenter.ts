@@ -24,7 +24,7 @@ export const agentActionSchema = z
     status: z
       .enum(AGENT_ACTION_STATUSES)
       .describe(
-        '`refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran.',
+        '`refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `running`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran.',
       ),
     allowedBy: z
       .string()

@@ -116,6 +116,7 @@ export const AGENT_ACTION_STATUSES = [
   'awaiting_approval',
   'approved',
   'rejected',
+  'running',
   'succeeded',
   'failed',
 ] as const;

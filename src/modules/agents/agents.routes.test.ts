@@ -257,6 +257,36 @@ describe('agent runs driven by a scripted model', () => {
     expect(run).toMatchObject({ status: 'failed', outcome: 'tool-call-limit', usage: { toolCalls: 3 } });
   });
 
+  it('stops at the deadline (wall clock, checked before each step)', async () => {
+    let offsetMs = 0;
+    const clock = { now: () => new Date(Date.now() + offsetMs) };
+    const slow = defineTool({
+      name: 'slow_lookup',
+      description: 'Takes a long time (it moves the clock past the deadline).',
+      input: z.object({}),
+      output: z.object({ done: z.boolean() }),
+      effect: 'read',
+      run: async () => {
+        offsetMs += 2 * 3_600_000;
+        return { done: true };
+      },
+    });
+    const { model, calls } = scriptedModel((_prompt, step) =>
+      step === 1 ? { text: 'Looking it up.', calls: [{ name: 'slow_lookup', input: {} }] } : undefined,
+    );
+    await start(model, { clock, agents: { store: new MemoryAgentStore(), tools: [slow] } });
+    const created = await createRun({ goal: 'Slow', tools: ['slow_lookup'], limits: { deadlineMs: 60_000 } });
+    const run = await settle((created.json() as { id: string }).id);
+    expect(run).toMatchObject({
+      status: 'failed',
+      outcome: 'deadline',
+      error: { code: 'AGENT_DEADLINE_EXCEEDED' },
+      output: 'Looking it up.',
+    });
+    expect(calls).toHaveLength(1);
+    expect(await actions(run.id as string)).toMatchObject([{ toolName: 'slow_lookup', status: 'succeeded' }]);
+  });
+
   it('refuses a tool outside the allow-list and never runs it', async () => {
     const { tool, sent } = sendEmailTool();
     const { model, calls } = scriptedModel((_prompt, step) =>

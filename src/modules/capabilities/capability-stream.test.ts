@@ -152,6 +152,9 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
       status: 500,
       requestId: 'stream-fail-1',
       type: 'urn:keel:error:INTERNAL_ERROR',
+      instance: '/v1/test-outline',
+      retryable: expect.any(Boolean),
+      message: expect.any(String),
     });
     expect(JSON.stringify(error?.data)).not.toContain('secret internals');
   });
@@ -209,6 +212,13 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
     const events = await eventsOf(response.payload);
     expect(events.map((event) => event.type)).toEqual(['usage', 'error']);
     expect(events[1]?.data).toMatchObject({ code: 'MODEL_NOT_CONFIGURED', status: 503 });
+    // The fields of the problem document the sync call answers, plus `message`.
+    const sync = await app.app.inject({ method: 'POST', url: '/v1/generate', payload: { user_input: 'hi' } });
+    expect(sync.statusCode).toBe(503);
+    const { requestId: _sync, ...problem } = sync.json();
+    const { requestId: _streamed, message, ...streamed } = events[1]?.data as Record<string, unknown>;
+    expect(streamed).toEqual(problem);
+    expect(message).toBe(problem.detail ?? problem.title);
   });
 
   it('rejects an invalid body with an ordinary 400 problem before any stream starts', async () => {

@@ -95,11 +95,10 @@ export function streamInvocation(
         request.log.warn({ code: problem.code, err: problem.cause ?? problem }, 'capability stream failed');
       }
       if (usage) write('usage', usageData(usage));
-      // The same document a sync call would have answered, scrubbed of anything shaped like a key.
-      const { instance: _instance, ...fields } = secretRedactor.redactValue(
-        toProblem(problem, request.id, request.url.split('?')[0]),
-      );
-      write('error', fields);
+      // The document a sync call would have answered (scrubbed of anything shaped like a key), plus
+      // `message`: its detail, or its title when it has none.
+      const document = secretRedactor.redactValue(toProblem(problem, request.id, request.url.split('?')[0]));
+      write('error', { ...document, message: document.detail ?? document.title });
     } finally {
       open = false;
       clearInterval(heartbeat);
@@ -155,7 +154,11 @@ export function streamEventSchema(capability: AnyCapability, name: string): z.Zo
       ),
       event(
         'error',
-        problemSchema,
+        problemSchema.safeExtend({
+          message: z
+            .string()
+            .describe('`detail`, or `title` when there is no detail: one line for a person.'),
+        }),
         'The call failed: the fields of the problem document a sync call would have answered. The stream ends.',
       ),
       event(

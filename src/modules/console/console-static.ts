@@ -32,7 +32,10 @@ const REVALIDATE = 'no-cache';
  * to build it when `dist` is missing. The routes are public and hidden from the OpenAPI document: they are
  * for browsers; every API call the page makes carries the key the user signed in with.
  */
-export function registerConsoleStatic(app: HttpServer, options: { readonly distDirectory?: string } = {}): void {
+export function registerConsoleStatic(
+  app: HttpServer,
+  options: { readonly distDirectory?: string } = {},
+): void {
   const root = path.resolve(options.distDirectory ?? DEFAULT_CONSOLE_DIST);
   const route = { config: { scope: 'public' }, schema: { hide: true } } as const;
   const serve = (request: FastifyRequest, reply: FastifyReply) => serveFile(root, request, reply);
@@ -54,11 +57,15 @@ async function serveFile(root: string, request: FastifyRequest, reply: FastifyRe
   let file = index;
   if (inside && extension !== '' && requested !== root) {
     if (!(await isFile(requested))) {
-      throw new AppError(consoleErrors.CONSOLE_FILE_NOT_FOUND, { detail: `No console file /console/${relative}.` });
+      throw new AppError(consoleErrors.CONSOLE_FILE_NOT_FOUND, {
+        detail: `No console file /console/${relative}.`,
+      });
     }
     file = requested;
   } else if (!inside) {
-    throw new AppError(consoleErrors.CONSOLE_FILE_NOT_FOUND, { detail: 'The path leaves the console directory.' });
+    throw new AppError(consoleErrors.CONSOLE_FILE_NOT_FOUND, {
+      detail: 'The path leaves the console directory.',
+    });
   }
   const immutable = file.startsWith(path.join(root, 'assets') + path.sep);
   reply
@@ -74,7 +81,9 @@ function decodePath(url: string): string {
   try {
     return decodeURIComponent(below);
   } catch {
-    throw new AppError(consoleErrors.CONSOLE_FILE_NOT_FOUND, { detail: 'The path is not valid percent-encoding.' });
+    throw new AppError(consoleErrors.CONSOLE_FILE_NOT_FOUND, {
+      detail: 'The path is not valid percent-encoding.',
+    });
   }
 }
 

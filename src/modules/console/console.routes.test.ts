@@ -14,7 +14,10 @@ describe('/console static files', () => {
     await writeFile(path.join(dist, 'index.html'), '<!doctype html><title>Keel console</title>');
     await writeFile(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
     await writeFile(path.join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
-    app = await buildTestApp({ adminKey: 'admin-key-for-console-tests-0123456789', console: { distDirectory: dist } });
+    app = await buildTestApp({
+      adminKey: 'admin-key-for-console-tests-0123456789',
+      console: { distDirectory: dist },
+    });
     missing = await buildTestApp({ console: { distDirectory: path.join(dist, 'nowhere') } });
   });
   afterAll(async () => {
@@ -24,7 +27,12 @@ describe('/console static files', () => {
   });
 
   it('serves index.html without a key, for /console and for client-side routes, revalidated', async () => {
-    for (const url of ['/console', '/console/', '/console/jobs/job_123', '/console/playground?capability=generate']) {
+    for (const url of [
+      '/console',
+      '/console/',
+      '/console/jobs/job_123',
+      '/console/playground?capability=generate',
+    ]) {
       const response = await app.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(200);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -118,7 +126,11 @@ describe('GET /v1/me', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(revoked.json().code).toBe('AUTH_KEY_REVOKED');
-    const basic = await app.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: 'Basic eDp5' } });
+    const basic = await app.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: 'Basic eDp5' },
+    });
     expect(basic.statusCode).toBe(401);
     const anonymous = await app.app.inject({ method: 'GET', url: '/v1/me' });
     expect(anonymous.json()).toMatchObject({ authenticated: false, tenantId: null, scopes: [] });
@@ -126,6 +138,11 @@ describe('GET /v1/me', () => {
 
   it('answers the open admin principal when Keel needs no key', async () => {
     const response = await open.app.inject({ method: 'GET', url: '/v1/me' });
-    expect(response.json()).toMatchObject({ authenticated: true, kind: 'open', tenantId: 'default', scopes: ['admin'] });
+    expect(response.json()).toMatchObject({
+      authenticated: true,
+      kind: 'open',
+      tenantId: 'default',
+      scopes: ['admin'],
+    });
   });
 });

@@ -13,7 +13,10 @@ export const identitySchema = z
       .enum(['api-key', 'admin-key', 'open'])
       .nullable()
       .describe('`open`: no key needed (loopback, no KEEL_ADMIN_KEY), which acts as `admin`.'),
-    keyId: z.string().nullable().describe('`key_...`, `admin` for KEEL_ADMIN_KEY, null when open or anonymous.'),
+    keyId: z
+      .string()
+      .nullable()
+      .describe('`key_...`, `admin` for KEEL_ADMIN_KEY, null when open or anonymous.'),
     tenantId: z.string().nullable(),
     scopes: z.array(z.string()),
     limits: keyLimitsSchema.nullable().describe("The key's limits over the deployment's defaults."),
@@ -55,7 +58,11 @@ export function registerMeRoute(app: HttpServer, options: { readonly keys: ApiKe
           limits: principal.limits,
         };
       } catch (error) {
-        if (token === undefined && error instanceof AppError && error.code === authErrors.AUTH_REQUIRED.code) {
+        if (
+          token === undefined &&
+          error instanceof AppError &&
+          error.code === authErrors.AUTH_REQUIRED.code
+        ) {
           return { authenticated: false, kind: null, keyId: null, tenantId: null, scopes: [], limits: null };
         }
         throw error;

@@ -18,7 +18,9 @@ export interface Comparison {
   readonly candidate: { readonly runId: string; readonly variant: string };
   readonly metrics: readonly string[];
   /** Per metric: baseline mean, candidate mean, difference. */
-  readonly means: Readonly<Record<string, { readonly baseline: number; readonly candidate: number; readonly delta: number }>>;
+  readonly means: Readonly<
+    Record<string, { readonly baseline: number; readonly candidate: number; readonly delta: number }>
+  >;
   readonly regressed: readonly ItemChange[];
   readonly improved: readonly ItemChange[];
   readonly unchanged: number;
@@ -37,7 +39,10 @@ export function compareRuns(
   baseline: { run: EvalRun; results: readonly EvalResult[]; variant?: string | undefined },
   candidate: { run: EvalRun; results: readonly EvalResult[]; variant?: string | undefined },
 ): Comparison {
-  if (baseline.run.datasetId !== candidate.run.datasetId || baseline.run.capability !== candidate.run.capability) {
+  if (
+    baseline.run.datasetId !== candidate.run.datasetId ||
+    baseline.run.capability !== candidate.run.capability
+  ) {
     throw new AppError(evalErrors.EVAL_COMPARE_MISMATCH, {
       detail: 'The runs used different datasets or capabilities.',
     });
@@ -54,12 +59,24 @@ export function compareRuns(
   const candidateVariant = variantOf(
     candidate.run,
     candidate.variant ??
-      (candidate.run.id === baseline.run.id && baseline.variant === undefined ? candidate.run.variants[1] : undefined),
+      (candidate.run.id === baseline.run.id && baseline.variant === undefined
+        ? candidate.run.variants[1]
+        : undefined),
     'candidate',
   );
-  const metrics = baseline.run.scorers.map((spec) => spec.as).filter((metric) => candidate.run.scorers.some((spec) => spec.as === metric));
-  const before = new Map(baseline.results.filter((result) => result.variant === baselineVariant).map((result) => [result.itemId, result]));
-  const after = new Map(candidate.results.filter((result) => result.variant === candidateVariant).map((result) => [result.itemId, result]));
+  const metrics = baseline.run.scorers
+    .map((spec) => spec.as)
+    .filter((metric) => candidate.run.scorers.some((spec) => spec.as === metric));
+  const before = new Map(
+    baseline.results
+      .filter((result) => result.variant === baselineVariant)
+      .map((result) => [result.itemId, result]),
+  );
+  const after = new Map(
+    candidate.results
+      .filter((result) => result.variant === candidateVariant)
+      .map((result) => [result.itemId, result]),
+  );
   const regressed: ItemChange[] = [];
   const improved: ItemChange[] = [];
   let unchanged = 0;

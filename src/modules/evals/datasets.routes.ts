@@ -69,7 +69,9 @@ export function registerDatasetRoutes(app: HttpServer, { datasets, feedback }: D
           })
           .strict(),
         response: {
-          200: z.object({ items: z.array(datasetSchema), nextCursor: z.string().nullable() }).meta({ id: 'DatasetPage' }),
+          200: z
+            .object({ items: z.array(datasetSchema), nextCursor: z.string().nullable() })
+            .meta({ id: 'DatasetPage' }),
           ...problemResponses({ 400: 'A query parameter is not valid.' }),
         },
       },
@@ -128,12 +130,19 @@ export function registerDatasetRoutes(app: HttpServer, { datasets, feedback }: D
         body: z.object({ items: z.array(itemInputSchema).min(1).max(1000) }).strict(),
         response: {
           201: addedSchema,
-          ...problemResponses({ 400: 'An item is not valid (`EVAL_ITEM_INVALID`).', 404: 'No such dataset.' }),
+          ...problemResponses({
+            400: 'An item is not valid (`EVAL_ITEM_INVALID`).',
+            404: 'No such dataset.',
+          }),
         },
       },
     },
     async (request, reply) => {
-      const added = await datasets.addItems(request.tenantId, request.params.id, request.body.items as ItemRequest[]);
+      const added = await datasets.addItems(
+        request.tenantId,
+        request.params.id,
+        request.body.items as ItemRequest[],
+      );
       reply.code(201);
       return { dataset: presentDataset(added.dataset), added: added.items.map(presentItem) };
     },
@@ -244,30 +253,52 @@ export function registerDatasetRoutes(app: HttpServer, { datasets, feedback }: D
       requireScope(request, 'feedback:read');
       const dataset = await datasets.get(request.tenantId, request.params.id);
       const { feedback_ids: ids, use_output_when_positive: useOutput } = request.body;
-      const found = new Map((await feedback.getMany(request.tenantId, ids)).map((entry) => [entry.id, entry]));
+      const found = new Map(
+        (await feedback.getMany(request.tenantId, ids)).map((entry) => [entry.id, entry]),
+      );
       const items: ItemRequest[] = [];
       const skipped: Array<{ feedback_id: string; reason: string }> = [];
       const errors = ids.flatMap((id, index) => {
         const entry = found.get(id);
-        if (!entry) return [{ pointer: `/body/feedback_ids/${index}`, message: 'no such feedback', code: 'unknown_feedback' }];
+        if (!entry)
+          return [
+            { pointer: `/body/feedback_ids/${index}`, message: 'no such feedback', code: 'unknown_feedback' },
+          ];
         if (entry.capability !== dataset.capability) {
-          return [{ pointer: `/body/feedback_ids/${index}`, message: `feedback on ${entry.capability}, not ${dataset.capability}`, code: 'wrong_capability' }];
+          return [
+            {
+              pointer: `/body/feedback_ids/${index}`,
+              message: `feedback on ${entry.capability}, not ${dataset.capability}`,
+              code: 'wrong_capability',
+            },
+          ];
         }
         return [];
       });
       if (errors.length > 0) {
-        throw new AppError(evalErrors.EVAL_ITEM_INVALID, { detail: 'Some feedback cannot become items of this dataset.', errors });
+        throw new AppError(evalErrors.EVAL_ITEM_INVALID, {
+          detail: 'Some feedback cannot become items of this dataset.',
+          errors,
+        });
       }
       for (const id of ids) {
         const entry = found.get(id);
         if (!entry) continue;
         const record = await feedback.request(request.tenantId, entry.requestId).catch(() => undefined);
         if (!record || record.input === null || record.input === undefined) {
-          skipped.push({ feedback_id: id, reason: 'the logged call has no stored input (bodies off, or expired)' });
+          skipped.push({
+            feedback_id: id,
+            reason: 'the logged call has no stored input (bodies off, or expired)',
+          });
           continue;
         }
         let expected: unknown = entry.correction;
-        if ((expected === null || expected === undefined) && useOutput && polarity(entry.rating) === 'positive') expected = record.output;
+        if (
+          (expected === null || expected === undefined) &&
+          useOutput &&
+          polarity(entry.rating) === 'positive'
+        )
+          expected = record.output;
         if (expected === null || expected === undefined) {
           skipped.push({ feedback_id: id, reason: 'no correction (and not a positively rated output)' });
           continue;

@@ -29,7 +29,9 @@ export class DatasetsService {
   }
 
   capability(name: string, pointer: string): AnyCapability {
-    const capability = this.#options.capabilities().find((candidate) => candidate.name === name && candidate.sync !== false);
+    const capability = this.#options
+      .capabilities()
+      .find((candidate) => candidate.name === name && candidate.sync !== false);
     if (!capability) {
       throw new AppError(evalErrors.EVAL_CAPABILITY_UNKNOWN, {
         detail: `No capability named "${name}" can be evaluated.`,
@@ -41,7 +43,12 @@ export class DatasetsService {
 
   async create(
     tenantId: string,
-    request: { name: string; capability: string; description?: string | undefined; items?: readonly ItemRequest[] | undefined },
+    request: {
+      name: string;
+      capability: string;
+      description?: string | undefined;
+      items?: readonly ItemRequest[] | undefined;
+    },
   ): Promise<Dataset> {
     const capability = this.capability(request.capability, '/body/capability');
     const items = request.items ? this.validate(capability, request.items, '/body/items') : [];

@@ -63,19 +63,31 @@ export function createEvalRunWorkflow(options: EvalRunnerOptions): Capability {
       const tenantId = context.tenantId;
       const run = await store.getRun(tenantId, input.run_id);
       if (!run) throw new AppError(evalErrors.EVAL_RUN_NOT_FOUND, { detail: `No eval run ${input.run_id}.` });
-      if (run.status === 'succeeded') return { run_id: run.id, status: 'succeeded' as const, items: run.total };
+      if (run.status === 'succeeded')
+        return { run_id: run.id, status: 'succeeded' as const, items: run.total };
       try {
         const capability = options.capabilities().find((candidate) => candidate.name === run.capability);
         if (!capability) {
-          throw new AppError(evalErrors.EVAL_CAPABILITY_UNKNOWN, { detail: `No capability named "${run.capability}".` });
+          throw new AppError(evalErrors.EVAL_CAPABILITY_UNKNOWN, {
+            detail: `No capability named "${run.capability}".`,
+          });
         }
         const items = await allItems(store, run);
         const total = items.length * run.variants.length;
-        const done = new Set((await store.listResults(tenantId, run.id)).map((result) => `${result.itemId}\u0000${result.variant}`));
-        await store.updateRun(tenantId, run.id, { status: 'running', startedAt: clock.now(), total, completed: done.size });
-        const tasks = items.flatMap((item) =>
-          run.variants.map((variant, variantIndex) => ({ item, variant, variantIndex })),
-        ).filter((task) => !done.has(`${task.item.id}\u0000${task.variant}`));
+        const done = new Set(
+          (await store.listResults(tenantId, run.id)).map(
+            (result) => `${result.itemId}\u0000${result.variant}`,
+          ),
+        );
+        await store.updateRun(tenantId, run.id, {
+          status: 'running',
+          startedAt: clock.now(),
+          total,
+          completed: done.size,
+        });
+        const tasks = items
+          .flatMap((item) => run.variants.map((variant, variantIndex) => ({ item, variant, variantIndex })))
+          .filter((task) => !done.has(`${task.item.id}\u0000${task.variant}`));
         let completed = done.size;
         let buffer: EvalResult[] = [];
         const flush = async () => {
@@ -107,7 +119,7 @@ export function createEvalRunWorkflow(options: EvalRunnerOptions): Capability {
           let output: unknown = null;
           let error: EvalResult['error'] = null;
           try {
-            output = await invoker.invoke(capability, item.input, {
+            output = await invoker.invoke(capability, withoutModelChoice(item.input), {
               requestId,
               tenantId,
               signal: context.signal,
@@ -147,7 +159,9 @@ export function createEvalRunWorkflow(options: EvalRunnerOptions): Capability {
                 { models: context.models, signal: context.signal },
               );
               scores[spec.as] =
-                score === null ? null : { value: clamp(score.value), ...(score.details ? { details: score.details } : {}) };
+                score === null
+                  ? null
+                  : { value: clamp(score.value), ...(score.details ? { details: score.details } : {}) };
             } catch (thrown) {
               if (context.signal.aborted) throw thrown;
               const problem = asAppError(thrown);
@@ -168,7 +182,9 @@ export function createEvalRunWorkflow(options: EvalRunnerOptions): Capability {
             error,
           };
         };
-        await Promise.all(Array.from({ length: Math.max(1, Math.min(run.concurrency, tasks.length)) }, worker));
+        await Promise.all(
+          Array.from({ length: Math.max(1, Math.min(run.concurrency, tasks.length)) }, worker),
+        );
         await flush();
         const results = await store.listResults(tenantId, run.id);
         const summary = summarize(run.variants, run.scorers, options.scorers, results);
@@ -210,8 +226,16 @@ function clamp(value: number): number {
 }
 
 function costOf(prices: EvalRunnerOptions['prices'], record: RequestRecord | undefined): number | null {
-  if (!prices || !record || record.models.length !== 1) return record && record.models.length === 0 ? 0 : null;
+  if (!prices || !record || record.models.length !== 1)
+    return record && record.models.length === 0 ? 0 : null;
   const price = prices[record.models[0] ?? ''];
   if (!price) return null;
   return (record.inputTokens * price.input + record.outputTokens * price.output) / 1_000_000;
+}
+
+/** The variant decides the engine: an item's own `model` field (kept from a logged call, say) is dropped. */
+function withoutModelChoice(input: unknown): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input) || !('model' in input)) return input;
+  const { model: _model, ...rest } = input as Record<string, unknown>;
+  return rest;
 }

@@ -3,7 +3,14 @@ import { type HttpServer, problemResponses } from '../../platform/http/index.ts'
 import { requireScope } from './datasets.routes.ts';
 import type { DatasetsService } from './datasets.service.ts';
 import type { EvalRunsService } from './eval-runs.service.ts';
-import { comparisonSchema, presentResult, presentRun, resultSchema, runSchema, scorerSpecSchema } from './evals.schemas.ts';
+import {
+  comparisonSchema,
+  presentResult,
+  presentRun,
+  resultSchema,
+  runSchema,
+  scorerSpecSchema,
+} from './evals.schemas.ts';
 import { renderReport } from './report-html.ts';
 
 export interface EvalRunRoutesOptions {
@@ -42,7 +49,11 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
           .object({
             dataset_id: z.string().min(1).max(64),
             dataset_version: z.number().int().min(1).optional().describe('Default: the latest.'),
-            variants: z.array(variantName).min(1).max(8).refine((list) => new Set(list).size === list.length, 'variants must differ'),
+            variants: z
+              .array(variantName)
+              .min(1)
+              .max(8)
+              .refine((list) => new Set(list).size === list.length, 'variants must differ'),
             scorers: z.array(scorerSpecSchema).min(1).max(20),
             concurrency: z.number().int().min(1).max(32).default(4),
           })
@@ -91,7 +102,9 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
           })
           .strict(),
         response: {
-          200: z.object({ items: z.array(runSchema), nextCursor: z.string().nullable() }).meta({ id: 'EvalRunPage' }),
+          200: z
+            .object({ items: z.array(runSchema), nextCursor: z.string().nullable() })
+            .meta({ id: 'EvalRunPage' }),
           ...problemResponses({ 400: 'A query parameter is not valid.' }),
         },
       },
@@ -113,7 +126,8 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
       schema: {
         operationId: 'getEvalRun',
         summary: 'Get an eval run',
-        description: 'Status, progress (`completed` of `total`) and, once succeeded, the per-variant summary.',
+        description:
+          'Status, progress (`completed` of `total`) and, once succeeded, the per-variant summary.',
         tags: ['Evals'],
         params: idParams,
         response: { 200: runSchema, ...problemResponses({ 404: 'No such run for your tenant.' }) },
@@ -129,7 +143,8 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
       schema: {
         operationId: 'listEvalRunResults',
         summary: 'Per-item results of an eval run',
-        description: 'Every (item, variant): output, scores with their details, latency, tokens, cost and error.',
+        description:
+          'Every (item, variant): output, scores with their details, latency, tokens, cost and error.',
         tags: ['Evals'],
         params: idParams,
         response: {
@@ -190,14 +205,18 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
         querystring: compareQuery,
         response: {
           200: { description: 'HTML.', content: { 'text/html': { schema: z.string() } } },
-          ...problemResponses({ 404: 'No such run for your tenant.', 409: 'A compared run has not succeeded.' }),
+          ...problemResponses({
+            404: 'No such run for your tenant.',
+            409: 'A compared run has not succeeded.',
+          }),
         },
       },
     },
     async (request, reply) => {
       const { run, results } = await runs.results(request.tenantId, request.params.id);
       const query = request.query;
-      const comparing = query.baseline !== undefined || query.baseline_variant !== undefined || run.variants.length > 1;
+      const comparing =
+        query.baseline !== undefined || query.baseline_variant !== undefined || run.variants.length > 1;
       const comparison =
         comparing && run.status === 'succeeded'
           ? await runs.compare(

@@ -20,7 +20,11 @@ export interface CreateRunRequest {
   readonly datasetId: string;
   readonly datasetVersion?: number | undefined;
   readonly variants: readonly string[];
-  readonly scorers: ReadonlyArray<{ name: string; as?: string | undefined; options?: Record<string, unknown> | undefined }>;
+  readonly scorers: ReadonlyArray<{
+    name: string;
+    as?: string | undefined;
+    options?: Record<string, unknown> | undefined;
+  }>;
   readonly concurrency: number;
 }
 
@@ -50,6 +54,12 @@ export class EvalRunsService {
     const { store, datasets, clock } = this.#options;
     const dataset = await datasets.get(origin.tenantId, request.datasetId);
     const version = datasets.version(dataset, request.datasetVersion);
+    if (version === 0) {
+      throw new AppError(evalErrors.EVAL_DATASET_EMPTY, {
+        detail: `Dataset ${dataset.name} has no items yet.`,
+        errors: [{ pointer: '/body/dataset_id', message: 'the dataset is empty', code: 'empty_dataset' }],
+      });
+    }
     datasets.capability(dataset.capability, '/body/dataset_id');
     const scorers = this.#scorers(request.scorers);
     const id = randomUUID();
@@ -150,7 +160,11 @@ export class EvalRunsService {
     const names = specs.map((spec) => spec?.as);
     names.forEach((name, index) => {
       if (name !== undefined && names.indexOf(name) !== index) {
-        errors.push({ pointer: `/body/scorers/${index}/as`, message: `metric "${name}" is reported twice; give one an \`as\``, code: 'duplicate_metric' });
+        errors.push({
+          pointer: `/body/scorers/${index}/as`,
+          message: `metric "${name}" is reported twice; give one an \`as\``,
+          code: 'duplicate_metric',
+        });
       }
     });
     if (errors.length > 0) {

@@ -23,17 +23,34 @@ export interface EvalStore {
   /** Creates an empty dataset (version 0); undefined when the tenant already has one with this name. */
   createDataset(dataset: Omit<Dataset, 'version' | 'itemCount' | 'updatedAt'>): Promise<Dataset | undefined>;
   getDataset(tenantId: string, id: string): Promise<Dataset | undefined>;
-  listDatasets(tenantId: string, query: PageQuery & { readonly capability?: string | undefined }): Promise<Page<Dataset>>;
+  listDatasets(
+    tenantId: string,
+    query: PageQuery & { readonly capability?: string | undefined },
+  ): Promise<Page<Dataset>>;
   /** Deletes the dataset and its items (runs keep their results); false when there was none. */
   deleteDataset(tenantId: string, id: string): Promise<boolean>;
   /** Appends items as the next version, atomically; undefined when the dataset does not exist. */
-  addItems(tenantId: string, datasetId: string, items: readonly NewDatasetItem[], now: Date): Promise<{ dataset: Dataset; items: DatasetItem[] } | undefined>;
+  addItems(
+    tenantId: string,
+    datasetId: string,
+    items: readonly NewDatasetItem[],
+    now: Date,
+  ): Promise<{ dataset: Dataset; items: DatasetItem[] } | undefined>;
   /** Items of the dataset as it was at `version`, in position order, from `offset`. */
-  listItems(tenantId: string, datasetId: string, version: number, offset: number, limit: number): Promise<DatasetItem[]>;
+  listItems(
+    tenantId: string,
+    datasetId: string,
+    version: number,
+    offset: number,
+    limit: number,
+  ): Promise<DatasetItem[]>;
 
   createRun(run: EvalRun): Promise<void>;
   getRun(tenantId: string, id: string): Promise<EvalRun | undefined>;
-  listRuns(tenantId: string, query: PageQuery & { readonly datasetId?: string | undefined }): Promise<Page<EvalRun>>;
+  listRuns(
+    tenantId: string,
+    query: PageQuery & { readonly datasetId?: string | undefined },
+  ): Promise<Page<EvalRun>>;
   updateRun(tenantId: string, id: string, patch: RunPatch): Promise<EvalRun | undefined>;
   /** Stores results; a result for the same (item, variant) replaces the earlier one (a retried attempt). */
   putResults(tenantId: string, results: readonly EvalResult[]): Promise<void>;

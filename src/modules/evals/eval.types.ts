@@ -30,7 +30,10 @@ export interface DatasetItem {
   readonly createdAt: Date;
 }
 
-export type NewDatasetItem = Pick<DatasetItem, 'input' | 'expected' | 'reference' | 'metadata' | 'feedbackId'>;
+export type NewDatasetItem = Pick<
+  DatasetItem,
+  'input' | 'expected' | 'reference' | 'metadata' | 'feedbackId'
+>;
 
 /** A scorer a run applies: its name, options, and the metric name it reports (`as`, default the name). */
 export interface ScorerSpec {

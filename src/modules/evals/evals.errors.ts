@@ -28,14 +28,23 @@ export const evalErrors = defineErrors({
     title: 'No such capability',
     category: 'user',
     retryable: false,
-    description: 'Datasets and runs name a capability registered in this Keel (`GET /openapi.json` lists them).',
+    description:
+      'Datasets and runs name a capability registered in this Keel (`GET /openapi.json` lists them).',
+  },
+  EVAL_DATASET_EMPTY: {
+    status: 400,
+    title: 'The dataset has no items',
+    category: 'user',
+    retryable: false,
+    description: 'Add items (`POST /v1/datasets/{id}/items`, `keel eval import`) before running it.',
   },
   EVAL_SCORER_UNKNOWN: {
     status: 400,
     title: 'No such scorer, or its options are not valid',
     category: 'user',
     retryable: false,
-    description: 'Use a built-in scorer (docs/evals.md) or one declared with `defineScorer`, with valid options.',
+    description:
+      'Use a built-in scorer (docs/evals.md) or one declared with `defineScorer`, with valid options.',
   },
   EVAL_RUN_NOT_FOUND: {
     status: 404,

@@ -7,7 +7,10 @@ export const datasetSchema = z
     name: z.string(),
     capability: z.string().describe('The capability whose input schema types the items.'),
     description: z.string(),
-    version: z.number().int().describe('Latest version; each batch of added items makes the next one (0: empty).'),
+    version: z
+      .number()
+      .int()
+      .describe('Latest version; each batch of added items makes the next one (0: empty).'),
     item_count: z.number().int(),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
@@ -21,7 +24,11 @@ export const itemInputSchema = z
       .unknown()
       .optional()
       .describe('What a good output is: a whole output, or the value a scorer compares at its `field`.'),
-    reference: z.string().max(100_000).optional().describe('Reference text for ROUGE-L, similarity and judges.'),
+    reference: z
+      .string()
+      .max(100_000)
+      .optional()
+      .describe('Reference text for ROUGE-L, similarity and judges.'),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
@@ -63,7 +70,11 @@ export const variantSummarySchema = z
 
 export const scorerSpecSchema = z
   .object({
-    name: z.string().min(1).max(64).describe('A built-in scorer (`exact`, `label`, `rouge-l`...) or a custom one.'),
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('A built-in scorer (`exact`, `label`, `rouge-l`...) or a custom one.'),
     as: z
       .string()
       .regex(/^[a-z][a-z0-9_.-]{0,63}$/)
@@ -81,10 +92,15 @@ export const runSchema = z
     dataset_version: z.number().int(),
     capability: z.string(),
     variants: z.array(z.string()),
-    scorers: z.array(z.object({ name: z.string(), as: z.string(), options: z.record(z.string(), z.unknown()) })),
+    scorers: z.array(
+      z.object({ name: z.string(), as: z.string(), options: z.record(z.string(), z.unknown()) }),
+    ),
     concurrency: z.number().int(),
     status: z.enum(['queued', 'running', 'succeeded', 'failed']),
-    job_id: z.string().nullable().describe('The `eval-run` job executing it (`GET /v1/jobs/{id}/events` for progress).'),
+    job_id: z
+      .string()
+      .nullable()
+      .describe('The `eval-run` job executing it (`GET /v1/jobs/{id}/events` for progress).'),
     completed: z.number().int(),
     total: z.number().int(),
     summary: z.array(variantSummarySchema).nullable(),
@@ -175,7 +191,10 @@ export function presentRun(run: EvalRun): z.output<typeof runSchema> {
     job_id: run.jobId,
     completed: run.completed,
     total: run.total,
-    summary: run.summary === null ? null : (structuredClone(run.summary) as unknown as z.output<typeof runSchema>['summary']),
+    summary:
+      run.summary === null
+        ? null
+        : (structuredClone(run.summary) as unknown as z.output<typeof runSchema>['summary']),
     error: run.error,
     created_at: run.createdAt.toISOString(),
     started_at: run.startedAt?.toISOString() ?? null,

@@ -1,6 +1,11 @@
 import type { HttpServer } from '../../platform/http/index.ts';
 import type { AnyCapability, Clock } from '../capabilities/index.ts';
-import { FeedbackService, type FeedbackStore, MemoryFeedbackStore, registerFeedbackRoutes } from '../feedback/index.ts';
+import {
+  FeedbackService,
+  type FeedbackStore,
+  MemoryFeedbackStore,
+  registerFeedbackRoutes,
+} from '../feedback/index.ts';
 import type { ModelCatalog, PriceSettings } from '../gateway/index.ts';
 import type { RequestLogStore, RequestRecord } from '../requests/index.ts';
 import { registerDatasetRoutes } from './datasets.routes.ts';

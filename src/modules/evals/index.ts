@@ -18,6 +18,13 @@ export { registerEvalRunRoutes } from './eval-runs.routes.ts';
 export { EvalRunsService, type JobStarter } from './eval-runs.service.ts';
 export type { EvalStore, Page, PageQuery, RunPatch } from './eval-store.port.ts';
 export { evalErrors } from './evals.errors.ts';
+export {
+  type EvalsDependencies,
+  memoryEvals,
+  registerEvalRoutes,
+  scorerRegistry,
+  withEvalRunWorkflow,
+} from './evals.wiring.ts';
 export { MemoryEvalStore } from './memory-eval-store.ts';
 export { renderReport } from './report-html.ts';
 export { builtinScorers } from './scorers/builtin-scorers.ts';
@@ -33,10 +40,3 @@ export {
 export { labelMetrics, rougeL } from './scorers/text-metrics.ts';
 export { SqlEvalStore } from './sql-eval-store.ts';
 export { meanWithInterval } from './statistics.ts';
-export {
-  type EvalsDependencies,
-  memoryEvals,
-  registerEvalRoutes,
-  scorerRegistry,
-  withEvalRunWorkflow,
-} from './evals.wiring.ts';

@@ -12,7 +12,9 @@ export class MemoryEvalStore implements EvalStore {
   readonly #runs = new Map<string, EvalRun>();
   readonly #results = new Map<string, Map<string, EvalResult>>();
 
-  async createDataset(dataset: Omit<Dataset, 'version' | 'itemCount' | 'updatedAt'>): Promise<Dataset | undefined> {
+  async createDataset(
+    dataset: Omit<Dataset, 'version' | 'itemCount' | 'updatedAt'>,
+  ): Promise<Dataset | undefined> {
     for (const existing of this.#datasets.values()) {
       if (existing.tenantId === dataset.tenantId && existing.name === dataset.name) return undefined;
     }
@@ -27,7 +29,10 @@ export class MemoryEvalStore implements EvalStore {
     return dataset ? clone(dataset) : undefined;
   }
 
-  async listDatasets(tenantId: string, query: PageQuery & { capability?: string | undefined }): Promise<Page<Dataset>> {
+  async listDatasets(
+    tenantId: string,
+    query: PageQuery & { capability?: string | undefined },
+  ): Promise<Page<Dataset>> {
     const mine = [...this.#datasets.values()]
       .filter((dataset) => dataset.tenantId === tenantId)
       .filter((dataset) => query.capability === undefined || dataset.capability === query.capability)
@@ -58,7 +63,12 @@ export class MemoryEvalStore implements EvalStore {
       }),
     );
     list.push(...added);
-    const updated: Dataset = { ...dataset, version, itemCount: dataset.itemCount + added.length, updatedAt: now };
+    const updated: Dataset = {
+      ...dataset,
+      version,
+      itemCount: dataset.itemCount + added.length,
+      updatedAt: now,
+    };
     this.#datasets.set(key(tenantId, datasetId), updated);
     return { dataset: clone(updated), items: added.map(clone) };
   }
@@ -80,7 +90,10 @@ export class MemoryEvalStore implements EvalStore {
     return run ? clone(run) : undefined;
   }
 
-  async listRuns(tenantId: string, query: PageQuery & { datasetId?: string | undefined }): Promise<Page<EvalRun>> {
+  async listRuns(
+    tenantId: string,
+    query: PageQuery & { datasetId?: string | undefined },
+  ): Promise<Page<EvalRun>> {
     const mine = [...this.#runs.values()]
       .filter((run) => run.tenantId === tenantId)
       .filter((run) => query.datasetId === undefined || run.datasetId === query.datasetId)

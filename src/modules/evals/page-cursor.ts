@@ -16,7 +16,13 @@ export function decodeCursor(cursor: string): CursorPosition {
   const createdAt = new Date(timestamp ?? '');
   if (rest.length > 0 || !id || Number.isNaN(createdAt.getTime())) {
     throw new AppError(evalErrors.EVAL_CURSOR_INVALID, {
-      errors: [{ pointer: '/query/cursor', message: 'not a cursor returned by this endpoint', code: 'invalid_cursor' }],
+      errors: [
+        {
+          pointer: '/query/cursor',
+          message: 'not a cursor returned by this endpoint',
+          code: 'invalid_cursor',
+        },
+      ],
     });
   }
   return { createdAt, id };
@@ -29,7 +35,11 @@ export function newestFirst(a: CursorPosition, b: CursorPosition): number {
 }
 
 /** Pages a list already in newest-first order. */
-export function pageOf<T extends CursorPosition>(sorted: readonly T[], limit: number, cursor: string | undefined) {
+export function pageOf<T extends CursorPosition>(
+  sorted: readonly T[],
+  limit: number,
+  cursor: string | undefined,
+) {
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   const rest = after === undefined ? sorted : sorted.filter((item) => newestFirst(after, item) < 0);
   const items = rest.slice(0, limit);

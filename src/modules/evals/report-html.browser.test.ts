@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from './compare.ts';
 import type { EvalResult, EvalRun } from './eval.types.ts';
-import { renderReport } from './report-html.ts';
 import { scorerRegistry } from './evals.wiring.ts';
+import { renderReport } from './report-html.ts';
 import { summarize } from './summarize.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
-  console.warn(`[keel tests] ${CHROMIUM} is missing: the HTML report screenshot test is skipped (apt-get install chromium)`);
+  console.warn(
+    `[keel tests] ${CHROMIUM} is missing: the HTML report screenshot test is skipped (apt-get install chromium)`,
+  );
 }
 
 function fixture(): { run: EvalRun; results: EvalResult[] } {
@@ -30,7 +32,10 @@ function fixture(): { run: EvalRun; results: EvalResult[] } {
         variant,
         output: { label: right ? 'billing' : 'other', summary: `Summary <${position}>` },
         scores: {
-          label: { value: right ? 1 : 0, details: { expected: 'billing', predicted: right ? 'billing' : 'other' } },
+          label: {
+            value: right ? 1 : 0,
+            details: { expected: 'billing', predicted: right ? 'billing' : 'other' },
+          },
           'rouge-l': { value: strong ? 0.6 + (position % 5) * 0.08 : 0.3 + (position % 7) * 0.05 },
         },
         latencyMs: strong ? 5 + position : 40 + position * 3,
@@ -72,36 +77,58 @@ describe('the HTML report', () => {
     expect(html).toContain('GATEWAY_TIMEOUT');
   });
 
-  it.skipIf(!hasChromium)('renders its charts in headless Chromium (screenshot)', async () => {
-    const { chromium } = await import('playwright-core');
-    const { run, results } = fixture();
-    const html = renderReport({ run, results, datasetName: 'tickets', comparison: compareRuns({ run, results }, { run, results }) });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const requests: string[] = [];
-      page.on('request', (request) => requests.push(request.url()));
-      await page.setContent(html, { waitUntil: 'load' });
-      // Bars of both variants for each metric, with interval whiskers, and a histogram per metric.
-      expect(await page.locator('#variant-bars svg').count()).toBe(2);
-      expect(await page.locator('#variant-bars rect').count()).toBe(4);
-      expect(await page.locator('#distributions svg').count()).toBe(2);
-      expect(await page.locator('#distributions rect').count()).toBeGreaterThan(4);
-      const bar = await page.locator('#variant-bars rect').first().boundingBox();
-      expect(bar?.height).toBeGreaterThan(100);
-      // The weaker variant's ROUGE-L is lower on every item, so all 20 regressed.
-      expect(await page.locator('#regressions tr').count()).toBe(1 + 20);
-      expect(await page.locator('#items tr').count()).toBe(21);
-      const screenshot = await page.screenshot({ fullPage: true, ...(process.env.KEEL_REPORT_SCREENSHOT ? { path: process.env.KEEL_REPORT_SCREENSHOT } : {}) });
-      // A PNG of a page with coloured charts: well beyond a blank page's few kilobytes.
-      expect(screenshot.subarray(1, 4).toString()).toBe('PNG');
-      expect(screenshot.byteLength).toBeGreaterThan(30_000);
-      expect(requests.filter((address) => !address.startsWith('about:') && !address.startsWith('data:'))).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 60_000);
+  it.skipIf(!hasChromium)(
+    'renders its charts in headless Chromium (screenshot)',
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const { run, results } = fixture();
+      const html = renderReport({
+        run,
+        results,
+        datasetName: 'tickets',
+        comparison: compareRuns({ run, results }, { run, results }),
+      });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const requests: string[] = [];
+        page.on('request', (request) => requests.push(request.url()));
+        await page.setContent(html, { waitUntil: 'load' });
+        // Bars of both variants for each metric, with interval whiskers, and a histogram per metric.
+        expect(await page.locator('#variant-bars svg').count()).toBe(2);
+        expect(await page.locator('#variant-bars rect').count()).toBe(4);
+        expect(await page.locator('#distributions svg').count()).toBe(2);
+        expect(await page.locator('#distributions rect').count()).toBeGreaterThan(4);
+        const bar = await page.locator('#variant-bars rect').first().boundingBox();
+        expect(bar?.height).toBeGreaterThan(100);
+        // The weaker variant's ROUGE-L is lower on every item, so all 20 regressed.
+        expect(await page.locator('#regressions tr').count()).toBe(1 + 20);
+        expect(await page.locator('#items tr').count()).toBe(21);
+        const screenshot = await page.screenshot({
+          fullPage: true,
+          ...(process.env.KEEL_REPORT_SCREENSHOT ? { path: process.env.KEEL_REPORT_SCREENSHOT } : {}),
+        });
+        // A PNG of a page with coloured charts: well beyond a blank page's few kilobytes.
+        expect(screenshot.subarray(1, 4).toString()).toBe('PNG');
+        expect(screenshot.byteLength).toBeGreaterThan(30_000);
+        expect(
+          requests.filter((address) => !address.startsWith('about:') && !address.startsWith('data:')),
+        ).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -22,19 +22,24 @@ export function renderReport(input: ReportInput): string {
   const metrics = run.scorers.map((spec) => spec.as);
   const colour = (variant: string) => COLOURS[run.variants.indexOf(variant) % COLOURS.length] ?? '#64748b';
   const legend = run.variants
-    .map((variant) => `<span class="key"><i style="background:${colour(variant)}"></i>${escape(variant)}</span>`)
+    .map(
+      (variant) =>
+        `<span class="key"><i style="background:${colour(variant)}"></i>${escapeHtml(variant)}</span>`,
+    )
     .join(' ');
   const summaryRows = (run.summary ?? [])
     .map(
       (summary) =>
-        `<tr><th>${escape(summary.variant)}</th>${metrics
+        `<tr><th>${escapeHtml(summary.variant)}</th>${metrics
           .map((metric) => {
             const value = summary.metrics[metric];
             return `<td>${value ? `${fixed(value.mean)} <small>[${fixed(value.ci95[0])}, ${fixed(value.ci95[1])}] n=${value.n}</small>` : '–'}</td>`;
           })
           .join('')}<td>${Object.entries(summary.extra)
-          .map(([name, value]) => `${escape(name)} ${fixed(value)}`)
-          .join('<br>')}</td><td>${summary.errors}/${summary.items}</td><td>${Math.round(summary.latencyMs.p50)} / ${Math.round(summary.latencyMs.p95)}</td><td>${summary.tokens.input + summary.tokens.output}</td><td>${summary.costUsd === null ? '–' : `$${summary.costUsd.toFixed(4)}`}</td></tr>`,
+          .map(([name, value]) => `${escapeHtml(name)} ${fixed(value)}`)
+          .join(
+            '<br>',
+          )}</td><td>${summary.errors}/${summary.items}</td><td>${Math.round(summary.latencyMs.p50)} / ${Math.round(summary.latencyMs.p95)}</td><td>${summary.tokens.input + summary.tokens.output}</td><td>${summary.costUsd === null ? '–' : `$${summary.costUsd.toFixed(4)}`}</td></tr>`,
     )
     .join('');
   const itemRows = groupByItem(results)
@@ -45,14 +50,14 @@ export function renderReport(input: ReportInput): string {
           .map((variant) => {
             const result = byVariant.get(variant);
             if (!result) return '<td>–</td>';
-            if (result.error) return `<td class="bad">${escape(result.error.code)}</td>`;
-            return `<td>${metrics.map((metric) => `${escape(metric)} ${result.scores[metric] ? fixed(result.scores[metric]?.value ?? 0) : '–'}`).join('<br>')}<div class="out">${escape(preview(result.output))}</div></td>`;
+            if (result.error) return `<td class="bad">${escapeHtml(result.error.code)}</td>`;
+            return `<td>${metrics.map((metric) => `${escapeHtml(metric)} ${result.scores[metric] ? fixed(result.scores[metric]?.value ?? 0) : '–'}`).join('<br>')}<div class="out">${escapeHtml(preview(result.output))}</div></td>`;
           })
           .join('')}</tr>`,
     )
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Keel eval run ${escape(run.id)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Keel eval run ${escapeHtml(run.id)}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px;color:#0f172a;background:#fff}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
@@ -61,17 +66,17 @@ small{color:#64748b}.meta{color:#475569}.key{margin-right:12px}.key i{display:in
 .bad{color:#b91c1c}.good{color:#15803d}.out{color:#475569;font-size:12px;max-width:360px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
 .charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}figcaption{font-size:12px;color:#475569}
 </style></head><body>
-<h1>Eval run ${escape(run.id)}</h1>
-<div class="meta">capability <b>${escape(run.capability)}</b> · dataset ${escape(input.datasetName ?? run.datasetId)} version ${run.datasetVersion} · ${run.total} evaluations · status ${escape(run.status)} · ${run.finishedAt ? escape(run.finishedAt.toISOString()) : ''}</div>
+<h1>Eval run ${escapeHtml(run.id)}</h1>
+<div class="meta">capability <b>${escapeHtml(run.capability)}</b> · dataset ${escapeHtml(input.datasetName ?? run.datasetId)} version ${run.datasetVersion} · ${run.total} evaluations · status ${escapeHtml(run.status)} · ${run.finishedAt ? escapeHtml(run.finishedAt.toISOString()) : ''}</div>
 <p>${legend}</p>
 <h2>Per-variant scores (mean, 95% t-interval)</h2>
 <div class="charts" id="variant-bars">${metrics.map((metric) => variantBars(run, metric, colour)).join('')}</div>
-<table id="summary"><tr><th>variant</th>${metrics.map((metric) => `<th>${escape(metric)}</th>`).join('')}<th>extra</th><th>errors</th><th>latency p50 / p95 ms</th><th>tokens</th><th>cost</th></tr>${summaryRows}</table>
+<table id="summary"><tr><th>variant</th>${metrics.map((metric) => `<th>${escapeHtml(metric)}</th>`).join('')}<th>extra</th><th>errors</th><th>latency p50 / p95 ms</th><th>tokens</th><th>cost</th></tr>${summaryRows}</table>
 <h2>Score distributions</h2>
 <div class="charts" id="distributions">${metrics.map((metric) => histogram(run, results, metric, colour)).join('')}</div>
 ${input.comparison ? comparisonSection(input.comparison) : ''}
 <h2>Items</h2>
-<table id="items"><tr><th>#</th>${run.variants.map((variant) => `<th>${escape(variant)}</th>`).join('')}</tr>${itemRows}</table>
+<table id="items"><tr><th>#</th>${run.variants.map((variant) => `<th>${escapeHtml(variant)}</th>`).join('')}</tr>${itemRows}</table>
 </body></html>
 `;
 }
@@ -86,18 +91,23 @@ function variantBars(run: EvalRun, metric: string, colour: (variant: string) => 
       if (!value) return '';
       const x = 50 + index * 70;
       const y = (v: number) => 20 + plot * (1 - v);
-      return `<rect x="${x}" y="${y(value.mean)}" width="40" height="${plot * value.mean}" fill="${colour(summary.variant)}"><title>${escape(summary.variant)}: ${fixed(value.mean)}</title></rect>
+      return `<rect x="${x}" y="${y(value.mean)}" width="40" height="${plot * value.mean}" fill="${colour(summary.variant)}"><title>${escapeHtml(summary.variant)}: ${fixed(value.mean)}</title></rect>
 <line x1="${x + 20}" x2="${x + 20}" y1="${y(value.ci95[1])}" y2="${y(value.ci95[0])}" stroke="#0f172a"/>
 <line x1="${x + 12}" x2="${x + 28}" y1="${y(value.ci95[1])}" y2="${y(value.ci95[1])}" stroke="#0f172a"/>
 <line x1="${x + 12}" x2="${x + 28}" y1="${y(value.ci95[0])}" y2="${y(value.ci95[0])}" stroke="#0f172a"/>
 <text x="${x + 20}" y="${y(value.mean) - 4}" font-size="11" text-anchor="middle">${fixed(value.mean)}</text>
-<text x="${x + 20}" y="${height - 8}" font-size="11" text-anchor="middle">${escape(truncate(summary.variant, 11))}</text>`;
+<text x="${x + 20}" y="${height - 8}" font-size="11" text-anchor="middle">${escapeHtml(truncate(summary.variant, 11))}</text>`;
     })
     .join('');
-  return `<figure><svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(metric)} by variant">${axis(plot)}${bars}</svg><figcaption>${escape(metric)}</figcaption></figure>`;
+  return `<figure><svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(metric)} by variant">${axis(plot)}${bars}</svg><figcaption>${escapeHtml(metric)}</figcaption></figure>`;
 }
 
-function histogram(run: EvalRun, results: readonly EvalResult[], metric: string, colour: (variant: string) => string): string {
+function histogram(
+  run: EvalRun,
+  results: readonly EvalResult[],
+  metric: string,
+  colour: (variant: string) => string,
+): string {
   const bins = 10;
   const width = 60 + bins * 24;
   const height = 200;
@@ -107,7 +117,8 @@ function histogram(run: EvalRun, results: readonly EvalResult[], metric: string,
     for (const result of results) {
       const score = result.variant === variant ? result.scores[metric] : undefined;
       if (!score) continue;
-      row[Math.min(bins - 1, Math.floor(score.value * bins))] = (row[Math.min(bins - 1, Math.floor(score.value * bins))] ?? 0) + 1;
+      row[Math.min(bins - 1, Math.floor(score.value * bins))] =
+        (row[Math.min(bins - 1, Math.floor(score.value * bins))] ?? 0) + 1;
     }
     return row;
   });
@@ -119,32 +130,44 @@ function histogram(run: EvalRun, results: readonly EvalResult[], metric: string,
         if (count === 0) return '';
         const h = (plot * count) / max;
         const variant = run.variants[variantIndex] ?? '';
-        return `<rect x="${50 + bin * 24 + variantIndex * barWidth}" y="${20 + plot - h}" width="${barWidth}" height="${h}" fill="${colour(variant)}"><title>${escape(variant)} ${(bin / bins).toFixed(1)}–${((bin + 1) / bins).toFixed(1)}: ${count}</title></rect>`;
+        return `<rect x="${50 + bin * 24 + variantIndex * barWidth}" y="${20 + plot - h}" width="${barWidth}" height="${h}" fill="${colour(variant)}"><title>${escapeHtml(variant)} ${(bin / bins).toFixed(1)}–${((bin + 1) / bins).toFixed(1)}: ${count}</title></rect>`;
       }),
     )
     .join('');
-  const ticks = [0, 0.5, 1].map((tick) => `<text x="${50 + tick * bins * 24}" y="${height - 12}" font-size="10" text-anchor="middle">${tick}</text>`).join('');
-  return `<figure><svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(metric)} distribution"><line x1="48" x2="48" y1="20" y2="${20 + plot}" stroke="#94a3b8"/><line x1="48" x2="${50 + bins * 24}" y1="${20 + plot}" y2="${20 + plot}" stroke="#94a3b8"/><text x="44" y="26" font-size="10" text-anchor="end">${max}</text>${bars}${ticks}</svg><figcaption>${escape(metric)}: items per score bin</figcaption></figure>`;
+  const ticks = [0, 0.5, 1]
+    .map(
+      (tick) =>
+        `<text x="${50 + tick * bins * 24}" y="${height - 12}" font-size="10" text-anchor="middle">${tick}</text>`,
+    )
+    .join('');
+  return `<figure><svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(metric)} distribution"><line x1="48" x2="48" y1="20" y2="${20 + plot}" stroke="#94a3b8"/><line x1="48" x2="${50 + bins * 24}" y1="${20 + plot}" y2="${20 + plot}" stroke="#94a3b8"/><text x="44" y="26" font-size="10" text-anchor="end">${max}</text>${bars}${ticks}</svg><figcaption>${escapeHtml(metric)}: items per score bin</figcaption></figure>`;
 }
 
 function axis(plot: number): string {
-  return [0, 0.5, 1]
+  const ticks = [0, 0.5, 1]
     .map((tick) => {
       const y = 20 + plot * (1 - tick);
       return `<line x1="44" x2="48" y1="${y}" y2="${y}" stroke="#94a3b8"/><text x="40" y="${y + 4}" font-size="10" text-anchor="end">${tick}</text>`;
     })
-    .join('') + `<line x1="48" x2="48" y1="20" y2="${20 + plot}" stroke="#94a3b8"/>`;
+    .join('');
+  return `${ticks}<line x1="48" x2="48" y1="20" y2="${20 + plot}" stroke="#94a3b8"/>`;
 }
 
 function comparisonSection(comparison: Comparison): string {
   const row = (change: Comparison['regressed'][number], kind: 'bad' | 'good') =>
     `<tr class="${kind}"><td>${change.position}</td><td>${Object.entries(change.changes)
-      .map(([metric, [a, b]]) => `${escape(metric)} ${a === null ? '–' : fixed(a)} → ${b === null ? '–' : fixed(b)}`)
-      .join('<br>')}</td><td>${change.candidateError ? escape(change.candidateError) : ''}</td></tr>`;
+      .map(
+        ([metric, [a, b]]) =>
+          `${escapeHtml(metric)} ${a === null ? '–' : fixed(a)} → ${b === null ? '–' : fixed(b)}`,
+      )
+      .join('<br>')}</td><td>${change.candidateError ? escapeHtml(change.candidateError) : ''}</td></tr>`;
   const means = Object.entries(comparison.means)
-    .map(([metric, mean]) => `<tr><th>${escape(metric)}</th><td>${fixed(mean.baseline)}</td><td>${fixed(mean.candidate)}</td><td class="${mean.delta < 0 ? 'bad' : 'good'}">${mean.delta >= 0 ? '+' : ''}${fixed(mean.delta)}</td></tr>`)
+    .map(
+      ([metric, mean]) =>
+        `<tr><th>${escapeHtml(metric)}</th><td>${fixed(mean.baseline)}</td><td>${fixed(mean.candidate)}</td><td class="${mean.delta < 0 ? 'bad' : 'good'}">${mean.delta >= 0 ? '+' : ''}${fixed(mean.delta)}</td></tr>`,
+    )
     .join('');
-  return `<h2>Comparison: ${escape(comparison.baseline.variant)} (${escape(comparison.baseline.runId)}) → ${escape(comparison.candidate.variant)} (${escape(comparison.candidate.runId)})</h2>
+  return `<h2>Comparison: ${escapeHtml(comparison.baseline.variant)} (${escapeHtml(comparison.baseline.runId)}) → ${escapeHtml(comparison.candidate.variant)} (${escapeHtml(comparison.candidate.runId)})</h2>
 <table id="comparison-means"><tr><th>metric</th><th>baseline</th><th>candidate</th><th>Δ</th></tr>${means}</table>
 <p>${comparison.regressed.length} regressed · ${comparison.improved.length} improved · ${comparison.unchanged} unchanged${comparison.unmatched ? ` · ${comparison.unmatched} unmatched` : ''}</p>
 <h2>Regressions</h2>
@@ -175,6 +198,10 @@ function fixed(value: number): string {
   return Number.isFinite(value) ? value.toFixed(3) : '–';
 }
 
-function escape(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
 }

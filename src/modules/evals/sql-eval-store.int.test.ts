@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { describeDatasetStoreContract } from '../../../test/contracts/dataset-store.contract.ts';
 import { describeEvalRunStoreContract } from '../../../test/contracts/eval-run-store.contract.ts';
 import { describeFeedbackStoreContract } from '../../../test/contracts/feedback-store.contract.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import {
+  createTemporaryDatabase,
+  skipWithoutPostgres,
+  type TemporaryDatabase,
+} from '../../../test/support/postgres.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlFeedbackStore } from '../feedback/index.ts';
 import { SqlEvalStore } from './sql-eval-store.ts';

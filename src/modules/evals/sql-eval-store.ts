@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { KeelTables } from '../../platform/db/index.ts';
 import { type ColumnType, type JSONColumnType, type Kysely, sql } from 'kysely';
+import type { KeelTables } from '../../platform/db/index.ts';
 import type {
   Dataset,
   DatasetItem,
@@ -86,7 +86,9 @@ export class SqlEvalStore implements EvalStore {
     this.#db = db.withTables<EvalTables>() as unknown as Kysely<EvalTables>;
   }
 
-  async createDataset(dataset: Omit<Dataset, 'version' | 'itemCount' | 'updatedAt'>): Promise<Dataset | undefined> {
+  async createDataset(
+    dataset: Omit<Dataset, 'version' | 'itemCount' | 'updatedAt'>,
+  ): Promise<Dataset | undefined> {
     const row = await this.#db
       .insertInto('eval_dataset')
       .values({
@@ -116,14 +118,21 @@ export class SqlEvalStore implements EvalStore {
     return row ? toDataset(row) : undefined;
   }
 
-  async listDatasets(tenantId: string, query: PageQuery & { capability?: string | undefined }): Promise<Page<Dataset>> {
+  async listDatasets(
+    tenantId: string,
+    query: PageQuery & { capability?: string | undefined },
+  ): Promise<Page<Dataset>> {
     let statement = this.#db.selectFrom('eval_dataset').selectAll().where('tenant_id', '=', tenantId);
     if (query.capability !== undefined) statement = statement.where('capability', '=', query.capability);
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       statement = statement.where(sql<boolean>`(created_at, id) < (${after.createdAt}, ${after.id})`);
     }
-    const rows = await statement.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await statement
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     return paged(rows.map(toDataset), query.limit);
   }
 
@@ -262,14 +271,21 @@ export class SqlEvalStore implements EvalStore {
     return row ? toRun(row) : undefined;
   }
 
-  async listRuns(tenantId: string, query: PageQuery & { datasetId?: string | undefined }): Promise<Page<EvalRun>> {
+  async listRuns(
+    tenantId: string,
+    query: PageQuery & { datasetId?: string | undefined },
+  ): Promise<Page<EvalRun>> {
     let statement = this.#db.selectFrom('eval_run').selectAll().where('tenant_id', '=', tenantId);
     if (query.datasetId !== undefined) statement = statement.where('dataset_id', '=', query.datasetId);
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       statement = statement.where(sql<boolean>`(created_at, id) < (${after.createdAt}, ${after.id})`);
     }
-    const rows = await statement.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await statement
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     return paged(rows.map(toRun), query.limit);
   }
 

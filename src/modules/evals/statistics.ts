@@ -40,7 +40,8 @@ export function meanWithInterval(
   range: readonly [number, number] | null = [0, 1],
 ): MeanWithInterval {
   const n = values.length;
-  if (n === 0) return { n: 0, mean: Number.NaN, standardDeviation: Number.NaN, ci95: [Number.NaN, Number.NaN] };
+  if (n === 0)
+    return { n: 0, mean: Number.NaN, standardDeviation: Number.NaN, ci95: [Number.NaN, Number.NaN] };
   const mean = values.reduce((sum, value) => sum + value, 0) / n;
   if (n === 1) return { n, mean, standardDeviation: 0, ci95: [mean, mean] };
   const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);

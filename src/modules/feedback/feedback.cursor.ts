@@ -10,7 +10,13 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const createdAt = new Date(timestamp ?? '');
   if (rest.length > 0 || !id || Number.isNaN(createdAt.getTime())) {
     throw new AppError(feedbackErrors.FEEDBACK_CURSOR_INVALID, {
-      errors: [{ pointer: '/query/cursor', message: 'not a cursor returned by this endpoint', code: 'invalid_cursor' }],
+      errors: [
+        {
+          pointer: '/query/cursor',
+          message: 'not a cursor returned by this endpoint',
+          code: 'invalid_cursor',
+        },
+      ],
     });
   }
   return { createdAt, id };

@@ -21,7 +21,8 @@ export const feedbackErrors = defineErrors({
     title: "The correction does not match the capability's output schema",
     category: 'user',
     retryable: false,
-    description: "A corrected output must be a valid output of the request's capability; `errors` points at each field.",
+    description:
+      "A corrected output must be a valid output of the request's capability; `errors` points at each field.",
   },
   FEEDBACK_EMPTY: {
     status: 400,

@@ -1,5 +1,7 @@
 /** A rating: thumbs (`up`/`down`) or a 1-5 scale. */
-export type Rating = { readonly kind: 'thumbs'; readonly value: 'up' | 'down' } | { readonly kind: 'scale'; readonly value: number };
+export type Rating =
+  | { readonly kind: 'thumbs'; readonly value: 'up' | 'down' }
+  | { readonly kind: 'scale'; readonly value: number };
 
 /** What a user said about one capability call. */
 export interface Feedback {

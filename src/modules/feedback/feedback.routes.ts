@@ -15,7 +15,9 @@ export const feedbackSchema = z
     rating: ratingSchema.nullable(),
     label: z.string().nullable(),
     comment: z.string().nullable(),
-    correction: z.unknown().describe("A corrected output, valid for the capability's output schema; null if none."),
+    correction: z
+      .unknown()
+      .describe("A corrected output, valid for the capability's output schema; null if none."),
     api_key_id: z.string().nullable(),
     created_at: z.iso.datetime(),
   })
@@ -27,7 +29,9 @@ const createFeedbackSchema = z
       .string()
       .min(1)
       .max(128)
-      .describe('`x-request-id` of a capability call, or `<job id>.<attempt>` for a job (see `GET /v1/requests`).'),
+      .describe(
+        '`x-request-id` of a capability call, or `<job id>.<attempt>` for a job (see `GET /v1/requests`).',
+      ),
     rating: ratingSchema.optional(),
     label: z.string().min(1).max(200).optional().describe('A label you assign (a category, a failure kind).'),
     comment: z.string().min(1).max(10_000).optional(),
@@ -53,7 +57,10 @@ export function presentFeedback(feedback: Feedback): z.output<typeof feedbackSch
   };
 }
 
-export function registerFeedbackRoutes(app: HttpServer, options: { readonly service: FeedbackService }): void {
+export function registerFeedbackRoutes(
+  app: HttpServer,
+  options: { readonly service: FeedbackService },
+): void {
   const { service } = options;
   app.post(
     '/v1/feedback',
@@ -101,7 +108,8 @@ export function registerFeedbackRoutes(app: HttpServer, options: { readonly serv
       schema: {
         operationId: 'listFeedback',
         summary: 'List feedback',
-        description: 'Your tenant’s feedback, newest first, filtered by capability, request, label, rating or whether it carries a correction.',
+        description:
+          'Your tenant’s feedback, newest first, filtered by capability, request, label, rating or whether it carries a correction.',
         tags: ['Feedback'],
         querystring: z
           .object({
@@ -118,7 +126,9 @@ export function registerFeedbackRoutes(app: HttpServer, options: { readonly serv
           })
           .strict(),
         response: {
-          200: z.object({ items: z.array(feedbackSchema), nextCursor: z.string().nullable() }).meta({ id: 'FeedbackPage' }),
+          200: z
+            .object({ items: z.array(feedbackSchema), nextCursor: z.string().nullable() })
+            .meta({ id: 'FeedbackPage' }),
           ...problemResponses({ 400: 'A query parameter is not valid.' }),
         },
       },

@@ -32,19 +32,30 @@ export class FeedbackService {
   }
 
   async create(tenantId: string, apiKeyId: string | null, request: FeedbackRequest): Promise<Feedback> {
-    if (request.rating === undefined && request.label === undefined && request.comment === undefined && request.correction === undefined) {
-      throw new AppError(feedbackErrors.FEEDBACK_EMPTY, { detail: 'Give a rating, label, comment or correction.' });
+    if (
+      request.rating === undefined &&
+      request.label === undefined &&
+      request.comment === undefined &&
+      request.correction === undefined
+    ) {
+      throw new AppError(feedbackErrors.FEEDBACK_EMPTY, {
+        detail: 'Give a rating, label, comment or correction.',
+      });
     }
     const record = await this.request(tenantId, request.requestId);
     if (record.capability === null) {
       throw new AppError(feedbackErrors.FEEDBACK_NOT_A_CAPABILITY_CALL, {
         detail: `Request ${request.requestId} (${record.route ?? 'a route'}) did not call a capability.`,
-        errors: [{ pointer: '/body/request_id', message: 'not a capability call', code: 'not_a_capability_call' }],
+        errors: [
+          { pointer: '/body/request_id', message: 'not a capability call', code: 'not_a_capability_call' },
+        ],
       });
     }
     let correction: unknown = null;
     if (request.correction !== undefined && request.correction !== null) {
-      const capability = this.#options.capabilities().find((candidate) => candidate.name === record.capability);
+      const capability = this.#options
+        .capabilities()
+        .find((candidate) => candidate.name === record.capability);
       // A capability since removed from the configuration cannot check the correction: refuse rather than guess.
       if (!capability) {
         throw new AppError(feedbackErrors.FEEDBACK_CORRECTION_INVALID, {

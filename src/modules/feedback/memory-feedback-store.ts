@@ -1,5 +1,11 @@
 import { decodeCursor, encodeCursor } from './feedback.cursor.ts';
-import { type Feedback, type FeedbackPage, type FeedbackQuery, type FeedbackStore, polarity } from './feedback.port.ts';
+import {
+  type Feedback,
+  type FeedbackPage,
+  type FeedbackQuery,
+  type FeedbackStore,
+  polarity,
+} from './feedback.port.ts';
 
 /** Feedback in process memory: tests and single-process use. */
 export class MemoryFeedbackStore implements FeedbackStore {
@@ -25,7 +31,9 @@ export class MemoryFeedbackStore implements FeedbackStore {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const rows = [...this.#rows.values()]
       .filter((row) => row.tenantId === tenantId && matches(row, query))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .sort(
+        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      )
       .filter(
         (row) =>
           after === undefined ||
@@ -42,7 +50,11 @@ export function matches(row: Feedback, query: FeedbackQuery): boolean {
   if (query.capability !== undefined && row.capability !== query.capability) return false;
   if (query.requestId !== undefined && row.requestId !== query.requestId) return false;
   if (query.label !== undefined && row.label !== query.label) return false;
-  if (query.hasCorrection !== undefined && (row.correction !== null && row.correction !== undefined) !== query.hasCorrection) return false;
+  if (
+    query.hasCorrection !== undefined &&
+    (row.correction !== null && row.correction !== undefined) !== query.hasCorrection
+  )
+    return false;
   if (query.rating === 'up' || query.rating === 'down') {
     return row.rating?.kind === 'thumbs' && row.rating.value === query.rating;
   }

@@ -1,5 +1,5 @@
-import type { KeelTables } from '../../platform/db/index.ts';
 import { type ColumnType, type Kysely, sql } from 'kysely';
+import type { KeelTables } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor } from './feedback.cursor.ts';
 import type { Feedback, FeedbackPage, FeedbackQuery, FeedbackStore, Rating } from './feedback.port.ts';
 
@@ -38,10 +38,19 @@ export class SqlFeedbackStore implements FeedbackStore {
         rating_kind: feedback.rating?.kind ?? null,
         // Thumbs are stored as 1 (up) / 0 (down), scales as 1-5.
         rating_value:
-          feedback.rating === null ? null : feedback.rating.kind === 'thumbs' ? (feedback.rating.value === 'up' ? 1 : 0) : feedback.rating.value,
+          feedback.rating === null
+            ? null
+            : feedback.rating.kind === 'thumbs'
+              ? feedback.rating.value === 'up'
+                ? 1
+                : 0
+              : feedback.rating.value,
         label: feedback.label,
         comment: feedback.comment,
-        correction: feedback.correction === null || feedback.correction === undefined ? null : JSON.stringify(feedback.correction),
+        correction:
+          feedback.correction === null || feedback.correction === undefined
+            ? null
+            : JSON.stringify(feedback.correction),
         api_key_id: feedback.apiKeyId,
         created_at: feedback.createdAt,
       })
@@ -49,13 +58,23 @@ export class SqlFeedbackStore implements FeedbackStore {
   }
 
   async get(tenantId: string, id: string): Promise<Feedback | undefined> {
-    const row = await this.#db.selectFrom('feedback').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('feedback')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? toFeedback(row) : undefined;
   }
 
   async getMany(tenantId: string, ids: readonly string[]): Promise<Feedback[]> {
     if (ids.length === 0) return [];
-    const rows = await this.#db.selectFrom('feedback').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', [...ids]).execute();
+    const rows = await this.#db
+      .selectFrom('feedback')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', [...ids])
+      .execute();
     return rows.map(toFeedback);
   }
 
@@ -64,19 +83,30 @@ export class SqlFeedbackStore implements FeedbackStore {
     if (query.capability !== undefined) statement = statement.where('capability', '=', query.capability);
     if (query.requestId !== undefined) statement = statement.where('request_id', '=', query.requestId);
     if (query.label !== undefined) statement = statement.where('label', '=', query.label);
-    if (query.hasCorrection !== undefined) statement = statement.where('correction', query.hasCorrection ? 'is not' : 'is', null);
+    if (query.hasCorrection !== undefined)
+      statement = statement.where('correction', query.hasCorrection ? 'is not' : 'is', null);
     if (query.rating === 'up' || query.rating === 'down') {
-      statement = statement.where('rating_kind', '=', 'thumbs').where('rating_value', '=', query.rating === 'up' ? 1 : 0);
+      statement = statement
+        .where('rating_kind', '=', 'thumbs')
+        .where('rating_value', '=', query.rating === 'up' ? 1 : 0);
     } else if (query.rating === 'positive') {
-      statement = statement.where(sql<boolean>`((rating_kind = 'thumbs' and rating_value = 1) or (rating_kind = 'scale' and rating_value >= 4))`);
+      statement = statement.where(
+        sql<boolean>`((rating_kind = 'thumbs' and rating_value = 1) or (rating_kind = 'scale' and rating_value >= 4))`,
+      );
     } else if (query.rating === 'negative') {
-      statement = statement.where(sql<boolean>`((rating_kind = 'thumbs' and rating_value = 0) or (rating_kind = 'scale' and rating_value <= 2))`);
+      statement = statement.where(
+        sql<boolean>`((rating_kind = 'thumbs' and rating_value = 0) or (rating_kind = 'scale' and rating_value <= 2))`,
+      );
     }
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       statement = statement.where(sql<boolean>`(created_at, id) < (${after.createdAt}, ${after.id})`);
     }
-    const rows = await statement.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await statement
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     const items = rows.slice(0, query.limit).map(toFeedback);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
@@ -86,7 +116,8 @@ export class SqlFeedbackStore implements FeedbackStore {
 // biome-ignore lint/suspicious/noExplicitAny: a selected feedback row
 function toFeedback(row: any): Feedback {
   let rating: Rating | null = null;
-  if (row.rating_kind === 'thumbs') rating = { kind: 'thumbs', value: row.rating_value === 1 ? 'up' : 'down' };
+  if (row.rating_kind === 'thumbs')
+    rating = { kind: 'thumbs', value: row.rating_value === 1 ? 'up' : 'down' };
   else if (row.rating_kind === 'scale') rating = { kind: 'scale', value: row.rating_value };
   return {
     id: row.id,

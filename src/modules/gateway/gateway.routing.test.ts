@@ -65,6 +65,31 @@ describe('routing', () => {
     expect(beta.doGenerateCalls).toHaveLength(1);
   });
 
+  it('treats a route to `local` as the embedded engine: no model, not a name the OpenAI surface serves', () => {
+    const { gateway } = gatewayOver(
+      { 'alpha:a1': scripted('alpha:a1', []) },
+      { settings: { routes: { summarize: 'local' } } },
+    );
+    expect(gateway.warnings).toEqual([]);
+    expect(gateway.isConfigured('local')).toBe(false);
+    const models = gateway.forInvocation({
+      ...scope,
+      capability: 'summarize',
+      signal: new AbortController().signal,
+    });
+    expect(models.routed).toBe('local');
+    expect(models.available()).toBe(false);
+    // The caller's choice wins over the route.
+    const chosen = gateway.forInvocation({
+      ...scope,
+      capability: 'summarize',
+      signal: new AbortController().signal,
+      model: 'alpha:a1',
+    });
+    expect(chosen.routed).toBe('alpha:a1');
+    expect(chosen.available()).toBe(true);
+  });
+
   it('answers MODEL_NOT_CONFIGURED naming the alias, and undefined to the OpenAI surface', () => {
     const { gateway } = gatewayOver({ 'alpha:a1': scripted('alpha:a1', []) });
     const models = gateway.forInvocation({ ...scope, capability: 'x', signal: new AbortController().signal });

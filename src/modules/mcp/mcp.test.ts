@@ -113,6 +113,27 @@ describe('Keel as an MCP server (POST /mcp)', () => {
     }
   });
 
+  it('serves a real HTTP connection too (listening socket, the SDK default fetch)', async () => {
+    app = await buildTestApp({ adminKey: ADMIN_KEY });
+    const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
+    const client = new Client({ name: 'keel-test-client', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${address}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${ADMIN_KEY}` } },
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(['calculator', 'search', 'generate']),
+      );
+      const result = await client.callTool({ name: 'calculator', arguments: { expression: 'sqrt(81)' } });
+      expect(result.structuredContent).toEqual({ expression: 'sqrt(81)', value: 9 });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses clients without a key or without mcp:connect, and answers 405 to GET', async () => {
     app = await buildTestApp({ adminKey: ADMIN_KEY });
     const { token } = await app.keys.create({
@@ -264,5 +285,30 @@ describe('Keel as an MCP client (stdio server started by the test)', () => {
     }
     expect(run).toMatchObject({ status: 'succeeded', output: 'Not recorded.' });
     expect(existsSync(notes) ? readFileSync(notes, 'utf8') : '').toBe('');
+  });
+
+  it('leaves a server that cannot start out of the listing, and says why when used', async () => {
+    const broken = new McpToolSource(
+      mcpServerConfigSchema.parse({
+        name: 'broken',
+        transport: 'stdio',
+        command: path.join(scratch, 'no-such-command'),
+        timeoutMs: 2_000,
+      }),
+    );
+    sources.push(broken);
+    app = await buildTestApp({
+      adminKey: ADMIN_KEY,
+      agents: { store: new MemoryAgentStore(), mcpSources: [broken] },
+    });
+    const list = await app.app.inject({ method: 'GET', url: '/v1/tools', headers: admin });
+    expect(list.statusCode).toBe(200);
+    expect(
+      (list.json() as { items: Array<{ source: string }> }).items.some((tool) => tool.source === 'mcp'),
+    ).toBe(false);
+    expect(
+      app.logs.lines.some((line) => line.msg === 'MCP server tools unavailable' && line.source === 'broken'),
+    ).toBe(true);
+    await expect(broken.tools()).rejects.toMatchObject({ code: 'MCP_SERVER_UNAVAILABLE' });
   });
 });

@@ -29,7 +29,7 @@ export const generateCapability = defineCapability({
   version: '1.0.0',
   summary: 'Generate text from a prompt',
   description:
-    'Sends `user_input` to the configured generative model and returns its answer. Needs a model: with none configured it answers 503 `MODEL_NOT_CONFIGURED` rather than inventing text.',
+    'Sends `user_input` to the configured generative model and returns its answer. Needs a model: with none configured it answers 503 `MODEL_NOT_CONFIGURED` rather than inventing text. Streamed (`Accept: text/event-stream`), the answer arrives as `text-delta` events while the model writes it.',
   input: promptRequestSchema,
   output: promptResponseSchema,
   examples: [

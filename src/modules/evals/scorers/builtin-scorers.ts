@@ -1,6 +1,14 @@
 import { embedMany, generateText } from 'ai';
 import { z } from 'zod';
-import { type AnyScorer, asText, canonical, defineScorer, expectedAt, pick, type Score } from './define-scorer.ts';
+import {
+  type AnyScorer,
+  asText,
+  canonical,
+  defineScorer,
+  expectedAt,
+  pick,
+  type Score,
+} from './define-scorer.ts';
 import { cosine, labelMetrics, rougeL } from './text-metrics.ts';
 
 const field = z
@@ -10,7 +18,10 @@ const field = z
   .describe('Dot path of the output value to score (`label`, `fields.total`); omitted: the whole output.');
 
 const present = (value: unknown) => value !== undefined && value !== null;
-const bool = (pass: boolean, details?: Record<string, unknown>): Score => ({ value: pass ? 1 : 0, ...(details ? { details } : {}) });
+const bool = (pass: boolean, details?: Record<string, unknown>): Score => ({
+  value: pass ? 1 : 0,
+  ...(details ? { details } : {}),
+});
 
 function normalise(value: unknown, caseSensitive: boolean, trim: boolean): string {
   if (typeof value !== 'string') return canonical(value);
@@ -21,7 +32,8 @@ function normalise(value: unknown, caseSensitive: boolean, trim: boolean): strin
 
 export const exactScorer = defineScorer({
   name: 'exact',
-  description: 'Whether the output (or its `field`) equals the expected value: strings after trimming, objects by content.',
+  description:
+    'Whether the output (or its `field`) equals the expected value: strings after trimming, objects by content.',
   options: z
     .object({ field, case_sensitive: z.boolean().default(true), trim: z.boolean().default(true) })
     .strict(),
@@ -40,13 +52,34 @@ export const schemaValidScorer = defineScorer({
   name: 'schema-valid',
   description:
     "Whether the output matches the capability's output schema, or the JSON Schema given in `schema` (checked with Zod's JSON Schema import).",
-  options: z.object({ schema: z.record(z.string(), z.unknown()).optional() }).strict(),
+  options: z
+    .object({
+      schema: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .refine((schema) => {
+          if (schema === undefined) return true;
+          try {
+            z.fromJSONSchema(schema as never);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not a JSON Schema Zod can read'),
+    })
+    .strict(),
   score(subject, options) {
     const schema = options.schema ? z.fromJSONSchema(options.schema as never) : subject.capability.output;
     const parsed = (schema as z.ZodType).safeParse(subject.output);
     return bool(
       parsed.success,
-      parsed.success ? undefined : { issues: parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')}: ${issue.message}`) },
+      parsed.success
+        ? undefined
+        : {
+            issues: parsed.error.issues
+              .slice(0, 5)
+              .map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+          },
     );
   },
 });
@@ -103,18 +136,27 @@ export const containsScorer = defineScorer({
   description:
     'The share of `values` the output text contains (default: the expected text or the reference), case-insensitive unless `case_sensitive`.',
   options: z
-    .object({ field, values: z.array(z.string().min(1)).max(100).optional(), case_sensitive: z.boolean().default(false) })
+    .object({
+      field,
+      values: z.array(z.string().min(1)).max(100).optional(),
+      case_sensitive: z.boolean().default(false),
+    })
     .strict(),
   score(subject, options) {
-    const wanted = options.values ?? [
-      ...(present(subject.expected) ? [asText(expectedAt(subject.expected, options.field))] : []),
-      ...(subject.reference === undefined ? [] : [subject.reference]),
-    ].slice(0, 1);
+    const wanted =
+      options.values ??
+      [
+        ...(present(subject.expected) ? [asText(expectedAt(subject.expected, options.field))] : []),
+        ...(subject.reference === undefined ? [] : [subject.reference]),
+      ].slice(0, 1);
     if (wanted.length === 0) return null;
     const fold = (text: string) => (options.case_sensitive ? text : text.toLowerCase());
     const text = fold(asText(pick(subject.output, options.field)));
     const found = wanted.filter((value) => text.includes(fold(value)));
-    return { value: found.length / wanted.length, details: { missing: wanted.filter((value) => !found.includes(value)) } };
+    return {
+      value: found.length / wanted.length,
+      details: { missing: wanted.filter((value) => !found.includes(value)) },
+    };
   },
 });
 
@@ -124,15 +166,22 @@ export const regexScorer = defineScorer({
   options: z
     .object({
       field,
-      pattern: z.string().min(1).max(1000).refine((pattern) => {
-        try {
-          new RegExp(pattern);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'not a valid regular expression'),
-      flags: z.string().regex(/^[imsu]*$/).default(''),
+      pattern: z
+        .string()
+        .min(1)
+        .max(1000)
+        .refine((pattern) => {
+          try {
+            new RegExp(pattern);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not a valid regular expression'),
+      flags: z
+        .string()
+        .regex(/^[imsu]*$/)
+        .default(''),
     })
     .strict(),
   score(subject, options) {
@@ -160,10 +209,13 @@ export const numericScorer = defineScorer({
 
 export const rougeLScorer = defineScorer({
   name: 'rouge-l',
-  description: "ROUGE-L F-measure (LCS of words) of the output text against the reference (or the expected output's text).",
+  description:
+    "ROUGE-L F-measure (LCS of words) of the output text against the reference (or the expected output's text).",
   options: z.object({ field }).strict(),
   score(subject, options) {
-    const reference = subject.reference ?? (present(subject.expected) ? asText(expectedAt(subject.expected, options.field)) : undefined);
+    const reference =
+      subject.reference ??
+      (present(subject.expected) ? asText(expectedAt(subject.expected, options.field)) : undefined);
     if (reference === undefined) return null;
     const result = rougeL(asText(pick(subject.output, options.field)), reference);
     return { value: result.f, details: { precision: result.precision, recall: result.recall } };
@@ -176,7 +228,9 @@ export const similarityScorer = defineScorer({
     'Cosine similarity (clamped to 0..1) of the embeddings of the output text and the reference (or expected text), by the `embed` alias or `model`.',
   options: z.object({ field, model: z.string().min(1).max(128).optional() }).strict(),
   async score(subject, options, context) {
-    const reference = subject.reference ?? (present(subject.expected) ? asText(expectedAt(subject.expected, options.field)) : undefined);
+    const reference =
+      subject.reference ??
+      (present(subject.expected) ? asText(expectedAt(subject.expected, options.field)) : undefined);
     if (reference === undefined) return null;
     const { embeddings } = await embedMany({
       model: context.models.embedding(options.model),
@@ -202,7 +256,10 @@ export const costScorer = defineScorer({
   options: z
     .object({ max_usd: z.number().min(0).optional(), max_tokens: z.number().int().min(0).optional() })
     .strict()
-    .refine((options) => options.max_usd !== undefined || options.max_tokens !== undefined, 'give max_usd or max_tokens'),
+    .refine(
+      (options) => options.max_usd !== undefined || options.max_tokens !== undefined,
+      'give max_usd or max_tokens',
+    ),
   score(subject, options) {
     const tokens = subject.tokens.input + subject.tokens.output;
     const withinCost = options.max_usd === undefined || (subject.costUsd ?? 0) <= options.max_usd;
@@ -240,14 +297,20 @@ export const judgeScorer = defineScorer({
     let grade: number | undefined;
     let reason: string | undefined;
     try {
-      const parsed = JSON.parse(verdictSchema.exec(verdict)?.[0] ?? verdict) as { grade?: unknown; reason?: unknown };
+      const parsed = JSON.parse(verdictSchema.exec(verdict)?.[0] ?? verdict) as {
+        grade?: unknown;
+        reason?: unknown;
+      };
       grade = Number(parsed.grade);
       reason = typeof parsed.reason === 'string' ? parsed.reason : undefined;
     } catch {
       grade = Number(/\b([1-5])\b/.exec(verdict)?.[1]);
     }
     if (!Number.isFinite(grade) || grade === undefined || grade < 1 || grade > 5) {
-      return { value: 0, details: { prompt, verdict, grade: null, error: 'the judge gave no grade from 1 to 5' } };
+      return {
+        value: 0,
+        details: { prompt, verdict, grade: null, error: 'the judge gave no grade from 1 to 5' },
+      };
     }
     return { value: (grade - 1) / 4, details: { prompt, verdict, grade, reason: reason ?? null } };
   },

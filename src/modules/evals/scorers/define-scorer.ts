@@ -41,7 +41,11 @@ export interface ScorerDefinition<Options extends z.ZodType = z.ZodType> {
    * Scores one item. Returns null when the scorer does not apply (no expected output to compare with):
    * the item is then left out of this metric's mean rather than counted as 0.
    */
-  score(subject: ScoreSubject, options: z.output<Options>, context: ScorerContext): Score | null | Promise<Score | null>;
+  score(
+    subject: ScoreSubject,
+    options: z.output<Options>,
+    context: ScorerContext,
+  ): Score | null | Promise<Score | null>;
   /** Extra per-variant metrics computed over all of a variant's scores (macro-F1 for labels). */
   aggregate?(scores: readonly Score[], options: z.output<Options>): Readonly<Record<string, number>>;
 }
@@ -60,7 +64,9 @@ export function defineScorer<Options extends z.ZodType = z.ZodObject<Record<stri
   definition: Omit<ScorerDefinition<Options>, 'options'> & { readonly options?: Options },
 ): Scorer<Options> {
   if (!NAME_PATTERN.test(definition.name) || definition.name.length > 64) {
-    throw new TypeError(`scorer name "${definition.name}" must be lower-case kebab-case, at most 64 characters`);
+    throw new TypeError(
+      `scorer name "${definition.name}" must be lower-case kebab-case, at most 64 characters`,
+    );
   }
   const options = (definition.options ?? z.object({}).strict()) as Options;
   return Object.freeze({ kind: 'scorer' as const, ...definition, options });

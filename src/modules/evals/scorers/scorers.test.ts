@@ -15,7 +15,7 @@ import {
   rougeLScorer,
   schemaValidScorer,
 } from './builtin-scorers.ts';
-import { defineScorer, type ScoreSubject } from './define-scorer.ts';
+import { type AnyScorer, defineScorer, type ScoreSubject } from './define-scorer.ts';
 import { cosine, labelMetrics, lcsLength, rougeL, words } from './text-metrics.ts';
 
 describe('ROUGE-L', () => {
@@ -28,7 +28,10 @@ describe('ROUGE-L', () => {
 
   // The example of Google's rouge-score package README.
   it('matches rouge-score on the quick brown fox (P 0.625, R 0.5556, F 0.5882)', () => {
-    const result = rougeL('The quick brown dog jumps on the log.', 'The quick brown fox jumps over the lazy dog');
+    const result = rougeL(
+      'The quick brown dog jumps on the log.',
+      'The quick brown fox jumps over the lazy dog',
+    );
     expect(result.precision).toBeCloseTo(0.625, 6);
     expect(result.recall).toBeCloseTo(5 / 9, 6);
     expect(result.f).toBeCloseTo(0.5882353, 6);
@@ -119,15 +122,30 @@ function subject(overrides: Partial<ScoreSubject>): ScoreSubject {
   };
 }
 const context = { models: {} as never, signal: new AbortController().signal };
-const score = async <T extends { options: z.ZodType; score: Function }>(scorer: T, s: ScoreSubject, options: unknown = {}) =>
+const score = async (scorer: AnyScorer, s: ScoreSubject, options: unknown = {}) =>
   scorer.score(s, scorer.options.parse(options), context);
 
 describe('built-in scorers', () => {
   it('exact compares trimmed strings and objects by content, and skips items without an expected value', async () => {
-    expect(await score(exactScorer, subject({ output: { answer: ' Hello ' }, expected: { answer: 'Hello' } }), { field: 'answer' })).toEqual({ value: 1 });
-    expect(await score(exactScorer, subject({ output: { answer: 'hello' }, expected: 'Hello' }), { field: 'answer' })).toEqual({ value: 0 });
-    expect(await score(exactScorer, subject({ output: { answer: 'hello' }, expected: 'Hello' }), { field: 'answer', case_sensitive: false })).toEqual({ value: 1 });
-    expect(await score(exactScorer, subject({ output: { b: 1, a: 2 }, expected: { a: 2, b: 1 } }))).toEqual({ value: 1 });
+    expect(
+      await score(exactScorer, subject({ output: { answer: ' Hello ' }, expected: { answer: 'Hello' } }), {
+        field: 'answer',
+      }),
+    ).toEqual({ value: 1 });
+    expect(
+      await score(exactScorer, subject({ output: { answer: 'hello' }, expected: 'Hello' }), {
+        field: 'answer',
+      }),
+    ).toEqual({ value: 0 });
+    expect(
+      await score(exactScorer, subject({ output: { answer: 'hello' }, expected: 'Hello' }), {
+        field: 'answer',
+        case_sensitive: false,
+      }),
+    ).toEqual({ value: 1 });
+    expect(await score(exactScorer, subject({ output: { b: 1, a: 2 }, expected: { a: 2, b: 1 } }))).toEqual({
+      value: 1,
+    });
     expect(await score(exactScorer, subject({}))).toBeNull();
   });
 
@@ -136,12 +154,16 @@ describe('built-in scorers', () => {
     expect((await score(schemaValidScorer, subject({ output: { answer: 3 } })))?.value).toBe(0);
     const schema = { type: 'object', properties: { total: { type: 'number' } }, required: ['total'] };
     expect((await score(schemaValidScorer, subject({ output: { answer: 'x' } }), { schema }))?.value).toBe(0);
+    expect(schemaValidScorer.options.safeParse({ schema: { type: 'no-such-type' } }).success).toBe(false);
   });
 
   it('fields gives the share of expected fields matched', async () => {
     const result = await score(
       fieldsScorer,
-      subject({ output: { fields: { name: 'ACME ', total: 12, date: '2026-01-01' } }, expected: { fields: { name: 'acme', total: 13, city: 'Paris', date: '2026-01-01' } } }),
+      subject({
+        output: { fields: { name: 'ACME ', total: 12, date: '2026-01-01' } },
+        expected: { fields: { name: 'acme', total: 13, city: 'Paris', date: '2026-01-01' } },
+      }),
       { field: 'fields' },
     );
     expect(result?.value).toBe(0.5);
@@ -152,21 +174,56 @@ describe('built-in scorers', () => {
     const right = await score(labelScorer, subject({ output: { label: 'a' }, expected: { label: 'a' } }));
     const wrong = await score(labelScorer, subject({ output: { label: 'b' }, expected: 'a' }));
     expect([right?.value, wrong?.value]).toEqual([1, 0]);
-    const aggregate = labelScorer.aggregate?.([right, wrong].filter((s) => s !== null), { field: 'label' });
+    const aggregate = labelScorer.aggregate?.(
+      [right, wrong].filter((s) => s !== null),
+      { field: 'label' },
+    );
     expect(aggregate?.macro_f1).toBeCloseTo((2 / 3 + 0) / 2, 10);
   });
 
   it('contains, regex and numeric tolerance', async () => {
-    expect((await score(containsScorer, subject({ output: { answer: 'Paris is in France' } }), { values: ['paris', 'Spain'] }))?.value).toBe(0.5);
-    expect((await score(regexScorer, subject({ output: { answer: 'order #123' } }), { pattern: '#\\d+' }))?.value).toBe(1);
-    expect((await score(numericScorer, subject({ output: { total: 10.4 }, expected: 10 }), { field: 'total', tolerance: 0.5 }))?.value).toBe(1);
-    expect((await score(numericScorer, subject({ output: { total: 12 }, expected: { total: 10 } }), { field: 'total', tolerance: 0.1, relative: true }))?.value).toBe(0);
+    expect(
+      (
+        await score(containsScorer, subject({ output: { answer: 'Paris is in France' } }), {
+          values: ['paris', 'Spain'],
+        })
+      )?.value,
+    ).toBe(0.5);
+    expect(
+      (await score(regexScorer, subject({ output: { answer: 'order #123' } }), { pattern: '#\\d+' }))?.value,
+    ).toBe(1);
+    expect(
+      (
+        await score(numericScorer, subject({ output: { total: 10.4 }, expected: 10 }), {
+          field: 'total',
+          tolerance: 0.5,
+        })
+      )?.value,
+    ).toBe(1);
+    expect(
+      (
+        await score(numericScorer, subject({ output: { total: 12 }, expected: { total: 10 } }), {
+          field: 'total',
+          tolerance: 0.1,
+          relative: true,
+        })
+      )?.value,
+    ).toBe(0);
   });
 
   it('ROUGE-L against the reference; latency and cost budgets', async () => {
-    expect((await score(rougeLScorer, subject({ output: { answer: 'police kill the gunman' }, reference: 'police killed the gunman' })))?.value).toBe(0.75);
+    expect(
+      (
+        await score(
+          rougeLScorer,
+          subject({ output: { answer: 'police kill the gunman' }, reference: 'police killed the gunman' }),
+        )
+      )?.value,
+    ).toBe(0.75);
     expect((await score(latencyScorer, subject({ latencyMs: 120 }), { max_ms: 100 }))?.value).toBe(0);
-    expect((await score(costScorer, subject({ tokens: { input: 3, output: 4 } }), { max_tokens: 7 }))?.value).toBe(1);
+    expect(
+      (await score(costScorer, subject({ tokens: { input: 3, output: 4 } }), { max_tokens: 7 }))?.value,
+    ).toBe(1);
     expect((await score(costScorer, subject({ costUsd: 0.02 }), { max_usd: 0.01 }))?.value).toBe(0);
     expect(costScorer.options.safeParse({}).success).toBe(false);
   });
@@ -177,14 +234,25 @@ describe('built-in scorers', () => {
       doGenerate: async () => ({
         content: [{ type: 'text', text: 'Verdict: {"grade": 4, "reason": "mostly right"}' }],
         finishReason: { unified: 'stop', raw: 'stop' },
-        usage: { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } },
+        usage: {
+          inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+          outputTokens: { total: 1, text: 1, reasoning: 0 },
+        },
         warnings: [],
       }),
     });
     const models = { language: () => model } as never;
-    const result = await judgeScorer.score(subject({}), judgeScorer.options.parse({ rubric: 'Is it polite?' }), { models, signal: context.signal });
+    const result = await judgeScorer.score(
+      subject({}),
+      judgeScorer.options.parse({ rubric: 'Is it polite?' }),
+      { models, signal: context.signal },
+    );
     expect(result?.value).toBe(0.75);
-    expect(result?.details).toMatchObject({ grade: 4, reason: 'mostly right', verdict: expect.stringContaining('grade') });
+    expect(result?.details).toMatchObject({
+      grade: 4,
+      reason: 'mostly right',
+      verdict: expect.stringContaining('grade'),
+    });
     expect(String(result?.details?.prompt)).toContain('Rubric: Is it polite?');
   });
 

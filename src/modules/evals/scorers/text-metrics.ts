@@ -57,7 +57,8 @@ export function labelMetrics(pairs: ReadonlyArray<{ expected: string; predicted:
   for (const { expected, predicted } of pairs) {
     labels.add(expected);
     labels.add(predicted);
-    const row = (confusion[expected] ??= {});
+    const row = confusion[expected] ?? {};
+    confusion[expected] = row;
     row[predicted] = (row[predicted] ?? 0) + 1;
     if (expected === predicted) correct += 1;
   }

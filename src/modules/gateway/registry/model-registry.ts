@@ -87,7 +87,8 @@ export class ModelRegistry {
       for (const deployment of alias.deployments) this.#known.add(deployment.ref);
       for (const fallback of alias.fallbacks) this.#known.add(fallback);
     }
-    for (const target of Object.values(settings.routes)) this.#known.add(target);
+    // `local` (a capability pinned to the embedded engine) names no language model: it stays unknown here.
+    for (const target of Object.values(settings.routes)) if (target !== 'local') this.#known.add(target);
 
     let firstInjected: string | undefined;
     for (const model of options.embeddingModels ?? []) {
