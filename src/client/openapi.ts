@@ -4586,74 +4586,6 @@ export interface components {
           concurrentStreams?: number;
           budget?: components["schemas"]["Budget"];
         };
-    AgentProblem: {
-          code: string;
-          title: string;
-          status: number;
-          detail?: string;
-        };
-    AgentAction: {
-          id: string;
-          runId: string;
-          /** The model step that proposed the call. */
-          step: number;
-          toolCallId: string;
-          toolName: string;
-          /** The arguments the model proposed (secrets redacted). */
-          arguments: unknown;
-          /** `refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `running`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran. */
-          status: "refused" | "invalid" | "awaiting_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed";
-          /** Who allowed it: `allow-list:<key id>` (the run creator), then `; approval:<key id>` when a human approved. */
-          allowedBy: (string | null);
-          decidedBy: (string | null);
-          decisionReason: (string | null);
-          /** The tool's output when it succeeded. */
-          result: unknown;
-          error: (components["schemas"]["AgentProblem"] | null);
-          createdAt: string;
-          updatedAt: string;
-        };
-    AgentRun: {
-          id: string;
-          status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "cancelled";
-          /** Why it stopped: `completed`, `step-limit`, `tool-call-limit`, `token-limit`, `deadline`, `failed`, `cancelled`. */
-          outcome: ("completed" | "step-limit" | "tool-call-limit" | "token-limit" | "deadline" | "failed" | "cancelled" | null);
-          goal: string;
-          model: (string | null);
-          /** The allow-list. */
-          tools: (string)[];
-          /** Tools whose every call waits for a human. */
-          approvalRequired: (string)[];
-          limits: {
-            maxSteps: number;
-            maxToolCalls: number;
-            maxTokens: number;
-            deadlineAt: string;
-          };
-          usage: {
-            steps: number;
-            toolCalls: number;
-            inputTokens: number;
-            outputTokens: number;
-          };
-          /** The model's final answer (or its last text when a limit stopped it). */
-          output: (string | null);
-          error: (components["schemas"]["AgentProblem"] | null);
-          /** The proposed call awaiting approval (`POST .../approve` or `.../reject`). */
-          pendingAction: (components["schemas"]["AgentAction"] | null);
-          createdAt: string;
-          updatedAt: string;
-          finishedAt: (string | null);
-        };
-    AgentEvent: {
-          runId: string;
-          id: number;
-          type: "run-queued" | "run-started" | "text-delta" | "tool-call" | "tool-result" | "approval-requested" | "approval-decided" | "step-finished" | "run-paused" | "run-succeeded" | "run-failed" | "run-cancelled";
-          data: {
-            [key: string]: unknown;
-          };
-          createdAt: string;
-        };
     FieldError: {
           /** JSON Pointer to the offending value, prefixed by the request part (`/body/user_input`). */
           pointer: string;
@@ -4996,24 +4928,6 @@ export interface components {
           /** When it will be tried again; null once delivered or given up. */
           nextAttemptAt: (string | null);
           createdAt: string;
-        };
-    Tool: {
-          name: string;
-          description: string;
-          /** `read`, `write` (changes data) or `external` (reaches outside). */
-          effect: "read" | "write" | "external";
-          source: "builtin" | "capability" | "custom" | "mcp";
-          /** The scope a key needs to call this tool or to allow it to an agent. */
-          scope: string;
-          timeoutMs: number;
-          /** JSON Schema of the arguments. */
-          inputSchema: {
-            [key: string]: unknown;
-          };
-          /** JSON Schema of the result, if declared. */
-          outputSchema: ({
-            [key: string]: unknown;
-          } | null);
         };
     AnswerSource: {
           /** The retrieved chunk this source is (`GET /v1/documents/{id}` lists chunks). */
@@ -5496,6 +5410,92 @@ export interface components {
           /** Pass as `cursor` to get the next page; null on the last page. */
           nextCursor: (string | null);
         };
+    AgentProblem: {
+          code: string;
+          title: string;
+          status: number;
+          detail?: string;
+        };
+    AgentAction: {
+          id: string;
+          runId: string;
+          /** The model step that proposed the call. */
+          step: number;
+          toolCallId: string;
+          toolName: string;
+          /** The arguments the model proposed (secrets redacted). */
+          arguments: unknown;
+          /** `refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `running`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran. */
+          status: "refused" | "invalid" | "awaiting_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed";
+          /** Who allowed it: `allow-list:<key id>` (the run creator), then `; approval:<key id>` when a human approved. */
+          allowedBy: (string | null);
+          decidedBy: (string | null);
+          decisionReason: (string | null);
+          /** The tool's output when it succeeded. */
+          result: unknown;
+          error: (components["schemas"]["AgentProblem"] | null);
+          createdAt: string;
+          updatedAt: string;
+        };
+    AgentRun: {
+          id: string;
+          status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "cancelled";
+          /** Why it stopped: `completed`, `step-limit`, `tool-call-limit`, `token-limit`, `deadline`, `failed`, `cancelled`. */
+          outcome: ("completed" | "step-limit" | "tool-call-limit" | "token-limit" | "deadline" | "failed" | "cancelled" | null);
+          goal: string;
+          model: (string | null);
+          /** The allow-list. */
+          tools: (string)[];
+          /** Tools whose every call waits for a human. */
+          approvalRequired: (string)[];
+          limits: {
+            maxSteps: number;
+            maxToolCalls: number;
+            maxTokens: number;
+            deadlineAt: string;
+          };
+          usage: {
+            steps: number;
+            toolCalls: number;
+            inputTokens: number;
+            outputTokens: number;
+          };
+          /** The model's final answer (or its last text when a limit stopped it). */
+          output: (string | null);
+          error: (components["schemas"]["AgentProblem"] | null);
+          /** The proposed call awaiting approval (`POST .../approve` or `.../reject`). */
+          pendingAction: (components["schemas"]["AgentAction"] | null);
+          createdAt: string;
+          updatedAt: string;
+          finishedAt: (string | null);
+        };
+    AgentEvent: {
+          runId: string;
+          id: number;
+          type: "run-queued" | "run-started" | "text-delta" | "tool-call" | "tool-result" | "approval-requested" | "approval-decided" | "step-finished" | "run-paused" | "run-succeeded" | "run-failed" | "run-cancelled";
+          data: {
+            [key: string]: unknown;
+          };
+          createdAt: string;
+        };
+    Tool: {
+          name: string;
+          description: string;
+          /** `read`, `write` (changes data) or `external` (reaches outside). */
+          effect: "read" | "write" | "external";
+          source: "builtin" | "capability" | "custom" | "mcp";
+          /** The scope a key needs to call this tool or to allow it to an agent. */
+          scope: string;
+          timeoutMs: number;
+          /** JSON Schema of the arguments. */
+          inputSchema: {
+            [key: string]: unknown;
+          };
+          /** JSON Schema of the result, if declared. */
+          outputSchema: ({
+            [key: string]: unknown;
+          } | null);
+        };
     Health: {
           status: "ok";
           version: string;
@@ -5533,7 +5533,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5591,7 +5609,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5649,7 +5685,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5707,7 +5761,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5765,7 +5837,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5823,7 +5913,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5881,7 +5989,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -5939,7 +6065,25 @@ export interface components {
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
-          data: components["schemas"]["Problem"];
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
         } | {
           /** The `event:` line. */
           event: "done";
@@ -6143,33 +6287,6 @@ export interface components {
           input: unknown;
           /** Omitted: the API key's default webhook, if it has one. `null`: no webhook for this job. */
           webhook?: (components["schemas"]["JobWebhook"] | null);
-        };
-    CreateAgentRun: {
-          /** What the agent should achieve (the first user message). */
-          goal: string;
-          /** Extra system instructions, added after Keel's own safety rules (which always come first). */
-          instructions?: string;
-          /** Alias or `provider:model`; default: the `agent-run` route, else `default`. */
-          model?: string;
-          /** The allow-list: the only tools offered to the model. Your key's scopes must grant each one. */
-          tools?: (string)[];
-          /** Read tools that should also wait for approval (every `write` and `external` tool always does). */
-          requireApproval?: (string)[];
-          limits?: {
-            /** Model calls at most. */
-            maxSteps?: number;
-            maxToolCalls?: number;
-            /** Input + output tokens. */
-            maxTokens?: number;
-            /** From creation; time awaiting approval counts. */
-            deadlineMs?: number;
-          };
-        };
-    AgentDecision: {
-          /** The pending action (guards against deciding a stale one). */
-          actionId?: string;
-          /** Recorded in the audit trail; a rejection reason is told to the model. */
-          reason?: string;
         };
     AnalysisInput: {
           /** The company the analysis is about. */
@@ -6390,6 +6507,33 @@ export interface components {
           encoding_format?: "float" | "base64";
           dimensions?: number;
           user?: string;
+        };
+    CreateAgentRun: {
+          /** What the agent should achieve (the first user message). */
+          goal: string;
+          /** Extra system instructions, added after Keel's own safety rules (which always come first). */
+          instructions?: string;
+          /** Alias or `provider:model`; default: the `agent-run` route, else `default`. */
+          model?: string;
+          /** The allow-list: the only tools offered to the model. Your key's scopes must grant each one. */
+          tools?: (string)[];
+          /** Read tools that should also wait for approval (every `write` and `external` tool always does). */
+          requireApproval?: (string)[];
+          limits?: {
+            /** Model calls at most. */
+            maxSteps?: number;
+            maxToolCalls?: number;
+            /** Input + output tokens. */
+            maxTokens?: number;
+            /** From creation; time awaiting approval counts. */
+            deadlineMs?: number;
+          };
+        };
+    AgentDecision: {
+          /** The pending action (guards against deciding a stale one). */
+          actionId?: string;
+          /** Recorded in the audit trail; a rejection reason is told to the model. */
+          reason?: string;
         };
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type AgentDependencies, createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
+import type { AgentDependencies } from '../modules/agents/index.ts';
 import { registerAnalysisRoutes } from '../modules/answers/index.ts';
 import { type ApiKeyService, installAuthGuard, registerKeyRoutes } from '../modules/auth/index.ts';
 import {
@@ -16,12 +16,7 @@ import {
   registerCollectionRoutes,
   registerDocumentRoutes,
 } from '../modules/documents/index.ts';
-import {
-  type EvalsDependencies,
-  memoryEvals,
-  registerEvalRoutes,
-  withEvalRunWorkflow,
-} from '../modules/evals/index.ts';
+import { type EvalsDependencies, registerEvalRoutes } from '../modules/evals/index.ts';
 import {
   type Gateway,
   type ModelCallStore,
@@ -53,13 +48,14 @@ import {
 import { registerSearchRoutes, type SearchService } from '../modules/retrieval/index.ts';
 import { createHttpServer, type HttpPlatform } from '../platform/http/index.ts';
 import type { Notifier } from '../platform/jobs/index.ts';
-import { type Logger, secretRedactor } from '../platform/logging/index.ts';
+import type { Logger } from '../platform/logging/index.ts';
 import {
   installHttpTelemetry,
   type KeelMetrics,
   registerMetricsRoute,
   type Telemetry,
 } from '../platform/telemetry/index.ts';
+import { createJobCapabilities } from './job-capabilities.ts';
 import { KEEL_DESCRIPTION, KEEL_VERSION } from './version.ts';
 
 /** What the HTTP application needs, already built: tests pass in-memory adapters, `api.ts` real ones. */
@@ -154,31 +150,18 @@ export async function buildApp(
     invoker,
     ...dependencies.capabilityCalls,
   });
-  // Tools (built-ins, capabilities, custom, MCP) and agents; each agent run segment is an `agent-run` job.
-  const agents = createAgentSystem({
-    dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
-    invoker,
-    capabilities: dependencies.capabilities,
-    models: dependencies.models,
-    search: dependencies.documents.search,
-    documents: dependencies.documents.service,
-    clock: dependencies.clock,
-    logger: dependencies.logger,
-    redactor: secretRedactor,
-    version: KEEL_VERSION,
-  });
-  const evals = dependencies.evals ?? memoryEvals();
+  // Tools (built-ins, capabilities, custom, MCP) and agents (each run segment an `agent-run` job), and eval
+  // runs (`eval-run` jobs): the same set `keel worker` runs.
+  const {
+    agents,
+    evals,
+    capabilities: jobCapabilities,
+  } = createJobCapabilities(dependencies, invoker, requestLog.recordInvocation, dependencies.logger);
   // Workers (when they run in this process) start once the app is ready and hand jobs back on close.
   const jobs = createJobSystem({
     ...dependencies.jobs,
     invoker,
-    // Eval runs execute as `eval-run` jobs (docs/evals.md).
-    capabilities: withEvalRunWorkflow([...dependencies.capabilities, agents.capability], {
-      evals,
-      models: dependencies.models,
-      clock: dependencies.clock,
-      record: requestLog.recordInvocation,
-    }),
+    capabilities: jobCapabilities,
     clock: dependencies.clock,
     logger: dependencies.logger,
     userAgent: `keel/${KEEL_VERSION}`,

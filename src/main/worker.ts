@@ -1,10 +1,10 @@
 import type { KeelConfig } from '../config/index.ts';
-import { createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
 import { CapabilityInvoker } from '../modules/capabilities/index.ts';
 import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
 import { HttpRequestLog } from '../modules/requests/index.ts';
-import { type Logger, secretRedactor } from '../platform/logging/index.ts';
+import type { Logger } from '../platform/logging/index.ts';
 import { createDependencies } from './dependencies.ts';
+import { createJobCapabilities } from './job-capabilities.ts';
 import { KEEL_VERSION } from './version.ts';
 
 export interface RunningWorker {
@@ -31,23 +31,18 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
       clock: dependencies.clock,
       record: requestLog.recordInvocation,
     });
-    // Agent runs are jobs too (`agent-run` segments): workers run them with the same tools as the API.
-    const agents = createAgentSystem({
-      dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
+    // Agent-run segments and eval runs are jobs too: the same set as `keel serve` runs.
+    const { capabilities } = createJobCapabilities(
+      dependencies,
       invoker,
-      capabilities: dependencies.capabilities,
-      models: dependencies.models,
-      search: dependencies.documents.search,
-      documents: dependencies.documents.service,
-      clock: dependencies.clock,
+      requestLog.recordInvocation,
       logger,
-      redactor: secretRedactor,
-      version: KEEL_VERSION,
-    });
+    );
     jobs = createJobSystem({
       ...dependencies.jobs,
       invoker,
-      capabilities: [...dependencies.capabilities, agents.capability],
+      capabilities,
+      keyWebhook: (apiKeyId) => dependencies.keys.webhookOf(apiKeyId),
       clock: dependencies.clock,
       logger,
       userAgent: `keel/${KEEL_VERSION}`,

@@ -268,6 +268,19 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await shot('12-keys-usage');
     });
 
+    it('works from the keyboard: skip link first, then the section links', async () => {
+      await page.goto(`${keel.url}/console/requests`);
+      await page.getByTestId('identity').waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Jobs');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/console/jobs');
+    });
+
     it('fits a phone screen', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.getByRole('link', { name: 'Playground' }).click();

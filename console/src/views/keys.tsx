@@ -26,6 +26,13 @@ export function Keys() {
   };
   useEffect(() => {
     void load();
+    // New keys default to the signed-in key's tenant.
+    void keel()
+      .GET('/v1/me')
+      .then(({ data }) => {
+        if (data?.tenantId)
+          setForm((current) => ({ ...current, tenantId: data.tenantId ?? current.tenantId }));
+      });
   }, []);
 
   const create = async (event: Event) => {

@@ -216,7 +216,8 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
     const sync = await app.app.inject({ method: 'POST', url: '/v1/generate', payload: { user_input: 'hi' } });
     expect(sync.statusCode).toBe(503);
     const { requestId: _sync, ...problem } = sync.json();
-    const { requestId: _streamed, message, ...streamed } = events[1]?.data as Record<string, unknown>;
+    const data = (events[1]?.data ?? {}) as Record<string, unknown>;
+    const { requestId: _streamed, message, ...streamed } = data;
     expect(streamed).toEqual(problem);
     expect(message).toBe(problem.detail ?? problem.title);
   });
