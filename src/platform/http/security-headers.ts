@@ -11,6 +11,9 @@ const CONTENT_SECURITY_POLICY = {
     fontSrc: ["'self'", 'data:'],
     connectSrc: ["'self'"],
     workerSrc: ["'self'", 'blob:'],
+    // Helmet's default would make browsers fetch /docs and /console assets over https, which breaks them
+    // on a plain-HTTP deployment; TLS is the reverse proxy's business (docs/deployment.md).
+    upgradeInsecureRequests: null,
   },
 };
 
