@@ -226,6 +226,12 @@ export interface paths {
     post: operations["mcp"];
     delete: operations["mcpEndSession"];
   };
+  "/v1/agent": {
+    post: operations["agent"];
+  };
+  "/v1/agent/batch": {
+    post: operations["agentBatch"];
+  };
   "/v1/datasets": {
     get: operations["listDatasets"];
     post: operations["createDataset"];
@@ -3954,6 +3960,126 @@ export interface operations {
       };
     };
   };
+  /** Run an agent and wait for its answer */
+  agent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateAgentRun"];
+      };
+    };
+    responses: {
+      /** The validated output, or (`Accept: text/event-stream`) its event stream. */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["AgentRun"];
+          "text/event-stream": components["schemas"]["AgentStreamEvent"];
+        };
+      };
+      /** The body breaks the input schema (`REQUEST_VALIDATION_FAILED`, with field errors) or is not JSON. */
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The body is larger than the configured limit. */
+      413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The body is not `application/json`. */
+      415: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The model provider is rate limiting (`GATEWAY_RATE_LIMITED`). */
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The model provider failed or returned output that breaks the contract. */
+      502: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** No model is configured (`MODEL_NOT_CONFIGURED`) or the service is shutting down. */
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The model provider did not answer in time. */
+      504: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Run an agent and wait for its answer (batch) */
+  agentBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** 1 to 100 inputs of the capability. Each is validated on its own: a bad item gets a failed result, not a 400 for the batch. */
+          items: (unknown)[];
+        };
+      };
+    };
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["AgentBatchResult"];
+        };
+      };
+      /** The body is not `{ items: [...] }` with 1 to 100 items (`REQUEST_VALIDATION_FAILED`), or is not JSON. */
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The body is larger than the configured limit. */
+      413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The body is not `application/json`. */
+      415: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
   /** List datasets */
   listDatasets: {
     parameters: {
@@ -4816,6 +4942,74 @@ export interface components {
           model: string;
           usage: components["schemas"]["CapabilityUsage"];
         };
+    AgentProblem: {
+          code: string;
+          title: string;
+          status: number;
+          detail?: string;
+        };
+    AgentAction: {
+          id: string;
+          runId: string;
+          /** The model step that proposed the call. */
+          step: number;
+          toolCallId: string;
+          toolName: string;
+          /** The arguments the model proposed (secrets redacted). */
+          arguments: unknown;
+          /** `refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `running`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran. */
+          status: "refused" | "invalid" | "awaiting_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed";
+          /** Who allowed it: `allow-list:<key id>` (the run creator), then `; approval:<key id>` when a human approved. */
+          allowedBy: (string | null);
+          decidedBy: (string | null);
+          decisionReason: (string | null);
+          /** The tool's output when it succeeded. */
+          result: unknown;
+          error: (components["schemas"]["AgentProblem"] | null);
+          createdAt: string;
+          updatedAt: string;
+        };
+    AgentRun: {
+          id: string;
+          status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "cancelled";
+          /** Why it stopped: `completed`, `step-limit`, `tool-call-limit`, `token-limit`, `deadline`, `failed`, `cancelled`. */
+          outcome: ("completed" | "step-limit" | "tool-call-limit" | "token-limit" | "deadline" | "failed" | "cancelled" | null);
+          goal: string;
+          model: (string | null);
+          /** The allow-list. */
+          tools: (string)[];
+          /** Tools whose every call waits for a human. */
+          approvalRequired: (string)[];
+          limits: {
+            maxSteps: number;
+            maxToolCalls: number;
+            maxTokens: number;
+            deadlineAt: string;
+          };
+          usage: {
+            steps: number;
+            toolCalls: number;
+            inputTokens: number;
+            outputTokens: number;
+          };
+          /** The model's final answer (or its last text when a limit stopped it). */
+          output: (string | null);
+          error: (components["schemas"]["AgentProblem"] | null);
+          /** The proposed call awaiting approval (`POST .../approve` or `.../reject`). */
+          pendingAction: (components["schemas"]["AgentAction"] | null);
+          createdAt: string;
+          updatedAt: string;
+          finishedAt: (string | null);
+        };
+    AgentEvent: {
+          runId: string;
+          id: number;
+          type: "run-queued" | "run-started" | "text-delta" | "tool-call" | "tool-result" | "approval-requested" | "approval-decided" | "step-finished" | "run-paused" | "run-succeeded" | "run-failed" | "run-cancelled";
+          data: {
+            [key: string]: unknown;
+          };
+          createdAt: string;
+        };
     Budget: {
           /** Most model cost, in US dollars, per period. */
           usd: number;
@@ -4928,6 +5122,24 @@ export interface components {
           /** When it will be tried again; null once delivered or given up. */
           nextAttemptAt: (string | null);
           createdAt: string;
+        };
+    Tool: {
+          name: string;
+          description: string;
+          /** `read`, `write` (changes data) or `external` (reaches outside). */
+          effect: "read" | "write" | "external";
+          source: "builtin" | "capability" | "custom" | "mcp";
+          /** The scope a key needs to call this tool or to allow it to an agent. */
+          scope: string;
+          timeoutMs: number;
+          /** JSON Schema of the arguments. */
+          inputSchema: {
+            [key: string]: unknown;
+          };
+          /** JSON Schema of the result, if declared. */
+          outputSchema: ({
+            [key: string]: unknown;
+          } | null);
         };
     AnswerSource: {
           /** The retrieved chunk this source is (`GET /v1/documents/{id}` lists chunks). */
@@ -5409,92 +5621,6 @@ export interface components {
           items: (components["schemas"]["RequestRecord"])[];
           /** Pass as `cursor` to get the next page; null on the last page. */
           nextCursor: (string | null);
-        };
-    AgentProblem: {
-          code: string;
-          title: string;
-          status: number;
-          detail?: string;
-        };
-    AgentAction: {
-          id: string;
-          runId: string;
-          /** The model step that proposed the call. */
-          step: number;
-          toolCallId: string;
-          toolName: string;
-          /** The arguments the model proposed (secrets redacted). */
-          arguments: unknown;
-          /** `refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `running`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran. */
-          status: "refused" | "invalid" | "awaiting_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed";
-          /** Who allowed it: `allow-list:<key id>` (the run creator), then `; approval:<key id>` when a human approved. */
-          allowedBy: (string | null);
-          decidedBy: (string | null);
-          decisionReason: (string | null);
-          /** The tool's output when it succeeded. */
-          result: unknown;
-          error: (components["schemas"]["AgentProblem"] | null);
-          createdAt: string;
-          updatedAt: string;
-        };
-    AgentRun: {
-          id: string;
-          status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "cancelled";
-          /** Why it stopped: `completed`, `step-limit`, `tool-call-limit`, `token-limit`, `deadline`, `failed`, `cancelled`. */
-          outcome: ("completed" | "step-limit" | "tool-call-limit" | "token-limit" | "deadline" | "failed" | "cancelled" | null);
-          goal: string;
-          model: (string | null);
-          /** The allow-list. */
-          tools: (string)[];
-          /** Tools whose every call waits for a human. */
-          approvalRequired: (string)[];
-          limits: {
-            maxSteps: number;
-            maxToolCalls: number;
-            maxTokens: number;
-            deadlineAt: string;
-          };
-          usage: {
-            steps: number;
-            toolCalls: number;
-            inputTokens: number;
-            outputTokens: number;
-          };
-          /** The model's final answer (or its last text when a limit stopped it). */
-          output: (string | null);
-          error: (components["schemas"]["AgentProblem"] | null);
-          /** The proposed call awaiting approval (`POST .../approve` or `.../reject`). */
-          pendingAction: (components["schemas"]["AgentAction"] | null);
-          createdAt: string;
-          updatedAt: string;
-          finishedAt: (string | null);
-        };
-    AgentEvent: {
-          runId: string;
-          id: number;
-          type: "run-queued" | "run-started" | "text-delta" | "tool-call" | "tool-result" | "approval-requested" | "approval-decided" | "step-finished" | "run-paused" | "run-succeeded" | "run-failed" | "run-cancelled";
-          data: {
-            [key: string]: unknown;
-          };
-          createdAt: string;
-        };
-    Tool: {
-          name: string;
-          description: string;
-          /** `read`, `write` (changes data) or `external` (reaches outside). */
-          effect: "read" | "write" | "external";
-          source: "builtin" | "capability" | "custom" | "mcp";
-          /** The scope a key needs to call this tool or to allow it to an agent. */
-          scope: string;
-          timeoutMs: number;
-          /** JSON Schema of the arguments. */
-          inputSchema: {
-            [key: string]: unknown;
-          };
-          /** JSON Schema of the result, if declared. */
-          outputSchema: ({
-            [key: string]: unknown;
-          } | null);
         };
     Health: {
           status: "ok";
@@ -6134,6 +6260,82 @@ export interface components {
     AgentEventList: {
           items: (components["schemas"]["AgentEvent"])[];
         };
+    AgentStreamEvent: ({
+          /** The `event:` line. */
+          event: "text-delta";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            delta: string;
+          };
+        } | {
+          /** The `event:` line. */
+          event: "object-delta";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            partial: unknown;
+          };
+        } | {
+          /** The `event:` line. */
+          event: "usage";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            input_tokens: number;
+            output_tokens: number;
+            calls: number;
+            models: (string)[];
+            cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "error";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            /** URI identifying the problem type: `urn:keel:error:<CODE>`. */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** Stable, documented error code (see docs/errors.md). */
+            code: string;
+            /** Echoes the `x-request-id` header; quote it when reporting a problem. */
+            requestId: string;
+            /** Whether sending the same request again may succeed. */
+            retryable: boolean;
+            /** Field-level problems, for validation errors. */
+            errors?: (components["schemas"]["FieldError"])[];
+            /** `detail`, or `title` when there is no detail: one line for a person. */
+            message: string;
+            [key: string]: unknown;
+          };
+        } | {
+          /** The `event:` line. */
+          event: "done";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            output: components["schemas"]["AgentRun"];
+          };
+        });
+    AgentBatchResult: {
+          /** One result per item, in input order. */
+          results: (({
+            /** Position of the item in `items`. */
+            index: number;
+            status: "succeeded";
+            output: components["schemas"]["AgentRun"];
+          } | {
+            /** Position of the item in `items`. */
+            index: number;
+            status: "failed";
+            /** What the sync call would have answered for this item; field errors point into `/body/items/<index>`. */
+            problem: components["schemas"]["Problem"];
+          }))[];
+        };
     DatasetPage: {
           items: (components["schemas"]["Dataset"])[];
           nextCursor: (string | null);
@@ -6255,6 +6457,33 @@ export interface components {
           focus?: string;
           /** Which engine serves this call: `local` pins the embedded local engine, an alias (`fast`) or `provider:model` pins that model. Omitted: the capability's route in `models.routes`, else the default model, else the local engine when no model is configured. */
           model?: string;
+        };
+    CreateAgentRun: {
+          /** What the agent should achieve (the first user message). */
+          goal: string;
+          /** Extra system instructions, added after Keel's own safety rules (which always come first). */
+          instructions?: string;
+          /** Alias or `provider:model`; default: the `agent-run` route, else `default`. */
+          model?: string;
+          /** The allow-list: the only tools offered to the model. Your key's scopes must grant each one. */
+          tools?: (string)[];
+          /** Read tools that should also wait for approval (every `write` and `external` tool always does). */
+          requireApproval?: (string)[];
+          limits?: {
+            /** Model calls at most. */
+            maxSteps?: number;
+            maxToolCalls?: number;
+            /** Input + output tokens. */
+            maxTokens?: number;
+            /** From creation; time awaiting approval counts. */
+            deadlineMs?: number;
+          };
+        };
+    AgentDecision: {
+          /** The pending action (guards against deciding a stale one). */
+          actionId?: string;
+          /** Recorded in the audit trail; a rejection reason is told to the model. */
+          reason?: string;
         };
     ApiKeyWebhook: {
           /** Receives a signed POST when a job created with this key succeeds, fails or is cancelled, unless the job names its own webhook. */
@@ -6507,33 +6736,6 @@ export interface components {
           encoding_format?: "float" | "base64";
           dimensions?: number;
           user?: string;
-        };
-    CreateAgentRun: {
-          /** What the agent should achieve (the first user message). */
-          goal: string;
-          /** Extra system instructions, added after Keel's own safety rules (which always come first). */
-          instructions?: string;
-          /** Alias or `provider:model`; default: the `agent-run` route, else `default`. */
-          model?: string;
-          /** The allow-list: the only tools offered to the model. Your key's scopes must grant each one. */
-          tools?: (string)[];
-          /** Read tools that should also wait for approval (every `write` and `external` tool always does). */
-          requireApproval?: (string)[];
-          limits?: {
-            /** Model calls at most. */
-            maxSteps?: number;
-            maxToolCalls?: number;
-            /** Input + output tokens. */
-            maxTokens?: number;
-            /** From creation; time awaiting approval counts. */
-            deadlineMs?: number;
-          };
-        };
-    AgentDecision: {
-          /** The pending action (guards against deciding a stale one). */
-          actionId?: string;
-          /** Recorded in the audit trail; a rejection reason is told to the model. */
-          reason?: string;
         };
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AgentDependencies } from '../modules/agents/index.ts';
+import { type AgentDependencies, createAgentCapability } from '../modules/agents/index.ts';
 import { registerAnalysisRoutes } from '../modules/answers/index.ts';
 import { type ApiKeyService, installAuthGuard, registerKeyRoutes } from '../modules/auth/index.ts';
 import {
@@ -192,7 +192,13 @@ export async function buildApp(
   registerCollectionRoutes(app, { service: dependencies.documents.service });
   await registerDocumentRoutes(app, { service: dependencies.documents.service });
   registerSearchRoutes(app, { search: dependencies.documents.search });
-  agents.register(app, jobs.service);
+  const agentService = agents.register(app, jobs.service);
+  // `POST /v1/agent`: an agent run called like a capability (sync or streamed); the run itself is the job.
+  registerCapabilityRoutes(app, {
+    capabilities: [createAgentCapability({ service: agentService })],
+    invoker,
+    ...dependencies.capabilityCalls,
+  });
   registerEvalRoutes(app, {
     evals,
     capabilities: dependencies.capabilities,

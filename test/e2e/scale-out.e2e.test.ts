@@ -150,7 +150,7 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
       token = ((await created.json()) as { token: string }).token;
       auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       // Four processes start at once; on a loaded 2-core machine that alone can take most of a minute.
-    }, 180_000);
+    }, 90_000);
 
     afterAll(async () => {
       await Promise.all([...apis.map((api) => api.stop()), ...workers.map((worker) => worker.stop())]);

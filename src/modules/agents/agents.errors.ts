@@ -1,6 +1,14 @@
 import { defineErrors } from '../../platform/errors/index.ts';
 
 export const agentErrors = defineErrors({
+  AGENT_CALLER_UNKNOWN: {
+    status: 400,
+    title: 'The agent call has no caller',
+    category: 'user',
+    retryable: false,
+    description:
+      'The `agent` capability runs with the calling key (its scopes bound the tools the run may use), so it is served over HTTP only. To run an agent in the background, use `POST /v1/agents/runs`: runs are jobs.',
+  },
   AGENT_RUN_NOT_FOUND: {
     status: 404,
     title: 'No such agent run',

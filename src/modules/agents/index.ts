@@ -1,6 +1,7 @@
 // Agents: bounded, audited agent runs over allowed tools (native tool calling through the gateway), each
 // segment a job; approvals pause and resume runs; every proposed call is in the audit trail.
 
+export { AGENT_CAPABILITY, createAgentCapability } from './agent.capability.ts';
 export { agentActionSchema, agentEventSchema, agentRunSchema } from './agent.presenter.ts';
 export type {
   AgentActionRecord,

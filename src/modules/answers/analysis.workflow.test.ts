@@ -23,6 +23,13 @@ const CORPUS: Array<[string, string]> = [
   ],
 ];
 
+interface AnalysisResult {
+  readonly outcome: string;
+  readonly summary: string | null;
+  readonly confidence: number;
+  readonly sources: Array<{ readonly title: string }>;
+}
+
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.close();
@@ -104,7 +111,7 @@ describe('the analysis workflow', () => {
     expect(job.status).toBe('succeeded');
     expect(stepOrder(events)).toEqual(['gather', 'read', 'summarise', 'assess']);
     expect(events).toContain('event: job-progress');
-    const result = job.result as Record<string, any>;
+    const result = job.result as AnalysisResult;
     expect(result).toMatchObject({ outcome: 'answered', engine: 'local' });
     expect(result.summary).toMatch(/supplier|Rotterdam/);
     expect(result.sources.length).toBeGreaterThanOrEqual(1);
@@ -145,7 +152,7 @@ describe('the analysis workflow', () => {
       question: 'What are the supply risks?',
     });
     expect(job.status).toBe('succeeded');
-    const result = job.result as Record<string, any>;
+    const result = job.result as AnalysisResult;
     expect(result).toMatchObject({ outcome: 'answered', engine: 'model', model: 'fake:analyst' });
     expect(result.summary).toBe('Acme Corp relies on one chip supplier [1] and one port [2].');
     expect(result.sources).toHaveLength(2);

@@ -3,6 +3,6 @@
 export type { Database, DatabaseEvents, DatabaseTarget } from './database.ts';
 export { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
 export type { MigrationReport } from './migrate.ts';
-export { migrateToLatest, migrationStatus } from './migrate.ts';
+export { migrateToLatest, migrationStatus, withStartupLock } from './migrate.ts';
 export { createVectorSchema, vectorExtensionInstalled } from './migrations/0005-documents-and-retrieval.ts';
 export type { ApiKeyTable, JobTable, KeelTables, ModelCallTable, RequestLogTable } from './tables.ts';

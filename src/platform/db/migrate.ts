@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type MigrationResult, Migrator } from 'kysely/migration';
+import type { Database } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import type { KeelTables } from './tables.ts';
 
@@ -51,4 +52,35 @@ function nameOf(result: MigrationResult): string {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Keel's own advisory lock id for start-up installs outside the migrator (pg-boss's schema). */
+const STARTUP_LOCK_ID = 7_305_046_139_021_584_113n;
+
+/**
+ * Runs `work` while holding a session-level advisory lock on PostgreSQL, so processes starting together
+ * run it one after the other (ADR 0100). pg-boss installs its schema under an advisory lock taken
+ * *inside* its transaction; a process that waited there plans with a catalog cache from before the wait
+ * and fails on the schema the first one created ("duplicate key value violates unique constraint
+ * pg_namespace_nspname_index", seen with 2 APIs and 2 workers starting at once). Waiting here instead,
+ * before pg-boss looks at the database, makes the second process find everything installed. On PGlite
+ * (one process) it just runs `work`.
+ */
+export async function withStartupLock<T>(
+  database: Pick<Database, 'pool'>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const pool = database.pool;
+  if (!pool) return work();
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK_ID.toString()]);
+    try {
+      return await work();
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [STARTUP_LOCK_ID.toString()]);
+    }
+  } finally {
+    client.release();
+  }
 }

@@ -49,6 +49,7 @@ export function securityHeaders(): {
     },
   );
   // Helmet's middleware is synchronous; if a future version is not, fail at start rather than serve without headers.
-  if (!finished || Object.keys(set).length === 0) throw new Error('helmet did not produce its headers synchronously');
+  if (!finished || Object.keys(set).length === 0)
+    throw new Error('helmet did not produce its headers synchronously');
   return { set: Object.freeze(set), removed: Object.freeze(removed) };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fromKysely, fromPglite, PgBoss } from 'pg-boss';
-import type { Database } from '../db/index.ts';
+import { type Database, withStartupLock } from '../db/index.ts';
 import type { JobQueue, QueueMessage, QueueTake, QueueTransaction } from './job-queue.port.ts';
 import type { JobType } from './job-type.ts';
 
@@ -62,7 +62,8 @@ export class PgBossJobQueue implements JobQueue {
       migrate: true,
     });
     boss.on('error', (error) => options.onError(error instanceof Error ? error : new Error(String(error))));
-    await boss.start();
+    // One process at a time installs or migrates pg-boss's schema (ADR 0100).
+    await withStartupLock(database, () => boss.start());
     const queue = new PgBossJobQueue(boss, db, schema, database.engine === 'pglite', options.types);
     try {
       for (const type of options.types) await queue.#ensureQueue(type.name);

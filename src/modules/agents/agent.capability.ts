@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../../platform/errors/index.ts';
+import { currentRequestContext } from '../../platform/http/index.ts';
+import { type AnyCapability, defineCapability } from '../capabilities/index.ts';
+import { agentRunSchema, presentRun } from './agent.presenter.ts';
+import { isFinished } from './agent.types.ts';
+import { agentErrors } from './agents.errors.ts';
+import { createRunSchema } from './agents.routes.ts';
+import type { AgentService } from './agents.service.ts';
+
+/** The capability name of an agent called like any capability: `POST /v1/agent`. */
+export const AGENT_CAPABILITY = 'agent';
+
+export interface AgentCapabilityOptions {
+  readonly service: AgentService;
+  /** How often the call looks for the run's new events while it waits. */
+  readonly pollMs?: number;
+}
+
+/**
+ * `agent`: an agent run called like any capability, synchronously or streamed (`Accept:
+ * text/event-stream`: its `text-delta`s as they are produced). It starts the same run `POST /v1/agents/runs`
+ * starts (a job, with the caller's key bounding the allow-list) and waits until the run finishes or pauses
+ * for approval, then answers the run. A client that goes away cancels the run. The run itself is the job
+ * form: this capability has no `/jobs` route.
+ */
+export function createAgentCapability(options: AgentCapabilityOptions): AnyCapability {
+  const { service } = options;
+  const pollMs = options.pollMs ?? 100;
+  return defineCapability({
+    name: AGENT_CAPABILITY,
+    version: '1.0.0',
+    summary: 'Run an agent and wait for its answer',
+    description:
+      "Starts an agent run (the same as `POST /v1/agents/runs`: bounded steps, an allow-list of tools your key may allow, approvals for `write` and `external` tools) and answers when it finishes or pauses for approval (`status: awaiting_approval` with `pendingAction`; decide at `POST /v1/agents/runs/{id}/approve|reject` and follow it at `/v1/agents/runs/{id}/stream`). With `Accept: text/event-stream` the model's text arrives as `text-delta` events. Disconnecting cancels the run. Needs a generative model (503 `MODEL_NOT_CONFIGURED` otherwise).",
+    input: createRunSchema,
+    output: agentRunSchema,
+    examples: [
+      {
+        summary: 'Arithmetic with the calculator tool',
+        input: {
+          goal: 'What is 17% of 2,340? Use the calculator.',
+          tools: ['calculator'],
+          limits: { maxSteps: 4, maxToolCalls: 4, maxTokens: 4000, deadlineMs: 60_000 },
+        },
+      },
+    ],
+    async run(input, context) {
+      const request = currentRequestContext();
+      if (request === undefined || !request.authenticated) {
+        throw new AppError(agentErrors.AGENT_CALLER_UNKNOWN, {
+          detail:
+            'An agent call needs the calling key (its scopes bound the tools); start runs with POST /v1/agents/runs.',
+        });
+      }
+      const created = await service.create({
+        tenantId: context.tenantId,
+        apiKeyId: request.keyId ?? null,
+        // Open local access acts as the administrator, as on `POST /v1/agents/runs`.
+        scopes: request.keyId === undefined ? ['admin'] : request.scopes,
+        requestId: context.requestId,
+        goal: input.goal,
+        instructions: input.instructions,
+        model: input.model ?? context.modelChoice,
+        tools: input.tools,
+        requireApproval: input.requireApproval,
+        limits: input.limits,
+      });
+      let after = 0;
+      try {
+        for (;;) {
+          for (const event of await service.events(context.tenantId, created.id, after, 500)) {
+            after = event.id;
+            const delta = event.type === 'text-delta' ? event.data.delta : undefined;
+            if (typeof delta === 'string' && delta !== '') context.emit({ type: 'text-delta', delta });
+          }
+          const run = await service.get(context.tenantId, created.id);
+          if (isFinished(run.status) || run.status === 'awaiting_approval') {
+            // Text written just before the status changed.
+            for (const event of await service.events(context.tenantId, created.id, after, 500)) {
+              const delta = event.type === 'text-delta' ? event.data.delta : undefined;
+              if (typeof delta === 'string' && delta !== '') context.emit({ type: 'text-delta', delta });
+            }
+            return presentRun(run, await service.pendingAction(run));
+          }
+          await sleep(pollMs, undefined, { signal: context.signal });
+        }
+      } catch (error) {
+        if (context.signal.aborted) {
+          await service.cancel(context.tenantId, created.id, request.keyId ?? null).catch(() => {});
+        }
+        throw error;
+      }
+    },
+  });
+}
