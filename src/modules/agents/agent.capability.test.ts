@@ -104,7 +104,11 @@ describe('the agent capability (POST /v1/agent)', () => {
     });
     expect(sent).toEqual([]);
 
-    const { token } = await test.keys.create({ name: 'narrow', tenantId: 'default', scopes: ['capability:agent'] });
+    const { token } = await test.keys.create({
+      name: 'narrow',
+      tenantId: 'default',
+      scopes: ['capability:agent'],
+    });
     const refused = await test.app.inject({
       method: 'POST',
       url: '/v1/agent',
