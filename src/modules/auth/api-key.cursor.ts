@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors/index.ts';
+import { keysetCursor } from '../../platform/pagination/index.ts';
 import { authErrors } from './auth.errors.ts';
 
 /** Position after which a page of keys continues: newest first, ties broken by id. */
@@ -7,25 +7,15 @@ export interface KeyCursor {
   readonly id: string;
 }
 
-export function encodeKeyCursor(cursor: KeyCursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
+const cursor = keysetCursor({ invalid: authErrors.AUTH_KEY_LIST_CURSOR_INVALID, key: /^key_[0-9a-f]{16}$/ });
+
+export function encodeKeyCursor(position: KeyCursor): string {
+  return cursor.encode({ createdAt: position.createdAt, key: position.id });
 }
 
-export function decodeKeyCursor(cursor: string): KeyCursor {
-  const [timestamp, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(timestamp ?? '');
-  if (rest.length > 0 || !id || !/^key_[0-9a-f]{16}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new AppError(authErrors.AUTH_KEY_LIST_CURSOR_INVALID, {
-      errors: [
-        {
-          pointer: '/query/cursor',
-          message: 'not a cursor returned by this endpoint',
-          code: 'invalid_cursor',
-        },
-      ],
-    });
-  }
-  return { createdAt, id };
+export function decodeKeyCursor(text: string): KeyCursor {
+  const { createdAt, key } = cursor.decode(text);
+  return { createdAt, id: key };
 }
 
 /** Newest first, then by id descending: the order both adapters page in. */

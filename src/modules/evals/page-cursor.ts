@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors/index.ts';
+import { keysetCursor } from '../../platform/pagination/index.ts';
 import { evalErrors } from './evals.errors.ts';
 
 /** Keyset position of a newest-first page: (createdAt, id). */
@@ -7,25 +7,15 @@ export interface CursorPosition {
   readonly id: string;
 }
 
+const cursor = keysetCursor({ invalid: evalErrors.EVAL_CURSOR_INVALID });
+
 export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(`${position.createdAt.toISOString()}|${position.id}`).toString('base64url');
+  return cursor.encode({ createdAt: position.createdAt, key: position.id });
 }
 
-export function decodeCursor(cursor: string): CursorPosition {
-  const [timestamp, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(timestamp ?? '');
-  if (rest.length > 0 || !id || Number.isNaN(createdAt.getTime())) {
-    throw new AppError(evalErrors.EVAL_CURSOR_INVALID, {
-      errors: [
-        {
-          pointer: '/query/cursor',
-          message: 'not a cursor returned by this endpoint',
-          code: 'invalid_cursor',
-        },
-      ],
-    });
-  }
-  return { createdAt, id };
+export function decodeCursor(text: string): CursorPosition {
+  const { createdAt, key } = cursor.decode(text);
+  return { createdAt, id: key };
 }
 
 /** Newest first, ties by id descending: the order every list here uses. */

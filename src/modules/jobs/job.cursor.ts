@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors/index.ts';
+import { keysetCursor } from '../../platform/pagination/index.ts';
 import { jobErrors } from './jobs.errors.ts';
 
 /** Position after which a page continues: newest first, ties broken by insertion order. */
@@ -7,29 +7,13 @@ export interface JobCursor {
   readonly sequence: string;
 }
 
+const cursor = keysetCursor({ invalid: jobErrors.JOB_CURSOR_INVALID, key: /^\d+$/, tag: 'j' });
+
 export function encodeJobCursor(position: JobCursor): string {
-  return Buffer.from(`j|${position.createdAt.toISOString()}|${position.sequence}`).toString('base64url');
+  return cursor.encode({ createdAt: position.createdAt, key: position.sequence });
 }
 
-export function decodeJobCursor(cursor: string): JobCursor {
-  const [tag, timestamp, sequence, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(timestamp ?? '');
-  if (
-    tag !== 'j' ||
-    rest.length > 0 ||
-    !sequence ||
-    !/^\d+$/.test(sequence) ||
-    Number.isNaN(createdAt.getTime())
-  ) {
-    throw new AppError(jobErrors.JOB_CURSOR_INVALID, {
-      errors: [
-        {
-          pointer: '/query/cursor',
-          message: 'not a cursor returned by this endpoint',
-          code: 'invalid_cursor',
-        },
-      ],
-    });
-  }
-  return { createdAt, sequence };
+export function decodeJobCursor(text: string): JobCursor {
+  const { createdAt, key } = cursor.decode(text);
+  return { createdAt, sequence: key };
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors/index.ts';
+import { keysetCursor } from '../../platform/pagination/index.ts';
 import { requestErrors } from './requests.errors.ts';
 
 /** Position after which a page continues: newest first, ties broken by insertion order. */
@@ -7,23 +7,13 @@ export interface CursorPosition {
   readonly sequence: string;
 }
 
+const cursor = keysetCursor({ invalid: requestErrors.REQUEST_LOG_CURSOR_INVALID, key: /^\d+$/ });
+
 export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(`${position.createdAt.toISOString()}|${position.sequence}`).toString('base64url');
+  return cursor.encode({ createdAt: position.createdAt, key: position.sequence });
 }
 
-export function decodeCursor(cursor: string): CursorPosition {
-  const [timestamp, sequence, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(timestamp ?? '');
-  if (rest.length > 0 || !sequence || !/^\d+$/.test(sequence) || Number.isNaN(createdAt.getTime())) {
-    throw new AppError(requestErrors.REQUEST_LOG_CURSOR_INVALID, {
-      errors: [
-        {
-          pointer: '/query/cursor',
-          message: 'not a cursor returned by this endpoint',
-          code: 'invalid_cursor',
-        },
-      ],
-    });
-  }
-  return { createdAt, sequence };
+export function decodeCursor(text: string): CursorPosition {
+  const { createdAt, key } = cursor.decode(text);
+  return { createdAt, sequence: key };
 }
