@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import {
+  type Database,
+  IN_MEMORY_DATA_DIR,
+  migrateToLatest,
+  openDatabase,
+} from '../../src/platform/db/index.ts';
+import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from './postgres.ts';
+
+export type SqlEngineName = 'PGlite' | 'PostgreSQL';
+
+/**
+ * Runs `suite` against a migrated in-memory PGlite and, when DATABASE_URL is set, a migrated PostgreSQL
+ * database of its own (dropped afterwards): how every SQL adapter runs its port's contract suite.
+ * `database()` is the open database, valid inside the suite's tests.
+ */
+export function describeOnEveryDatabase(
+  subject: string,
+  suite: (engine: SqlEngineName, database: () => Database) => void,
+): void {
+  describe(`${subject} on PGlite`, () => {
+    let database: Database;
+    beforeAll(async () => {
+      database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+      await migrateToLatest(database.db);
+    });
+    afterAll(async () => database?.close());
+    suite('PGlite', () => database);
+  });
+
+  describe.skipIf(skipWithoutPostgres)(`${subject} on PostgreSQL`, () => {
+    let temporary: TemporaryDatabase;
+    let database: Database;
+    beforeAll(async () => {
+      temporary = await createTemporaryDatabase();
+      database = await openDatabase({ kind: 'postgres', url: temporary.url });
+      await migrateToLatest(database.db);
+    });
+    afterAll(async () => {
+      await database?.close();
+      await temporary?.drop();
+    });
+    suite('PostgreSQL', () => database);
+  });
+}
