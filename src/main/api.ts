@@ -50,6 +50,9 @@ export async function startApi(config: KeelConfig, logger: Logger): Promise<Runn
   return { url, platform, shutdown };
 }
 
+/** How long streams get, once the shutdown deadline is reached, to write their last event. */
+const STREAM_FAREWELL_MS = 250;
+
 async function drain(
   platform: HttpPlatform,
   dependencies: Dependencies,
@@ -62,9 +65,11 @@ async function drain(
   const timer = setTimeout(() => {
     logger.warn(
       { timeoutMs },
-      'in-flight requests still running at the shutdown deadline; closing their connections',
+      'in-flight requests still running at the shutdown deadline; ending streams, then closing connections',
     );
-    platform.app.server.closeAllConnections();
+    // Streams write their final `error` event first; what is still open a moment later is cut.
+    platform.shutdownGate.reachDeadline();
+    setTimeout(() => platform.app.server.closeAllConnections(), STREAM_FAREWELL_MS).unref();
   }, timeoutMs);
   timer.unref();
   try {

@@ -149,6 +149,7 @@ export async function buildApp(
     capabilities: dependencies.capabilities,
     invoker,
     ...dependencies.capabilityCalls,
+    shutdown: shutdownGate.deadline,
   });
   // Tools (built-ins, capabilities, custom, MCP) and agents (each run segment an `agent-run` job), and eval
   // runs (`eval-run` jobs): the same set `keel worker` runs.
@@ -198,6 +199,7 @@ export async function buildApp(
     capabilities: [createAgentCapability({ service: agentService })],
     invoker,
     ...dependencies.capabilityCalls,
+    shutdown: shutdownGate.deadline,
   });
   registerEvalRoutes(app, {
     evals,

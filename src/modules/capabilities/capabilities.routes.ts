@@ -28,6 +28,8 @@ export interface CapabilityCallSettings {
 export interface CapabilityRoutesOptions extends CapabilityCallSettings {
   readonly capabilities: readonly AnyCapability[];
   readonly invoker: CapabilityInvoker;
+  /** The server's shutdown deadline (`ShutdownGate.deadline`): streams still running then end with `error`. */
+  readonly shutdown?: AbortSignal;
 }
 
 /**
@@ -74,7 +76,7 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
       },
       async (request, reply) => {
         if (wantsStream(request))
-          return streamInvocation(request, reply, capability, options.invoker, stream);
+          return streamInvocation(request, reply, capability, options.invoker, stream, options.shutdown);
         // A response closed before it finished means the client went away: stop paying for the model call.
         const controller = new AbortController();
         reply.raw.once('close', () => {

@@ -121,6 +121,8 @@ export class CapabilityInvoker {
 }
 
 function classify(error: unknown, signal: AbortSignal): AppError {
+  // Aborted with a reason of Keel's own (the server's shutdown deadline): that is what happened.
+  if (signal.aborted && signal.reason instanceof AppError) return signal.reason;
   if (error instanceof AppError) return error;
   if (signal.aborted && !(signal.reason instanceof Error && signal.reason.name === 'TimeoutError')) {
     return new AppError(capabilityErrors.CAPABILITY_ABORTED, { cause: error });

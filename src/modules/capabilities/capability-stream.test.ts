@@ -266,6 +266,45 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
     first.abort();
   });
 
+  it('ends a stream still running at the shutdown deadline with a SERVICE_SHUTTING_DOWN error event', async () => {
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const endless = defineCapability({
+      name: 'test-endless',
+      version: '1.0.0',
+      summary: 'Runs until aborted',
+      description: 'Emits one delta, then waits for its signal.',
+      input: z.object({}).strict(),
+      output: z.object({}),
+      run: (_input, context) =>
+        new Promise((_resolve, reject) => {
+          context.emit({ type: 'text-delta', delta: 'partial' });
+          started();
+          context.signal.addEventListener('abort', () => reject(context.signal.reason));
+        }),
+    });
+    app = await buildTestApp({ extraCapabilities: [endless] });
+    const address = await app.app.listen({ port: 0, host: '127.0.0.1' });
+    const response = await fetch(`${address}/v1/test-endless`, {
+      method: 'POST',
+      headers: { ...SSE, 'content-type': 'application/json', 'x-request-id': 'stream-shutdown-1' },
+      body: '{}',
+    });
+    await running;
+    app.shutdownGate.reachDeadline();
+    const events = await eventsOf(await response.text());
+    expect(events.map((event) => event.type)).toEqual(['text-delta', 'usage', 'error']);
+    expect(events.at(-1)).toMatchObject({
+      data: { code: 'SERVICE_SHUTTING_DOWN', status: 503, retryable: true },
+    });
+    await app.writer.flush();
+    expect(await app.store.get('default', 'stream-shutdown-1')).toMatchObject({
+      errorCode: 'SERVICE_SHUTTING_DOWN',
+    });
+  });
+
   it('writes heartbeat comments on an idle stream', async () => {
     let release: () => void = () => {};
     const idle = defineCapability({

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CapabilityStreamEventType, UsageData } from '../../client/capability-stream.ts';
-import { asAppError, toProblem } from '../../platform/errors/index.ts';
+import { AppError, asAppError, toProblem } from '../../platform/errors/index.ts';
 import { problemSchema } from '../../platform/http/index.ts';
 import { secretRedactor } from '../../platform/logging/index.ts';
 import type { ModelUsage } from '../gateway/index.ts';
@@ -46,9 +46,15 @@ export function streamInvocation(
   capability: AnyCapability,
   invoker: CapabilityInvoker,
   settings: CapabilityStreamSettings,
+  shutdown?: AbortSignal,
 ): FastifyReply {
   const body = new PassThrough();
   const controller = new AbortController();
+  // At the server's shutdown deadline the call is aborted with SERVICE_SHUTTING_DOWN, which the stream
+  // reports as its `error` event (clients retry elsewhere) instead of being cut mid-stream.
+  const onShutdown = () => controller.abort(shutdown?.reason);
+  if (shutdown?.aborted) onShutdown();
+  else shutdown?.addEventListener('abort', onShutdown, { once: true });
   let sequence = 0;
   let open = true;
   const write = (type: CapabilityStreamEventType, data: unknown) => {
@@ -90,7 +96,8 @@ export function streamInvocation(
       if (usage) write('usage', usageData(usage));
       write('done', { output });
     } catch (error) {
-      const problem = asAppError(error);
+      const reason: unknown = controller.signal.reason;
+      const problem = shutdown?.aborted && reason instanceof AppError ? reason : asAppError(error);
       if (problem.status >= 500) {
         request.log.warn({ code: problem.code, err: problem.cause ?? problem }, 'capability stream failed');
       }
@@ -100,6 +107,7 @@ export function streamInvocation(
       const document = secretRedactor.redactValue(toProblem(problem, request.id, request.url.split('?')[0]));
       write('error', { ...document, message: document.detail ?? document.title });
     } finally {
+      shutdown?.removeEventListener('abort', onShutdown);
       open = false;
       clearInterval(heartbeat);
       if (!body.destroyed) body.end();

@@ -9,10 +9,19 @@ import { sendProblem } from './error-handler.ts';
 export interface ShutdownGate {
   readonly draining: boolean;
   startDraining(): void;
+  /**
+   * Aborted when the drain deadline is reached, just before the remaining connections are closed: long
+   * responses (event streams) listen to it to end with a final event instead of being cut. Its reason is
+   * a SERVICE_SHUTTING_DOWN AppError.
+   */
+  readonly deadline: AbortSignal;
+  /** Reaches the deadline now (the drain calls it when `KEEL_SHUTDOWN_TIMEOUT_MS` runs out). */
+  reachDeadline(): void;
 }
 
 export function installShutdownGate(app: FastifyInstance): ShutdownGate {
   let draining = false;
+  const deadline = new AbortController();
   app.addHook('onRequest', async (request, reply) => {
     if (!draining) return;
     reply.header('connection', 'close');
@@ -31,6 +40,16 @@ export function installShutdownGate(app: FastifyInstance): ShutdownGate {
     },
     startDraining() {
       draining = true;
+    },
+    deadline: deadline.signal,
+    reachDeadline() {
+      if (!deadline.signal.aborted) {
+        deadline.abort(
+          new AppError(platformErrors.SERVICE_SHUTTING_DOWN, {
+            detail: 'This process reached its shutdown deadline while the call was running. Retry.',
+          }),
+        );
+      }
     },
   };
 }
