@@ -32,14 +32,16 @@ export interface SummaryResult extends EngineProvenance {
 
 /** Feature weights of a sentence's salience; measured against Lead-3 in bench/quality.ts. */
 export const SUMMARY_WEIGHTS = Object.freeze({
-  position: 0.45,
-  centrality: 0.55,
+  position: 0.6,
+  centrality: 0.4,
   focus: 0.8,
   /** MMR trade-off: 1 = salience only. */
   lambda: 0.7,
 });
 
 const ELLIPSIS = '…';
+/** Sentences longer than this weigh less (see the salience below). */
+const LONG_SENTENCE_WORDS = 30;
 
 function maxNormalised(values: readonly number[]): number[] {
   const max = Math.max(0, ...values);
@@ -144,8 +146,9 @@ export async function summarize(
   const salience = sentences.map((sentence, index) => {
     const position = 1 / Math.sqrt(1 + index);
     const words = countWords(sentence.text);
-    // Headings, sign-offs and fragments rarely carry a summary.
-    const brevity = words < 4 ? 0.5 : 1;
+    // Headings, sign-offs and fragments rarely carry a summary; very long sentences spend the reader's
+    // words on detail, so they weigh a little less (square root of the excess).
+    const brevity = words < 4 ? 0.5 : words > LONG_SENTENCE_WORDS ? Math.sqrt(LONG_SENTENCE_WORDS / words) : 1;
     const base = SUMMARY_WEIGHTS.position * position + SUMMARY_WEIGHTS.centrality * (centrality[index] ?? 0);
     const focused =
       focusScores === undefined ? base : base + SUMMARY_WEIGHTS.focus * (focusScores[index] ?? 0);
