@@ -148,7 +148,8 @@ export async function summarize(
     const words = countWords(sentence.text);
     // Headings, sign-offs and fragments rarely carry a summary; very long sentences spend the reader's
     // words on detail, so they weigh a little less (square root of the excess).
-    const brevity = words < 4 ? 0.5 : words > LONG_SENTENCE_WORDS ? Math.sqrt(LONG_SENTENCE_WORDS / words) : 1;
+    const brevity =
+      words < 4 ? 0.5 : words > LONG_SENTENCE_WORDS ? Math.sqrt(LONG_SENTENCE_WORDS / words) : 1;
     const base = SUMMARY_WEIGHTS.position * position + SUMMARY_WEIGHTS.centrality * (centrality[index] ?? 0);
     const focused =
       focusScores === undefined ? base : base + SUMMARY_WEIGHTS.focus * (focusScores[index] ?? 0);
