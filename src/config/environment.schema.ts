@@ -89,6 +89,10 @@ export const environmentSchema = z.object({
     description:
       'Token budget of one `chat` turn: system prompt, earlier messages and the new message together; the oldest messages are left out until it fits.',
   }),
+  KEEL_CHAT_RETENTION_DAYS: integer(0, 0, 3_650).meta({
+    description:
+      'Days a `chat` conversation is kept after its last turn; older ones are deleted with their messages, hourly. 0 keeps everything.',
+  }),
   KEEL_SSE_HEARTBEAT_MS: integer(15_000, 1, 600_000).meta({
     description:
       'How often an open Server-Sent Events stream (streamed capability calls, job events) gets a `: keep-alive` comment, so proxies keep idle streams open.',

@@ -44,7 +44,11 @@ export interface KeelConfig {
     readonly embeddings: 'local' | 'off';
   };
   /** The memory window of `chat`: earlier messages and tokens one turn sends to the model. */
-  readonly chat: { readonly window: { readonly maxMessages: number; readonly maxTokens: number } };
+  readonly chat: {
+    readonly window: { readonly maxMessages: number; readonly maxTokens: number };
+    /** Days a conversation is kept after its last turn; 0 keeps everything. */
+    readonly retentionDays: number;
+  };
   /** Streamed and batch capability calls: SSE heartbeat, batch size and concurrency. */
   readonly capabilityCalls: {
     readonly stream: { readonly heartbeatMs: number };
@@ -222,6 +226,7 @@ function resolve(
         maxMessages: environment.KEEL_CHAT_WINDOW_MESSAGES,
         maxTokens: environment.KEEL_CHAT_WINDOW_TOKENS,
       },
+      retentionDays: environment.KEEL_CHAT_RETENTION_DAYS,
     },
     capabilityCalls: {
       stream: { heartbeatMs: environment.KEEL_SSE_HEARTBEAT_MS },

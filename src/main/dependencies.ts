@@ -37,6 +37,7 @@ import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
+import { startRetentionSweep } from '../platform/retention/index.ts';
 import {
   costFromPriceTable,
   createModelTelemetryMiddleware,
@@ -208,6 +209,14 @@ export async function createDependencies(
 
   // Conversations of `chat`, in the same database; the capability and /v1/conversations share the store.
   const conversations = new SqlConversationStore(database.db);
+  const conversationRetention = startRetentionSweep({
+    retentionDays: config.chat.retentionDays,
+    deleteOlderThan: (cutoff) => conversations.deleteInactiveSince(cutoff),
+    onSwept: (deleted, cutoff) => {
+      if (deleted > 0) logger.info({ deleted, cutoff }, 'chat retention: inactive conversations deleted');
+    },
+    onError: (error) => logger.warn({ err: error }, 'chat retention sweep failed'),
+  });
   const capabilities: AnyCapability[] = [
     generateCapability,
     // `summarize` can read a stored document (`document_id`) as well as `text`.
@@ -281,6 +290,7 @@ export async function createDependencies(
     database,
     async close() {
       retention.stop();
+      conversationRetention.stop();
       await jobs.close();
       await Promise.all(mcpSources.map((source) => source.close()));
       await documents.runner.close();

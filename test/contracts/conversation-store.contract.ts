@@ -178,5 +178,25 @@ export function describeConversationStoreContract(
       const messages = await store.listMessages('tenant-a', record.id, { after: 0, limit: 10 });
       expect(messages.map((message) => message.position)).toEqual([1, 2]);
     });
+
+    it('retention deletes conversations of every tenant not continued since the cutoff, messages included', async () => {
+      const cutoff = new Date('2026-11-21T12:00:00.000Z');
+      const stale = conversation();
+      const staleOther = conversation({ tenantId: 'tenant-b' });
+      const continued = conversation();
+      const fresh = conversation({ createdAt: new Date('2026-11-21T12:30:00.000Z') });
+      for (const record of [stale, staleOther, continued, fresh]) {
+        await store.create(record, turn('hi', record.id, record.createdAt));
+      }
+      const later = new Date('2026-11-21T13:00:00.000Z');
+      await store.append('tenant-a', continued.id, turn('still here', 'r9', later), { updatedAt: later });
+      expect(await store.deleteInactiveSince(cutoff)).toBe(2);
+      expect(await store.get('tenant-a', stale.id)).toBeUndefined();
+      expect(await store.get('tenant-b', staleOther.id)).toBeUndefined();
+      expect(await store.listMessages('tenant-a', stale.id, { after: 0, limit: 10 })).toEqual([]);
+      expect(await store.get('tenant-a', continued.id)).toMatchObject({ messageCount: 4 });
+      expect(await store.get('tenant-a', fresh.id)).toBeDefined();
+      expect(await store.deleteInactiveSince(cutoff)).toBe(0);
+    });
   });
 }

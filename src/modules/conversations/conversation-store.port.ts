@@ -46,4 +46,9 @@ export interface ConversationStore {
   list(tenantId: string, query: ConversationPageQuery): Promise<ConversationPage>;
   /** Deletes the conversation and its messages; false when there was none. */
   delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Retention: deletes every tenant's conversations last continued before `cutoff` (by `updatedAt`), with
+   * their messages; returns how many conversations went.
+   */
+  deleteInactiveSince(cutoff: Date): Promise<number>;
 }

@@ -100,6 +100,17 @@ export class MemoryConversationStore implements ConversationStore {
     return this.#entries.delete(id);
   }
 
+  async deleteInactiveSince(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (const [id, entry] of this.#entries) {
+      if (entry.conversation.updatedAt < cutoff) {
+        this.#entries.delete(id);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
   #find(tenantId: string, id: string): Entry | undefined {
     const entry = this.#entries.get(id);
     return entry?.conversation.tenantId === tenantId ? entry : undefined;

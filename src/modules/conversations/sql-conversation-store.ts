@@ -167,6 +167,15 @@ export class SqlConversationStore implements ConversationStore {
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
+
+  async deleteInactiveSince(cutoff: Date): Promise<number> {
+    // Messages go with their conversation (foreign key, on delete cascade).
+    const result = await this.#db
+      .deleteFrom('conversation')
+      .where('updated_at', '<', cutoff)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
 
 async function insertMessages(

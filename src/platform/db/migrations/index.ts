@@ -8,6 +8,7 @@ import * as conversations from './0006-conversations.ts';
 import * as evalsAndFeedback from './0007-evals-and-feedback.ts';
 import * as agents from './0008-agents.ts';
 import * as apiKeyWebhooks from './0009-api-key-webhooks.ts';
+import * as conversationRetention from './0010-conversation-retention.ts';
 
 /** Every migration in order. Names are permanent: never rename or reorder an applied one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-evals-and-feedback': evalsAndFeedback,
   '0008-agents': agents,
   '0009-api-key-webhooks': apiKeyWebhooks,
+  '0010-conversation-retention': conversationRetention,
 };
