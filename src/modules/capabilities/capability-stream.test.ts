@@ -282,7 +282,10 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
         new Promise((_resolve, reject) => {
           context.emit({ type: 'text-delta', delta: 'partial' });
           started();
-          context.signal.addEventListener('abort', () => reject(context.signal.reason));
+          // As a model call does: an AbortError, not the signal's reason.
+          context.signal.addEventListener('abort', () =>
+            reject(new DOMException('This operation was aborted', 'AbortError')),
+          );
         }),
     });
     app = await buildTestApp({ extraCapabilities: [endless] });

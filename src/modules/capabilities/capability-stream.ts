@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CapabilityStreamEventType, UsageData } from '../../client/capability-stream.ts';
-import { AppError, asAppError, toProblem } from '../../platform/errors/index.ts';
+import { asAppError, toProblem } from '../../platform/errors/index.ts';
 import { problemSchema } from '../../platform/http/index.ts';
 import { secretRedactor } from '../../platform/logging/index.ts';
 import type { ModelUsage } from '../gateway/index.ts';
@@ -96,8 +96,8 @@ export function streamInvocation(
       if (usage) write('usage', usageData(usage));
       write('done', { output });
     } catch (error) {
-      const reason: unknown = controller.signal.reason;
-      const problem = shutdown?.aborted && reason instanceof AppError ? reason : asAppError(error);
+      // A shutdown abort arrives as SERVICE_SHUTTING_DOWN: the invoker reports a signal's own AppError reason.
+      const problem = asAppError(error);
       if (problem.status >= 500) {
         request.log.warn({ code: problem.code, err: problem.cause ?? problem }, 'capability stream failed');
       }
