@@ -1,5 +1,6 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './agent.cursor.ts';
 import type {
   AgentActionRecord,
@@ -196,12 +197,10 @@ export class SqlAgentStore implements AgentStore {
       .orderBy('id', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const items = rows.slice(0, query.limit).map(toRun);
-    const last = items.at(-1);
-    return {
-      items,
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
-    };
+    return pageOf(rows, query.limit, toRun, (last) => {
+      const run = toRun(last);
+      return encodeCursor(run.createdAt, run.id);
+    });
   }
 
   async updateRun(

@@ -1,3 +1,4 @@
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeKeyCursor, encodeKeyCursor, isAfter } from './api-key.cursor.ts';
 import type { ApiKeyRecord } from './api-key.ts';
 import type { ApiKeyListQuery, ApiKeyPage, ApiKeyStore } from './api-key-store.port.ts';
@@ -22,12 +23,7 @@ export class MemoryApiKeyStore implements ApiKeyStore {
       .filter((record) => query.tenantId === undefined || record.tenantId === query.tenantId)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
       .filter((record) => !after || isAfter(record, after));
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((record) => structuredClone(record)),
-      nextCursor: rows.length > query.limit && last ? encodeKeyCursor(last) : null,
-    };
+    return pageOf(rows, query.limit, (record) => structuredClone(record), encodeKeyCursor);
   }
 
   async revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined> {

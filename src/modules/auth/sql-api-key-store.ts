@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ApiKeyTable, KeelTables } from '../../platform/db/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import type { KeyLimits } from '../limits/index.ts';
 import { decodeKeyCursor, encodeKeyCursor } from './api-key.cursor.ts';
 import type { ApiKeyRecord } from './api-key.ts';
@@ -52,9 +53,7 @@ export class SqlApiKeyStore implements ApiKeyStore {
       .orderBy('id', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const page = rows.slice(0, query.limit).map(toRecord);
-    const last = page.at(-1);
-    return { items: page, nextCursor: rows.length > query.limit && last ? encodeKeyCursor(last) : null };
+    return pageOf(rows, query.limit, toRecord, (last) => encodeKeyCursor(toRecord(last)));
   }
 
   async revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined> {

@@ -1,5 +1,6 @@
 import { type ColumnType, type Kysely, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './feedback.cursor.ts';
 import type { Feedback, FeedbackPage, FeedbackQuery, FeedbackStore, Rating } from './feedback.port.ts';
 
@@ -107,9 +108,7 @@ export class SqlFeedbackStore implements FeedbackStore {
       .orderBy('id', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const items = rows.slice(0, query.limit).map(toFeedback);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return pageOf(rows, query.limit, toFeedback, (last) => encodeCursor(toFeedback(last)));
   }
 }
 

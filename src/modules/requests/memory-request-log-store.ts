@@ -1,3 +1,4 @@
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './request-log.cursor.ts';
 import type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
 
@@ -42,15 +43,12 @@ export class MemoryRequestLogStore implements RequestLogStore {
       .filter((row) => query.capability === undefined || row.record.capability === query.capability)
       .sort((a, b) => compareDescending(a, b))
       .filter((row) => !after || isOlder(row, after.createdAt, BigInt(after.sequence)));
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => structuredClone(row.record)),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(
+      rows,
+      query.limit,
+      (row) => structuredClone(row.record),
+      (last) => encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) }),
+    );
   }
 }
 

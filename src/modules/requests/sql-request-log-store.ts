@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './request-log.cursor.ts';
 import type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
 
@@ -94,15 +95,9 @@ export class SqlRequestLogStore implements RequestLogStore {
       .orderBy('sequence', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toRecord),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(rows, query.limit, toRecord, (last) =>
+      encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) }),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineErrors } from '../errors/index.ts';
-import { keysetCursor } from './keyset-cursor.ts';
+import { keysetCursor, pageOf } from './keyset-cursor.ts';
 
 const errors = defineErrors({
   TEST_CURSOR_INVALID: {
@@ -46,5 +46,13 @@ describe('keyset cursors', () => {
       );
     }
     expect(() => tagged.decode(codec.encode({ createdAt: at, key: '1' }))).toThrow();
+  });
+
+  it('cuts a page from rows fetched one past the limit, with a cursor only when more follow', () => {
+    const label = (row: number) => `#${row}`;
+    const after = (row: number) => `after ${row}`;
+    expect(pageOf([1, 2, 3], 2, label, after)).toEqual({ items: ['#1', '#2'], nextCursor: 'after 2' });
+    expect(pageOf([1, 2], 2, label, after)).toEqual({ items: ['#1', '#2'], nextCursor: null });
+    expect(pageOf([], 2, label, after)).toEqual({ items: [], nextCursor: null });
   });
 });

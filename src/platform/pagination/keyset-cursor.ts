@@ -60,3 +60,21 @@ export function keysetCursor(options: KeysetCursorOptions): KeysetCursor {
     },
   };
 }
+
+/**
+ * A page from rows in page order, fetched with one more than `limit` (or all of them): the first `limit`
+ * presented, and the cursor after the last of them when more follow.
+ */
+export function pageOf<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  present: (row: Row) => Item,
+  cursorAfter: (row: Row) => string,
+): { items: Item[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(present),
+    nextCursor: rows.length > limit && last !== undefined ? cursorAfter(last) : null,
+  };
+}
