@@ -1,3 +1,4 @@
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './agent.cursor.ts';
 import type {
   AgentActionRecord,
@@ -40,12 +41,12 @@ export class MemoryAgentStore implements AgentStore {
           run.createdAt.getTime() < after.createdAt.getTime() ||
           (run.createdAt.getTime() === after.createdAt.getTime() && run.id < after.id),
       );
-    const items = runs.slice(0, query.limit).map((run) => structuredClone(run));
-    const last = items.at(-1);
-    return {
-      items,
-      nextCursor: runs.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
-    };
+    return pageOf(
+      runs,
+      query.limit,
+      (run) => structuredClone(run),
+      (last) => encodeCursor(last.createdAt, last.id),
+    );
   }
 
   async updateRun(

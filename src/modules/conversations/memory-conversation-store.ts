@@ -1,3 +1,4 @@
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './conversation.cursor.ts';
 import type {
   ConversationPage,
@@ -84,15 +85,12 @@ export class MemoryConversationStore implements ConversationStore {
         const afterTime = after.createdAt.getTime();
         return time < afterTime || (time === afterTime && entry.sequence < Number(after.sequence));
       });
-    const page = ordered.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((entry) => entry.conversation),
-      nextCursor:
-        ordered.length > query.limit && last
-          ? encodeCursor({ createdAt: last.conversation.createdAt, sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(
+      ordered,
+      query.limit,
+      (entry) => entry.conversation,
+      (last) => encodeCursor({ createdAt: last.conversation.createdAt, sequence: String(last.sequence) }),
+    );
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

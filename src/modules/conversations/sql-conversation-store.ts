@@ -1,5 +1,6 @@
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './conversation.cursor.ts';
 import type {
   ConversationPage,
@@ -148,15 +149,9 @@ export class SqlConversationStore implements ConversationStore {
       .orderBy('sequence', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toConversation),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(rows, query.limit, toConversation, (last) =>
+      encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) }),
+    );
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import type {
   CollectionRecord,
   DocumentPatch,
@@ -194,13 +195,10 @@ function page<T extends { readonly createdAt: Date; readonly id: string }>(
         (time === after.createdAt.getTime() && row.sequence < BigInt(after.sequence))
       );
     });
-  const items = sorted.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items: items.map((row) => structuredClone(row.record)),
-    nextCursor:
-      sorted.length > query.limit && last
-        ? encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) })
-        : null,
-  };
+  return pageOf(
+    sorted,
+    query.limit,
+    (row) => structuredClone(row.record),
+    (last) => encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) }),
+  );
 }

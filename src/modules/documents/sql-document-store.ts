@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import type { ChunkMetadata } from '../retrieval/index.ts';
 import type { ChunkingOptions } from './chunking/chunker.ts';
 import type {
@@ -264,15 +265,9 @@ function toPage<Row extends { created_at: Date; sequence: string }, T>(
   limit: number,
   convert: (row: Row) => T,
 ): Page<T> {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(convert),
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) })
-        : null,
-  };
+  return pageOf(rows, limit, convert, (last) =>
+    encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) }),
+  );
 }
 
 function parsed<T>(value: unknown): T {

@@ -1,4 +1,4 @@
-import { keysetCursor } from '../../platform/pagination/index.ts';
+import { pageOf as cutPage, keysetCursor } from '../../platform/pagination/index.ts';
 import { evalErrors } from './evals.errors.ts';
 
 /** Keyset position of a newest-first page: (createdAt, id). */
@@ -32,7 +32,5 @@ export function pageOf<T extends CursorPosition>(
 ) {
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   const rest = after === undefined ? sorted : sorted.filter((item) => newestFirst(after, item) < 0);
-  const items = rest.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rest.length > limit && last ? encodeCursor(last) : null };
+  return cutPage(rest, limit, (item) => item, encodeCursor);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ColumnType, type JSONColumnType, type Kysely, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import type {
   Dataset,
   DatasetItem,
@@ -370,9 +371,7 @@ export class SqlEvalStore implements EvalStore {
 }
 
 function paged<T extends { createdAt: Date; id: string }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return pageOf(rows, limit, (row) => row, encodeCursor);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a selected eval_dataset row

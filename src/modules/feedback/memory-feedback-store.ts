@@ -1,3 +1,4 @@
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './feedback.cursor.ts';
 import {
   type Feedback,
@@ -40,9 +41,7 @@ export class MemoryFeedbackStore implements FeedbackStore {
           row.createdAt.getTime() < after.createdAt.getTime() ||
           (row.createdAt.getTime() === after.createdAt.getTime() && row.id < after.id),
       );
-    const items = rows.slice(0, query.limit).map((row) => structuredClone(row));
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return pageOf(rows, query.limit, (row) => structuredClone(row), encodeCursor);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../platform/errors/index.ts';
 import type { MemoryJobQueue, Notifier } from '../../platform/jobs/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeJobCursor, encodeJobCursor } from './job.cursor.ts';
 import type { JobEvent, JobRecord, NewJobEvent, StepRecord, WebhookAttempt } from './job.types.ts';
 import { isTerminal } from './job.types.ts';
@@ -123,15 +124,9 @@ export class MemoryJobStore implements JobStore {
           row.createdAt.getTime() < after.createdAt.getTime() ||
           (row.createdAt.getTime() === after.createdAt.getTime() && row.sequence < BigInt(after.sequence)),
       );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(copy),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeJobCursor({ createdAt: last.createdAt, sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(rows, query.limit, copy, (last) =>
+      encodeJobCursor({ createdAt: last.createdAt, sequence: String(last.sequence) }),
+    );
   }
 
   async events(

@@ -3,6 +3,7 @@ import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { JobTable, KeelTables } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import type { JobQueue, Notifier, QueueMessage } from '../../platform/jobs/index.ts';
+import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeJobCursor, encodeJobCursor } from './job.cursor.ts';
 import type {
   JobEvent,
@@ -183,15 +184,9 @@ export class SqlJobStore implements JobStore {
       .orderBy('sequence', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toRecord),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeJobCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(rows, query.limit, toRecord, (last) =>
+      encodeJobCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) }),
+    );
   }
 
   async events(

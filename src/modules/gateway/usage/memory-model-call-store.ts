@@ -1,3 +1,4 @@
+import { pageOf } from '../../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './model-call.cursor.ts';
 import type { ModelCallRecord } from './model-call.ts';
 import type { ModelCallPage, ModelCallQuery, ModelCallStore } from './model-call-store.port.ts';
@@ -28,14 +29,11 @@ export class MemoryModelCallStore implements ModelCallStore {
         return time < cursorTime || (time === cursorTime && row.sequence < Number(after.sequence));
       })
       .sort((a, b) => b.record.createdAt.getTime() - a.record.createdAt.getTime() || b.sequence - a.sequence);
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => structuredClone(row.record)),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(
+      rows,
+      query.limit,
+      (row) => structuredClone(row.record),
+      (last) => encodeCursor({ createdAt: last.record.createdAt, sequence: String(last.sequence) }),
+    );
   }
 }

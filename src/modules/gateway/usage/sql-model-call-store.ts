@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { KeelTables, ModelCallTable } from '../../../platform/db/index.ts';
+import { pageOf } from '../../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './model-call.cursor.ts';
 import type { ModelCallRecord } from './model-call.ts';
 import type { ModelCallPage, ModelCallQuery, ModelCallStore } from './model-call-store.port.ts';
@@ -93,15 +94,9 @@ export class SqlModelCallStore implements ModelCallStore {
       .orderBy('sequence', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toRecord),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) })
-          : null,
-    };
+    return pageOf(rows, query.limit, toRecord, (last) =>
+      encodeCursor({ createdAt: new Date(last.created_at), sequence: String(last.sequence) }),
+    );
   }
 }
 
