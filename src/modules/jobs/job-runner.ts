@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { withComputePriority } from '../../platform/compute/index.ts';
 import { AppError, asAppError } from '../../platform/errors/index.ts';
 import { createRequestContext, runWithRequestContext } from '../../platform/http/index.ts';
 import type { Notifier } from '../../platform/jobs/index.ts';
@@ -253,16 +254,19 @@ export class JobRunner {
           subject: job.apiKeyId ?? 'local',
           authenticated: true,
         });
+        // Compute-pool work of a job yields to callers waiting on a response.
         const result = await runWithRequestContext(context, () =>
-          settleAfterAbort(
-            invoker.invoke(capability, job.input, {
-              requestId: invocationId,
-              tenantId: job.tenantId,
-              signal: controller.signal,
-              logger: log,
-              reporter,
-            }),
-            controller.signal,
+          withComputePriority('background', () =>
+            settleAfterAbort(
+              invoker.invoke(capability, job.input, {
+                requestId: invocationId,
+                tenantId: job.tenantId,
+                signal: controller.signal,
+                logger: log,
+                reporter,
+              }),
+              controller.signal,
+            ),
           ),
         );
         outcome = { kind: 'succeeded', result };
