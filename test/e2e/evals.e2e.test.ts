@@ -2,9 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KeelConfig, loadConfig } from '../../src/config/index.ts';
 import { type CommandOutput, evalCommand } from '../../src/main/eval-command.ts';
 import { DEFAULT_RESILIENCE, emptyGatewaySettings, Gateway } from '../../src/modules/gateway/index.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
+import { closedPortUrl } from '../support/closed-port.ts';
 import { buildTestApp, type TestApp } from '../support/test-app.ts';
 
 /**
@@ -29,6 +31,7 @@ let upstream: FakeOpenAI;
 let app: TestApp;
 let url: string;
 let directory: string;
+let config: KeelConfig;
 
 function capture(): CommandOutput & { out: () => string; err: () => string } {
   let out = '';
@@ -43,7 +46,7 @@ function capture(): CommandOutput & { out: () => string; err: () => string } {
 
 async function keelEval(...argv: string[]) {
   const output = capture();
-  const code = await evalCommand([...argv, '--url', url], undefined, output, 20);
+  const code = await evalCommand([...argv, '--url', url], config, output, { pollIntervalMs: 20 });
   return {
     code,
     stdout: output.out(),
@@ -79,6 +82,7 @@ beforeAll(async () => {
   app = await buildTestApp({ models: gateway });
   url = await app.app.listen({ host: '127.0.0.1', port: 0 });
   directory = await mkdtemp(path.join(tmpdir(), 'keel-evals-'));
+  config = await loadConfig({ environment: {}, cwd: directory });
   const lines = Object.entries(CAPITALS).map(([country, capital]) =>
     JSON.stringify({
       input: { user_input: `What is the capital of ${country}? One word.`, max_tokens: 10 },
@@ -205,10 +209,37 @@ describe('keel eval against a running Keel and an OpenAI-compatible server', () 
     expect((await keelEval('run', 'capitals')).code).toBe(2);
     expect((await keelEval('run', 'capitals', '--variants', 'x', '--fail-under', 'exact')).code).toBe(2);
     expect((await keelEval('frobnicate')).code).toBe(2);
+    const nowhere = await closedPortUrl();
     const output = capture();
     expect(
-      await evalCommand(['run', 'x', '--variants', 'a', '--url', 'http://127.0.0.1:9'], undefined, output),
+      await evalCommand(['run', 'x', '--variants', 'a', '--url', nowhere], config, output, {
+        baseDelayMs: 1,
+      }),
     ).toBe(1);
-    expect(output.err()).toContain('no Keel answers');
+    expect(output.err()).toContain(`no Keel answers at ${nowhere} (from --url): ECONNREFUSED; check --url`);
+    // Without --url it names the address it made from HOST and PORT, and how to change it.
+    const port = new URL(nowhere).port;
+    const fromSettings = capture();
+    expect(
+      await evalCommand(
+        ['run', 'x', '--variants', 'a'],
+        await loadConfig({ environment: { PORT: port }, cwd: directory }),
+        fromSettings,
+        { baseDelayMs: 1 },
+      ),
+    ).toBe(1);
+    expect(fromSettings.err()).toContain(
+      `no Keel answers at http://127.0.0.1:${port} (from HOST and PORT): ECONNREFUSED; start it (npm start), or point keel at it with --url <url> or KEEL_URL`,
+    );
+    const fromVariable = capture();
+    expect(
+      await evalCommand(
+        ['run', 'x', '--variants', 'a'],
+        await loadConfig({ environment: { KEEL_URL: nowhere }, cwd: directory }),
+        fromVariable,
+        { baseDelayMs: 1 },
+      ),
+    ).toBe(1);
+    expect(fromVariable.err()).toContain(`no Keel answers at ${nowhere} (from KEEL_URL)`);
   });
 });
