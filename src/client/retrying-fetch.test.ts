@@ -168,8 +168,7 @@ describe('retryingFetch', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(KeelConnectionError);
-    expect((failure as KeelConnectionError).maybeDelivered).toBe(true);
-    expect((failure as KeelConnectionError).attempts).toBe(1);
+    expect(failure).toMatchObject({ maybeDelivered: true, attempts: 1, reason: 'not-replayable' });
     expect((failure as Error).message).toContain('not sent again, since that could apply it twice');
     expect(received).toHaveLength(1);
     expect(notices).toEqual([]);
@@ -182,7 +181,12 @@ describe('retryingFetch', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(KeelConnectionError);
-    expect(failure).toMatchObject({ code: 'ECONNREFUSED', attempts: 3, maybeDelivered: false });
+    expect(failure).toMatchObject({
+      code: 'ECONNREFUSED',
+      attempts: 3,
+      maybeDelivered: false,
+      reason: 'gave-up',
+    });
     expect((failure as Error).message).toMatch(/ECONNREFUSED; gave up after 3 attempts in 0\.\d s$/);
     expect(slept).toEqual([75, 150]);
     expect(notices.map((notice) => notice.reason)).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
@@ -209,7 +213,7 @@ describe('retryingFetch', () => {
     const { fetch } = harness({ maxAttempts: 4, baseDelayMs: 10 });
     const failure = await fetch(new Request(`${base}/v1/things`)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KeelConnectionError);
-    expect(failure).toMatchObject({ attempts: 4, maybeDelivered: true });
+    expect(failure).toMatchObject({ attempts: 4, maybeDelivered: true, reason: 'gave-up' });
     expect((failure as Error).message).toMatch(
       /^GET http:\/\/127\.0\.0\.1:\d+\/v1\/things: (ECONNRESET|UND_ERR_SOCKET); gave up after 4 attempts/,
     );
@@ -252,6 +256,15 @@ describe('retryingFetch', () => {
       expect(slept).toEqual([]);
       expect(retriesOf(response)).toEqual({ attempts: 1, elapsedMs: 0 });
     }
+  });
+
+  it('does not retry a failure retrying cannot fix, and says what it was', async () => {
+    const { fetch, slept } = harness();
+    // Port 9 is on fetch's list of bad ports: the request is never made.
+    const failure = await fetch(new Request('http://127.0.0.1:9/v1/things')).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(KeelConnectionError);
+    expect(failure).toMatchObject({ code: 'bad port', reason: 'not-retryable', attempts: 1 });
+    expect(slept).toEqual([]);
   });
 
   it('stops waiting when the request is aborted', async () => {

@@ -46,19 +46,31 @@ export interface RetryingFetchOptions extends Partial<RetryPolicy> {
   readonly random?: () => number;
 }
 
-/** Thrown when the connection failed and retrying is over (bound reached) or not allowed. */
+/**
+ * Thrown when a request got no answer: retrying reached its bound (`gave-up`), sending it again could
+ * apply it twice (`not-replayable`), or the failure is not one retrying can fix (`not-retryable`: an
+ * unknown host, a TLS error, a bad port).
+ */
 export class KeelConnectionError extends Error {
   readonly url: string;
-  /** ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET... or `unknown`. */
+  /** ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET... or the innermost error's message when it has no code. */
   readonly code: string;
   readonly attempts: number;
   readonly elapsedMs: number;
   /** True when the request may have reached the server (it could have taken effect). */
   readonly maybeDelivered: boolean;
+  readonly reason: 'gave-up' | 'not-replayable' | 'not-retryable';
 
   constructor(
     message: string,
-    fields: { url: string; code: string; attempts: number; elapsedMs: number; maybeDelivered: boolean },
+    fields: {
+      url: string;
+      code: string;
+      attempts: number;
+      elapsedMs: number;
+      maybeDelivered: boolean;
+      reason: KeelConnectionError['reason'];
+    },
     cause: unknown,
   ) {
     super(message, { cause });
@@ -68,6 +80,7 @@ export class KeelConnectionError extends Error {
     this.attempts = fields.attempts;
     this.elapsedMs = fields.elapsedMs;
     this.maybeDelivered = fields.maybeDelivered;
+    this.reason = fields.reason;
   }
 }
 
@@ -134,16 +147,22 @@ export function retryingFetch(options: RetryingFetchOptions = {}): (request: Req
     const replaySafe = IDEMPOTENT.has(request.method) || options.replaySafe?.(request) === true;
     for (let attempt = 1; ; attempt++) {
       let outcome: { response: Response } | { error: unknown; code: string; maybeDelivered: boolean };
+      const elapsed = () => now() - started;
       try {
         outcome = { response: await readWhole(await send(copy(request, body))) };
       } catch (error) {
         if (request.signal.aborted) throw error;
         const code = errorCode(error);
-        const maybeDelivered = !NOT_SENT.has(code);
-        if (!NOT_SENT.has(code) && !MAYBE_SENT.has(code)) throw error;
-        outcome = { error, code, maybeDelivered };
+        if (!NOT_SENT.has(code) && !MAYBE_SENT.has(code)) {
+          const fields = { url: request.url, code, attempts: attempt, elapsedMs: elapsed() };
+          throw new KeelConnectionError(
+            `${request.method} ${request.url}: ${code}`,
+            { ...fields, maybeDelivered: false, reason: 'not-retryable' },
+            error,
+          );
+        }
+        outcome = { error, code, maybeDelivered: !NOT_SENT.has(code) };
       }
-      const elapsed = () => now() - started;
       if ('response' in outcome) {
         const { response } = outcome;
         const refusal = await refusalOf(response);
@@ -167,14 +186,18 @@ export function retryingFetch(options: RetryingFetchOptions = {}): (request: Req
       if (maybeDelivered && !replaySafe) {
         throw new KeelConnectionError(
           `${request.method} ${request.url}: the connection broke (${code}) after the request may have reached Keel; not sent again, since that could apply it twice`,
-          fields,
+          { ...fields, reason: 'not-replayable' },
           error,
         );
       }
       const delay = delayBefore(attempt, undefined);
       const stop = stopReason(attempt, delay, elapsed());
       if (stop !== undefined) {
-        throw new KeelConnectionError(`${request.method} ${request.url}: ${code}; ${stop}`, fields, error);
+        throw new KeelConnectionError(
+          `${request.method} ${request.url}: ${code}; ${stop}`,
+          { ...fields, reason: 'gave-up' },
+          error,
+        );
       }
       options.onRetry?.({ request, attempt, maxAttempts: policy.maxAttempts, delayMs: delay, reason: code });
       await sleep(delay, request.signal);
@@ -247,15 +270,22 @@ function remember(response: Response, history: RetryHistory): Response {
   return response;
 }
 
-/** The system or undici code of a failed fetch (`fetch failed` wraps it in `cause`), or `unknown`. */
+/**
+ * The system or undici code of a failed fetch (`fetch failed` wraps it in `cause`), else the innermost
+ * message (`bad port`).
+ */
 export function errorCode(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
   for (let current = error, depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
-    if (current instanceof Error && /socket hang up/i.test(current.message)) return 'ECONNRESET';
+    if (current instanceof Error) {
+      if (/socket hang up/i.test(current.message)) return 'ECONNRESET';
+      message = current.message;
+    }
     current = (current as { cause?: unknown }).cause;
   }
-  return 'unknown';
+  return message;
 }
 
 function seconds(ms: number): string {

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPortUrl } from '../../test/support/closed-port.ts';
+import { KeelConnectionError, retryingFetch } from '../client/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { resolveConnection, UsageError, unreachable } from './cli-http.ts';
 
@@ -86,15 +88,17 @@ describe('resolveConnection: the URL the HTTP commands use', () => {
   });
 
   it('says how to change the URL, by where it came from', async () => {
-    const config = await loadConfig({ environment: { PORT: '9123' }, cwd: directory });
-    const refused = Object.assign(new TypeError('fetch failed'), {
-      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9123'), { code: 'ECONNREFUSED' }),
-    });
-    expect(unreachable(resolveConnection({}, config), refused)).toBe(
-      'no Keel answers at http://127.0.0.1:9123 (from HOST and PORT): ECONNREFUSED; start it (npm start), or point keel at it with --url <url> or KEEL_URL (or the HOST and PORT it was started with)',
+    const nowhere = new URL(await closedPortUrl());
+    const refused = await retryingFetch({ maxAttempts: 1 })(new Request(nowhere)).catch(
+      (error: unknown) => error,
     );
-    expect(unreachable(resolveConnection({ url: 'http://127.0.0.1:1' }, config), refused)).toBe(
-      'no Keel answers at http://127.0.0.1:1 (from --url): ECONNREFUSED; check --url',
+    expect(refused).toBeInstanceOf(KeelConnectionError);
+    const config = await loadConfig({ environment: { PORT: nowhere.port }, cwd: directory });
+    expect(unreachable(resolveConnection({}, config), refused as KeelConnectionError)).toBe(
+      `no Keel answers at http://127.0.0.1:${nowhere.port} (from HOST and PORT): ECONNREFUSED; start it (npm start), or point keel at it with --url <url> or KEEL_URL (or the HOST and PORT it was started with)`,
     );
+    expect(
+      unreachable(resolveConnection({ url: 'http://127.0.0.1:1' }, config), refused as KeelConnectionError),
+    ).toBe('no Keel answers at http://127.0.0.1:1 (from --url): ECONNREFUSED; check --url');
   });
 });

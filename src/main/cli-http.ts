@@ -152,13 +152,14 @@ export async function probe(
     if (response.ok) return undefined;
     return `Keel at ${connection.url} (${connection.source}) answers ${response.status} on /healthz${describeHistory(response)}`;
   } catch (error) {
+    if (!(error instanceof KeelConnectionError)) throw error;
     return unreachable(connection, error);
   }
 }
 
 /** The message for a Keel that cannot be reached: which URL, where it came from, how to change it. */
-export function unreachable(connection: Connection, error: unknown): string {
-  const code = error instanceof KeelConnectionError ? error.code : errorText(error);
+export function unreachable(connection: Connection, error: KeelConnectionError): string {
+  const { code } = error;
   const how =
     connection.source === '--url'
       ? 'check --url'
@@ -201,16 +202,9 @@ export function describeRetry(notice: RetryNotice): string {
   return `${why}; ${notice.request.method} ${new URL(notice.request.url).pathname} again in ${(notice.delayMs / 1000).toFixed(1)} s (attempt ${notice.attempt + 1} of ${notice.maxAttempts})`;
 }
 
-/** The innermost reason of a failed fetch (`fetch failed` says little; its cause says why). */
-function errorText(error: unknown): string {
-  let text = error instanceof Error ? error.message : String(error);
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '') return code;
-    text = current.message;
-    current = current.cause;
-  }
-  return text;
+/** The line for a request that got no answer: the refusal to send it twice, or where Keel was expected. */
+export function noAnswer(connection: Connection, error: KeelConnectionError): string {
+  return error.reason === 'not-replayable' ? error.message : unreachable(connection, error);
 }
 
 export function pause(ms: number): Promise<void> {

@@ -13,11 +13,11 @@ import {
   describeRetry,
   expectData,
   type HttpCommandOptions,
+  noAnswer,
   pause,
   probe,
   resolveConnection,
   UsageError,
-  unreachable,
 } from './cli-http.ts';
 
 export type { CommandOutput } from './cli-http.ts';
@@ -81,9 +81,7 @@ export async function evalCommand(
       return 1;
     }
     if (error instanceof KeelConnectionError) {
-      const message =
-        error.maybeDelivered && error.attempts === 1 ? error.message : unreachable(connection, error);
-      output.stderr.write(`keel eval ${action}: ${message}\n`);
+      output.stderr.write(`keel eval ${action}: ${noAnswer(connection, error)}\n`);
       return 1;
     }
     throw error;

@@ -15,6 +15,7 @@ import {
   describeProblem,
   describeRetry,
   type HttpCommandOptions,
+  noAnswer,
   pause,
   probe,
   refusedForGood,
@@ -133,12 +134,15 @@ export async function ingestCommand(
         bodySerializer: () => form,
       });
       if (data) {
-        const settled = settledOutcome(file, data.document, data.duplicate && !current.retried);
+        // 200: the bytes were there already (unless this run's own first try stored them); 202 with
+        // `duplicate` is a document that had failed, queued again: ingested now, not a duplicate.
+        const duplicate = response.status === 200 && data.duplicate && !current.retried;
+        const settled = settledOutcome(file, data.document, duplicate);
         if (response.status === 200 && settled) {
           outcomes.push(settled);
           progress.finished();
         } else {
-          pending.push({ file, documentId: data.document.id, duplicate: data.duplicate && !current.retried });
+          pending.push({ file, documentId: data.document.id, duplicate });
         }
       } else {
         const reason = describeProblem(error, response);
@@ -252,8 +256,7 @@ function settledOutcome(file: string, document: Document, duplicate: boolean): O
 
 function failureText(error: unknown, connection: Connection): string {
   if (error instanceof CommandFailure) return error.message;
-  if (error instanceof KeelConnectionError)
-    return error.maybeDelivered && error.attempts === 1 ? error.message : unreachable(connection, error);
+  if (error instanceof KeelConnectionError) return noAnswer(connection, error);
   throw error;
 }
 

@@ -71,11 +71,12 @@ describe('keel ingest', () => {
     expect(body.fallback.reason).toBe('no_embedding_model');
     expect(body.results[0]?.title).toBe('anchor');
 
-    // A second run skips what is already there.
-    const again = await runKeel(
-      ['ingest', path.join(docs, '*.md'), '--collection', 'harbour', '--url', keel.url, '--key', adminKey],
-      {},
-    );
+    // A second run skips what is already there. Without --url or --key it finds Keel where `keel serve`
+    // with the same settings listens (PORT) and authenticates with KEEL_ADMIN_KEY.
+    const again = await runKeel(['ingest', path.join(docs, '*.md'), '--collection', 'harbour'], {
+      PORT: new URL(keel.url).port,
+      KEEL_ADMIN_KEY: adminKey,
+    });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^duplicate\s+\S+tides\.md/m);
     // The CLI waits out a Keel that sheds load on a busy machine (Retry-After), so this may take a while.
