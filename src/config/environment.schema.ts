@@ -153,6 +153,27 @@ export const environmentSchema = z.object({
     description:
       'Shed load (503 `SERVICE_OVERLOADED`) while the mean event-loop delay exceeds this; 0 turns shedding off.',
   }),
+  KEEL_COMPUTE_THREADS: optionalInteger(1, 64).meta({
+    description:
+      'Worker threads of the compute pool that runs CPU-bound work (local engine, parsing, embeddings) off the event loop. Unset: available cores - 1, at least 1.',
+    example: '3',
+  }),
+  KEEL_COMPUTE_MAX_QUEUE: integer(256, 1, 100_000).meta({
+    description:
+      'Interactive compute tasks (sync and streamed calls) that may wait for a thread at once; more get 503 `COMPUTE_POOL_SATURATED` at once.',
+  }),
+  KEEL_COMPUTE_QUEUE_TIMEOUT_MS: integer(10_000, 10, 600_000).meta({
+    description:
+      'How long an interactive compute task may wait for a thread before it gets 503 `COMPUTE_POOL_SATURATED` with a `Retry-After` estimated from the queue. Jobs and ingestion wait as long as it takes.',
+  }),
+  KEEL_COMPUTE_TASK_TIMEOUT_MS: integer(60_000, 100, 3_600_000).meta({
+    description:
+      'How long one compute task (parsing a document, one local-engine call, one embedding batch) may run before its thread is stopped (`COMPUTE_TASK_TIMEOUT`).',
+  }),
+  KEEL_COMPUTE_MAX_HEAP_MB: integer(1_536, 64, 65_536).meta({
+    description:
+      'Heap limit of each compute thread (MB): a document or call that needs more fails alone (`COMPUTE_WORKER_CRASHED`) instead of exhausting the process.',
+  }),
   KEEL_REDIS_PREFIX: z.string().min(1).max(64).default('keel:').meta({
     description: 'Prefix of every Redis key Keel writes, so deployments can share one Redis.',
   }),

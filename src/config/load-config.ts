@@ -37,6 +37,15 @@ export interface KeelConfig {
     readonly redisPrefix: string;
   };
   readonly requestLog: { readonly bodies: boolean; readonly retentionDays: number };
+  /** The worker-thread pool for CPU-bound work (see docs/architecture.md). */
+  readonly compute: {
+    /** Undefined: available cores - 1, at least 1. */
+    readonly threads: number | undefined;
+    readonly maxQueue: number;
+    readonly queueTimeoutMs: number;
+    readonly taskTimeoutMs: number;
+    readonly maxHeapMb: number;
+  };
   readonly documents: {
     /** Largest document the documents API accepts. */
     readonly maxUploadBytes: number;
@@ -219,6 +228,13 @@ function resolve(
       defaults: defaultLimits(environment),
       maxEventLoopDelayMs: environment.KEEL_MAX_EVENT_LOOP_DELAY_MS,
       redisPrefix: environment.KEEL_REDIS_PREFIX,
+    },
+    compute: {
+      threads: environment.KEEL_COMPUTE_THREADS,
+      maxQueue: environment.KEEL_COMPUTE_MAX_QUEUE,
+      queueTimeoutMs: environment.KEEL_COMPUTE_QUEUE_TIMEOUT_MS,
+      taskTimeoutMs: environment.KEEL_COMPUTE_TASK_TIMEOUT_MS,
+      maxHeapMb: environment.KEEL_COMPUTE_MAX_HEAP_MB,
     },
     requestLog: {
       bodies: environment.KEEL_REQUEST_LOG_BODIES,

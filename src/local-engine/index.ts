@@ -15,6 +15,7 @@ export {
 export {
   type Embedder,
   type EmbedderStats,
+  type EmbeddingBackend,
   type EmbedOptions,
   LOCAL_EMBEDDING_DIMENSIONS,
   LocalEmbedder,
@@ -33,6 +34,7 @@ export { compileExtractionSchema, type ExtractionPlan, SUPPORTED_FORMATS } from 
 export { Bm25Index, type Bm25Parameters, DEFAULT_BM25 } from './lexical/bm25.ts';
 export { LOCAL_ENGINE_LIMITS } from './limits.ts';
 export { localEngineErrors } from './local-engine.errors.ts';
+export { type EngineCall, inlineLocalEngine, type LocalEngine } from './local-engine.ts';
 export type { LocalEngineOptions } from './options.ts';
 export { type EngineProvenance, LOCAL_EMBEDDING_MODEL_ID } from './provenance.ts';
 export {

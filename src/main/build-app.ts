@@ -80,7 +80,12 @@ export interface AppDependencies {
   /** API keys: authentication of every request, `/v1/admin/keys`. */
   readonly keys: ApiKeyService;
   /** Counters for requests/minute and streams (memory, or Redis shared by every process). */
-  readonly limits: { readonly store: LimitStore; readonly maxEventLoopDelayMs: number };
+  readonly limits: {
+    readonly store: LimitStore;
+    readonly maxEventLoopDelayMs: number;
+    /** The event-loop lag load shedding reads (tests pin it); default measured. */
+    readonly lag?: { readonly lagMs: number; stop(): void };
+  };
   readonly telemetry: Telemetry;
   /** Collections, documents and their ingestion; search over them. */
   readonly documents: { readonly service: DocumentsService; readonly search: SearchService };
@@ -124,8 +129,9 @@ export async function buildApp(
   // Order matters: shed load first, then trace, open the request's log entry, authenticate, count.
   const fastify = app as unknown as FastifyInstance;
   const { metrics, tracing } = dependencies.telemetry;
-  await installLoadShedding(fastify, {
+  installLoadShedding(fastify, {
     maxEventLoopDelayMs: dependencies.limits.maxEventLoopDelayMs,
+    ...(dependencies.limits.lag === undefined ? {} : { lag: dependencies.limits.lag }),
     onShed: () => metrics.loadShed.inc(),
   });
   installHttpTelemetry(fastify, { tracer: tracing.tracer, metrics });

@@ -11,13 +11,13 @@ import { ApiKeyService, OPEN_SUBJECT, SqlApiKeyStore } from '../modules/auth/ind
 import {
   type AnyCapability,
   type Clock,
-  classifyCapability,
   createChatCapability,
+  createClassifyCapability,
+  createExtractCapability,
+  createRecommendCapability,
+  createScoreCapability,
   createSummarizeCapability,
-  extractCapability,
   generateCapability,
-  recommendCapability,
-  scoreCapability,
 } from '../modules/capabilities/index.ts';
 import { SqlConversationStore } from '../modules/conversations/index.ts';
 import { SqlDocumentStore } from '../modules/documents/index.ts';
@@ -44,6 +44,12 @@ import {
   createTelemetry,
 } from '../platform/telemetry/index.ts';
 import { type AppDependencies, limitsObserver } from './build-app.ts';
+import {
+  createComputePool,
+  pooledDocumentProcessor,
+  pooledEmbeddingBackend,
+  pooledLocalEngine,
+} from './compute.ts';
 import { createDocumentsDependencies } from './documents-dependencies.ts';
 import { createJobDependencies } from './job-dependencies.ts';
 import { KEEL_VERSION } from './version.ts';
@@ -88,6 +94,9 @@ export async function createDependencies(
     version: KEEL_VERSION,
     otlp: config.telemetry.otlp,
   });
+  // CPU-bound work (local engine, parsing, embeddings) runs on worker threads; the event loop moves bytes.
+  const compute = createComputePool(config.compute, { metrics: telemetry.metrics, logger });
+  const engine = pooledLocalEngine(compute, { embeddings: true });
   const keys = new ApiKeyService({
     store: new SqlApiKeyStore(database.db),
     clock: systemClock,
@@ -139,8 +148,9 @@ export async function createDependencies(
       ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
       : undefined;
   cacheRedis?.on('error', (error) => logger.debug({ err: error }, 'model response cache: redis error'));
-  // The local embedder loads its weights on first use only; it serves the `embed` alias when no provider does.
-  const localEmbeddingModel = createLocalEmbeddingModel();
+  // The local embedder loads its weights on first use only (in each compute thread); it serves the `embed`
+  // alias when no provider does.
+  const localEmbeddingModel = createLocalEmbeddingModel({ embedder: pooledEmbeddingBackend(compute) });
   const models = new Gateway({
     settings: config.models.gateway,
     embeddingModels: [localEmbeddingModel],
@@ -195,6 +205,7 @@ export async function createDependencies(
     logger,
     clock: systemClock,
     maxUploadBytes: config.documents.maxUploadBytes,
+    processor: pooledDocumentProcessor(compute),
   });
   if (!database.vector) {
     logger.warn(
@@ -220,18 +231,19 @@ export async function createDependencies(
   const capabilities: AnyCapability[] = [
     generateCapability,
     // `summarize` can read a stored document (`document_id`) as well as `text`.
-    createSummarizeCapability({ documents: documents.service }),
-    classifyCapability,
-    extractCapability,
-    scoreCapability,
-    recommendCapability,
+    createSummarizeCapability({ documents: documents.service, engine }),
+    createClassifyCapability({ engine }),
+    createExtractCapability({ engine }),
+    createScoreCapability({ engine }),
+    createRecommendCapability({ engine }),
     createChatCapability({ conversations, clock: systemClock, window: config.chat.window }),
     ...config.capabilities,
   ];
   // Grounded capabilities over the knowledge base; relevance is lexical only when embeddings are off.
   const relevance = {
     ...DEFAULT_RELEVANCE,
-    ...(config.documents.embeddings === 'local' ? {} : { embedder: null }),
+    engine:
+      config.documents.embeddings === 'local' ? engine : pooledLocalEngine(compute, { embeddings: false }),
   };
   capabilities.push(
     createAnswerCapability({ knowledge: documents.knowledge, relevance }),
@@ -294,6 +306,7 @@ export async function createDependencies(
       await jobs.close();
       await Promise.all(mcpSources.map((source) => source.close()));
       await documents.runner.close();
+      await compute.close();
       await writer.close();
       await modelCallWriter.close();
       await cacheRedis?.quit().catch(() => cacheRedis.disconnect());

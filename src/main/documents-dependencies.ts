@@ -1,6 +1,7 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import type { KnowledgeBase } from '../modules/answers/index.ts';
 import {
+  type DocumentProcessor,
   type DocumentStore,
   DocumentsService,
   IngestionPipeline,
@@ -23,6 +24,8 @@ export interface DocumentsWiring {
   readonly logger: Logger;
   readonly clock: { now(): Date };
   readonly maxUploadBytes: number;
+  /** Parse and chunk: the compute pool in Keel's processes; inline when omitted (tests). */
+  readonly processor?: DocumentProcessor;
 }
 
 export interface DocumentsDependencies {
@@ -49,6 +52,7 @@ export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsD
     embedder,
     clock: wiring.clock,
     logger: wiring.logger,
+    ...(wiring.processor === undefined ? {} : { processor: wiring.processor }),
   });
   const runner = new InProcessIngestionRunner({
     pipeline,

@@ -14,6 +14,7 @@ import { mcpErrors } from '../modules/mcp/index.ts';
 import { requestErrors } from '../modules/requests/index.ts';
 import { retrievalErrors } from '../modules/retrieval/index.ts';
 import { toolErrors } from '../modules/tools/index.ts';
+import { computeErrors } from '../platform/compute/index.ts';
 import type { ErrorDefinition } from '../platform/errors/index.ts';
 import { platformErrors } from '../platform/errors/index.ts';
 
@@ -23,6 +24,7 @@ export const errorCatalogue: ReadonlyArray<{
   readonly errors: readonly ErrorDefinition[];
 }> = [
   { module: 'platform', errors: Object.values(platformErrors) },
+  { module: 'compute', errors: Object.values(computeErrors) },
   { module: 'auth', errors: Object.values(authErrors) },
   { module: 'limits', errors: Object.values(limitErrors) },
   { module: 'capabilities', errors: Object.values(capabilityErrors) },

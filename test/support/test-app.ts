@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { inlineLocalEngine } from '../../src/local-engine/index.ts';
 import { type AppDependencies, buildApp, limitsObserver } from '../../src/main/build-app.ts';
 import { createDocumentsDependencies, knowledgeBaseOf } from '../../src/main/documents-dependencies.ts';
 import {
@@ -120,7 +121,7 @@ export interface TestApp extends HttpPlatform {
 /** `answer` and `analysis` over the test app's documents, with lexical relevance (no model load). */
 export function groundedCapabilities(documents: AppDependencies['documents']): AnyCapability[] {
   const knowledge = knowledgeBaseOf(documents);
-  const relevance = { ...DEFAULT_RELEVANCE, embedder: null };
+  const relevance = { ...DEFAULT_RELEVANCE, engine: inlineLocalEngine({ embedder: null }) };
   return [createAnswerCapability({ knowledge, relevance }), createAnalysisWorkflow({ knowledge, relevance })];
 }
 

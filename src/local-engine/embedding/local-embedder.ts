@@ -16,6 +16,16 @@ export interface Embedder {
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
 }
 
+/** An embedder that also reports the tokens it read: what the `embed` alias serves (one call, one trip). */
+export interface EmbeddingBackend extends Embedder {
+  /** Characters of a text that are embedded; the rest is cut at a word boundary. */
+  readonly maxInputChars: number;
+  embedWithTokens(
+    texts: readonly string[],
+    options?: EmbedOptions,
+  ): Promise<{ readonly vectors: Float32Array[]; readonly tokens: number }>;
+}
+
 /** The raw sentence encoder behind `LocalEmbedder`: USE-lite in production, a fake in unit tests. */
 export interface SentenceEncoder {
   embed(texts: string[]): Promise<number[][]>;
@@ -75,7 +85,7 @@ export function embeddingInput(text: string, limit: number): string {
  * text. Forward passes run one at a time (the WASM backend is single-threaded); an aborted signal stops
  * the work between batches. Empty texts embed to the zero vector (cosine 0 with everything).
  */
-export class LocalEmbedder implements Embedder {
+export class LocalEmbedder implements EmbeddingBackend {
   readonly modelId = LOCAL_EMBEDDING_MODEL_ID;
   readonly dimensions = LOCAL_EMBEDDING_DIMENSIONS;
   readonly maxInputChars: number;
@@ -180,6 +190,11 @@ export class LocalEmbedder implements Embedder {
       });
     }
     return results;
+  }
+
+  async embedWithTokens(texts: readonly string[], options: EmbedOptions = {}) {
+    const vectors = await this.embed(texts, options);
+    return { vectors, tokens: await this.countTokens(texts) };
   }
 
   /** Sentence-piece tokens the model reads for these texts (after the same cut as `embed`). */

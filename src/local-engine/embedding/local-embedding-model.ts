@@ -1,11 +1,14 @@
 import type { EmbeddingModelV4, SharedV4Warning } from '@ai-sdk/provider';
 import { TooManyEmbeddingValuesForCallError } from '@ai-sdk/provider';
 import { LOCAL_EMBEDDING_MODEL_ID } from '../provenance.ts';
-import { type LocalEmbedder, sharedLocalEmbedder } from './local-embedder.ts';
+import { type EmbeddingBackend, sharedLocalEmbedder } from './local-embedder.ts';
 
 export interface LocalEmbeddingModelOptions {
-  /** Defaults to the process-wide embedder, so the gateway and the engine share one model and cache. */
-  readonly embedder?: LocalEmbedder;
+  /**
+   * Defaults to the process-wide embedder on this thread; Keel's processes pass the compute pool's, so
+   * the forward passes run off the event loop.
+   */
+  readonly embedder?: EmbeddingBackend;
   /** Values per `doEmbed` call; `embedMany` splits larger lists. Default 256. */
   readonly maxEmbeddingsPerCall?: number;
 }
@@ -48,8 +51,10 @@ export function createLocalEmbeddingModel(options: LocalEmbeddingModelOptions = 
           details: `texts longer than ${embedder.maxInputChars} characters are cut at a word boundary before embedding`,
         });
       }
-      const vectors = await embedder.embed(values, abortSignal ? { signal: abortSignal } : {});
-      const tokens = await embedder.countTokens(values);
+      const { vectors, tokens } = await embedder.embedWithTokens(
+        values,
+        abortSignal ? { signal: abortSignal } : {},
+      );
       return { embeddings: vectors.map((vector) => Array.from(vector)), usage: { tokens }, warnings };
     },
   };

@@ -362,7 +362,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
   app.post(
     '/v1/agents/runs/:id/cancel',
     {
-      config: { scope: 'agents:run' },
+      config: { scope: 'agents:run', shed: false },
       schema: {
         operationId: 'cancelAgentRun',
         summary: 'Cancel an agent run',

@@ -1,6 +1,5 @@
 import { streamText } from 'ai';
 import { z } from 'zod';
-import { summarize } from '../../local-engine/index.ts';
 import {
   chooseEngine,
   engineFields,
@@ -22,6 +21,7 @@ import {
   DEFAULT_RELEVANCE,
   type Passage,
   type RelevanceSettings,
+  relevanceEngine,
   relevantPassages,
   round,
 } from './passages.ts';
@@ -125,13 +125,13 @@ export function createAnalysisWorkflow(options: AnalysisWorkflowOptions) {
       const summary = await context.step('summarise', async () => {
         if (read.length === 0) return null;
         if (engine.kind === 'local') {
-          const result = await summarize(
+          const result = await relevanceEngine(relevance).summarize(
             {
               text: read.map((passage) => passage.result.content).join('\n\n'),
               max_sentences: 4,
               focus: query,
             },
-            { signal: context.signal, embedder: relevance.embedder },
+            { signal: context.signal },
           );
           context.emit({ type: 'text-delta', delta: result.summary });
           return {

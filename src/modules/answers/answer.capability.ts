@@ -23,6 +23,7 @@ import {
   type Passage,
   type RelevanceSettings,
   rankQuotes,
+  relevanceEngine,
   relevantPassages,
   round,
 } from './passages.ts';
@@ -187,7 +188,9 @@ async function localAnswer(
   relevance: RelevanceSettings,
   context: CapabilityContext,
 ): Promise<AnswerOutput> {
-  const strategy = relevance.embedder === null ? 'bm25+extractive' : 'use-lite-512+bm25+extractive';
+  const strategy = !relevanceEngine(relevance).embeddings
+    ? 'bm25+extractive'
+    : 'use-lite-512+bm25+extractive';
   if (passages.length === 0) return insufficient(localProvenance(strategy));
   const quotes = (await rankQuotes(question, passages, relevance, context.signal))
     .filter((quote) => quote.relevance >= relevance.minimum)

@@ -1,4 +1,4 @@
-import { type Embedder, scoreItems, splitSentences } from '../../local-engine/index.ts';
+import { inlineLocalEngine, type LocalEngine, splitSentences } from '../../local-engine/index.ts';
 import type { SearchResult } from '../retrieval/index.ts';
 
 /**
@@ -10,8 +10,16 @@ import type { SearchResult } from '../retrieval/index.ts';
 export interface RelevanceSettings {
   /** Below this, a passage is not evidence (the answer is `insufficient_context` when none reaches it). */
   readonly minimum: number;
-  /** The embedder for the semantic half; null scores lexically only (KEEL_EMBEDDINGS=off, tests). */
-  readonly embedder?: Embedder | null | undefined;
+  /**
+   * The local engine that scores relevance (its embedder gives the semantic half; an engine without
+   * embeddings scores lexically only: KEEL_EMBEDDINGS=off, tests). Default: inline, with USE-lite.
+   */
+  readonly engine?: LocalEngine | undefined;
+}
+
+/** The engine relevance is scored with. */
+export function relevanceEngine(settings: RelevanceSettings): LocalEngine {
+  return settings.engine ?? inlineLocalEngine();
 }
 
 /** An unrelated text scores near 0 (no shared terms, cosine below 0.25); a passage sharing the question's key terms or meaning scores above it. See docs/answers.md. */
@@ -40,9 +48,9 @@ export async function relevantPassages(
   signal: AbortSignal,
 ): Promise<Passage[]> {
   if (results.length === 0) return [];
-  const scored = await scoreItems(
+  const scored = await relevanceEngine(settings).score(
     { query: question, items: results.map((result) => ({ id: result.chunkId, text: result.content })) },
-    { signal, embedder: settings.embedder },
+    { signal },
   );
   const byId = new Map(results.map((result) => [result.chunkId, result]));
   const passages: Passage[] = [];
@@ -72,9 +80,9 @@ export async function rankQuotes(
     });
   }
   if (candidates.length === 0) return [];
-  const scored = await scoreItems(
+  const scored = await relevanceEngine(settings).score(
     { query: question, items: candidates.map(({ id, text }) => ({ id, text })) },
-    { signal, embedder: settings.embedder },
+    { signal },
   );
   const quotes = scored.scores.map((score) => {
     const candidate = candidates[Number(score.id)];

@@ -25,6 +25,13 @@ export {
   newId,
 } from './documents.service.ts';
 export {
+  type DocumentProcessor,
+  inlineDocumentProcessor,
+  type ProcessDocumentRequest,
+  type ProcessedDocument,
+  processDocument,
+} from './ingestion/document-processor.ts';
+export {
   type IngestionOutcome,
   IngestionPipeline,
   type IngestionPipelineOptions,
@@ -40,4 +47,5 @@ export {
 } from './parsing/media-type.ts';
 export { normaliseDocument } from './parsing/normalise.ts';
 export { parseDocument } from './parsing/parse-document.ts';
+export { DocumentParseError } from './parsing/parse-error.ts';
 export { SqlDocumentStore } from './sql-document-store.ts';

@@ -143,7 +143,7 @@ export function registerJobRoutes(app: HttpServer, { service, capabilities }: Jo
   app.post(
     '/v1/jobs/:id/cancel',
     {
-      config: { scope: 'jobs:write' },
+      config: { scope: 'jobs:write', shed: false },
       schema: {
         operationId: 'cancelJob',
         summary: 'Cancel a job',

@@ -3,6 +3,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const FIRST_TOKEN_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
+/** What the compute pool reports to `/metrics` (see `WorkerPool.stats`). */
+export type ComputeStatsReader = () => {
+  readonly threads: number;
+  readonly maxThreads: number;
+  readonly running: number;
+  readonly queued: Readonly<Record<string, number>>;
+};
+
 export type CircuitState = 'closed' | 'half-open' | 'open';
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -113,7 +121,46 @@ export class KeelMetrics {
     registers: [this.registry],
   });
 
+  readonly computeTasks = new Counter({
+    name: 'keel_compute_tasks_total',
+    help: 'Compute-pool tasks by kind and outcome (completed, failed, cancelled, timed-out, refused, crashed).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly computeTaskWait = new Histogram({
+    name: 'keel_compute_task_wait_seconds',
+    help: 'Time compute tasks waited for a worker thread, by kind and priority.',
+    labelNames: ['kind', 'priority'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly computeTaskRun = new Histogram({
+    name: 'keel_compute_task_run_seconds',
+    help: 'Time compute tasks ran on a worker thread, by kind.',
+    labelNames: ['kind'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly computeQueueDepth = new Gauge({
+    name: 'keel_compute_queue_depth',
+    help: 'Compute tasks waiting for a worker thread, by priority (interactive, background), read when scraped.',
+    labelNames: ['priority'] as const,
+    registers: [this.registry],
+    collect: () => this.#collectCompute(),
+  });
+
+  readonly computeThreads = new Gauge({
+    name: 'keel_compute_threads',
+    help: 'Compute worker threads: `state="live"` now running, `state="busy"` running a task, `state="max"` the configured size.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
   #queueDepth: (() => Promise<Readonly<Record<string, number>>>) | undefined;
+  #computeStats: ComputeStatsReader | undefined;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -122,6 +169,21 @@ export class KeelMetrics {
   /** The jobs module registers how to read queue depths; they are read on each scrape. */
   observeQueueDepth(read: () => Promise<Readonly<Record<string, number>>>): void {
     this.#queueDepth = read;
+  }
+
+  /** The compute pool registers how to read its queue and threads; they are read on each scrape. */
+  observeCompute(read: ComputeStatsReader): void {
+    this.#computeStats = read;
+  }
+
+  #collectCompute(): void {
+    const stats = this.#computeStats?.();
+    if (!stats) return;
+    for (const [priority, depth] of Object.entries(stats.queued))
+      this.computeQueueDepth.set({ priority }, depth);
+    this.computeThreads.set({ state: 'live' }, stats.threads);
+    this.computeThreads.set({ state: 'busy' }, stats.running);
+    this.computeThreads.set({ state: 'max' }, stats.maxThreads);
   }
 
   setCircuitState(deployment: string, state: CircuitState): void {

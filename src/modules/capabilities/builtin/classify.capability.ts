@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classify, LOCAL_ENGINE_LIMITS } from '../../../local-engine/index.ts';
+import { LOCAL_ENGINE_LIMITS } from '../../../local-engine/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -9,7 +9,7 @@ import {
   modelChoiceField,
   modelProvenance,
 } from '../engine-choice.ts';
-import { type BuiltinCapabilityOptions, engineOptions } from './builtin-options.ts';
+import { type BuiltinCapabilityOptions, engineOf } from './builtin-options.ts';
 
 const labelSchema = z
   .object({
@@ -153,6 +153,7 @@ async function classifyWithModel(
 
 /** `classify`, on the local engine unless a model serves it; `options` configures the local engine. */
 export function createClassifyCapability(options: BuiltinCapabilityOptions = {}) {
+  const local = engineOf(options);
   return defineCapability({
     name: 'classify',
     version: '1.0.0',
@@ -201,14 +202,14 @@ export function createClassifyCapability(options: BuiltinCapabilityOptions = {})
     async run(input, context): Promise<ClassifyOutput> {
       const engine = chooseEngine(context, input.model);
       if (engine.kind === 'model') return classifyWithModel(input, context, engine.name);
-      const result = await classify(
+      const result = await local.classify(
         {
           text: input.text,
           labels: input.labels,
           multi_label: input.multi_label,
           ...(input.top_k === undefined ? {} : { top_k: input.top_k }),
         },
-        engineOptions(options, context.signal),
+        { signal: context.signal },
       );
       context.emit({ type: 'object-delta', partial: { labels: result.labels, chosen: result.chosen } });
       return { labels: result.labels, chosen: result.chosen, ...localProvenance(result.model) };

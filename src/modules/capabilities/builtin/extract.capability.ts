@@ -5,7 +5,6 @@ import { z } from 'zod';
 import {
   compileExtractionSchema,
   type ExtractionPlan,
-  extract,
   LOCAL_ENGINE_LIMITS,
 } from '../../../local-engine/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
@@ -17,7 +16,7 @@ import {
   modelChoiceField,
   modelProvenance,
 } from '../engine-choice.ts';
-import { type BuiltinCapabilityOptions, engineOptions } from './builtin-options.ts';
+import { type BuiltinCapabilityOptions, engineOf } from './builtin-options.ts';
 
 export const extractInputSchema = z
   .object({
@@ -200,6 +199,7 @@ async function extractWithModel(
 
 /** `extract`, on the local engine unless a model serves it; `options` configures the local engine. */
 export function createExtractCapability(options: BuiltinCapabilityOptions = {}) {
+  const local = engineOf(options);
   return defineCapability({
     name: 'extract',
     version: '1.0.0',
@@ -248,9 +248,10 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
       const plan = compileExtractionSchema(input.schema);
       const engine = chooseEngine(context, input.model);
       if (engine.kind === 'model') return extractWithModel(input, plan, context, engine.name);
-      const result = await extract(
-        { text: input.text, schema: plan },
-        engineOptions(options, context.signal),
+      // The schema as sent: the engine may run on another thread, where it compiles its own plan.
+      const result = await local.extract(
+        { text: input.text, schema: input.schema },
+        { signal: context.signal },
       );
       context.emit({ type: 'object-delta', partial: { data: result.data, missing: result.missing } });
       return { data: result.data, missing: result.missing, ...localProvenance(result.model) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOCAL_ENGINE_LIMITS, recommend } from '../../../local-engine/index.ts';
+import { LOCAL_ENGINE_LIMITS, type LocalEngine } from '../../../local-engine/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -9,7 +9,7 @@ import {
   modelChoiceField,
   modelProvenance,
 } from '../engine-choice.ts';
-import { type BuiltinCapabilityOptions, engineOptions } from './builtin-options.ts';
+import { type BuiltinCapabilityOptions, engineOf } from './builtin-options.ts';
 import { MODEL_SCORING, rankItemsSchema } from './score.capability.ts';
 
 /** How many candidates the local engine shortlists for a model to choose from: 3 x k, at least 20. */
@@ -161,17 +161,16 @@ async function recommendWithModel(
   input: RecommendInput,
   context: CapabilityContext,
   modelName: string | undefined,
-  options: BuiltinCapabilityOptions,
+  local: LocalEngine,
 ): Promise<RecommendOutput> {
   // Fail before any local work when the model cannot be served.
   if (!context.models.available(modelName)) context.models.language(modelName);
   const likedIds = new Set(input.profile?.liked_ids ?? []);
   const available = input.items.filter((item) => !likedIds.has(item.id)).length;
   if (available === 0) return { items: [], ...modelProvenance(context) };
-  const shortlist = await recommend(
-    localRequest(input, shortlistSize(input.k, available)),
-    engineOptions(options, context.signal),
-  );
+  const shortlist = await local.recommend(localRequest(input, shortlistSize(input.k, available)), {
+    signal: context.signal,
+  });
   const byId = new Map(input.items.map((item) => [item.id, item]));
   const candidates = shortlist.items.map((entry) => byId.get(entry.id) ?? { id: entry.id, text: '' });
   const k = Math.min(input.k, candidates.length);
@@ -199,6 +198,7 @@ async function recommendWithModel(
 
 /** `recommend`, on the local engine unless a model serves it; `options` configures the local engine. */
 export function createRecommendCapability(options: BuiltinCapabilityOptions = {}) {
+  const local = engineOf(options);
   return defineCapability({
     name: 'recommend',
     version: '1.0.0',
@@ -235,8 +235,8 @@ export function createRecommendCapability(options: BuiltinCapabilityOptions = {}
     ],
     async run(input, context): Promise<RecommendOutput> {
       const engine = chooseEngine(context, input.model);
-      if (engine.kind === 'model') return recommendWithModel(input, context, engine.name, options);
-      const result = await recommend(localRequest(input, input.k), engineOptions(options, context.signal));
+      if (engine.kind === 'model') return recommendWithModel(input, context, engine.name, local);
+      const result = await local.recommend(localRequest(input, input.k), { signal: context.signal });
       context.emit({ type: 'object-delta', partial: { items: result.items } });
       return { items: result.items, ...localProvenance(result.model) };
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOCAL_ENGINE_LIMITS, scoreItems } from '../../../local-engine/index.ts';
+import { LOCAL_ENGINE_LIMITS } from '../../../local-engine/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -9,7 +9,7 @@ import {
   modelChoiceField,
   modelProvenance,
 } from '../engine-choice.ts';
-import { type BuiltinCapabilityOptions, engineOptions } from './builtin-options.ts';
+import { type BuiltinCapabilityOptions, engineOf } from './builtin-options.ts';
 
 /** Items one model call judges, how many such calls run at once, and how much of each item it reads. */
 export const MODEL_SCORING = Object.freeze({ batchSize: 20, concurrency: 2, itemChars: 1_000 });
@@ -171,6 +171,7 @@ async function scoreWithModel(
 
 /** `score`, on the local engine unless a model serves it; `options` configures the local engine. */
 export function createScoreCapability(options: BuiltinCapabilityOptions = {}) {
+  const local = engineOf(options);
   return defineCapability({
     name: 'score',
     version: '1.0.0',
@@ -209,9 +210,9 @@ export function createScoreCapability(options: BuiltinCapabilityOptions = {}) {
     async run(input, context): Promise<ScoreOutput> {
       const engine = chooseEngine(context, input.model);
       if (engine.kind === 'model') return scoreWithModel(input, context, engine.name);
-      const result = await scoreItems(
+      const result = await local.score(
         { query: input.query, items: input.items },
-        engineOptions(options, context.signal),
+        { signal: context.signal },
       );
       const scores = result.scores.map(({ id, score, rank }) => ({ id, score, rank }));
       context.emit({ type: 'object-delta', partial: { scores } });

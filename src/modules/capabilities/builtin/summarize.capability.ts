@@ -1,6 +1,6 @@
 import { generateText, streamText } from 'ai';
 import { z } from 'zod';
-import { countWords, LOCAL_ENGINE_LIMITS, splitSentences, summarize } from '../../../local-engine/index.ts';
+import { countWords, LOCAL_ENGINE_LIMITS, splitSentences } from '../../../local-engine/index.ts';
 import { AppError, platformErrors } from '../../../platform/errors/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
@@ -11,7 +11,7 @@ import {
   modelChoiceField,
   modelProvenance,
 } from '../engine-choice.ts';
-import { type BuiltinCapabilityOptions, engineOptions } from './builtin-options.ts';
+import { type BuiltinCapabilityOptions, engineOf } from './builtin-options.ts';
 
 const DEFAULT_SENTENCES = 3;
 
@@ -258,6 +258,7 @@ async function documentText(
 
 /** `summarize`, on the local engine unless a model serves it; `options` configures the local engine. */
 export function createSummarizeCapability(options: BuiltinCapabilityOptions = {}) {
+  const local = engineOf(options);
   return defineCapability({
     name: 'summarize',
     version: '1.0.0',
@@ -306,7 +307,7 @@ export function createSummarizeCapability(options: BuiltinCapabilityOptions = {}
       };
       const engine = chooseEngine(context, input.model);
       if (engine.kind === 'model') return summarizeWithModel(input, context, engine.name);
-      const result = await summarize(
+      const result = await local.summarize(
         {
           text: input.text,
           style: input.style,
@@ -314,7 +315,7 @@ export function createSummarizeCapability(options: BuiltinCapabilityOptions = {}
           ...(input.max_words === undefined ? {} : { max_words: input.max_words }),
           ...(input.focus === undefined ? {} : { focus: input.focus }),
         },
-        engineOptions(options, context.signal),
+        { signal: context.signal },
       );
       // The whole summary is known at once: one truthful delta, not a simulated token stream.
       if (result.summary !== '') context.emit({ type: 'text-delta', delta: result.summary });

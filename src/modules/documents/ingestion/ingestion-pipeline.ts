@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withComputePriority } from '../../../platform/compute/index.ts';
 import { AppError, isAppError } from '../../../platform/errors/index.ts';
 import type { Logger } from '../../../platform/logging/index.ts';
 import {
@@ -7,7 +8,7 @@ import {
   retrievalErrors,
   type TextEmbedder,
 } from '../../retrieval/index.ts';
-import { chunkDocument, loadTokenCounter, type TokenCounter } from '../chunking/chunker.ts';
+import type { TokenCounter } from '../chunking/chunker.ts';
 import type {
   DocumentProblem,
   DocumentProgress,
@@ -16,9 +17,8 @@ import type {
 } from '../document-store.port.ts';
 import { documentErrors } from '../documents.errors.ts';
 import type { SupportedMediaType } from '../parsing/media-type.ts';
-import { normaliseDocument } from '../parsing/normalise.ts';
-import { parseDocument } from '../parsing/parse-document.ts';
 import { DocumentParseError } from '../parsing/parse-error.ts';
+import { type DocumentProcessor, inlineDocumentProcessor } from './document-processor.ts';
 
 export interface IngestionClock {
   now(): Date;
@@ -30,6 +30,9 @@ export interface IngestionPipelineOptions {
   readonly embedder?: TextEmbedder | undefined;
   readonly clock: IngestionClock;
   readonly logger: Logger;
+  /** Parse, normalise and chunk: on the compute pool in Keel's processes; inline by default. */
+  readonly processor?: DocumentProcessor;
+  /** The inline processor's token counter (tests); ignored when a processor is given. */
   readonly countTokens?: TokenCounter;
 }
 
@@ -57,7 +60,7 @@ export class IngestionPipeline {
   readonly #embedder: TextEmbedder | undefined;
   readonly #clock: IngestionClock;
   readonly #logger: Logger;
-  readonly #countTokens: TokenCounter | undefined;
+  readonly #processor: DocumentProcessor;
 
   constructor(options: IngestionPipelineOptions) {
     this.#store = options.store;
@@ -65,7 +68,7 @@ export class IngestionPipeline {
     this.#embedder = options.embedder;
     this.#clock = options.clock;
     this.#logger = options.logger;
-    this.#countTokens = options.countTokens;
+    this.#processor = options.processor ?? inlineDocumentProcessor(options.countTokens);
   }
 
   /** The embedding model new collections record, or null when vectors cannot be made or stored. */
@@ -73,7 +76,12 @@ export class IngestionPipeline {
     return this.#embedder && this.#index.vectorSupported ? this.#embedder.modelId : null;
   }
 
-  async run(tenantId: string, documentId: string, run: IngestionRun = {}): Promise<IngestionOutcome> {
+  /** Ingestion is background work: on the compute pool it yields to interactive calls. */
+  run(tenantId: string, documentId: string, run: IngestionRun = {}): Promise<IngestionOutcome> {
+    return withComputePriority('background', () => this.#run(tenantId, documentId, run));
+  }
+
+  async #run(tenantId: string, documentId: string, run: IngestionRun): Promise<IngestionOutcome> {
     let document = await this.#store.getDocument(tenantId, documentId);
     if (!document) return { status: 'gone' };
     if (document.status === 'ready') {
@@ -124,10 +132,14 @@ export class IngestionPipeline {
   async #chunk(document: DocumentRecord, run: IngestionRun): Promise<DocumentRecord> {
     const source = await this.#store.readSource(document.tenantId, document.id);
     if (!source) throw new Error(`document ${document.id} has no stored source`);
-    const parsed = await parseDocument(source, document.mediaType as SupportedMediaType);
+    const collection = await this.#store.getCollection(document.tenantId, document.collectionId);
+    if (!collection) throw new Error(`collection ${document.collectionId} is gone`);
+    const processed = await this.#processor.process(
+      { bytes: source, mediaType: document.mediaType as SupportedMediaType, chunking: collection.chunking },
+      run.signal,
+    );
     run.signal?.throwIfAborted();
-    const normalised = normaliseDocument(parsed);
-    if (normalised.text.trim() === '') {
+    if (processed.characterCount === 0) {
       throw new AppError(documentErrors.DOCUMENTS_NO_TEXT, {
         detail:
           document.mediaType === 'application/pdf'
@@ -136,12 +148,8 @@ export class IngestionPipeline {
       });
     }
     run.onProgress?.({ step: 'parse', completed: 1, total: 1 });
-    const collection = await this.#store.getCollection(document.tenantId, document.collectionId);
-    if (!collection) throw new Error(`collection ${document.collectionId} is gone`);
-    const countTokens = this.#countTokens ?? (await loadTokenCounter());
-    const chunks = chunkDocument(normalised, collection.chunking, countTokens);
-    const title = document.titleGiven ? document.title : (normalised.title ?? document.title);
-    const inputs: ChunkInput[] = chunks.map((chunk) => ({
+    const title = document.titleGiven ? document.title : (processed.title ?? document.title);
+    const inputs: ChunkInput[] = processed.chunks.map((chunk) => ({
       id: chunkId(document.id, chunk.ordinal, chunk.text),
       content: chunk.text,
       tokenCount: chunk.tokenCount,
@@ -171,7 +179,7 @@ export class IngestionPipeline {
       stage: 'chunked',
       title,
       chunkCount: inputs.length,
-      characterCount: normalised.text.length,
+      characterCount: processed.characterCount,
       progress,
     });
   }
