@@ -55,6 +55,11 @@ async function keelEval(...argv: string[]) {
   };
 }
 
+async function countRuns(): Promise<number> {
+  const page = (await (await fetch(`${url}/v1/eval-runs?limit=100`)).json()) as { items: unknown[] };
+  return page.items.length;
+}
+
 beforeAll(async () => {
   upstream = await startFakeOpenAI({
     reply: (request) => {
@@ -203,6 +208,65 @@ describe('keel eval against a running Keel and an OpenAI-compatible server', () 
     expect((await keelEval('compare', baseline.runId, worse.runId, '--fail-on-regression')).code).toBe(1);
     expect((await keelEval('compare', baseline.runId, same.runId, '--fail-on-regression')).code).toBe(0);
     expect((await keelEval('compare', baseline.runId, worse.runId)).code).toBe(0);
+  });
+
+  it('waits out a busy Keel, and never starts a run twice after a broken connection', async () => {
+    // A fault injector in front of the real fetch: Keel (in process) refuses the first two POSTs.
+    let refusals = 0;
+    const busy = async (request: Request) => {
+      if (request.method === 'POST' && refusals < 2) {
+        refusals++;
+        return new Response(
+          JSON.stringify({ status: 503, code: 'SERVICE_OVERLOADED', detail: 'busy', retryable: true }),
+          { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } },
+        );
+      }
+      return fetch(request);
+    };
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+    };
+    const imported = capture();
+    const file = path.join(directory, 'capitals.jsonl');
+    expect(
+      await evalCommand(
+        ['import', file, '--dataset', 'busy-capitals', '--capability', 'generate', '--url', url],
+        config,
+        imported,
+        { fetch: busy, sleep },
+      ),
+      imported.err(),
+    ).toBe(0);
+    expect(refusals).toBe(2);
+    expect(slept).toEqual([1000, 1000]);
+    expect(imported.err()).toContain(
+      'keel eval: Keel is busy (503 SERVICE_OVERLOADED); POST /v1/datasets again in 1.0 s (attempt 2 of 8)',
+    );
+
+    // The run is created, then its answer is lost: sending the POST again could start a second run.
+    const runsBefore = await countRuns();
+    const lost = async (request: Request) => {
+      const response = await fetch(request);
+      if (request.method === 'POST' && new URL(request.url).pathname === '/v1/eval-runs')
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+        });
+      return response;
+    };
+    const started = capture();
+    expect(
+      await evalCommand(
+        ['run', 'busy-capitals', '--variants', 'fake:strong-model', '--url', url],
+        config,
+        started,
+        { fetch: lost, sleep },
+      ),
+    ).toBe(1);
+    expect(started.err()).toContain(
+      '/v1/eval-runs: the connection broke (ECONNRESET) after the request may have reached Keel; not sent again, since that could apply it twice',
+    );
+    expect(await countRuns()).toBe(runsBefore + 1);
   });
 
   it('reports usage errors with exit code 2 and a missing Keel with 1', async () => {
