@@ -1,5 +1,6 @@
 // Keel's typed HTTP client: openapi-fetch over the types `npm run client` generates from /openapi.json
-// (src/client/openapi.ts), and the parser of streamed capability calls. Used by the console and e2e tests.
+// (src/client/openapi.ts), the parser of streamed capability calls, and a fetch that retries a busy Keel.
+// Used by the console, the `keel` CLI and e2e tests.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { paths } from './openapi.ts';
 
@@ -14,14 +15,22 @@ export type {
 } from './capability-stream.ts';
 export { CapabilityStreamError, parseCapabilityStream } from './capability-stream.ts';
 export type { components, operations, paths } from './openapi.ts';
+export type { RetryHistory, RetryingFetchOptions, RetryNotice, RetryPolicy } from './retrying-fetch.ts';
+export {
+  DEFAULT_RETRY_POLICY,
+  KeelConnectionError,
+  retriesOf,
+  retryAfterMs,
+  retryingFetch,
+} from './retrying-fetch.ts';
 
 export interface KeelClientOptions {
   /** Where Keel listens, e.g. `http://127.0.0.1:8080` (no trailing `/v1`); '' for same-origin (the console). */
   readonly baseUrl: string;
   /** An API key (`keel_...`) or KEEL_ADMIN_KEY, sent as `Authorization: Bearer`; omit when Keel runs open. */
   readonly apiKey?: string | undefined;
-  /** A fetch implementation (tests, proxies); the global one by default. */
-  readonly fetch?: typeof globalThis.fetch;
+  /** A fetch implementation (tests, proxies, `retryingFetch()`); the global one by default. */
+  readonly fetch?: (request: Request) => Promise<Response>;
 }
 
 export type KeelClient = Client<paths>;

@@ -184,6 +184,19 @@ export const environmentSchema = z.object({
   KEEL_REQUEST_LOG_RETENTION_DAYS: integer(30, 0, 3_650).meta({
     description: 'Days the request log is kept; older records are deleted hourly. 0 keeps everything.',
   }),
+  KEEL_URL: optionalUrl(['http', 'https']).meta({
+    description:
+      'Where the `keel` commands that talk HTTP (`ingest`, `eval`) find Keel; `--url` overrides it. Unset: `http://HOST:PORT` from the settings above (loopback when `HOST` binds every address).',
+    example: 'https://keel.internal.example.com',
+  }),
+  KEEL_CLI_MAX_ATTEMPTS: integer(8, 1, 100).meta({
+    description:
+      'Tries per request of `keel ingest` and `keel eval` when Keel refuses (429, 503) or the connection fails, the first included; 1 never retries. `--max-attempts` overrides it.',
+  }),
+  KEEL_CLI_RETRY_SECONDS: integer(120, 0, 86_400).meta({
+    description:
+      'Most seconds one request of `keel ingest` and `keel eval` spends on its attempts and waits before giving up. `--retry-seconds` overrides it.',
+  }),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']).meta({
     description:
       'OpenTelemetry collector base URL; traces are sent (OTLP/HTTP) to `<url>/v1/traces`. Unset: spans are made but not exported.',

@@ -85,6 +85,13 @@ export interface KeelConfig {
   readonly mcp: { readonly servers: readonly McpServerConfig[] };
   /** Job workers, leases, default retry policy and webhooks. */
   readonly jobs: JobsConfig;
+  /** The `keel` commands that talk to a running Keel over HTTP (`ingest`, `eval`). */
+  readonly cli: {
+    /** `KEEL_URL`; undefined: the commands use `http://HOST:PORT`. */
+    readonly url: string | undefined;
+    readonly maxAttempts: number;
+    readonly retrySeconds: number;
+  };
   readonly configFile: string | undefined;
 }
 
@@ -263,6 +270,11 @@ function resolve(
     tools: file.tools,
     mcp: file.mcp,
     jobs: resolveJobsConfig(environment, file.jobs),
+    cli: {
+      url: environment.KEEL_URL,
+      maxAttempts: environment.KEEL_CLI_MAX_ATTEMPTS,
+      retrySeconds: environment.KEEL_CLI_RETRY_SECONDS,
+    },
     configFile,
   };
   // Capabilities hold Zod schemas, which cache lazily: freeze the list, not the schemas inside it.

@@ -27,7 +27,7 @@ const COMMANDS = {
     summary: 'Run the API (the default for `npm start`).',
     usage: 'keel serve',
     details:
-      'Starts the HTTP API on HOST:PORT (127.0.0.1:8080 by default), on the embedded database in KEEL_DATA_DIR unless DATABASE_URL is set. Migrations are applied at start. SIGTERM or SIGINT drains in-flight requests, then exits.',
+      'Starts the HTTP API on HOST:PORT (127.0.0.1:8080 by default), on the embedded database in KEEL_DATA_DIR unless DATABASE_URL is set; `keel ingest` and `keel eval` find it at the same HOST:PORT unless --url or KEEL_URL says otherwise. Migrations are applied at start. SIGTERM or SIGINT drains in-flight requests, then exits.',
   },
   migrate: {
     summary: 'Apply pending database migrations, or list them with --status, or test with --check.',
@@ -52,7 +52,8 @@ const COMMANDS = {
     details: KEYS_DETAILS,
   },
   ingest: {
-    summary: 'Upload files or globs to a running Keel and wait for their ingestion, with a progress bar.',
+    summary:
+      'Upload files or globs to a running Keel (waiting out a busy one) and wait for their ingestion; report each file.',
     usage: INGEST_USAGE,
     details: INGEST_DETAILS,
   },

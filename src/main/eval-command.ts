@@ -1,6 +1,26 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { type components, type KeelClient, KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
+import {
+  CONNECTION_DETAILS,
+  CONNECTION_OPTIONS,
+  CONNECTION_USAGE,
+  CommandFailure,
+  type CommandOutput,
+  connect,
+  describeProblem,
+  describeRetry,
+  expectData,
+  type HttpCommandOptions,
+  noAnswer,
+  pause,
+  probe,
+  resolveConnection,
+  UsageError,
+} from './cli-http.ts';
+
+export type { CommandOutput } from './cli-http.ts';
 
 export const EVAL_USAGE = `keel eval import <file.jsonl> --dataset <name> [--capability <name>]
        keel eval run <dataset> [--capability <name>] --variants <a,b,...> [--scorer <name>[=<json options>]]...
@@ -8,62 +28,21 @@ export const EVAL_USAGE = `keel eval import <file.jsonl> --dataset <name> [--cap
                      [--baseline <run id>] [--fail-on-regression] [--report <file.html>] [--json]
        keel eval compare <baseline run> [<candidate run>] [--baseline-variant <name>] [--variant <name>]
                      [--fail-on-regression] [--report <file.html>] [--json]
-       (every form also takes --url <keel url> --key <api key>)`;
+       (every form also takes ${CONNECTION_USAGE})`;
 
-export const EVAL_DETAILS = `Talks to a running Keel over HTTP (like keel ingest). import: reads a JSONL file (one {"input", "expected"?, "reference"?, "metadata"?} per line), creates the dataset when missing (then --capability is needed) and adds the lines as its next version, in batches of 500; a line that breaks the capability's input schema is reported with its line number and nothing of that batch is added. run: starts an eval run of the dataset (name or id) with one or more variants (local, an alias, or provider:model), shows a progress bar on stderr, then a table per variant (mean and 95% interval of each metric, errors, latency, tokens, cost). Default scorers: exact and schema-valid. --fail-under metric=value exits 1 when a variant's mean of that metric is below value (every variant, or --gate-variant). --baseline compares with an earlier run (same dataset) and --fail-on-regression exits 1 if any item regressed. compare: the item-by-item comparison of two runs (or of two variants of one run). --report writes a self-contained HTML report with charts. Exit codes: 0 passed, 1 a gate failed or the run failed, 2 usage. --url defaults to http://HOST:PORT from the environment, --key to KEEL_ADMIN_KEY (a key with evals:read, evals:write and the capability's scope also works).`;
+export const EVAL_DETAILS = `Talks to a running Keel over HTTP (like keel ingest). import: reads a JSONL file (one {"input", "expected"?, "reference"?, "metadata"?} per line), creates the dataset when missing (then --capability is needed) and adds the lines as its next version, in batches of 500; a line that breaks the capability's input schema is reported with its line number and nothing of that batch is added. run: starts an eval run of the dataset (name or id) with one or more variants (local, an alias, or provider:model), shows a progress bar on stderr, then a table per variant (mean and 95% interval of each metric, errors, latency, tokens, cost). Default scorers: exact and schema-valid. --fail-under metric=value exits 1 when a variant's mean of that metric is below value (every variant, or --gate-variant). --baseline compares with an earlier run (same dataset) and --fail-on-regression exits 1 if any item regressed. compare: the item-by-item comparison of two runs (or of two variants of one run). --report writes a self-contained HTML report with charts. Exit codes: 0 passed, 1 a gate failed, the run failed or Keel could not be reached, 2 usage. A key with evals:read, evals:write and the capability's scope is enough. ${CONNECTION_DETAILS} Adding a batch of items and starting a run are not sent again after a connection broke mid-request (that could add the batch, or start the run, twice): the command stops and says so.`;
 
-class UsageError extends Error {}
-
-/** Where the command writes: the process's streams, or a test's buffers. */
-export interface CommandOutput {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
-}
-
-interface Metric {
-  n: number;
-  mean: number;
-  ci95: number[];
-}
-interface Summary {
-  variant: string;
-  items: number;
-  errors: number;
-  metrics: Record<string, Metric>;
-  extra: Record<string, number>;
-  latencyMs: { p50: number; p95: number };
-  tokens: { input: number; output: number };
-  costUsd: number | null;
-}
-interface Run {
-  id: string;
-  status: string;
-  completed: number;
-  total: number;
-  variants: string[];
-  summary: Summary[] | null;
-  error: { code: string; detail: string } | null;
-  dataset_version: number;
-}
-interface Comparison {
-  baseline: { runId: string; variant: string };
-  candidate: { runId: string; variant: string };
-  means: Record<string, { baseline: number; candidate: number; delta: number }>;
-  regressed: Array<{
-    position: number;
-    changes: Record<string, Array<number | null>>;
-    candidateError: string | null;
-  }>;
-  improved: unknown[];
-  unchanged: number;
-}
+type Summary = components['schemas']['EvalVariantSummary'];
+type Run = components['schemas']['EvalRun'];
+type Comparison = components['schemas']['EvalComparison'];
+type DatasetView = components['schemas']['Dataset'];
 
 /** `keel eval import|run|compare`: returns the exit code (0 passed, 1 failed gate or run, 2 usage). */
 export async function evalCommand(
   argv: readonly string[],
-  config: KeelConfig | undefined,
+  config: KeelConfig,
   output: CommandOutput = process,
-  pollIntervalMs = 250,
+  options: HttpCommandOptions = {},
 ): Promise<number> {
   const [action, ...rest] = argv;
   let parsed: ReturnType<typeof parse>;
@@ -79,31 +58,37 @@ export async function evalCommand(
     output.stderr.write(`keel eval: ${error.message}\n\nUsage: ${EVAL_USAGE}\n`);
     return 2;
   }
-  const client = new EvalClient(parsed.url, parsed.key);
-  try {
-    await client.raw('GET', '/healthz');
-  } catch {
-    output.stderr.write(`keel eval: no Keel answers at ${parsed.url}; start it (npm start) or pass --url\n`);
+  const { connection } = parsed;
+  const onRetry = (notice: Parameters<typeof describeRetry>[0]) =>
+    output.stderr.write(`${output.stderr.isTTY ? '\n' : ''}keel eval: ${describeRetry(notice)}\n`);
+  const unavailable = await probe(connection, options, onRetry);
+  if (unavailable !== undefined) {
+    output.stderr.write(`keel eval: ${unavailable}\n`);
     return 1;
   }
+  const client = connect(connection, options, onRetry);
   try {
     if (action === 'import') return await importAction(client, parsed, output);
-    if (action === 'run') return await runAction(client, parsed, output, pollIntervalMs);
+    if (action === 'run') return await runAction(client, parsed, output, options.pollIntervalMs ?? 250);
     return await compareAction(client, parsed, output);
   } catch (error) {
     if (error instanceof UsageError) {
       output.stderr.write(`keel eval ${action}: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof HttpProblem) {
+    if (error instanceof CommandFailure) {
       output.stderr.write(`keel eval ${action}: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof KeelConnectionError) {
+      output.stderr.write(`keel eval ${action}: ${noAnswer(connection, error)}\n`);
       return 1;
     }
     throw error;
   }
 }
 
-function parse(argv: readonly string[], config: KeelConfig | undefined) {
+function parse(argv: readonly string[], config: KeelConfig) {
   let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];
   try {
@@ -126,8 +111,7 @@ function parse(argv: readonly string[], config: KeelConfig | undefined) {
         'fail-on-regression': { type: 'boolean' },
         report: { type: 'string' },
         json: { type: 'boolean' },
-        url: { type: 'string' },
-        key: { type: 'string' },
+        ...CONNECTION_OPTIONS,
       },
     }));
   } catch (error) {
@@ -157,12 +141,6 @@ function parse(argv: readonly string[], config: KeelConfig | undefined) {
     if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} takes a whole number`);
     return Number(raw);
   };
-  const host =
-    config && !['0.0.0.0', '::', '[::]'].includes(config.server.host) ? config.server.host : '127.0.0.1';
-  const url = (
-    (values.url as string | undefined) ??
-    `http://${host.includes(':') ? `[${host}]` : host}:${config?.server.port ?? 8080}`
-  ).replace(/\/+$/, '');
   return {
     positionals,
     dataset: values.dataset as string | undefined,
@@ -182,14 +160,13 @@ function parse(argv: readonly string[], config: KeelConfig | undefined) {
     failOnRegression: values['fail-on-regression'] === true,
     report: values.report as string | undefined,
     json: values.json === true,
-    url,
-    key: (values.key as string | undefined) ?? config?.auth.adminKey,
+    connection: resolveConnection(values, config),
   };
 }
 
 type Parsed = ReturnType<typeof parse>;
 
-async function importAction(client: EvalClient, parsed: Parsed, output: CommandOutput): Promise<number> {
+async function importAction(client: KeelClient, parsed: Parsed, output: CommandOutput): Promise<number> {
   const [file, ...extra] = parsed.positionals;
   if (!file || extra.length > 0) throw new UsageError('give one JSONL file');
   if (!parsed.dataset) throw new UsageError('--dataset <name> is required');
@@ -208,32 +185,42 @@ async function importAction(client: EvalClient, parsed: Parsed, output: CommandO
       return 1;
     }
   }
-  let dataset = await client.findDataset(parsed.dataset);
+  let dataset = await findDataset(client, parsed.dataset);
   if (!dataset) {
     if (!parsed.capability)
       throw new UsageError(`no dataset "${parsed.dataset}": give --capability to create it`);
-    dataset = (await client.request('POST', '/v1/datasets', {
-      name: parsed.dataset,
-      capability: parsed.capability,
-    })) as DatasetView;
+    const created = await client.POST('/v1/datasets', {
+      body: { name: parsed.dataset, capability: parsed.capability },
+    });
+    // A create replayed after a broken connection may find the dataset its first try made.
+    dataset =
+      created.response.status === 409
+        ? await findDataset(client, parsed.dataset)
+        : expectData(created, `cannot create dataset "${parsed.dataset}"`);
+    if (!dataset)
+      throw new CommandFailure(
+        `cannot create dataset "${parsed.dataset}": ${describeProblem(created.error, created.response)}`,
+      );
   } else if (parsed.capability && parsed.capability !== dataset.capability) {
     throw new UsageError(`dataset "${dataset.name}" is for ${dataset.capability}, not ${parsed.capability}`);
   }
   let version = dataset.version;
   for (let start = 0; start < items.length; start += 500) {
     const batch = items.slice(start, start + 500);
-    const response = await client.raw('POST', `/v1/datasets/${dataset.id}/items`, {
-      items: batch.map((entry) => entry.item),
-    });
-    const body = (await response.json()) as {
-      dataset?: DatasetView;
-      code?: string;
-      detail?: string;
-      errors?: Array<{ pointer: string; message: string }>;
-    };
-    if (!response.ok || !body.dataset) {
-      output.stderr.write(`keel eval import: ${body.code ?? response.status}: ${body.detail ?? ''}\n`);
-      for (const error of body.errors ?? []) {
+    let added: Awaited<ReturnType<typeof addItems>>;
+    try {
+      added = await addItems(client, dataset.id, batch);
+    } catch (error) {
+      if (error instanceof KeelConnectionError && start > 0)
+        output.stderr.write(`keel eval import: the first ${start} items were added as earlier versions\n`);
+      throw error;
+    }
+    const { data, error: problem, response } = added;
+    if (!data) {
+      output.stderr.write(`keel eval import: ${describeProblem(problem, response)}\n`);
+      const fieldErrors = (problem as { errors?: Array<{ pointer: string; message: string }> } | undefined)
+        ?.errors;
+      for (const error of fieldErrors ?? []) {
         const index = Number(/^\/body\/items\/(\d+)/.exec(error.pointer)?.[1]);
         const line = Number.isFinite(index) ? batch[index]?.line : undefined;
         output.stderr.write(
@@ -244,7 +231,7 @@ async function importAction(client: EvalClient, parsed: Parsed, output: CommandO
         output.stderr.write(`keel eval import: the first ${start} items were added as earlier versions\n`);
       return 1;
     }
-    version = body.dataset.version;
+    version = data.dataset.version;
   }
   output.stdout.write(
     `imported ${items.length} items into ${dataset.name} (${dataset.id}), now at version ${version}\n`,
@@ -253,7 +240,7 @@ async function importAction(client: EvalClient, parsed: Parsed, output: CommandO
 }
 
 async function runAction(
-  client: EvalClient,
+  client: KeelClient,
   parsed: Parsed,
   output: CommandOutput,
   pollIntervalMs: number,
@@ -262,18 +249,23 @@ async function runAction(
   if (!name || extra.length > 0) throw new UsageError('give one dataset (name or id)');
   if (parsed.variants.length === 0)
     throw new UsageError('--variants a,b is required (local, an alias, or provider:model)');
-  const dataset = await client.findDataset(name);
+  const dataset = await findDataset(client, name);
   if (!dataset) throw new UsageError(`no dataset "${name}"; import one with keel eval import`);
   if (parsed.capability && parsed.capability !== dataset.capability) {
     throw new UsageError(`dataset "${dataset.name}" is for ${dataset.capability}, not ${parsed.capability}`);
   }
-  const started = (await client.request('POST', '/v1/eval-runs', {
-    dataset_id: dataset.id,
-    variants: parsed.variants,
-    scorers: parsed.scorers.length > 0 ? parsed.scorers : [{ name: 'exact' }, { name: 'schema-valid' }],
-    ...(parsed.concurrency === undefined ? {} : { concurrency: parsed.concurrency }),
-    ...(parsed.version === undefined ? {} : { dataset_version: parsed.version }),
-  })) as Run;
+  const started: Run = expectData(
+    await client.POST('/v1/eval-runs', {
+      body: {
+        dataset_id: dataset.id,
+        variants: parsed.variants,
+        scorers: parsed.scorers.length > 0 ? parsed.scorers : [{ name: 'exact' }, { name: 'schema-valid' }],
+        ...(parsed.concurrency === undefined ? {} : { concurrency: parsed.concurrency }),
+        ...(parsed.version === undefined ? {} : { dataset_version: parsed.version }),
+      },
+    }),
+    'cannot start the run',
+  );
   output.stderr.write(
     `eval run ${started.id}: ${dataset.name} v${started.dataset_version}, ${dataset.capability}, variants ${started.variants.join(', ')}\n`,
   );
@@ -281,8 +273,11 @@ async function runAction(
   let run = started;
   while (run.status === 'queued' || run.status === 'running') {
     progress.draw(run.completed, run.total);
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
-    run = (await client.request('GET', `/v1/eval-runs/${run.id}`)) as Run;
+    await pause(pollIntervalMs);
+    run = expectData(
+      await client.GET('/v1/eval-runs/{id}', { params: { path: { id: run.id } } }),
+      `cannot read run ${run.id}`,
+    );
   }
   progress.draw(run.completed, run.total);
   progress.done();
@@ -293,10 +288,7 @@ async function runAction(
     return 1;
   }
   const comparison = parsed.baseline
-    ? ((await client.request(
-        'GET',
-        `/v1/eval-runs/${run.id}/compare?${compareQuery(parsed.baseline, parsed.baselineVariant, parsed.variant)}`,
-      )) as Comparison)
+    ? await compare(client, run.id, parsed.baseline, parsed.baselineVariant, parsed.variant)
     : undefined;
   if (parsed.json) output.stdout.write(`${JSON.stringify({ run, comparison }, null, 2)}\n`);
   else {
@@ -342,15 +334,12 @@ async function runAction(
   return failed ? 1 : 0;
 }
 
-async function compareAction(client: EvalClient, parsed: Parsed, output: CommandOutput): Promise<number> {
+async function compareAction(client: KeelClient, parsed: Parsed, output: CommandOutput): Promise<number> {
   const [baseline, candidate, ...extra] = parsed.positionals;
   if (!baseline || extra.length > 0)
     throw new UsageError('give the baseline run and the candidate run (or one run to compare its variants)');
   const target = candidate ?? baseline;
-  const comparison = (await client.request(
-    'GET',
-    `/v1/eval-runs/${encodeURIComponent(target)}/compare?${compareQuery(baseline, parsed.baselineVariant, parsed.variant)}`,
-  )) as Comparison;
+  const comparison = await compare(client, target, baseline, parsed.baselineVariant, parsed.variant);
   output.stdout.write(parsed.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonText(comparison));
   if (parsed.report)
     await writeReport(
@@ -369,19 +358,42 @@ async function compareAction(client: EvalClient, parsed: Parsed, output: Command
   return 0;
 }
 
-function compareQuery(
+function compareParameters(
   baseline: string,
   baselineVariant: string | undefined,
   variant: string | undefined,
-): string {
-  const query = new URLSearchParams({ baseline });
-  if (baselineVariant) query.set('baseline_variant', baselineVariant);
-  if (variant) query.set('variant', variant);
-  return query.toString();
+): { baseline: string; baseline_variant?: string; variant?: string } {
+  return {
+    baseline,
+    ...(baselineVariant ? { baseline_variant: baselineVariant } : {}),
+    ...(variant ? { variant } : {}),
+  };
+}
+
+async function compare(
+  client: KeelClient,
+  runId: string,
+  baseline: string,
+  baselineVariant: string | undefined,
+  variant: string | undefined,
+): Promise<Comparison> {
+  return expectData(
+    await client.GET('/v1/eval-runs/{id}/compare', {
+      params: { path: { id: runId }, query: compareParameters(baseline, baselineVariant, variant) },
+    }),
+    `cannot compare ${baseline} with ${runId}`,
+  );
+}
+
+function addItems(client: KeelClient, datasetId: string, batch: ReadonlyArray<{ item: unknown }>) {
+  return client.POST('/v1/datasets/{id}/items', {
+    params: { path: { id: datasetId } },
+    body: { items: batch.map((entry) => entry.item as components['schemas']['NewDatasetItem']) },
+  });
 }
 
 async function writeReport(
-  client: EvalClient,
+  client: KeelClient,
   runId: string,
   file: string,
   baseline: string | undefined,
@@ -389,10 +401,17 @@ async function writeReport(
   variant: string | undefined,
   output: CommandOutput,
 ): Promise<void> {
-  const query = baseline ? `?${compareQuery(baseline, baselineVariant, variant)}` : '';
-  const response = await client.raw('GET', `/v1/eval-runs/${runId}/report${query}`);
-  if (!response.ok) throw new HttpProblem(`report: ${response.status} ${await response.text()}`);
-  await writeFile(file, await response.text());
+  const html = expectData(
+    await client.GET('/v1/eval-runs/{id}/report', {
+      params: {
+        path: { id: runId },
+        ...(baseline ? { query: compareParameters(baseline, baselineVariant, variant) } : {}),
+      },
+      parseAs: 'text',
+    }),
+    'cannot write the report',
+  );
+  await writeFile(file, html);
   output.stderr.write(`report written to ${file}\n`);
 }
 
@@ -470,59 +489,20 @@ class Progress {
   }
 }
 
-class HttpProblem extends Error {}
-
-interface DatasetView {
-  id: string;
-  name: string;
-  capability: string;
-  version: number;
-}
-
-class EvalClient {
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
-
-  constructor(url: string, key: string | undefined) {
-    this.#url = url;
-    this.#headers = key ? { authorization: `Bearer ${key}` } : {};
-  }
-
-  raw(method: string, route: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.#url}${route}`, {
-      method,
-      headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  }
-
-  async request(method: string, route: string, body?: unknown): Promise<unknown> {
-    const response = await this.raw(method, route, body);
-    const parsed = (await response.json()) as { code?: string; detail?: string };
-    if (!response.ok)
-      throw new HttpProblem(
-        `${method} ${route}: ${response.status} ${parsed.code ?? ''} ${parsed.detail ?? ''}`.trim(),
-      );
-    return parsed;
-  }
-
-  /** A dataset by id or name, or undefined. */
-  async findDataset(nameOrId: string): Promise<DatasetView | undefined> {
-    const byId = await this.raw('GET', `/v1/datasets/${encodeURIComponent(nameOrId)}`);
-    if (byId.ok) return (await byId.json()) as DatasetView;
-    let cursor: string | null = null;
-    do {
-      const page = (await this.request(
-        'GET',
-        `/v1/datasets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      )) as {
-        items: DatasetView[];
-        nextCursor: string | null;
-      };
-      const found = page.items.find((dataset) => dataset.name === nameOrId);
-      if (found) return found;
-      cursor = page.nextCursor;
-    } while (cursor);
-    return undefined;
-  }
+/** A dataset by id or name, or undefined. */
+async function findDataset(client: KeelClient, nameOrId: string): Promise<DatasetView | undefined> {
+  const byId = await client.GET('/v1/datasets/{id}', { params: { path: { id: nameOrId } } });
+  if (byId.data) return byId.data;
+  if (byId.response.status !== 404) expectData(byId, `cannot read dataset "${nameOrId}"`);
+  let cursor: string | null = null;
+  do {
+    const page: components['schemas']['DatasetPage'] = expectData(
+      await client.GET('/v1/datasets', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }),
+      'cannot list datasets',
+    );
+    const found = page.items.find((dataset) => dataset.name === nameOrId);
+    if (found) return found;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return undefined;
 }

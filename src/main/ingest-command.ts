@@ -1,13 +1,33 @@
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { components, KeelClient, RetryNotice } from '../client/index.ts';
+import { KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
+import {
+  CONNECTION_DETAILS,
+  CONNECTION_OPTIONS,
+  CONNECTION_USAGE,
+  CommandFailure,
+  type CommandOutput,
+  type Connection,
+  connect,
+  describeProblem,
+  describeRetry,
+  type HttpCommandOptions,
+  noAnswer,
+  pause,
+  probe,
+  refusedForGood,
+  resolveConnection,
+  UsageError,
+  unreachable,
+} from './cli-http.ts';
 import { IngestProgress } from './ingest-progress.ts';
 
-export const INGEST_USAGE =
-  'keel ingest <path or glob>... [--collection <name>] [--metadata <json>] [--url <keel url>] [--key <api key>] [--no-wait]';
+export const INGEST_USAGE = `keel ingest <path or glob>... [--collection <name>] [--metadata <json>] [--no-wait]\n                   ${CONNECTION_USAGE}`;
 
-export const INGEST_DETAILS = `Uploads files (PDF, DOCX, HTML, Markdown, text, JSON) to a running Keel and waits while it ingests them, with a progress bar on stderr. Directories are read recursively; globs ("docs/**/*.md") are expanded. The collection (default "default") is created when missing. Each file succeeds or fails on its own: a file Keel cannot read is reported with its problem code and the rest go on; the same bytes again are skipped as duplicates. Exit code 0 when every file is ready, 1 when some failed. --url defaults to http://HOST:PORT from the environment, --key to KEEL_ADMIN_KEY (a key with documents:read and documents:write also works).`;
+export const INGEST_DETAILS = `Uploads files (PDF, DOCX, HTML, Markdown, text, JSON) to a running Keel and waits while it ingests them, with a progress bar on stderr. Directories are read recursively; globs ("docs/**/*.md") are expanded. The collection (default "default") is created when missing. Each file succeeds or fails on its own: a file Keel cannot read is reported with its problem code and the rest go on; the same bytes again are skipped as duplicates. At the end it prints one line per file (ready, duplicate, failed with the reason; accepted with --no-wait) and the counts. If Keel still refuses an upload, or stops answering, once retrying is over, the files not yet sent are reported failed ("not uploaded") and no more are sent: run the command again, what is already there is skipped. Exit code 0 when no file failed, 1 when some failed for good (or Keel cannot be reached), 2 usage. ${CONNECTION_DETAILS}`;
 
 const EXTENSIONS = new Set([
   '.pdf',
@@ -26,83 +46,140 @@ const EXTENSIONS = new Set([
   '.log',
 ]);
 
-class UsageError extends Error {}
-
-interface Outcome {
+type Outcome = {
   readonly file: string;
-  readonly status: 'ready' | 'duplicate' | 'failed';
-  readonly detail?: string;
+  readonly status: 'ready' | 'duplicate' | 'failed' | 'accepted';
+  readonly detail: string;
+};
+
+/** An uploaded file whose ingestion is still running. */
+interface Pending {
+  readonly file: string;
+  readonly documentId: string;
+  /** The collection held these bytes before this run: report `duplicate` once it is ready. */
+  readonly duplicate: boolean;
 }
 
-/** `keel ingest ...`: returns the exit code (0 all ready, 1 some failed, 2 usage). */
-export async function ingestCommand(argv: readonly string[], config: KeelConfig): Promise<number> {
+type Document = components['schemas']['Document'];
+
+/** `keel ingest ...`: returns the exit code (0 no file failed, 1 some failed, 2 usage). */
+export async function ingestCommand(
+  argv: readonly string[],
+  config: KeelConfig,
+  output: CommandOutput = process,
+  options: HttpCommandOptions = {},
+): Promise<number> {
   let parsed: ReturnType<typeof parseIngestArguments>;
   try {
     parsed = parseIngestArguments(argv, config);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`keel ingest: ${error.message}\n\nUsage: ${INGEST_USAGE}\n`);
+    output.stderr.write(`keel ingest: ${error.message}\n\nUsage: ${INGEST_USAGE}\n`);
     return 2;
   }
+  const { connection } = parsed;
   const files = await expandPaths(parsed.patterns);
   if (files.length === 0) {
-    process.stderr.write('keel ingest: no supported files match (PDF, DOCX, HTML, Markdown, text, JSON)\n');
+    output.stderr.write('keel ingest: no supported files match (PDF, DOCX, HTML, Markdown, text, JSON)\n');
     return 1;
   }
-  const client = new KeelClient(parsed.url, parsed.key);
+  const progress = new IngestProgress(output.stderr, files.length);
+  // What the retry notices of the request in flight say: an upload retried after a broken connection may
+  // have been stored by its first try, so a "duplicate" answer is most likely this run's own upload.
+  const current = { retried: false };
+  const onRetry = (notice: RetryNotice) => {
+    current.retried ||= !/^\d/.test(notice.reason);
+    progress.note(describeRetry(notice));
+  };
+  const unavailable = await probe(connection, options, onRetry);
+  if (unavailable !== undefined) {
+    output.stderr.write(`keel ingest: ${unavailable}\n`);
+    return 1;
+  }
+  const client = connect(connection, options, onRetry);
+  let collectionId: string;
   try {
-    await client.request('GET', '/healthz');
-  } catch {
-    process.stderr.write(
-      `keel ingest: no Keel answers at ${parsed.url}; start it (npm start) or pass --url\n`,
-    );
+    collectionId = await ensureCollection(client, parsed.collection);
+  } catch (error) {
+    output.stderr.write(`keel ingest: ${failureText(error, connection)}\n`);
     return 1;
   }
-  const collectionId = await client.collectionId(parsed.collection);
-  const progress = new IngestProgress(process.stderr, files.length);
+
   const outcomes: Outcome[] = [];
-  const pending = new Map<string, string>();
+  const pending: Pending[] = [];
+  let stopped: string | undefined;
   for (const file of files) {
-    const bytes = await readFile(file);
+    if (stopped !== undefined) {
+      outcomes.push({ file, status: 'failed', detail: `not uploaded: ${stopped}` });
+      progress.finished();
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      outcomes.push({ file, status: 'failed', detail: `cannot read the file: ${(error as Error).message}` });
+      progress.finished();
+      continue;
+    }
     progress.uploading(file, bytes.byteLength);
     const form = new FormData();
     if (parsed.metadata !== undefined) form.append('metadata', parsed.metadata);
-    form.append('file', new Blob([bytes]), path.basename(file));
-    const response = await client.raw('POST', `/v1/collections/${collectionId}/documents/upload`, form);
-    const body = (await response.json()) as {
-      document?: { id: string; status: string };
-      code?: string;
-      detail?: string;
-    };
-    if (response.status === 202 && body.document) pending.set(body.document.id, file);
-    else if (response.status === 200 && body.document) {
-      outcomes.push({
-        file,
-        status: 'duplicate',
-        detail: `already in the collection (${body.document.status})`,
+    form.append('file', new Blob([new Uint8Array(bytes)]), path.basename(file));
+    current.retried = false;
+    try {
+      const { data, error, response } = await client.POST('/v1/collections/{collectionId}/documents/upload', {
+        params: { path: { collectionId } },
+        body: {} as never,
+        bodySerializer: () => form,
       });
+      if (data) {
+        // 200: the bytes were there already (unless this run's own first try stored them); 202 with
+        // `duplicate` is a document that had failed, queued again: ingested now, not a duplicate.
+        const duplicate = response.status === 200 && data.duplicate && !current.retried;
+        const settled = settledOutcome(file, data.document, duplicate);
+        if (response.status === 200 && settled) {
+          outcomes.push(settled);
+          progress.finished();
+        } else {
+          pending.push({ file, documentId: data.document.id, duplicate });
+        }
+      } else {
+        const reason = describeProblem(error, response);
+        outcomes.push({ file, status: 'failed', detail: reason });
+        progress.finished();
+        if (refusedForGood(response)) stopped = `Keel kept refusing uploads (${reason})`;
+      }
+    } catch (error) {
+      if (!(error instanceof KeelConnectionError)) throw error;
+      outcomes.push({ file, status: 'failed', detail: failureText(error, connection) });
       progress.finished();
-    } else {
-      outcomes.push({
-        file,
-        status: 'failed',
-        detail: `${body.code ?? response.status}: ${body.detail ?? ''}`.trim(),
-      });
+      stopped = `Keel stopped answering (${error.code})`;
+    }
+  }
+  if (parsed.wait) outcomes.push(...(await waitForIngestion(client, connection, pending, progress, options)));
+  else {
+    for (const entry of pending) {
+      outcomes.push({ file: entry.file, status: 'accepted', detail: entry.documentId });
       progress.finished();
     }
   }
-  if (parsed.wait) outcomes.push(...(await waitForIngestion(client, pending, progress)));
   progress.done();
+  outcomes.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file));
   for (const outcome of outcomes) {
-    process.stdout.write(
+    output.stdout.write(
       `${outcome.status.padEnd(9)} ${outcome.file}${outcome.detail ? `  ${outcome.detail}` : ''}\n`,
     );
   }
-  const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
   const count = (status: Outcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
-  process.stdout.write(
-    `${parsed.wait ? `${count('ready')} ready, ` : `${pending.size} accepted, `}${count('duplicate')} duplicate, ${failed} failed (collection ${parsed.collection}, ${collectionId})\n`,
+  const failed = count('failed');
+  output.stdout.write(
+    `${files.length} file${files.length === 1 ? '' : 's'}: ${parsed.wait ? `${count('ready')} ready` : `${count('accepted')} accepted`}, ${count('duplicate')} duplicate, ${failed} failed (collection ${parsed.collection}, ${collectionId})\n`,
   );
+  if (stopped !== undefined)
+    output.stderr.write(
+      `keel ingest: stopped uploading: ${stopped}. Run the same command again later: files already in the collection are skipped.\n`,
+    );
   return failed > 0 ? 1 : 0;
 }
 
@@ -117,9 +194,8 @@ function parseIngestArguments(argv: readonly string[], config: KeelConfig) {
       options: {
         collection: { type: 'string' },
         metadata: { type: 'string' },
-        url: { type: 'string' },
-        key: { type: 'string' },
         'no-wait': { type: 'boolean' },
+        ...CONNECTION_OPTIONS,
       },
     }));
   } catch (error) {
@@ -137,19 +213,51 @@ function parseIngestArguments(argv: readonly string[], config: KeelConfig) {
     if (!object || typeof object !== 'object' || Array.isArray(object))
       throw new UsageError('--metadata must be a JSON object');
   }
-  const host = ['0.0.0.0', '::', '[::]'].includes(config.server.host) ? '127.0.0.1' : config.server.host;
-  const url = (
-    (values.url as string | undefined) ??
-    `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`
-  ).replace(/\/+$/, '');
   return {
     patterns: positionals,
     collection: (values.collection as string | undefined) ?? 'default',
     metadata,
-    url,
-    key: (values.key as string | undefined) ?? config.auth.adminKey,
+    connection: resolveConnection(values, config),
     wait: values['no-wait'] !== true,
   };
+}
+
+/** The collection's id, created when missing (a replayed create that gets 409 finds it by name). */
+async function ensureCollection(client: KeelClient, name: string): Promise<string> {
+  const find = async () => {
+    const { data, error, response } = await client.GET('/v1/collections', { params: { query: { name } } });
+    if (!data) throw new CommandFailure(`cannot list collections: ${describeProblem(error, response)}`);
+    return data.items.find((collection) => collection.name === name)?.id;
+  };
+  const found = await find();
+  if (found !== undefined) return found;
+  const { data, error, response } = await client.POST('/v1/collections', { body: { name } });
+  if (data) return data.id;
+  if (response.status === 409) {
+    const existing = await find();
+    if (existing !== undefined) return existing;
+  }
+  throw new CommandFailure(`cannot create collection "${name}": ${describeProblem(error, response)}`);
+}
+
+function settledOutcome(file: string, document: Document, duplicate: boolean): Outcome | undefined {
+  if (document.status === 'ready')
+    return duplicate
+      ? { file, status: 'duplicate', detail: 'already in the collection' }
+      : { file, status: 'ready', detail: `${document.chunkCount} chunks` };
+  if (document.status === 'failed')
+    return {
+      file,
+      status: 'failed',
+      detail: `${document.error?.code ?? 'failed'}: ${document.error?.detail ?? ''}`.trim(),
+    };
+  return undefined;
+}
+
+function failureText(error: unknown, connection: Connection): string {
+  if (error instanceof CommandFailure) return error.message;
+  if (error instanceof KeelConnectionError) return noAnswer(connection, error);
+  throw error;
 }
 
 /** Files named, found under directories (recursively) or matched by globs, supported types only, sorted. */
@@ -175,73 +283,53 @@ export async function expandPaths(patterns: readonly string[]): Promise<string[]
 
 async function waitForIngestion(
   client: KeelClient,
-  pending: Map<string, string>,
+  connection: Connection,
+  pending: readonly Pending[],
   progress: IngestProgress,
+  options: HttpCommandOptions,
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  while (pending.size > 0) {
-    for (const [id, file] of [...pending]) {
-      const document = (await client.request('GET', `/v1/documents/${id}?chunkLimit=0`)) as {
-        status: string;
-        progress: { step: string; completed: number; total: number } | null;
-        error: { code: string; detail: string } | null;
-        chunkCount: number;
-      };
-      if (document.status === 'ready') {
-        outcomes.push({ file, status: 'ready', detail: `${document.chunkCount} chunks` });
-        pending.delete(id);
-        progress.finished();
-      } else if (document.status === 'failed') {
+  const waiting = [...pending];
+  while (waiting.length > 0) {
+    const entry = waiting[0] as Pending;
+    let document: components['schemas']['DocumentDetails'];
+    try {
+      const { data, error, response } = await client.GET('/v1/documents/{documentId}', {
+        params: { path: { documentId: entry.documentId }, query: { chunkLimit: 0 } },
+      });
+      if (!data) {
         outcomes.push({
-          file,
+          file: entry.file,
           status: 'failed',
-          detail: `${document.error?.code}: ${document.error?.detail}`,
+          detail: `cannot read ${entry.documentId}: ${describeProblem(error, response)}`,
         });
-        pending.delete(id);
+        waiting.shift();
         progress.finished();
-      } else {
-        progress.working(file, document.progress);
-        break;
+        continue;
       }
+      document = data;
+    } catch (error) {
+      if (!(error instanceof KeelConnectionError)) throw error;
+      // Keel went away for longer than the retry bound: what it accepted may still be ingested later.
+      for (const lost of waiting.splice(0)) {
+        outcomes.push({
+          file: lost.file,
+          status: 'failed',
+          detail: `accepted as ${lost.documentId}, but ${unreachable(connection, error)}; its ingestion may still finish`,
+        });
+        progress.finished();
+      }
+      break;
     }
-    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    const settled = settledOutcome(entry.file, document, entry.duplicate);
+    if (settled) {
+      outcomes.push(settled);
+      waiting.shift();
+      progress.finished();
+      continue;
+    }
+    progress.working(entry.file, document.progress);
+    await pause(options.pollIntervalMs ?? 250);
   }
   return outcomes;
-}
-
-class KeelClient {
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
-
-  constructor(url: string, key: string | undefined) {
-    this.#url = url;
-    this.#headers = key ? { authorization: `Bearer ${key}` } : {};
-  }
-
-  raw(method: string, route: string, body?: FormData | string): Promise<Response> {
-    return fetch(`${this.#url}${route}`, {
-      method,
-      headers:
-        typeof body === 'string' ? { ...this.#headers, 'content-type': 'application/json' } : this.#headers,
-      ...(body === undefined ? {} : { body }),
-    });
-  }
-
-  async request(method: string, route: string, body?: unknown): Promise<unknown> {
-    const response = await this.raw(method, route, body === undefined ? undefined : JSON.stringify(body));
-    const parsed = (await response.json()) as { code?: string; detail?: string };
-    if (!response.ok)
-      throw new Error(
-        `${method} ${route}: ${response.status} ${parsed.code ?? ''} ${parsed.detail ?? ''}`.trim(),
-      );
-    return parsed;
-  }
-
-  async collectionId(name: string): Promise<string> {
-    const found = (await this.request('GET', `/v1/collections?name=${encodeURIComponent(name)}`)) as {
-      items: Array<{ id: string }>;
-    };
-    if (found.items[0]) return found.items[0].id;
-    return ((await this.request('POST', '/v1/collections', { name })) as { id: string }).id;
-  }
 }

@@ -1,5 +1,12 @@
 import path from 'node:path';
 
+/** The stream the bar is drawn on: stderr, or a test's buffer. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
 const WIDTH = 24;
 
 /**
@@ -7,14 +14,14 @@ const WIDTH = 24;
  * otherwise (logs, CI), so piping the output never fills it with carriage returns.
  */
 export class IngestProgress {
-  readonly #stream: NodeJS.WriteStream;
+  readonly #stream: ProgressStream;
   readonly #total: number;
   readonly #tty: boolean;
   #finished = 0;
   #bytes = 0;
   #current = '';
 
-  constructor(stream: NodeJS.WriteStream, total: number) {
+  constructor(stream: ProgressStream, total: number) {
     this.#stream = stream;
     this.#total = total;
     this.#tty = stream.isTTY === true;
@@ -29,6 +36,16 @@ export class IngestProgress {
   working(file: string, progress: { step: string; completed: number; total: number } | null): void {
     const step = progress ? `${progress.step} ${progress.completed}/${progress.total}` : 'queued';
     this.#current = `${path.basename(file)}: ${step}`;
+    this.#draw();
+  }
+
+  /** Why the command waits (Keel busy, a retry): in the bar on a terminal, a line of its own otherwise. */
+  note(text: string): void {
+    if (!this.#tty) {
+      this.#stream.write(`  ${text}\n`);
+      return;
+    }
+    this.#current = text;
     this.#draw();
   }
 

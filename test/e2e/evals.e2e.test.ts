@@ -2,9 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KeelConfig, loadConfig } from '../../src/config/index.ts';
 import { type CommandOutput, evalCommand } from '../../src/main/eval-command.ts';
 import { DEFAULT_RESILIENCE, emptyGatewaySettings, Gateway } from '../../src/modules/gateway/index.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
+import { closedPortUrl } from '../support/closed-port.ts';
 import { buildTestApp, type TestApp } from '../support/test-app.ts';
 
 /**
@@ -29,6 +31,7 @@ let upstream: FakeOpenAI;
 let app: TestApp;
 let url: string;
 let directory: string;
+let config: KeelConfig;
 
 function capture(): CommandOutput & { out: () => string; err: () => string } {
   let out = '';
@@ -43,13 +46,18 @@ function capture(): CommandOutput & { out: () => string; err: () => string } {
 
 async function keelEval(...argv: string[]) {
   const output = capture();
-  const code = await evalCommand([...argv, '--url', url], undefined, output, 20);
+  const code = await evalCommand([...argv, '--url', url], config, output, { pollIntervalMs: 20 });
   return {
     code,
     stdout: output.out(),
     stderr: output.err(),
     runId: /eval run ([0-9a-f-]{36})/.exec(output.err())?.[1] ?? '',
   };
+}
+
+async function countRuns(): Promise<number> {
+  const page = (await (await fetch(`${url}/v1/eval-runs?limit=100`)).json()) as { items: unknown[] };
+  return page.items.length;
 }
 
 beforeAll(async () => {
@@ -79,6 +87,7 @@ beforeAll(async () => {
   app = await buildTestApp({ models: gateway });
   url = await app.app.listen({ host: '127.0.0.1', port: 0 });
   directory = await mkdtemp(path.join(tmpdir(), 'keel-evals-'));
+  config = await loadConfig({ environment: {}, cwd: directory });
   const lines = Object.entries(CAPITALS).map(([country, capital]) =>
     JSON.stringify({
       input: { user_input: `What is the capital of ${country}? One word.`, max_tokens: 10 },
@@ -201,14 +210,100 @@ describe('keel eval against a running Keel and an OpenAI-compatible server', () 
     expect((await keelEval('compare', baseline.runId, worse.runId)).code).toBe(0);
   });
 
+  it('waits out a busy Keel, and never starts a run twice after a broken connection', async () => {
+    // A fault injector in front of the real fetch: Keel (in process) refuses the first two POSTs.
+    let refusals = 0;
+    const busy = async (request: Request) => {
+      if (request.method === 'POST' && refusals < 2) {
+        refusals++;
+        return new Response(
+          JSON.stringify({ status: 503, code: 'SERVICE_OVERLOADED', detail: 'busy', retryable: true }),
+          { status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } },
+        );
+      }
+      return fetch(request);
+    };
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+    };
+    const imported = capture();
+    const file = path.join(directory, 'capitals.jsonl');
+    expect(
+      await evalCommand(
+        ['import', file, '--dataset', 'busy-capitals', '--capability', 'generate', '--url', url],
+        config,
+        imported,
+        { fetch: busy, sleep },
+      ),
+      imported.err(),
+    ).toBe(0);
+    expect(refusals).toBe(2);
+    expect(slept).toEqual([1000, 1000]);
+    expect(imported.err()).toContain(
+      'keel eval: Keel is busy (503 SERVICE_OVERLOADED); POST /v1/datasets again in 1.0 s (attempt 2 of 8)',
+    );
+
+    // The run is created, then its answer is lost: sending the POST again could start a second run.
+    const runsBefore = await countRuns();
+    const lost = async (request: Request) => {
+      const response = await fetch(request);
+      if (request.method === 'POST' && new URL(request.url).pathname === '/v1/eval-runs')
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+        });
+      return response;
+    };
+    const started = capture();
+    expect(
+      await evalCommand(
+        ['run', 'busy-capitals', '--variants', 'fake:strong-model', '--url', url],
+        config,
+        started,
+        { fetch: lost, sleep },
+      ),
+    ).toBe(1);
+    expect(started.err()).toContain(
+      '/v1/eval-runs: the connection broke (ECONNRESET) after the request may have reached Keel; not sent again, since that could apply it twice',
+    );
+    expect(await countRuns()).toBe(runsBefore + 1);
+  });
+
   it('reports usage errors with exit code 2 and a missing Keel with 1', async () => {
     expect((await keelEval('run', 'capitals')).code).toBe(2);
     expect((await keelEval('run', 'capitals', '--variants', 'x', '--fail-under', 'exact')).code).toBe(2);
     expect((await keelEval('frobnicate')).code).toBe(2);
+    const nowhere = await closedPortUrl();
     const output = capture();
     expect(
-      await evalCommand(['run', 'x', '--variants', 'a', '--url', 'http://127.0.0.1:9'], undefined, output),
+      await evalCommand(['run', 'x', '--variants', 'a', '--url', nowhere], config, output, {
+        baseDelayMs: 1,
+      }),
     ).toBe(1);
-    expect(output.err()).toContain('no Keel answers');
+    expect(output.err()).toContain(`no Keel answers at ${nowhere} (from --url): ECONNREFUSED; check --url`);
+    // Without --url it names the address it made from HOST and PORT, and how to change it.
+    const port = new URL(nowhere).port;
+    const fromSettings = capture();
+    expect(
+      await evalCommand(
+        ['run', 'x', '--variants', 'a'],
+        await loadConfig({ environment: { PORT: port }, cwd: directory }),
+        fromSettings,
+        { baseDelayMs: 1 },
+      ),
+    ).toBe(1);
+    expect(fromSettings.err()).toContain(
+      `no Keel answers at http://127.0.0.1:${port} (from HOST and PORT): ECONNREFUSED; start it (npm start), or point keel at it with --url <url> or KEEL_URL`,
+    );
+    const fromVariable = capture();
+    expect(
+      await evalCommand(
+        ['run', 'x', '--variants', 'a'],
+        await loadConfig({ environment: { KEEL_URL: nowhere }, cwd: directory }),
+        fromVariable,
+        { baseDelayMs: 1 },
+      ),
+    ).toBe(1);
+    expect(fromVariable.err()).toContain(`no Keel answers at ${nowhere} (from KEEL_URL)`);
   });
 });
