@@ -8,7 +8,7 @@
  * MB/s, and uploads lost (files not ready at the end). Figures go to bench/results/isolation.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -246,7 +246,14 @@ export async function run(options: BenchOptions): Promise<void> {
       const tree = await mkdtemp(path.join(tmpdir(), 'keel-isolation-baseline-'));
       git('worktree', 'add', '--detach', tree, baseline);
       worktrees.push(tree);
-      await symlink(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+      const sameLock =
+        (await readFile(path.join(tree, 'package-lock.json'), 'utf8')) ===
+        (await readFile(path.join(ROOT, 'package-lock.json'), 'utf8'));
+      if (sameLock) await symlink(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+      else {
+        process.stdout.write("installing the baseline commit's own dependencies (npm ci)...\n");
+        execFileSync('npm', ['ci', '--no-fund', '--no-audit'], { cwd: tree, stdio: 'ignore' });
+      }
       trees.push({ tree, commit: git('rev-parse', baseline) });
     }
     trees.push({ tree: ROOT, commit: git('rev-parse', 'HEAD') });
