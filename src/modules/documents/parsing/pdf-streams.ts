@@ -1,0 +1,74 @@
+import { constants, inflateRawSync } from 'node:zlib';
+import { DocumentParseLimitError } from './parse-error.ts';
+import { type ParseLimits, RATIO_CHECK_MIN_BYTES } from './parse-limits.ts';
+
+/** Deflate's largest possible expansion: what a stream that cannot be inflated here might still become. */
+const DEFLATE_MAX_RATIO = 1032;
+const FLATE_FILTER = /\/(?:FlateDecode|Fl)(?![A-Za-z0-9])/;
+const IMAGE = /\/Subtype\s*\/Image(?![A-Za-z0-9])/;
+
+/**
+ * The PDF's Flate streams measured before pdf.js decodes any (it keeps a decoded stream whole in memory):
+ * each one pdf.js may read for text (content, forms, fonts, object and cross-reference streams; images
+ * are never decoded for text) is inflated here under a hard cap, and their total is held to
+ * `maxUncompressedBytes`, each large one's ratio to `maxCompressionRatio`. A stream that does not inflate
+ * cleanly counts at deflate's largest ratio, so a damaged header cannot hide a bomb. Encrypted PDFs cannot
+ * be measured before decryption and are left to the caller's time and memory bounds.
+ */
+export function checkPdfStreams(bytes: Uint8Array, limits: ParseLimits): void {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.includes('/Encrypt', 0, 'latin1')) return;
+  let total = 0;
+  let at = 0;
+  for (;;) {
+    const keyword = buffer.indexOf('stream', at, 'latin1');
+    if (keyword === -1) return;
+    at = keyword + 6;
+    if (keyword >= 3 && buffer.toString('latin1', keyword - 3, keyword) === 'end') continue;
+    let start = keyword + 6;
+    if (buffer[start] === 0x0d) start++;
+    if (buffer[start] === 0x0a) start++;
+    if (start === keyword + 6) continue;
+    const preceding = buffer.toString('latin1', Math.max(0, keyword - 2048), keyword);
+    const objectStart = preceding.lastIndexOf('obj');
+    const dictionary = objectStart === -1 ? preceding : preceding.slice(objectStart);
+    const end = buffer.indexOf('endstream', start, 'latin1');
+    at = end === -1 ? buffer.length : end + 9;
+    if (!FLATE_FILTER.test(dictionary) || IMAGE.test(dictionary)) continue;
+    const data = buffer.subarray(start, end === -1 ? buffer.length : end);
+    const remaining = limits.maxUncompressedBytes - total;
+    const size = inflatedSize(data, remaining);
+    if (size > remaining)
+      throw new DocumentParseLimitError(
+        'maxUncompressedBytes',
+        limits.maxUncompressedBytes,
+        `The PDF's compressed streams inflate to more than ${limits.maxUncompressedBytes} bytes`,
+      );
+    total += size;
+    if (size > RATIO_CHECK_MIN_BYTES && size / Math.max(1, data.byteLength) > limits.maxCompressionRatio)
+      throw new DocumentParseLimitError(
+        'maxCompressionRatio',
+        limits.maxCompressionRatio,
+        `A stream of the PDF at byte ${keyword} is compressed ${Math.round(size / Math.max(1, data.byteLength))} to 1`,
+      );
+  }
+}
+
+/** Bytes the stream inflates to, or more than `cap` as soon as it would exceed it. */
+function inflatedSize(data: Buffer, cap: number): number {
+  // pdf.js reads the two-byte zlib header itself and never checks the trailing checksum: do the same.
+  const valid =
+    data.byteLength >= 2 &&
+    ((data[0] ?? 0) & 0x0f) === 8 &&
+    (((data[0] ?? 0) << 8) | (data[1] ?? 0)) % 31 === 0;
+  if (!valid) return 0;
+  try {
+    return inflateRawSync(data.subarray(2), {
+      maxOutputLength: Math.max(1, cap),
+      finishFlush: constants.Z_SYNC_FLUSH,
+    }).byteLength;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return cap + 1;
+    return Math.min(cap + 1, data.byteLength * DEFLATE_MAX_RATIO);
+  }
+}
