@@ -18,7 +18,7 @@ import { documentErrors } from '../documents.errors.ts';
 import type { SupportedMediaType } from '../parsing/media-type.ts';
 import { normaliseDocument } from '../parsing/normalise.ts';
 import { parseDocument } from '../parsing/parse-document.ts';
-import { DocumentParseError } from '../parsing/parse-error.ts';
+import { DocumentParseError, DocumentParseLimitError } from '../parsing/parse-error.ts';
 
 export interface IngestionClock {
   now(): Date;
@@ -278,7 +278,10 @@ function chunkId(documentId: string, ordinal: number, text: string): string {
 
 function toProblem(error: unknown): DocumentProblem {
   if (error instanceof DocumentParseError) {
-    const definition = documentErrors.DOCUMENTS_PARSE_FAILED;
+    const definition =
+      error instanceof DocumentParseLimitError
+        ? documentErrors.DOCUMENTS_PARSE_LIMIT_EXCEEDED
+        : documentErrors.DOCUMENTS_PARSE_FAILED;
     return {
       code: definition.code,
       title: definition.title,
