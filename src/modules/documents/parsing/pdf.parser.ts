@@ -184,15 +184,21 @@ function isHeading(line: Line, bodySize: number): boolean {
 
 /** Lines of one paragraph: a word hyphenated across lines is joined again. */
 function joinLines(lines: readonly Line[]): string {
-  let text = '';
+  // Pieces joined once at the end, and only the previous line tested: testing the tail of an ever-growing
+  // string would flatten it on every line, quadratic in the paragraph's length.
+  const pieces: string[] = [];
+  let previous: string | undefined;
   for (const line of lines) {
     const part = line.text.trim();
-    if (text === '') text = part;
-    // Only the tail is tested: the whole paragraph each time would be quadratic in its lines.
-    else if (/\p{L}-$/u.test(text.slice(-3)) && /^\p{Ll}/u.test(part)) text = text.slice(0, -1) + part;
-    else text += ` ${part}`;
+    if (previous === undefined) pieces.push(part);
+    else if (/\p{L}-$/u.test(previous) && /^\p{Ll}/u.test(part)) {
+      // The last piece is always the previous line itself: drop its hyphen, add this line without a space.
+      pieces[pieces.length - 1] = previous.slice(0, -1);
+      pieces.push(part);
+    } else pieces.push(' ', part);
+    previous = part;
   }
-  return text;
+  return pieces.join('');
 }
 
 function median(values: readonly number[]): number {
