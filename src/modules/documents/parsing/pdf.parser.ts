@@ -65,8 +65,10 @@ export async function parsePdf(bytes: Uint8Array, limits: ParseLimits): Promise<
               hasEOL: item.hasEOL,
             });
           }
+          // Released, not cancelled: pdf.js never settles a cancel of its text stream. Destroying the
+          // document (finally, below) stops the page's work.
           if (characters > limits.maxCharacters) {
-            await reader.cancel();
+            reader.releaseLock();
             throw tooManyCharacters(limits);
           }
         }
