@@ -81,11 +81,11 @@ export const environmentSchema = z.object({
     description:
       'Largest document accepted by the documents API (a file upload, or text sent as JSON); larger ones get 413 `DOCUMENTS_UPLOAD_TOO_LARGE`.',
   }),
-  KEEL_PARSE_MAX_UNCOMPRESSED_BYTES: integer(52_428_800, 1_024, 4_294_967_296).meta({
+  KEEL_PARSE_MAX_UNCOMPRESSED_BYTES: integer(52_428_800, 1_024, 1_073_741_824).meta({
     description:
       "Most bytes one document may decompress or decode to while it is parsed: a DOCX's XML parts, a PDF's compressed streams, a text file. Over it, ingestion fails with `DOCUMENTS_PARSE_LIMIT_EXCEEDED`.",
   }),
-  KEEL_PARSE_MAX_ZIP_ENTRIES: integer(2_000, 1, 1_000_000).meta({
+  KEEL_PARSE_MAX_ZIP_ENTRIES: integer(2_000, 1, 65_535).meta({
     description: 'Most entries a DOCX (a zip) may hold.',
   }),
   KEEL_PARSE_MAX_COMPRESSION_RATIO: integer(100, 2, 100_000).meta({
