@@ -20,3 +20,29 @@ export class DocumentParseLimitError extends DocumentParseError {
     this.maximum = maximum;
   }
 }
+
+/**
+ * A parse error as plain data, for crossing a worker-thread boundary: structured cloning keeps neither
+ * the class nor `limit` and `maximum`, so the pool sends this and rebuilds the error on the other side.
+ */
+export type SerializedParseError =
+  | { readonly kind: 'parse'; readonly message: string }
+  | {
+      readonly kind: 'limit';
+      readonly message: string;
+      readonly limit: keyof ParseLimits;
+      readonly maximum: number;
+    };
+
+export function serializeParseError(error: DocumentParseError): SerializedParseError {
+  return error instanceof DocumentParseLimitError
+    ? { kind: 'limit', message: error.message, limit: error.limit, maximum: error.maximum }
+    : { kind: 'parse', message: error.message };
+}
+
+export function deserializeParseError(data: SerializedParseError): DocumentParseError {
+  if (data.kind === 'parse') return new DocumentParseError(data.message);
+  const error = new DocumentParseLimitError(data.limit, data.maximum, '');
+  error.message = data.message;
+  return error;
+}
