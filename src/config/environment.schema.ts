@@ -92,7 +92,7 @@ export const environmentSchema = z.object({
     description:
       'Largest uncompressed/compressed ratio of one DOCX part or PDF stream over 1 MiB uncompressed (real documents compress about 5-20 to 1; bombs about 1,000 to 1).',
   }),
-  KEEL_PARSE_MAX_NESTING_DEPTH: integer(200, 8, 100_000).meta({
+  KEEL_PARSE_MAX_NESTING_DEPTH: integer(200, 8, 1_000).meta({
     description:
       'Deepest nesting of XML elements, HTML lists and tables, JSON arrays and objects, Markdown lists and quotes.',
   }),

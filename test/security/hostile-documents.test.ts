@@ -262,6 +262,13 @@ const cases: readonly HostileCase[] = [
   },
   {
     mediaType: MEDIA_TYPES.json,
+    name: 'arrays nested 100,000 deep with the nesting limit lifted (the stack-overflow net)',
+    bytes: () => text(`${'[[1],'.repeat(DEEP)}1${']'.repeat(DEEP)}`),
+    limits: { maxNestingDepth: 10_000_000 },
+    outcome: 'damaged',
+  },
+  {
+    mediaType: MEDIA_TYPES.json,
     name: 'brackets inside strings do not count as nesting',
     bytes: () => text(JSON.stringify({ title: '['.repeat(DEEP), body: '{"\\"'.repeat(1_000) })),
     outcome: 'parses',

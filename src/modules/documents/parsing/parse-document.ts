@@ -5,6 +5,7 @@ import { parseHtml } from './html.parser.ts';
 import { parseJsonDocument } from './json.parser.ts';
 import { parseMarkdown } from './markdown.parser.ts';
 import { decodeText, MEDIA_TYPES, type SupportedMediaType } from './media-type.ts';
+import { DocumentParseError } from './parse-error.ts';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.ts';
 import { parsePdf } from './pdf.parser.ts';
 import { parsePlainText } from './text.parser.ts';
@@ -18,6 +19,23 @@ export async function parseDocument(
   bytes: Uint8Array,
   mediaType: SupportedMediaType,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): Promise<ParsedDocument> {
+  try {
+    return await parseByType(bytes, mediaType, limits);
+  } catch (error) {
+    // Nesting is bounded before anything recurses; this is the net under a library's own recursion.
+    if (error instanceof RangeError && /call stack/i.test(error.message))
+      throw new DocumentParseError(
+        'The document is nested too deeply to parse (the parser ran out of stack).',
+      );
+    throw error;
+  }
+}
+
+async function parseByType(
+  bytes: Uint8Array,
+  mediaType: SupportedMediaType,
+  limits: ParseLimits,
 ): Promise<ParsedDocument> {
   switch (mediaType) {
     case MEDIA_TYPES.pdf:
