@@ -155,6 +155,15 @@ const cases: readonly HostileCase[] = [
   },
   {
     mediaType: MEDIA_TYPES.pdf,
+    name: 'Flate bomb that mentions /Encrypt (streams that inflate are still measured)',
+    bytes: async () => {
+      const bomb = await flateBombPdf(200);
+      return Buffer.concat([bomb.subarray(0, 9), Buffer.from('%/Encrypt 9 0 R\n'), bomb.subarray(9)]);
+    },
+    outcome: { limit: 'maxUncompressedBytes' },
+  },
+  {
+    mediaType: MEDIA_TYPES.pdf,
     name: 'Flate stream under the size limit (20 MB) but compressed 1,000 to 1',
     bytes: () => flateBombPdf(20),
     outcome: { limit: 'maxCompressionRatio' },

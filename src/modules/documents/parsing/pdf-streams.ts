@@ -12,12 +12,14 @@ const IMAGE = /\/Subtype\s*\/Image(?![A-Za-z0-9])/;
  * each one pdf.js may read for text (content, forms, fonts, object and cross-reference streams; images
  * are never decoded for text) is inflated here under a hard cap, and their total is held to
  * `maxUncompressedBytes`, each large one's ratio to `maxCompressionRatio`. A stream that does not inflate
- * cleanly counts at deflate's largest ratio, so a damaged header cannot hide a bomb. Encrypted PDFs cannot
- * be measured before decryption and are left to the caller's time and memory bounds.
+ * cleanly counts at deflate's largest ratio, so damaged data cannot hide a bomb, unless the PDF may be
+ * encrypted: its streams cannot be measured before decryption, and are left to the page and character
+ * limits and the caller's timeout. Saying `/Encrypt` only lifts that penalty; streams that do inflate here
+ * are always counted.
  */
 export function checkPdfStreams(bytes: Uint8Array, limits: ParseLimits): void {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.includes('/Encrypt', 0, 'latin1')) return;
+  const mayBeEncrypted = buffer.includes('/Encrypt', 0, 'latin1');
   let total = 0;
   let at = 0;
   for (;;) {
@@ -37,7 +39,7 @@ export function checkPdfStreams(bytes: Uint8Array, limits: ParseLimits): void {
     if (!FLATE_FILTER.test(dictionary) || IMAGE.test(dictionary)) continue;
     const data = buffer.subarray(start, end === -1 ? buffer.length : end);
     const remaining = limits.maxUncompressedBytes - total;
-    const size = inflatedSize(data, remaining);
+    const size = inflatedSize(data, remaining, mayBeEncrypted);
     if (size > remaining)
       throw new DocumentParseLimitError(
         'maxUncompressedBytes',
@@ -55,12 +57,13 @@ export function checkPdfStreams(bytes: Uint8Array, limits: ParseLimits): void {
 }
 
 /** Bytes the stream inflates to, or more than `cap` as soon as it would exceed it. */
-function inflatedSize(data: Buffer, cap: number): number {
+function inflatedSize(data: Buffer, cap: number, mayBeEncrypted: boolean): number {
   // pdf.js reads the two-byte zlib header itself and never checks the trailing checksum: do the same.
   const valid =
     data.byteLength >= 2 &&
     ((data[0] ?? 0) & 0x0f) === 8 &&
     (((data[0] ?? 0) << 8) | (data[1] ?? 0)) % 31 === 0;
+  // pdf.js refuses a Flate stream with a bad header (an encrypted one is unreadable here either way).
   if (!valid) return 0;
   try {
     return inflateRawSync(data.subarray(2), {
@@ -69,6 +72,6 @@ function inflatedSize(data: Buffer, cap: number): number {
     }).byteLength;
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return cap + 1;
-    return Math.min(cap + 1, data.byteLength * DEFLATE_MAX_RATIO);
+    return mayBeEncrypted ? 0 : Math.min(cap + 1, data.byteLength * DEFLATE_MAX_RATIO);
   }
 }
