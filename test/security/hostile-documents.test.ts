@@ -164,6 +164,18 @@ const cases: readonly HostileCase[] = [
   },
   {
     mediaType: MEDIA_TYPES.pdf,
+    name: 'Flate bomb wrapped in ASCIIHexDecode',
+    bytes: () => flateBombPdf(200, 'hex'),
+    outcome: { limit: 'maxUncompressedBytes' },
+  },
+  {
+    mediaType: MEDIA_TYPES.pdf,
+    name: 'Flate bomb wrapped in ASCII85Decode',
+    bytes: () => flateBombPdf(200, 'ascii85'),
+    outcome: { limit: 'maxUncompressedBytes' },
+  },
+  {
+    mediaType: MEDIA_TYPES.pdf,
     name: 'Flate stream under the size limit (20 MB) but compressed 1,000 to 1',
     bytes: () => flateBombPdf(20),
     outcome: { limit: 'maxCompressionRatio' },

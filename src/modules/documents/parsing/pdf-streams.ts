@@ -4,7 +4,15 @@ import { type ParseLimits, RATIO_CHECK_MIN_BYTES } from './parse-limits.ts';
 
 /** Deflate's largest possible expansion: what a stream that cannot be inflated here might still become. */
 const DEFLATE_MAX_RATIO = 1032;
-const FLATE_FILTER = /\/(?:FlateDecode|Fl)(?![A-Za-z0-9])/;
+const FILTER_ENTRY = /\/Filter\s*(\[[^\]]*\]|\/[A-Za-z0-9]+)/;
+const FLATE = new Set(['FlateDecode', 'Fl']);
+/** Text encodings a Flate stream may be wrapped in: undone here, so they cannot hide what they wrap. */
+const ARMOUR: Readonly<Record<string, (data: Buffer) => Buffer>> = {
+  ASCIIHexDecode: fromHex,
+  AHx: fromHex,
+  ASCII85Decode: fromAscii85,
+  A85: fromAscii85,
+};
 const IMAGE = /\/Subtype\s*\/Image(?![A-Za-z0-9])/;
 
 /**
@@ -36,8 +44,19 @@ export function checkPdfStreams(bytes: Uint8Array, limits: ParseLimits): void {
     const dictionary = objectStart === -1 ? preceding : preceding.slice(objectStart);
     const end = buffer.indexOf('endstream', start, 'latin1');
     at = end === -1 ? buffer.length : end + 9;
-    if (!FLATE_FILTER.test(dictionary) || IMAGE.test(dictionary)) continue;
-    const data = buffer.subarray(start, end === -1 ? buffer.length : end);
+    if (IMAGE.test(dictionary)) continue;
+    const filters = [...(FILTER_ENTRY.exec(dictionary)?.[1] ?? '').matchAll(/\/([A-Za-z0-9]+)/g)].map(
+      (match) => match[1] ?? '',
+    );
+    const flate = filters.findIndex((filter) => FLATE.has(filter));
+    // Without Flate, or behind a filter other than a text encoding (LZW, run length): not measured here.
+    if (flate === -1 || filters.slice(0, flate).some((filter) => ARMOUR[filter] === undefined)) continue;
+    const data = filters
+      .slice(0, flate)
+      .reduce(
+        (decoded, filter) => (ARMOUR[filter] as (data: Buffer) => Buffer)(decoded),
+        buffer.subarray(start, end === -1 ? buffer.length : end),
+      );
     const remaining = limits.maxUncompressedBytes - total;
     const size = inflatedSize(data, remaining, mayBeEncrypted);
     if (size > remaining)
@@ -74,4 +93,44 @@ function inflatedSize(data: Buffer, cap: number, mayBeEncrypted: boolean): numbe
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return cap + 1;
     return mayBeEncrypted ? 0 : Math.min(cap + 1, data.byteLength * DEFLATE_MAX_RATIO);
   }
+}
+
+function fromHex(data: Buffer): Buffer {
+  const digits =
+    data
+      .toString('latin1')
+      .split('>')[0]
+      ?.replace(/[^0-9a-fA-F]/g, '') ?? '';
+  return Buffer.from(digits.length % 2 === 0 ? digits : `${digits}0`, 'hex');
+}
+
+/** ASCII base-85 (`z` for four zero bytes, `~>` at the end), as PDF uses it. */
+function fromAscii85(data: Buffer): Buffer {
+  const output = Buffer.allocUnsafe(data.byteLength * 4 + 4);
+  let length = 0;
+  let group = 0;
+  let count = 0;
+  const flush = (bytes: number) => {
+    for (let shift = 24, index = 0; index < bytes; index++, shift -= 8)
+      output[length++] = (group >>> shift) & 0xff;
+  };
+  for (const byte of data) {
+    if (byte === 0x7e) break;
+    if (byte === 0x7a && count === 0) {
+      output.fill(0, length, length + 4);
+      length += 4;
+    } else if (byte >= 0x21 && byte <= 0x75) {
+      group = (group * 85 + byte - 33) >>> 0;
+      if (++count === 5) {
+        flush(4);
+        group = 0;
+        count = 0;
+      }
+    }
+  }
+  if (count > 0) {
+    for (let index = count; index < 5; index++) group = (group * 85 + 84) >>> 0;
+    flush(count - 1);
+  }
+  return output.subarray(0, length);
 }
