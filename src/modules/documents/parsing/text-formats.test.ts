@@ -54,6 +54,23 @@ const knots = 12;
   });
 });
 
+describe('Markdown headings', () => {
+  it('drop a closing sequence of hashes only after a space, and need a space after the opening', () => {
+    const parsed = parseMarkdown(
+      '# Title ##\n\n## C#\n\n### ###\n\n#hashtag\n\n####### seven\n\n#   spaced   #',
+      DEFAULT_PARSE_LIMITS,
+    );
+    expect(parsed.blocks).toEqual([
+      { kind: 'heading', level: 1, text: 'Title' },
+      { kind: 'heading', level: 2, text: 'C#' },
+      { kind: 'heading', level: 3, text: '' },
+      { kind: 'paragraph', text: '#hashtag' },
+      { kind: 'paragraph', text: '####### seven' },
+      { kind: 'heading', level: 1, text: 'spaced' },
+    ]);
+  });
+});
+
 describe('HTML', () => {
   it('reads structure and drops scripts, styles and navigation', () => {
     const parsed = parseHtml(
