@@ -81,6 +81,30 @@ export const environmentSchema = z.object({
     description:
       'Largest document accepted by the documents API (a file upload, or text sent as JSON); larger ones get 413 `DOCUMENTS_UPLOAD_TOO_LARGE`.',
   }),
+  KEEL_PARSE_MAX_UNCOMPRESSED_BYTES: integer(52_428_800, 1_024, 1_073_741_824).meta({
+    description:
+      "Most bytes one document may decompress or decode to while it is parsed: a DOCX's XML parts, a PDF's compressed streams, a text file. Over it, ingestion fails with `DOCUMENTS_PARSE_LIMIT_EXCEEDED`.",
+  }),
+  KEEL_PARSE_MAX_ZIP_ENTRIES: integer(2_000, 1, 65_535).meta({
+    description: 'Most entries a DOCX (a zip) may hold.',
+  }),
+  KEEL_PARSE_MAX_COMPRESSION_RATIO: integer(100, 2, 100_000).meta({
+    description:
+      'Largest uncompressed/compressed ratio of one DOCX part or PDF stream over 1 MiB uncompressed (real documents compress about 5-20 to 1; bombs about 1,000 to 1).',
+  }),
+  KEEL_PARSE_MAX_NESTING_DEPTH: integer(200, 8, 1_000).meta({
+    description:
+      'Deepest nesting of XML elements, HTML lists and tables, JSON arrays and objects, Markdown lists and quotes.',
+  }),
+  KEEL_PARSE_MAX_PDF_PAGES: integer(2_000, 1, 1_000_000).meta({
+    description: 'Most pages a PDF may have.',
+  }),
+  KEEL_PARSE_MAX_CHARACTERS: integer(20_000_000, 1_000, 1_000_000_000).meta({
+    description: 'Most characters of text one document may yield.',
+  }),
+  KEEL_PARSE_MAX_BLOCKS: integer(200_000, 100, 100_000_000).meta({
+    description: 'Most blocks (paragraphs, headings, list items, tables) one document may yield.',
+  }),
   KEEL_CHAT_WINDOW_MESSAGES: integer(20, 0, 1_000).meta({
     description:
       'Most earlier messages of a conversation one `chat` turn sends to the model (0: none, each turn stands alone). The full history stays stored.',

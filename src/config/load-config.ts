@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
+import type { ParseLimits } from '../modules/documents/index.ts';
 import type { GatewaySettings } from '../modules/gateway/index.ts';
 import type { KeyLimits } from '../modules/limits/index.ts';
 import type { McpServerConfig } from '../modules/mcp/index.ts';
@@ -51,6 +52,8 @@ export interface KeelConfig {
     readonly maxUploadBytes: number;
     /** Which embedder retrieval uses: the embedded local engine, or none (lexical only). */
     readonly embeddings: 'local' | 'off';
+    /** What parsing one document may cost (sizes, entries, ratio, nesting, pages, characters, blocks). */
+    readonly parseLimits: ParseLimits;
   };
   /** The memory window of `chat`: earlier messages and tokens one turn sends to the model. */
   readonly chat: {
@@ -243,6 +246,15 @@ function resolve(
     documents: {
       maxUploadBytes: environment.KEEL_UPLOAD_LIMIT_BYTES,
       embeddings: environment.KEEL_EMBEDDINGS,
+      parseLimits: {
+        maxUncompressedBytes: environment.KEEL_PARSE_MAX_UNCOMPRESSED_BYTES,
+        maxZipEntries: environment.KEEL_PARSE_MAX_ZIP_ENTRIES,
+        maxCompressionRatio: environment.KEEL_PARSE_MAX_COMPRESSION_RATIO,
+        maxNestingDepth: environment.KEEL_PARSE_MAX_NESTING_DEPTH,
+        maxPdfPages: environment.KEEL_PARSE_MAX_PDF_PAGES,
+        maxCharacters: environment.KEEL_PARSE_MAX_CHARACTERS,
+        maxBlocks: environment.KEEL_PARSE_MAX_BLOCKS,
+      },
     },
     chat: {
       window: {

@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineLocalEngine, LOCAL_ENGINE_LIMITS } from '../local-engine/index.ts';
-import { DEFAULT_CHUNKING, inlineDocumentProcessor } from '../modules/documents/index.ts';
+import {
+  DEFAULT_CHUNKING,
+  DEFAULT_PARSE_LIMITS,
+  DocumentParseLimitError,
+  inlineDocumentProcessor,
+} from '../modules/documents/index.ts';
 import type { WorkerPool } from '../platform/compute/index.ts';
 import { isAppError } from '../platform/errors/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
@@ -111,6 +116,17 @@ describe('the local engine on the compute pool', () => {
       .process({ ...request, bytes: new Uint8Array([1, 2, 3]), mediaType: 'application/pdf' })
       .catch((caught: unknown) => caught);
     expect((broken as Error).name).toBe('DocumentParseError');
+    const deep = `${'['.repeat(50)}1${']'.repeat(50)}`;
+    const limited = await pooledDocumentProcessor(pool)
+      .process({
+        ...request,
+        bytes: new TextEncoder().encode(deep),
+        mediaType: 'application/json',
+        limits: { ...DEFAULT_PARSE_LIMITS, maxNestingDepth: 10 },
+      })
+      .catch((caught: unknown) => caught);
+    expect(limited).toBeInstanceOf(DocumentParseLimitError);
+    expect((limited as DocumentParseLimitError).limit).toBe('maxNestingDepth');
   });
 
   it('a caller that goes away stops its task, and the pool keeps serving', async () => {

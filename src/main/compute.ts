@@ -10,6 +10,8 @@ import {
 import {
   DocumentParseError,
   type DocumentProcessor,
+  deserializeParseError,
+  type ParseLimits,
   type ProcessedDocument,
 } from '../modules/documents/index.ts';
 import { type SerializedError, type SettledTask, WorkerPool } from '../platform/compute/index.ts';
@@ -40,6 +42,13 @@ export function reviveComputeError(error: SerializedError): Error {
     });
   }
   if (error.name === 'DocumentParseError') return new DocumentParseError(error.message);
+  if (error.name === 'DocumentParseLimitError') {
+    const { limit, maximum } = (error.details ?? {}) as { limit?: keyof ParseLimits; maximum?: number };
+    if (limit !== undefined && maximum !== undefined) {
+      return deserializeParseError({ kind: 'limit', message: error.message, limit, maximum });
+    }
+    return new DocumentParseError(error.message);
+  }
   if (error.name === 'AbortError') return new DOMException(error.message, 'AbortError');
   const revived = new Error(error.message);
   revived.name = error.name;

@@ -206,6 +206,7 @@ export async function createDependencies(
     clock: systemClock,
     maxUploadBytes: config.documents.maxUploadBytes,
     processor: pooledDocumentProcessor(compute),
+    parseLimits: config.documents.parseLimits,
   });
   if (!database.vector) {
     logger.warn(

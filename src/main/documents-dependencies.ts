@@ -6,6 +6,7 @@ import {
   DocumentsService,
   IngestionPipeline,
   InProcessIngestionRunner,
+  type ParseLimits,
 } from '../modules/documents/index.ts';
 import type { ReadinessCheck } from '../modules/health/index.ts';
 import {
@@ -26,6 +27,7 @@ export interface DocumentsWiring {
   readonly maxUploadBytes: number;
   /** Parse and chunk: the compute pool in Keel's processes; inline when omitted (tests). */
   readonly processor?: DocumentProcessor;
+  readonly parseLimits?: ParseLimits;
 }
 
 export interface DocumentsDependencies {
@@ -53,6 +55,7 @@ export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsD
     clock: wiring.clock,
     logger: wiring.logger,
     ...(wiring.processor === undefined ? {} : { processor: wiring.processor }),
+    ...(wiring.parseLimits === undefined ? {} : { parseLimits: wiring.parseLimits }),
   });
   const runner = new InProcessIngestionRunner({
     pipeline,

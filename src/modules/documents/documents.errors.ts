@@ -69,6 +69,14 @@ export const documentErrors = defineErrors({
     description:
       "Ingestion could not extract text from the document: a damaged or encrypted PDF, a broken DOCX, invalid JSON. Shown in the document's `error`; `detail` says why. Fix the file and upload it again.",
   },
+  DOCUMENTS_PARSE_LIMIT_EXCEEDED: {
+    status: 422,
+    title: 'The document exceeds a parse limit',
+    category: 'user',
+    retryable: false,
+    description:
+      "The document is larger, more compressed or more deeply nested than parsing allows (a decompression bomb, a 100,000-level nesting, millions of blocks). `detail` names the limit and its value; the limits and their `KEEL_PARSE_*` variables are listed in docs/retrieval.md. Shown in the document's `error`; never retried.",
+  },
   DOCUMENTS_NO_TEXT: {
     status: 422,
     title: 'The document has no text',

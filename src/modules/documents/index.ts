@@ -47,5 +47,12 @@ export {
 } from './parsing/media-type.ts';
 export { normaliseDocument } from './parsing/normalise.ts';
 export { parseDocument } from './parsing/parse-document.ts';
-export { DocumentParseError } from './parsing/parse-error.ts';
+export {
+  DocumentParseError,
+  DocumentParseLimitError,
+  deserializeParseError,
+  type SerializedParseError,
+  serializeParseError,
+} from './parsing/parse-error.ts';
+export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parsing/parse-limits.ts';
 export { SqlDocumentStore } from './sql-document-store.ts';

@@ -51,6 +51,10 @@ function isWithTransfer(value: unknown): value is WithTransfer {
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  // An error class's own plain fields (a parse limit's name and value) travel as details.
+  const fields = Object.fromEntries(
+    Object.entries(error).filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value)),
+  );
   const appError = error as Error & {
     definition?: { code?: string };
     detail?: string;
@@ -61,7 +65,11 @@ export function serializeError(error: unknown): SerializedError {
     message: error.message,
     ...(appError.definition?.code === undefined ? {} : { code: appError.definition.code }),
     ...(appError.detail === undefined ? {} : { detail: appError.detail }),
-    ...(appError.details === undefined ? {} : { details: structuredClone(appError.details) }),
+    ...(appError.details !== undefined
+      ? { details: structuredClone(appError.details) }
+      : Object.keys(fields).length > 0
+        ? { details: fields }
+        : {}),
   };
 }
 

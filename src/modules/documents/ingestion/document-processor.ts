@@ -8,12 +8,15 @@ import {
 import type { SupportedMediaType } from '../parsing/media-type.ts';
 import { normaliseDocument } from '../parsing/normalise.ts';
 import { parseDocument } from '../parsing/parse-document.ts';
+import type { ParseLimits } from '../parsing/parse-limits.ts';
 
 export interface ProcessDocumentRequest {
   /** The stored source; a processor on another thread may take ownership of its buffer. */
   readonly bytes: Uint8Array;
   readonly mediaType: SupportedMediaType;
   readonly chunking: ChunkingOptions;
+  /** Bounds on what parsing may inflate, nest or count; default `DEFAULT_PARSE_LIMITS`. */
+  readonly limits?: ParseLimits;
 }
 
 /** What ingestion keeps of a parsed document: its title, its size, and its chunks. */
@@ -38,7 +41,7 @@ export async function processDocument(
   request: ProcessDocumentRequest,
   countTokens?: TokenCounter,
 ): Promise<ProcessedDocument> {
-  const parsed = await parseDocument(request.bytes, request.mediaType);
+  const parsed = await parseDocument(request.bytes, request.mediaType, request.limits);
   const normalised = normaliseDocument(parsed);
   if (normalised.text.trim() === '')
     return { title: normalised.title ?? null, characterCount: 0, chunks: [] };

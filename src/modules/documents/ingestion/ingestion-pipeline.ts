@@ -17,7 +17,8 @@ import type {
 } from '../document-store.port.ts';
 import { documentErrors } from '../documents.errors.ts';
 import type { SupportedMediaType } from '../parsing/media-type.ts';
-import { DocumentParseError } from '../parsing/parse-error.ts';
+import { DocumentParseError, DocumentParseLimitError } from '../parsing/parse-error.ts';
+import type { ParseLimits } from '../parsing/parse-limits.ts';
 import { type DocumentProcessor, inlineDocumentProcessor } from './document-processor.ts';
 
 export interface IngestionClock {
@@ -34,6 +35,8 @@ export interface IngestionPipelineOptions {
   readonly processor?: DocumentProcessor;
   /** The inline processor's token counter (tests); ignored when a processor is given. */
   readonly countTokens?: TokenCounter;
+  /** Bounds on parsing (decompression, nesting, pages, characters); default `DEFAULT_PARSE_LIMITS`. */
+  readonly parseLimits?: ParseLimits;
 }
 
 export interface IngestionRun {
@@ -61,6 +64,7 @@ export class IngestionPipeline {
   readonly #clock: IngestionClock;
   readonly #logger: Logger;
   readonly #processor: DocumentProcessor;
+  readonly #parseLimits: ParseLimits | undefined;
 
   constructor(options: IngestionPipelineOptions) {
     this.#store = options.store;
@@ -69,6 +73,7 @@ export class IngestionPipeline {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#processor = options.processor ?? inlineDocumentProcessor(options.countTokens);
+    this.#parseLimits = options.parseLimits;
   }
 
   /** The embedding model new collections record, or null when vectors cannot be made or stored. */
@@ -135,7 +140,12 @@ export class IngestionPipeline {
     const collection = await this.#store.getCollection(document.tenantId, document.collectionId);
     if (!collection) throw new Error(`collection ${document.collectionId} is gone`);
     const processed = await this.#processor.process(
-      { bytes: source, mediaType: document.mediaType as SupportedMediaType, chunking: collection.chunking },
+      {
+        bytes: source,
+        mediaType: document.mediaType as SupportedMediaType,
+        chunking: collection.chunking,
+        ...(this.#parseLimits === undefined ? {} : { limits: this.#parseLimits }),
+      },
       run.signal,
     );
     run.signal?.throwIfAborted();
@@ -286,7 +296,10 @@ function chunkId(documentId: string, ordinal: number, text: string): string {
 
 function toProblem(error: unknown): DocumentProblem {
   if (error instanceof DocumentParseError) {
-    const definition = documentErrors.DOCUMENTS_PARSE_FAILED;
+    const definition =
+      error instanceof DocumentParseLimitError
+        ? documentErrors.DOCUMENTS_PARSE_LIMIT_EXCEEDED
+        : documentErrors.DOCUMENTS_PARSE_FAILED;
     return {
       code: definition.code,
       title: definition.title,

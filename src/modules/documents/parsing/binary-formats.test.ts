@@ -4,6 +4,7 @@ import { corruptPdfBytes, pdfBytes } from '../../../../test/fixtures/documents/p
 import { parseDocx } from './docx.parser.ts';
 import { detectMediaType, MEDIA_TYPES } from './media-type.ts';
 import { DocumentParseError } from './parse-error.ts';
+import { DEFAULT_PARSE_LIMITS } from './parse-limits.ts';
 import { parsePdf } from './pdf.parser.ts';
 
 describe('PDF', () => {
@@ -23,6 +24,7 @@ describe('PDF', () => {
         ],
         { title: 'Basics of Sailing' },
       ),
+      DEFAULT_PARSE_LIMITS,
     );
     expect(parsed.title).toBe('Basics of Sailing');
     expect(parsed.blocks).toEqual([
@@ -38,8 +40,10 @@ describe('PDF', () => {
   });
 
   it('reports a damaged PDF precisely', async () => {
-    await expect(parsePdf(corruptPdfBytes())).rejects.toThrow(DocumentParseError);
-    await expect(parsePdf(corruptPdfBytes())).rejects.toThrow(/The PDF could not be read: it is damaged/);
+    await expect(parsePdf(corruptPdfBytes(), DEFAULT_PARSE_LIMITS)).rejects.toThrow(DocumentParseError);
+    await expect(parsePdf(corruptPdfBytes(), DEFAULT_PARSE_LIMITS)).rejects.toThrow(
+      /The PDF could not be read: it is damaged/,
+    );
   });
 });
 
@@ -58,6 +62,7 @@ describe('DOCX', () => {
           ],
         },
       ]),
+      DEFAULT_PARSE_LIMITS,
     );
     expect(parsed.blocks).toEqual([
       { kind: 'heading', level: 1, text: 'Crew handbook' },
@@ -71,7 +76,7 @@ describe('DOCX', () => {
 
   it('reports a damaged DOCX precisely', async () => {
     const broken = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(64, 7)]);
-    await expect(parseDocx(broken)).rejects.toThrow(/The DOCX could not be read/);
+    await expect(parseDocx(broken, DEFAULT_PARSE_LIMITS)).rejects.toThrow(/The DOCX could not be read/);
   });
 });
 

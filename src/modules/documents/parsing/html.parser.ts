@@ -1,5 +1,7 @@
-import type { Block, BlockKind, ParsedDocument } from './blocks.ts';
+import { BlockSink, tooDeep, tooManyCharacters } from './block-sink.ts';
+import type { BlockKind, ParsedDocument } from './blocks.ts';
 import { decodeEntities } from './html-entities.ts';
+import type { ParseLimits } from './parse-limits.ts';
 
 /** Elements whose content is not document text. */
 const SKIPPED = new Set([
@@ -57,56 +59,117 @@ const VOID = new Set([
   'track',
   'wbr',
 ]);
-const TOKEN =
-  /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<![^>]*>|<\?[\s\S]*?\?>|<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>|[^<]+|</;
-
 /**
  * HTML (and the HTML mammoth makes of DOCX) to blocks: headings, paragraphs, lists (nested by indent),
  * tables (one line per row, cells joined by ` | `), `pre` code and block quotes. Scripts, styles,
  * navigation and other non-text elements are dropped; entities are decoded. A tolerant scanner, not a
- * validating parser: unclosed and misnested tags still give sensible text.
+ * validating parser: unclosed and misnested tags still give sensible text. It reads each character once
+ * (a tag or comment left open runs to the end, as in a browser), counts the nesting of lists, tables and
+ * `pre` against `maxNestingDepth`, and the text it builds against `maxCharacters` as it grows.
  */
-export function parseHtml(html: string): ParsedDocument {
-  const builder = new BlockBuilder();
+export function parseHtml(html: string, limits: ParseLimits): ParsedDocument {
+  const builder = new BlockBuilder(limits);
   let skipDepth = 0;
   let skipping: string | undefined;
   let title: string | undefined;
   let inTitle = false;
-  const tokens = new RegExp(TOKEN.source, 'g');
-  for (let match = tokens.exec(html); match !== null; match = tokens.exec(html)) {
-    const [token, closing, rawName] = match;
-    if (rawName === undefined) {
-      if (token.startsWith('<!--') || token.startsWith('<!') || token.startsWith('<?')) continue;
-      const text = decodeEntities(token);
-      if (inTitle) title = (title ?? '') + text;
-      else if (skipping === undefined) builder.text(text);
-      continue;
-    }
+  const onText = (raw: string) => {
+    const text = decodeEntities(raw);
+    if (inTitle) title = (title ?? '') + text;
+    else if (skipping === undefined) builder.text(text);
+  };
+  const onTag = (rawName: string, isClosing: boolean, selfClosing: boolean) => {
     const name = rawName.toLowerCase();
-    const isClosing = closing === '/';
     if (name === 'title') {
       inTitle = !isClosing;
-      continue;
+      return;
     }
     if (skipping !== undefined) {
       if (name === skipping) skipDepth += isClosing ? -1 : VOID.has(name) ? 0 : 1;
       if (skipDepth === 0) skipping = undefined;
-      continue;
+      return;
     }
-    if (SKIPPED.has(name) && !isClosing && !token.endsWith('/>')) {
+    if (SKIPPED.has(name) && !isClosing && !selfClosing) {
       skipping = name;
       skipDepth = 1;
-      continue;
+      return;
     }
     builder.tag(name, isClosing);
-  }
+  };
+  scanHtml(html, onText, onTag);
   builder.flush();
   const blocks = builder.blocks;
   return { blocks, title: title?.trim() || blocks.find((block) => block.kind === 'heading')?.text };
 }
 
+/**
+ * The tokens of an HTML text in one pass: text runs, tags (name, closing, self-closing), and comments,
+ * doctypes, CDATA and processing instructions skipped. Linear in the input whatever it holds.
+ */
+function scanHtml(
+  html: string,
+  onText: (text: string) => void,
+  onTag: (name: string, closing: boolean, selfClosing: boolean) => void,
+): void {
+  // Per call: sticky and global expressions carry lastIndex, which must not be shared.
+  const TAG_NAME = /[a-zA-Z][a-zA-Z0-9:-]*/y;
+  const TAG_END_OR_QUOTE = /[>"']/g;
+  let at = 0;
+  while (at < html.length) {
+    const open = html.indexOf('<', at);
+    if (open === -1) {
+      onText(html.slice(at));
+      return;
+    }
+    if (open > at) onText(html.slice(at, open));
+    const next = html[open + 1];
+    if (next === '!') {
+      if (html.startsWith('<!--', open)) at = after(html, '-->', open + 4);
+      else if (html.startsWith('<![CDATA[', open)) at = after(html, ']]>', open + 9);
+      else at = after(html, '>', open + 2);
+      continue;
+    }
+    if (next === '?') {
+      at = after(html, '>', open + 2);
+      continue;
+    }
+    const closing = next === '/';
+    TAG_NAME.lastIndex = open + (closing ? 2 : 1);
+    const name = TAG_NAME.exec(html);
+    if (name === null) {
+      onText('<');
+      at = open + 1;
+      continue;
+    }
+    // Attributes run to the first `>` outside quotes; an unclosed tag or quote swallows the rest.
+    let position = TAG_NAME.lastIndex;
+    let end = -1;
+    while (end === -1) {
+      TAG_END_OR_QUOTE.lastIndex = position;
+      const found = TAG_END_OR_QUOTE.exec(html);
+      if (found === null) return;
+      if (found[0] === '>') end = found.index;
+      else {
+        const close = html.indexOf(found[0], found.index + 1);
+        if (close === -1) return;
+        position = close + 1;
+      }
+    }
+    onTag(name[0], closing, html[end - 1] === '/');
+    at = end + 1;
+  }
+}
+
+function after(html: string, terminator: string, from: number): number {
+  const end = html.indexOf(terminator, from);
+  return end === -1 ? html.length : end + terminator.length;
+}
+
 class BlockBuilder {
-  readonly blocks: Block[] = [];
+  readonly #sink: BlockSink;
+  readonly #limits: ParseLimits;
+  /** Characters appended so far: indentation and separators count, so markup cannot amplify unseen. */
+  #built = 0;
   #kind: BlockKind = 'paragraph';
   #level: number | undefined;
   #text = '';
@@ -116,12 +179,32 @@ class BlockBuilder {
   #cell: string | undefined;
   #pre = 0;
 
+  constructor(limits: ParseLimits) {
+    this.#limits = limits;
+    this.#sink = new BlockSink(limits);
+  }
+
+  get blocks() {
+    return this.#sink.blocks;
+  }
+
   text(text: string): void {
+    this.#count(text.length);
     if (this.#cell !== undefined) {
       this.#cell += text;
       return;
     }
     this.#text += this.#pre > 0 ? text : text.replace(/\s+/g, ' ');
+  }
+
+  #count(characters: number): void {
+    this.#built += characters;
+    if (this.#built > this.#limits.maxCharacters) throw tooManyCharacters(this.#limits);
+  }
+
+  #nest(depth: number): number {
+    if (depth > this.#limits.maxNestingDepth) throw tooDeep(this.#limits, 'HTML');
+    return depth;
   }
 
   tag(name: string, closing: boolean): void {
@@ -140,7 +223,7 @@ class BlockBuilder {
     }
     if (name === 'ul' || name === 'ol') {
       if (this.#listDepth === 0) this.flush();
-      this.#listDepth = Math.max(0, this.#listDepth + (closing ? -1 : 1));
+      this.#listDepth = this.#nest(Math.max(0, this.#listDepth + (closing ? -1 : 1)));
       if (this.#listDepth > 0) this.#kind = 'list';
       else this.flush();
       return;
@@ -151,13 +234,15 @@ class BlockBuilder {
           this.flush();
           this.#kind = 'list';
         }
-        this.#text += `\n${'  '.repeat(Math.max(0, this.#listDepth - 1))}- `;
+        const marker = `\n${'  '.repeat(Math.max(0, this.#listDepth - 1))}- `;
+        this.#count(marker.length);
+        this.#text += marker;
       }
       return;
     }
     if (name === 'table') {
       if (!closing && this.#inTable === 0) this.flush();
-      this.#inTable = Math.max(0, this.#inTable + (closing ? -1 : 1));
+      this.#inTable = this.#nest(Math.max(0, this.#inTable + (closing ? -1 : 1)));
       if (this.#inTable > 0) this.#kind = 'table';
       else this.flush();
       return;
@@ -168,7 +253,7 @@ class BlockBuilder {
     }
     if (name === 'pre') {
       this.flush();
-      this.#pre = Math.max(0, this.#pre + (closing ? -1 : 1));
+      this.#pre = this.#nest(Math.max(0, this.#pre + (closing ? -1 : 1)));
       if (this.#pre > 0) this.#kind = 'code';
       return;
     }
@@ -215,9 +300,10 @@ class BlockBuilder {
     this.#endCell();
     if (this.#row && this.#row.length > 0) this.#text += `\n${this.#row.join(' | ')}`;
     this.#row = undefined;
-    const text = this.#kind === 'code' ? this.#text.replace(/^\n+|\s+$/g, '') : this.#text.trim();
+    // trimEnd, not /\s+$/: that expression is quadratic on a long run of spaces.
+    const text = this.#kind === 'code' ? this.#text.replace(/^\n+/, '').trimEnd() : this.#text.trim();
     if (text !== '') {
-      this.blocks.push(
+      this.#sink.push(
         this.#kind === 'heading'
           ? { kind: 'heading', level: this.#level ?? 1, text }
           : { kind: this.#kind, text },

@@ -31,7 +31,7 @@ function cleanBlockText(block: Block): string {
   if (block.kind === 'paragraph' || block.kind === 'heading') return text.replace(/\s+/g, ' ').trim();
   const lines = text
     .split('\n')
-    .map((line) => (block.kind === 'code' ? line.replace(/\s+$/, '') : line.replace(/[ \t]+/g, ' ').trim()));
+    .map((line) => (block.kind === 'code' ? line.trimEnd() : line.replace(/[ \t]+/g, ' ').trim()));
   while (lines.length > 0 && lines[0] === '') lines.shift();
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   // Blank lines inside a block would read as block boundaries; one line break is enough.

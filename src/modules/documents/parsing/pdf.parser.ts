@@ -1,5 +1,8 @@
+import { tooManyCharacters } from './block-sink.ts';
 import type { Block, ParsedDocument } from './blocks.ts';
-import { DocumentParseError } from './parse-error.ts';
+import { DocumentParseError, DocumentParseLimitError } from './parse-error.ts';
+import type { ParseLimits } from './parse-limits.ts';
+import { checkPdfStreams } from './pdf-streams.ts';
 
 interface Line {
   text: string;
@@ -8,27 +11,77 @@ interface Line {
   page: number;
 }
 
+interface TextItem {
+  str: string;
+  y: number;
+  x: number;
+  width: number;
+  fontSize: number;
+  hasEOL: boolean;
+}
+
 /**
  * PDF text through unpdf (pdf.js), rebuilt into blocks from the text's geometry: items on one baseline
  * form a line, a vertical gap wider than the usual line spacing starts a paragraph, and short lines set
  * clearly larger than the body text are headings (larger size, outer level). Hyphenated line ends are
- * joined. Pages are kept on every block.
+ * joined. Pages are kept on every block. Before pdf.js decodes anything its compressed streams are
+ * measured (pdf-streams.ts); pages are read one at a time, at most `maxPdfPages`, and text is streamed
+ * and counted against `maxCharacters`, stopping at the first chunk past it.
  */
-export async function parsePdf(bytes: Uint8Array): Promise<ParsedDocument> {
+export async function parsePdf(bytes: Uint8Array, limits: ParseLimits): Promise<ParsedDocument> {
+  checkPdfStreams(bytes, limits);
   // Loaded on first use: pdf.js is large and most processes never read a PDF.
-  const { extractTextItems, getDocumentProxy, getMeta } = await import('unpdf');
-  let items: Awaited<ReturnType<typeof extractTextItems>>['items'];
+  const { getDocumentProxy, getMeta } = await import('unpdf');
+  const items: TextItem[][] = [];
   let title: string | undefined;
   try {
     const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
     try {
-      items = (await extractTextItems(pdf)).items;
+      if (pdf.numPages > limits.maxPdfPages)
+        throw new DocumentParseLimitError(
+          'maxPdfPages',
+          limits.maxPdfPages,
+          `The PDF has ${pdf.numPages} pages`,
+        );
+      let characters = 0;
+      for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber++) {
+        const page = await pdf.getPage(pageNumber);
+        const pageItems: TextItem[] = [];
+        const reader = page.streamTextContent().getReader();
+        for (;;) {
+          const chunk = await reader.read();
+          if (chunk.done) break;
+          for (const item of (chunk.value as { items: unknown[] }).items) {
+            if (!isTextItem(item)) continue;
+            // An item costs memory even when empty: count one character for each.
+            characters += item.str.length + 1;
+            const [, , c = 0, d = 0, e = 0, f = 0] = item.transform;
+            pageItems.push({
+              str: item.str,
+              x: e,
+              y: f,
+              width: item.width,
+              fontSize: Math.hypot(c, d),
+              hasEOL: item.hasEOL,
+            });
+          }
+          // Released, not cancelled: pdf.js never settles a cancel of its text stream. Destroying the
+          // document (finally, below) stops the page's work.
+          if (characters > limits.maxCharacters) {
+            reader.releaseLock();
+            throw tooManyCharacters(limits);
+          }
+        }
+        page.cleanup();
+        items.push(pageItems);
+      }
       const info = (await getMeta(pdf)).info as { Title?: unknown };
       title = typeof info.Title === 'string' && info.Title.trim() !== '' ? info.Title : undefined;
     } finally {
       await pdf.loadingTask.destroy();
     }
   } catch (error) {
+    if (error instanceof DocumentParseError) throw error;
     const name = error instanceof Error ? error.name : '';
     const reason =
       name === 'PasswordException'
@@ -40,17 +93,13 @@ export async function parsePdf(bytes: Uint8Array): Promise<ParsedDocument> {
   return { blocks: toBlocks(lines), title };
 }
 
-function toLines(
-  items: ReadonlyArray<{
-    str: string;
-    y: number;
-    x: number;
-    width: number;
-    fontSize: number;
-    hasEOL: boolean;
-  }>,
-  page: number,
-): Line[] {
+function isTextItem(
+  item: unknown,
+): item is { str: string; transform: number[]; width: number; hasEOL: boolean } {
+  return typeof (item as { str?: unknown }).str === 'string';
+}
+
+function toLines(items: readonly TextItem[], page: number): Line[] {
   const lines: Line[] = [];
   let current: Line | undefined;
   let lastEnd = 0;
@@ -137,14 +186,21 @@ function isHeading(line: Line, bodySize: number): boolean {
 
 /** Lines of one paragraph: a word hyphenated across lines is joined again. */
 function joinLines(lines: readonly Line[]): string {
-  let text = '';
+  // Pieces joined once at the end, and only the previous line tested: testing the tail of an ever-growing
+  // string would flatten it on every line, quadratic in the paragraph's length.
+  const pieces: string[] = [];
+  let previous: string | undefined;
   for (const line of lines) {
     const part = line.text.trim();
-    if (text === '') text = part;
-    else if (/\p{L}-$/u.test(text) && /^\p{Ll}/u.test(part)) text = text.slice(0, -1) + part;
-    else text += ` ${part}`;
+    if (previous === undefined) pieces.push(part);
+    else if (/\p{L}-$/u.test(previous) && /^\p{Ll}/u.test(part)) {
+      // The last piece is always the previous line itself: drop its hyphen, add this line without a space.
+      pieces[pieces.length - 1] = previous.slice(0, -1);
+      pieces.push(part);
+    } else pieces.push(' ', part);
+    previous = part;
   }
-  return text;
+  return pieces.join('');
 }
 
 function median(values: readonly number[]): number {

@@ -4,11 +4,13 @@ import { parseJsonDocument } from './json.parser.ts';
 import { parseMarkdown } from './markdown.parser.ts';
 import { normaliseDocument } from './normalise.ts';
 import { DocumentParseError } from './parse-error.ts';
+import { DEFAULT_PARSE_LIMITS } from './parse-limits.ts';
 import { parsePlainText } from './text.parser.ts';
 
 describe('Markdown', () => {
   it('keeps headings, paragraphs, lists, tables, code and quotes as blocks', () => {
-    const parsed = parseMarkdown(`---
+    const parsed = parseMarkdown(
+      `---
 title: ignored front matter
 ---
 # Sailing *basics*
@@ -33,7 +35,9 @@ const knots = 12;
 \`\`\`
 
 > Red sky at night.
-`);
+`,
+      DEFAULT_PARSE_LIMITS,
+    );
     expect(parsed.title).toBe('Sailing basics');
     expect(parsed.blocks).toEqual([
       { kind: 'heading', level: 1, text: 'Sailing basics' },
@@ -50,16 +54,36 @@ const knots = 12;
   });
 });
 
+describe('Markdown headings', () => {
+  it('drop a closing sequence of hashes only after a space, and need a space after the opening', () => {
+    const parsed = parseMarkdown(
+      '# Title ##\n\n## C#\n\n### ###\n\n#hashtag\n\n####### seven\n\n#   spaced   #',
+      DEFAULT_PARSE_LIMITS,
+    );
+    expect(parsed.blocks).toEqual([
+      { kind: 'heading', level: 1, text: 'Title' },
+      { kind: 'heading', level: 2, text: 'C#' },
+      { kind: 'heading', level: 3, text: '' },
+      { kind: 'paragraph', text: '#hashtag' },
+      { kind: 'paragraph', text: '####### seven' },
+      { kind: 'heading', level: 1, text: 'spaced' },
+    ]);
+  });
+});
+
 describe('HTML', () => {
   it('reads structure and drops scripts, styles and navigation', () => {
-    const parsed = parseHtml(`<!doctype html><html><head><title>Harbour &amp; Docks</title>
+    const parsed = parseHtml(
+      `<!doctype html><html><head><title>Harbour &amp; Docks</title>
       <style>p { color: red }</style><script>alert("no")</script></head>
       <body><nav><a href="/">Home</a></nav>
       <h1>Docks</h1><p>Boats &mdash; many   of them<br>moor here.</p>
       <ul><li>Pier A<ul><li>Berth 1</li></ul></li><li>Pier B</li></ul>
       <table><tr><th>Pier</th><th>Depth</th></tr><tr><td>A</td><td>4&nbsp;m</td></tr></table>
       <pre>line one
-  line two</pre><blockquote><p>Keep clear.</p></blockquote><!-- a comment --></body></html>`);
+  line two</pre><blockquote><p>Keep clear.</p></blockquote><!-- a comment --></body></html>`,
+      DEFAULT_PARSE_LIMITS,
+    );
     expect(parsed.title).toBe('Harbour & Docks');
     expect(parsed.blocks).toEqual([
       { kind: 'heading', level: 1, text: 'Docks' },
@@ -72,7 +96,10 @@ describe('HTML', () => {
   });
 
   it('survives broken markup', () => {
-    const parsed = parseHtml('<div><p>unclosed <b>bold<p>next</div></span><script>never closed');
+    const parsed = parseHtml(
+      '<div><p>unclosed <b>bold<p>next</div></span><script>never closed',
+      DEFAULT_PARSE_LIMITS,
+    );
     expect(parsed.blocks.map((block) => block.text)).toEqual(['unclosed bold', 'next']);
   });
 });
@@ -89,6 +116,7 @@ describe('JSON', () => {
           { name: 'Borealis', crew: [] },
         ],
       }),
+      DEFAULT_PARSE_LIMITS,
     );
     expect(parsed.title).toBe('Fleet');
     expect(parsed.blocks).toEqual([
@@ -102,8 +130,8 @@ describe('JSON', () => {
   });
 
   it('reports invalid JSON precisely', () => {
-    expect(() => parseJsonDocument('{"a": 1,}')).toThrow(DocumentParseError);
-    expect(() => parseJsonDocument('{"a": 1,}')).toThrow(/The JSON is not valid/);
+    expect(() => parseJsonDocument('{"a": 1,}', DEFAULT_PARSE_LIMITS)).toThrow(DocumentParseError);
+    expect(() => parseJsonDocument('{"a": 1,}', DEFAULT_PARSE_LIMITS)).toThrow(/The JSON is not valid/);
   });
 });
 
@@ -111,6 +139,7 @@ describe('plain text', () => {
   it('splits paragraphs on blank lines and groups bullet lines into lists', () => {
     const parsed = parsePlainText(
       'First line\nsame paragraph.\n\n- one\n- two\n  wrapped\nAfter the list.\n\n\n1. numbered',
+      DEFAULT_PARSE_LIMITS,
     );
     expect(parsed.blocks).toEqual([
       { kind: 'paragraph', text: 'First line same paragraph.' },

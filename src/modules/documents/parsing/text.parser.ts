@@ -1,10 +1,12 @@
-import type { Block, ParsedDocument } from './blocks.ts';
+import { BlockSink } from './block-sink.ts';
+import type { ParsedDocument } from './blocks.ts';
+import type { ParseLimits } from './parse-limits.ts';
 
 const LIST_ITEM = /^\s*(?:[-*+•]|\d{1,3}[.)])\s+/;
 
 /** Plain text: blank lines separate paragraphs; runs of bullet or numbered lines are lists. */
-export function parsePlainText(text: string): ParsedDocument {
-  const blocks: Block[] = [];
+export function parsePlainText(text: string, limits: ParseLimits): ParsedDocument {
+  const blocks = new BlockSink(limits);
   for (const section of text.replace(/\r\n?/g, '\n').split(/\n\s*\n/)) {
     const lines = section.split('\n').filter((line) => line.trim() !== '');
     if (lines.length === 0) continue;
@@ -29,5 +31,5 @@ export function parsePlainText(text: string): ParsedDocument {
     }
     flush();
   }
-  return { blocks };
+  return { blocks: blocks.blocks };
 }
