@@ -192,7 +192,7 @@ export const environmentSchema = z.object({
   }),
   KEEL_COMPUTE_TASK_TIMEOUT_MS: integer(60_000, 100, 3_600_000).meta({
     description:
-      'How long one compute task (parsing a document, one local-engine call, one embedding batch) may run before its thread is stopped (`COMPUTE_TASK_TIMEOUT`).',
+      'How long parsing and chunking one document may run on a compute thread before the thread is stopped and the document fails (`COMPUTE_TASK_TIMEOUT`). Local-engine calls and embedding batches, bounded by their inputs, get ten times this as a guard against a hang.',
   }),
   KEEL_COMPUTE_MAX_HEAP_MB: integer(1_536, 64, 65_536).meta({
     description:

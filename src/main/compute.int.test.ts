@@ -37,7 +37,7 @@ async function outcomes(): Promise<Record<string, number>> {
 }
 
 describe('the local engine on the compute pool', () => {
-  const lexical = () => pooledLocalEngine(pool, { embeddings: false });
+  const lexical = () => pooledLocalEngine(pool, { taskTimeoutMs: 60_000, embeddings: false });
   const inline = inlineLocalEngine({ embedder: null });
 
   it('answers exactly what the inline engine answers, for every strategy', async () => {
@@ -109,15 +109,15 @@ describe('the local engine on the compute pool', () => {
       mediaType: 'text/markdown' as const,
       chunking: DEFAULT_CHUNKING,
     };
-    const pooled = await pooledDocumentProcessor(pool).process(request);
+    const pooled = await pooledDocumentProcessor(pool, { taskTimeoutMs: 60_000 }).process(request);
     expect(pooled).toEqual(await inlineDocumentProcessor().process(request));
     expect(pooled.chunks.length).toBeGreaterThan(5);
-    const broken = await pooledDocumentProcessor(pool)
+    const broken = await pooledDocumentProcessor(pool, { taskTimeoutMs: 60_000 })
       .process({ ...request, bytes: new Uint8Array([1, 2, 3]), mediaType: 'application/pdf' })
       .catch((caught: unknown) => caught);
     expect((broken as Error).name).toBe('DocumentParseError');
     const deep = `${'['.repeat(50)}1${']'.repeat(50)}`;
-    const limited = await pooledDocumentProcessor(pool)
+    const limited = await pooledDocumentProcessor(pool, { taskTimeoutMs: 60_000 })
       .process({
         ...request,
         bytes: new TextEncoder().encode(deep),
@@ -130,7 +130,7 @@ describe('the local engine on the compute pool', () => {
   });
 
   it('a caller that goes away stops its task, and the pool keeps serving', async () => {
-    const engine = pooledLocalEngine(pool, { embeddings: true });
+    const engine = pooledLocalEngine(pool, { taskTimeoutMs: 60_000, embeddings: true });
     const controller = new AbortController();
     const texts = Array.from(
       { length: 400 },

@@ -28,6 +28,19 @@ export interface EngineTaskInput<Request> {
 
 const WORKER_FILE = new URL('./compute-worker.ts', import.meta.url);
 
+/**
+ * Texts per embedding task. A task cannot be preempted, so a small one bounds how long an interactive
+ * call waits behind ingestion (about a quarter second of USE-lite on one core).
+ */
+const EMBED_TASK_TEXTS = 16;
+
+/**
+ * Engine and embedding tasks are bounded by their inputs (the engine's own limits); their run-time limit
+ * only catches a hang, and includes loading the model on a thread's first task. Parsing is where hostile
+ * input lives, so it gets the configured limit itself.
+ */
+const ENGINE_TIMEOUT_FACTOR = 10;
+
 const definitionsByCode = new Map<string, ErrorDefinition>(
   errorCatalogue.flatMap(({ errors }) => errors.map((definition) => [definition.code, definition] as const)),
 );
@@ -69,7 +82,7 @@ export function createComputePool(
     taskTimeoutMs: config.taskTimeoutMs,
     maxHeapMb: config.maxHeapMb,
     // The event loop's thread is scheduled before the pool's when both want a core.
-    niceIncrement: 5,
+    niceIncrement: 3,
     reviveError: reviveComputeError,
     observer: {
       taskSettled: (task: SettledTask) => {
@@ -86,19 +99,28 @@ export function createComputePool(
   return pool;
 }
 
-function runOptions(call: EngineCall | undefined) {
-  return call?.signal === undefined ? {} : { signal: call.signal };
+function runOptions(call: EngineCall | undefined, timeoutMs: number) {
+  return { timeoutMs, ...(call?.signal === undefined ? {} : { signal: call.signal }) };
+}
+
+export interface PooledTaskOptions {
+  /** The configured run-time limit (`KEEL_COMPUTE_TASK_TIMEOUT_MS`). */
+  readonly taskTimeoutMs: number;
 }
 
 /** The local engine on the compute pool: each strategy call is one task on a worker thread. */
-export function pooledLocalEngine(pool: WorkerPool, options: { readonly embeddings: boolean }): LocalEngine {
+export function pooledLocalEngine(
+  pool: WorkerPool,
+  options: PooledTaskOptions & { readonly embeddings: boolean },
+): LocalEngine {
+  const timeoutMs = options.taskTimeoutMs * ENGINE_TIMEOUT_FACTOR;
   const task =
     <Request, Result>(kind: string) =>
     (request: Request, call?: EngineCall): Promise<Result> =>
       pool.run<Result>(
         kind,
         { request, embeddings: options.embeddings } satisfies EngineTaskInput<Request>,
-        runOptions(call),
+        runOptions(call, timeoutMs),
       );
   return {
     embeddings: options.embeddings,
@@ -110,15 +132,24 @@ export function pooledLocalEngine(pool: WorkerPool, options: { readonly embeddin
   };
 }
 
-/** USE-lite on the compute pool: one task per call, vectors moved back in one buffer. */
-export function pooledEmbeddingBackend(pool: WorkerPool): EmbeddingBackend {
-  const embedWithTokens = async (texts: readonly string[], options: { signal?: AbortSignal } = {}) => {
-    const { packed, dimensions, tokens } = await pool.run<{
-      packed: Float32Array;
-      dimensions: number;
-      tokens: number;
-    }>('engine.embed', { texts }, runOptions(options));
-    const vectors = texts.map((_, index) => packed.subarray(index * dimensions, (index + 1) * dimensions));
+/** USE-lite on the compute pool: small tasks, each one's vectors moved back in one buffer. */
+export function pooledEmbeddingBackend(pool: WorkerPool, options: PooledTaskOptions): EmbeddingBackend {
+  const timeoutMs = options.taskTimeoutMs * ENGINE_TIMEOUT_FACTOR;
+  const embedWithTokens = async (texts: readonly string[], call: { signal?: AbortSignal } = {}) => {
+    const vectors: Float32Array[] = [];
+    let tokens = 0;
+    for (let start = 0; start < texts.length; start += EMBED_TASK_TEXTS) {
+      const batch = texts.slice(start, start + EMBED_TASK_TEXTS);
+      const reply = await pool.run<{ packed: Float32Array; dimensions: number; tokens: number }>(
+        'engine.embed',
+        { texts: batch },
+        runOptions(call, timeoutMs),
+      );
+      for (let index = 0; index < batch.length; index += 1) {
+        vectors.push(reply.packed.subarray(index * reply.dimensions, (index + 1) * reply.dimensions));
+      }
+      tokens += reply.tokens;
+    }
     return { vectors, tokens };
   };
   return {
@@ -131,14 +162,18 @@ export function pooledEmbeddingBackend(pool: WorkerPool): EmbeddingBackend {
 }
 
 /** Parsing and chunking on the compute pool; the source bytes are copied once and moved to the thread. */
-export function pooledDocumentProcessor(pool: WorkerPool): DocumentProcessor {
+export function pooledDocumentProcessor(pool: WorkerPool, options: PooledTaskOptions): DocumentProcessor {
   return {
     process(request, signal) {
       const bytes = request.bytes.slice();
       return pool.run<ProcessedDocument>(
         'documents.process',
         { ...request, bytes },
-        { transfer: [bytes.buffer as ArrayBuffer], ...(signal === undefined ? {} : { signal }) },
+        {
+          transfer: [bytes.buffer as ArrayBuffer],
+          timeoutMs: options.taskTimeoutMs,
+          ...(signal === undefined ? {} : { signal }),
+        },
       );
     },
   };

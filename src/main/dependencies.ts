@@ -96,7 +96,8 @@ export async function createDependencies(
   });
   // CPU-bound work (local engine, parsing, embeddings) runs on worker threads; the event loop moves bytes.
   const compute = createComputePool(config.compute, { metrics: telemetry.metrics, logger });
-  const engine = pooledLocalEngine(compute, { embeddings: true });
+  const tasks = { taskTimeoutMs: config.compute.taskTimeoutMs };
+  const engine = pooledLocalEngine(compute, { ...tasks, embeddings: true });
   const keys = new ApiKeyService({
     store: new SqlApiKeyStore(database.db),
     clock: systemClock,
@@ -150,7 +151,7 @@ export async function createDependencies(
   cacheRedis?.on('error', (error) => logger.debug({ err: error }, 'model response cache: redis error'));
   // The local embedder loads its weights on first use only (in each compute thread); it serves the `embed`
   // alias when no provider does.
-  const localEmbeddingModel = createLocalEmbeddingModel({ embedder: pooledEmbeddingBackend(compute) });
+  const localEmbeddingModel = createLocalEmbeddingModel({ embedder: pooledEmbeddingBackend(compute, tasks) });
   const models = new Gateway({
     settings: config.models.gateway,
     embeddingModels: [localEmbeddingModel],
@@ -205,7 +206,7 @@ export async function createDependencies(
     logger,
     clock: systemClock,
     maxUploadBytes: config.documents.maxUploadBytes,
-    processor: pooledDocumentProcessor(compute),
+    processor: pooledDocumentProcessor(compute, tasks),
     parseLimits: config.documents.parseLimits,
   });
   if (!database.vector) {
@@ -244,7 +245,9 @@ export async function createDependencies(
   const relevance = {
     ...DEFAULT_RELEVANCE,
     engine:
-      config.documents.embeddings === 'local' ? engine : pooledLocalEngine(compute, { embeddings: false }),
+      config.documents.embeddings === 'local'
+        ? engine
+        : pooledLocalEngine(compute, { ...tasks, embeddings: false }),
   };
   capabilities.push(
     createAnswerCapability({ knowledge: documents.knowledge, relevance }),
