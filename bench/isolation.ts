@@ -8,7 +8,7 @@
  * MB/s, and uploads lost (files not ready at the end). Figures go to bench/results/isolation.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +27,8 @@ export const description =
 
 export const optionsHelp = {
   mb: 'megabytes of mixed files to ingest (default 5)',
-  baseline: 'a git commit to measure side by side (checked out in a temporary worktree), e.g. HEAD~10',
+  baseline:
+    'a git commit to measure side by side (checked out in a temporary worktree), e.g. HEAD~10; or the path of a checkout with its dependencies installed',
   'busy-core': 'also keep one core busy with a spinning process during the run (default off)',
   'timeout-s': 'give up waiting for ingestion after this many seconds (default 900)',
 };
@@ -242,7 +243,10 @@ export async function run(options: BenchOptions): Promise<void> {
       `corpus: ${files.length} files, ${(corpusBytes / 1e6).toFixed(2)} MB in ${corpusDir}\n`,
     );
     const trees: Array<{ tree: string; commit: string }> = [];
-    if (baseline !== undefined) {
+    if (baseline !== undefined && (await stat(baseline).catch(() => undefined))?.isDirectory()) {
+      const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: baseline, encoding: 'utf8' }).trim();
+      trees.push({ tree: path.resolve(baseline), commit });
+    } else if (baseline !== undefined) {
       const tree = await mkdtemp(path.join(tmpdir(), 'keel-isolation-baseline-'));
       git('worktree', 'add', '--detach', tree, baseline);
       worktrees.push(tree);
@@ -272,6 +276,7 @@ export async function run(options: BenchOptions): Promise<void> {
         files: files.length,
         ...measured,
       });
+      process.stdout.write(`${JSON.stringify(results.at(-1))}\n`);
     }
     const rows = results.flatMap((result) => [
       [
