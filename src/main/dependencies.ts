@@ -66,6 +66,8 @@ export async function openConfiguredDatabase(config: KeelConfig, logger: Logger)
   const database = await openDatabase(config.storage, {
     initialising: (dataDir) =>
       logger.info({ dataDir }, 'initialising the embedded database (first start only, takes a few seconds)'),
+    connectionLost: (error) =>
+      logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
   });
   logger.info({ engine: database.engine, vector: database.vector }, 'database open');
   return database;
