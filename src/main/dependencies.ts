@@ -20,7 +20,7 @@ import {
   generateCapability,
 } from '../modules/capabilities/index.ts';
 import { SqlConversationStore } from '../modules/conversations/index.ts';
-import { SqlDocumentStore } from '../modules/documents/index.ts';
+import { JobIngestionScheduler, SqlDocumentStore } from '../modules/documents/index.ts';
 import { SqlEvalStore } from '../modules/evals/index.ts';
 import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
@@ -199,8 +199,13 @@ export async function createDependencies(
     onError: (error) => logger.warn({ err: error }, 'request log retention sweep failed'),
   });
 
+  // Durable jobs: pg-boss on this database; workers here when embedded or in `keel worker`.
+  const jobs = await createJobDependencies(config, database, logger, role);
+
   // Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
+  // Accepted documents become `document-ingest` jobs: any process running job workers ingests them.
   const documents = createDocumentsDependencies({
+    scheduler: new JobIngestionScheduler({ jobs: jobs.store, clock: systemClock }),
     store: new SqlDocumentStore(database.db),
     index: await SqlChunkIndex.open(database),
     embeddingModel: config.documents.embeddings === 'local' ? localEmbeddingModel : null,
@@ -214,11 +219,6 @@ export async function createDependencies(
       'pgvector is not available in this PostgreSQL: document search runs lexically (BM25) only; install pgvector and restart for hybrid search',
     );
   }
-  // `keel worker` runs jobs only; document ingestion stays with the API processes.
-  if (role === 'api') await documents.runner.start();
-
-  // Durable jobs: pg-boss on this database; workers here when embedded or in `keel worker`.
-  const jobs = await createJobDependencies(config, database, logger, role);
 
   // Conversations of `chat`, in the same database; the capability and /v1/conversations share the store.
   const conversations = new SqlConversationStore(database.db);
