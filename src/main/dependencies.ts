@@ -89,6 +89,24 @@ export async function createDependencies(
     throw error;
   }
 
+  // What else needs the database at start, opened first so that a failure (an outage: the caller waits and
+  // retries) has only these to close. Durable jobs: pg-boss on this database; workers here when embedded
+  // or in `keel worker`.
+  let jobs: Awaited<ReturnType<typeof createJobDependencies>>;
+  let chunkIndex: SqlChunkIndex;
+  try {
+    jobs = await createJobDependencies(config, database, logger, role);
+    try {
+      chunkIndex = await SqlChunkIndex.open(database);
+    } catch (error) {
+      await jobs.close();
+      throw error;
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
   // Security, limits and observability: keys, the limit counters (shared through Redis when configured),
   // traces and metrics, and the model-call middlewares the gateway applies outermost.
   const telemetry = createTelemetry({
@@ -114,6 +132,7 @@ export async function createDependencies(
       await redisLimits.connect();
     } catch (error) {
       await redisLimits.close();
+      await jobs.close();
       await database.close();
       throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
         cause: error,
@@ -199,15 +218,12 @@ export async function createDependencies(
     onError: (error) => logger.warn({ err: error }, 'request log retention sweep failed'),
   });
 
-  // Durable jobs: pg-boss on this database; workers here when embedded or in `keel worker`.
-  const jobs = await createJobDependencies(config, database, logger, role);
-
   // Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
   // Accepted documents become `document-ingest` jobs: any process running job workers ingests them.
   const documents = createDocumentsDependencies({
     scheduler: new JobIngestionScheduler({ jobs: jobs.store, clock: systemClock }),
     store: new SqlDocumentStore(database.db),
-    index: await SqlChunkIndex.open(database),
+    index: chunkIndex,
     embeddingModel: config.documents.embeddings === 'local' ? localEmbeddingModel : null,
     logger,
     clock: systemClock,
