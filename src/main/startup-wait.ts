@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logging/index.ts';
 
 /** Waits between attempts at reaching the dependencies: doubling from the first, capped. */
 const FIRST_DELAY_MS = 250;
-const MAX_DELAY_MS = 5_000;
+const MAX_DELAY_MS = 2_000;
 const RETRY_AFTER_SECONDS = 2;
 
 export interface StartupWaitOptions {
