@@ -78,6 +78,8 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
           name: 'faults',
           tenantId: 'fleet',
           scopes: ['capability:*', 'documents:read', 'documents:write', 'jobs:read', 'jobs:write'],
+          // A limit, so every request counts in Redis and a Redis outage is felt.
+          limits: { requestsPerMinute: 1_000_000 },
         }),
       });
       expect(created.status).toBe(201);
