@@ -2,8 +2,8 @@ import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import type { KnowledgeBase } from '../modules/answers/index.ts';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
 import {
-  type DocumentProcessor,
   createDocumentIngestWorkflow,
+  type DocumentProcessor,
   type DocumentStore,
   DocumentsService,
   IngestionPipeline,
