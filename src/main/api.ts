@@ -3,6 +3,8 @@ import type { HttpPlatform } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { buildApp } from './build-app.ts';
 import { createDependencies, type Dependencies } from './dependencies.ts';
+import { listenWhileWaiting, openWhenReachable, type WaitingServer } from './startup-wait.ts';
+import { KEEL_VERSION } from './version.ts';
 
 export interface RunningApi {
   readonly url: string;
@@ -13,12 +15,29 @@ export interface RunningApi {
 
 /** Composition root of `keel serve`: dependencies, the app, the listener, and graceful shutdown. */
 export async function startApi(config: KeelConfig, logger: Logger): Promise<RunningApi> {
-  const dependencies = await createDependencies(config, logger);
+  // Started during a database outage, it listens at once (healthz 200, readyz and routes 503) and waits.
+  let waiting: WaitingServer | undefined;
+  const dependencies = await openWhenReachable(() => createDependencies(config, logger), {
+    logger,
+    what: 'keel serve',
+    onWaiting: async () => {
+      waiting = await listenWhileWaiting({
+        host: config.server.host,
+        port: config.server.port,
+        version: KEEL_VERSION,
+      });
+      logger.warn({ url: waiting.url }, 'keel is waiting for its dependencies (readyz answers 503)');
+    },
+  });
   let platform: HttpPlatform;
   try {
     platform = await buildApp(dependencies);
-    await platform.app.listen({ host: config.server.host, port: config.server.port });
+    // The port the waiting listener had (it may have been chosen by the system) stays this process's.
+    const port = waiting?.port ?? config.server.port;
+    await waiting?.close();
+    await platform.app.listen({ host: config.server.host, port });
   } catch (error) {
+    await waiting?.close();
     await dependencies.close();
     throw error;
   }

@@ -88,7 +88,12 @@ export interface AppDependencies {
   };
   readonly telemetry: Telemetry;
   /** Collections, documents and their ingestion; search over them. */
-  readonly documents: { readonly service: DocumentsService; readonly search: SearchService };
+  readonly documents: {
+    readonly service: DocumentsService;
+    readonly search: SearchService;
+    /** The `document-ingest` workflow job workers run (when ingestion goes through the job queue). */
+    readonly ingestCapability?: AnyCapability;
+  };
   /** Durable jobs: their store (with the queue), cross-process notifications, and whether workers run here. */
   readonly jobs: { readonly store: JobStore; readonly notifier: Notifier; readonly settings: JobSettings };
   /** Conversations of the `chat` capability (the same store the capability was built with). */

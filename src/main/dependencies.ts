@@ -20,7 +20,7 @@ import {
   generateCapability,
 } from '../modules/capabilities/index.ts';
 import { SqlConversationStore } from '../modules/conversations/index.ts';
-import { SqlDocumentStore } from '../modules/documents/index.ts';
+import { JobIngestionScheduler, SqlDocumentStore } from '../modules/documents/index.ts';
 import { SqlEvalStore } from '../modules/evals/index.ts';
 import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
@@ -66,6 +66,8 @@ export async function openConfiguredDatabase(config: KeelConfig, logger: Logger)
   const database = await openDatabase(config.storage, {
     initialising: (dataDir) =>
       logger.info({ dataDir }, 'initialising the embedded database (first start only, takes a few seconds)'),
+    connectionLost: (error) =>
+      logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
   });
   logger.info({ engine: database.engine, vector: database.vector }, 'database open');
   return database;
@@ -82,6 +84,24 @@ export async function createDependencies(
   try {
     const report = await migrateToLatest(database.db);
     if (report.applied.length > 0) logger.info({ migrations: report.applied }, 'migrations applied');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  // What else needs the database at start, opened first so that a failure (an outage: the caller waits and
+  // retries) has only these to close. Durable jobs: pg-boss on this database; workers here when embedded
+  // or in `keel worker`.
+  let jobs: Awaited<ReturnType<typeof createJobDependencies>>;
+  let chunkIndex: SqlChunkIndex;
+  try {
+    jobs = await createJobDependencies(config, database, logger, role);
+    try {
+      chunkIndex = await SqlChunkIndex.open(database);
+    } catch (error) {
+      await jobs.close();
+      throw error;
+    }
   } catch (error) {
     await database.close();
     throw error;
@@ -113,6 +133,7 @@ export async function createDependencies(
       await redisLimits.connect();
     } catch (error) {
       await redisLimits.close();
+      await jobs.close();
       await database.close();
       throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
         cause: error,
@@ -199,9 +220,11 @@ export async function createDependencies(
   });
 
   // Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
+  // Accepted documents become `document-ingest` jobs: any process running job workers ingests them.
   const documents = createDocumentsDependencies({
+    scheduler: new JobIngestionScheduler({ jobs: jobs.store, clock: systemClock }),
     store: new SqlDocumentStore(database.db),
-    index: await SqlChunkIndex.open(database),
+    index: chunkIndex,
     embeddingModel: config.documents.embeddings === 'local' ? localEmbeddingModel : null,
     logger,
     clock: systemClock,
@@ -214,11 +237,6 @@ export async function createDependencies(
       'pgvector is not available in this PostgreSQL: document search runs lexically (BM25) only; install pgvector and restart for hybrid search',
     );
   }
-  // `keel worker` runs jobs only; document ingestion stays with the API processes.
-  if (role === 'api') await documents.runner.start();
-
-  // Durable jobs: pg-boss on this database; workers here when embedded or in `keel worker`.
-  const jobs = await createJobDependencies(config, database, logger, role);
 
   // Conversations of `chat`, in the same database; the capability and /v1/conversations share the store.
   const conversations = new SqlConversationStore(database.db);

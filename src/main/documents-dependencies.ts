@@ -1,10 +1,13 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import type { KnowledgeBase } from '../modules/answers/index.ts';
+import type { AnyCapability } from '../modules/capabilities/index.ts';
 import {
+  createDocumentIngestWorkflow,
   type DocumentProcessor,
   type DocumentStore,
   DocumentsService,
   IngestionPipeline,
+  type IngestionScheduler,
   InProcessIngestionRunner,
   type ParseLimits,
 } from '../modules/documents/index.ts';
@@ -28,12 +31,21 @@ export interface DocumentsWiring {
   /** Parse and chunk: the compute pool in Keel's processes; inline when omitted (tests). */
   readonly processor?: DocumentProcessor;
   readonly parseLimits?: ParseLimits;
+  /**
+   * Where accepted documents go. Keel's processes pass the durable job queue (`JobIngestionScheduler`), so
+   * any process running job workers ingests them; unset, the in-process runner below does (tests).
+   */
+  readonly scheduler?: IngestionScheduler;
 }
 
 export interface DocumentsDependencies {
   readonly service: DocumentsService;
   readonly search: SearchService;
+  /** The in-process runner; it ingests only when no `scheduler` was wired (then it is the scheduler). */
   readonly runner: InProcessIngestionRunner;
+  readonly scheduler: IngestionScheduler;
+  /** `document-ingest`, the job-only workflow the job workers run for `JobIngestionScheduler`. */
+  readonly ingestCapability: AnyCapability;
   readonly pipeline: IngestionPipeline;
   readonly embedder: TextEmbedder | undefined;
   /** What `answer` and `analysis` read: search over the tenant's collections. */
@@ -43,8 +55,8 @@ export interface DocumentsDependencies {
 }
 
 /**
- * Documents and retrieval wired together: ingestion runs in this process (in order, resumed at start)
- * until the durable job queue takes it over through the `IngestionScheduler` port.
+ * Documents and retrieval wired together. Ingestion goes through the `IngestionScheduler` port: the durable
+ * job queue in Keel's processes (`document-ingest` jobs), or this process's runner when none is given.
  */
 export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsDependencies {
   const embedder = wiring.embeddingModel ? createTextEmbedder(wiring.embeddingModel) : undefined;
@@ -64,10 +76,16 @@ export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsD
     onProgress: (tenantId, documentId, progress) =>
       wiring.logger.debug({ tenantId, documentId, progress }, 'document ingestion progress'),
   });
+  const scheduler = wiring.scheduler ?? runner;
+  const ingestCapability = createDocumentIngestWorkflow({
+    pipeline,
+    store: wiring.store,
+    clock: wiring.clock,
+  });
   const service = new DocumentsService({
     store: wiring.store,
     index: wiring.index,
-    scheduler: runner,
+    scheduler,
     clock: wiring.clock,
     embeddingModel: pipeline.embeddingModel,
     maxUploadBytes: wiring.maxUploadBytes,
@@ -95,6 +113,8 @@ export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsD
     service,
     search,
     runner,
+    scheduler,
+    ingestCapability,
     pipeline,
     embedder,
     knowledge: knowledgeBaseOf({ service, search }),

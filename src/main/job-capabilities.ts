@@ -36,11 +36,18 @@ export function createJobCapabilities(
     version: KEEL_VERSION,
   });
   const evals = dependencies.evals ?? memoryEvals();
-  const capabilities = withEvalRunWorkflow([...dependencies.capabilities, agents.capability], {
-    evals,
-    models: dependencies.models,
-    clock: dependencies.clock,
-    record,
-  });
+  const capabilities = withEvalRunWorkflow(
+    [
+      ...dependencies.capabilities,
+      agents.capability,
+      ...(dependencies.documents.ingestCapability ? [dependencies.documents.ingestCapability] : []),
+    ],
+    {
+      evals,
+      models: dependencies.models,
+      clock: dependencies.clock,
+      record,
+    },
+  );
   return { agents, evals, capabilities };
 }

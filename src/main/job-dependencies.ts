@@ -73,7 +73,7 @@ export async function createJobDependencies(
       { notifications: notifier.kind, workers: runWorkers ? jobs.concurrency : 0 },
       runWorkers
         ? 'jobs: workers run in this process'
-        : 'jobs: no workers in this process (run `keel worker`)',
+        : 'jobs: no workers in this process (run `keel worker`: jobs and document ingestion need one)',
     );
   }
   return {

@@ -5,6 +5,7 @@ import { HttpRequestLog } from '../modules/requests/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { createDependencies } from './dependencies.ts';
 import { createJobCapabilities } from './job-capabilities.ts';
+import { openWhenReachable } from './startup-wait.ts';
 import { KEEL_VERSION } from './version.ts';
 
 export interface RunningWorker {
@@ -19,7 +20,11 @@ export interface RunningWorker {
  * processes share the queue on PostgreSQL.
  */
 export async function startWorker(config: KeelConfig, logger: Logger): Promise<RunningWorker> {
-  const dependencies = await createDependencies(config, logger, { role: 'worker' });
+  // Started during a database outage, it waits for the database instead of exiting.
+  const dependencies = await openWhenReachable(() => createDependencies(config, logger, { role: 'worker' }), {
+    logger,
+    what: 'keel worker',
+  });
   let jobs: JobSystem;
   try {
     const requestLog = new HttpRequestLog({

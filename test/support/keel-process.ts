@@ -38,7 +38,11 @@ export async function temporaryDirectory(): Promise<{ path: string; remove(): Pr
 }
 
 /** Runs `keel serve` as a real process on a free port and waits for its "keel is ready" log line. */
-export async function startKeel(environment: Record<string, string>, cwd: string): Promise<KeelProcess> {
+export async function startKeel(
+  environment: Record<string, string>,
+  cwd: string,
+  options: { readonly onLog?: (entry: Record<string, unknown>) => void } = {},
+): Promise<KeelProcess> {
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'serve'], {
     cwd,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
@@ -54,6 +58,7 @@ export async function startKeel(environment: Record<string, string>, cwd: string
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
+        options.onLog?.(entry);
         if (entry.msg === 'keel is ready') resolve(String(entry.url));
       } catch {
         stderr.push(line);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { databaseUnavailable } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { ApiKeyService } from './api-key.service.ts';
 import { parseToken } from './api-key.ts';
@@ -144,5 +145,65 @@ describe('ApiKeyService', () => {
     const first = (await store.get(key.id))?.lastUsedAt;
     await keys.authenticate(token);
     expect((await store.get(key.id))?.lastUsedAt).toEqual(first);
+  });
+});
+
+describe('ApiKeyService during a key-store outage', () => {
+  class FlakyStore extends MemoryApiKeyStore {
+    failure: Error | undefined;
+    override async get(id: string) {
+      if (this.failure) throw this.failure;
+      return super.get(id);
+    }
+  }
+
+  async function setUp(outageGraceMs?: number) {
+    const store = new FlakyStore();
+    const keys = new ApiKeyService({
+      store,
+      clock: { now: () => new Date() },
+      adminKey: ADMIN_KEY,
+      defaultTenantId: 'default',
+      recordTtlMs: 0,
+      ...(outageGraceMs === undefined ? {} : { outageGraceMs }),
+    });
+    const recent = await keys.create({ name: 'recent', tenantId: 'acme', scopes: ['capability:*'] });
+    const unseen = await keys.create({ name: 'unseen', tenantId: 'acme', scopes: ['capability:*'] });
+    await keys.authenticate(recent.token);
+    return { store, keys, recent, unseen };
+  }
+
+  // What the SQL store throws at its boundary (platform/db maps driver errors to DATABASE_UNAVAILABLE).
+  const outages = [
+    ['refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    [
+      'terminated',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
+    ['pool timeout', new Error('timeout exceeded when trying to connect')],
+  ].map(([name, cause]) => [name, databaseUnavailable(cause)] as const);
+
+  it.each(outages)('keeps a recently verified key valid (%s)', async (_name, failure) => {
+    const { store, keys, recent } = await setUp();
+    store.failure = failure;
+    expect(await keys.authenticate(recent.token)).toMatchObject({ keyId: recent.key.id, tenantId: 'acme' });
+  });
+
+  it.each(outages)('answers 503 for a key it has not verified recently (%s)', async (_name, failure) => {
+    const { store, keys, unseen } = await setUp();
+    store.failure = failure;
+    expect(await codeOf(keys.authenticate(unseen.token))).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it('stops trusting a cached record after the grace period', async () => {
+    const { store, keys, recent } = await setUp(0);
+    store.failure = databaseUnavailable(new Error('connect ECONNREFUSED'));
+    expect(await codeOf(keys.authenticate(recent.token))).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it('does not hide an error that is not an outage', async () => {
+    const { store, keys, recent } = await setUp();
+    store.failure = new TypeError('a bug');
+    expect(await codeOf(keys.authenticate(recent.token))).toBe('not an AppError: TypeError: a bug');
   });
 });

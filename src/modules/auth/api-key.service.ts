@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isConnectionError } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { type KeyLimits, mergeLimits } from '../limits/index.ts';
 import {
@@ -26,6 +27,12 @@ export interface ApiKeyServiceOptions {
   readonly defaultLimits?: KeyLimits;
   /** How long a key's stored record is trusted before it is read again (revocations made by other processes show within it). */
   readonly recordTtlMs?: number;
+  /**
+   * While the key store is unreachable (a database outage), a key whose record was read within this long
+   * keeps authenticating from that record, so routes that need no database keep serving; older ones get
+   * the store's 503. Revocations made during the outage show once the store answers again.
+   */
+  readonly outageGraceMs?: number;
   /** How often a key's `lastUsedAt` is written at most. */
   readonly touchIntervalMs?: number;
   readonly onBackgroundError?: (error: unknown, what: string) => void;
@@ -74,6 +81,7 @@ export class ApiKeyService {
   readonly #adminDigest: Buffer | undefined;
   readonly #defaults: KeyLimits;
   readonly #recordTtlMs: number;
+  readonly #outageGraceMs: number;
   readonly #touchIntervalMs: number;
   readonly #verified = new BoundedMap<string>(10_000);
   readonly #rejected = new BoundedMap<number>(10_000);
@@ -85,6 +93,7 @@ export class ApiKeyService {
     this.#adminDigest = options.adminKey === undefined ? undefined : digest(options.adminKey);
     this.#defaults = options.defaultLimits ?? {};
     this.#recordTtlMs = options.recordTtlMs ?? 5_000;
+    this.#outageGraceMs = options.outageGraceMs ?? 10 * 60_000;
     this.#touchIntervalMs = options.touchIntervalMs ?? 60_000;
   }
 
@@ -216,7 +225,14 @@ export class ApiKeyService {
   async #record(id: string): Promise<ApiKeyRecord | undefined> {
     const cached = this.#records.get(id);
     if (cached && Date.now() - cached.fetchedAt < this.#recordTtlMs) return cached.record;
-    const record = await this.#options.store.get(id);
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = await this.#options.store.get(id);
+    } catch (error) {
+      if (cached && isConnectionError(error) && Date.now() - cached.fetchedAt < this.#outageGraceMs)
+        return cached.record;
+      throw error;
+    }
     if (record) this.#records.set(id, { record, fetchedAt: Date.now() });
     else this.#records.delete(id);
     return record;

@@ -9,6 +9,20 @@ export interface StepHandle {
   readonly key: string;
 }
 
+/** The job an invocation runs for (absent in a plain HTTP call). */
+export interface CapabilityJob {
+  readonly id: string;
+  /** 1 for the first attempt; a redelivered or retried job runs again with the next number. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /**
+   * Stable across every attempt of the job (`keel-job:<job id>`): pass it to external systems that
+   * deduplicate (a payment API's `Idempotency-Key`, a unique column) so an effect applied by an attempt
+   * that later lost its lease is not applied twice. `step()` keys are per step.
+   */
+  readonly idempotencyKey: string;
+}
+
 /**
  * Where one invocation's events and steps go. The jobs module supplies one that persists events and
  * journals steps; a plain HTTP call gets `directReporter`, which drops events and just runs steps.

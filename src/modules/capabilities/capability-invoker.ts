@@ -4,7 +4,7 @@ import { AppError, asAppError } from '../../platform/errors/index.ts';
 import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } from '../gateway/index.ts';
 import type { RequestRecord } from '../requests/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
-import { directReporter, type InvocationReporter } from './capability-events.ts';
+import { type CapabilityJob, directReporter, type InvocationReporter } from './capability-events.ts';
 import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';
 
 export interface InvocationScope {
@@ -14,6 +14,8 @@ export interface InvocationScope {
   readonly logger: CapabilityLogger;
   /** Where `emit`, `progress` and `step` go: a job's event log and step journal. Plain calls omit it. */
   readonly reporter?: InvocationReporter;
+  /** The job this invocation is an attempt of (`CapabilityContext.job`). */
+  readonly job?: CapabilityJob;
   /** The caller's choice of model (`local`, an alias or `provider:model`): see `CapabilityContext.modelChoice`. */
   readonly model?: string | undefined;
   /** The caller reads `emit`ted events live (an SSE response): capabilities may stream from the model. */
@@ -79,6 +81,7 @@ export class CapabilityInvoker {
         emit: (event) => reporter.emit(event),
         progress: (fraction, message) => reporter.progress(fraction, message),
         step: (name, run) => reporter.step(name, run),
+        ...(scope.job ? { job: scope.job } : {}),
       });
       const parsed = capability.output.safeParse(raw);
       if (!parsed.success) {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { InvocationModels, ModelUsage } from '../gateway/index.ts';
-import type { CapabilityEvent, CapabilityJobPolicy, StepHandle } from './capability-events.ts';
+import type { CapabilityEvent, CapabilityJob, CapabilityJobPolicy, StepHandle } from './capability-events.ts';
 
 /** The minimal logger a capability may use; pino's child loggers satisfy it. */
 export interface CapabilityLogger {
@@ -49,9 +49,13 @@ export interface CapabilityContext {
   /**
    * Runs one named step of a multi-step capability. In a job the step is journaled: once it succeeded, a
    * redelivered job gets its stored result back (JSON) instead of running it again, and `step-*` events
-   * are published. `key` is the idempotency key for effects outside Keel.
+   * are published. `key` is the idempotency key for effects outside Keel. In a job the attempt's lease
+   * is confirmed (a fenced write) before `run` starts: an attempt that lost its job to another worker
+   * (paused, partitioned) fails there instead of applying the effect.
    */
   step<T>(name: string, run: (step: StepHandle) => Promise<T>): Promise<T>;
+  /** The job this invocation runs for, with its stable idempotency key; undefined in a plain call. */
+  readonly job?: CapabilityJob;
 }
 
 export interface CapabilityExample<Input extends z.ZodType, Output extends z.ZodType> {

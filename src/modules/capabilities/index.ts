@@ -50,6 +50,7 @@ export type { BatchItemResult, CapabilityBatchSettings } from './capability-batc
 export { DEFAULT_BATCH_SETTINGS } from './capability-batch.ts';
 export type {
   CapabilityEvent,
+  CapabilityJob,
   CapabilityJobPolicy,
   InvocationReporter,
   StepHandle,

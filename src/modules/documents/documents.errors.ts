@@ -93,4 +93,12 @@ export const documentErrors = defineErrors({
     description:
       "An unexpected failure while ingesting the document; the log line with the document id has the cause. Shown in the document's `error`. Re-index the collection or upload the document again to retry.",
   },
+  DOCUMENTS_INGESTION_ABANDONED: {
+    status: 422,
+    title: 'Ingestion was abandoned after repeated crashes',
+    category: 'user',
+    retryable: false,
+    description:
+      "Every attempt at ingesting the document crashed its process, timed out or was lost with its worker (three attempts, counted in the document's `document-ingest` job, across restarts), so it is not tried again. Shown in the document's `error`. The document is probably pathological (a decompression bomb, extreme nesting): check it and upload a corrected one.",
+  },
 });

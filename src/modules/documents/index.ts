@@ -38,6 +38,12 @@ export {
   type IngestionRun,
 } from './ingestion/ingestion-pipeline.ts';
 export { type IngestionScheduler, InProcessIngestionRunner } from './ingestion/ingestion-runner.ts';
+export {
+  createDocumentIngestWorkflow,
+  DOCUMENT_INGEST_CAPABILITY,
+  INGESTION_ATTEMPTS,
+  JobIngestionScheduler,
+} from './ingestion/job-ingestion.ts';
 export { MemoryDocumentStore } from './memory-document-store.ts';
 export {
   detectMediaType,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../platform/errors/index.ts';
 import {
   type HttpServer,
   PUBLIC_SCOPE,
@@ -21,6 +22,7 @@ const checkResultSchema = z
     critical: z.boolean(),
     durationMs: z.number(),
     details: z.record(z.string(), z.unknown()).optional(),
+    /** What is wrong, in words safe to show anyone; the driver's message (hosts, ports) goes to the log. */
     error: z.string().optional(),
   })
   .meta({ id: 'ReadinessCheck' });
@@ -65,8 +67,14 @@ export function registerHealthRoutes(
         response: { 200: readinessSchema, 503: readinessSchema, ...problemResponses({}) },
       },
     },
-    async (_request, reply) => {
-      const checks = await Promise.all(options.checks.map(runCheck));
+    async (request, reply) => {
+      const checks = await Promise.all(
+        options.checks.map((check) =>
+          runCheck(check, (error) =>
+            request.log.warn({ err: error, check: check.name }, 'readiness check failed'),
+          ),
+        ),
+      );
       const ready = !options.shutdownGate.draining && checks.every((check) => check.ok || !check.critical);
       reply.code(ready ? 200 : 503);
       return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
@@ -74,14 +82,17 @@ export function registerHealthRoutes(
   );
 }
 
-async function runCheck(check: ReadinessCheck): Promise<z.output<typeof checkResultSchema>> {
+async function runCheck(
+  check: ReadinessCheck,
+  onFailure: (error: unknown) => void,
+): Promise<z.output<typeof checkResultSchema>> {
   const started = performance.now();
   try {
     const details = await Promise.race([
       check.check(),
       new Promise<never>((_, reject) =>
         setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          () => reject(new CheckTimeout(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
           CHECK_TIMEOUT_MS,
         ).unref(),
       ),
@@ -94,15 +105,25 @@ async function runCheck(check: ReadinessCheck): Promise<z.output<typeof checkRes
       ...(details ? { details } : {}),
     };
   } catch (error) {
+    onFailure(error);
     return {
       name: check.name,
       ok: false,
       critical: check.critical,
       durationMs: elapsed(started),
-      error: error instanceof Error ? error.message : String(error),
+      error: publicReason(error),
     };
   }
 }
+
+/** A catalogued error's title (DATABASE_UNAVAILABLE: "The database is unavailable"), else a fixed phrase. */
+function publicReason(error: unknown): string {
+  if (error instanceof AppError) return error.definition.title;
+  if (error instanceof CheckTimeout) return error.message;
+  return 'unavailable (details in the log)';
+}
+
+class CheckTimeout extends Error {}
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;

@@ -58,7 +58,10 @@ export class AttemptReporter implements InvocationReporter {
     }
     const startedAt = this.#clock.now();
     this.#add({ type: 'step-started', data: { step: name, attempt: this.#fence.attempt } });
-    await this.flush();
+    // The lease check before the effect: `step-started` is a fenced write, and it must land. A worker that
+    // was paused or cut off past its lease finds here that the job is someone else's, and stops.
+    await this.#write(this.#take(), undefined, { required: true });
+    if (this.#lost) throw new Error(`step "${name}" not run: the attempt lost its lease`);
     let result: T;
     try {
       result = await run({ key: `${this.#fence.jobId}:${name}` });
@@ -101,7 +104,11 @@ export class AttemptReporter implements InvocationReporter {
     return events;
   }
 
-  #write(events: NewJobEvent[], step?: { name: string; result: unknown; startedAt: Date }): Promise<void> {
+  #write(
+    events: NewJobEvent[],
+    step?: { name: string; result: unknown; startedAt: Date },
+    options: { readonly required?: boolean } = {},
+  ): Promise<void> {
     if (events.length === 0 && !step) return this.#writing;
     // Chained, so events land in the order they were reported.
     const run = this.#writing.then(async () => {
@@ -112,7 +119,7 @@ export class AttemptReporter implements InvocationReporter {
       } catch (error) {
         // Kept for the outcome's transaction; a step must not pass unjournaled, so its caller sees the error.
         this.#buffer.unshift(...events.filter((event) => event.type !== 'step-succeeded'));
-        if (step) throw error;
+        if (step || options.required) throw error;
         return;
       }
       if (written === undefined) {

@@ -264,6 +264,12 @@ export class JobRunner {
                 signal: controller.signal,
                 logger: log,
                 reporter,
+                job: {
+                  id: job.id,
+                  attempt: job.attempts,
+                  maxAttempts: job.maxAttempts,
+                  idempotencyKey: `keel-job:${job.id}`,
+                },
               }),
               controller.signal,
             ),
@@ -284,22 +290,36 @@ export class JobRunner {
     if (controller.signal.reason instanceof JobAbort && controller.signal.reason.kind === 'lease-lost')
       return;
     const events = await reporter.drain();
-    const ended = await this.#end({ fence, outcome, events });
+    const ended = await this.#end({ fence, outcome, events }, controller.signal);
+    if (ended === LEASE_LOST) {
+      log.warn('job attempt lost its lease before its outcome could be recorded; another worker has the job');
+      return;
+    }
     this.#endedSinceMaintenance += 1;
     if (ended === undefined)
       log.warn('job attempt finished after losing its lease; its outcome was discarded');
     else log.info({ status: ended.status, outcome: outcome.kind }, 'job attempt finished');
   }
 
-  /** Records an attempt's outcome, retrying a failed write a few times (a database blip must not strand it). */
-  async #end(end: AttemptEnd): Promise<EndedAttempt | undefined> {
+  /**
+   * Records an attempt's outcome, retrying a failed write (a database blip, a failover) for as long as the
+   * lease holds: work that finished must not run again because its outcome met a short outage. The heartbeat
+   * decides when the lease is gone (it fails for `leaseMs`, or the store says it lapsed) and aborts the
+   * attempt with `lease-lost`; then the outcome is dropped and the job's next holder runs it.
+   */
+  async #end(end: AttemptEnd, signal: AbortSignal): Promise<EndedAttempt | undefined | typeof LEASE_LOST> {
     for (let retry = 0; ; retry += 1) {
       try {
         return await this.#ender.submit(end);
       } catch (error) {
-        // Out of retries: the job stays leased to this worker until the heartbeat's orphan check re-queues it.
-        if (retry >= END_RETRY_DELAYS_MS.length) throw error;
-        await sleep(END_RETRY_DELAYS_MS[retry] ?? 1_000);
+        if (leaseLost(signal)) return LEASE_LOST;
+        if (retry === 0)
+          this.#options.logger.warn(
+            { err: error, jobId: end.fence.jobId },
+            'recording a job outcome failed; retrying while the lease holds',
+          );
+        await sleep(Math.min(END_RETRY_MAX_DELAY_MS, END_RETRY_FIRST_DELAY_MS * 2 ** retry));
+        if (leaseLost(signal)) return LEASE_LOST;
       }
     }
   }
@@ -513,8 +533,15 @@ function retryAfterMs(error: AppError, now: Date): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 600_000) : undefined;
 }
 
-/** Waits before retrying the write of an attempt's outcome. */
-const END_RETRY_DELAYS_MS = [200, 1_000, 3_000] as const;
+/** Waits before retrying the write of an attempt's outcome: doubling from the first, capped. */
+const END_RETRY_FIRST_DELAY_MS = 100;
+const END_RETRY_MAX_DELAY_MS = 2_000;
+
+const LEASE_LOST = Symbol('lease-lost');
+
+function leaseLost(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof JobAbort && signal.reason.kind === 'lease-lost';
+}
 
 /** Embedded maintenance (vacuum): checked every few seconds, run after this many attempts or this long. */
 const MAINTENANCE_CHECK_MS = 5_000;

@@ -3,8 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
+import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { KeelTables } from './tables.ts';
 
@@ -17,6 +18,8 @@ export const IN_MEMORY_DATA_DIR = 'memory://';
 
 export interface DatabaseEvents {
   initialising?(dataDir: string): void;
+  /** A server connection was lost (the pool replaces it on demand); never fatal. */
+  connectionLost?(error: Error): void;
 }
 
 /** One handle on the database, whichever engine serves it; the rest of Keel only sees `db`. */
@@ -34,7 +37,7 @@ export interface Database {
 }
 
 export async function openDatabase(target: DatabaseTarget, events: DatabaseEvents = {}): Promise<Database> {
-  return target.kind === 'embedded' ? openEmbedded(target.dataDir, events) : openPostgres(target.url);
+  return target.kind === 'embedded' ? openEmbedded(target.dataDir, events) : openPostgres(target.url, events);
 }
 
 async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Database> {
@@ -65,12 +68,17 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, events: DatabaseEvents): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its server must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  const db = new Kysely<KeelTables>({ dialect: new PostgresDialect({ pool }) });
-  const vectorReady = await enableVector(db);
+  watchConnections(pool, events);
+  const db = new Kysely<KeelTables>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+  let vectorReady: boolean;
+  try {
+    vectorReady = await enableVector(db);
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
   return {
     db,
     engine: 'postgres',
@@ -100,4 +108,62 @@ async function enableVector(db: Kysely<KeelTables>): Promise<boolean> {
       select exists (select 1 from pg_extension where extname = 'vector') as present`.execute(db);
     return installed.rows[0]?.present === true;
   }
+}
+
+/**
+ * A server connection can fail at any moment: while idle in the pool (the pool's own listener handles it),
+ * or while checked out with no query running (in a transaction between statements, holding an advisory
+ * lock). node-postgres then emits `error` on the client, and the pool removes its listener on checkout, so
+ * without one of our own the process dies with "Connection terminated unexpectedly" (57P01 on a server
+ * restart). Every client gets a permanent listener; a broken client is dropped by the pool on release
+ * (`_queryable` is false) and the next checkout opens a new connection.
+ */
+function watchConnections(pool: pg.Pool, events: DatabaseEvents): void {
+  const lost = (error: Error) => events.connectionLost?.(error);
+  pool.on('error', lost);
+  pool.on('connect', (client) => {
+    client.on('error', lost);
+  });
+}
+
+/**
+ * The pool Kysely sees: connection-class failures (refused, reset, terminated, pool timeouts) become the
+ * retryable 503 DATABASE_UNAVAILABLE at this boundary, so no route answers 500 for an outage; a client that
+ * failed that way is destroyed on release instead of going back to the pool.
+ */
+function guardedPool(pool: pg.Pool): PostgresPool {
+  // One wrapper per client, so Kysely (which keeps a connection object per client) reuses its own.
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const guard = (client: pg.PoolClient): PostgresPoolClient => {
+    let broken = false;
+    const onError = (error: unknown): never => {
+      if (isConnectionError(error)) broken = true;
+      return rethrowDatabaseError(error);
+    };
+    return {
+      get processID() {
+        return (client as { processID?: number }).processID;
+      },
+      query: ((...args: unknown[]) => {
+        const result = (client.query as (...inner: unknown[]) => unknown)(...args);
+        return result instanceof Promise ? result.catch(onError) : result;
+      }) as PostgresPoolClient['query'],
+      release: (destroy?: boolean) => {
+        client.release(destroy === true || broken);
+      },
+    };
+  };
+  return {
+    async connect() {
+      const client = await pool.connect().catch(rethrowDatabaseError);
+      let guarded = wrapped.get(client);
+      if (!guarded) {
+        guarded = guard(client);
+        wrapped.set(client, guarded);
+      }
+      return guarded;
+    },
+    end: () => pool.end(),
+    options: pool.options,
+  };
 }

@@ -1,5 +1,11 @@
 // Storage: one Kysely handle over embedded PGlite or server PostgreSQL, one set of migrations for both.
 // Modules receive `Database['db']` through their repositories; only composition roots open a database.
+export {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailable,
+  isConnectionError,
+  rethrowDatabaseError,
+} from './connection-errors.ts';
 export type { Database, DatabaseEvents, DatabaseTarget } from './database.ts';
 export { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
 export type { MigrationReport } from './migrate.ts';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type MigrationResult, Migrator } from 'kysely/migration';
+import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import type { Database } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import type { KeelTables } from './tables.ts';
@@ -72,15 +73,22 @@ export async function withStartupLock<T>(
 ): Promise<T> {
   const pool = database.pool;
   if (!pool) return work();
-  const client = await pool.connect();
+  const client = await pool.connect().catch(rethrowDatabaseError);
+  let broken = false;
+  const query = (text: string) =>
+    client.query(text, [STARTUP_LOCK_ID.toString()]).catch((error: unknown) => {
+      broken = isConnectionError(error);
+      return rethrowDatabaseError(error);
+    });
   try {
-    await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK_ID.toString()]);
+    await query('select pg_advisory_lock($1)');
     try {
       return await work();
     } finally {
-      await client.query('select pg_advisory_unlock($1)', [STARTUP_LOCK_ID.toString()]);
+      // A lost connection took its session lock with it; nothing is left to unlock.
+      if (!broken) await query('select pg_advisory_unlock($1)');
     }
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

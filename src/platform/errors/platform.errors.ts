@@ -63,6 +63,14 @@ export const platformErrors = defineErrors({
     description:
       'A dependency checked by `/readyz` (such as the database) is not reachable. `checks` says which.',
   },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    title: 'The database is unavailable',
+    category: 'system',
+    retryable: true,
+    description:
+      'Keel cannot reach its database right now (a restart, a failover, a dropped connection). Retry after `Retry-After` seconds (job submissions with the same `Idempotency-Key`, so a write that did commit is not repeated). Routes that do not need the database keep serving meanwhile.',
+  },
   INTERNAL_ERROR: {
     status: 500,
     title: 'Internal error',

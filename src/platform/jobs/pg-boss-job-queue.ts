@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fromKysely, fromPglite, PgBoss } from 'pg-boss';
-import { type Database, withStartupLock } from '../db/index.ts';
+import { type Database, rethrowDatabaseError, withStartupLock } from '../db/index.ts';
 import type { JobQueue, QueueMessage, QueueTake, QueueTransaction } from './job-queue.port.ts';
 import type { JobType } from './job-type.ts';
 
@@ -175,7 +175,7 @@ function bossDatabase(database: Database): BossDatabase {
   if (!pool) throw new Error('the job queue needs PGlite or a PostgreSQL pool');
   return {
     async executeSql(text, values) {
-      const result = (await pool.query(text, values as unknown[])) as unknown;
+      const result = (await pool.query(text, values as unknown[]).catch(rethrowDatabaseError)) as unknown;
       // A multi-statement query (pg-boss's migrations) answers one result per statement.
       if (Array.isArray(result))
         return { rows: result.flatMap((entry: { rows?: unknown[] }) => entry.rows ?? []) };
