@@ -78,7 +78,7 @@ export async function registerOpenAICompatRoutes(
       child.post(
         '/chat/completions',
         {
-          config: { scope: OPENAI_SCOPES.chat },
+          config: { scope: OPENAI_SCOPES.chat, stream: 'when-body-asks' },
           schema: {
             operationId: 'createChatCompletion',
             summary: 'Create a chat completion (OpenAI-compatible)',
@@ -86,7 +86,20 @@ export async function registerOpenAICompatRoutes(
               'OpenAI\'s chat completions API. `model` is an alias or `provider:model` (see `GET /openai/v1/models`). With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` events ending in `data: [DONE]`; a failure after the first token arrives as a `data: {"error": ...}` event and the stream ends without `[DONE]`. Failures before it are HTTP errors in OpenAI\'s error shape.',
             tags: ['OpenAI-compatible'],
             body: chatCompletionRequestSchema,
-            response: { 200: chatCompletionSchema, ...errors },
+            response: {
+              200: {
+                description: 'The completion, or (`stream: true`) its `chat.completion.chunk` events.',
+                content: {
+                  'application/json': { schema: chatCompletionSchema },
+                  'text/event-stream': {
+                    schema: z
+                      .string()
+                      .describe('`data: <chat.completion.chunk>` lines, then `data: [DONE]`.'),
+                  },
+                },
+              },
+              ...errors,
+            },
           },
         },
         async (request, reply) => {

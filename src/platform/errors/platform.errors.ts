@@ -18,6 +18,14 @@ export const platformErrors = defineErrors({
     description:
       'The body is not well-formed for its content type (for example invalid JSON or an empty JSON body).',
   },
+  REQUEST_BODY_TOO_DEEP: {
+    status: 400,
+    title: 'The JSON body is nested too deeply',
+    category: 'user',
+    retryable: false,
+    description:
+      'Arrays and objects in the JSON body are nested more than `maxDepth` (64) levels deep. No route takes such a body; flatten it.',
+  },
   REQUEST_BODY_TOO_LARGE: {
     status: 413,
     title: 'The request body is too large',
