@@ -190,7 +190,7 @@ export async function buildApp(
   registerRequestRoutes(app, { store: dependencies.requestLog.store, writer });
   registerConversationRoutes(app, { store: dependencies.conversations });
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
-  await registerOpenAICompatRoutes(app, { gateway: dependencies.models });
+  await registerOpenAICompatRoutes(app, { gateway: dependencies.models, shutdown: shutdownGate.deadline });
   registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
   registerMeRoute(app, { keys: dependencies.keys });
   // The web console's built files at /console (docs/console.md).
