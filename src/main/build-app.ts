@@ -120,6 +120,8 @@ export async function buildApp(
     logger: dependencies.logger,
     bodyLimitBytes: dependencies.http.bodyLimitBytes,
     corsOrigins: dependencies.http.corsOrigins,
+    // Open mode: no key protects the API, so only loopback names and Keel's own pages may reach it.
+    loopbackOnly: dependencies.adminKey === undefined,
     version: KEEL_VERSION,
     description: KEEL_DESCRIPTION,
   });

@@ -41,6 +41,22 @@ export const platformErrors = defineErrors({
     retryable: false,
     description: 'The route does not accept this `Content-Type`. JSON routes take `application/json`.',
   },
+  REQUEST_HOST_NOT_ALLOWED: {
+    status: 403,
+    title: 'The Host is not a loopback name',
+    category: 'user',
+    retryable: false,
+    description:
+      'Without `KEEL_ADMIN_KEY` (open mode) Keel answers only requests addressed to `localhost`, `*.localhost`, `127.0.0.1` or `[::1]`, so a web page that rebinds its own name to 127.0.0.1 gets nothing. Call it by a loopback name, or set `KEEL_ADMIN_KEY`.',
+  },
+  REQUEST_CROSS_ORIGIN_REFUSED: {
+    status: 403,
+    title: 'Cross-origin browser requests are refused',
+    category: 'user',
+    retryable: false,
+    description:
+      "Without `KEEL_ADMIN_KEY` (open mode) a browser request must come from Keel's own origin (its console) or one listed in `KEEL_CORS_ORIGINS`: another `Origin`, or `Sec-Fetch-Site: cross-site`, is refused, so no web page can act as the local administrator.",
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     title: 'No such route',

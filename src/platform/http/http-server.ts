@@ -21,6 +21,7 @@ import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body.ts';
+import { installLoopbackGuard } from './loopback-guard.ts';
 import { annotateScopes } from './openapi-scopes.ts';
 import { tidyComponents } from './openapi-tidy.ts';
 import { closeRefusedUpgrades } from './refused-upgrades.ts';
@@ -44,6 +45,11 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
+  /**
+   * Open mode (no admin key): only loopback `Host` names and same-origin (or KEEL_CORS_ORIGINS) browser
+   * requests are answered, against DNS rebinding and cross-site requests (`loopback-guard.ts`).
+   */
+  readonly loopbackOnly?: boolean;
   readonly version: string;
   readonly description: string;
 }
@@ -112,6 +118,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   // First hook: everything after it (auth, limits, handlers, model calls) runs inside the request context.
   installRequestContext(app as unknown as FastifyInstance, DEFAULT_TENANT_ID);
   closeRefusedUpgrades(app as unknown as FastifyInstance);
+  if (options.loopbackOnly === true) {
+    installLoopbackGuard(app as unknown as FastifyInstance, { allowedOrigins: options.corsOrigins });
+  }
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
