@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { lockDataDirectory } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { KeelTables } from './tables.ts';
 
@@ -43,8 +44,16 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
     events.initialising?.(dataDir);
     await mkdir(dataDir, { recursive: true });
   }
-  const pglite = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
-  await pglite.exec('create extension if not exists vector');
+  // One owner per directory, taken before PGlite touches it (a second opener fails here, clearly).
+  const lock = inMemory ? undefined : await lockDataDirectory(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
+    await pglite.exec('create extension if not exists vector');
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const db = new Kysely<KeelTables>({ dialect: new PGliteDialect(pglite) });
   let closed = false;
   return {
@@ -59,8 +68,12 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
-      await pglite.close();
+      try {
+        await db.destroy();
+        await pglite.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -1,5 +1,7 @@
 // Storage: one Kysely handle over embedded PGlite or server PostgreSQL, one set of migrations for both.
 // Modules receive `Database['db']` through their repositories; only composition roots open a database.
+export type { DataDirectoryLock } from './data-dir-lock.ts';
+export { DataDirectoryLockedError, LOCK_FILE, lockDataDirectory } from './data-dir-lock.ts';
 export type { Database, DatabaseEvents, DatabaseTarget } from './database.ts';
 export { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
 export type { MigrationReport } from './migrate.ts';
