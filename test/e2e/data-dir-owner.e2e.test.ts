@@ -12,7 +12,7 @@ describe('admin commands while keel serve owns the data directory', () => {
   let environment: Record<string, string>;
   beforeAll(async () => {
     directory = await temporaryDirectory();
-    environment = { KEEL_DATA_DIR: `${directory.path}/data`, LOG_LEVEL: 'warn' };
+    environment = { KEEL_DATA_DIR: `${directory.path}/data` };
     keel = await startKeel(environment, directory.path);
     // Starting (and creating the database) on a loaded machine can take a while.
   }, 240_000);
