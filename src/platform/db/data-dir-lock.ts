@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 /** The file in an embedded data directory that names the process owning it. */
 export const LOCK_FILE = 'keel.lock';
@@ -105,7 +106,8 @@ async function readOwner(file: string): Promise<LockRecord | undefined> {
  */
 function isLive(file: string, owner: LockRecord): boolean {
   if (owner.host !== hostname()) return true;
-  if (owner.pid === process.pid) return heldHere.has(file);
+  // A worker thread cannot see the main thread's locks: our pid there counts as live.
+  if (owner.pid === process.pid) return heldHere.has(file) || !isMainThread;
   try {
     process.kill(owner.pid, 0);
     return true;
