@@ -2557,11 +2557,12 @@ export interface operations {
       };
     };
     responses: {
-      /** Default Response */
+      /** The completion, or (`stream: true`) its `chat.completion.chunk` events. */
       200: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": components["schemas"]["ChatCompletion"];
+          "text/event-stream": string;
         };
       };
       /** The body is not a valid request (OpenAI error shape, `code` REQUEST_VALIDATION_FAILED) or the model cannot take it. */

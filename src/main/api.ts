@@ -86,9 +86,10 @@ async function drain(
       { timeoutMs },
       'in-flight requests still running at the shutdown deadline; ending streams, then closing connections',
     );
-    // Streams write their final `error` event first; what is still open a moment later is cut.
+    // Streams write their final `error` event first; what is still open a moment later is cut, upgraded
+    // sockets (WebSockets, upgrade requests never answered) included, so no socket outlives the deadline.
     platform.shutdownGate.reachDeadline();
-    setTimeout(() => platform.app.server.closeAllConnections(), STREAM_FAREWELL_MS).unref();
+    setTimeout(() => platform.shutdownGate.closeAllConnections(), STREAM_FAREWELL_MS).unref();
   }, timeoutMs);
   timer.unref();
   try {

@@ -125,6 +125,8 @@ export async function buildApp(
     logger: dependencies.logger,
     bodyLimitBytes: dependencies.http.bodyLimitBytes,
     corsOrigins: dependencies.http.corsOrigins,
+    // Open mode: no key protects the API, so only loopback names and Keel's own pages may reach it.
+    loopbackOnly: dependencies.adminKey === undefined,
     version: KEEL_VERSION,
     description: KEEL_DESCRIPTION,
   });
@@ -195,7 +197,7 @@ export async function buildApp(
   registerRequestRoutes(app, { store: dependencies.requestLog.store, writer });
   registerConversationRoutes(app, { store: dependencies.conversations });
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
-  await registerOpenAICompatRoutes(app, { gateway: dependencies.models });
+  await registerOpenAICompatRoutes(app, { gateway: dependencies.models, shutdown: shutdownGate.deadline });
   registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
   registerMeRoute(app, { keys: dependencies.keys });
   // The web console's built files at /console (docs/console.md).

@@ -247,7 +247,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
   app.get(
     '/v1/agents/runs/:id/stream',
     {
-      config: { scope: 'agents:read' },
+      config: { scope: 'agents:read', stream: true },
       schema: {
         operationId: 'streamAgentRunEvents',
         summary: "Follow an agent run's events (Server-Sent Events)",

@@ -47,7 +47,7 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
     app.post(
       `/v1/${capability.name}`,
       {
-        config: { scope: `capability:${capability.name}` },
+        config: { scope: `capability:${capability.name}`, stream: 'when-accepted' },
         schema: {
           operationId: camelCase(capability.name),
           summary: capability.summary,

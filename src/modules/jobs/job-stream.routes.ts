@@ -83,7 +83,7 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
   app.get(
     `${options.base}/events`,
     {
-      config: { scope: options.scope },
+      config: { scope: options.scope, stream: true },
       schema: {
         operationId: options.operationIds.events,
         summary: "Follow a job's events (Server-Sent Events)",
@@ -152,7 +152,7 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
   app.route({
     method: 'GET',
     url: `${options.base}/ws`,
-    config: { scope: options.scope },
+    config: { scope: options.scope, stream: true },
     schema: {
       operationId: options.operationIds.websocket,
       summary: "Follow a job's events (WebSocket)",

@@ -10,11 +10,15 @@ import { rateLimitHeaders } from './rate-limit-headers.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * Whether the route answers with a stream (SSE). Streams count against the key's
-     * `concurrentStreams`. Routes that stream only on request need not set it: a JSON body with
-     * `stream: true` or `Accept: text/event-stream` marks the request as a stream too.
+     * Whether the route answers with a stream (SSE or WebSocket); streams count against the key's
+     * `concurrentStreams`. `true`: every request to it is a stream (job events, a run's stream), whatever
+     * its headers. `'when-accepted'`: it streams when the request has `Accept: text/event-stream`
+     * (capabilities). `'when-body-asks'`: it streams when the JSON body has `stream: true` (chat
+     * completions). Unset: it never streams, and no header makes one of its requests count. Every route
+     * that streams declares it (a test over every route documenting `text/event-stream`, and every
+     * WebSocket route, checks).
      */
-    stream?: boolean;
+    stream?: boolean | 'when-accepted' | 'when-body-asks';
   }
 }
 
@@ -33,7 +37,8 @@ export interface RequestLimitsOptions {
 
 /**
  * Requests per minute (checked as each request arrives, after authentication) and concurrent streams
- * (checked once the body says whether the request streams). Every route passes through these hooks.
+ * (checked once the body is parsed, before it is validated, since a body can ask for a stream). Every
+ * route passes through these hooks.
  */
 export function installRequestLimits(app: FastifyInstance, options: RequestLimitsOptions): void {
   const { store, observer } = options;
@@ -55,7 +60,7 @@ export function installRequestLimits(app: FastifyInstance, options: RequestLimit
     reply.headers(headers);
   });
 
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('preValidation', async (request, reply) => {
     if (!isStream(request)) return;
     const caller = options.subjectOf(request);
     const limit = caller?.limits.concurrentStreams;
@@ -93,13 +98,23 @@ export function installRequestLimits(app: FastifyInstance, options: RequestLimit
   });
 }
 
-/** A request streams when its route says so, its JSON body asks for `stream: true`, or it accepts only SSE. */
+/**
+ * A request streams when its route always streams, or streams on request and this one asks the way the
+ * route reads it. The route decides, not the client: leaving out `Accept` does not escape the limit on
+ * an always-streaming route, and sending it does not take a slot on a route that never streams.
+ */
 export function isStream(request: FastifyRequest): boolean {
-  if (request.routeOptions.config.stream === true) return true;
-  const body = request.body as { stream?: unknown } | null | undefined;
-  if (typeof body === 'object' && body !== null && body.stream === true) return true;
-  const accept = request.headers.accept;
-  return typeof accept === 'string' && accept.startsWith('text/event-stream');
+  const declared = request.routeOptions.config.stream;
+  if (declared === true) return true;
+  if (declared === 'when-accepted') {
+    const accept = request.headers.accept;
+    return typeof accept === 'string' && accept.startsWith('text/event-stream');
+  }
+  if (declared === 'when-body-asks') {
+    const body = request.body as { stream?: unknown } | null | undefined;
+    return typeof body === 'object' && body !== null && body.stream === true;
+  }
+  return false;
 }
 
 function onceClosed(reply: FastifyReply, callback: () => void): void {

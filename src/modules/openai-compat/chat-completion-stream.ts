@@ -13,7 +13,12 @@ import { type CompletionIdentity, toFinishReason, toUsage } from './to-chat-comp
 export async function* chatCompletionEvents(
   stream: ReadableStream<LanguageModelV4StreamPart>,
   identity: CompletionIdentity,
-  options: { readonly includeUsage: boolean; readonly requestId: string },
+  options: {
+    readonly includeUsage: boolean;
+    readonly requestId: string;
+    /** At the server's shutdown deadline the stream ends with its reason (SERVICE_SHUTTING_DOWN) as an error event. */
+    readonly shutdown?: AbortSignal;
+  },
 ): AsyncGenerator<string> {
   const head = `data: {"id":${JSON.stringify(identity.id)},"object":"chat.completion.chunk","created":${identity.created},"model":${JSON.stringify(identity.model)},`;
   const tail = options.includeUsage ? ',"usage":null}\n\n' : '}\n\n';
@@ -28,10 +33,11 @@ export async function* chatCompletionEvents(
     for (;;) {
       let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
       try {
-        next = await reader.read();
+        next = await readUnlessStopped(reader, options.shutdown);
       } catch (error) {
-        // The model stream failed outside the gateway's error parts (or the client left): say so, end.
-        yield `data: ${JSON.stringify(toOpenAIErrorBody(streamError(error), options.requestId))}\n\n`;
+        // The model stream failed outside the gateway's error parts, the client left, or the server reached
+        // its shutdown deadline: say so, end.
+        yield `data: ${JSON.stringify(toOpenAIErrorBody(streamError(error, options.shutdown), options.requestId))}\n\n`;
         return;
       }
       if (next.done) break;
@@ -86,7 +92,7 @@ export async function* chatCompletionEvents(
           }
           break;
         case 'error':
-          yield `data: ${JSON.stringify(toOpenAIErrorBody(streamError(part.error), options.requestId))}\n\n`;
+          yield `data: ${JSON.stringify(toOpenAIErrorBody(streamError(part.error, options.shutdown), options.requestId))}\n\n`;
           return;
         case 'finish':
           if (part.finishReason.unified === 'error') return;
@@ -112,6 +118,29 @@ export async function* chatCompletionEvents(
   }
 }
 
+/** The next part, or the shutdown signal's reason once it aborts, whichever comes first. */
+function readUnlessStopped<T>(
+  reader: ReadableStreamDefaultReader<T>,
+  shutdown: AbortSignal | undefined,
+): Promise<ReadableStreamReadResult<T>> {
+  if (shutdown === undefined) return reader.read();
+  if (shutdown.aborted) return Promise.reject(shutdown.reason);
+  return new Promise((resolve, reject) => {
+    const onShutdown = () => reject(shutdown.reason);
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+    reader.read().then(
+      (result) => {
+        shutdown.removeEventListener('abort', onShutdown);
+        resolve(result);
+      },
+      (error: unknown) => {
+        shutdown.removeEventListener('abort', onShutdown);
+        reject(error);
+      },
+    );
+  });
+}
+
 function startsOutput(part: LanguageModelV4StreamPart): boolean {
   return (
     part.type === 'text-delta' ||
@@ -121,6 +150,9 @@ function startsOutput(part: LanguageModelV4StreamPart): boolean {
   );
 }
 
-function streamError(error: unknown): AppError {
-  return error instanceof AppError ? error : asAppError(error);
+function streamError(error: unknown, shutdown?: AbortSignal): AppError {
+  if (error instanceof AppError) return error;
+  // An abort caused by the shutdown deadline surfaces from the provider as a bare AbortError.
+  if (shutdown?.aborted && shutdown.reason instanceof AppError) return shutdown.reason;
+  return asAppError(error);
 }

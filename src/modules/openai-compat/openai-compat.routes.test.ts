@@ -333,6 +333,95 @@ describe('POST /openai/v1/chat/completions', () => {
     });
   });
 
+  // Two providers: one that ends its stream with an AbortError when its signal aborts (as fetch does), and
+  // one that ignores the signal; either way the client gets OpenAI's error event, not a cut stream.
+  it.each([
+    ['aborts like fetch', true],
+    ['ignores its abort signal', false],
+  ])(
+    'ends a stream still running at the shutdown deadline with a SERVICE_SHUTTING_DOWN error event (a provider that %s)',
+    async (_name, honoursAbort) => {
+      const model = new MockLanguageModelV4({
+        provider: 'mock',
+        modelId: 'm1',
+        doStream: async (options) => ({
+          stream: new ReadableStream({
+            start(controller) {
+              controller.enqueue({ type: 'text-start', id: 't' });
+              controller.enqueue({ type: 'text-delta', id: 't', delta: 'Half' });
+              if (honoursAbort) {
+                options.abortSignal?.addEventListener('abort', () =>
+                  controller.error(new DOMException('This operation was aborted', 'AbortError')),
+                );
+              }
+            },
+          }),
+        }),
+      });
+      const running = await appWith(model);
+      const address = await running.app.listen({ port: 0, host: '127.0.0.1' });
+      const response = await fetch(`${address}/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'default',
+          messages: [{ role: 'user', content: 'Hello' }],
+          stream: true,
+        }),
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('Half')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      running.shutdownGate.reachDeadline();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      const data = events(text);
+      expect(data).not.toContain('[DONE]');
+      expect(JSON.parse(data.at(-1) ?? '{}')).toEqual({
+        error: {
+          message: 'This process reached its shutdown deadline while the call was running. Retry.',
+          type: 'api_error',
+          param: null,
+          code: 'SERVICE_SHUTTING_DOWN',
+        },
+      });
+    },
+  );
+
+  it('answers a JSON completion still running at the shutdown deadline with 503 SERVICE_SHUTTING_DOWN', async () => {
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const model = new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'm1',
+      doGenerate: (options) =>
+        new Promise((_resolve, reject) => {
+          started();
+          options.abortSignal?.addEventListener('abort', () =>
+            reject(new DOMException('This operation was aborted', 'AbortError')),
+          );
+        }),
+    });
+    const served = await appWith(model);
+    const pending = chat({});
+    await running;
+    served.shutdownGate.reachDeadline();
+    const response = await pending;
+    expect(response?.statusCode).toBe(503);
+    expect(response?.json().error).toMatchObject({ code: 'SERVICE_SHUTTING_DOWN', type: 'api_error' });
+  });
+
   it('fails before the first token with an HTTP error, not a stream', async () => {
     await appWith(
       new MockLanguageModelV4({

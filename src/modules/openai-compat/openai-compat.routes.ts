@@ -22,6 +22,12 @@ export const OPENAI_SCOPES = {
 
 export interface OpenAICompatRoutesOptions {
   readonly gateway: Gateway;
+  /**
+   * The server's shutdown deadline (`ShutdownGate.deadline`): a completion still running then stops, a
+   * stream with an OpenAI-shaped `SERVICE_SHUTTING_DOWN` error event (clients retry elsewhere) rather
+   * than being cut.
+   */
+  readonly shutdown?: AbortSignal;
 }
 
 const modelSchema = z
@@ -58,7 +64,7 @@ export async function registerOpenAICompatRoutes(
   app: HttpServer,
   options: OpenAICompatRoutesOptions,
 ): Promise<void> {
-  const { gateway } = options;
+  const { gateway, shutdown } = options;
   const startedAt = Math.floor(Date.now() / 1000);
 
   await app.register(
@@ -78,7 +84,7 @@ export async function registerOpenAICompatRoutes(
       child.post(
         '/chat/completions',
         {
-          config: { scope: OPENAI_SCOPES.chat },
+          config: { scope: OPENAI_SCOPES.chat, stream: 'when-body-asks' },
           schema: {
             operationId: 'createChatCompletion',
             summary: 'Create a chat completion (OpenAI-compatible)',
@@ -86,12 +92,25 @@ export async function registerOpenAICompatRoutes(
               'OpenAI\'s chat completions API. `model` is an alias or `provider:model` (see `GET /openai/v1/models`). With `stream: true` the answer is `text/event-stream` of `chat.completion.chunk` events ending in `data: [DONE]`; a failure after the first token arrives as a `data: {"error": ...}` event and the stream ends without `[DONE]`. Failures before it are HTTP errors in OpenAI\'s error shape.',
             tags: ['OpenAI-compatible'],
             body: chatCompletionRequestSchema,
-            response: { 200: chatCompletionSchema, ...errors },
+            response: {
+              200: {
+                description: 'The completion, or (`stream: true`) its `chat.completion.chunk` events.',
+                content: {
+                  'application/json': { schema: chatCompletionSchema },
+                  'text/event-stream': {
+                    schema: z
+                      .string()
+                      .describe('`data: <chat.completion.chunk>` lines, then `data: [DONE]`.'),
+                  },
+                },
+              },
+              ...errors,
+            },
           },
         },
         async (request, reply) => {
           const body = request.body;
-          const controller = abortOnClose(reply.raw);
+          const controller = abortOnClose(reply.raw, shutdown);
           // Only configured names: a client must not make the gateway build models for arbitrary ids.
           const model = gateway.isConfigured(body.model)
             ? gateway.languageModel(body.model, {
@@ -113,6 +132,7 @@ export async function registerOpenAICompatRoutes(
               const events = chatCompletionEvents(result.stream, identity, {
                 includeUsage: body.stream_options?.include_usage === true,
                 requestId: request.id,
+                ...(shutdown ? { shutdown } : {}),
               });
               reply
                 .header('content-type', 'text/event-stream; charset=utf-8')
@@ -149,7 +169,7 @@ export async function registerOpenAICompatRoutes(
         },
         async (request, reply) => {
           const body = request.body;
-          const controller = abortOnClose(reply.raw);
+          const controller = abortOnClose(reply.raw, shutdown);
           const model = gateway.isConfigured(body.model)
             ? gateway.embeddingModel(body.model, {
                 requestId: request.id,
@@ -161,7 +181,11 @@ export async function registerOpenAICompatRoutes(
           return reply
             .type(JSON_TYPE)
             .serializer(JSON.stringify)
-            .send(await embed(model, body, controller.signal));
+            .send(
+              await embed(model, body, controller.signal).catch((error: unknown) => {
+                throw clientGone(error, controller.signal);
+              }),
+            );
         },
       );
 
@@ -213,16 +237,30 @@ function toModel(id: string, created: number): z.output<typeof modelSchema> {
   return { id, object: 'model', created, owned_by: separator > 0 ? id.slice(0, separator) : 'keel' };
 }
 
-/** A failure caused by the client leaving is logged as such (499), not as an internal error. */
+/**
+ * A failure caused by an abort says why: the shutdown deadline (503 SERVICE_SHUTTING_DOWN, the signal's
+ * reason) or the client leaving (logged as 499), not an internal error.
+ */
 function clientGone(error: unknown, signal: AbortSignal): unknown {
   if (error instanceof AppError || !signal.aborted) return error;
+  if (signal.reason instanceof AppError) return signal.reason;
   return new AppError(gatewayErrors.GATEWAY_CALL_ABORTED, { cause: error });
 }
 
-/** Aborted when the response closes before it finished: the client went away, stop paying for the model. */
-function abortOnClose(response: NodeJS.WritableStream & { writableFinished: boolean }): AbortController {
+/**
+ * Aborted when the response closes before it finished (the client went away: stop paying for the model)
+ * or when the server reaches its shutdown deadline (with the deadline's SERVICE_SHUTTING_DOWN reason).
+ */
+function abortOnClose(
+  response: NodeJS.WritableStream & { writableFinished: boolean },
+  shutdown: AbortSignal | undefined,
+): AbortController {
   const controller = new AbortController();
+  const onShutdown = () => controller.abort(shutdown?.reason);
+  if (shutdown?.aborted) onShutdown();
+  else shutdown?.addEventListener('abort', onShutdown, { once: true });
   response.once('close', () => {
+    shutdown?.removeEventListener('abort', onShutdown);
     if (!response.writableFinished) controller.abort();
   });
   return controller;

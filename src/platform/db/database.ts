@@ -6,6 +6,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
+import { lockDataDirectory } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { KeelTables } from './tables.ts';
 
@@ -46,8 +47,16 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
     events.initialising?.(dataDir);
     await mkdir(dataDir, { recursive: true });
   }
-  const pglite = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
-  await pglite.exec('create extension if not exists vector');
+  // One owner per directory, taken before PGlite touches it (a second opener fails here, clearly).
+  const lock = inMemory ? undefined : await lockDataDirectory(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
+    await pglite.exec('create extension if not exists vector');
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const db = new Kysely<KeelTables>({ dialect: new PGliteDialect(pglite) });
   let closed = false;
   return {
@@ -62,8 +71,12 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
-      await pglite.close();
+      try {
+        await db.destroy();
+        await pglite.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

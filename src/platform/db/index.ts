@@ -6,6 +6,8 @@ export {
   isConnectionError,
   rethrowDatabaseError,
 } from './connection-errors.ts';
+export type { DataDirectoryLock } from './data-dir-lock.ts';
+export { DataDirectoryLockedError, LOCK_FILE, lockDataDirectory } from './data-dir-lock.ts';
 export type { Database, DatabaseEvents, DatabaseTarget } from './database.ts';
 export { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
 export type { MigrationReport } from './migrate.ts';

@@ -18,6 +18,14 @@ export const platformErrors = defineErrors({
     description:
       'The body is not well-formed for its content type (for example invalid JSON or an empty JSON body).',
   },
+  REQUEST_BODY_TOO_DEEP: {
+    status: 400,
+    title: 'The JSON body is nested too deeply',
+    category: 'user',
+    retryable: false,
+    description:
+      'Arrays and objects in the JSON body are nested more than `maxDepth` (64) levels deep. No route takes such a body; flatten it.',
+  },
   REQUEST_BODY_TOO_LARGE: {
     status: 413,
     title: 'The request body is too large',
@@ -32,6 +40,22 @@ export const platformErrors = defineErrors({
     category: 'user',
     retryable: false,
     description: 'The route does not accept this `Content-Type`. JSON routes take `application/json`.',
+  },
+  REQUEST_HOST_NOT_ALLOWED: {
+    status: 403,
+    title: 'The Host is not a loopback name',
+    category: 'user',
+    retryable: false,
+    description:
+      'Without `KEEL_ADMIN_KEY` (open mode) Keel answers only requests addressed to `localhost`, `*.localhost`, `127.0.0.1` or `[::1]`, so a web page that rebinds its own name to 127.0.0.1 gets nothing. Call it by a loopback name, or set `KEEL_ADMIN_KEY`.',
+  },
+  REQUEST_CROSS_ORIGIN_REFUSED: {
+    status: 403,
+    title: 'Cross-origin browser requests are refused',
+    category: 'user',
+    retryable: false,
+    description:
+      "Without `KEEL_ADMIN_KEY` (open mode) a browser request must come from Keel's own origin (its console) or one listed in `KEEL_CORS_ORIGINS`: another `Origin`, or `Sec-Fetch-Site: cross-site`, is refused, so no web page can act as the local administrator.",
   },
   ROUTE_NOT_FOUND: {
     status: 404,

@@ -20,8 +20,11 @@ import { z } from 'zod';
 import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { handleError, sendProblem } from './error-handler.ts';
+import { installJsonBodyParser } from './json-body.ts';
+import { installLoopbackGuard } from './loopback-guard.ts';
 import { annotateScopes } from './openapi-scopes.ts';
 import { tidyComponents } from './openapi-tidy.ts';
+import { closeRefusedUpgrades } from './refused-upgrades.ts';
 import { installRequestContext } from './request-context.ts';
 import { requestIdFor } from './request-id.ts';
 import { PUBLIC_SCOPE } from './route-scope.ts';
@@ -42,6 +45,11 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
+  /**
+   * Open mode (no admin key): only loopback `Host` names and same-origin (or KEEL_CORS_ORIGINS) browser
+   * requests are answered, against DNS rebinding and cross-site requests (`loopback-guard.ts`).
+   */
+  readonly loopbackOnly?: boolean;
   readonly version: string;
   readonly description: string;
 }
@@ -53,6 +61,8 @@ export interface RouteSummary {
   readonly hidden: boolean;
   /** The scope the route declared (`config.scope`); undefined means it declared none. */
   readonly scope: string | undefined;
+  /** Whether the route takes WebSocket upgrades (`websocket: true` or a `wsHandler`). */
+  readonly websocket: boolean;
 }
 
 export interface HttpPlatform {
@@ -80,6 +90,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   // JSON routes only; multipart is added by the routes that take uploads. text/plain would otherwise parse
   // and fail later as a confusing schema error instead of a 415.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app as unknown as FastifyInstance);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
@@ -98,11 +109,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     const scope = route.config?.scope;
-    for (const method of methods) routes.push({ method: String(method), url: route.url, hidden, scope });
+    const upgrades = route as { websocket?: boolean; wsHandler?: unknown };
+    const websocket = upgrades.websocket === true || upgrades.wsHandler !== undefined;
+    for (const method of methods)
+      routes.push({ method: String(method), url: route.url, hidden, scope, websocket });
   });
 
   // First hook: everything after it (auth, limits, handlers, model calls) runs inside the request context.
   installRequestContext(app as unknown as FastifyInstance, DEFAULT_TENANT_ID);
+  closeRefusedUpgrades(app as unknown as FastifyInstance);
+  if (options.loopbackOnly === true) {
+    installLoopbackGuard(app as unknown as FastifyInstance, { allowedOrigins: options.corsOrigins });
+  }
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -18,10 +18,7 @@ export const SCOPE_EXTENSION = 'x-keel-scope';
 export function annotateScopes<T>(input: T, routes: readonly RouteSummary[]): T {
   const document = input as Document;
   const scopes = new Map(
-    routes.map((route) => [
-      `${route.method.toLowerCase()} ${route.url.replace(/:(\w+)/g, '{$1}')}`,
-      route.scope,
-    ]),
+    routes.map((route) => [`${route.method.toLowerCase()} ${openApiPath(route.url)}`, route.scope]),
   );
   document.components = {
     ...document.components,
@@ -36,10 +33,24 @@ export function annotateScopes<T>(input: T, routes: readonly RouteSummary[]): T 
   };
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(operations)) {
-      const scope = scopes.get(`${method} ${path}`) ?? 'admin';
+      const key = `${method} ${path}`;
+      // Every documented operation is a registered route; one not found here would otherwise be documented
+      // with a scope it does not have.
+      if (!scopes.has(key)) throw new Error(`No registered route matches the documented operation ${key}.`);
+      const scope = scopes.get(key) ?? 'admin';
       operation[SCOPE_EXTENSION] = scope;
       operation.security = scope === PUBLIC_SCOPE ? [] : [{ bearerAuth: [] }];
     }
   }
   return input;
+}
+
+/**
+ * A Fastify route URL as the OpenAPI document writes it: `:name` is the parameter `{name}`, and `::` an
+ * escaped literal colon (`/items::from-feedback` is `/items:from-feedback`), as @fastify/swagger does.
+ */
+export function openApiPath(url: string): string {
+  return url.replace(/::|:(\w+)/g, (_match, name: string | undefined) =>
+    name === undefined ? ':' : `{${name}}`,
+  );
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AppError, platformErrors } from '../errors/index.ts';
 import { sendProblem } from './error-handler.ts';
@@ -17,11 +18,23 @@ export interface ShutdownGate {
   readonly deadline: AbortSignal;
   /** Reaches the deadline now (the drain calls it when `KEEL_SHUTDOWN_TIMEOUT_MS` runs out). */
   reachDeadline(): void;
+  /**
+   * Destroys every socket the server still has open: HTTP connections and also upgraded ones (WebSockets,
+   * and upgrade requests still being routed), which `server.closeAllConnections()` does not see because
+   * Node stops tracking a socket once it leaves the HTTP parser. Without this one such socket keeps
+   * `server.close()` (and so the shutdown) waiting forever.
+   */
+  closeAllConnections(): void;
 }
 
 export function installShutdownGate(app: FastifyInstance): ShutdownGate {
   let draining = false;
   const deadline = new AbortController();
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (!draining) return;
     reply.header('connection', 'close');
@@ -50,6 +63,11 @@ export function installShutdownGate(app: FastifyInstance): ShutdownGate {
           }),
         );
       }
+    },
+    closeAllConnections() {
+      app.server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
     },
   };
 }
