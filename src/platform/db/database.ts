@@ -6,6 +6,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { withSafeText } from './safe-text-dialect.ts';
 import type { KeelTables } from './tables.ts';
 
 export type DatabaseTarget =
@@ -45,7 +46,7 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
   }
   const pglite = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
   await pglite.exec('create extension if not exists vector');
-  const db = new Kysely<KeelTables>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<KeelTables>({ dialect: withSafeText(new PGliteDialect(pglite)) });
   let closed = false;
   return {
     db,
@@ -69,7 +70,7 @@ async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const db = new Kysely<KeelTables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<KeelTables>({ dialect: withSafeText(new PostgresDialect({ pool })) });
   const vectorReady = await enableVector(db);
   return {
     db,

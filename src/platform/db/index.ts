@@ -2,7 +2,9 @@
 // Modules receive `Database['db']` through their repositories; only composition roots open a database.
 export type { Database, DatabaseEvents, DatabaseTarget } from './database.ts';
 export { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
+export { isDataError, jsonParameter } from './json-parameter.ts';
 export type { MigrationReport } from './migrate.ts';
 export { migrateToLatest, migrationStatus, withStartupLock } from './migrate.ts';
 export { createVectorSchema, vectorExtensionInstalled } from './migrations/0005-documents-and-retrieval.ts';
+export { withSafeText } from './safe-text-dialect.ts';
 export type { ApiKeyTable, JobTable, KeelTables, ModelCallTable, RequestLogTable } from './tables.ts';
