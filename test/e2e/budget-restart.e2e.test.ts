@@ -39,7 +39,7 @@ describe('a budget after a restart with its request-log rows lost', () => {
       } };\n`,
     );
     keel = await startKeel(environment(), directory.path);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await keel?.stop();
     await upstream?.close();
@@ -87,5 +87,5 @@ describe('a budget after a restart with its request-log rows lost', () => {
     const after = await generate(keel);
     expect(after.status).toBe(429);
     expect(((await after.json()) as { code?: string }).code).toBe('LIMIT_BUDGET_EXHAUSTED');
-  }, 240_000);
+  }, 300_000);
 });
