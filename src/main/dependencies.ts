@@ -130,7 +130,7 @@ export async function createDependencies(
       limitsFor: (subject) => keys.limitsFor(subject),
       costOf,
       // In-process counters start each budget period from the model calls on record (not the request log,
-      // whose rows a poisoned batch could once take with it), so a restart resets nothing (decision 0125).
+      // whose rows a poisoned batch could once take with it), so a restart resets nothing (decision 0127).
       seedSpend: (subject, since) => modelCallStore.spendSince(subject, since),
     }),
     createModelTelemetryMiddleware({ tracer: telemetry.tracing.tracer, metrics: telemetry.metrics, costOf }),

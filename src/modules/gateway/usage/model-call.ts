@@ -12,7 +12,7 @@ export interface ModelCallRecord {
   readonly tenantId: string;
   /**
    * Who the call counts against: the API key id (`admin` for the bootstrap key), `local` when auth is
-   * open, null outside any request. Budgets are seeded from these rows after a restart (decision 0125).
+   * open, null outside any request. Budgets are seeded from these rows after a restart (decision 0127).
    */
   readonly subject?: string | null;
   readonly source: ModelCallSource;

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Budgets are seeded from model calls, not the request log (decision 0125): each call records who it
+ * Budgets are seeded from model calls, not the request log (decision 0127): each call records who it
  * counts against. Rows of the last 32 days (the longest budget period and then some) take it from their
  * request's log row; `local` stands for requests made with auth open.
  */
