@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { environmentSchema } from '../config/environment.schema.ts';
 import { ConfigError, type KeelConfig, loadConfig } from '../config/index.ts';
 import { migrateToLatest, migrationStatus } from '../platform/db/index.ts';
-import { createLogger, type Logger } from '../platform/logging/index.ts';
+import { createLogger, type Logger, routeConsoleToLogger } from '../platform/logging/index.ts';
 import { startApi } from './api.ts';
 import { openConfiguredDatabase } from './dependencies.ts';
 import { EVAL_DETAILS, EVAL_USAGE, evalCommand } from './eval-command.ts';
@@ -199,6 +199,8 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function serve(config: KeelConfig, logger: Logger): Promise<number> {
+  // A serving process prints only through the redacting logger (decision 0128).
+  routeConsoleToLogger(logger);
   const api = await startApi(config, logger);
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -221,6 +223,7 @@ async function worker(config: KeelConfig, logger: Logger): Promise<number> {
       'keel worker on the embedded database: no keel serve may run on the same data directory; set DATABASE_URL to run workers beside API processes',
     );
   }
+  routeConsoleToLogger(logger);
   const running = await startWorker(config, logger);
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -7,7 +7,7 @@ import {
   createAnswerCapability,
   DEFAULT_RELEVANCE,
 } from '../modules/answers/index.ts';
-import { ApiKeyService, OPEN_SUBJECT, SqlApiKeyStore } from '../modules/auth/index.ts';
+import { ApiKeyService, SqlApiKeyStore } from '../modules/auth/index.ts';
 import {
   type AnyCapability,
   type Clock,
@@ -144,24 +144,36 @@ export async function createDependencies(
     limitStore = new MemoryLimitStore();
   }
   const costOf = costFromPriceTable(config.models.gateway.prices);
+  const modelCallStore = new SqlModelCallStore(database.db);
   const modelMiddleware = [
     createModelLimitsMiddleware({
       store: limitStore,
       observer: limitsObserver(telemetry.metrics),
       limitsFor: (subject) => keys.limitsFor(subject),
       costOf,
-      // In-process counters start each budget period from the request log, so a restart resets nothing.
-      seedSpend: (subject, since) => store.spendSince(subject === OPEN_SUBJECT ? null : subject, since),
+      // In-process counters start each budget period from the model calls on record (not the request log,
+      // whose rows a poisoned batch could once take with it), so a restart resets nothing (decision 0127).
+      seedSpend: (subject, since) => modelCallStore.spendSince(subject, since),
     }),
     createModelTelemetryMiddleware({ tracer: telemetry.tracing.tracer, metrics: telemetry.metrics, costOf }),
   ];
 
-  const modelCallStore = new SqlModelCallStore(database.db);
   const modelCallWriter = new ModelCallWriter(modelCallStore, {
     onError: (error, records, dropped) =>
       logger.error(
         { err: error, records, dropped },
         dropped ? 'model-call batch dropped' : 'model-call write failed; will retry',
+      ),
+    onQuarantine: (error, record, salvaged) =>
+      logger.error(
+        {
+          err: error,
+          modelCallId: record.id,
+          requestId: record.requestId,
+          tenantId: record.tenantId,
+          salvaged,
+        },
+        'model-call record refused by the store: quarantined, the rest of its batch stored',
       ),
   });
   // The response cache is shared through Redis when there is one; otherwise it lives in this process.
@@ -206,6 +218,14 @@ export async function createDependencies(
       logger.error(
         { err: error, records, dropped },
         dropped ? 'request log batch dropped' : 'request log write failed; will retry',
+      );
+    },
+    onQuarantine: (error, record, salvaged) => {
+      // Salvaged: stored without its input and output. Either way its bodies are gone, so it counts as dropped.
+      telemetry.metrics.requestLogDropped.inc(1);
+      logger.error(
+        { err: error, requestId: record.id, tenantId: record.tenantId, salvaged },
+        'request log record refused by the store: quarantined, the rest of its batch stored',
       );
     },
   });

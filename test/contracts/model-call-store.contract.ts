@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ModelCallRecord, ModelCallStore } from '../../src/modules/gateway/index.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
+import { safeJson } from '../../src/platform/text/index.ts';
+import { LOOKALIKE_TEXT, UNSAFE_TEXT } from '../support/unsafe-text.ts';
 
 let counter = 0;
 
@@ -30,6 +32,7 @@ export function modelCall(overrides: Partial<ModelCallRecord> = {}): ModelCallRe
     costUsd: 0.000123,
     repair: 0,
     createdAt: new Date('2026-11-21T10:00:00.000Z'),
+    subject: 'key_0123456789abcdef',
     ...overrides,
   };
 }
@@ -101,6 +104,53 @@ export function describeModelCallStoreContract(
       expect(new Set(seen).size).toBe(calls.length);
       expect(seen[0]).toBe(calls[5]?.id);
       expect(seen.at(-1)).toBe(calls[6]?.id);
+    });
+
+    it('stores every call of a batch holding NUL and lone surrogates, as sent or made safe', async () => {
+      // Issue 17, item 3: route and model names come from clients (an OpenAI client's `model`).
+      const texts = [...UNSAFE_TEXT, ...LOOKALIKE_TEXT];
+      const calls = [
+        modelCall(),
+        ...texts.map((text) =>
+          modelCall({ route: text, model: text, errorCode: text, source: `openai:${text}`, subject: text }),
+        ),
+        modelCall(),
+      ];
+      await store.append(calls);
+      const stored = (await store.list('tenant-a', { limit: 100 })).items;
+      expect(stored).toHaveLength(calls.length);
+      for (const call of calls) {
+        const found = stored.find((candidate) => candidate.id === call.id);
+        expect([call, safeJson(call)], call.route).toContainEqual(found);
+      }
+      for (const text of LOOKALIKE_TEXT) {
+        expect(stored.find((candidate) => candidate.route === text)).toEqual(
+          calls.find((call) => call.route === text),
+        );
+      }
+    });
+
+    it('sums the cost of a subject since a time, across tenants (what budgets start from)', async () => {
+      const since = new Date('2026-11-01T00:00:00.000Z');
+      await store.append([
+        modelCall({ subject: 'key_a', costUsd: 0.25, createdAt: new Date('2026-11-02T00:00:00.000Z') }),
+        modelCall({
+          subject: 'key_a',
+          tenantId: 'tenant-b',
+          costUsd: 0.5,
+          outcome: 'failed',
+          createdAt: new Date('2026-11-03T00:00:00.000Z'),
+        }),
+        modelCall({ subject: 'key_a', costUsd: null, createdAt: new Date('2026-11-03T00:00:00.000Z') }),
+        modelCall({ subject: 'key_a', costUsd: 4, createdAt: new Date('2026-10-31T23:59:59.000Z') }),
+        modelCall({ subject: 'key_b', costUsd: 1, createdAt: new Date('2026-11-04T00:00:00.000Z') }),
+        modelCall({ subject: 'local', costUsd: 0.125, createdAt: new Date('2026-11-04T00:00:00.000Z') }),
+        modelCall({ subject: null, costUsd: 8, createdAt: new Date('2026-11-04T00:00:00.000Z') }),
+      ]);
+      expect(await store.spendSince('key_a', since)).toBeCloseTo(0.75, 9);
+      expect(await store.spendSince('key_b', since)).toBeCloseTo(1, 9);
+      expect(await store.spendSince('local', since)).toBeCloseTo(0.125, 9);
+      expect(await store.spendSince('key_c', since)).toBe(0);
     });
 
     it('rejects a cursor it did not issue with GATEWAY_CURSOR_INVALID', async () => {

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RequestLogStore, RequestRecord } from '../../src/modules/requests/index.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
+import { safeJson } from '../../src/platform/text/index.ts';
+import { LOOKALIKE_TEXT, UNSAFE_TEXT } from '../support/unsafe-text.ts';
 
 let counter = 0;
 
@@ -160,6 +162,35 @@ export function describeRequestLogStoreContract(
       expect(await store.spendSince('key_aaaaaaaaaaaaaaaa', since)).toBeCloseTo(0.75, 9);
       expect(await store.spendSince(null, since)).toBeCloseTo(0.125, 9);
       expect(await store.spendSince('key_cccccccccccccccc', since)).toBe(0);
+    });
+
+    it('stores every record of a batch holding NUL and lone surrogates, as sent or made safe', async () => {
+      // Issue 17, item 3: one such string used to fail the whole multi-row insert (every tenant's rows).
+      const texts = [...UNSAFE_TEXT, ...LOOKALIKE_TEXT];
+      const records = [
+        requestRecord(),
+        ...texts.map((text, index) =>
+          requestRecord({
+            tenantId: index % 2 === 0 ? 'tenant-a' : 'tenant-b',
+            capability: `cap ${text}`,
+            errorCode: text,
+            route: `/v1/${text}`,
+            models: [text],
+            input: { user_input: text, [text]: [text, { nested: text }] },
+            output: text,
+          }),
+        ),
+        requestRecord(),
+      ];
+      await store.append(records);
+      for (const record of records) {
+        const stored = await store.get(record.tenantId, record.id);
+        expect([record, safeJson(record)], record.errorCode ?? record.id).toContainEqual(stored);
+      }
+      for (const text of LOOKALIKE_TEXT) {
+        const record = records.find((candidate) => candidate.errorCode === text);
+        expect(await store.get(record?.tenantId ?? '', record?.id ?? '')).toEqual(record);
+      }
     });
 
     it('deletes records older than the retention cutoff, in every tenant, and nothing newer', async () => {

@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { APICallError } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
@@ -14,7 +15,8 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts';
  * Forces the error paths with every kind of secret present (the admin key, a provider key, API keys of
  * users, a key in a URL, keys pasted into prompts and echoed by a failing provider), then searches
  * everything Keel keeps or shows: log lines, exported spans, response bodies and headers, the request
- * log, model-call records and /metrics. None may contain a secret.
+ * log, model-call records and /metrics. None may contain a secret. Whatever the process prints (console,
+ * stdout, stderr) while those paths run, streamed ones included, is searched too (issue 17, item 7).
  */
 
 const ADMIN_KEY = 'admin-secret-Z9x8c7v6b5n4m3-bootstrap';
@@ -26,6 +28,35 @@ let userToken = '';
 let revokedToken = '';
 const bodies: string[] = [];
 const headers: string[] = [];
+/** Everything printed outside the logger while the error paths ran. */
+const printed: string[] = [];
+
+/** Records console calls and raw stdout/stderr writes (still passing them on); returns the undo. */
+function capturePrinting(): () => void {
+  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+  const consoleOriginals = methods.map((method) => [method, console[method]] as const);
+  for (const [method, original] of consoleOriginals) {
+    console[method] = (...values: unknown[]) => {
+      printed.push(format(...values));
+      original(...values);
+    };
+  }
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((stream) => stream.write);
+  for (const stream of streams) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      printed.push(String(chunk));
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+  return () => {
+    for (const [method, original] of consoleOriginals) console[method] = original;
+    streams.forEach((stream, index) => {
+      stream.write = writes[index] as typeof stream.write;
+    });
+  };
+}
 
 const leakyProvider = () =>
   new APICallError({
@@ -104,6 +135,25 @@ beforeAll(async () => {
   await app.keys.revoke(revoked.key.id);
 
   const user = { authorization: `Bearer ${userToken}` };
+  const stopCapturing = capturePrinting();
+  try {
+    await driveErrorPaths(user);
+  } finally {
+    stopCapturing();
+  }
+  bodies.push(
+    (
+      await app.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      })
+    ).body,
+  );
+});
+afterAll(async () => app?.close());
+
+async function driveErrorPaths(user: Record<string, string>) {
   await call({ method: 'GET', url: '/v1/requests' });
   await call({
     method: 'GET',
@@ -141,19 +191,18 @@ beforeAll(async () => {
   await chat(true);
   await chat(true);
   await chat(false);
+  // Streamed capabilities: the provider fails before the stream starts, and after some text.
+  for (const url of ['/v1/generate', '/v1/generate', '/v1/chat']) {
+    await call({
+      method: 'POST',
+      url,
+      headers: { ...user, accept: 'text/event-stream' },
+      payload: url === '/v1/chat' ? { message: `hi ${userToken}` } : { user_input: `hi ${userToken}` },
+    });
+  }
   await app.writer.flush();
   await app.modelCallWriter.flush();
-  bodies.push(
-    (
-      await app.app.inject({
-        method: 'GET',
-        url: '/metrics',
-        headers: { authorization: `Bearer ${ADMIN_KEY}` },
-      })
-    ).body,
-  );
-});
-afterAll(async () => app?.close());
+}
 
 function leaks(haystack: string): string[] {
   return secrets().filter((secret) => secret.length > 0 && haystack.includes(secret));
@@ -178,6 +227,11 @@ describe('secrets never leak', () => {
     expect(app.logs.raw.some((line) => line.includes('"level":"error"') && line.includes('TypeError'))).toBe(
       true,
     );
+  });
+
+  it('not printed: nothing on the console, stdout or stderr holds a secret, streamed paths included', () => {
+    expect(bodies.filter((body) => body.includes('event: error')).length).toBeGreaterThanOrEqual(3);
+    expect(leaks(printed.join('\n'))).toEqual([]);
   });
 
   it('not in the logs', () => {

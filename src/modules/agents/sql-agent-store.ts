@@ -1,5 +1,6 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { jsonParameter } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './agent.cursor.ts';
 import type {
@@ -125,7 +126,7 @@ function toAction(row: ActionRow): AgentActionRecord {
 }
 
 function limitsJson(limits: AgentLimits): string {
-  return JSON.stringify({ ...limits, deadlineAt: limits.deadlineAt.toISOString() });
+  return jsonParameter({ ...limits, deadlineAt: limits.deadlineAt.toISOString() });
 }
 
 /** Agent runs, actions and events in PostgreSQL or PGlite (same SQL for both). */
@@ -151,16 +152,16 @@ export class SqlAgentStore implements AgentStore {
         goal: run.goal,
         instructions: run.instructions,
         model: run.model,
-        tools: JSON.stringify(run.tools),
-        approval_required: JSON.stringify(run.approvalRequired),
+        tools: jsonParameter(run.tools),
+        approval_required: jsonParameter(run.approvalRequired),
         limits: limitsJson(run.limits),
-        usage: JSON.stringify(run.usage),
-        messages: JSON.stringify(run.messages),
-        pending_calls: JSON.stringify(run.pendingCalls),
+        usage: jsonParameter(run.usage),
+        messages: jsonParameter(run.messages),
+        pending_calls: jsonParameter(run.pendingCalls),
         pending_action_id: run.pendingActionId,
         segment: run.segment,
         output: run.output,
-        error: JSON.stringify(run.error),
+        error: jsonParameter(run.error),
         created_at: run.createdAt,
         updated_at: run.updatedAt,
         finished_at: run.finishedAt,
@@ -212,13 +213,13 @@ export class SqlAgentStore implements AgentStore {
     const values: Record<string, unknown> = { updated_at: patch.updatedAt };
     if (patch.status !== undefined) values.status = patch.status;
     if (patch.outcome !== undefined) values.outcome = patch.outcome;
-    if (patch.usage !== undefined) values.usage = JSON.stringify(patch.usage);
-    if (patch.messages !== undefined) values.messages = JSON.stringify(patch.messages);
-    if (patch.pendingCalls !== undefined) values.pending_calls = JSON.stringify(patch.pendingCalls);
+    if (patch.usage !== undefined) values.usage = jsonParameter(patch.usage);
+    if (patch.messages !== undefined) values.messages = jsonParameter(patch.messages);
+    if (patch.pendingCalls !== undefined) values.pending_calls = jsonParameter(patch.pendingCalls);
     if (patch.pendingActionId !== undefined) values.pending_action_id = patch.pendingActionId;
     if (patch.segment !== undefined) values.segment = patch.segment;
     if (patch.output !== undefined) values.output = patch.output;
-    if (patch.error !== undefined) values.error = JSON.stringify(patch.error);
+    if (patch.error !== undefined) values.error = jsonParameter(patch.error);
     if (patch.finishedAt !== undefined) values.finished_at = patch.finishedAt;
     const row = await this.#db
       .updateTable('agent_run')
@@ -258,7 +259,7 @@ export class SqlAgentStore implements AgentStore {
         run_id: runId,
         id: start + index + 1,
         type: event.type,
-        data: JSON.stringify(event.data),
+        data: jsonParameter(event.data),
         created_at: at,
       }));
       await transaction.insertInto('agent_event').values(rows).execute();
@@ -306,13 +307,13 @@ export class SqlAgentStore implements AgentStore {
       step: action.step,
       tool_call_id: action.toolCallId,
       tool_name: action.toolName,
-      arguments: JSON.stringify(action.arguments ?? null),
+      arguments: jsonParameter(action.arguments ?? null),
       status: action.status,
       allowed_by: action.allowedBy,
       decided_by: action.decidedBy,
       decision_reason: action.decisionReason,
-      result: JSON.stringify(action.result ?? null),
-      error: JSON.stringify(action.error),
+      result: jsonParameter(action.result ?? null),
+      error: jsonParameter(action.error),
       created_at: action.createdAt,
       updated_at: action.updatedAt,
     };

@@ -150,6 +150,8 @@ export function createAnalysisWorkflow(options: AnalysisWorkflowOptions) {
           ),
           abortSignal: context.signal,
           maxRetries: 0,
+          // textStream throws the error below; without onError the AI SDK prints it raw (decision 0128).
+          onError: () => {},
         });
         let text = '';
         for await (const delta of stream.textStream) {

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { ApiKeyTable, KeelTables } from '../../platform/db/index.ts';
+import { type ApiKeyTable, jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import type { KeyLimits } from '../limits/index.ts';
 import { decodeKeyCursor, encodeKeyCursor } from './api-key.cursor.ts';
@@ -21,9 +21,9 @@ export class SqlApiKeyStore implements ApiKeyStore {
         id: record.id,
         name: record.name,
         tenant_id: record.tenantId,
-        scopes: JSON.stringify(record.scopes),
+        scopes: jsonParameter(record.scopes),
         secret_hash: record.secretHash,
-        limits: JSON.stringify(record.limits),
+        limits: jsonParameter(record.limits),
         created_at: record.createdAt,
         expires_at: record.expiresAt,
         revoked_at: record.revokedAt,

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { KeelTables } from '../../platform/db/index.ts';
+import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import type { ChunkMetadata } from '../retrieval/index.ts';
 import type { ChunkingOptions } from './chunking/chunker.ts';
@@ -37,8 +37,8 @@ export class SqlDocumentStore implements DocumentStore {
         tenant_id: collection.tenantId,
         name: collection.name,
         description: collection.description,
-        metadata: JSON.stringify(collection.metadata),
-        chunking: JSON.stringify(collection.chunking),
+        metadata: jsonParameter(collection.metadata),
+        chunking: jsonParameter(collection.chunking),
         created_at: collection.createdAt,
         updated_at: collection.updatedAt,
       })
@@ -126,11 +126,11 @@ export class SqlDocumentStore implements DocumentStore {
           media_type: document.mediaType,
           byte_size: document.byteSize,
           content_hash: document.contentHash,
-          metadata: JSON.stringify(document.metadata),
+          metadata: jsonParameter(document.metadata),
           status: document.status,
           stage: document.stage,
-          progress: JSON.stringify(document.progress),
-          error: JSON.stringify(document.error),
+          progress: jsonParameter(document.progress),
+          error: jsonParameter(document.error),
           chunk_count: document.chunkCount,
           character_count: document.characterCount,
           created_at: document.createdAt,
@@ -215,8 +215,8 @@ export class SqlDocumentStore implements DocumentStore {
         ...(patch.title === undefined ? {} : { title: patch.title }),
         ...(patch.status === undefined ? {} : { status: patch.status }),
         ...(patch.stage === undefined ? {} : { stage: patch.stage }),
-        ...(patch.progress === undefined ? {} : { progress: JSON.stringify(patch.progress) }),
-        ...(patch.error === undefined ? {} : { error: JSON.stringify(patch.error) }),
+        ...(patch.progress === undefined ? {} : { progress: jsonParameter(patch.progress) }),
+        ...(patch.error === undefined ? {} : { error: jsonParameter(patch.error) }),
         ...(patch.chunkCount === undefined ? {} : { chunk_count: patch.chunkCount }),
         ...(patch.characterCount === undefined ? {} : { character_count: patch.characterCount }),
       })

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ColumnType, type JSONColumnType, type Kysely, sql } from 'kysely';
-import type { KeelTables } from '../../platform/db/index.ts';
+import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import type {
   Dataset,
@@ -77,7 +77,7 @@ export type EvalTables = {
   };
 };
 
-const json = (value: unknown) => JSON.stringify(value ?? null);
+const json = (value: unknown) => jsonParameter(value ?? null);
 
 /** Datasets, items and runs in PostgreSQL or PGlite (same SQL for both). */
 export class SqlEvalStore implements EvalStore {

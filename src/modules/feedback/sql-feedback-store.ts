@@ -1,5 +1,5 @@
 import { type ColumnType, type Kysely, sql } from 'kysely';
-import type { KeelTables } from '../../platform/db/index.ts';
+import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './feedback.cursor.ts';
 import type { Feedback, FeedbackPage, FeedbackQuery, FeedbackStore, Rating } from './feedback.port.ts';
@@ -51,7 +51,7 @@ export class SqlFeedbackStore implements FeedbackStore {
         correction:
           feedback.correction === null || feedback.correction === undefined
             ? null
-            : JSON.stringify(feedback.correction),
+            : jsonParameter(feedback.correction),
         api_key_id: feedback.apiKeyId,
         created_at: feedback.createdAt,
       })

@@ -141,6 +141,6 @@ export function registerGatewayRoutes(app: HttpServer, options: GatewayRoutesOpt
 }
 
 function present(call: ModelCallRecord): z.output<typeof modelCallSchema> {
-  const { tenantId: _tenantId, createdAt, ...rest } = call;
+  const { tenantId: _tenantId, subject: _subject, createdAt, ...rest } = call;
   return { ...rest, createdAt: createdAt.toISOString() };
 }

@@ -6,6 +6,7 @@ import type {
 } from '@ai-sdk/provider';
 import { wrapEmbeddingModel, wrapLanguageModel } from 'ai';
 import { AppError } from '../../platform/errors/index.ts';
+import { currentRequestContext } from '../../platform/http/index.ts';
 import { cacheMiddleware } from './cache/cache-middleware.ts';
 import { MemoryResponseCache } from './cache/memory-response-cache.ts';
 import type { ResponseCacheStore } from './cache/response-cache.port.ts';
@@ -313,6 +314,7 @@ export class Gateway implements ModelCatalog {
       requestId: scope.requestId,
       tenantId: scope.tenantId,
       source: scope.source,
+      subject: () => currentRequestContext()?.subject ?? null,
       prices: this.#settings.prices,
       record: (call: ModelCallRecord) => {
         scope.recorder?.add(call);

@@ -27,8 +27,9 @@ export interface ModelLimitsOptions {
   /** Cost in USD of a call's usage; undefined when the model has no price (its spend then counts as 0). */
   readonly costOf: ModelCostFunction;
   /**
-   * What a subject already spent since a time (the request log's sum). With a store that is not shared
-   * (one process, counters in memory), a budget period starts from it, so a restart does not reset spend.
+   * What a subject already spent since a time (the model calls' sum: a record the request log's fate
+   * cannot erase, decision 0127). With a store that is not shared (one process, counters in memory), a
+   * budget period starts from it, so a restart does not reset spend.
    */
   readonly seedSpend?: (subject: string, since: Date) => Promise<number>;
   /** Output tokens assumed when a call sets no `maxOutputTokens`. */

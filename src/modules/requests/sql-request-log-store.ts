@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
+import { jsonParameter } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './request-log.cursor.ts';
 import type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
@@ -43,7 +44,7 @@ export class SqlRequestLogStore implements RequestLogStore {
       select id, tenant_id, capability, outcome, http_status, error_code, models, input_tokens,
         output_tokens, latency_ms, coalesce(input, 'null'::jsonb), coalesce(output, 'null'::jsonb),
         created_at, api_key_id, method, route, cost_usd, trace_id
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, tenant_id text, capability text,
+      from jsonb_to_recordset(${jsonParameter(rows)}::jsonb) as r(id text, tenant_id text, capability text,
         outcome text, http_status int, error_code text, models jsonb, input_tokens int, output_tokens int,
         latency_ms int, input jsonb, output jsonb, created_at timestamptz, api_key_id text, method text,
         route text, cost_usd double precision, trace_id text)

@@ -1,5 +1,10 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { createVectorSchema, type Database, type KeelTables } from '../../platform/db/index.ts';
+import {
+  createVectorSchema,
+  type Database,
+  jsonParameter,
+  type KeelTables,
+} from '../../platform/db/index.ts';
 import { LEXICAL_CANDIDATE_BUDGET } from './bm25.ts';
 import {
   BM25,
@@ -102,7 +107,7 @@ export class SqlChunkIndex implements ChunkIndex {
           page_start, page_end, token_count, metadata, search_vector, terms, term_hashes, term_frequencies, lexical_length)
         select x.id, ${document.tenantId}, ${document.collectionId}, ${document.documentId}, x.ordinal, ${document.title},
           x.heading_path::jsonb, x.content, x.start_offset, x.end_offset, x.page_start, x.page_end, x.token_count,
-          ${JSON.stringify(document.metadata)}::jsonb, v.search_vector,
+          ${jsonParameter(document.metadata)}::jsonb, v.search_vector,
           coalesce(s.terms, '{}'), coalesce(s.hashes, '{}'), coalesce(s.frequencies, '{}'), coalesce(s.length, 0)
         from unnest(
           ${chunks.map((chunk) => chunk.id)}::text[], ${chunks.map((chunk) => chunk.position.ordinal)}::int[],

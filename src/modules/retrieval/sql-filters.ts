@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { jsonParameter } from '../../platform/db/index.ts';
 import { filterClauses, type MetadataFilter } from './metadata-filter.ts';
 
 /**
@@ -13,8 +14,8 @@ export function scopeFilterSql(
   if (documentIds !== undefined) clauses.push(sql`c.document_id = any(${[...documentIds]}::text[])`);
   for (const [key, accepted] of filter ? filterClauses(filter) : []) {
     const alternatives = accepted.flatMap((value) => [
-      sql`c.metadata @> ${JSON.stringify({ [key]: value })}::jsonb`,
-      sql`c.metadata @> ${JSON.stringify({ [key]: [value] })}::jsonb`,
+      sql`c.metadata @> ${jsonParameter({ [key]: value })}::jsonb`,
+      sql`c.metadata @> ${jsonParameter({ [key]: [value] })}::jsonb`,
     ]);
     clauses.push(sql`(${sql.join(alternatives, sql` or `)})`);
   }

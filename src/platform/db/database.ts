@@ -8,6 +8,7 @@ import pg from 'pg';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import { lockDataDirectory } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { withSafeText } from './safe-text-dialect.ts';
 import type { KeelTables } from './tables.ts';
 
 export type DatabaseTarget =
@@ -57,7 +58,7 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
     await lock?.release();
     throw error;
   }
-  const db = new Kysely<KeelTables>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<KeelTables>({ dialect: withSafeText(new PGliteDialect(pglite)) });
   let closed = false;
   return {
     db,
@@ -84,7 +85,9 @@ async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Da
 async function openPostgres(url: string, events: DatabaseEvents): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   watchConnections(pool, events);
-  const db = new Kysely<KeelTables>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+  const db = new Kysely<KeelTables>({
+    dialect: withSafeText(new PostgresDialect({ pool: guardedPool(pool) })),
+  });
   let vectorReady: boolean;
   try {
     vectorReady = await enableVector(db);

@@ -86,6 +86,8 @@ export interface ModelCallTable {
   repair: number;
   created_at: ColumnType<Date, Date | string, never>;
   sequence: Generated<string>;
+  /** 0011: who the call counts against (budgets are seeded from it); null on older rows and outside requests. */
+  subject: string | null;
 }
 
 /** Owned by the documents module (0005). */

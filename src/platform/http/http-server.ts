@@ -31,6 +31,7 @@ import { PUBLIC_SCOPE } from './route-scope.ts';
 import { securityHeaders } from './security-headers.ts';
 import { installShutdownGate, type ShutdownGate } from './shutdown-gate.ts';
 import { DEFAULT_TENANT_ID, installTenantResolver } from './tenant.ts';
+import { installTextGuard } from './text-guard.ts';
 
 /** Fastify with the Zod type provider: route schemas type handlers' requests and replies. */
 export type HttpServer = FastifyInstance<
@@ -141,6 +142,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   const shutdownGate = installShutdownGate(app as unknown as FastifyInstance);
   installTenantResolver(app as unknown as FastifyInstance);
+  // NUL and lone surrogates in a body, query or path answer 400 on every route (text-guard.ts).
+  installTextGuard(app as unknown as FastifyInstance);
 
   // Helmet's headers, computed once (they are the same on every response); see security-headers.ts.
   const security = securityHeaders();

@@ -56,7 +56,8 @@ export const generateCapability = defineCapability({
       const result = await generateText(call);
       return { answer: result.text, status: 'ok' as const };
     }
-    const result = streamText(call);
+    // The error arrives below as an `error` part; without onError the AI SDK prints it raw (decision 0128).
+    const result = streamText({ ...call, onError: () => {} });
     let answer = '';
     for await (const part of result.fullStream) {
       if (part.type === 'text-delta') {

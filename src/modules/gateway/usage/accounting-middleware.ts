@@ -22,6 +22,17 @@ export interface AccountingContext {
   readonly route: string;
   readonly prices: Readonly<Record<string, PriceSettings>>;
   readonly record: (call: ModelCallRecord) => void;
+  /** Who the call counts against (read when it starts): the request context's subject. */
+  readonly subject?: (() => string | null) | undefined;
+}
+
+/** The context of one call: the subject is read once, when the call starts (in the caller's context). */
+interface CallContext extends AccountingContext {
+  readonly subjectAtCall: string | null;
+}
+
+function atCall(context: AccountingContext): CallContext {
+  return { ...context, subjectAtCall: context.subject?.() ?? null };
 }
 
 interface Ending {
@@ -44,12 +55,13 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
   return {
     specificationVersion: 'v4',
     wrapGenerate: async ({ doGenerate, params }) => {
+      const scoped = atCall(context);
       const facts = newCallFacts(context.route);
       const started = performance.now();
       const repair = repairOf(params);
       try {
         const result = await runWithCallFacts(facts, doGenerate);
-        const call = finish(context, facts, started, {
+        const call = finish(scoped, facts, started, {
           operation: 'generate',
           outcome: 'succeeded',
           errorCode: null,
@@ -65,11 +77,12 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
           providerMetadata: { ...result.providerMetadata, keel: factsMetadata(facts, call.costUsd) },
         };
       } catch (error) {
-        finish(context, facts, started, failed('generate', error, params, repair));
+        finish(scoped, facts, started, failed('generate', error, params, repair));
         throw error;
       }
     },
     wrapStream: async ({ doStream, params }) => {
+      const scoped = atCall(context);
       const facts = newCallFacts(context.route);
       const started = performance.now();
       const repair = repairOf(params);
@@ -77,7 +90,7 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
       try {
         result = await runWithCallFacts(facts, doStream);
       } catch (error) {
-        finish(context, facts, started, failed('stream', error, params, repair));
+        finish(scoped, facts, started, failed('stream', error, params, repair));
         throw error;
       }
       const reader = result.stream.getReader();
@@ -87,7 +100,7 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
       const end = (ending: Omit<Ending, 'operation' | 'estimate' | 'repair'>) => {
         if (ended) return undefined;
         ended = true;
-        return finish(context, facts, started, {
+        return finish(scoped, facts, started, {
           ...ending,
           operation: 'stream',
           estimate: () => ({ input: countPromptTokensNow(params.prompt), output: countTokensNow(output) }),
@@ -150,6 +163,7 @@ export function embeddingAccountingMiddleware(context: AccountingContext): Embed
   return {
     specificationVersion: 'v4',
     wrapEmbed: async ({ doEmbed, params }) => {
+      const scoped = atCall(context);
       const facts = newCallFacts(context.route);
       const started = performance.now();
       const estimate = () => ({
@@ -159,7 +173,7 @@ export function embeddingAccountingMiddleware(context: AccountingContext): Embed
       try {
         const result = await runWithCallFacts(facts, doEmbed);
         const tokens = result.usage?.tokens;
-        finish(context, facts, started, {
+        finish(scoped, facts, started, {
           operation: 'embed',
           outcome: 'succeeded',
           errorCode: null,
@@ -181,7 +195,7 @@ export function embeddingAccountingMiddleware(context: AccountingContext): Embed
         return result;
       } catch (error) {
         const { outcome, errorCode } = outcomeOf(error, params);
-        finish(context, facts, started, {
+        finish(scoped, facts, started, {
           operation: 'embed',
           outcome,
           errorCode,
@@ -195,12 +209,7 @@ export function embeddingAccountingMiddleware(context: AccountingContext): Embed
   };
 }
 
-function finish(
-  context: AccountingContext,
-  facts: CallFacts,
-  started: number,
-  ending: Ending,
-): ModelCallRecord {
+function finish(context: CallContext, facts: CallFacts, started: number, ending: Ending): ModelCallRecord {
   const reported =
     ending.usage?.inputTokens.total !== undefined && ending.usage.outputTokens.total !== undefined;
   // A call that never reached a deployment (circuit open, not configured) spent nothing.
@@ -220,6 +229,7 @@ function finish(
     id: randomUUID(),
     requestId: context.requestId,
     tenantId: context.tenantId,
+    subject: context.subjectAtCall,
     source: context.source,
     operation: ending.operation,
     route: facts.route,

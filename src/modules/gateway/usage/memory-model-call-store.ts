@@ -17,6 +17,14 @@ export class MemoryModelCallStore implements ModelCallStore {
     }
   }
 
+  async spendSince(subject: string, since: Date): Promise<number> {
+    let spent = 0;
+    for (const { record } of this.#rows) {
+      if (record.subject === subject && record.createdAt >= since) spent += record.costUsd ?? 0;
+    }
+    return spent;
+  }
+
   async list(tenantId: string, query: ModelCallQuery): Promise<ModelCallPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const rows = this.#rows

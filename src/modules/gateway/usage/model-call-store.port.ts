@@ -19,4 +19,10 @@ export interface ModelCallStore {
   append(records: readonly ModelCallRecord[]): Promise<void>;
   /** Newest first. */
   list(tenantId: string, query: ModelCallQuery): Promise<ModelCallPage>;
+  /**
+   * Model cost (USD) of a subject's calls since `since` (every tenant: a key's budget is the key's). A
+   * budget's in-process counter starts from it after a restart: this record is kept whatever becomes of
+   * the request log's rows (decision 0127).
+   */
+  spendSince(subject: string, since: Date): Promise<number>;
 }

@@ -10,6 +10,11 @@ export interface ModelCallRecord {
   readonly id: string;
   readonly requestId: string;
   readonly tenantId: string;
+  /**
+   * Who the call counts against: the API key id (`admin` for the bootstrap key), `local` when auth is
+   * open, null outside any request. Budgets are seeded from these rows after a restart (decision 0127).
+   */
+  readonly subject?: string | null;
   readonly source: ModelCallSource;
   readonly operation: 'generate' | 'stream' | 'embed';
   /** The alias or `provider:model` asked for. */

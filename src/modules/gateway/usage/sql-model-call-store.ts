@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { KeelTables, ModelCallTable } from '../../../platform/db/index.ts';
+import { jsonParameter, type KeelTables, type ModelCallTable } from '../../../platform/db/index.ts';
 import { pageOf } from '../../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './model-call.cursor.ts';
 import type { ModelCallRecord } from './model-call.ts';
@@ -29,6 +29,7 @@ const COLUMN_DEFINITIONS = [
   ['cost_usd', 'double precision'],
   ['repair', 'integer'],
   ['created_at', 'timestamptz'],
+  ['subject', 'text'],
 ] as const;
 const COLUMNS = COLUMN_DEFINITIONS.map(([name]) => name).join(', ');
 const COLUMN_TYPES = COLUMN_DEFINITIONS.map(([name, type]) => `${name} ${type}`).join(', ');
@@ -71,13 +72,24 @@ export class SqlModelCallStore implements ModelCallStore {
       cost_usd: record.costUsd,
       repair: record.repair,
       created_at: record.createdAt.toISOString(),
+      subject: record.subject ?? null,
     }));
     // A retried flush must not fail on rows an earlier attempt already wrote.
     await sql`
       insert into model_call (${sql.raw(COLUMNS)})
       select ${sql.raw(COLUMNS)}
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as row (${sql.raw(COLUMN_TYPES)})
+      from jsonb_to_recordset(${jsonParameter(rows)}::jsonb) as row (${sql.raw(COLUMN_TYPES)})
       on conflict (id) do nothing`.execute(this.#db);
+  }
+
+  async spendSince(subject: string, since: Date): Promise<number> {
+    const row = await this.#db
+      .selectFrom('model_call')
+      .select(sql<number | string | null>`sum(cost_usd)`.as('spent'))
+      .where('subject', '=', subject)
+      .where('created_at', '>=', since)
+      .executeTakeFirst();
+    return Number(row?.spent ?? 0);
   }
 
   async list(tenantId: string, query: ModelCallQuery): Promise<ModelCallPage> {
@@ -105,6 +117,7 @@ function toRecord(row: Selectable<ModelCallTable>): ModelCallRecord {
     id: row.id,
     requestId: row.request_id,
     tenantId: row.tenant_id,
+    subject: row.subject,
     source: row.source,
     operation: row.operation as ModelCallRecord['operation'],
     route: row.route,
