@@ -173,6 +173,10 @@ export const environmentSchema = z.object({
   KEEL_BUDGET_PERIOD: z.enum(['day', 'month']).default('month').meta({
     description: 'The calendar period (UTC) budgets reset on.',
   }),
+  KEEL_AUTH_FAILURES_PER_MINUTE: integer(30, 0, 1_000_000).meta({
+    description:
+      'Failed API key checks (401s to requests that sent a key) one client address may make per minute; beyond it, its requests with a key get 429 `LIMIT_AUTH_FAILURES` until the window slides. Counted across processes with `REDIS_URL`. 0 turns the limit off.',
+  }),
   KEEL_MAX_EVENT_LOOP_DELAY_MS: integer(1_000, 0, 60_000).meta({
     description:
       'Shed load (503 `SERVICE_OVERLOADED`) while the mean event-loop delay exceeds this; 0 turns shedding off.',

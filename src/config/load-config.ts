@@ -36,6 +36,8 @@ export interface KeelConfig {
     readonly defaults: KeyLimits;
     readonly maxEventLoopDelayMs: number;
     readonly redisPrefix: string;
+    /** Failed key checks per client address per minute before its keyed requests get 429; 0 is off. */
+    readonly authFailuresPerMinute: number;
   };
   readonly requestLog: { readonly bodies: boolean; readonly retentionDays: number };
   /** The worker-thread pool for CPU-bound work (see docs/architecture.md). */
@@ -231,6 +233,7 @@ function resolve(
       defaults: defaultLimits(environment),
       maxEventLoopDelayMs: environment.KEEL_MAX_EVENT_LOOP_DELAY_MS,
       redisPrefix: environment.KEEL_REDIS_PREFIX,
+      authFailuresPerMinute: environment.KEEL_AUTH_FAILURES_PER_MINUTE,
     },
     compute: {
       threads: environment.KEEL_COMPUTE_THREADS,
