@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAllowEntry } from '../platform/net/index.ts';
 
 const optionalText = z
   .string()
@@ -177,6 +178,22 @@ export const environmentSchema = z.object({
     description:
       'Failed API key checks (401s to requests that sent a key) one client address may make per minute; beyond it, its requests with a key get 429 `LIMIT_AUTH_FAILURES` until the window slides. Counted across processes with `REDIS_URL`. 0 turns the limit off.',
   }),
+  KEEL_OUTBOUND_ALLOW: optionalText
+    .refine(
+      (value) =>
+        value === undefined ||
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+          .every(isAllowEntry),
+      'comma-separated addresses, CIDRs (`10.0.0.0/8`, `fd00::/8`), host names or `*.suffix` wildcards',
+    )
+    .meta({
+      description:
+        'Non-public targets job webhooks may reach: comma-separated addresses, CIDRs, host names or `*.suffix` wildcards. Unset: webhooks reach public addresses only (loopback, private, link-local, CGNAT, metadata and IPv6 local ranges are refused, checked on the address connected to).',
+      example: '10.20.0.0/16,hooks.internal',
+    }),
   KEEL_MAX_EVENT_LOOP_DELAY_MS: integer(1_000, 0, 60_000).meta({
     description:
       'Shed load (503 `SERVICE_OVERLOADED`) while the mean event-loop delay exceeds this; 0 turns shedding off.',

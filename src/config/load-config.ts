@@ -49,6 +49,8 @@ export interface KeelConfig {
     readonly taskTimeoutMs: number;
     readonly maxHeapMb: number;
   };
+  /** Requests to URLs users choose (job webhooks): the non-public targets they may reach anyway. */
+  readonly outbound: { readonly allow: readonly string[] };
   readonly documents: {
     /** Largest document the documents API accepts. */
     readonly maxUploadBytes: number;
@@ -241,6 +243,12 @@ function resolve(
       queueTimeoutMs: environment.KEEL_COMPUTE_QUEUE_TIMEOUT_MS,
       taskTimeoutMs: environment.KEEL_COMPUTE_TASK_TIMEOUT_MS,
       maxHeapMb: environment.KEEL_COMPUTE_MAX_HEAP_MB,
+    },
+    outbound: {
+      allow: (environment.KEEL_OUTBOUND_ALLOW ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
     },
     requestLog: {
       bodies: environment.KEEL_REQUEST_LOG_BODIES,
