@@ -1,9 +1,15 @@
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider';
+import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { textParts, usage } from '../../../test/support/gateway-fixtures.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
+import { createRequestContext, runWithRequestContext } from '../../platform/http/index.ts';
+import { noCost } from '../../platform/telemetry/index.ts';
 import { MemoryAgentStore } from '../agents/index.ts';
+import { silentObserver } from './limits-observer.ts';
+import { MemoryLimitStore } from './memory-limit-store.ts';
+import { createModelLimitsMiddleware } from './model-limits.middleware.ts';
 import { loadTokenizer } from './token-estimate.ts';
 
 /**
@@ -242,5 +248,26 @@ describe.each<Upstream>(['reports usage', 'reports no usage'])('tokens per minut
       expect(record.outputTokens).toBeGreaterThanOrEqual(OUTPUT_WORDS);
       expect(record.inputTokens).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('tokens per minute without the gateway', () => {
+  it('keeps the estimate of a call whose usage nobody reported, instead of refunding it', async () => {
+    const middleware = createModelLimitsMiddleware({
+      store: new MemoryLimitStore(),
+      observer: silentObserver,
+      limitsFor: () => ({ tokensPerMinute: 500 }),
+      costOf: noCost,
+    });
+    const model = wrapLanguageModel({ model: upstreamModel('reports no usage'), middleware });
+    const context = createRequestContext({ requestId: 'r', tenantId: 't', keyId: 'key_0123456789abcdef' });
+    const call = () =>
+      runWithRequestContext(context, () =>
+        generateText({ model, prompt: 'hi', maxOutputTokens: 200, maxRetries: 0 }),
+      );
+    // Each call reserves ~210; two fit in 500 and stay counted, so the third does not.
+    await call();
+    await call();
+    await expect(call()).rejects.toMatchObject({ code: 'LIMIT_TOKENS_EXCEEDED' });
   });
 });
