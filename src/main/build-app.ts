@@ -33,7 +33,7 @@ import {
   registerJobStreamRoutes,
 } from '../modules/jobs/index.ts';
 import {
-  installAuthFailureLimit,
+  AuthFailureLimiter,
   installLoadShedding,
   installRequestLimits,
   type LimitStore,
@@ -143,12 +143,12 @@ export async function buildApp(
   // Before auth, so requests refused for scope or limits are logged too (unauthenticated ones are not).
   const requestLog = new HttpRequestLog({ writer, bodies: dependencies.requestLog.bodies ?? true });
   requestLog.install(fastify);
-  installAuthFailureLimit(fastify, {
+  const authFailures = new AuthFailureLimiter({
     store: dependencies.limits.store,
     observer: limitsObserver(metrics),
     failuresPerMinute: dependencies.limits.authFailuresPerMinute ?? 0,
   });
-  installAuthGuard(fastify, dependencies.keys, dependencies.adminKey);
+  installAuthGuard(fastify, dependencies.keys, dependencies.adminKey, authFailures);
   installRequestLimits(fastify, {
     store: dependencies.limits.store,
     observer: limitsObserver(metrics),
@@ -202,7 +202,7 @@ export async function buildApp(
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
   await registerOpenAICompatRoutes(app, { gateway: dependencies.models });
   registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
-  registerMeRoute(app, { keys: dependencies.keys });
+  registerMeRoute(app, { keys: dependencies.keys, authFailures });
   // The web console's built files at /console (docs/console.md).
   registerConsoleStatic(app, dependencies.console ?? {});
   registerMetricsRoute(fastify, metrics);

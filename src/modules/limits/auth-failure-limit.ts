@@ -1,4 +1,3 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/index.ts';
 import { guarded } from './guarded.ts';
 import type { LimitStore } from './limit-store.port.ts';
@@ -6,54 +5,41 @@ import { limitErrors } from './limits.errors.ts';
 import type { LimitsObserver } from './limits-observer.ts';
 
 const MINUTE_MS = 60_000;
-/** Failures are counted without a ceiling; the check before authentication is what refuses. */
-const UNCOUNTED_CEILING = 1_000_000_000;
 
 export interface AuthFailureLimitOptions {
   readonly store: LimitStore;
   readonly observer: LimitsObserver;
-  /** Failed key checks one client address may make per minute; 0 turns the limit off. */
+  /** Refused key checks one client address gets answered per minute; 0 turns the limit off. */
   readonly failuresPerMinute: number;
 }
 
 /**
- * Per client address, failed key checks per minute (a sliding window, shared through Redis when
- * configured). Once an address has `failuresPerMinute` failures, its requests that carry a key get 429
- * `LIMIT_AUTH_FAILURES` before the key is checked, until the window slides. A failure is a 401 answered to
- * a request that sent an `Authorization` header; requests sending no key cost nothing to refuse and are
- * not counted. Installed before the auth guard.
+ * Per client address, refused key checks per minute (a sliding window, shared through Redis when
+ * configured). The auth guard reports each refused key; within the allowance it answers its 401, beyond
+ * it `429 LIMIT_AUTH_FAILURES` with `Retry-After`, until the window slides. Valid keys are never refused
+ * here: behind a shared address (a NAT, or a proxy Keel sees as the client) one client's bad keys must
+ * not lock out the others. Checking a key costs one digest (decision 0131), so checking before refusing
+ * costs nothing worth saving.
  */
-export function installAuthFailureLimit(app: FastifyInstance, options: AuthFailureLimitOptions): void {
-  const { store, observer, failuresPerMinute } = options;
-  if (failuresPerMinute <= 0) return;
+export class AuthFailureLimiter {
+  readonly #options: AuthFailureLimitOptions;
 
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url === undefined || !presentsKey(request)) return;
-    // Cost 0 against `failuresPerMinute - 1`: allowed while fewer than `failuresPerMinute` are counted.
-    const decision = await guarded(store.consume(keyOf(request), 0, failuresPerMinute - 1, MINUTE_MS));
-    if (decision.allowed) return;
+  constructor(options: AuthFailureLimitOptions) {
+    this.#options = options;
+  }
+
+  /** Counts one refused key from `address`; the 429 to answer instead of the 401 once past the allowance. */
+  async failed(address: string): Promise<AppError | undefined> {
+    const { store, observer, failuresPerMinute } = this.#options;
+    if (failuresPerMinute <= 0) return undefined;
+    const decision = await guarded(store.consume(`authfail:${address}`, 1, failuresPerMinute, MINUTE_MS));
+    if (decision.allowed) return undefined;
     observer.rejected('auth-failures');
     const retryAfter = Math.max(1, decision.retryAfterSeconds);
-    throw new AppError(limitErrors.LIMIT_AUTH_FAILURES, {
-      detail: `Too many failed API key checks from this address; retry in ${retryAfter} s.`,
+    return new AppError(limitErrors.LIMIT_AUTH_FAILURES, {
+      detail: `Too many refused API keys from this address; retry in ${retryAfter} s.`,
       details: { limit: failuresPerMinute, retryAfterSeconds: retryAfter },
       headers: { 'retry-after': String(retryAfter) },
     });
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode !== 401 || !presentsKey(request)) return;
-    await store.consume(keyOf(request), 1, UNCOUNTED_CEILING, MINUTE_MS).catch((error: unknown) => {
-      request.log.warn({ err: error }, 'auth failure count not recorded');
-    });
-  });
-}
-
-function presentsKey(request: FastifyRequest): boolean {
-  const header = request.headers.authorization;
-  return typeof header === 'string' && header !== '';
-}
-
-function keyOf(request: FastifyRequest): string {
-  return `authfail:${request.ip}`;
+  }
 }

@@ -43,11 +43,11 @@ export const limitErrors = defineErrors({
   },
   LIMIT_AUTH_FAILURES: {
     status: 429,
-    title: 'Too many failed API key checks from this address',
+    title: 'Too many refused API keys from this address',
     category: 'user',
     retryable: true,
     description:
-      'This client address sent `KEEL_AUTH_FAILURES_PER_MINUTE` requests with keys that were refused (401) in the last minute, so its requests with a key are refused before checking until the window slides. Wait `retry-after` seconds and check the key you send.',
+      'This client address sent more than `KEEL_AUTH_FAILURES_PER_MINUTE` refused keys (unknown, wrong, revoked, expired or malformed) in the last minute, so further refused keys get this instead of 401 until the window slides. Valid keys still work. Wait `retry-after` seconds and check the key you send.',
   },
   LIMIT_STORE_UNAVAILABLE: {
     status: 503,
