@@ -176,7 +176,7 @@ export const environmentSchema = z.object({
   }),
   KEEL_AUTH_FAILURES_PER_MINUTE: integer(30, 0, 1_000_000).meta({
     description:
-      'Failed API key checks (401s to requests that sent a key) one client address may make per minute; beyond it, its requests with a key get 429 `LIMIT_AUTH_FAILURES` until the window slides. Counted across processes with `REDIS_URL`. 0 turns the limit off.',
+      'Refused API keys (401s to requests that sent a key) answered per client address per minute; beyond it, further refused keys get 429 `LIMIT_AUTH_FAILURES` until the window slides (valid keys always work). Counted across processes with `REDIS_URL`. 0 turns the limit off.',
   }),
   KEEL_OUTBOUND_ALLOW: optionalText
     .refine(

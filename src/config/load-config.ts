@@ -36,7 +36,7 @@ export interface KeelConfig {
     readonly defaults: KeyLimits;
     readonly maxEventLoopDelayMs: number;
     readonly redisPrefix: string;
-    /** Failed key checks per client address per minute before its keyed requests get 429; 0 is off. */
+    /** Refused keys answered per client address per minute before they get 429 instead; 0 is off. */
     readonly authFailuresPerMinute: number;
   };
   readonly requestLog: { readonly bodies: boolean; readonly retentionDays: number };

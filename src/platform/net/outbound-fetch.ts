@@ -65,8 +65,9 @@ export function createOutboundFetch(options: OutboundFetchOptions): typeof fetch
     if (literal) addresses = [host];
     else {
       try {
-        addresses = (await resolve(host)).map((entry) => entry.address);
+        addresses = (await untilAborted(resolve(host), init.signal)).map((entry) => entry.address);
       } catch (error) {
+        if (init.signal?.aborted) throw error;
         throw new OutboundTargetRefused('unresolvable', { cause: error });
       }
     }
@@ -94,6 +95,16 @@ export function createOutboundFetch(options: OutboundFetchOptions): typeof fetch
       body,
     );
   }) as typeof fetch;
+}
+
+/** A resolution the request's deadline can cut short (the system resolver cannot be cancelled). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function bodyOf(body: RequestInit['body']): Promise<Uint8Array | undefined> {

@@ -173,6 +173,19 @@ describe('outbound guard', () => {
     expect(connector).toHaveBeenCalledTimes(2);
   });
 
+  it("gives up on a resolver that never answers at the request's deadline, without connecting", async () => {
+    const connector = vi.fn<Connector>(() => connect({ host: '127.0.0.1', port: receiverPort }));
+    const fetch = createOutboundFetch({
+      policy: createOutboundPolicy(),
+      resolve: () => new Promise(() => {}),
+      connect: connector,
+    });
+    await expect(
+      fetch('http://slow.test/', { method: 'POST', signal: AbortSignal.timeout(50) }),
+    ).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(connector).not.toHaveBeenCalled();
+  });
+
   it('does not follow redirects', async () => {
     const redirecting = createServer((_request, response) => {
       response.writeHead(302, { location: 'http://127.0.0.1:1/' }).end();
