@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAllowEntry } from '../platform/net/index.ts';
 
 const optionalText = z
   .string()
@@ -173,6 +174,26 @@ export const environmentSchema = z.object({
   KEEL_BUDGET_PERIOD: z.enum(['day', 'month']).default('month').meta({
     description: 'The calendar period (UTC) budgets reset on.',
   }),
+  KEEL_AUTH_FAILURES_PER_MINUTE: integer(30, 0, 1_000_000).meta({
+    description:
+      'Refused API keys (401s to requests that sent a key) answered per client address per minute; beyond it, further refused keys get 429 `LIMIT_AUTH_FAILURES` until the window slides (valid keys always work). Counted across processes with `REDIS_URL`. 0 turns the limit off.',
+  }),
+  KEEL_OUTBOUND_ALLOW: optionalText
+    .refine(
+      (value) =>
+        value === undefined ||
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+          .every(isAllowEntry),
+      'comma-separated addresses, CIDRs (`10.0.0.0/8`, `fd00::/8`), host names or `*.suffix` wildcards',
+    )
+    .meta({
+      description:
+        'Non-public targets job webhooks may reach: comma-separated addresses, CIDRs, host names or `*.suffix` wildcards. Unset: webhooks reach public addresses only (loopback, private, link-local, CGNAT, metadata and IPv6 local ranges are refused, checked on the address connected to).',
+      example: '10.20.0.0/16,hooks.internal',
+    }),
   KEEL_MAX_EVENT_LOOP_DELAY_MS: integer(1_000, 0, 60_000).meta({
     description:
       'Shed load (503 `SERVICE_OVERLOADED`) while the mean event-loop delay exceeds this; 0 turns shedding off.',

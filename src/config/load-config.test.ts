@@ -60,6 +60,27 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  it('reads the outbound allow-list and the refused-key limit, and refuses a malformed allow-list entry', async () => {
+    const defaults = await loadConfig({ environment: {}, cwd });
+    expect(defaults.outbound.allow).toEqual([]);
+    expect(defaults.limits.authFailuresPerMinute).toBe(30);
+    const config = await loadConfig({
+      environment: {
+        KEEL_OUTBOUND_ALLOW: ' 10.20.0.0/16, hooks.internal ,*.corp.example,::1',
+        KEEL_AUTH_FAILURES_PER_MINUTE: '0',
+      },
+      cwd,
+    });
+    expect(config.outbound.allow).toEqual(['10.20.0.0/16', 'hooks.internal', '*.corp.example', '::1']);
+    expect(config.limits.authFailuresPerMinute).toBe(0);
+    const error = (await loadConfig({
+      environment: { KEEL_OUTBOUND_ALLOW: '10.0.0.0/8,http://hooks.internal' },
+      cwd,
+    }).catch((caught: unknown) => caught)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems.join('\n')).toContain('KEEL_OUTBOUND_ALLOW');
+  });
+
   it('never echoes a secret in a problem', async () => {
     const error = (await loadConfig({ environment: { KEEL_ADMIN_KEY: 'short-secret-value' }, cwd }).catch(
       (caught: unknown) => caught,

@@ -36,6 +36,8 @@ export interface KeelConfig {
     readonly defaults: KeyLimits;
     readonly maxEventLoopDelayMs: number;
     readonly redisPrefix: string;
+    /** Refused keys answered per client address per minute before they get 429 instead; 0 is off. */
+    readonly authFailuresPerMinute: number;
   };
   readonly requestLog: { readonly bodies: boolean; readonly retentionDays: number };
   /** The worker-thread pool for CPU-bound work (see docs/architecture.md). */
@@ -47,6 +49,8 @@ export interface KeelConfig {
     readonly taskTimeoutMs: number;
     readonly maxHeapMb: number;
   };
+  /** Requests to URLs users choose (job webhooks): the non-public targets they may reach anyway. */
+  readonly outbound: { readonly allow: readonly string[] };
   readonly documents: {
     /** Largest document the documents API accepts. */
     readonly maxUploadBytes: number;
@@ -231,6 +235,7 @@ function resolve(
       defaults: defaultLimits(environment),
       maxEventLoopDelayMs: environment.KEEL_MAX_EVENT_LOOP_DELAY_MS,
       redisPrefix: environment.KEEL_REDIS_PREFIX,
+      authFailuresPerMinute: environment.KEEL_AUTH_FAILURES_PER_MINUTE,
     },
     compute: {
       threads: environment.KEEL_COMPUTE_THREADS,
@@ -238,6 +243,12 @@ function resolve(
       queueTimeoutMs: environment.KEEL_COMPUTE_QUEUE_TIMEOUT_MS,
       taskTimeoutMs: environment.KEEL_COMPUTE_TASK_TIMEOUT_MS,
       maxHeapMb: environment.KEEL_COMPUTE_MAX_HEAP_MB,
+    },
+    outbound: {
+      allow: (environment.KEEL_OUTBOUND_ALLOW ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
     },
     requestLog: {
       bodies: environment.KEEL_REQUEST_LOG_BODIES,

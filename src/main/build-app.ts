@@ -33,6 +33,7 @@ import {
   registerJobStreamRoutes,
 } from '../modules/jobs/index.ts';
 import {
+  AuthFailureLimiter,
   installLoadShedding,
   installRequestLimits,
   type LimitStore,
@@ -79,12 +80,16 @@ export interface AppDependencies {
   readonly adminKey?: string | undefined;
   /** API keys: authentication of every request, `/v1/admin/keys`. */
   readonly keys: ApiKeyService;
-  /** Counters for requests/minute and streams (memory, or Redis shared by every process). */
+  /**
+   * Counters for requests/minute, streams and failed key checks per address (memory, or Redis shared by
+   * every process). `authFailuresPerMinute` unset or 0: failed key checks are not limited.
+   */
   readonly limits: {
     readonly store: LimitStore;
     readonly maxEventLoopDelayMs: number;
     /** The event-loop lag load shedding reads (tests pin it); default measured. */
     readonly lag?: { readonly lagMs: number; stop(): void };
+    readonly authFailuresPerMinute?: number;
   };
   readonly telemetry: Telemetry;
   /** Collections, documents and their ingestion; search over them. */
@@ -145,7 +150,12 @@ export async function buildApp(
   // Before auth, so requests refused for scope or limits are logged too (unauthenticated ones are not).
   const requestLog = new HttpRequestLog({ writer, bodies: dependencies.requestLog.bodies ?? true });
   requestLog.install(fastify);
-  installAuthGuard(fastify, dependencies.keys, dependencies.adminKey);
+  const authFailures = new AuthFailureLimiter({
+    store: dependencies.limits.store,
+    observer: limitsObserver(metrics),
+    failuresPerMinute: dependencies.limits.authFailuresPerMinute ?? 0,
+  });
+  installAuthGuard(fastify, dependencies.keys, dependencies.adminKey, authFailures);
   installRequestLimits(fastify, {
     store: dependencies.limits.store,
     observer: limitsObserver(metrics),
@@ -199,7 +209,7 @@ export async function buildApp(
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
   await registerOpenAICompatRoutes(app, { gateway: dependencies.models, shutdown: shutdownGate.deadline });
   registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
-  registerMeRoute(app, { keys: dependencies.keys });
+  registerMeRoute(app, { keys: dependencies.keys, authFailures });
   // The web console's built files at /console (docs/console.md).
   registerConsoleStatic(app, dependencies.console ?? {});
   registerMetricsRoute(fastify, metrics);

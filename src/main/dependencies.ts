@@ -330,7 +330,11 @@ export async function createDependencies(
     clock: systemClock,
     adminKey: config.auth.adminKey,
     keys,
-    limits: { store: limitStore, maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs },
+    limits: {
+      store: limitStore,
+      maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
+      authFailuresPerMinute: config.limits.authFailuresPerMinute,
+    },
     telemetry,
     documents,
     jobs,

@@ -65,7 +65,12 @@ export async function createJobDependencies(
       shutdownGraceMs: Math.min(5_000, Math.floor(config.server.shutdownTimeoutMs / 2)),
       exclusive: embedded,
     },
-    webhooks: { ...jobs.webhooks, concurrency: 8, pollIntervalMs: 1_000 },
+    webhooks: {
+      ...jobs.webhooks,
+      concurrency: 8,
+      pollIntervalMs: 1_000,
+      allowedTargets: config.outbound.allow,
+    },
     feedPollIntervalMs: 2_000,
   };
   if (role !== 'cli') {

@@ -67,6 +67,17 @@ export function describeApiKeyStoreContract(name: string, createStore: () => Pro
       expect((await store.get(record.id))?.lastUsedAt).toEqual(new Date('2026-11-22T12:00:00.000Z'));
     });
 
+    it('replaces a secret hash only while it is the expected one', async () => {
+      const record = apiKeyRecord();
+      await store.insert(record);
+      expect(await store.replaceSecretHash(record.id, 'sha256$other', 'sha256$new')).toBe(false);
+      expect((await store.get(record.id))?.secretHash).toBe(record.secretHash);
+      expect(await store.replaceSecretHash(record.id, record.secretHash, 'sha256$new')).toBe(true);
+      expect((await store.get(record.id))?.secretHash).toBe('sha256$new');
+      expect(await store.replaceSecretHash(record.id, record.secretHash, 'sha256$newer')).toBe(false);
+      expect(await store.replaceSecretHash('key_ffffffffffffffff', 'x', 'y')).toBe(false);
+    });
+
     it('lists newest first, by tenant or across tenants, each key exactly once across pages', async () => {
       const sameTime = new Date('2026-11-21T11:00:00.000Z');
       const records = [

@@ -27,6 +27,17 @@ export function testJobSettings(overrides: Partial<JobSettings> = {}): JobSettin
   };
 }
 
+/**
+ * Job settings whose webhooks may reach a receiver on this machine: deliveries to loopback are refused
+ * unless allowed (KEEL_OUTBOUND_ALLOW), so tests with a local receiver opt in, as an operator would.
+ */
+export function loopbackWebhooks(overrides: Partial<JobSettings> = {}): Partial<JobSettings> {
+  return {
+    ...overrides,
+    webhooks: { ...testJobSettings().webhooks, ...overrides.webhooks, allowedTargets: ['127.0.0.1'] },
+  };
+}
+
 /** In-memory job adapters for the HTTP test tier. */
 export function memoryJobs(overrides: Partial<JobSettings> = {}) {
   const queue = new MemoryJobQueue();

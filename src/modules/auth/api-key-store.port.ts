@@ -23,4 +23,9 @@ export interface ApiKeyStore {
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
   /** Records that the key was used at `at` (never moves backwards). */
   touch(id: string, at: Date): Promise<void>;
+  /**
+   * Replaces the secret's hash only while it still is `expected` (a migration to a newer hash scheme; two
+   * processes migrating at once both succeed, harmlessly). Returns whether it replaced it.
+   */
+  replaceSecretHash(id: string, expected: string, replacement: string): Promise<boolean>;
 }

@@ -12,7 +12,7 @@ import {
 } from './api-key.ts';
 import type { ApiKeyListQuery, ApiKeyStore } from './api-key-store.port.ts';
 import { authErrors } from './auth.errors.ts';
-import { hashSecret, verifySecret } from './key-hash.ts';
+import { hashSecret, isLegacyHash, UNMATCHABLE_HASH, verifySecret } from './key-hash.ts';
 import { ADMIN_KEY_ID, OPEN_SUBJECT, type Principal } from './principal.ts';
 import { ADMIN_SCOPE } from './scopes.ts';
 
@@ -71,10 +71,11 @@ function digest(value: string): Buffer {
 /**
  * API keys: creation (shown once), listing, revocation, and authentication of a presented bearer token.
  *
- * scrypt makes a stolen hash useless but costs ~40 ms, so a token is verified once per process and then
- * recognised by its SHA-256 digest; the key's record (revocation, expiry, scopes) is re-read every
- * `recordTtlMs`. Wrong secrets for a real key id are remembered briefly so they cannot be replayed to burn
- * CPU on scrypt.
+ * Secrets are 256 random bits, stored as a SHA-256 digest (decision 0131): a check costs one digest and
+ * one constant-time compare, whether the key id exists or not (unknown ids are compared against a hash no
+ * secret matches), so failures are cheap and say nothing about which ids exist. Keys stored with scrypt
+ * before are checked the old way once, then rehashed. The key's record (revocation, expiry, scopes) is
+ * re-read every `recordTtlMs`, and an id's absence is remembered as long.
  */
 export class ApiKeyService {
   readonly #options: ApiKeyServiceOptions;
@@ -85,7 +86,7 @@ export class ApiKeyService {
   readonly #touchIntervalMs: number;
   readonly #verified = new BoundedMap<string>(10_000);
   readonly #rejected = new BoundedMap<number>(10_000);
-  readonly #records = new BoundedMap<{ record: ApiKeyRecord; fetchedAt: number }>(10_000);
+  readonly #records = new BoundedMap<{ record: ApiKeyRecord | undefined; fetchedAt: number }>(10_000);
   readonly #touched = new BoundedMap<number>(10_000);
 
   constructor(options: ApiKeyServiceOptions) {
@@ -109,7 +110,7 @@ export class ApiKeyService {
       name: input.name,
       tenantId: input.tenantId,
       scopes: [...new Set(input.scopes)],
-      secretHash: await hashSecret(secret),
+      secretHash: hashSecret(secret),
       limits: input.limits ?? {},
       createdAt: this.#options.clock.now(),
       expiresAt: input.expiresAt ?? null,
@@ -118,6 +119,7 @@ export class ApiKeyService {
       webhook: input.webhook ?? null,
     };
     await this.#options.store.insert(record);
+    this.#records.delete(id);
     return { key: viewOf(record), token };
   }
 
@@ -213,13 +215,28 @@ export class ApiKeyService {
     const parsed = parseToken(token);
     if (!parsed) throw invalid(authErrors.AUTH_INVALID);
     const record = await this.#record(parsed.id);
-    if (!record) throw invalid(authErrors.AUTH_INVALID);
-    if (!(await verifySecret(parsed.secret, record.secretHash))) {
+    // An unknown id takes the same path as a wrong secret: the same digest and compare, the same answer.
+    const stored = record?.secretHash ?? UNMATCHABLE_HASH;
+    const matches = await verifySecret(parsed.secret, stored);
+    if (record === undefined || !matches) {
       this.#rejected.set(tokenDigest, Date.now() + 60_000);
       throw invalid(authErrors.AUTH_INVALID);
     }
+    if (isLegacyHash(stored)) await this.#rehash(record, parsed.secret);
     this.#verified.set(tokenDigest, record.id);
     return record;
+  }
+
+  /** Replaces a key's old scrypt hash after its secret was checked against it (once per key). */
+  async #rehash(record: ApiKeyRecord, secret: string): Promise<void> {
+    const replacement = hashSecret(secret);
+    try {
+      await this.#options.store.replaceSecretHash(record.id, record.secretHash, replacement);
+      this.#records.set(record.id, { record: { ...record, secretHash: replacement }, fetchedAt: Date.now() });
+    } catch (error) {
+      // The key stays usable with its old hash; the next successful check tries again.
+      this.#options.onBackgroundError?.(error, 'key hash upgrade');
+    }
   }
 
   async #record(id: string): Promise<ApiKeyRecord | undefined> {
@@ -233,8 +250,8 @@ export class ApiKeyService {
         return cached.record;
       throw error;
     }
-    if (record) this.#records.set(id, { record, fetchedAt: Date.now() });
-    else this.#records.delete(id);
+    // Absent ids are remembered too, so probing unknown ids costs no more database reads than real ones.
+    this.#records.set(id, { record, fetchedAt: Date.now() });
     return record;
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/index.ts';
 import { PUBLIC_SCOPE, type RouteScope } from '../../platform/http/index.ts';
+import type { AuthFailureLimiter } from '../limits/index.ts';
 import type { ApiKeyService } from './api-key.service.ts';
 import { TOKEN_SEARCH_PATTERN } from './api-key.ts';
 import { authErrors } from './auth.errors.ts';
@@ -35,6 +36,7 @@ export function installAuthGuard(
   app: FastifyInstance,
   service: ApiKeyService,
   adminKey: string | undefined,
+  failures?: AuthFailureLimiter,
 ): void {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
@@ -42,7 +44,7 @@ export function installAuthGuard(
     rejectKeyInQuery(request, adminKey);
     const scope = requiredScope(request);
     if (scope === PUBLIC_SCOPE) return;
-    const principal = await service.authenticate(bearerToken(request));
+    const principal = await authenticate(service, request, failures);
     request.principal = principal;
     request.tenantId = principal.tenantId;
     const context = request.context;
@@ -58,6 +60,31 @@ export function installAuthGuard(
       });
     }
   });
+}
+
+/**
+ * The request's principal. A presented key that is refused (401) counts against its client address, and
+ * past the address's allowance the answer is the limiter's 429 instead.
+ */
+export async function authenticate(
+  service: ApiKeyService,
+  request: FastifyRequest,
+  failures: AuthFailureLimiter | undefined,
+): Promise<Principal> {
+  const presented = request.headers.authorization;
+  try {
+    return await service.authenticate(bearerToken(request));
+  } catch (error) {
+    if (failures && typeof presented === 'string' && presented !== '' && isRefusedKey(error)) {
+      const refusal = await failures.failed(request.ip);
+      if (refusal) throw refusal;
+    }
+    throw error;
+  }
+}
+
+function isRefusedKey(error: unknown): boolean {
+  return error instanceof AppError && error.status === 401;
 }
 
 /** The scope a matched route needs. Hidden routes (the reference page and its assets) are public. */

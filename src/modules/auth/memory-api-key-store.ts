@@ -34,6 +34,13 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     return structuredClone(revoked);
   }
 
+  async replaceSecretHash(id: string, expected: string, replacement: string): Promise<boolean> {
+    const record = this.#keys.get(id);
+    if (!record || record.secretHash !== expected) return false;
+    this.#keys.set(id, { ...record, secretHash: replacement });
+    return true;
+  }
+
   async touch(id: string, at: Date): Promise<void> {
     const record = this.#keys.get(id);
     if (record && (record.lastUsedAt === null || record.lastUsedAt < at)) {

@@ -66,6 +66,16 @@ export class SqlApiKeyStore implements ApiKeyStore {
     return this.get(id);
   }
 
+  async replaceSecretHash(id: string, expected: string, replacement: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('api_key')
+      .set({ secret_hash: replacement })
+      .where('id', '=', id)
+      .where('secret_hash', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async touch(id: string, at: Date): Promise<void> {
     await this.#db
       .updateTable('api_key')

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
 import { type ApiKeyService, authErrors } from '../auth/index.ts';
-import { keyLimitsSchema } from '../limits/index.ts';
+import { type AuthFailureLimiter, keyLimitsSchema } from '../limits/index.ts';
 
 export const identitySchema = z
   .object({
@@ -28,7 +28,10 @@ export const identitySchema = z
  * route is public and authenticates the key itself: a bad, revoked or expired key is refused as on any
  * route, and no key answers `authenticated: false` (or the open principal when Keel needs no key).
  */
-export function registerMeRoute(app: HttpServer, options: { readonly keys: ApiKeyService }): void {
+export function registerMeRoute(
+  app: HttpServer,
+  options: { readonly keys: ApiKeyService; readonly authFailures?: AuthFailureLimiter },
+): void {
   app.get(
     '/v1/me',
     {
@@ -64,6 +67,11 @@ export function registerMeRoute(app: HttpServer, options: { readonly keys: ApiKe
           error.code === authErrors.AUTH_REQUIRED.code
         ) {
           return { authenticated: false, kind: null, keyId: null, tenantId: null, scopes: [], limits: null };
+        }
+        // A refused key counts against the client address here as on every other route.
+        if (token !== undefined && error instanceof AppError && error.status === 401) {
+          const refusal = await options.authFailures?.failed(request.ip);
+          if (refusal) throw refusal;
         }
         throw error;
       }

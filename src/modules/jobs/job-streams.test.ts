@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../test/fixtures/fake-openai/index.ts';
 import { jobTestCapabilities } from '../../../test/fixtures/job-capabilities.ts';
 import { FAST_RESILIENCE } from '../../../test/support/gateway-fixtures.ts';
-import { memoryJobs } from '../../../test/support/jobs.ts';
+import { loopbackWebhooks, memoryJobs } from '../../../test/support/jobs.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { emptyGatewaySettings, Gateway } from '../gateway/index.ts';
 import { verifyWebhook } from './webhook-signature.ts';
@@ -105,7 +105,11 @@ describe('following jobs live', () => {
         },
       }),
     });
-    app = await buildTestApp({ capabilities: jobTestCapabilities, models });
+    app = await buildTestApp({
+      capabilities: jobTestCapabilities,
+      models,
+      jobs: memoryJobs(loopbackWebhooks()),
+    });
     base = await app.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -340,7 +344,11 @@ describe('per-key webhooks', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const hooks = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     const adminKey = 'keel-admin-key-for-per-key-webhooks-01';
-    const app = await buildTestApp({ capabilities: jobTestCapabilities, jobs: memoryJobs(), adminKey });
+    const app = await buildTestApp({
+      capabilities: jobTestCapabilities,
+      jobs: memoryJobs(loopbackWebhooks()),
+      adminKey,
+    });
     try {
       const keySecret = 'whsec-key-0123456789-abcdefghij';
       const created = await app.app.inject({

@@ -1,5 +1,10 @@
 import type { Notifier } from '../../platform/jobs/index.ts';
 import type { Logger } from '../../platform/logging/index.ts';
+import {
+  createOutboundFetch,
+  createOutboundPolicy,
+  OutboundTargetRefused,
+} from '../../platform/net/index.ts';
 import type { Clock } from '../capabilities/index.ts';
 import { presentJob } from './job.presenter.ts';
 import type { WebhookAttempt } from './job.types.ts';
@@ -18,7 +23,27 @@ export interface WebhookSettings {
   /** A receiver that has not answered by then counts as failed. */
   readonly timeoutMs: number;
   readonly pollIntervalMs: number;
+  /**
+   * Non-public targets deliveries may reach anyway (`KEEL_OUTBOUND_ALLOW`: CIDRs, addresses, host names).
+   * Everything else that is not a public address is refused before connecting.
+   */
+  readonly allowedTargets?: readonly string[];
 }
+
+/**
+ * Why an attempt failed, as the delivery log shows it: a stable reason, never the receiver's body or a
+ * network error's text (which would tell a tenant what answers at an internal address and port).
+ */
+export const WEBHOOK_FAILURES = {
+  /** The URL's address is not public and not allowed; nothing was sent, and it is not retried. */
+  targetRefused: 'WEBHOOK_TARGET_REFUSED',
+  /** The name did not resolve, or the connection or TLS handshake failed or was reset. */
+  unreachable: 'WEBHOOK_UNREACHABLE',
+  timeout: 'WEBHOOK_TIMEOUT',
+  /** The receiver answered outside 2xx (the status is in `responseStatus`). */
+  status: 'WEBHOOK_HTTP_STATUS',
+  shuttingDown: 'WEBHOOK_SENDER_STOPPING',
+} as const;
 
 export interface WebhookSenderOptions {
   readonly store: JobStore;
@@ -27,6 +52,7 @@ export interface WebhookSenderOptions {
   readonly logger: Logger;
   readonly settings: WebhookSettings;
   readonly userAgent: string;
+  /** Replaces the guarded outbound fetch (tests); it must enforce the same policy. */
   readonly fetch?: typeof fetch;
 }
 
@@ -48,7 +74,9 @@ export class WebhookSender {
 
   constructor(options: WebhookSenderOptions) {
     this.#options = options;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch =
+      options.fetch ??
+      createOutboundFetch({ policy: createOutboundPolicy(options.settings.allowedTargets ?? []) });
   }
 
   start(): void {
@@ -129,6 +157,8 @@ export class WebhookSender {
     );
     let responseStatus: number | null = null;
     let error: string | null = null;
+    let permanent = false;
+    let cause: string | undefined;
     try {
       const response = await this.#fetch(job.webhook.url, {
         method: 'POST',
@@ -139,15 +169,27 @@ export class WebhookSender {
       });
       responseStatus = response.status;
       await response.body?.cancel().catch(() => {});
-      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
+      if (response.status < 200 || response.status >= 300) {
+        error = `${WEBHOOK_FAILURES.status}: HTTP ${response.status}`;
+      }
     } catch (caught) {
-      error = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+      if (caught instanceof OutboundTargetRefused) {
+        error = `${WEBHOOK_FAILURES.targetRefused}: the target address is ${caught.reason}; deliveries go to public addresses unless KEEL_OUTBOUND_ALLOW lists it`;
+        permanent = caught.reason !== 'unresolvable';
+        if (!permanent) error = `${WEBHOOK_FAILURES.unreachable}: the host name did not resolve`;
+      } else if (isTimeout(caught)) {
+        error = `${WEBHOOK_FAILURES.timeout}: no answer within ${settings.timeoutMs} ms`;
+      } else {
+        error = `${WEBHOOK_FAILURES.unreachable}: the receiver could not be reached`;
+      }
+      // The network error's text is for the operator's log only.
+      cause = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
     }
     const delivered = error === null;
     const interrupted = !delivered && this.#shutdown.signal.aborted;
-    if (interrupted) error = 'the sender was shutting down';
+    if (interrupted) error = `${WEBHOOK_FAILURES.shuttingDown}: the sender was shutting down`;
     const retry =
-      !delivered && (payload.attempt < settings.attempts || interrupted)
+      !delivered && ((payload.attempt < settings.attempts && !permanent) || interrupted)
         ? {
             payload: { ...payload, attempt: payload.attempt + 1 },
             startAfter: interrupted
@@ -176,6 +218,7 @@ export class WebhookSender {
       attempt: payload.attempt,
       responseStatus,
       error,
+      ...(cause === undefined ? {} : { cause }),
     };
     if (delivered) logger.info(log, 'webhook delivered');
     else if (retry)
@@ -216,4 +259,13 @@ export class WebhookSender {
     this.#wake = undefined;
     this.#wakePending = false;
   }
+}
+
+/** An attempt cut by its deadline (fetch rejects with the signal's TimeoutError; node:http wraps it). */
+function isTimeout(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth += 1) {
+    if (current.name === 'TimeoutError') return true;
+    current = current.cause;
+  }
+  return false;
 }

@@ -1,5 +1,7 @@
 // Limits and budgets: requests/minute and concurrent streams per key (a Fastify hook every route passes
 // through), tokens/minute and spend budgets (an AI SDK middleware on every model call), and load shedding.
+export type { AuthFailureLimitOptions } from './auth-failure-limit.ts';
+export { AuthFailureLimiter } from './auth-failure-limit.ts';
 export type { PeriodWindow } from './budget-period.ts';
 export { MICRO_USD, periodOf, toMicroUsd } from './budget-period.ts';
 export type { Budget, BudgetPeriod, KeyLimits } from './key-limits.ts';

@@ -1,4 +1,4 @@
-export type LimitKind = 'requests' | 'tokens' | 'streams' | 'budget';
+export type LimitKind = 'requests' | 'tokens' | 'streams' | 'budget' | 'auth-failures';
 
 /** What the limits module reports as it works; telemetry turns it into metrics. */
 export interface LimitsObserver {

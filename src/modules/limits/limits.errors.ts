@@ -41,6 +41,14 @@ export const limitErrors = defineErrors({
     description:
       'The key has spent its budget for the current period (`budget.usd` per `budget.period`, UTC), or this call could take it over. No model is called. `retry-after` says when the period ends; `spentUsd` and `budgetUsd` give the figures.',
   },
+  LIMIT_AUTH_FAILURES: {
+    status: 429,
+    title: 'Too many refused API keys from this address',
+    category: 'user',
+    retryable: true,
+    description:
+      'This client address sent more than `KEEL_AUTH_FAILURES_PER_MINUTE` refused keys (unknown, wrong, revoked, expired or malformed) in the last minute, so further refused keys get this instead of 401 until the window slides. Valid keys still work. Wait `retry-after` seconds and check the key you send.',
+  },
   LIMIT_STORE_UNAVAILABLE: {
     status: 503,
     title: 'Limits cannot be checked right now',

@@ -49,8 +49,9 @@ interface Ticket {
 /**
  * Tokens per minute and spend budgets, enforced on every model call whatever route or job made it: the
  * call's tokens and cost are estimated and reserved before it runs (refused with a 429 when they do not
- * fit), then settled to the provider's reported usage. A failed call gives its reservation back; a
- * stream cut before its usage arrives keeps the estimate. Calls outside any request context (no key) are
+ * fit), then settled to the provider's reported usage (or the gateway's count when the provider reports
+ * none). A failed call gives its reservation back; a stream cut before its usage arrives, or a call whose
+ * usage nobody reported, keeps the estimate. Calls outside any request context (no key) are
  * not limited.
  */
 export function createModelLimitsMiddleware(options: ModelLimitsOptions): LanguageModelV4Middleware {
@@ -157,8 +158,11 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
   ): Promise<void> {
     const inputTokens = usage?.inputTokens.total ?? 0;
     const outputTokens = usage?.outputTokens.total ?? 0;
+    // A call that ran but whose usage nobody could tell (no totals) keeps its estimate: unknown is not free.
+    const unknown =
+      usage !== undefined && usage.inputTokens.total === undefined && usage.outputTokens.total === undefined;
     const work: Promise<unknown>[] = [];
-    if (ticket.tokens) {
+    if (ticket.tokens && !unknown) {
       work.push(
         options.store.adjust(
           `tpm:${ticket.subject}`,
@@ -175,7 +179,9 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
         usage === undefined && reported === undefined
           ? 0
           : toMicroUsd(reported ?? options.costOf(ticket.model, { inputTokens, outputTokens }) ?? 0);
-      work.push(options.store.add(ticket.budget.key, actual - ticket.budget.estimate, ticket.budget.ttlMs));
+      if (!unknown || reported !== undefined) {
+        work.push(options.store.add(ticket.budget.key, actual - ticket.budget.estimate, ticket.budget.ttlMs));
+      }
     }
     // Settling is bookkeeping: a store hiccup here must not fail a call that already succeeded.
     await Promise.allSettled(work);

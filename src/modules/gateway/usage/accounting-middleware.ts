@@ -49,7 +49,9 @@ interface Ending {
  * AI SDK middleware that records every call of a model it wraps (success, failure or client abort) with
  * the facts the router and the cache gathered, its tokens (counted by Keel when the provider reports none,
  * or when a stream is cut short) and its cost, and adds those facts to the result as
- * `providerMetadata.keel` for middlewares outside it (telemetry, limits).
+ * `providerMetadata.keel` for middlewares outside it (telemetry, limits). When the provider reported no
+ * usage (an OpenAI-compatible server that ignores `include_usage`, say), the result carries Keel's count
+ * instead, so limits, the request log and the caller never see a call as free.
  */
 export function accountingMiddleware(context: AccountingContext): LanguageModelV4Middleware {
   return {
@@ -74,6 +76,7 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
         });
         return {
           ...result,
+          usage: usageOf(result.usage, call),
           providerMetadata: { ...result.providerMetadata, keel: factsMetadata(facts, call.costUsd) },
         };
       } catch (error) {
@@ -140,6 +143,7 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
             });
             part = {
               ...part,
+              usage: call === undefined ? part.usage : usageOf(part.usage, call),
               providerMetadata: {
                 ...part.providerMetadata,
                 keel: factsMetadata(facts, call?.costUsd ?? null),
@@ -253,6 +257,16 @@ function finish(context: CallContext, facts: CallFacts, started: number, ending:
   };
   context.record(call);
   return call;
+}
+
+/** The provider's usage, or (when it reported none) the tokens accounting counted for the call. */
+function usageOf(usage: LanguageModelV4Usage, call: ModelCallRecord): LanguageModelV4Usage {
+  if (!call.tokensEstimated) return usage;
+  return {
+    ...usage,
+    inputTokens: { ...usage.inputTokens, total: call.inputTokens, noCache: call.inputTokens },
+    outputTokens: { ...usage.outputTokens, total: call.outputTokens },
+  };
 }
 
 function failed(
