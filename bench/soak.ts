@@ -83,6 +83,9 @@ interface Sample {
   readonly rssMb: number;
   readonly fds: number;
   readonly openStreams: number | null;
+  /** V8 heap in use and memory outside it (buffers, WebAssembly: PGlite), from /metrics. */
+  readonly heapUsedMb: number | null;
+  readonly externalMb: number | null;
   readonly requests: number;
 }
 
@@ -121,6 +124,10 @@ function openFds(pid: number): number {
 function metricValue(text: string, name: string): number | null {
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
   return line === undefined ? null : Number(line.split(' ')[1]);
+}
+
+function megabytes(bytes: number | null): number | null {
+  return bytes === null || !Number.isFinite(bytes) ? null : Math.round(bytes / 104_857.6) / 10;
 }
 
 function mean(values: readonly number[]): number {
@@ -435,11 +442,13 @@ export async function run(options: BenchOptions): Promise<void> {
         rssMb: Math.round(rssKb(pid) / 102.4) / 10,
         fds: openFds(pid),
         openStreams: metricValue(metrics, 'keel_open_streams'),
+        heapUsedMb: megabytes(metricValue(metrics, 'nodejs_heap_size_used_bytes')),
+        externalMb: megabytes(metricValue(metrics, 'nodejs_external_memory_bytes')),
         requests: totalRequests,
       };
       samples.push(sample);
       console.log(
-        `${String(sample.atSeconds).padStart(5)} s ${sample.phase.padEnd(8)} RSS ${sample.rssMb.toFixed(1)} MB, ${sample.fds} fds, ${sample.openStreams ?? '-'} open streams, ${sample.requests} requests`,
+        `${String(sample.atSeconds).padStart(5)} s ${sample.phase.padEnd(8)} RSS ${sample.rssMb.toFixed(1)} MB (heap ${sample.heapUsedMb ?? '-'}, external ${sample.externalMb ?? '-'}), ${sample.fds} fds, ${sample.openStreams ?? '-'} open streams, ${sample.requests} requests`,
       );
     }
     running = false;
@@ -461,6 +470,8 @@ export async function run(options: BenchOptions): Promise<void> {
         `${sample.atSeconds}`,
         sample.phase,
         sample.rssMb.toFixed(1),
+        `${sample.heapUsedMb ?? '-'}`,
+        `${sample.externalMb ?? '-'}`,
         `${sample.fds}`,
         `${sample.openStreams ?? '-'}`,
         `${sample.requests}`,
@@ -471,6 +482,8 @@ export async function run(options: BenchOptions): Promise<void> {
           { header: 's', align: 'right' },
           { header: 'phase' },
           { header: 'RSS MB', align: 'right' },
+          { header: 'heap MB', align: 'right' },
+          { header: 'external MB', align: 'right' },
           { header: 'fds', align: 'right' },
           { header: 'open streams', align: 'right' },
           { header: 'requests', align: 'right' },
