@@ -58,7 +58,8 @@ const KEEL_CLI = path.join(ROOT, 'src/main/cli.ts');
 const UPSTREAM_CLI = path.join(import.meta.dirname, 'support/outage-upstream.ts');
 const MODEL = 'fake-model';
 const ADMIN_KEY = 'bench-soak-admin-key-0123456789abcdef';
-const REQUEST_TIMEOUT_MS = 60_000;
+/** Longer than Keel's own bound on one model call (120 s of attempts and backoff), so Keel's answer is seen. */
+const REQUEST_TIMEOUT_MS = 150_000;
 const POLL_MS = 250;
 /** R8: growth of the last third's mean over the middle third's below this is a plateau. */
 const PLATEAU_GROWTH = 0.1;
