@@ -65,7 +65,14 @@ describe('isolation of the API from ingestion', () => {
         for (const [what, request] of [
           ['readyz', () => fetch(`${keel.url}/readyz`)],
           ['job status', () => fetch(`${keel.url}/v1/jobs/${readId}`, { headers })],
-          ['job cancel', () => fetch(`${keel.url}/v1/jobs/${cancelId}/cancel`, { method: 'POST', headers })],
+          [
+            'job cancel',
+            () =>
+              fetch(`${keel.url}/v1/jobs/${cancelId}/cancel`, {
+                method: 'POST',
+                headers: { authorization: headers.authorization },
+              }),
+          ],
           ['documents', () => fetch(`${keel.url}/v1/collections`, { headers })],
         ] as const) {
           const response = await request();
