@@ -7,6 +7,7 @@
  *   ingestion  MB/s of plain text through parse, chunk, index (embedder off), and with the local embedder on.
  * Figures are printed as tables and written to bench/results/retrieval.json.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { embedMany } from 'ai';
 import { sql } from 'kysely';
@@ -37,6 +38,7 @@ import {
   percentile,
   recallAt,
 } from './support/retrieval/dataset.ts';
+import { type CollectionName, COLLECTIONS, loadCollection } from './support/retrieval/collections.ts';
 import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
 import { formatTable } from './support/table.ts';
@@ -46,6 +48,7 @@ export const description =
 
 export const optionsHelp = {
   phases: 'comma-separated subset of quality, latency, ingestion (default: all)',
+  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is tuned on dbpedia only)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
   'ingest-mb': 'MB of plain text ingested with the embedder off (default 4)',
@@ -69,6 +72,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const rounds = numberOption(options, 'rounds', 5, { min: 1, max: 100, integer: true });
   const ingestMb = numberOption(options, 'ingest-mb', 4, { min: 0.1, max: 200 });
   const embeddedKb = numberOption(options, 'ingest-embedded-kb', 256, { min: 16, max: 100_000 });
+  const collections = listOption<CollectionName>(options, 'collections', COLLECTIONS, COLLECTIONS);
   const dataset = await loadDataset();
   const cache = new EmbeddingCache(path.join(RESULTS_DIR, 'retrieval-embeddings.json'));
   if (!booleanOption(options, 'no-cache')) await cache.load();
@@ -76,13 +80,19 @@ export async function run(options: BenchOptions): Promise<void> {
 
   try {
     if (phases.includes('quality')) {
-      // The corpus goes through Keel's own ingestion with the local embedder.
-      const corpus = await ingestCorpus(dataset, cache);
-      try {
-        results.quality = await quality(dataset, corpus, cache);
-      } finally {
-        await corpus.keel.close();
+      const quality_: Record<string, unknown> = {};
+      for (const name of collections) {
+        // The corpus goes through Keel's own ingestion with the local embedder.
+        const collection = name === 'dbpedia' ? dataset : await loadCollection(name);
+        const corpus = await ingestCorpus(collection, cache, name);
+        try {
+          quality_[name] = await quality(collection, corpus, cache, name);
+        } finally {
+          await corpus.keel.close();
+          await cache.save();
+        }
       }
+      results.quality = quality_;
     }
     if (phases.includes('latency')) {
       results.latency = await latency(dataset, await corpusVectors(dataset, cache), cache, sizes, rounds);
@@ -104,15 +114,19 @@ interface IngestedCorpus {
   readonly vectors: ReadonlyMap<string, number[]>;
 }
 
-async function ingestCorpus(dataset: Dataset, cache: EmbeddingCache): Promise<IngestedCorpus> {
+async function ingestCorpus(
+  dataset: Dataset,
+  cache: EmbeddingCache,
+  name: CollectionName,
+): Promise<IngestedCorpus> {
   const keel = await openKeelRetrieval({
     embeddingModel: cache.wrap(createLocalEmbeddingModel()),
     onDisk: true,
   });
   const { service, runner } = keel.documents;
-  const { collection } = await service.createCollection(TENANT, { name: 'dbpedia-entity' });
+  const { collection } = await service.createCollection(TENANT, { name });
   const started = performance.now();
-  log(`ingesting ${dataset.corpus.length} abstracts (USE-lite vectors come from the cache when present)`);
+  log(`${name}: ingesting ${dataset.corpus.length} documents (USE-lite vectors come from the cache when present)`);
   for (const document of dataset.corpus) {
     await service.addDocument(TENANT, collection.id, {
       bytes: Buffer.from(document.text),
@@ -161,7 +175,12 @@ function rankedDocuments(
   return [...new Set(hits.map((hit) => documentOf.get(hit.chunkId) ?? hit.chunkId))];
 }
 
-async function quality(dataset: Dataset, corpus: IngestedCorpus, cache: EmbeddingCache) {
+async function quality(
+  dataset: Dataset,
+  corpus: IngestedCorpus,
+  cache: EmbeddingCache,
+  name: CollectionName,
+) {
   const queryVectors = await embedQueries(dataset, cache);
   const search = new SearchService({ index: corpus.keel.index, embedder: precomputed(queryVectors) });
   const bm25 = new PlainBm25(dataset.corpus);
@@ -196,7 +215,7 @@ async function quality(dataset: Dataset, corpus: IngestedCorpus, cache: Embeddin
   }
   const baseline = scores['plain BM25 (baseline, this script)']?.ndcg10 ?? 1;
   process.stdout.write(
-    `\nQuality: DBpedia-Entity subset, ${dataset.corpus.length} abstracts, ${dataset.queries.length} judged queries\n${formatTable(
+    `\nQuality: ${name}${name === 'dbpedia' ? ' (fusion tuned here)' : ' (held out)'}, ${dataset.corpus.length} documents, ${dataset.queries.length} judged queries\n${formatTable(
       [
         { header: 'run' },
         { header: 'nDCG@10', align: 'right' },
@@ -211,12 +230,17 @@ async function quality(dataset: Dataset, corpus: IngestedCorpus, cache: Embeddin
       ]),
     )}\n`,
   );
-  const fusion = await fusionSweep(dataset, corpus, queryVectors);
+  const fusion = await fusionSweep(dataset, corpus, queryVectors, name);
   return {
+    documents: dataset.corpus.length,
+    queries: dataset.queries.length,
     scores,
     hybridOverBm25: round((scores['keel hybrid']?.ndcg10 ?? 0) / baseline),
+    hybridOverOwnLexical: round(
+      (scores['keel hybrid']?.ndcg10 ?? 0) / (scores['keel lexical']?.ndcg10 ?? 1),
+    ),
     fusion,
-    queryEmbedding: await queryEmbeddingCost(dataset),
+    ...(name === 'dbpedia' ? { queryEmbedding: await queryEmbeddingCost(dataset) } : {}),
   };
 }
 
@@ -225,6 +249,7 @@ async function fusionSweep(
   dataset: Dataset,
   corpus: IngestedCorpus,
   queryVectors: ReadonlyMap<string, number[]>,
+  name: CollectionName,
 ) {
   const lists: Array<{ lexical: IndexHit[]; vector: IndexHit[]; query: Dataset['queries'][number] }> = [];
   for (const query of dataset.queries) {
@@ -235,6 +260,18 @@ async function fusionSweep(
       vector: await corpus.keel.index.searchVector(scope, queryVectors.get(query.text) ?? []),
     });
   }
+  // The candidate lists, so fusion rules can be compared offline without re-ingesting.
+  await writeFile(
+    path.join(RESULTS_DIR, `retrieval-lists-${name}.json`),
+    JSON.stringify(
+      lists.map(({ query, lexical, vector }) => ({
+        query: query.text,
+        judgements: Object.fromEntries(query.judgements),
+        lexical: lexical.map((hit) => [hit.chunkId, corpus.documentOf.get(hit.chunkId), hit.score]),
+        vector: vector.map((hit) => [hit.chunkId, corpus.documentOf.get(hit.chunkId), hit.score]),
+      })),
+    ),
+  );
   const rows: Array<{ k: number; depth: number; vectorWeight: number; ndcg10: number; recall10: number }> =
     [];
   for (const k of [10, 30, 60, 100]) {

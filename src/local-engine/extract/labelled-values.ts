@@ -15,7 +15,19 @@ const SEGMENT_BREAK = /(?<=[.!?])\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
 export function labelledValues(text: string): LabelledValue[] {
   const pairs: LabelledValue[] = [];
   let offset = 0;
-  for (const line of text.split(/\r?\n/u)) {
+  const lines = text.split(/\r?\n/u);
+  for (const [lineNumber, line] of lines.entries()) {
+    // `Bill to:` alone on its line labels the next line.
+    const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
+    const next = lines[lineNumber + 1];
+    if (bare !== null && next !== undefined && next.trim().length > 0) {
+      const value = next.trim().replace(/[.;,]+$/u, '');
+      pairs.push({
+        label: (bare[1] ?? '').trim(),
+        value,
+        index: offset + line.length + 1 + next.indexOf(next.trim()),
+      });
+    }
     let cursor = 0;
     for (const segment of line.split(SEGMENT_BREAK)) {
       const start = line.indexOf(segment, cursor);
@@ -24,6 +36,7 @@ export function labelledValues(text: string): LabelledValue[] {
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();
+      if (value.length === 0) continue;
       const words = label.split(/\s+/u).length;
       if (label.length === 0 || words > 6 || !/\p{L}/u.test(label)) continue;
       const valueIndex = offset + start + segment.length - (match[2] ?? '').length;
