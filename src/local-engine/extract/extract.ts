@@ -58,8 +58,18 @@ function escapeSegment(segment: string): string {
 function supported(context: Context, node: SchemaNode, extracted: Extracted): Extracted {
   if (extracted === undefined) return undefined;
   const span = extracted.spans.get('');
-  if (span === undefined || span.confidence < MIN_CONFIDENCE) return undefined;
-  return valueInQuote(node, extracted.value, context.text.slice(span.start, span.end)) ? extracted : undefined;
+  if (span === undefined) return undefined;
+  const quote = context.text.slice(span.start, span.end);
+  // 03/02/2025 is 3 February or 2 March: which one the text does not say, so it is no answer.
+  const confidence = ambiguousDate(node, quote) ? Math.min(span.confidence, 0.4) : span.confidence;
+  if (confidence < MIN_CONFIDENCE) return undefined;
+  return valueInQuote(node, extracted.value, quote) ? extracted : undefined;
+}
+
+function ambiguousDate(node: SchemaNode, quote: string): boolean {
+  if (node.kind !== 'string' || (node.format !== 'date' && node.format !== 'date-time')) return false;
+  const match = /\b(\d{1,2})\/(\d{1,2})\/\d{2,4}\b/u.exec(quote);
+  return match !== null && Number(match[1]) <= 12 && Number(match[2]) <= 12 && match[1] !== match[2];
 }
 
 async function extractNode(context: Context, node: SchemaNode, walk: Walk): Promise<Extracted> {

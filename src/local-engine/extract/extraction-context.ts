@@ -83,6 +83,10 @@ export const PERCENT_WORDS = new Set([
 ]);
 export const PHONE_WORDS = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 export const COMPANY_WORDS = new Set([
+  'customer',
+  'client',
+  'buyer',
+  'contractor',
   'company',
   'organization',
   'organisation',
@@ -136,7 +140,9 @@ export function mentions(context: Context, terms: FieldTerms): number[] {
 export function wordsBefore(text: string, index: number): string[] {
   const lineStart = text.lastIndexOf('\n', index - 1) + 1;
   let prefix = text.slice(Math.max(lineStart, index - 40), index);
-  const cut = Math.max(...['|', '•', ';', '. ', ', ', '—', ' - '].map((separator) => prefix.lastIndexOf(separator)));
+  const cut = Math.max(
+    ...['|', '•', ';', '. ', ', ', '? ', '! ', '—', ' - '].map((separator) => prefix.lastIndexOf(separator)),
+  );
   if (cut >= 0) prefix = prefix.slice(cut + 1);
   if (!/\p{L}/u.test(prefix) && lineStart > 0) {
     const previousStart = text.lastIndexOf('\n', lineStart - 2) + 1;
@@ -157,7 +163,7 @@ export function nearMention<T>(
     for (const candidate of candidates) {
       const after = candidate.index - position;
       const confidence =
-        after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.6 + after / 100 : 0;
+        after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
       if (confidence > bestConfidence) {
         best = candidate;
         bestConfidence = confidence;

@@ -224,7 +224,7 @@ function idIn(raw: string): { value: string; index: number } | undefined {
 /** A name as written in a labelled value, up to the first address, contact detail or aside. */
 function nameIn(raw: string): string {
   return raw
-    .split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b)\s*/u)[0]!
+    .split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0]!
     .trim()
     .replace(/[.]$/u, (dot) => (/\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(raw) ? dot : ''));
 }

@@ -18,7 +18,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   sender: ['sender', 'from'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
   meeting: ['meeting', 'meet', 'call', 'appointment', 'kick off', 'catch up', 'interview', 'offsite'],
-  invoice: ['invoice', 'inv'],
+  invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
   po: ['po', 'purchase order', 'order', 'order reference'],
   order: ['order', 'order reference', 'purchase order', 'po'],
   receipt: ['receipt', 'transaction', 'ticket'],
@@ -32,7 +32,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
   fee: ['fee', 'charge', 'rent', 'price', 'compensation'],
-  employer: ['employer', 'company', 'at'],
+  employer: ['employer', 'company'],
   experience: ['experience'],
   weight: ['weight'],
   carrier: ['carrier', 'courier', 'via', 'with'],
@@ -45,7 +45,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   quantity: ['quantity', 'qty', 'count', 'units'],
   date: ['date', 'dated', 'on'],
   start: ['start', 'begin', 'from', 'starts'],
-  end: ['end', 'until', 'to', 'ends'],
+  end: ['end', 'until', 'ends', 'expiration', 'expiry', 'expires', 'term ends'],
   name: ['name'],
   discount: ['discount', 'off', 'rebate'],
   rate: ['rate', 'percent', 'percentage'],
@@ -61,7 +61,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   job: ['job', 'position', 'role', 'title'],
   topic: ['topic', 'subject', 'agenda', 'about'],
   capacity: ['capacity', 'seats', 'places', 'spots', 'room for', 'max attendees'],
-  customer: ['customer', 'client'],
+  customer: ['customer', 'client', 'bill to', 'billed to', 'sold to', 'invoice to', 'issued to', 'buyer'],
   duration: ['duration', 'length', 'lasts'],
   attendee: ['attendees', 'invited', 'participants', 'people', 'team', 'invitees'],
   skill: ['skills', 'requirements', 'stack'],
@@ -159,26 +159,51 @@ export function fieldTerms(path: readonly string[], title: unknown): FieldTerms 
   };
 }
 
-/** Words that qualify which of several similar values a label holds: a label naming another is not this field's. */
-const QUALIFIERS: readonly (readonly string[])[] = [
+/**
+ * Words that qualify which of several similar values a label holds: a label naming another is not this
+ * field's. Identifiers (and phones) and amounts have separate families: "Invoice total" is a total.
+ */
+const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['invoice', 'inv'],
   ['po', 'purchase', 'order', 'bestellung'],
-  ['vat', 'tax', 'gst', 'ust', 'ustidnr'],
+  ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
   ['reg', 'registration', 'registered', 'licence', 'license', 'company'],
   ['tracking', 'waybill', 'parcel', 'consignment'],
   ['receipt', 'transaction', 'ticket'],
   ['quote', 'quotation'],
   ['phone', 'tel', 'telephone', 'mobile', 'fax', 'cell', 'call'],
   ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization'],
+];
+const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
+  ['vat', 'tax', 'gst', 'ust'],
   ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
   ['unit', 'each', 'per'],
   ['total', 'gross', 'due', 'balance'],
   ['deposit'],
   ['tip'],
-  ['shipping', 'delivery', 'postage'],
+  ['shipping', 'postage'],
   ['discount'],
   ['change', 'tendered'],
+  ['day'],
+  ['liability', 'cap'],
+  ['booking'],
 ];
+/** Words that make a label an identifier's: an amount field never takes its value. */
+const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'reference', 'idnr', '#']);
+const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
+
+function familyOf(terms: FieldTerms): 'id' | 'amount' | undefined {
+  if (terms.name.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word)))
+    return 'id';
+  if (
+    terms.name.some((word) =>
+      ['total', 'amount', 'subtotal', 'price', 'fee', 'cost', 'tax', 'vat', 'rate', 'percent', 'weight', 'kg', 'day'].includes(word),
+    )
+  )
+    return 'amount';
+  return undefined;
+}
+
 const SELLER = new Set([
   'vendor',
   'supplier',
@@ -206,23 +231,18 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
   return undefined;
 }
 
-function qualifierGroups(words: readonly string[]): Set<number> {
+function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
-  QUALIFIERS.forEach((group, index) => {
+  family.forEach((group, index) => {
     if (words.some((word) => group.includes(word))) groups.add(index);
   });
   // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names.
-  const subtotal = QUALIFIERS.findIndex((group) => group.includes('subtotal'));
-  if (groups.has(subtotal)) {
-    groups.delete(QUALIFIERS.findIndex((group) => group.includes('total')));
-    groups.delete(QUALIFIERS.findIndex((group) => group.includes('vat')));
+  const subtotal = family.findIndex((group) => group.includes('subtotal'));
+  if (subtotal >= 0 && groups.has(subtotal)) {
+    groups.delete(family.findIndex((group) => group.includes('total')));
+    groups.delete(family.findIndex((group) => group.includes('vat')));
   }
   return groups;
-}
-
-/** The field's own qualifiers: its name words and their synonyms. */
-function fieldQualifiers(terms: FieldTerms): Set<number> {
-  return qualifierGroups([...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))]);
 }
 
 /**
@@ -234,8 +254,15 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   const fieldRole = roleOf(terms.name);
   const labelRole = roleOf(words);
   if (fieldRole !== undefined && labelRole !== undefined && fieldRole !== labelRole) return true;
-  const own = fieldQualifiers(terms);
-  for (const group of qualifierGroups(words)) if (!own.has(group)) return true;
+  const family = familyOf(terms);
+  if (family === undefined) return false;
+  const qualifiers = family === 'id' ? ID_QUALIFIERS : AMOUNT_QUALIFIERS;
+  const fieldWords = [...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))];
+  const own = qualifierGroups(fieldWords, qualifiers);
+  // A VAT number is a registration number.
+  if (family === 'id' && own.has(2)) own.add(3);
+  for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;
+  if (family === 'amount' && words.some((word) => ID_WORDS.has(word))) return true;
   return false;
 }
 
@@ -249,7 +276,7 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   if (words.length === 0 || words.length > 8) return 0;
   if (conflicts(words, terms)) return 0;
   const joined = ` ${words.join(' ')} `;
-  const has = (phrase: string) => joined.includes(` ${phrase} `);
+  const has = (phrase: string) => joined.includes(` ${phraseWords(phrase).join(' ')} `);
   const specific = terms.name.filter((word) => !GENERIC.has(word));
   let best: number;
   if (specific.length > 0) {

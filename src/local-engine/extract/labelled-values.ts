@@ -5,7 +5,9 @@ export interface LabelledValue {
   readonly index: number;
 }
 
-const SEGMENT_BREAK = /(?<=[.!?])\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
+// A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ...").
+const SEGMENT_BREAK =
+  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
 
 /**
  * `Label: value` pairs, one or more per line. A line is cut into segments at sentence ends, pipes,

@@ -5,6 +5,7 @@ import {
   type Extracted,
   found,
   foundAt,
+  MIN_CONFIDENCE,
   mentions,
   PERSON_WORDS,
   pick,
@@ -16,10 +17,15 @@ import type { Found } from './patterns.ts';
 const COMPANY =
   /\b((?:[A-Z][\w&'.-]*\s+(?:&\s+)?){0,4}?[A-Z][\w&'.-]*,?\s+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
 const PERSON_CUE =
-  /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?\s+((?:\p{Lu}[\p{Ll}'’-]+)(?:\s+(?:van\s+|de\s+)?\p{Lu}[\p{Ll}'’-]+){1,2})/gu;
+  /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+){1,2})/gu;
 const SIGN_OFF =
-  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?\s*\n\s*((?:\p{Lu}[\p{Ll}'’-]+)(?:\s+\p{Lu}[\p{Ll}'’-]+){0,2})\s*(?:\n|$)/gu;
-const GREETING = /\b(?:Dear|Hi|Hello)\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?\p{Lu}[\p{Ll}'’-]+(?:\s+\p{Lu}[\p{Ll}'’-]+)?)[,!]/gu;
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+){0,2})[ \t]*(?:\n|$)/gu;
+const GREETING =
+  /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:[ \t]+\p{Lu}[\p{Ll}'’-]+)?)[,!]/gu;
+/** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
+const DEFINED_PARTY =
+  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*)[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+const LAST_FOUR = /(?:\*{2,}[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
 const PLACE = /\b(?:at|in)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’-]*)(?:\s+\p{Lu}[\p{L}'’-]*){0,3})/gu;
@@ -56,11 +62,28 @@ function headingName(text: string, maxWords: number): Found<string> | undefined 
   return { value, index: match.index + match[0].indexOf(match[1]), raw: value };
 }
 
+/** The party a document defines with the field's role (`X ("the Client")`), 0.85. */
+function definedParty(context: Context, terms: FieldTerms): Extracted {
+  const phrases = new Set(terms.phrases.map((phrase) => phrase.toLowerCase()));
+  for (const match of context.text.matchAll(DEFINED_PARTY)) {
+    const role = (match[2] ?? '').trim().toLowerCase();
+    if (!phrases.has(role) && !terms.name.includes(role)) continue;
+    const name = (match[1] ?? '').trim();
+    const start = match.index + (match[0].indexOf(name));
+    return found(name, start, start + name.length, 0.85);
+  }
+  return undefined;
+}
+
+const DOCUMENT_WORDS = /\b(?:invoice|receipt|order|statement|quote|notice|agreement|contract|confirmation)\b/iu;
+
 function companyFor(context: Context, terms: FieldTerms): Extracted {
+  const defined = definedParty(context, terms);
+  if (defined !== undefined) return defined;
   const companies = matchesOf(context.text, COMPANY, 1);
   const role = roleOf(terms.name);
   const near = pick(context, 'company', companies, terms, role === undefined);
-  if (near !== undefined) return chosen(near);
+  if (near !== undefined && near.confidence >= MIN_CONFIDENCE) return chosen(near);
   if (terms.name.some((word) => word === 'employer')) {
     // The current employer: a company on a line that says the job is current.
     const current = companies.find((company) =>
@@ -73,12 +96,35 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     const first = companies[0];
     if (first !== undefined && first.index < 60 && roleOf(wordsBefore(context.text, first.index)) === undefined)
       return foundAt(first.value, first, 0.6);
+    const heading = headingName(context.text, 5);
+    if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value)) return foundAt(heading.value, heading, 0.55);
+  }
+  return undefined;
+}
+
+/** A job title on the line of the current job: `Senior Engineer, Acme Ltd (2021 - present)`, `2022-now  Developer at X`. */
+function currentTitle(context: Context): Extracted {
+  let offset = 0;
+  for (const line of context.text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    if (!/\b(?:present|now|to date|current)\b/iu.test(line)) continue;
+    const match =
+      /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
+        line,
+      );
+    const title = match?.[1];
+    if (match === null || title === undefined || title.length === 0) continue;
+    const at = start + match[0].indexOf(title);
+    return found(title, at, at + title.length, 0.6);
   }
   return undefined;
 }
 
 function personFor(context: Context, terms: FieldTerms): Extracted {
   const role = roleOf(terms.name);
+  const cued = pick(context, 'person', matchesOf(context.text, PERSON_CUE, 1), terms, false);
+  if (cued !== undefined && cued.confidence >= MIN_CONFIDENCE) return chosen(cued);
   if (role === 'seller') {
     const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1);
     if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
@@ -87,8 +133,6 @@ function personFor(context: Context, terms: FieldTerms): Extracted {
     const greeted = matchesOf(context.text, GREETING, 1)[0];
     if (greeted !== undefined) return foundAt(greeted.value, greeted, 0.6);
   }
-  const cued = pick(context, 'person', matchesOf(context.text, PERSON_CUE, 1), terms, false);
-  if (cued !== undefined) return chosen(cued);
   if (role === undefined && terms.name.some((word) => word === 'full' || word === 'candidate')) {
     const heading = headingName(context.text, 4);
     if (heading !== undefined) return foundAt(heading.value, heading, 0.6);
@@ -98,6 +142,8 @@ function personFor(context: Context, terms: FieldTerms): Extracted {
   return undefined;
 }
 
+const PERSON_FIELDS = new Set(['sender', 'recipient', 'full', 'candidate', 'person', 'author', 'contact']);
+
 /**
  * Strings by what the field's name says they are: phones, companies (by role: a vendor's name is never
  * taken from after `Bill to:`), people, job titles, places, addresses, titles, identifiers and
@@ -106,12 +152,20 @@ function personFor(context: Context, terms: FieldTerms): Extracted {
 export function stringByName(context: Context, terms: FieldTerms): Extracted {
   const words = terms.name;
   const { text } = context;
-  if (words.some((word) => COMPANY_WORDS.has(word)) || (words.includes('name') && roleOf(words) !== undefined)) {
+  if (words.includes('last') && (words.includes('four') || words.includes('4') || words.includes('digit'))) {
+    const lastFour = matchesOf(text, LAST_FOUR, 1)[0];
+    return lastFour === undefined ? undefined : foundAt(lastFour.value, lastFour, 0.75);
+  }
+  const personField = words.some((word) => PERSON_FIELDS.has(word));
+  if (
+    !personField &&
+    (words.some((word) => COMPANY_WORDS.has(word)) || (words.includes('name') && roleOf(words) !== undefined))
+  ) {
     const company = companyFor(context, terms);
     if (company !== undefined) return company;
   }
   if (
-    words.some((word) => PERSON_WORDS.has(word) || word === 'sender' || word === 'recipient') &&
+    (personField || words.some((word) => PERSON_WORDS.has(word))) &&
     !words.some((word) => COMPANY_WORDS.has(word) || word === 'job')
   ) {
     const person = personFor(context, terms);
@@ -120,6 +174,8 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
   if (words.some((word) => ['job', 'position', 'role'].includes(word))) {
     const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
     if (role !== undefined) return role;
+    const current = currentTitle(context);
+    if (current !== undefined) return current;
   }
   if (words.includes('location') || words.includes('venue') || words.includes('place')) {
     const place = chosen(pick(context, 'place', matchesOf(text, PLACE, 1), terms, true));
