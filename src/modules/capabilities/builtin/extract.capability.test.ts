@@ -60,10 +60,20 @@ describe('POST /v1/extract on the local engine', () => {
         po_number: null,
       },
       missing: ['/po_number'],
+      evidence: expect.any(Object),
       engine: 'local',
       model: 'rules',
       usage: { input_tokens: 0, output_tokens: 0 },
     });
+    // Every value carries the span it was read from.
+    const { evidence } = response.json() as {
+      evidence: Record<string, { start: number; end: number; quote: string; confidence: number }>;
+    };
+    expect(Object.keys(evidence).sort()).toEqual(['/customer', '/due_date', '/email', '/paid', '/total']);
+    for (const span of Object.values(evidence)) {
+      expect(TEXT.slice(span.start, span.end)).toBe(span.quote);
+      expect(span.confidence).toBeGreaterThanOrEqual(0.5);
+    }
   });
 
   it('refuses an unsupported schema with 422 and one error per place, before any model call', async () => {

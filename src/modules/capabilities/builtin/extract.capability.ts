@@ -51,6 +51,26 @@ export const extractOutputSchema = z
       .describe(
         'JSON Pointers of required fields the text does not state. Each holds its placeholder in `data` (null when nullable, else its `default`, else the empty value of its type).',
       ),
+    evidence: z
+      .record(
+        z.string(),
+        z
+          .object({
+            start: z.number().int().min(0).describe('Offset of the quote in `text` (UTF-16 code units).'),
+            end: z.number().int().min(0).describe('End offset (exclusive): `text.slice(start, end) === quote`.'),
+            quote: z.string().describe('The text the value was read from.'),
+            confidence: z
+              .number()
+              .min(0)
+              .max(1)
+              .describe('0..1; the local engine returns no value under 0.5 (the field is missing instead).'),
+          })
+          .meta({ id: 'ExtractEvidence', title: 'ExtractEvidence' }),
+      )
+      .optional()
+      .describe(
+        'Where each returned value was read, by the JSON Pointer of the value (array items by index). Always present on the local engine, which returns a value only when the text ties it to the field (a label, a nearby mention, its type) and the quote holds it.',
+      ),
     ...engineFields,
   })
   .meta({ id: 'ExtractResponse', title: 'ExtractResponse' });
@@ -205,7 +225,7 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
     version: '1.0.0',
     summary: 'Extract structured data from a text by a JSON Schema',
     description:
-      'Fills your JSON Schema from `text`: `data` always validates against `schema`; required fields the text does not state hold a placeholder and are listed in `missing` (JSON Pointers). Schemas outside the supported subset are refused with 422 `LOCAL_ENGINE_SCHEMA_UNSUPPORTED` before any model is called. **Engines:** the local engine uses type- and name-aware extractors (labels, e-mails, URLs, phones, dates, money, numbers, booleans, enums) and works with no model configured; a model answers through JSON-schema structured output, validated against your schema and re-asked when it breaks it. `model`: `local`, an alias or `provider:model`.',
+      'Fills your JSON Schema from `text`: `data` always validates against `schema`; required fields the text does not state hold a placeholder and are listed in `missing` (JSON Pointers). Schemas outside the supported subset are refused with 422 `LOCAL_ENGINE_SCHEMA_UNSUPPORTED` before any model is called. **Engines:** the local engine uses type- and name-aware extractors (labels, e-mails, URLs, phones, dates, money, numbers, booleans, enums, parties by role) and works with no model configured; it abstains rather than guesses (a value comes back only when the text ties it to the field) and gives every value its `evidence` (span, quote, confidence); a model answers through JSON-schema structured output, validated against your schema and re-asked when it breaks it. `model`: `local`, an alias or `provider:model`.',
     input: extractInputSchema,
     output: extractOutputSchema,
     examples: [
@@ -237,6 +257,13 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
             po_number: null,
           },
           missing: ['/po_number'],
+          evidence: {
+            '/customer': { start: 27, end: 36, quote: 'Acme Corp', confidence: 0.9 },
+            '/email': { start: 46, end: 66, quote: 'billing@acme.example', confidence: 0.9 },
+            '/total': { start: 74, end: 83, quote: '$1,250.00', confidence: 0.9 },
+            '/due_date': { start: 89, end: 99, quote: '2026-12-15', confidence: 0.9 },
+            '/paid': { start: 106, end: 108, quote: 'no', confidence: 0.9 },
+          },
           engine: 'local',
           model: 'rules',
           usage: { input_tokens: 0, output_tokens: 0 },
@@ -254,7 +281,12 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
         { signal: context.signal },
       );
       context.emit({ type: 'object-delta', partial: { data: result.data, missing: result.missing } });
-      return { data: result.data, missing: result.missing, ...localProvenance(result.model) };
+      return {
+        data: result.data,
+        missing: result.missing,
+        evidence: result.evidence,
+        ...localProvenance(result.model),
+      };
     },
   });
 }
