@@ -30,6 +30,7 @@ import {
   rejectUnknownOptions,
 } from './support/options.ts';
 import { RESULTS_DIR, writeResults } from './support/results.ts';
+import { COLLECTIONS, type CollectionName, loadCollection } from './support/retrieval/collections.ts';
 import {
   type Dataset,
   loadDataset,
@@ -38,7 +39,6 @@ import {
   percentile,
   recallAt,
 } from './support/retrieval/dataset.ts';
-import { type CollectionName, COLLECTIONS, loadCollection } from './support/retrieval/collections.ts';
 import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
 import { formatTable } from './support/table.ts';
@@ -126,7 +126,9 @@ async function ingestCorpus(
   const { service, runner } = keel.documents;
   const { collection } = await service.createCollection(TENANT, { name });
   const started = performance.now();
-  log(`${name}: ingesting ${dataset.corpus.length} documents (USE-lite vectors come from the cache when present)`);
+  log(
+    `${name}: ingesting ${dataset.corpus.length} documents (USE-lite vectors come from the cache when present)`,
+  );
   for (const document of dataset.corpus) {
     await service.addDocument(TENANT, collection.id, {
       bytes: Buffer.from(document.text),
@@ -236,9 +238,7 @@ async function quality(
     queries: dataset.queries.length,
     scores,
     hybridOverBm25: round((scores['keel hybrid']?.ndcg10 ?? 0) / baseline),
-    hybridOverOwnLexical: round(
-      (scores['keel hybrid']?.ndcg10 ?? 0) / (scores['keel lexical']?.ndcg10 ?? 1),
-    ),
+    hybridOverOwnLexical: round((scores['keel hybrid']?.ndcg10 ?? 0) / (scores['keel lexical']?.ndcg10 ?? 1)),
     fusion,
     ...(name === 'dbpedia' ? { queryEmbedding: await queryEmbeddingCost(dataset) } : {}),
   };

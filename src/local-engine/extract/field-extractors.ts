@@ -144,7 +144,9 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
     if (match !== null && codes.has(code) && (best === undefined || match.index < best.index))
       best = { index: match.index, code, length: match[0].length };
   }
-  return best === undefined ? undefined : found(codes.get(best.code), best.index, best.index + best.length, 0.7);
+  return best === undefined
+    ? undefined
+    : found(codes.get(best.code), best.index, best.index + best.length, 0.7);
 }
 
 /** A unit the field's name states (`weight_kg`, `notice_period_days`): its number must be written with it. */
@@ -164,8 +166,23 @@ function unitOf(words: readonly string[]): string | undefined {
 }
 
 const WORD_NUMBERS: Readonly<Record<string, number>> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  twelve: 12, fourteen: 14, fifteen: 15, twenty: 20, thirty: 30, sixty: 60, ninety: 90,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  twelve: 12,
+  fourteen: 14,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  sixty: 60,
+  ninety: 90,
 };
 
 /** Numbers written with a unit: `60 days`, `thirty (30) days`, `2.4 kg`, `8+ years`. */
@@ -203,7 +220,9 @@ export function numberCandidates(words: readonly string[], text: string): Found<
 
 /** Whether a field's name holds only kind words (`amount`, `date`, `email`): then its type alone ties a value to it. */
 function onlyKindWords(terms: FieldTerms): boolean {
-  return terms.name.every((word) => isGenericWord(word) || ['email', 'phone', 'website', 'url'].includes(word));
+  return terms.name.every(
+    (word) => isGenericWord(word) || ['email', 'phone', 'website', 'url'].includes(word),
+  );
 }
 
 function isIdField(words: readonly string[]): boolean {
@@ -212,9 +231,10 @@ function isIdField(words: readonly string[]): boolean {
 
 /** The first id-like token of a labelled value: letters and digits with `-`, `/`, or grouped digits. */
 function idIn(raw: string): { value: string; index: number } | undefined {
-  const match = /(?:^|[\s#:(])#?\s*([A-Z]{0,4}\s?[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/-]*(?:\s\d{2,5}){0,4}[A-Z]?)(?![\p{L}\p{N}])/iu.exec(
-    raw,
-  );
+  const match =
+    /(?:^|[\s#:(])#?\s*([A-Z]{0,4}\s?[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/-]*(?:\s\d{2,5}){0,4}[A-Z]?)(?![\p{L}\p{N}])/iu.exec(
+      raw,
+    );
   if (match?.[1] === undefined) return undefined;
   const value = match[1].replace(/[.]$/u, '');
   if (/[$€£%]/u.test(value)) return undefined;
@@ -223,8 +243,7 @@ function idIn(raw: string): { value: string; index: number } | undefined {
 
 /** A name as written in a labelled value, up to the first address, contact detail or aside. */
 function nameIn(raw: string): string {
-  return raw
-    .split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0]!
+  return (raw.split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? '')
     .trim()
     .replace(/[.]$/u, (dot) => (/\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(raw) ? dot : ''));
 }
@@ -237,12 +256,16 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
   switch (node.kind) {
     case 'enum': {
       const hit = enumMentions(node.enumValues ?? [], text)[0];
-      return hit === undefined ? undefined : foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
+      return hit === undefined
+        ? undefined
+        : foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
     }
     case 'boolean': {
       const first = text.split(/[\s,;]+/u)[0] ?? '';
       const value = parseBoolean(first);
-      return value === undefined ? undefined : found(value, offset, offset + first.replace(/[.!]+$/u, '').length, weight);
+      return value === undefined
+        ? undefined
+        : found(value, offset, offset + first.replace(/[.!]+$/u, '').length, weight);
     }
     case 'number':
     case 'integer': {
@@ -254,13 +277,34 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
       const finder = stringFinder(node, words);
       if (finder !== undefined) {
         const hit = finder(text)[0];
-        return hit === undefined ? undefined : foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
+        return hit === undefined
+          ? undefined
+          : foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
       }
       if (isIdField(words) || terms.name.some((word) => ['tracking', 'po', 'vat'].includes(word))) {
         const id = idIn(text);
-        return id === undefined ? undefined : found(id.value, offset + id.index, offset + id.index + id.value.length, weight);
+        return id === undefined
+          ? undefined
+          : found(id.value, offset + id.index, offset + id.index + id.value.length, weight);
       }
-      if (words.some((word) => ['name', 'company', 'vendor', 'supplier', 'customer', 'client', 'buyer', 'merchant', 'employer', 'contractor', 'sender', 'recipient'].includes(word))) {
+      if (
+        words.some((word) =>
+          [
+            'name',
+            'company',
+            'vendor',
+            'supplier',
+            'customer',
+            'client',
+            'buyer',
+            'merchant',
+            'employer',
+            'contractor',
+            'sender',
+            'recipient',
+          ].includes(word),
+        )
+      ) {
         const name = nameIn(text);
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
         return found(name, offset, offset + name.length, weight);
@@ -278,7 +322,10 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
 }
 
 /** The typed finder a string field uses: its format's, else one its name asks for (`email`, `phone`, `website`). */
-function stringFinder(node: ScalarNode, words: readonly string[]): ((text: string) => Found<string>[]) | undefined {
+function stringFinder(
+  node: ScalarNode,
+  words: readonly string[],
+): ((text: string) => Found<string>[]) | undefined {
   const byFormat = finderFor(node.format);
   if (byFormat !== undefined) return byFormat;
   if (words.includes('email') || words.includes('mail')) return findEmails;
@@ -315,10 +362,12 @@ export async function extractScalar(
       const specific = terms.name.filter((word) => !isGenericWord(word));
       const cues = specific.length > 0 ? specific : terms.name;
       for (const cue of cues) {
-        const negatedForm = new RegExp(`(?<![\\p{L}])(?:un|non-?)${escapeRegExp(cue)}(?![\\p{L}])`, 'iu').exec(
-          context.text,
-        );
-        if (negatedForm !== null) return foundAt(false, { index: negatedForm.index, raw: negatedForm[0] }, 0.7);
+        const negatedForm = new RegExp(
+          `(?<![\\p{L}])(?:un|non-?)${escapeRegExp(cue)}(?![\\p{L}])`,
+          'iu',
+        ).exec(context.text);
+        if (negatedForm !== null)
+          return foundAt(false, { index: negatedForm.index, raw: negatedForm[0] }, 0.7);
       }
       const positions = mentions(context, { ...terms, phrases: [...terms.phrases, ...cues] });
       const position = positions[0];
@@ -333,13 +382,17 @@ export async function extractScalar(
         (candidate) => node.kind === 'number' || Number.isInteger(candidate.value),
       );
       const chosen = pick(context, 'number', candidates, terms, onlyKindWords(terms));
-      return chosen === undefined ? undefined : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);
+      return chosen === undefined
+        ? undefined
+        : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);
     }
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
         const chosen = pick(context, node.format ?? terms.name.join('_'), finder(context.text), terms, true);
-        return chosen === undefined ? undefined : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);
+        return chosen === undefined
+          ? undefined
+          : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);
       }
       return stringByName(context, terms);
     }

@@ -193,11 +193,29 @@ const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'r
 const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 
 function familyOf(terms: FieldTerms): 'id' | 'amount' | undefined {
-  if (terms.name.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word)))
+  if (
+    terms.name.some(
+      (word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word),
+    )
+  )
     return 'id';
   if (
     terms.name.some((word) =>
-      ['total', 'amount', 'subtotal', 'price', 'fee', 'cost', 'tax', 'vat', 'rate', 'percent', 'weight', 'kg', 'day'].includes(word),
+      [
+        'total',
+        'amount',
+        'subtotal',
+        'price',
+        'fee',
+        'cost',
+        'tax',
+        'vat',
+        'rate',
+        'percent',
+        'weight',
+        'kg',
+        'day',
+      ].includes(word),
     )
   )
     return 'amount';
@@ -290,7 +308,8 @@ export function labelMatch(label: string, terms: FieldTerms): number {
     ).length;
     best = terms.name.length === 0 ? 0 : (0.85 * covered) / terms.name.length;
   }
-  if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title)) best = Math.max(best, 0.95);
+  if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title))
+    best = Math.max(best, 0.95);
   if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.05;
   // A label much longer than the name is less likely to be this field's.
   return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1));

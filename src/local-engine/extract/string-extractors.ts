@@ -53,9 +53,10 @@ function lineAt(text: string, index: number): string {
 
 /** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
 function headingName(text: string, maxWords: number): Found<string> | undefined {
-  const match = /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:\s+(?:van|de|von|der)?\s*\p{Lu}[\p{L}'’-]*){1,3})\s*(?:$|\n|\s[—-]\s)/mu.exec(
-    text,
-  );
+  const match =
+    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:\s+(?:van|de|von|der)?\s*\p{Lu}[\p{L}'’-]*){1,3})\s*(?:$|\n|\s[—-]\s)/mu.exec(
+      text,
+    );
   if (match?.[1] === undefined || match.index > 2) return undefined;
   const value = match[1].trim();
   if (value.split(/\s+/u).length > maxWords) return undefined;
@@ -69,13 +70,14 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
     const role = (match[2] ?? '').trim().toLowerCase();
     if (!phrases.has(role) && !terms.name.includes(role)) continue;
     const name = (match[1] ?? '').trim();
-    const start = match.index + (match[0].indexOf(name));
+    const start = match.index + match[0].indexOf(name);
     return found(name, start, start + name.length, 0.85);
   }
   return undefined;
 }
 
-const DOCUMENT_WORDS = /\b(?:invoice|receipt|order|statement|quote|notice|agreement|contract|confirmation)\b/iu;
+const DOCUMENT_WORDS =
+  /\b(?:invoice|receipt|order|statement|quote|notice|agreement|contract|confirmation)\b/iu;
 
 function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
@@ -94,10 +96,15 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   if (role === 'seller') {
     // A letterhead: the seller's name opens the document, before any party label.
     const first = companies[0];
-    if (first !== undefined && first.index < 60 && roleOf(wordsBefore(context.text, first.index)) === undefined)
+    if (
+      first !== undefined &&
+      first.index < 60 &&
+      roleOf(wordsBefore(context.text, first.index)) === undefined
+    )
       return foundAt(first.value, first, 0.6);
     const heading = headingName(context.text, 5);
-    if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value)) return foundAt(heading.value, heading, 0.55);
+    if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
+      return foundAt(heading.value, heading, 0.55);
   }
   return undefined;
 }
@@ -186,7 +193,9 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
     if (address !== undefined) return address;
   }
   if (
-    words.some((word) => ['title', 'subject', 'headline', 'summary', 'description', 'topic'].includes(word)) &&
+    words.some((word) =>
+      ['title', 'subject', 'headline', 'summary', 'description', 'topic'].includes(word),
+    ) &&
     !words.includes('job')
   ) {
     // A short first line (a heading) is the title; a first line that is a whole sentence is not.
@@ -200,9 +209,17 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
     }
   }
   const specific = words.filter((word) => !isGenericWord(word));
-  if (words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word)) || specific.includes('tracking')) {
+  if (
+    words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word)) ||
+    specific.includes('tracking')
+  ) {
     // `<qualifier> [no./#/number] <id>`: the field's own qualifier (invoice, PO, tracking), never a bare "number".
-    for (const position of mentions(context, { ...terms, phrases: terms.phrases.filter((phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase)) })) {
+    for (const position of mentions(context, {
+      ...terms,
+      phrases: terms.phrases.filter(
+        (phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
+      ),
+    })) {
       const match =
         /^[\p{L}_ -]{0,20}?\s*(?:#|no\.?|number|nr\.?|id|ref\.?|reference)?\s*[:#]?\s*([A-Z0-9/-]{0,15}\d[A-Z0-9/-]{0,15})(?![\p{L}\p{N}])/iu.exec(
           text.slice(position),

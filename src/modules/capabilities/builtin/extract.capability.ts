@@ -57,7 +57,11 @@ export const extractOutputSchema = z
         z
           .object({
             start: z.number().int().min(0).describe('Offset of the quote in `text` (UTF-16 code units).'),
-            end: z.number().int().min(0).describe('End offset (exclusive): `text.slice(start, end) === quote`.'),
+            end: z
+              .number()
+              .int()
+              .min(0)
+              .describe('End offset (exclusive): `text.slice(start, end) === quote`.'),
             quote: z.string().describe('The text the value was read from.'),
             confidence: z
               .number()
