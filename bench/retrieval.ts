@@ -40,6 +40,15 @@ import {
   recallAt,
 } from './support/retrieval/dataset.ts';
 import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
+import {
+  agreementRule,
+  CANDIDATE_DEPTH,
+  evaluate,
+  fusionGrid,
+  loadLists,
+  RULES,
+  type StoredQueryLists,
+} from './support/retrieval/fusion-offline.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
 import { formatTable } from './support/table.ts';
 
@@ -47,7 +56,8 @@ export const description =
   'Q1/P5: DBpedia-Entity nDCG@10 + recall@10 (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
 
 export const optionsHelp = {
-  phases: 'comma-separated subset of quality, latency, ingestion (default: all)',
+  phases:
+    'comma-separated subset of quality, fusion, latency, ingestion (default: all; fusion reads the lists quality wrote)',
   collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is tuned on dbpedia only)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
@@ -56,7 +66,7 @@ export const optionsHelp = {
   'no-cache': 'embed the corpus afresh instead of reusing bench/results/retrieval-embeddings.json',
 };
 
-const PHASES = ['quality', 'latency', 'ingestion'] as const;
+const PHASES = ['quality', 'fusion', 'latency', 'ingestion'] as const;
 type Phase = (typeof PHASES)[number];
 const EMBEDDING_MODEL = 'local:use-lite-512';
 const DIMENSIONS = 512;
@@ -94,6 +104,7 @@ export async function run(options: BenchOptions): Promise<void> {
       }
       results.quality = quality_;
     }
+    if (phases.includes('fusion')) results.fusion = await fusionPhase(collections);
     if (phases.includes('latency')) {
       results.latency = await latency(dataset, await corpusVectors(dataset, cache), cache, sizes, rounds);
     }
@@ -329,6 +340,105 @@ async function fusionSweep(
     default: chosen,
     spread: round((best[0]?.ndcg10 ?? 0) - (rows.at(-1) ? Math.min(...rows.map((row) => row.ndcg10)) : 0)),
   };
+}
+
+/**
+ * Per collection: plain BM25, Keel's lexical and vector sides, the old equal-weight RRF and the
+ * agreement-weighted default, from the stored candidate lists; on DBpedia (the tuning collection) also
+ * the settings grid the default was chosen from.
+ */
+async function fusionPhase(collections: readonly CollectionName[]) {
+  const report: Record<string, unknown> = {};
+  const rows: string[][] = [];
+  for (const name of collections) {
+    const dataset = await loadCollection(name);
+    let lists: StoredQueryLists[];
+    try {
+      lists = await loadLists(name);
+    } catch {
+      log(`${name}: no stored lists (run the quality phase first); skipped`);
+      continue;
+    }
+    const bm25 = new PlainBm25(dataset.corpus);
+    let baseline = 0;
+    for (const query of dataset.queries) baseline += ndcgAt(bm25.rank(query.text, 10), query.judgements);
+    baseline /= dataset.queries.length;
+    const figures: Record<string, { ndcg10: number; recall10: number }> = {};
+    const perQuery: Record<string, number[]> = {};
+    for (const [rule, rank] of Object.entries(RULES)) {
+      const result = evaluate(lists, rank);
+      figures[rule] = { ndcg10: round(result.ndcg10), recall10: round(result.recall10) };
+      perQuery[rule] = result.perQuery;
+    }
+    const lexical = perQuery.lexical ?? [];
+    const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
+    const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
+    const entry: Record<string, unknown> = {
+      role: name === 'dbpedia' ? 'tuned on' : 'held out',
+      documents: dataset.corpus.length,
+      queries: lists.length,
+      plainBm25: round(baseline),
+      figures,
+      queriesBelowLexical: belowLexical,
+    };
+    if (name === 'dbpedia') {
+      const grid = fusionGrid().map((settings) => ({
+        ...settings,
+        ndcg10: round(evaluate(lists, agreementRule(settings)).ndcg10),
+      }));
+      grid.sort((left, right) => right.ndcg10 - left.ndcg10);
+      entry.grid = grid;
+      process.stdout.write(
+        `\nAgreement-weighted fusion grid on DBpedia (tuning collection), best 8 of ${grid.length}\n${formatTable(
+          [
+            { header: 'k', align: 'right' },
+            { header: 'depth', align: 'right' },
+            { header: 'floor', align: 'right' },
+            { header: 'ceiling', align: 'right' },
+            { header: 'nDCG@10', align: 'right' },
+          ],
+          grid
+            .slice(0, 8)
+            .map((row) => [
+              String(row.k),
+              String(row.depth),
+              String(row.floor),
+              String(row.ceiling),
+              row.ndcg10.toFixed(3),
+            ]),
+        )}\n`,
+      );
+    }
+    report[name] = entry;
+    for (const [rule, figure] of Object.entries(figures))
+      rows.push([
+        `${name} (${entry.role})`,
+        rule,
+        figure.ndcg10.toFixed(3),
+        `${(figure.ndcg10 / baseline).toFixed(2)}x`,
+        `${(figure.ndcg10 / (figures.lexical?.ndcg10 ?? 1)).toFixed(2)}x`,
+      ]);
+    rows.push([
+      `${name} (${entry.role})`,
+      `queries where the default is below lexical: ${belowLexical}/${lists.length}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  process.stdout.write(
+    `\nFusion per collection (nDCG@10 from Keel's stored candidate lists, ${CANDIDATE_DEPTH} a side)\n${formatTable(
+      [
+        { header: 'collection' },
+        { header: 'rule' },
+        { header: 'nDCG@10', align: 'right' },
+        { header: 'vs plain BM25', align: 'right' },
+        { header: 'vs own lexical', align: 'right' },
+      ],
+      rows,
+    )}\n`,
+  );
+  return report;
 }
 
 /** What embedding one query costs with USE-lite and no cache (the hybrid and vector modes pay it). */
