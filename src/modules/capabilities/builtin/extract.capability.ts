@@ -6,6 +6,7 @@ import {
   compileExtractionSchema,
   type ExtractionPlan,
   LOCAL_ENGINE_LIMITS,
+  locateEvidence,
 } from '../../../local-engine/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
@@ -38,6 +39,12 @@ export const extractInputSchema = z
       .max(4_000)
       .optional()
       .describe('Extra guidance for a model (conventions, what to prefer). The local engine ignores it.'),
+    unsupported: z
+      .enum(['flag', 'drop'])
+      .default('flag')
+      .describe(
+        'What to do with a model’s value the text does not contain (the evidence check): `flag` lists it in `unsupported`, `drop` also removes it (a required field then gets its placeholder and goes to `missing`). The local engine never returns such values.',
+      ),
     model: modelChoiceField,
   })
   .strict()
@@ -73,7 +80,13 @@ export const extractOutputSchema = z
       )
       .optional()
       .describe(
-        'Where each returned value was read, by the JSON Pointer of the value (array items by index). Always present on the local engine, which returns a value only when the text ties it to the field (a label, a nearby mention, its type) and the quote holds it.',
+        'Where each returned value was read, by the JSON Pointer of the value (array items by index). Always present on the local engine, which returns a value only when the text ties it to the field (a label, a nearby mention, its type) and the quote holds it. On a model, the first place the text writes each string or number (confidence 0.5).',
+      ),
+    unsupported: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Model answers only: JSON Pointers of strings and numbers the text does not contain (with `unsupported: "drop"`, removed from `data`).',
       ),
     ...engineFields,
   })
@@ -218,7 +231,56 @@ async function extractWithModel(
     ...(modelName === undefined ? {} : { model: modelName }),
   });
   context.emit({ type: 'object-delta', partial: object });
-  return { data: object.data, missing: object.missing, ...modelProvenance(context) };
+  const checked = locateEvidence(input.text, plan, object.data, object.missing);
+  let { data, missing } = object;
+  if (input.unsupported === 'drop' && checked.unsupported.length > 0) {
+    ({ data, missing } = dropUnsupported(plan, data, missing, checked.unsupported));
+  }
+  return {
+    data,
+    missing,
+    evidence: checked.evidence,
+    unsupported: checked.unsupported,
+    ...modelProvenance(context),
+  };
+}
+
+/**
+ * Removes values the text does not support from `data`: a required property gets its placeholder and
+ * its pointer in `missing`, an optional one is deleted; items inside arrays are left (flagged only).
+ */
+function dropUnsupported(
+  plan: ExtractionPlan,
+  data: Record<string, unknown>,
+  missing: readonly string[],
+  unsupported: readonly string[],
+): { data: Record<string, unknown>; missing: string[] } {
+  const copy = structuredClone(data);
+  const stillMissing = [...missing];
+  for (const pointer of unsupported) {
+    const segments = pointer
+      .split('/')
+      .slice(1)
+      .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+    let node: PlanNode = plan.root;
+    let parent: Record<string, unknown> | undefined = copy;
+    for (const [index, segment] of segments.entries()) {
+      if (node.kind !== 'object' || parent === undefined) break;
+      const property = node.properties.find((candidate) => candidate.name === segment);
+      if (property === undefined) break;
+      if (index === segments.length - 1) {
+        if (property.required) {
+          parent[segment] = property.node.placeholder?.value ?? null;
+          stillMissing.push(pointer);
+        } else delete parent[segment];
+        break;
+      }
+      node = property.node as PlanNode;
+      const next: unknown = parent[segment];
+      parent = isRecord(next) ? next : undefined;
+    }
+  }
+  return { data: copy, missing: stillMissing };
 }
 
 /** `extract`, on the local engine unless a model serves it; `options` configures the local engine. */
