@@ -75,10 +75,11 @@ export function evaluate(
 /** The settings grid searched on the tuning collection. */
 export function fusionGrid(): AgreementFusionSettings[] {
   const grid: AgreementFusionSettings[] = [];
+  // A ceiling above 1 caps the vector side's weight below 1 even when the sides agree fully.
   for (const k of [10, 30, 60])
     for (const depth of [5, 10, 20])
-      for (const floor of [0, 0.1, 0.2])
-        for (const ceiling of [0.3, 0.5, 0.7, 1])
+      for (const floor of [0, 0.1, 0.2, 0.3, 0.5])
+        for (const ceiling of [0.3, 0.5, 0.7, 1, 1.5, 2, 3])
           if (ceiling > floor) grid.push({ k, depth, floor, ceiling });
   return grid;
 }
