@@ -201,6 +201,20 @@ const CASES: readonly Case[] = [
     expected: undefined,
   },
   {
+    failure: 'a Markdown table row is a label and its value',
+    text: '| Item | Amount |\n| --- | --- |\n| Subtotal | £790.00 |\n| VAT (20%) | £158.00 |\n| **Total due** | £948.00 |',
+    field: 'total',
+    schema: nullable('number'),
+    expected: 948,
+  },
+  {
+    failure: 'a Markdown table row of another amount',
+    text: '| Subtotal | £790.00 |\n| VAT (20%) | £158.00 |',
+    field: 'total',
+    schema: nullable('number'),
+    expected: undefined,
+  },
+  {
     failure: 'a party defined by its role',
     text: 'between Westbridge Housing Association ("the Client") and Calder IT Services Ltd ("the Contractor")',
     field: 'client_name',

@@ -19,6 +19,14 @@ export function labelledValues(text: string): LabelledValue[] {
   let offset = 0;
   const lines = text.split(/\r?\n/u);
   for (const [lineNumber, line] of lines.entries()) {
+    // A two-cell table row (`| Total due | £948.00 |`) is a label and its value.
+    const row = /^\s*\|?\s*([^|:]*\p{L}[^|:]*?)\s*\|\s*([^|]*?\S)\s*\|?\s*$/u.exec(line);
+    if (row !== null && !/^[\s|:-]+$/u.test(line) && (row[1] ?? '').split(/\s+/u).length <= 6) {
+      const value = row[2] ?? '';
+      pairs.push({ label: (row[1] ?? '').trim(), value, index: offset + line.lastIndexOf(value) });
+      offset += line.length + 1;
+      continue;
+    }
     // `Bill to:` alone on its line labels the next line.
     const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
     const next = lines[lineNumber + 1];
