@@ -61,9 +61,9 @@ export interface AgreementFusionSettings {
 /** Chosen on DBpedia-Entity only; reported on held-out collections (docs/local-engine.md). */
 export const DEFAULT_AGREEMENT_FUSION: AgreementFusionSettings = Object.freeze({
   k: 60,
-  depth: 10,
+  depth: 20,
   floor: 0,
-  ceiling: 0.3,
+  ceiling: 0.5,
 });
 
 /** Share of the top `depth` hits of the shorter side that the other side's top `depth` also holds, 0..1. */
