@@ -1,7 +1,11 @@
 /**
  * Q1 + P5 + P7 for retrieval, in one process on embedded PGlite (pgvector), as `keel serve` runs it:
- *   quality    DBpedia-Entity (5,000 abstracts, 40 judged queries): nDCG@10 and recall@10 of Keel's lexical,
- *              vector and hybrid search against a plain BM25 computed here, plus a sweep of fusion settings;
+ *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries: tuned on; keel-adrs and
+ *              reuters-topics: held out, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
+ *              Keel's lexical, vector and hybrid search against a plain BM25 computed here, a sweep of
+ *              RRF settings, and each query's candidate lists stored in bench/results/;
+ *   fusion     from those stored lists: lexical, vector, equal-weight and agreement-weighted fusion per
+ *              collection, and on DBpedia the grid the agreement-weighted default was chosen from;
  *   latency    top-10 search p50/p99 at each size (10k and 100k chunks by default) over synthetic chunks built
  *              from the corpus' text and real USE-lite vectors with noise, and the query-embedding cost;
  *   ingestion  MB/s of plain text through parse, chunk, index (embedder off), and with the local embedder on.
