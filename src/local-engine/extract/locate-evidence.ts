@@ -13,22 +13,36 @@ function escapeSegment(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
+/** The text's numbers and dates, found once per call (a schema may have many fields). */
+interface Found {
+  readonly lower: string;
+  numbers?: ReturnType<typeof findNumbers>;
+  dates?: ReturnType<typeof findDates>;
+}
+
 /** The first place the text writes a value: a string as written (any case), a number in any notation, a date in any format. */
-function locate(text: string, node: SchemaNode, value: unknown): { start: number; end: number } | undefined {
+function locate(
+  text: string,
+  found: Found,
+  node: SchemaNode,
+  value: unknown,
+): { start: number; end: number } | undefined {
   if (typeof value === 'string' && value.length > 0) {
-    const at = text.toLowerCase().indexOf(value.toLowerCase());
+    // Lower-casing can change a string's length (İ): then only an exact match keeps offsets right.
+    const at =
+      found.lower.length === text.length ? found.lower.indexOf(value.toLowerCase()) : text.indexOf(value);
     if (at >= 0) return { start: at, end: at + value.length };
     if (node.kind === 'string' && (node.format === 'date' || node.format === 'date-time')) {
-      const date = findDates(text).find((found) => value.startsWith(found.value));
+      found.dates ??= findDates(text);
+      const date = found.dates.find((candidate) => value.startsWith(candidate.value));
       if (date !== undefined) return { start: date.index, end: date.index + date.raw.length };
     }
     return undefined;
   }
   if (typeof value === 'number') {
-    const found = [...findMoney(text), ...findPercents(text), ...findNumbers(text)].find(
-      (candidate) => Math.abs(candidate.value - value) < 0.005,
-    );
-    return found === undefined ? undefined : { start: found.index, end: found.index + found.raw.length };
+    found.numbers ??= [...findMoney(text), ...findPercents(text), ...findNumbers(text)];
+    const number = found.numbers.find((candidate) => Math.abs(candidate.value - value) < 0.005);
+    return number === undefined ? undefined : { start: number.index, end: number.index + number.raw.length };
   }
   return undefined;
 }
@@ -47,6 +61,7 @@ export function locateEvidence(
   const evidence: Record<string, ExtractionEvidence> = {};
   const unsupported: string[] = [];
   const skip = new Set(missing);
+  const found: Found = { lower: text.toLowerCase() };
   const visit = (node: SchemaNode, value: unknown, pointer: string) => {
     if (skip.has(pointer) || value === null || value === undefined) return;
     if (node.kind === 'object' && typeof value === 'object' && !Array.isArray(value)) {
@@ -65,7 +80,7 @@ export function locateEvidence(
       return;
     }
     if (node.kind !== 'string' && node.kind !== 'number' && node.kind !== 'integer') return;
-    const span = locate(text, node, value);
+    const span = locate(text, found, node, value);
     if (span === undefined) unsupported.push(pointer);
     else evidence[pointer] = { ...span, quote: text.slice(span.start, span.end), confidence: 0.5 };
   };
