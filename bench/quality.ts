@@ -17,6 +17,7 @@ import { type ClassificationReport, measureClassification } from './quality/clas
 import { loadDbpedia } from './quality/dbpedia.ts';
 import { FileCachedEmbedder } from './quality/embedding-cache.ts';
 import { type ExtractionReport, measureExtraction } from './quality/extraction.ts';
+import { type ExtractionSetReport, measureExtractionSet } from './quality/extraction-set.ts';
 import { measureRanking, type RankingReport } from './quality/ranking.ts';
 import { loadSpamAssassin } from './quality/spam-assassin.ts';
 import { loadReuters, measureSummaries, type SummaryReport } from './quality/summaries.ts';
@@ -189,6 +190,41 @@ function printExtraction(report: ExtractionReport): void {
   );
 }
 
+function printExtractionSet(report: ExtractionSetReport): void {
+  process.stdout.write(
+    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", reported on "heldout"\n\n`,
+  );
+  const row = (name: string, figures: ExtractionSetReport['all']) => [
+    name,
+    String(figures.extracted),
+    String(figures.correct),
+    String(figures.gold),
+    run4(figures.precision),
+    run4(figures.recall),
+  ];
+  process.stdout.write(
+    `${formatTable(
+      [
+        { header: 'split / held-out kind' },
+        { header: 'extracted', align: 'right' },
+        { header: 'correct', align: 'right' },
+        { header: 'gold', align: 'right' },
+        { header: 'precision', align: 'right' },
+        { header: 'recall', align: 'right' },
+      ],
+      [
+        row('tune', report.tune),
+        row('heldout', report.heldout),
+        ...Object.entries(report.byKind).map(([kind, figures]) => row(`  heldout ${kind}`, figures)),
+        row('all', report.all),
+      ],
+    )}\n`,
+  );
+  process.stdout.write(
+    `schema-valid: ${report.schemaValid}/${report.documents}; values without a matching evidence span: ${report.unsupportedValues}\n`,
+  );
+}
+
 export async function run(options: BenchOptions): Promise<void> {
   rejectUnknownOptions(options, Object.keys(optionsHelp));
   const sections = new Set<Section>(listOption(options, 'sections', SECTIONS, SECTIONS));
@@ -218,6 +254,11 @@ export async function run(options: BenchOptions): Promise<void> {
       printExtraction(report);
       if (report.schemaValid !== report.documents)
         throw new BenchFailure('extraction produced schema-invalid output');
+      const set = await measureExtractionSet(embedder);
+      results.extractionSet = set;
+      printExtractionSet(set);
+      if (set.schemaValid !== set.documents || set.unsupportedValues > 0)
+        throw new BenchFailure('extraction produced schema-invalid output or a value without evidence');
     }
     if (sections.has('classification')) {
       const report = await measureClassification(

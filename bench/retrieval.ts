@@ -1,12 +1,17 @@
 /**
  * Q1 + P5 + P7 for retrieval, in one process on embedded PGlite (pgvector), as `keel serve` runs it:
- *   quality    DBpedia-Entity (5,000 abstracts, 40 judged queries): nDCG@10 and recall@10 of Keel's lexical,
- *              vector and hybrid search against a plain BM25 computed here, plus a sweep of fusion settings;
+ *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries: tuned on; keel-adrs and
+ *              reuters-topics: held out, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
+ *              Keel's lexical, vector and hybrid search against a plain BM25 computed here, a sweep of
+ *              RRF settings, and each query's candidate lists stored in bench/results/;
+ *   fusion     from those stored lists: lexical, vector, equal-weight and agreement-weighted fusion per
+ *              collection, and on DBpedia the grid the agreement-weighted default was chosen from;
  *   latency    top-10 search p50/p99 at each size (10k and 100k chunks by default) over synthetic chunks built
  *              from the corpus' text and real USE-lite vectors with noise, and the query-embedding cost;
  *   ingestion  MB/s of plain text through parse, chunk, index (embedder off), and with the local embedder on.
  * Figures are printed as tables and written to bench/results/retrieval.json.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { embedMany } from 'ai';
 import { sql } from 'kysely';
@@ -29,6 +34,7 @@ import {
   rejectUnknownOptions,
 } from './support/options.ts';
 import { RESULTS_DIR, writeResults } from './support/results.ts';
+import { COLLECTIONS, type CollectionName, loadCollection } from './support/retrieval/collections.ts';
 import {
   type Dataset,
   loadDataset,
@@ -38,6 +44,15 @@ import {
   recallAt,
 } from './support/retrieval/dataset.ts';
 import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
+import {
+  agreementRule,
+  CANDIDATE_DEPTH,
+  evaluate,
+  fusionGrid,
+  loadLists,
+  RULES,
+  type StoredQueryLists,
+} from './support/retrieval/fusion-offline.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
 import { formatTable } from './support/table.ts';
 
@@ -45,7 +60,9 @@ export const description =
   'Q1/P5: DBpedia-Entity nDCG@10 + recall@10 (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
 
 export const optionsHelp = {
-  phases: 'comma-separated subset of quality, latency, ingestion (default: all)',
+  phases:
+    'comma-separated subset of quality, fusion, latency, ingestion (default: all; fusion reads the lists quality wrote)',
+  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is tuned on dbpedia only)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
   'ingest-mb': 'MB of plain text ingested with the embedder off (default 4)',
@@ -53,7 +70,7 @@ export const optionsHelp = {
   'no-cache': 'embed the corpus afresh instead of reusing bench/results/retrieval-embeddings.json',
 };
 
-const PHASES = ['quality', 'latency', 'ingestion'] as const;
+const PHASES = ['quality', 'fusion', 'latency', 'ingestion'] as const;
 type Phase = (typeof PHASES)[number];
 const EMBEDDING_MODEL = 'local:use-lite-512';
 const DIMENSIONS = 512;
@@ -69,6 +86,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const rounds = numberOption(options, 'rounds', 5, { min: 1, max: 100, integer: true });
   const ingestMb = numberOption(options, 'ingest-mb', 4, { min: 0.1, max: 200 });
   const embeddedKb = numberOption(options, 'ingest-embedded-kb', 256, { min: 16, max: 100_000 });
+  const collections = listOption<CollectionName>(options, 'collections', COLLECTIONS, COLLECTIONS);
   const dataset = await loadDataset();
   const cache = new EmbeddingCache(path.join(RESULTS_DIR, 'retrieval-embeddings.json'));
   if (!booleanOption(options, 'no-cache')) await cache.load();
@@ -76,14 +94,21 @@ export async function run(options: BenchOptions): Promise<void> {
 
   try {
     if (phases.includes('quality')) {
-      // The corpus goes through Keel's own ingestion with the local embedder.
-      const corpus = await ingestCorpus(dataset, cache);
-      try {
-        results.quality = await quality(dataset, corpus, cache);
-      } finally {
-        await corpus.keel.close();
+      const quality_: Record<string, unknown> = {};
+      for (const name of collections) {
+        // The corpus goes through Keel's own ingestion with the local embedder.
+        const collection = name === 'dbpedia' ? dataset : await loadCollection(name);
+        const corpus = await ingestCorpus(collection, cache, name);
+        try {
+          quality_[name] = await quality(collection, corpus, cache, name);
+        } finally {
+          await corpus.keel.close();
+          await cache.save();
+        }
       }
+      results.quality = quality_;
     }
+    if (phases.includes('fusion')) results.fusion = await fusionPhase(collections);
     if (phases.includes('latency')) {
       results.latency = await latency(dataset, await corpusVectors(dataset, cache), cache, sizes, rounds);
     }
@@ -104,15 +129,21 @@ interface IngestedCorpus {
   readonly vectors: ReadonlyMap<string, number[]>;
 }
 
-async function ingestCorpus(dataset: Dataset, cache: EmbeddingCache): Promise<IngestedCorpus> {
+async function ingestCorpus(
+  dataset: Dataset,
+  cache: EmbeddingCache,
+  name: CollectionName,
+): Promise<IngestedCorpus> {
   const keel = await openKeelRetrieval({
     embeddingModel: cache.wrap(createLocalEmbeddingModel()),
     onDisk: true,
   });
   const { service, runner } = keel.documents;
-  const { collection } = await service.createCollection(TENANT, { name: 'dbpedia-entity' });
+  const { collection } = await service.createCollection(TENANT, { name });
   const started = performance.now();
-  log(`ingesting ${dataset.corpus.length} abstracts (USE-lite vectors come from the cache when present)`);
+  log(
+    `${name}: ingesting ${dataset.corpus.length} documents (USE-lite vectors come from the cache when present)`,
+  );
   for (const document of dataset.corpus) {
     await service.addDocument(TENANT, collection.id, {
       bytes: Buffer.from(document.text),
@@ -161,7 +192,12 @@ function rankedDocuments(
   return [...new Set(hits.map((hit) => documentOf.get(hit.chunkId) ?? hit.chunkId))];
 }
 
-async function quality(dataset: Dataset, corpus: IngestedCorpus, cache: EmbeddingCache) {
+async function quality(
+  dataset: Dataset,
+  corpus: IngestedCorpus,
+  cache: EmbeddingCache,
+  name: CollectionName,
+) {
   const queryVectors = await embedQueries(dataset, cache);
   const search = new SearchService({ index: corpus.keel.index, embedder: precomputed(queryVectors) });
   const bm25 = new PlainBm25(dataset.corpus);
@@ -196,7 +232,7 @@ async function quality(dataset: Dataset, corpus: IngestedCorpus, cache: Embeddin
   }
   const baseline = scores['plain BM25 (baseline, this script)']?.ndcg10 ?? 1;
   process.stdout.write(
-    `\nQuality: DBpedia-Entity subset, ${dataset.corpus.length} abstracts, ${dataset.queries.length} judged queries\n${formatTable(
+    `\nQuality: ${name}${name === 'dbpedia' ? ' (fusion tuned here)' : ' (held out)'}, ${dataset.corpus.length} documents, ${dataset.queries.length} judged queries\n${formatTable(
       [
         { header: 'run' },
         { header: 'nDCG@10', align: 'right' },
@@ -211,12 +247,15 @@ async function quality(dataset: Dataset, corpus: IngestedCorpus, cache: Embeddin
       ]),
     )}\n`,
   );
-  const fusion = await fusionSweep(dataset, corpus, queryVectors);
+  const fusion = await fusionSweep(dataset, corpus, queryVectors, name);
   return {
+    documents: dataset.corpus.length,
+    queries: dataset.queries.length,
     scores,
     hybridOverBm25: round((scores['keel hybrid']?.ndcg10 ?? 0) / baseline),
+    hybridOverOwnLexical: round((scores['keel hybrid']?.ndcg10 ?? 0) / (scores['keel lexical']?.ndcg10 ?? 1)),
     fusion,
-    queryEmbedding: await queryEmbeddingCost(dataset),
+    ...(name === 'dbpedia' ? { queryEmbedding: await queryEmbeddingCost(dataset) } : {}),
   };
 }
 
@@ -225,6 +264,7 @@ async function fusionSweep(
   dataset: Dataset,
   corpus: IngestedCorpus,
   queryVectors: ReadonlyMap<string, number[]>,
+  name: CollectionName,
 ) {
   const lists: Array<{ lexical: IndexHit[]; vector: IndexHit[]; query: Dataset['queries'][number] }> = [];
   for (const query of dataset.queries) {
@@ -235,6 +275,18 @@ async function fusionSweep(
       vector: await corpus.keel.index.searchVector(scope, queryVectors.get(query.text) ?? []),
     });
   }
+  // The candidate lists, so fusion rules can be compared offline without re-ingesting.
+  await writeFile(
+    path.join(RESULTS_DIR, `retrieval-lists-${name}.json`),
+    JSON.stringify(
+      lists.map(({ query, lexical, vector }) => ({
+        query: query.text,
+        judgements: Object.fromEntries(query.judgements),
+        lexical: lexical.map((hit) => [hit.chunkId, corpus.documentOf.get(hit.chunkId), hit.score]),
+        vector: vector.map((hit) => [hit.chunkId, corpus.documentOf.get(hit.chunkId), hit.score]),
+      })),
+    ),
+  );
   const rows: Array<{ k: number; depth: number; vectorWeight: number; ndcg10: number; recall10: number }> =
     [];
   for (const k of [10, 30, 60, 100]) {
@@ -292,6 +344,105 @@ async function fusionSweep(
     default: chosen,
     spread: round((best[0]?.ndcg10 ?? 0) - (rows.at(-1) ? Math.min(...rows.map((row) => row.ndcg10)) : 0)),
   };
+}
+
+/**
+ * Per collection: plain BM25, Keel's lexical and vector sides, the old equal-weight RRF and the
+ * agreement-weighted default, from the stored candidate lists; on DBpedia (the tuning collection) also
+ * the settings grid the default was chosen from.
+ */
+async function fusionPhase(collections: readonly CollectionName[]) {
+  const report: Record<string, unknown> = {};
+  const rows: string[][] = [];
+  for (const name of collections) {
+    const dataset = await loadCollection(name);
+    let lists: StoredQueryLists[];
+    try {
+      lists = await loadLists(name);
+    } catch {
+      log(`${name}: no stored lists (run the quality phase first); skipped`);
+      continue;
+    }
+    const bm25 = new PlainBm25(dataset.corpus);
+    let baseline = 0;
+    for (const query of dataset.queries) baseline += ndcgAt(bm25.rank(query.text, 10), query.judgements);
+    baseline /= dataset.queries.length;
+    const figures: Record<string, { ndcg10: number; recall10: number }> = {};
+    const perQuery: Record<string, number[]> = {};
+    for (const [rule, rank] of Object.entries(RULES)) {
+      const result = evaluate(lists, rank);
+      figures[rule] = { ndcg10: round(result.ndcg10), recall10: round(result.recall10) };
+      perQuery[rule] = result.perQuery;
+    }
+    const lexical = perQuery.lexical ?? [];
+    const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
+    const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
+    const entry: Record<string, unknown> = {
+      role: name === 'dbpedia' ? 'tuned on' : 'held out',
+      documents: dataset.corpus.length,
+      queries: lists.length,
+      plainBm25: round(baseline),
+      figures,
+      queriesBelowLexical: belowLexical,
+    };
+    if (name === 'dbpedia') {
+      const grid = fusionGrid().map((settings) => ({
+        ...settings,
+        ndcg10: round(evaluate(lists, agreementRule(settings)).ndcg10),
+      }));
+      grid.sort((left, right) => right.ndcg10 - left.ndcg10);
+      entry.grid = grid;
+      process.stdout.write(
+        `\nAgreement-weighted fusion grid on DBpedia (tuning collection), best 8 of ${grid.length}\n${formatTable(
+          [
+            { header: 'k', align: 'right' },
+            { header: 'depth', align: 'right' },
+            { header: 'floor', align: 'right' },
+            { header: 'ceiling', align: 'right' },
+            { header: 'nDCG@10', align: 'right' },
+          ],
+          grid
+            .slice(0, 8)
+            .map((row) => [
+              String(row.k),
+              String(row.depth),
+              String(row.floor),
+              String(row.ceiling),
+              row.ndcg10.toFixed(3),
+            ]),
+        )}\n`,
+      );
+    }
+    report[name] = entry;
+    for (const [rule, figure] of Object.entries(figures))
+      rows.push([
+        `${name} (${entry.role})`,
+        rule,
+        figure.ndcg10.toFixed(3),
+        `${(figure.ndcg10 / baseline).toFixed(2)}x`,
+        `${(figure.ndcg10 / (figures.lexical?.ndcg10 ?? 1)).toFixed(2)}x`,
+      ]);
+    rows.push([
+      `${name} (${entry.role})`,
+      `queries where the default is below lexical: ${belowLexical}/${lists.length}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  process.stdout.write(
+    `\nFusion per collection (nDCG@10 from Keel's stored candidate lists, ${CANDIDATE_DEPTH} a side)\n${formatTable(
+      [
+        { header: 'collection' },
+        { header: 'rule' },
+        { header: 'nDCG@10', align: 'right' },
+        { header: 'vs plain BM25', align: 'right' },
+        { header: 'vs own lexical', align: 'right' },
+      ],
+      rows,
+    )}\n`,
+  );
+  return report;
 }
 
 /** What embedding one query costs with USE-lite and no cache (the hybrid and vector modes pay it). */

@@ -4879,6 +4879,16 @@ export interface components {
           model: string;
           usage: components["schemas"]["CapabilityUsage"];
         };
+    ExtractEvidence: {
+          /** Offset of the quote in `text` (UTF-16 code units). */
+          start: number;
+          /** End offset (exclusive): `text.slice(start, end) === quote`. */
+          end: number;
+          /** The text the value was read from. */
+          quote: string;
+          /** 0..1; the local engine returns no value under 0.5 (the field is missing instead). */
+          confidence: number;
+        };
     ExtractResponse: {
           /** Valid against the request’s `schema`, always. */
           data: {
@@ -4886,6 +4896,12 @@ export interface components {
           };
           /** JSON Pointers of required fields the text does not state. Each holds its placeholder in `data` (null when nullable, else its `default`, else the empty value of its type). */
           missing: (string)[];
+          /** Where each returned value was read, by the JSON Pointer of the value (array items by index). Always present on the local engine, which returns a value only when the text ties it to the field (a label, a nearby mention, its type) and the quote holds it. On a model, the first place the text writes each string or number (confidence 0.5). */
+          evidence?: {
+            [key: string]: components["schemas"]["ExtractEvidence"];
+          };
+          /** Model answers only: JSON Pointers of strings and numbers the text does not contain (with `unsupported: "drop"`, removed from `data`). */
+          unsupported?: (string)[];
           /** `local`: the embedded engine; `model`: a generative model. */
           engine: "local" | "model";
           /** The local strategy (`use-lite-512+bm25`, ...) or the `provider:model` deployment(s) that served. */
@@ -6398,6 +6414,8 @@ export interface components {
           };
           /** Extra guidance for a model (conventions, what to prefer). The local engine ignores it. */
           instructions?: string;
+          /** What to do with a model’s value the text does not contain (the evidence check): `flag` lists it in `unsupported`, `drop` also removes it (a required field then gets its placeholder and goes to `missing`). The local engine never returns such values. */
+          unsupported?: "flag" | "drop";
           /** Which engine serves this call: `local` pins the embedded local engine, an alias (`fast`) or `provider:model` pins that model. Omitted: the capability's route in `models.routes`, else the default model, else the local engine when no model is configured. */
           model?: string;
         };

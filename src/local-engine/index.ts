@@ -29,7 +29,13 @@ export {
   type LocalEmbeddingModelOptions,
 } from './embedding/local-embedding-model.ts';
 export { cosine } from './embedding/vectors.ts';
-export { type ExtractionResult, type ExtractRequest, extract } from './extract/extract.ts';
+export {
+  type ExtractionEvidence,
+  type ExtractionResult,
+  type ExtractRequest,
+  extract,
+} from './extract/extract.ts';
+export { type LocatedEvidence, locateEvidence } from './extract/locate-evidence.ts';
 export { compileExtractionSchema, type ExtractionPlan, SUPPORTED_FORMATS } from './extract/schema-plan.ts';
 export { Bm25Index, type Bm25Parameters, DEFAULT_BM25 } from './lexical/bm25.ts';
 export { LOCAL_ENGINE_LIMITS } from './limits.ts';

@@ -2,7 +2,8 @@ import { sharedLocalEmbedder } from '../embedding/local-embedder.ts';
 import { ensureTextWithinLimit } from '../guards.ts';
 import type { LocalEngineOptions } from '../options.ts';
 import { type EngineProvenance, provenance } from '../provenance.ts';
-import type { Context, Extracted } from './extraction-context.ts';
+import { valueInQuote } from './evidence-check.ts';
+import { type Context, type Extracted, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
 import { extractArray, extractScalar } from './field-extractors.ts';
 import { fieldTerms } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
@@ -20,6 +21,15 @@ export interface ExtractRequest {
   readonly schema: unknown;
 }
 
+/** Where an extracted value was read: `text.slice(start, end) === quote`, and how sure the engine is. */
+export interface ExtractionEvidence {
+  readonly start: number;
+  readonly end: number;
+  readonly quote: string;
+  /** 0..1; values under 0.5 are not returned (their field is missing instead). */
+  readonly confidence: number;
+}
+
 export interface ExtractionResult extends EngineProvenance {
   /** Always valid against the schema. */
   readonly data: Record<string, unknown>;
@@ -28,6 +38,8 @@ export interface ExtractionResult extends EngineProvenance {
    * when nullable, else its `default`, else the type's empty value: "", 0, false, [], the first enum value).
    */
   readonly missing: string[];
+  /** The evidence of every value returned, by the JSON Pointer of the value (array items by index). */
+  readonly evidence: Record<string, ExtractionEvidence>;
 }
 
 interface Walk {
@@ -38,18 +50,43 @@ function pointerOf(path: readonly string[]): string {
   return path.map((segment) => `/${segment.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
+function escapeSegment(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** A scalar whose evidence is weak, or does not hold the value, is not an answer. */
+function supported(context: Context, node: SchemaNode, extracted: Extracted): Extracted {
+  if (extracted === undefined) return undefined;
+  const span = extracted.spans.get('');
+  if (span === undefined) return undefined;
+  const quote = context.text.slice(span.start, span.end);
+  // 03/02/2025 is 3 February or 2 March: which one the text does not say, so it is no answer.
+  const confidence = ambiguousDate(node, quote) ? Math.min(span.confidence, 0.4) : span.confidence;
+  if (confidence < MIN_CONFIDENCE) return undefined;
+  return valueInQuote(node, extracted.value, quote) ? extracted : undefined;
+}
+
+function ambiguousDate(node: SchemaNode, quote: string): boolean {
+  if (node.kind !== 'string' || (node.format !== 'date' && node.format !== 'date-time')) return false;
+  const match = /\b(\d{1,2})\/(\d{1,2})\/\d{2,4}\b/u.exec(quote);
+  return match !== null && Number(match[1]) <= 12 && Number(match[2]) <= 12 && match[1] !== match[2];
+}
+
 async function extractNode(context: Context, node: SchemaNode, walk: Walk): Promise<Extracted> {
   context.signal?.throwIfAborted();
   const terms = fieldTerms(node.path, node.schema.title);
   switch (node.kind) {
     case 'object': {
       const value: Record<string, unknown> = {};
+      const spans = new Map<string, Span>();
       let found = 0;
       const missingHere: string[] = [];
       for (const property of node.properties) {
         const child = await extractNode(context, property.node, walk);
         if (child !== undefined && violations(property.node.schema, child.value).length === 0) {
           value[property.name] = child.value;
+          for (const [pointer, span] of child.spans)
+            spans.set(`/${escapeSegment(property.name)}${pointer}`, span);
           found++;
         } else if (property.required) {
           value[property.name] = property.node.placeholder?.value;
@@ -58,19 +95,34 @@ async function extractNode(context: Context, node: SchemaNode, walk: Walk): Prom
       }
       if (found === 0 && node.path.length > 0) return undefined;
       walk.missing.push(...missingHere);
-      return { value };
+      return { value, spans };
     }
-    case 'array':
-      return extractArray(context, node, terms);
+    case 'array': {
+      const extracted = await extractArray(context, node, terms);
+      if (extracted === undefined || !Array.isArray(extracted.value)) return undefined;
+      const kept = extracted.value.flatMap((item, index) => {
+        const span = extracted.spans.get(`/${index}`);
+        return span !== undefined &&
+          span.confidence >= MIN_CONFIDENCE &&
+          valueInQuote(node.items, item, context.text.slice(span.start, span.end))
+          ? [{ item, span }]
+          : [];
+      });
+      if (kept.length === 0 || kept.length < node.minItems) return undefined;
+      return {
+        value: kept.map((entry) => entry.item),
+        spans: new Map(kept.map((entry, index) => [`/${index}`, entry.span])),
+      };
+    }
     default: {
-      const extracted = await extractScalar(context, node, terms, false);
+      const extracted = supported(context, node, await extractScalar(context, node, terms, false));
       if (extracted === undefined) return undefined;
       if (
         node.kind === 'string' &&
         typeof extracted.value === 'string' &&
         typeof node.schema.maxLength === 'number'
       ) {
-        return { value: [...extracted.value].slice(0, node.schema.maxLength).join('') };
+        return { ...extracted, value: [...extracted.value].slice(0, node.schema.maxLength).join('') };
       }
       return extracted;
     }
@@ -114,6 +166,7 @@ export async function extract(
   };
   const walk: Walk = { missing: [] };
   const extracted = await extractNode(context, plan.root, walk);
+  const spans = extracted?.spans ?? new Map<string, Span>();
   let data = (extracted?.value ?? plan.root.placeholder?.value ?? {}) as Record<string, unknown>;
   let missing = walk.missing;
   // Belt and braces: whatever still fails (a cross-field constraint) is removed or reset to its placeholder.
@@ -139,7 +192,38 @@ export async function extract(
     ...provenance(context.usedEmbeddings ? context.embedder?.modelId : undefined, 'rules'),
     data,
     missing,
+    evidence: evidenceOf(request.text, data, missing, spans),
   };
+}
+
+/** The evidence of the values still in `data` (a value removed or reset to a placeholder has none). */
+function evidenceOf(
+  text: string,
+  data: Record<string, unknown>,
+  missing: readonly string[],
+  spans: ReadonlyMap<string, Span>,
+): Record<string, ExtractionEvidence> {
+  const evidence: Record<string, ExtractionEvidence> = {};
+  const absent = new Set(missing);
+  for (const [pointer, span] of spans) {
+    if (absent.has(pointer) || valueAt(data, pointer) === undefined) continue;
+    evidence[pointer] = {
+      start: span.start,
+      end: span.end,
+      quote: text.slice(span.start, span.end),
+      confidence: Math.round(Math.min(1, span.confidence) * 100) / 100,
+    };
+  }
+  return evidence;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let cursor = data;
+  for (const segment of pointer.split('/').slice(1)) {
+    if (typeof cursor !== 'object' || cursor === null) return undefined;
+    cursor = (cursor as Record<string, unknown>)[segment.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return cursor;
 }
 
 function isPlan(value: unknown): value is ExtractionPlan {

@@ -1,6 +1,6 @@
 /** What the field extractors share for one text: its labelled pairs, claimed candidates and mentions. */
 import type { Embedder } from '../embedding/local-embedder.ts';
-import { type FieldTerms, labelMatch } from './field-words.ts';
+import { conflicts, type FieldTerms, labelMatch, phraseWords } from './field-words.ts';
 import type { LabelledValue } from './labelled-values.ts';
 import type { Found } from './patterns.ts';
 
@@ -13,7 +13,35 @@ export interface Context {
   usedEmbeddings: boolean;
 }
 
-export type Extracted = { readonly value: unknown } | undefined;
+/** Where a value was read from and how sure the extractor is that it belongs to the field. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+  /** 0..1: a labelled value ~0.9, a typed value near a mention ~0.7, the only value of its type ~0.6. */
+  readonly confidence: number;
+}
+
+/**
+ * What an extractor found: the value and its evidence. Scalars carry one `span`; objects and arrays carry
+ * the spans of their parts by relative JSON Pointer (`''` for a scalar itself).
+ */
+export type Extracted = { readonly value: unknown; readonly spans: ReadonlyMap<string, Span> } | undefined;
+
+/** Values below this confidence are not answers: the field is reported missing instead. */
+export const MIN_CONFIDENCE = 0.5;
+
+export function found(value: unknown, start: number, end: number, confidence: number): Extracted {
+  return { value, spans: new Map([['', { start, end, confidence }]]) };
+}
+
+/** The span of a `Found` candidate. */
+export function foundAt(
+  value: unknown,
+  candidate: { readonly index: number; readonly raw: string },
+  confidence: number,
+): Extracted {
+  return found(value, candidate.index, candidate.index + candidate.raw.length, confidence);
+}
 
 export const MONEY_WORDS = new Set([
   'total',
@@ -53,6 +81,10 @@ export const PERCENT_WORDS = new Set([
 ]);
 export const PHONE_WORDS = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 export const COMPANY_WORDS = new Set([
+  'customer',
+  'client',
+  'buyer',
+  'contractor',
   'company',
   'organization',
   'organisation',
@@ -99,54 +131,82 @@ export function mentions(context: Context, terms: FieldTerms): number[] {
   return positions.sort((left, right) => left - right);
 }
 
-/** The candidate closest after a mention (within 80 characters), else just before one (within 25). */
+/**
+ * The words just before a position on its line (back to a separator such as `|`, `;` or a sentence end),
+ * or the previous line when it is a bare label (`Bill to:`): what says which value stands there.
+ */
+export function wordsBefore(text: string, index: number): string[] {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  let prefix = text.slice(Math.max(lineStart, index - 40), index);
+  const cut = Math.max(
+    ...['|', '•', ';', '. ', ', ', '? ', '! ', '—', ' - '].map((separator) => prefix.lastIndexOf(separator)),
+  );
+  if (cut >= 0) prefix = prefix.slice(cut + 1);
+  if (!/\p{L}/u.test(prefix) && lineStart > 0) {
+    const previousStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+    const previous = text.slice(previousStart, lineStart - 1).trim();
+    if (/^[\p{L}][\p{L} &'’/.-]{0,30}:$/u.test(previous)) return phraseWords(previous);
+  }
+  return phraseWords(prefix);
+}
+
+/** The candidate closest after a mention (within 80 characters), else just before one (within 25), and how close. */
 export function nearMention<T>(
   candidates: readonly Found<T>[],
   positions: readonly number[],
-): Found<T> | undefined {
+): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
   let best: Found<T> | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
+  let bestConfidence = 0;
   for (const position of positions) {
     for (const candidate of candidates) {
       const after = candidate.index - position;
-      const distance =
-        after >= 0
-          ? after <= 80
-            ? after
-            : Number.POSITIVE_INFINITY
-          : -after <= 25
-            ? -after * 2
-            : Number.POSITIVE_INFINITY;
-      if (distance < bestDistance) {
+      const confidence =
+        after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
+      if (confidence > bestConfidence) {
         best = candidate;
-        bestDistance = distance;
+        bestConfidence = confidence;
       }
     }
   }
-  return best;
+  return best === undefined ? undefined : { candidate: best, confidence: bestConfidence };
 }
 
 function claimKey(kind: string, found: Found<unknown>): string {
   return `${kind}@${found.index}`;
 }
 
-/** A mention-near candidate, else the first one no other field has taken. */
+/**
+ * A candidate for the field with its confidence: the one nearest a mention of the field, else (when
+ * `fallback`: the field's type alone may tie a value to it) the only candidate of its kind (0.6) or the
+ * first one no other field has taken (0.35, below the answer threshold). Candidates that stand after
+ * words naming another party or value (`Bill to:` for a vendor, `VAT No` for a phone) are never chosen.
+ */
 export function pick<T>(
   context: Context,
   kind: string,
   candidates: readonly Found<T>[],
   terms: FieldTerms,
   fallback: boolean,
-): Found<T> | undefined {
-  const near = nearMention(candidates, mentions(context, terms));
-  const chosen =
-    near ??
-    (fallback ? candidates.find((candidate) => !context.claimed.has(claimKey(kind, candidate))) : undefined);
-  if (chosen !== undefined) context.claimed.add(claimKey(kind, chosen));
+): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
+  const allowed = candidates.filter(
+    (candidate) => !conflicts(wordsBefore(context.text, candidate.index), terms),
+  );
+  let chosen = nearMention(allowed, mentions(context, terms));
+  if (chosen === undefined && fallback) {
+    const free = allowed.filter((candidate) => !context.claimed.has(claimKey(kind, candidate)));
+    const distinct = new Set(candidates.map((candidate) => JSON.stringify(candidate.value)));
+    const first = free[0];
+    if (first !== undefined) chosen = { candidate: first, confidence: distinct.size === 1 ? 0.6 : 0.35 };
+  }
+  if (chosen !== undefined) context.claimed.add(claimKey(kind, chosen.candidate));
   return chosen;
 }
 
-export function bestLabel(context: Context, terms: FieldTerms): LabelledValue | undefined {
+/** The label that best names the field (scoring at least 0.5), with its score. */
+export function bestLabel(
+  context: Context,
+  terms: FieldTerms,
+): { readonly pair: LabelledValue; readonly score: number } | undefined {
   let best: LabelledValue | undefined;
   let bestScore = 0.5;
   for (const pair of context.pairs) {
@@ -156,5 +216,5 @@ export function bestLabel(context: Context, terms: FieldTerms): LabelledValue | 
       bestScore = score;
     }
   }
-  return best;
+  return best === undefined ? undefined : { pair: best, score: bestScore };
 }

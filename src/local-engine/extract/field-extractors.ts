@@ -5,10 +5,11 @@ import {
   type Context,
   type Extracted,
   escapeRegExp,
+  found,
+  foundAt,
   MONEY_WORDS,
   mentions,
   NEGATION,
-  nearMention,
   PERCENT_WORDS,
   PHONE_WORDS,
   pick,
@@ -56,33 +57,40 @@ export function finderFor(format: string | undefined): ((text: string) => Found<
   }
 }
 
-function numberFinder(words: readonly string[]): (text: string) => Found<number>[] {
-  if (words.some((word) => PERCENT_WORDS.has(word)))
-    return (text) => [...findPercents(text), ...findNumbers(text)];
-  if (words.some((word) => MONEY_WORDS.has(word)))
-    return (text) => [...findMoney(text), ...findNumbers(text).filter((found) => !/^\d{4}$/.test(found.raw))];
-  return findNumbers;
-}
-
 export function normalise(text: string): string {
   return phraseWords(text).join(' ');
 }
 
-/** The enum value a phrase names: exact, contained as a phrase, or sharing most words. */
-function enumFromPhrase(values: readonly unknown[], phrase: string): Extracted {
-  const target = normalise(phrase);
-  if (target.length === 0) return undefined;
-  for (const value of values) if (normalise(String(value)) === target) return { value };
-  const padded = ` ${target} `;
-  const contained = values.filter(
-    (value) =>
-      typeof value !== 'object' &&
-      normalise(String(value)).length > 0 &&
-      padded.includes(` ${normalise(String(value))} `),
+/** Other names of common enum values (a card payment written as "VISA"). */
+const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
+  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'paypal'],
+  cash: ['cash'],
+};
+
+function phrasePattern(phrase: string, flags = 'iu'): RegExp {
+  return new RegExp(
+    `(?<![\\p{L}\\p{N}])${escapeRegExp(phrase).replace(/ /g, '[\\s_-]+')}(?![\\p{L}\\p{N}])`,
+    flags,
   );
-  if (contained.length >= 1)
-    return { value: contained.sort((left, right) => String(right).length - String(left).length)[0] };
-  return undefined;
+}
+
+/** Where in `text` each enum value (or an alias of it) is named, first mention of each. */
+function enumMentions(values: readonly unknown[], text: string): Found<unknown>[] {
+  const found: Found<unknown>[] = [];
+  for (const value of values) {
+    if (value === null || typeof value === 'object') continue;
+    const phrase = normalise(String(value));
+    if (phrase.length === 0) continue;
+    for (const alias of [phrase, ...(ENUM_ALIASES[phrase] ?? [])]) {
+      for (const match of text.matchAll(phrasePattern(alias, 'giu'))) {
+        if (NEGATION.test(text.slice(Math.max(0, match.index - 40), match.index))) continue;
+        found.push({ value, index: match.index, raw: match[0] });
+        break;
+      }
+    }
+  }
+  return found.sort((left, right) => left.index - right.index);
 }
 
 async function enumBySimilarity(context: Context, node: ScalarNode, terms: FieldTerms): Promise<Extracted> {
@@ -90,11 +98,12 @@ async function enumBySimilarity(context: Context, node: ScalarNode, terms: Field
     (value) => typeof value === 'string' && value.length > 0,
   ) as string[];
   if (context.embedder === undefined || values.length < 2) return undefined;
-  const focus = mentions(context, terms);
-  const window =
-    focus.length > 0
-      ? context.text.slice(Math.max(0, (focus[0] ?? 0) - 100), (focus[0] ?? 0) + 200)
-      : context.text;
+  // Without a mention of the field there is nothing to tie a similarity to: abstain.
+  const focus = mentions(context, terms)[0];
+  if (focus === undefined) return undefined;
+  const start = Math.max(0, focus - 100);
+  const end = Math.min(context.text.length, focus + 200);
+  const window = context.text.slice(start, end);
   const [textVector, ...valueVectors] = await context.embedder.embed(
     [window, ...values.map((value) => `${terms.name.join(' ')}: ${value}`)],
     signalOption(context.signal),
@@ -111,15 +120,15 @@ async function enumBySimilarity(context: Context, node: ScalarNode, terms: Field
     (second !== undefined && first.similarity - second.similarity < 0.03)
   )
     return undefined;
-  return { value: values[first.index] };
+  return found(values[first.index], start, end, 0.55);
 }
 
 const CURRENCY_SIGNS: readonly (readonly [RegExp, string])[] = [
-  [/\$|\bdollars?\b|\bdlrs\b/iu, 'USD'],
-  [/€|\beuros?\b/iu, 'EUR'],
-  [/£|\bpounds?\b/iu, 'GBP'],
-  [/¥|\byen\b/iu, 'JPY'],
-  [/₹|\brupees?\b/iu, 'INR'],
+  [/\$|\bdollars?\b|\bdlrs\b|\bUSD\b/iu, 'USD'],
+  [/€|\beuros?\b|\bEUR\b/iu, 'EUR'],
+  [/£|\bpounds?\b|\bGBP\b/iu, 'GBP'],
+  [/¥|\byen\b|\bJPY\b/iu, 'JPY'],
+  [/₹|\brupees?\b|\bINR\b/iu, 'INR'],
 ];
 
 /** An ISO currency code among the enum values, from the first currency sign or word in the text. */
@@ -129,49 +138,200 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
       .filter((value): value is string => typeof value === 'string')
       .map((value) => [value.toUpperCase(), value]),
   );
-  let best: { index: number; code: string } | undefined;
+  let best: { index: number; code: string; length: number } | undefined;
   for (const [pattern, code] of CURRENCY_SIGNS) {
     const match = pattern.exec(text);
     if (match !== null && codes.has(code) && (best === undefined || match.index < best.index))
-      best = { index: match.index, code };
+      best = { index: match.index, code, length: match[0].length };
   }
-  return best === undefined ? undefined : { value: codes.get(best.code) };
+  return best === undefined
+    ? undefined
+    : found(codes.get(best.code), best.index, best.index + best.length, 0.7);
 }
 
-function fromRaw(node: ScalarNode, raw: string): Extracted {
+/** A unit the field's name states (`weight_kg`, `notice_period_days`): its number must be written with it. */
+const UNITS: Readonly<Record<string, string>> = {
+  day: 'days?',
+  kg: 'kg|kilos?|kilograms?',
+  year: 'years?|yrs?',
+  month: 'months?',
+  hour: 'hours?|hrs?',
+  week: 'weeks?',
+  minute: 'minutes?|mins?',
+};
+
+function unitOf(words: readonly string[]): string | undefined {
+  for (const word of words) if (UNITS[word] !== undefined) return UNITS[word];
+  return undefined;
+}
+
+const WORD_NUMBERS: Readonly<Record<string, number>> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  twelve: 12,
+  fourteen: 14,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  sixty: 60,
+  ninety: 90,
+};
+
+/** Numbers written with a unit: `60 days`, `thirty (30) days`, `2.4 kg`, `8+ years`. */
+export function findWithUnit(text: string, unit: string): Found<number>[] {
+  const pattern = new RegExp(
+    `(?<![\\p{L}\\p{N}.])(\\d+(?:[.,]\\d+)?|${Object.keys(WORD_NUMBERS).join('|')})\\+?(?:\\s*\\((\\d+)\\))?\\s*(?:${unit})(?![\\p{L}])`,
+    'giu',
+  );
+  return [...text.matchAll(pattern)].flatMap((match) => {
+    const written = match[2] ?? match[1] ?? '';
+    const value = WORD_NUMBERS[written.toLowerCase()] ?? parseNumber(written.replace(',', '.'));
+    return value === undefined ? [] : [{ value, index: match.index, raw: match[0] }];
+  });
+}
+
+/** What kind of number a field holds, from its name: candidates of that kind only. */
+export function numberCandidates(words: readonly string[], text: string): Found<number>[] {
+  const unit = unitOf(words);
+  if (unit !== undefined) return findWithUnit(text, unit);
+  if (words.some((word) => PERCENT_WORDS.has(word))) return findPercents(text);
+  if (words.some((word) => MONEY_WORDS.has(word))) {
+    const money = findMoney(text);
+    // A bare decimal amount ("13.53") counts when it is the whole value or the text has no currency.
+    const bare = findNumbers(text).filter(
+      (candidate) =>
+        /^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+\.\d{2}$/u.test(candidate.raw) &&
+        !money.some(
+          (other) => candidate.index >= other.index && candidate.index < other.index + other.raw.length,
+        ),
+    );
+    return [...money, ...bare].sort((left, right) => left.index - right.index);
+  }
+  return findNumbers(text).filter((candidate) => !/^\d{4}$/u.test(candidate.raw) || words.includes('year'));
+}
+
+/** Whether a field's name holds only kind words (`amount`, `date`, `email`): then its type alone ties a value to it. */
+function onlyKindWords(terms: FieldTerms): boolean {
+  return terms.name.every(
+    (word) => isGenericWord(word) || ['email', 'phone', 'website', 'url'].includes(word),
+  );
+}
+
+function isIdField(words: readonly string[]): boolean {
+  return words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code', 'num'].includes(word));
+}
+
+/** The first id-like token of a labelled value: letters and digits with `-`, `/`, or grouped digits. */
+function idIn(raw: string): { value: string; index: number } | undefined {
+  const match =
+    /(?:^|[\s#:(])#?\s*([A-Z]{0,4}\s?[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/-]*(?:\s\d{2,5}){0,4}[A-Z]?)(?![\p{L}\p{N}])/iu.exec(
+      raw,
+    );
+  if (match?.[1] === undefined) return undefined;
+  const value = match[1].replace(/[.]$/u, '');
+  if (/[$€£%]/u.test(value)) return undefined;
+  return { value, index: match.index + match[0].indexOf(match[1]) };
+}
+
+/** A name as written in a labelled value, up to the first address, contact detail or aside. */
+function nameIn(raw: string): string {
+  return (raw.split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? '')
+    .trim()
+    .replace(/[.]$/u, (dot) => (/\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(raw) ? dot : ''));
+}
+
+function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, weight: number): Extracted {
   const text = raw.trim();
   if (text.length === 0) return undefined;
+  const offset = at + raw.indexOf(text);
+  const words = terms.name;
   switch (node.kind) {
-    case 'enum':
-      return enumFromPhrase(node.enumValues ?? [], text);
+    case 'enum': {
+      const hit = enumMentions(node.enumValues ?? [], text)[0];
+      return hit === undefined
+        ? undefined
+        : foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
+    }
     case 'boolean': {
-      const value = parseBoolean(text.split(/[\s,;]+/u)[0] ?? '');
-      return value === undefined ? undefined : { value };
+      const first = text.split(/[\s,;]+/u)[0] ?? '';
+      const value = parseBoolean(first);
+      return value === undefined
+        ? undefined
+        : found(value, offset, offset + first.replace(/[.!]+$/u, '').length, weight);
     }
     case 'number':
     case 'integer': {
-      const found = numberFinder(nameWords(node.name))(text)[0];
-      const value = found?.value ?? parseNumber(text);
-      if (value === undefined || (node.kind === 'integer' && !Number.isInteger(value))) return undefined;
-      return { value };
+      const hit = numberCandidates(words, text)[0];
+      if (hit === undefined || (node.kind === 'integer' && !Number.isInteger(hit.value))) return undefined;
+      return foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
     }
     case 'string': {
-      const finder = finderFor(node.format);
+      const finder = stringFinder(node, words);
       if (finder !== undefined) {
-        const found = finder(text)[0];
-        return found === undefined ? undefined : { value: found.value };
+        const hit = finder(text)[0];
+        return hit === undefined
+          ? undefined
+          : foundAt(hit.value, { ...hit, index: offset + hit.index }, weight);
       }
-      if (nameWords(node.name).some((word) => PHONE_WORDS.has(word))) {
-        const phone = findPhones(text)[0];
-        return phone === undefined ? undefined : { value: phone.value };
+      if (isIdField(words) || terms.name.some((word) => ['tracking', 'po', 'vat'].includes(word))) {
+        const id = idIn(text);
+        return id === undefined
+          ? undefined
+          : found(id.value, offset + id.index, offset + id.index + id.value.length, weight);
       }
-      // "Name (name@example.org)" or "Name <name@example.org>": the contact detail is another field.
-      const plain = text.replace(/\s*[<(][^>)]*@[^>)]*[>)]/gu, '').trim();
-      return plain.length === 0 ? undefined : { value: plain };
+      if (
+        words.some((word) =>
+          [
+            'name',
+            'company',
+            'vendor',
+            'supplier',
+            'customer',
+            'client',
+            'buyer',
+            'merchant',
+            'employer',
+            'contractor',
+            'sender',
+            'recipient',
+          ].includes(word),
+        )
+      ) {
+        const name = nameIn(text);
+        if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
+        return found(name, offset, offset + name.length, weight);
+      }
+      if (words.some((word) => ['job', 'title', 'position', 'role'].includes(word))) {
+        const title = nameIn(text);
+        return title.length === 0 ? undefined : found(title, offset, offset + title.length, weight);
+      }
+      const plain = text.replace(/\s*[<(][^>)]*@[^>)]*[>)]\s*$/u, '').trim();
+      return plain.length === 0 ? undefined : found(plain, offset, offset + plain.length, weight * 0.95);
     }
     default:
       return undefined;
   }
+}
+
+/** The typed finder a string field uses: its format's, else one its name asks for (`email`, `phone`, `website`). */
+function stringFinder(
+  node: ScalarNode,
+  words: readonly string[],
+): ((text: string) => Found<string>[]) | undefined {
+  const byFormat = finderFor(node.format);
+  if (byFormat !== undefined) return byFormat;
+  if (words.includes('email') || words.includes('mail')) return findEmails;
+  if (words.some((word) => PHONE_WORDS.has(word))) return findPhones;
+  if (words.some((word) => ['website', 'url', 'homepage', 'link'].includes(word))) return findUrls;
+  return undefined;
 }
 
 export async function extractScalar(
@@ -182,31 +342,18 @@ export async function extractScalar(
 ): Promise<Extracted> {
   const label = bestLabel(context, terms);
   if (label !== undefined) {
-    const fromLabel = fromRaw(node, label.value);
+    const fromLabel = fromRaw(node, label.pair.value, label.pair.index, terms, label.score);
     if (fromLabel !== undefined) return fromLabel;
   }
   if (inArray) return undefined;
   switch (node.kind) {
     case 'enum': {
       const values = node.enumValues ?? [];
-      const found: Found<unknown>[] = [];
-      for (const value of values) {
-        const phrase = normalise(String(value));
-        if (phrase.length === 0) continue;
-        const pattern = new RegExp(
-          `(?<![\\p{L}\\p{N}])${escapeRegExp(phrase).replace(/ /g, '[\\s_-]+')}(?![\\p{L}\\p{N}])`,
-          'iu',
-        );
-        for (const match of context.text.matchAll(new RegExp(pattern.source, 'giu'))) {
-          if (!NEGATION.test(context.text.slice(Math.max(0, match.index - 40), match.index))) {
-            found.push({ value, index: match.index, raw: match[0] });
-            break;
-          }
-        }
-      }
-      const chosen =
-        nearMention(found, mentions(context, terms)) ?? (found.length === 1 ? found[0] : undefined);
-      if (chosen !== undefined) return { value: chosen.value };
+      const named = enumMentions(values, context.text);
+      const near = pick(context, 'enum', named, terms, false);
+      if (near !== undefined) return foundAt(near.candidate.value, near.candidate, near.confidence);
+      if (new Set(named.map((hit) => hit.value)).size === 1 && named[0] !== undefined)
+        return foundAt(named[0].value, named[0], 0.6);
       const currency = currencyOf(context.text, values);
       if (currency !== undefined) return currency;
       return enumBySimilarity(context, node, terms);
@@ -215,40 +362,37 @@ export async function extractScalar(
       const specific = terms.name.filter((word) => !isGenericWord(word));
       const cues = specific.length > 0 ? specific : terms.name;
       for (const cue of cues) {
-        const negatedForm = new RegExp(`(?<![\\p{L}])(?:un|non-?)${escapeRegExp(cue)}(?![\\p{L}])`, 'iu');
-        if (negatedForm.test(context.text)) return { value: false };
+        const negatedForm = new RegExp(
+          `(?<![\\p{L}])(?:un|non-?)${escapeRegExp(cue)}(?![\\p{L}])`,
+          'iu',
+        ).exec(context.text);
+        if (negatedForm !== null)
+          return foundAt(false, { index: negatedForm.index, raw: negatedForm[0] }, 0.7);
       }
       const positions = mentions(context, { ...terms, phrases: [...terms.phrases, ...cues] });
-      if (positions.length === 0) return undefined;
-      const position = positions[0] ?? 0;
+      const position = positions[0];
+      if (position === undefined) return undefined;
+      const mention = /^[\p{L}\p{N}_ -]*/u.exec(context.text.slice(position))?.[0] ?? '';
       const before = context.text.slice(Math.max(0, position - 40), position);
-      return { value: !NEGATION.test(before) };
+      return found(!NEGATION.test(before), position, position + Math.max(1, mention.trimEnd().length), 0.65);
     }
     case 'number':
     case 'integer': {
-      const words = terms.name;
-      const candidates = numberFinder(words)(context.text).filter(
-        (found) => node.kind === 'number' || Number.isInteger(found.value),
+      const candidates = numberCandidates(terms.name, context.text).filter(
+        (candidate) => node.kind === 'number' || Number.isInteger(candidate.value),
       );
-      const money = words.some((word) => MONEY_WORDS.has(word));
-      const percent = words.some((word) => PERCENT_WORDS.has(word));
-      const typed = money ? findMoney(context.text) : percent ? findPercents(context.text) : [];
-      const found = pick(
-        context,
-        money ? 'money' : percent ? 'percent' : 'number',
-        typed.length > 0 ? typed : candidates,
-        terms,
-        typed.length > 0,
-      );
-      if (found === undefined || (node.kind === 'integer' && !Number.isInteger(found.value)))
-        return undefined;
-      return { value: found.value };
+      const chosen = pick(context, 'number', candidates, terms, onlyKindWords(terms));
+      return chosen === undefined
+        ? undefined
+        : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);
     }
     case 'string': {
-      const finder = finderFor(node.format);
+      const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
-        const found = pick(context, node.format ?? 'string', finder(context.text), terms, true);
-        return found === undefined ? undefined : { value: found.value };
+        const chosen = pick(context, node.format ?? terms.name.join('_'), finder(context.text), terms, true);
+        return chosen === undefined
+          ? undefined
+          : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);
       }
       return stringByName(context, terms);
     }
@@ -266,38 +410,51 @@ function splitList(value: string): string[] {
 
 export async function extractArray(context: Context, node: ArrayNode, terms: FieldTerms): Promise<Extracted> {
   const items = node.items;
-  let values: unknown[] = [];
   if (items.kind === 'object' || items.kind === 'array') return undefined;
+  // Each item with its evidence (absolute offsets into the text).
+  let hits: { value: unknown; index: number; raw: string; confidence: number }[] = [];
   const label = bestLabel(context, terms);
-  const finder = items.kind === 'string' ? finderFor(items.format) : undefined;
+  const finder = items.kind === 'string' ? stringFinder(items, nameWords(items.name)) : undefined;
   if (label !== undefined) {
-    if (finder !== undefined) values = finder(label.value).map((found) => found.value);
-    else if (items.kind === 'number' || items.kind === 'integer')
-      values = findNumbers(label.value).map((found) => found.value);
-    else
-      for (const part of splitList(label.value)) {
-        const parsed = fromRaw(items, part);
-        if (parsed !== undefined) values.push(parsed.value);
+    const { value: raw, index: at } = label.pair;
+    const shift = (hit: Found<unknown>) => ({ ...hit, index: at + hit.index, confidence: label.score });
+    if (finder !== undefined) hits = finder(raw).map(shift);
+    else if (items.kind === 'number' || items.kind === 'integer') hits = findNumbers(raw).map(shift);
+    else {
+      let cursor = 0;
+      for (const part of splitList(raw)) {
+        const offset = raw.indexOf(part, cursor);
+        cursor = offset + part.length;
+        const parsed = fromRaw(items, part, at + offset, terms, label.score);
+        const span = parsed?.spans.get('');
+        if (parsed !== undefined && span !== undefined)
+          hits.push({
+            value: parsed.value,
+            index: span.start,
+            raw: context.text.slice(span.start, span.end),
+            confidence: span.confidence,
+          });
       }
-  }
-  if (values.length === 0) {
-    if (finder !== undefined) values = finder(context.text).map((found) => found.value);
-    else if (items.kind === 'string' && nameWords(items.name).some((word) => PHONE_WORDS.has(word)))
-      values = findPhones(context.text).map((found) => found.value);
-    else if (items.kind === 'enum') {
-      values = (items.enumValues ?? []).filter(
-        (value) =>
-          new RegExp(
-            `(?<![\\p{L}\\p{N}])${escapeRegExp(normalise(String(value))).replace(/ /g, '[\\s_-]+')}(?![\\p{L}\\p{N}])`,
-            'iu',
-          ).test(context.text) && normalise(String(value)).length > 0,
-      );
     }
   }
-  values = values.filter((value) => violations(items.schema, value).length === 0);
+  if (hits.length === 0) {
+    // Without a label, a list of typed values (e-mails, URLs, phones, enum values) is tied by type alone.
+    if (finder !== undefined) hits = finder(context.text).map((hit) => ({ ...hit, confidence: 0.6 }));
+    else if (items.kind === 'enum')
+      hits = enumMentions(items.enumValues ?? [], context.text).map((hit) => ({ ...hit, confidence: 0.6 }));
+  }
+  hits = hits.filter((hit) => violations(items.schema, hit.value).length === 0);
   if (node.uniqueItems || items.kind !== 'string' || finder !== undefined)
-    values = [...new Map(values.map((value) => [JSON.stringify(value), value])).values()];
-  values = values.slice(0, Number.isFinite(node.maxItems) ? node.maxItems : values.length);
-  if (values.length === 0 || values.length < node.minItems) return undefined;
-  return { value: values };
+    hits = [...new Map(hits.map((hit) => [JSON.stringify(hit.value), hit])).values()];
+  hits = hits.slice(0, Number.isFinite(node.maxItems) ? node.maxItems : hits.length);
+  if (hits.length === 0 || hits.length < node.minItems) return undefined;
+  return {
+    value: hits.map((hit) => hit.value),
+    spans: new Map(
+      hits.map((hit, index) => [
+        `/${index}`,
+        { start: hit.index, end: hit.index + hit.raw.length, confidence: hit.confidence },
+      ]),
+    ),
+  };
 }

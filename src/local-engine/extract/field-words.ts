@@ -8,7 +8,34 @@ const SYNONYMS: Record<string, readonly string[]> = {
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
-  vendor: ['vendor', 'supplier', 'seller', 'company', 'from'],
+  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'remit to', 'payee'],
+  supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
+  seller: ['seller', 'vendor', 'supplier'],
+  merchant: ['merchant', 'store', 'shop'],
+  contractor: ['contractor', 'consultant', 'supplier', 'provider', 'freelancer', 'service provider'],
+  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by'],
+  client: ['client', 'customer'],
+  sender: ['sender', 'from'],
+  recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
+  meeting: ['meeting', 'meet', 'call', 'appointment', 'kick off', 'catch up', 'interview', 'offsite'],
+  invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
+  po: ['po', 'purchase order', 'order', 'order reference'],
+  order: ['order', 'order reference', 'purchase order', 'po'],
+  receipt: ['receipt', 'transaction', 'ticket'],
+  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference'],
+  subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
+  vat: ['vat', 'tax', 'gst'],
+  ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
+  estimated: ['estimated', 'expected', 'scheduled', 'eta'],
+  delivery: ['delivery', 'arrival', 'eta', 'deliver by', 'delivered'],
+  effective: ['effective', 'start', 'commencement', 'commences', 'starts'],
+  notice: ['notice'],
+  monthly: ['monthly', 'per month', 'month'],
+  fee: ['fee', 'charge', 'rent', 'price', 'compensation'],
+  employer: ['employer', 'company'],
+  experience: ['experience'],
+  weight: ['weight'],
+  carrier: ['carrier', 'courier', 'via', 'with'],
   email: ['email', 'e-mail', 'mail', 'contact'],
   phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
   website: ['website', 'site', 'url', 'web', 'link'],
@@ -18,11 +45,12 @@ const SYNONYMS: Record<string, readonly string[]> = {
   quantity: ['quantity', 'qty', 'count', 'units'],
   date: ['date', 'dated', 'on'],
   start: ['start', 'begin', 'from', 'starts'],
-  end: ['end', 'until', 'to', 'ends'],
+  end: ['end', 'until', 'ends', 'expiration', 'expiry', 'expires', 'term ends'],
   name: ['name'],
   discount: ['discount', 'off', 'rebate'],
   rate: ['rate', 'percent', 'percentage'],
   tax: ['tax', 'vat', 'gst'],
+  card: ['card', 'ending', 'ending in'],
   currency: ['currency'],
   priority: ['priority', 'urgency'],
   status: ['status', 'state'],
@@ -30,10 +58,10 @@ const SYNONYMS: Record<string, readonly string[]> = {
   address: ['address', 'street', 'located'],
   salary: ['salary', 'pay', 'compensation', 'wage'],
   title: ['title', 'position', 'role', 'subject', 'headline'],
-  job: ['job', 'position', 'role'],
+  job: ['job', 'position', 'role', 'title'],
   topic: ['topic', 'subject', 'agenda', 'about'],
   capacity: ['capacity', 'seats', 'places', 'spots', 'room for', 'max attendees'],
-  customer: ['customer', 'client'],
+  customer: ['customer', 'client', 'bill to', 'billed to', 'sold to', 'invoice to', 'issued to', 'buyer'],
   duration: ['duration', 'length', 'lasts'],
   attendee: ['attendees', 'invited', 'participants', 'people', 'team', 'invitees'],
   skill: ['skills', 'requirements', 'stack'],
@@ -54,6 +82,19 @@ const GENERIC = new Set([
   'requested',
   'required',
   'flag',
+  'no',
+  'num',
+  'amount',
+  'percent',
+  'percentage',
+  'rate',
+  'contact',
+  'full',
+  'current',
+  'year',
+  'day',
+  'kg',
+  'period',
 ]);
 
 function singular(word: string): string {
@@ -90,6 +131,8 @@ export interface FieldTerms {
   readonly phrases: readonly string[];
   /** Words of the enclosing object's name, which disambiguate (a customer's email vs a vendor's). */
   readonly parent: readonly string[];
+  /** The schema's `title`, as words joined by spaces, if any. */
+  readonly title?: string;
 }
 
 export function isGenericWord(word: string): boolean {
@@ -100,35 +143,174 @@ export function fieldTerms(path: readonly string[], title: unknown): FieldTerms 
   const own = path.at(-1) ?? '';
   const name = nameWords(own);
   const phrases = new Set<string>([name.join(' ')]);
-  for (const word of name) for (const synonym of SYNONYMS[word] ?? []) phrases.add(synonym);
-  if (name.length > 1 && name.every((word) => word !== 'date')) phrases.add(name.at(-1) ?? '');
+  // Mentions of kind words ("number", "amount") would tie any number or amount to the field: only the
+  // specific words and their synonyms count, unless the name has no specific word.
+  const specific = name.filter((word) => !GENERIC.has(word));
+  for (const word of specific.length > 0 ? specific : name)
+    for (const synonym of [word, ...(SYNONYMS[word] ?? [])]) phrases.add(synonym);
   if (typeof title === 'string' && title.trim().length > 0) phrases.add(phraseWords(title).join(' '));
   const parent = path.length > 1 ? nameWords(path.at(-2) ?? '') : [];
-  return { name, phrases: [...phrases].filter((phrase) => phrase.length > 0), parent };
+  const titleWords = typeof title === 'string' ? phraseWords(title).join(' ') : '';
+  return {
+    name,
+    phrases: [...phrases].filter((phrase) => phrase.length > 0),
+    parent,
+    ...(titleWords.length > 0 ? { title: titleWords } : {}),
+  };
 }
 
 /**
- * How well a label (`Total due`, `Customer e-mail`) names a field, 0..1: the share of the field's name
- * words it holds (synonyms count), plus a small bonus when it also names the enclosing object.
+ * Words that qualify which of several similar values a label holds: a label naming another is not this
+ * field's. Identifiers (and phones) and amounts have separate families: "Invoice total" is a total.
+ */
+const ID_QUALIFIERS: readonly (readonly string[])[] = [
+  ['invoice', 'inv'],
+  ['po', 'purchase', 'order', 'bestellung'],
+  ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
+  ['reg', 'registration', 'registered', 'licence', 'license', 'company'],
+  ['tracking', 'waybill', 'parcel', 'consignment'],
+  ['receipt', 'transaction', 'ticket'],
+  ['quote', 'quotation'],
+  ['phone', 'tel', 'telephone', 'mobile', 'fax', 'cell', 'call'],
+  ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization'],
+];
+const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
+  ['vat', 'tax', 'gst', 'ust'],
+  ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
+  ['unit', 'each', 'per'],
+  ['total', 'gross', 'due', 'balance'],
+  ['deposit'],
+  ['tip'],
+  ['shipping', 'postage'],
+  ['discount'],
+  ['change', 'tendered'],
+  ['day'],
+  ['liability', 'cap'],
+  ['booking'],
+];
+/** Words that make a label an identifier's: an amount field never takes its value. */
+const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'reference', 'idnr', '#']);
+const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
+
+function familyOf(terms: FieldTerms): 'id' | 'amount' | undefined {
+  if (
+    terms.name.some(
+      (word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word),
+    )
+  )
+    return 'id';
+  if (
+    terms.name.some((word) =>
+      [
+        'total',
+        'amount',
+        'subtotal',
+        'price',
+        'fee',
+        'cost',
+        'tax',
+        'vat',
+        'rate',
+        'percent',
+        'weight',
+        'kg',
+        'day',
+      ].includes(word),
+    )
+  )
+    return 'amount';
+  return undefined;
+}
+
+const SELLER = new Set([
+  'vendor',
+  'supplier',
+  'seller',
+  'merchant',
+  'contractor',
+  'consultant',
+  'provider',
+  'freelancer',
+  'sender',
+  'shipper',
+  'landlord',
+  'payee',
+  'from',
+]);
+const BUYER = new Set(['customer', 'client', 'buyer', 'purchaser', 'recipient', 'consignee', 'tenant']);
+
+/** The party a field or label stands for: the one who sells/sends, the one who buys/receives, or neither. */
+export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined {
+  const nouns = words.filter((word) => word !== 'from' && word !== 'to');
+  if (nouns.some((word) => SELLER.has(word))) return 'seller';
+  if (nouns.some((word) => BUYER.has(word))) return 'buyer';
+  if (words.at(-1) === 'to' || (words.includes('ordered') && words.includes('by'))) return 'buyer';
+  if (words[0] === 'from' || words.includes('by')) return 'seller';
+  return undefined;
+}
+
+function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
+  const groups = new Set<number>();
+  family.forEach((group, index) => {
+    if (words.some((word) => group.includes(word))) groups.add(index);
+  });
+  // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names.
+  const subtotal = family.findIndex((group) => group.includes('subtotal'));
+  if (subtotal >= 0 && groups.has(subtotal)) {
+    groups.delete(family.findIndex((group) => group.includes('total')));
+    groups.delete(family.findIndex((group) => group.includes('vat')));
+  }
+  return groups;
+}
+
+/**
+ * Whether words (a label, or the text just before a value) name another value than the field's: another
+ * party (the customer for a vendor field) or another qualifier (an invoice number for a PO number, a VAT
+ * number for a phone, a total for a VAT amount).
+ */
+export function conflicts(words: readonly string[], terms: FieldTerms): boolean {
+  const fieldRole = roleOf(terms.name);
+  const labelRole = roleOf(words);
+  if (fieldRole !== undefined && labelRole !== undefined && fieldRole !== labelRole) return true;
+  const family = familyOf(terms);
+  if (family === undefined) return false;
+  const qualifiers = family === 'id' ? ID_QUALIFIERS : AMOUNT_QUALIFIERS;
+  const fieldWords = [...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))];
+  const own = qualifierGroups(fieldWords, qualifiers);
+  // A VAT number is a registration number.
+  if (family === 'id' && own.has(2)) own.add(3);
+  for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;
+  if (family === 'amount' && words.some((word) => ID_WORDS.has(word))) return true;
+  return false;
+}
+
+/**
+ * How well a label (`Total due`, `Customer e-mail`) names a field, 0..1. Every specific word of the field
+ * (not kind words like "number" or "amount") must be in the label, itself or as a synonym; a label that
+ * names another party or another qualifier scores 0. Kind words alone score below the answer threshold.
  */
 export function labelMatch(label: string, terms: FieldTerms): number {
   const words = phraseWords(label);
   if (words.length === 0 || words.length > 8) return 0;
+  if (conflicts(words, terms)) return 0;
   const joined = ` ${words.join(' ')} `;
-  let best = 0;
+  const has = (phrase: string) => joined.includes(` ${phraseWords(phrase).join(' ')} `);
   const specific = terms.name.filter((word) => !GENERIC.has(word));
-  const weighted = (list: readonly string[]) =>
-    list.reduce((total, word) => total + (GENERIC.has(word) ? 0.5 : 1), 0);
-  const matchedNames = terms.name.filter((word) => words.includes(word));
-  const nameCoverage =
-    specific.length > 0 && specific.every((word) => words.includes(word))
-      ? Math.max(0.8, weighted(matchedNames) / weighted(terms.name))
-      : weighted(matchedNames) / Math.max(0.5, weighted(terms.name));
-  best = nameCoverage;
-  for (const phrase of terms.phrases) {
-    if (joined.includes(` ${phrase} `)) best = Math.max(best, phrase.split(' ').length >= 2 ? 0.95 : 0.8);
+  let best: number;
+  if (specific.length > 0) {
+    const covered = specific.filter(
+      (word) => has(word) || (SYNONYMS[word] ?? []).some((synonym) => has(synonym)),
+    ).length;
+    best = covered === specific.length ? 0.9 : (0.45 * covered) / specific.length;
+  } else {
+    const covered = terms.name.filter(
+      (word) => has(word) || (SYNONYMS[word] ?? []).some((synonym) => has(synonym)),
+    ).length;
+    best = terms.name.length === 0 ? 0 : (0.85 * covered) / terms.name.length;
   }
-  if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.1;
-  // A label that is much longer than the name is less likely to be this field's.
-  return best * (words.length > terms.name.length + 3 ? 0.8 : 1);
+  if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title))
+    best = Math.max(best, 0.95);
+  if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.05;
+  // A label much longer than the name is less likely to be this field's.
+  return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1));
 }

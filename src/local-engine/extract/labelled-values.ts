@@ -5,7 +5,9 @@ export interface LabelledValue {
   readonly index: number;
 }
 
-const SEGMENT_BREAK = /(?<=[.!?])\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
+// A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ...").
+const SEGMENT_BREAK =
+  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
 
 /**
  * `Label: value` pairs, one or more per line. A line is cut into segments at sentence ends, pipes,
@@ -15,7 +17,27 @@ const SEGMENT_BREAK = /(?<=[.!?])\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
 export function labelledValues(text: string): LabelledValue[] {
   const pairs: LabelledValue[] = [];
   let offset = 0;
-  for (const line of text.split(/\r?\n/u)) {
+  const lines = text.split(/\r?\n/u);
+  for (const [lineNumber, line] of lines.entries()) {
+    // A two-cell table row (`| Total due | £948.00 |`) is a label and its value.
+    const row = /^\s*\|?\s*([^|:]*\p{L}[^|:]*?)\s*\|\s*([^|]*?\S)\s*\|?\s*$/u.exec(line);
+    if (row !== null && !/^[\s|:-]+$/u.test(line) && (row[1] ?? '').split(/\s+/u).length <= 6) {
+      const value = row[2] ?? '';
+      pairs.push({ label: (row[1] ?? '').trim(), value, index: offset + line.lastIndexOf(value) });
+      offset += line.length + 1;
+      continue;
+    }
+    // `Bill to:` alone on its line labels the next line.
+    const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
+    const next = lines[lineNumber + 1];
+    if (bare !== null && next !== undefined && next.trim().length > 0) {
+      const value = next.trim().replace(/[.;,]+$/u, '');
+      pairs.push({
+        label: (bare[1] ?? '').trim(),
+        value,
+        index: offset + line.length + 1 + next.indexOf(next.trim()),
+      });
+    }
     let cursor = 0;
     for (const segment of line.split(SEGMENT_BREAK)) {
       const start = line.indexOf(segment, cursor);
@@ -24,6 +46,7 @@ export function labelledValues(text: string): LabelledValue[] {
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();
+      if (value.length === 0) continue;
       const words = label.split(/\s+/u).length;
       if (label.length === 0 || words > 6 || !/\p{L}/u.test(label)) continue;
       const valueIndex = offset + start + segment.length - (match[2] ?? '').length;

@@ -197,6 +197,8 @@ export function findPhones(text: string): Found<string>[] {
     if (digits.length < 7 || digits.length > 15) continue;
     if (/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$/.test(raw) || /^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$/.test(raw)) continue;
     if (/^\d+[.,]\d+$/.test(raw)) continue;
+    // A span of years ("2017 - 2021") is not a phone number.
+    if (/^(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d$/u.test(raw)) continue;
     if (!/[\s().-]/.test(raw) && !raw.startsWith('+') && digits.length < 10) continue;
     found.push({ value: raw, index: match.index, raw });
   }

@@ -3,97 +3,246 @@ import {
   COMPANY_WORDS,
   type Context,
   type Extracted,
+  found,
+  foundAt,
+  MIN_CONFIDENCE,
   mentions,
   PERSON_WORDS,
-  PHONE_WORDS,
   pick,
+  wordsBefore,
 } from './extraction-context.ts';
-import type { FieldTerms } from './field-words.ts';
-import { findPhones } from './patterns.ts';
+import { type FieldTerms, isGenericWord, roleOf } from './field-words.ts';
+import type { Found } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:[A-Z][\w&'.-]*\s+){0,4}?[A-Z][\w&'.-]*,?\s+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS)\b\.?)/gu;
-const PERSON =
-  /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Regards|Sincerely|Thanks|Best|From|from|by|contact|Contact|Customer|Name)[:,]?\s+((?:\p{Lu}[\p{Ll}'’-]+)(?:\s+\p{Lu}[\p{Ll}'’-]+){1,2})/gu;
+  /\b((?:[A-Z][\w&'.-]*\s+(?:&\s+)?){0,4}?[A-Z][\w&'.-]*,?\s+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
+const PERSON_CUE =
+  /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+){1,2})/gu;
+const SIGN_OFF =
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+){0,2})[ \t]*(?:\n|$)/gu;
+const GREETING =
+  /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:[ \t]+\p{Lu}[\p{Ll}'’-]+)?)[,!]/gu;
+/** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
+const DEFINED_PARTY =
+  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*)[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+const LAST_FOUR = /(?:\*{2,}[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
 const PLACE = /\b(?:at|in)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’-]*)(?:\s+\p{Lu}[\p{L}'’-]*){0,3})/gu;
 const ADDRESS =
   /\b\d{1,5}\s+(?:[A-Z][\w.'-]*\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Sq)\b\.?(?:,?\s+[A-Z][\w .'-]{1,40})?/gu;
 
+function matchesOf(text: string, pattern: RegExp, group: number): Found<string>[] {
+  return [...text.matchAll(pattern)].flatMap((match) => {
+    const captured = match[group];
+    if (captured === undefined) return [];
+    const value = captured.trim().replace(/[,]$/u, '');
+    return [{ value, index: match.index + match[0].indexOf(captured), raw: value }];
+  });
+}
+
+const chosen = (result: ReturnType<typeof pick<string>>): Extracted =>
+  result === undefined ? undefined : foundAt(result.candidate.value, result.candidate, result.confidence);
+
+/** The line a position is on, lower-cased. */
+function lineAt(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  const end = text.indexOf('\n', index);
+  return text.slice(start, end === -1 ? text.length : end).toLowerCase();
+}
+
+/** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
+function headingName(text: string, maxWords: number): Found<string> | undefined {
+  const match =
+    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:\s+(?:van|de|von|der)?\s*\p{Lu}[\p{L}'’-]*){1,3})\s*(?:$|\n|\s[—-]\s)/mu.exec(
+      text,
+    );
+  if (match?.[1] === undefined || match.index > 2) return undefined;
+  const value = match[1].trim();
+  if (value.split(/\s+/u).length > maxWords) return undefined;
+  return { value, index: match.index + match[0].indexOf(match[1]), raw: value };
+}
+
+/** The party a document defines with the field's role (`X ("the Client")`), 0.85. */
+function definedParty(context: Context, terms: FieldTerms): Extracted {
+  const phrases = new Set(terms.phrases.map((phrase) => phrase.toLowerCase()));
+  for (const match of context.text.matchAll(DEFINED_PARTY)) {
+    const role = (match[2] ?? '').trim().toLowerCase();
+    if (!phrases.has(role) && !terms.name.includes(role)) continue;
+    const name = (match[1] ?? '').trim();
+    const start = match.index + match[0].indexOf(name);
+    return found(name, start, start + name.length, 0.85);
+  }
+  return undefined;
+}
+
+const DOCUMENT_WORDS =
+  /\b(?:invoice|receipt|order|statement|quote|notice|agreement|contract|confirmation)\b/iu;
+
+function companyFor(context: Context, terms: FieldTerms): Extracted {
+  const defined = definedParty(context, terms);
+  if (defined !== undefined) return defined;
+  const companies = matchesOf(context.text, COMPANY, 1);
+  const role = roleOf(terms.name);
+  const near = pick(context, 'company', companies, terms, role === undefined);
+  if (near !== undefined && near.confidence >= MIN_CONFIDENCE) return chosen(near);
+  if (terms.name.some((word) => word === 'employer')) {
+    // The current employer: a company on a line that says the job is current.
+    const current = companies.find((company) =>
+      /\b(?:present|now|to date|current|since)\b/u.test(lineAt(context.text, company.index)),
+    );
+    if (current !== undefined) return foundAt(current.value, current, 0.65);
+  }
+  if (role === 'seller') {
+    // A letterhead: the seller's name opens the document, before any party label.
+    const first = companies[0];
+    if (
+      first !== undefined &&
+      first.index < 60 &&
+      roleOf(wordsBefore(context.text, first.index)) === undefined
+    )
+      return foundAt(first.value, first, 0.6);
+    const heading = headingName(context.text, 5);
+    if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
+      return foundAt(heading.value, heading, 0.55);
+  }
+  return undefined;
+}
+
+/** A job title on the line of the current job: `Senior Engineer, Acme Ltd (2021 - present)`, `2022-now  Developer at X`. */
+function currentTitle(context: Context): Extracted {
+  let offset = 0;
+  for (const line of context.text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    if (!/\b(?:present|now|to date|current)\b/iu.test(line)) continue;
+    const match =
+      /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
+        line,
+      );
+    const title = match?.[1];
+    if (match === null || title === undefined || title.length === 0) continue;
+    const at = start + match[0].indexOf(title);
+    return found(title, at, at + title.length, 0.6);
+  }
+  return undefined;
+}
+
+function personFor(context: Context, terms: FieldTerms): Extracted {
+  const role = roleOf(terms.name);
+  const cued = pick(context, 'person', matchesOf(context.text, PERSON_CUE, 1), terms, false);
+  if (cued !== undefined && cued.confidence >= MIN_CONFIDENCE) return chosen(cued);
+  if (role === 'seller') {
+    const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1);
+    if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
+  }
+  if (role === 'buyer') {
+    const greeted = matchesOf(context.text, GREETING, 1)[0];
+    if (greeted !== undefined) return foundAt(greeted.value, greeted, 0.6);
+  }
+  if (role === undefined && terms.name.some((word) => word === 'full' || word === 'candidate')) {
+    const heading = headingName(context.text, 4);
+    if (heading !== undefined) return foundAt(heading.value, heading, 0.6);
+    const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1);
+    if (signed !== undefined) return foundAt(signed.value, signed, 0.55);
+  }
+  return undefined;
+}
+
+const PERSON_FIELDS = new Set(['sender', 'recipient', 'full', 'candidate', 'person', 'author', 'contact']);
+
+/**
+ * Strings by what the field's name says they are: phones, companies (by role: a vendor's name is never
+ * taken from after `Bill to:`), people, job titles, places, addresses, titles, identifiers and
+ * `<field> is <value>` phrases. Each answer carries the span it was read from.
+ */
 export function stringByName(context: Context, terms: FieldTerms): Extracted {
   const words = terms.name;
-  const matchesOf = (pattern: RegExp, group: number) =>
-    [...context.text.matchAll(pattern)].map((match) => ({
-      value: (match[group] ?? '').trim().replace(/[,.]$/u, ''),
-      index: match.index + match[0].indexOf(match[group] ?? ''),
-      raw: match[0],
-    }));
-  if (words.some((word) => PHONE_WORDS.has(word))) {
-    const phone = pick(context, 'phone', findPhones(context.text), terms, true);
-    if (phone !== undefined) return { value: phone.value };
+  const { text } = context;
+  if (words.includes('last') && (words.includes('four') || words.includes('4') || words.includes('digit'))) {
+    const lastFour = matchesOf(text, LAST_FOUR, 1)[0];
+    return lastFour === undefined ? undefined : foundAt(lastFour.value, lastFour, 0.75);
   }
-  if (words.some((word) => COMPANY_WORDS.has(word))) {
-    const company = pick(context, 'company', matchesOf(COMPANY, 1), terms, true);
-    if (company !== undefined) return { value: company.value };
+  const personField = words.some((word) => PERSON_FIELDS.has(word));
+  if (
+    !personField &&
+    (words.some((word) => COMPANY_WORDS.has(word)) || (words.includes('name') && roleOf(words) !== undefined))
+  ) {
+    const company = companyFor(context, terms);
+    if (company !== undefined) return company;
   }
   if (
-    words.some((word) => PERSON_WORDS.has(word)) &&
+    (personField || words.some((word) => PERSON_WORDS.has(word))) &&
     !words.some((word) => COMPANY_WORDS.has(word) || word === 'job')
   ) {
-    const person = pick(context, 'person', matchesOf(PERSON, 1), terms, true);
-    if (person !== undefined) return { value: person.value };
+    const person = personFor(context, terms);
+    if (person !== undefined) return person;
   }
   if (words.some((word) => ['job', 'position', 'role'].includes(word))) {
-    const role = pick(context, 'role', matchesOf(ROLE, 1), terms, true);
-    if (role !== undefined && role.value.length > 0) return { value: role.value };
+    const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
+    if (role !== undefined) return role;
+    const current = currentTitle(context);
+    if (current !== undefined) return current;
   }
   if (words.includes('location') || words.includes('venue') || words.includes('place')) {
-    const place = pick(context, 'place', matchesOf(PLACE, 1), terms, true);
-    if (place !== undefined) return { value: place.value };
+    const place = chosen(pick(context, 'place', matchesOf(text, PLACE, 1), terms, true));
+    if (place !== undefined) return place;
   }
   if (words.includes('address')) {
-    const address = pick(context, 'address', matchesOf(ADDRESS, 0), terms, true);
-    if (address !== undefined) return { value: address.value };
+    const address = chosen(pick(context, 'address', matchesOf(text, ADDRESS, 0), terms, true));
+    if (address !== undefined) return address;
   }
   if (
-    words.some((word) => ['title', 'subject', 'headline', 'summary', 'description', 'topic'].includes(word))
+    words.some((word) =>
+      ['title', 'subject', 'headline', 'summary', 'description', 'topic'].includes(word),
+    ) &&
+    !words.includes('job')
   ) {
     // A short first line (a heading) is the title; a first line that is a whole sentence is not.
-    const first =
-      context.text
-        .split(/\r?\n/u)
-        .find((line) => line.trim().length > 0)
-        ?.trim() ?? '';
-    const heading = first.replace(/^[\p{L} ]{1,20}:\s*/u, '').replace(/[.!?]+$/u, '');
-    if (heading.length > 0 && countWords(heading) <= 8 && !/[.!?]\s/u.test(heading))
-      return { value: heading };
-  }
-  if (words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word))) {
-    for (const position of mentions(context, {
-      ...terms,
-      phrases: terms.phrases
-        .filter(
-          (phrase) =>
-            phrase.split(' ').length === 1 &&
-            !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
-        )
-        .concat(terms.name.filter((word) => !['number', 'id', 'no'].includes(word))),
-    })) {
-      const match =
-        /^[\p{L}_ -]{0,20}?\s*(?:#|no\.?|number|nr\.?|id|ref\.?)?\s*[:#]?\s*([A-Z0-9/-]{0,15}\d[A-Z0-9/-]{0,15})(?![\p{L}\p{N}])/iu.exec(
-          context.text.slice(position),
-        );
-      if (match?.[1] !== undefined && /\d/u.test(match[1])) return { value: match[1] };
+    const line = /^\s*(.*)$/mu.exec(text);
+    const first = (line?.[1] ?? '').trim();
+    const prefix = /^[\p{L} ]{1,20}:\s*/u.exec(first)?.[0] ?? '';
+    const heading = first.slice(prefix.length).replace(/[.!?]+$/u, '');
+    if (heading.length > 0 && countWords(heading) <= 8 && !/[.!?]\s/u.test(heading)) {
+      const start = text.indexOf(first) + prefix.length;
+      return found(heading, start, start + heading.length, 0.6);
     }
   }
-  // "<field> is/was/called/named <value>"
+  const specific = words.filter((word) => !isGenericWord(word));
+  if (
+    words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word)) ||
+    specific.includes('tracking')
+  ) {
+    // `<qualifier> [no./#/number] <id>`: the field's own qualifier (invoice, PO, tracking), never a bare "number".
+    for (const position of mentions(context, {
+      ...terms,
+      phrases: terms.phrases.filter(
+        (phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
+      ),
+    })) {
+      const match =
+        /^[\p{L}_ -]{0,20}?\s*(?:#|no\.?|number|nr\.?|id|ref\.?|reference)?\s*[:#]?\s*([A-Z0-9/-]{0,15}\d[A-Z0-9/-]{0,15})(?![\p{L}\p{N}])/iu.exec(
+          text.slice(position),
+        );
+      if (match?.[1] !== undefined && /\d/u.test(match[1])) {
+        const start = position + match[0].length - match[1].length;
+        if (!/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/u.test(match[1]))
+          return found(match[1], start, start + match[1].length, 0.7);
+      }
+    }
+  }
+  // "<field> is/was/called/named <value>": the value runs to the end of the clause ("$2.5 million" whole).
   for (const position of mentions(context, terms)) {
-    const after = context.text.slice(position).replace(/^[\p{L}\p{N}_ -]*?(?=\s)/u, '');
-    const match = /^\s+(?:is|was|are|were|called|named|of|=)\s+["“]?([^.,;!?\n"”]{1,80})/iu.exec(after);
+    const rest = text.slice(position);
+    const match =
+      /^[\p{L}\p{N}_ -]*?\s+(?:is|was|are|were|called|named|=)\s+["“]?((?:[^.,;!?\n"”]|[.,](?=\d))(?:[^.,;!?\n"”]|[.,](?=\d)){0,79})/iu.exec(
+        rest,
+      );
     if (match?.[1] !== undefined) {
       const value = match[1].trim().split(/\s+/u).slice(0, 6).join(' ');
-      if (value.length > 0) return { value };
+      const start = position + match[0].length - match[1].length + match[1].indexOf(value);
+      if (value.length > 0 && text.slice(start, start + value.length) === value)
+        return found(value, start, start + value.length, 0.55);
     }
   }
   return undefined;

@@ -38,11 +38,17 @@ export interface RecommendResult extends EngineProvenance {
 
 const PROFILE_TERMS_FROM_LIKES = 30;
 
-function topTerms(termLists: readonly (readonly string[])[], limit: number): string[] {
+/** A term that can carry meaning on its own: not a bare number ("3") or a single character. */
+export function meaningful(term: string): boolean {
+  return term.length >= 2 && !/^[\d.,:/-]+$/u.test(term);
+}
+
+function topTerms(termLists: readonly (readonly string[])[], limit: number, minimumShare = 1): string[] {
   const counts = new Map<string, number>();
   for (const terms of termLists)
     for (const term of new Set(terms)) counts.set(term, (counts.get(term) ?? 0) + 1);
   return [...counts.entries()]
+    .filter(([, count]) => count >= minimumShare)
     .sort((left, right) => right[1] - left[1] || left[0].localeCompare(right[0]))
     .slice(0, limit)
     .map(([term]) => term);
@@ -79,18 +85,24 @@ export async function recommend(
 
   const embedder = options.embedder === null ? undefined : (options.embedder ?? sharedLocalEmbedder());
   const ranker = await HybridRanker.build(items, { embedder, signal: options.signal });
+  const allOwnTerms = lexicalTerms(queryText);
+  const ownTerms = allOwnTerms.some(meaningful) ? allOwnTerms.filter(meaningful) : allOwnTerms;
+  // Liked items add their shared attributes; with a query of its own, only what several likes share,
+  // so the likes' incidental words (a "3" in "3-season tent") never outvote what was asked.
   const likedTerms = topTerms(
-    likedIndexes.map((index) => ranker.itemTerms[index] ?? []),
+    likedIndexes.map((index) => (ranker.itemTerms[index] ?? []).filter(meaningful)),
     PROFILE_TERMS_FROM_LIKES,
+    ownTerms.length > 0 ? Math.min(2, likedIndexes.length + 1) : 1,
   );
-  const ownTerms = lexicalTerms(queryText);
   const queryTerms = [...ownTerms, ...likedTerms];
   let queryVector =
     queryText.trim().length === 0 ? undefined : await ranker.queryVector(queryText, options.signal);
   if (ranker.itemVectors !== undefined && likedIndexes.length > 0) {
     const parts = likedIndexes.map((index) => ranker.itemVectors?.[index] as Float32Array);
-    if (queryVector !== undefined) parts.push(queryVector);
-    queryVector = centroid(parts, parts[0]?.length ?? 0);
+    const liked = centroid(parts, parts[0]?.length ?? 0);
+    // The request's meaning leads; the likes shade it.
+    queryVector =
+      queryVector === undefined ? liked : centroid([queryVector, queryVector, liked], liked.length);
   }
   const ranked = ranker.fuse(ranker.evidenceFor(queryTerms, queryVector), DEFAULT_FUSION);
   const candidates = ranked.filter((item) => !likedIds.has(item.id));
@@ -125,8 +137,9 @@ export async function recommend(
       const item = candidates[position] as RankedItem;
       const matched = ranker
         .matchedTerms(queryTerms, item.index)
-        .slice(0, 3)
-        .map((entry) => entry.term);
+        .map((entry) => entry.term)
+        .filter(meaningful)
+        .slice(0, 3);
       let reason: string;
       if (matched.length > 0) {
         const fromLikes = matched.every((term) => !ownTerms.includes(term));

@@ -8,6 +8,7 @@ import type { LocalEngineOptions } from '../options.ts';
 import { type EngineProvenance, provenance } from '../provenance.ts';
 import { selectByMmr } from '../rank/mmr.ts';
 import { analyzeSentences, countWords, lexicalTerms } from '../text/analyze.ts';
+import { looksLikeMarkdown, markdownBlocks } from '../text/markdown-structure.ts';
 
 export interface SummarizeRequest {
   readonly text: string;
@@ -35,6 +36,8 @@ export const SUMMARY_WEIGHTS = Object.freeze({
   position: 0.6,
   centrality: 0.4,
   focus: 0.8,
+  /** Share of a sentence's terms that its Markdown headings hold. */
+  headings: 0.2,
   /** MMR trade-off: 1 = salience only. */
   lambda: 0.7,
 });
@@ -83,7 +86,27 @@ export async function summarize(
   }
   options.signal?.throwIfAborted();
 
-  const sentences = analyzeSentences(text);
+  // Markdown is read by its structure: headings guide the choice and are never quoted as sentences
+  // (nor glued to the sentence after them); front matter, code and tables are not prose.
+  const structured = looksLikeMarkdown(text) ? markdownBlocks(text) : undefined;
+  const prose =
+    structured === undefined
+      ? text
+      : structured
+          .filter((block) => block.kind === 'paragraph' || block.kind === 'item')
+          .map((block) => block.text)
+          .join('\n\n');
+  const headingTerms = new Set(
+    structured === undefined
+      ? []
+      : lexicalTerms(
+          structured
+            .filter((block) => block.kind === 'heading')
+            .map((block) => block.text)
+            .join('. '),
+        ),
+  );
+  const sentences = analyzeSentences(prose);
   const count = sentences.length;
   const embedder =
     options.embedder === null || count > LOCAL_ENGINE_LIMITS.maxEmbeddedSentences || count < 2
@@ -150,7 +173,14 @@ export async function summarize(
     // words on detail, so they weigh a little less (square root of the excess).
     const brevity =
       words < 4 ? 0.5 : words > LONG_SENTENCE_WORDS ? Math.sqrt(LONG_SENTENCE_WORDS / words) : 1;
-    const base = SUMMARY_WEIGHTS.position * position + SUMMARY_WEIGHTS.centrality * (centrality[index] ?? 0);
+    const headed =
+      headingTerms.size === 0 || sentence.terms.length === 0
+        ? 0
+        : sentence.terms.filter((term) => headingTerms.has(term)).length / sentence.terms.length;
+    const base =
+      SUMMARY_WEIGHTS.position * position +
+      SUMMARY_WEIGHTS.centrality * (centrality[index] ?? 0) +
+      SUMMARY_WEIGHTS.headings * headed;
     const focused =
       focusScores === undefined ? base : base + SUMMARY_WEIGHTS.focus * (focusScores[index] ?? 0);
     return focused * brevity;

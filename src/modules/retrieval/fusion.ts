@@ -24,15 +24,17 @@ export function reciprocalRankFusion(
   lexical: readonly IndexHit[],
   vector: readonly IndexHit[],
   k: number = DEFAULT_RRF_K,
+  vectorWeight = 1,
 ): FusedHit[] {
   const fused = new Map<
     string,
     { score: number; lexical: RankedSignal | null; vector: RankedSignal | null }
   >();
   const add = (hits: readonly IndexHit[], side: 'lexical' | 'vector') => {
+    const weight = side === 'vector' ? vectorWeight : 1;
     hits.forEach((hit, index) => {
       const entry = fused.get(hit.chunkId) ?? { score: 0, lexical: null, vector: null };
-      entry.score += 1 / (k + index + 1);
+      entry.score += weight / (k + index + 1);
       entry[side] = { rank: index + 1, score: hit.score };
       fused.set(hit.chunkId, entry);
     });
@@ -42,6 +44,70 @@ export function reciprocalRankFusion(
   return [...fused]
     .map(([chunkId, entry]) => ({ chunkId, ...entry }))
     .sort((a, b) => b.score - a.score || bestRank(a) - bestRank(b) || (a.chunkId < b.chunkId ? -1 : 1));
+}
+
+/** How the hybrid weighs its vector side by the two sides' agreement (docs/retrieval.md, ADR 0146). */
+export interface AgreementFusionSettings {
+  /** Reciprocal-rank constant. */
+  readonly k: number;
+  /** How many top hits of each side are compared. */
+  readonly depth: number;
+  /** Overlap share at or below which the vector side gets no weight. */
+  readonly floor: number;
+  /** Overlap share from which the vector side gets full weight. */
+  readonly ceiling: number;
+}
+
+/** Chosen on DBpedia-Entity only; reported on held-out collections (docs/local-engine.md). */
+export const DEFAULT_AGREEMENT_FUSION: AgreementFusionSettings = Object.freeze({
+  k: 60,
+  depth: 20,
+  floor: 0,
+  ceiling: 0.5,
+});
+
+/** Share of the top `depth` hits of the shorter side that the other side's top `depth` also holds, 0..1. */
+export function agreementOf(
+  lexical: readonly IndexHit[],
+  vector: readonly IndexHit[],
+  depth: number,
+): number {
+  const top = new Set(lexical.slice(0, depth).map((hit) => hit.chunkId));
+  const compared = Math.min(depth, lexical.length, vector.length);
+  if (compared === 0) return 0;
+  let shared = 0;
+  for (const hit of vector.slice(0, depth)) if (top.has(hit.chunkId)) shared++;
+  return shared / compared;
+}
+
+/**
+ * The vector side's weight for one query, 0..1: nothing while the two sides disagree (a weak embedder
+ * then cannot pull the answer below the lexical ranking), rising linearly with their agreement; full when
+ * the lexical side found nothing (a query of words the collection does not use).
+ */
+export function vectorWeightFor(
+  lexical: readonly IndexHit[],
+  vector: readonly IndexHit[],
+  settings: AgreementFusionSettings = DEFAULT_AGREEMENT_FUSION,
+): number {
+  if (lexical.length === 0) return 1;
+  const agreement = agreementOf(lexical, vector, settings.depth);
+  if (agreement <= settings.floor) return 0;
+  return Math.min(1, (agreement - settings.floor) / Math.max(1e-9, settings.ceiling - settings.floor));
+}
+
+/**
+ * Reciprocal-rank fusion with the vector side weighted by its agreement with the lexical side for this
+ * query. With weight 0 the order is exactly the lexical order (vector-only hits follow it, by vector
+ * rank), so the hybrid never does worse than its lexical side on a query where the sides disagree.
+ */
+export function agreementWeightedFusion(
+  lexical: readonly IndexHit[],
+  vector: readonly IndexHit[],
+  settings: AgreementFusionSettings = DEFAULT_AGREEMENT_FUSION,
+): FusedHit[] {
+  const weight = vectorWeightFor(lexical, vector, settings);
+  return reciprocalRankFusion(lexical, vector, settings.k, weight);
 }
 
 /** A single list as fused hits, so every mode answers in the same shape. */

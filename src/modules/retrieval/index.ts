@@ -13,7 +13,16 @@ export type {
   StoredChunk,
 } from './chunk-index.port.ts';
 export { BM25, embeddingText } from './chunk-index.port.ts';
-export { DEFAULT_RRF_K, type FusedHit, reciprocalRankFusion } from './fusion.ts';
+export {
+  type AgreementFusionSettings,
+  agreementOf,
+  agreementWeightedFusion,
+  DEFAULT_AGREEMENT_FUSION,
+  DEFAULT_RRF_K,
+  type FusedHit,
+  reciprocalRankFusion,
+  vectorWeightFor,
+} from './fusion.ts';
 export { cosine, MemoryChunkIndex, simpleTerms } from './memory-chunk-index.ts';
 export {
   type ChunkMetadata,

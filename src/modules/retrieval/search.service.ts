@@ -6,7 +6,14 @@ import type {
   IndexHit,
   SearchScope,
 } from './chunk-index.port.ts';
-import { type FusedHit, type RankedSignal, reciprocalRankFusion, singleList } from './fusion.ts';
+import {
+  type AgreementFusionSettings,
+  agreementWeightedFusion,
+  DEFAULT_AGREEMENT_FUSION,
+  type FusedHit,
+  type RankedSignal,
+  singleList,
+} from './fusion.ts';
 import type { ChunkMetadata, MetadataFilter } from './metadata-filter.ts';
 import { retrievalErrors } from './retrieval.errors.ts';
 import { buildSnippet, type Highlight } from './snippet.ts';
@@ -64,21 +71,28 @@ export interface SearchServiceOptions {
   readonly embedder?: TextEmbedder | undefined;
   /** How many hits each side contributes to the fusion (at least k). */
   readonly candidateDepth?: number;
+  /** The reciprocal-rank constant (default 60); `fusion` sets it too. */
   readonly rrfK?: number;
+  /** How the vector side is weighted by its agreement with the lexical side (default DEFAULT_AGREEMENT_FUSION). */
+  readonly fusion?: AgreementFusionSettings;
 }
 
-/** Lexical, vector or hybrid (reciprocal-rank fusion) search over a tenant's collections. */
+/**
+ * Lexical, vector or hybrid search over a tenant's collections. Hybrid is reciprocal-rank fusion with the
+ * vector side weighted, per query, by how much it agrees with the lexical side.
+ */
 export class SearchService {
   readonly #index: ChunkIndex;
   readonly #embedder: TextEmbedder | undefined;
   readonly #candidateDepth: number;
-  readonly #rrfK: number | undefined;
+  readonly #fusion: AgreementFusionSettings;
 
   constructor(options: SearchServiceOptions) {
     this.#index = options.index;
     this.#embedder = options.embedder;
     this.#candidateDepth = options.candidateDepth ?? 50;
-    this.#rrfK = options.rrfK;
+    const fusion = options.fusion ?? DEFAULT_AGREEMENT_FUSION;
+    this.#fusion = options.rrfK === undefined ? fusion : { ...fusion, k: options.rrfK };
   }
 
   get embeddingModel(): string | null {
@@ -109,7 +123,7 @@ export class SearchService {
     ]);
     const fused =
       plan.mode === 'hybrid'
-        ? reciprocalRankFusion(lexical, vector, this.#rrfK)
+        ? agreementWeightedFusion(lexical, vector, this.#fusion)
         : singleList(plan.mode === 'lexical' ? lexical : vector, plan.mode);
     return {
       mode: plan.mode,

@@ -60,10 +60,20 @@ describe('POST /v1/extract on the local engine', () => {
         po_number: null,
       },
       missing: ['/po_number'],
+      evidence: expect.any(Object),
       engine: 'local',
       model: 'rules',
       usage: { input_tokens: 0, output_tokens: 0 },
     });
+    // Every value carries the span it was read from.
+    const { evidence } = response.json() as {
+      evidence: Record<string, { start: number; end: number; quote: string; confidence: number }>;
+    };
+    expect(Object.keys(evidence).sort()).toEqual(['/customer', '/due_date', '/email', '/paid', '/total']);
+    for (const span of Object.values(evidence)) {
+      expect(TEXT.slice(span.start, span.end)).toBe(span.quote);
+      expect(span.confidence).toBeGreaterThanOrEqual(0.5);
+    }
   });
 
   it('refuses an unsupported schema with 422 and one error per place, before any model call', async () => {
@@ -124,6 +134,11 @@ describe('POST /v1/extract on a model', () => {
     expect(response.json()).toEqual({
       data: { customer: 'Acme Corp', total: 1250, paid: false, email: null, due_date: null, po_number: null },
       missing: ['/email', '/due_date', '/po_number'],
+      evidence: {
+        '/customer': { start: 27, end: 36, quote: 'Acme Corp', confidence: 0.5 },
+        '/total': { start: 74, end: 83, quote: '$1,250.00', confidence: 0.5 },
+      },
+      unsupported: [],
       engine: 'model',
       model: 'mock:mock-1',
       usage: { input_tokens: 7, output_tokens: 3 },
@@ -133,6 +148,31 @@ describe('POST /v1/extract on a model', () => {
     expect(JSON.stringify(call?.responseFormat)).not.toContain('"required"');
     expect(JSON.stringify(call?.prompt)).toContain('Amounts in dollars.');
   });
+
+  it.each([
+    { option: 'flag', customer: 'Globex Inc', total: 9999, missing: ['/email', '/due_date', '/po_number'] },
+    {
+      option: 'drop',
+      customer: '',
+      total: 0,
+      missing: ['/email', '/due_date', '/po_number', '/customer', '/total'],
+    },
+  ] as const)(
+    'checks a model’s values against the text: unsupported ones are listed ($option)',
+    async ({ option, customer, total, missing }) => {
+      // Values the text does not contain: an invented customer and total.
+      app = await buildTestApp({
+        model: scriptedModel(JSON.stringify({ customer: 'Globex Inc', total: 9999, paid: false })),
+      });
+      const response = await post({ text: TEXT, schema: SCHEMA, unsupported: option });
+      expect(response.statusCode).toBe(200);
+      const body = response.json();
+      expect(body.unsupported).toEqual(['/customer', '/total']);
+      expect(body.data).toMatchObject({ customer, total, paid: false });
+      expect(body.missing).toEqual(missing);
+      expect(body.evidence).toEqual({});
+    },
+  );
 
   it('reports nested missing fields by pointer and drops properties the schema closes', async () => {
     app = await buildTestApp({

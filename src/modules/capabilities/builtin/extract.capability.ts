@@ -6,6 +6,7 @@ import {
   compileExtractionSchema,
   type ExtractionPlan,
   LOCAL_ENGINE_LIMITS,
+  locateEvidence,
 } from '../../../local-engine/index.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
@@ -38,6 +39,12 @@ export const extractInputSchema = z
       .max(4_000)
       .optional()
       .describe('Extra guidance for a model (conventions, what to prefer). The local engine ignores it.'),
+    unsupported: z
+      .enum(['flag', 'drop'])
+      .default('flag')
+      .describe(
+        'What to do with a model’s value the text does not contain (the evidence check): `flag` lists it in `unsupported`, `drop` also removes it (a required field then gets its placeholder and goes to `missing`). The local engine never returns such values.',
+      ),
     model: modelChoiceField,
   })
   .strict()
@@ -50,6 +57,36 @@ export const extractOutputSchema = z
       .array(z.string())
       .describe(
         'JSON Pointers of required fields the text does not state. Each holds its placeholder in `data` (null when nullable, else its `default`, else the empty value of its type).',
+      ),
+    evidence: z
+      .record(
+        z.string(),
+        z
+          .object({
+            start: z.number().int().min(0).describe('Offset of the quote in `text` (UTF-16 code units).'),
+            end: z
+              .number()
+              .int()
+              .min(0)
+              .describe('End offset (exclusive): `text.slice(start, end) === quote`.'),
+            quote: z.string().describe('The text the value was read from.'),
+            confidence: z
+              .number()
+              .min(0)
+              .max(1)
+              .describe('0..1; the local engine returns no value under 0.5 (the field is missing instead).'),
+          })
+          .meta({ id: 'ExtractEvidence', title: 'ExtractEvidence' }),
+      )
+      .optional()
+      .describe(
+        'Where each returned value was read, by the JSON Pointer of the value (array items by index). Always present on the local engine, which returns a value only when the text ties it to the field (a label, a nearby mention, its type) and the quote holds it. On a model, the first place the text writes each string or number (confidence 0.5).',
+      ),
+    unsupported: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Model answers only: JSON Pointers of strings and numbers the text does not contain (with `unsupported: "drop"`, removed from `data`).',
       ),
     ...engineFields,
   })
@@ -194,7 +231,56 @@ async function extractWithModel(
     ...(modelName === undefined ? {} : { model: modelName }),
   });
   context.emit({ type: 'object-delta', partial: object });
-  return { data: object.data, missing: object.missing, ...modelProvenance(context) };
+  const checked = locateEvidence(input.text, plan, object.data, object.missing);
+  let { data, missing } = object;
+  if (input.unsupported === 'drop' && checked.unsupported.length > 0) {
+    ({ data, missing } = dropUnsupported(plan, data, missing, checked.unsupported));
+  }
+  return {
+    data,
+    missing,
+    evidence: checked.evidence,
+    unsupported: checked.unsupported,
+    ...modelProvenance(context),
+  };
+}
+
+/**
+ * Removes values the text does not support from `data`: a required property gets its placeholder and
+ * its pointer in `missing`, an optional one is deleted; items inside arrays are left (flagged only).
+ */
+function dropUnsupported(
+  plan: ExtractionPlan,
+  data: Record<string, unknown>,
+  missing: readonly string[],
+  unsupported: readonly string[],
+): { data: Record<string, unknown>; missing: string[] } {
+  const copy = structuredClone(data);
+  const stillMissing = [...missing];
+  for (const pointer of unsupported) {
+    const segments = pointer
+      .split('/')
+      .slice(1)
+      .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+    let node: PlanNode = plan.root;
+    let parent: Record<string, unknown> | undefined = copy;
+    for (const [index, segment] of segments.entries()) {
+      if (node.kind !== 'object' || parent === undefined) break;
+      const property = node.properties.find((candidate) => candidate.name === segment);
+      if (property === undefined) break;
+      if (index === segments.length - 1) {
+        if (property.required) {
+          parent[segment] = property.node.placeholder?.value ?? null;
+          stillMissing.push(pointer);
+        } else delete parent[segment];
+        break;
+      }
+      node = property.node as PlanNode;
+      const next: unknown = parent[segment];
+      parent = isRecord(next) ? next : undefined;
+    }
+  }
+  return { data: copy, missing: stillMissing };
 }
 
 /** `extract`, on the local engine unless a model serves it; `options` configures the local engine. */
@@ -205,7 +291,7 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
     version: '1.0.0',
     summary: 'Extract structured data from a text by a JSON Schema',
     description:
-      'Fills your JSON Schema from `text`: `data` always validates against `schema`; required fields the text does not state hold a placeholder and are listed in `missing` (JSON Pointers). Schemas outside the supported subset are refused with 422 `LOCAL_ENGINE_SCHEMA_UNSUPPORTED` before any model is called. **Engines:** the local engine uses type- and name-aware extractors (labels, e-mails, URLs, phones, dates, money, numbers, booleans, enums) and works with no model configured; a model answers through JSON-schema structured output, validated against your schema and re-asked when it breaks it. `model`: `local`, an alias or `provider:model`.',
+      'Fills your JSON Schema from `text`: `data` always validates against `schema`; required fields the text does not state hold a placeholder and are listed in `missing` (JSON Pointers). Schemas outside the supported subset are refused with 422 `LOCAL_ENGINE_SCHEMA_UNSUPPORTED` before any model is called. **Engines:** the local engine uses type- and name-aware extractors (labels, e-mails, URLs, phones, dates, money, numbers, booleans, enums, parties by role) and works with no model configured; it abstains rather than guesses (a value comes back only when the text ties it to the field) and gives every value its `evidence` (span, quote, confidence); a model answers through JSON-schema structured output, validated against your schema and re-asked when it breaks it. `model`: `local`, an alias or `provider:model`.',
     input: extractInputSchema,
     output: extractOutputSchema,
     examples: [
@@ -237,6 +323,13 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
             po_number: null,
           },
           missing: ['/po_number'],
+          evidence: {
+            '/customer': { start: 27, end: 36, quote: 'Acme Corp', confidence: 0.9 },
+            '/email': { start: 46, end: 66, quote: 'billing@acme.example', confidence: 0.9 },
+            '/total': { start: 74, end: 83, quote: '$1,250.00', confidence: 0.9 },
+            '/due_date': { start: 89, end: 99, quote: '2026-12-15', confidence: 0.9 },
+            '/paid': { start: 106, end: 108, quote: 'no', confidence: 0.9 },
+          },
           engine: 'local',
           model: 'rules',
           usage: { input_tokens: 0, output_tokens: 0 },
@@ -254,7 +347,12 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
         { signal: context.signal },
       );
       context.emit({ type: 'object-delta', partial: { data: result.data, missing: result.missing } });
-      return { data: result.data, missing: result.missing, ...localProvenance(result.model) };
+      return {
+        data: result.data,
+        missing: result.missing,
+        evidence: result.evidence,
+        ...localProvenance(result.model),
+      };
     },
   });
 }

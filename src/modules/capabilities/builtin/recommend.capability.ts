@@ -224,8 +224,8 @@ export function createRecommendCapability(options: BuiltinCapabilityOptions = {}
         },
         output: {
           items: [
-            { id: 'a4', score: 0.4854, reason: 'Matches "offshore"' },
-            { id: 'a2', score: 0.3756, reason: 'Close in meaning to the request, without shared words' },
+            { id: 'a4', score: 0.4974, reason: 'Matches "offshore"' },
+            { id: 'a2', score: 0.3618, reason: 'Close in meaning to the request, without shared words' },
           ],
           engine: 'local',
           model: 'use-lite-512+bm25',

@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import { type Embedder, extract } from '../../src/local-engine/index.ts';
+import {
+  EXTRACTION_SET,
+  EXTRACTION_SET_SCHEMAS,
+} from '../../test/fixtures/local-engine/extraction-set/index.ts';
+import { type FieldFigures, sameValue } from './extraction.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface ExtractionSetReport {
+  readonly documents: number;
+  readonly kinds: number;
+  readonly schemaValid: number;
+  /** Values whose evidence is missing or whose quote is not `text.slice(start, end)`. */
+  readonly unsupportedValues: number;
+  readonly tune: FieldFigures;
+  /** Never looked at while the extractors were adjusted: the honest figure. */
+  readonly heldout: FieldFigures;
+  readonly all: FieldFigures;
+  /** Held-out figures per kind of document. */
+  readonly byKind: Record<string, FieldFigures>;
+  readonly errors: readonly {
+    readonly id: string;
+    readonly split: string;
+    readonly field: string;
+    readonly expected: unknown;
+    readonly got: unknown;
+  }[];
+}
+
+type Counts = { extracted: number; correct: number; gold: number };
+
+function figures(counts: Counts): FieldFigures {
+  return {
+    ...counts,
+    precision: counts.extracted === 0 ? 0 : counts.correct / counts.extracted,
+    recall: counts.gold === 0 ? 0 : counts.correct / counts.gold,
+  };
+}
+
+/**
+ * Q4 on the labelled set (test/fixtures/local-engine/extraction-set): every output validated by an Ajv
+ * of its own, every top-level field compared with the gold value (a field in `missing` is an
+ * abstention, not an answer), every answer's evidence checked against the text.
+ */
+export async function measureExtractionSet(embedder: Embedder): Promise<ExtractionSetReport> {
+  const Ajv2020 = (
+    require('ajv/dist/2020') as {
+      default: new (options: object) => { compile(schema: object): (value: unknown) => boolean };
+    }
+  ).default;
+  const addFormats = (require('ajv-formats') as { default: (ajv: unknown) => void }).default;
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  const empty = (): Counts => ({ extracted: 0, correct: 0, gold: 0 });
+  const totals = { tune: empty(), heldout: empty(), all: empty() };
+  const byKind = new Map<string, Counts>();
+  const errors: ExtractionSetReport['errors'][number][] = [];
+  let schemaValid = 0;
+  let unsupportedValues = 0;
+  for (const document of EXTRACTION_SET) {
+    const schema = EXTRACTION_SET_SCHEMAS[document.kind];
+    const result = await extract({ text: document.text, schema }, { embedder });
+    if (ajv.compile(schema)(result.data)) schemaValid++;
+    const missing = new Set(result.missing);
+    const kindCounts = byKind.get(document.kind) ?? empty();
+    byKind.set(document.kind, kindCounts);
+    for (const field of Object.keys((schema as { properties: object }).properties)) {
+      const pointer = `/${field}`;
+      const got = missing.has(pointer) ? undefined : result.data[field];
+      const expected = document.expected[field];
+      if (got !== undefined) {
+        const evidence = result.evidence?.[pointer];
+        if (evidence === undefined || document.text.slice(evidence.start, evidence.end) !== evidence.quote)
+          unsupportedValues++;
+      }
+      const extracted = got !== undefined ? 1 : 0;
+      const gold = expected !== undefined ? 1 : 0;
+      const correct = extracted && gold && sameValue(field, expected, got) ? 1 : 0;
+      const buckets = [totals.all, totals[document.split]];
+      if (document.split === 'heldout') buckets.push(kindCounts);
+      for (const bucket of buckets) {
+        bucket.extracted += extracted;
+        bucket.gold += gold;
+        bucket.correct += correct;
+      }
+      if (!correct && (extracted || gold))
+        errors.push({ id: document.id, split: document.split, field, expected, got });
+    }
+  }
+  return {
+    documents: EXTRACTION_SET.length,
+    kinds: byKind.size,
+    schemaValid,
+    unsupportedValues,
+    tune: figures(totals.tune),
+    heldout: figures(totals.heldout),
+    all: figures(totals.all),
+    byKind: Object.fromEntries([...byKind].map(([kind, counts]) => [kind, figures(counts)])),
+    errors,
+  };
+}
