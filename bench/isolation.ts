@@ -29,6 +29,8 @@ export const optionsHelp = {
   mb: 'megabytes of mixed files to ingest (default 5)',
   baseline:
     'a git commit to measure side by side (checked out in a temporary worktree), e.g. HEAD~10; or the path of a checkout with its dependencies installed',
+  'baseline-env':
+    "KEY=VALUE[,KEY=VALUE] for the baseline's processes only, e.g. KEEL_MAX_EVENT_LOOP_DELAY_MS=0 to measure its throughput with its shedding off",
   'busy-core': 'also keep one core busy with a spinning process during the run (default off)',
   'timeout-s': 'give up waiting for ingestion after this many seconds (default 900)',
 };
@@ -92,6 +94,7 @@ function metricValue(text: string, name: string): number | undefined {
 }
 
 async function measureTree(
+  extraEnv: Readonly<Record<string, string>>,
   tree: string,
   corpusDir: string,
   corpusBytes: number,
@@ -103,6 +106,7 @@ async function measureTree(
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...extraEnv,
     PORT: String(port),
     HOST: '127.0.0.1',
     KEEL_DATA_DIR: dataDir,
@@ -233,6 +237,11 @@ export async function run(options: BenchOptions): Promise<void> {
   const megabytes = numberOption(options, 'mb', 5);
   const timeoutSeconds = numberOption(options, 'timeout-s', 900);
   const baseline = typeof options.baseline === 'string' ? options.baseline : undefined;
+  const baselineEnv = Object.fromEntries(
+    (typeof options['baseline-env'] === 'string' ? options['baseline-env'].split(',') : [])
+      .map((pair) => pair.split('='))
+      .filter((pair): pair is [string, string] => pair.length === 2 && pair[0] !== ''),
+  );
   const corpusDir = await mkdtemp(path.join(tmpdir(), 'keel-isolation-corpus-'));
   const worktrees: string[] = [];
   let spinner: ChildHandle | undefined;
@@ -269,9 +278,20 @@ export async function run(options: BenchOptions): Promise<void> {
       process.stdout.write(
         `measuring ${commit.slice(0, 10)} (${tree === ROOT ? 'this tree' : 'baseline'})...\n`,
       );
-      const measured = await measureTree(tree, corpusDir, corpusBytes, files.length, timeoutSeconds);
+      const extraEnv = tree === ROOT ? {} : baselineEnv;
+      const measured = await measureTree(
+        extraEnv,
+        tree,
+        corpusDir,
+        corpusBytes,
+        files.length,
+        timeoutSeconds,
+      );
       results.push({
-        tree: tree === ROOT ? 'current' : 'baseline',
+        tree:
+          tree === ROOT
+            ? 'current'
+            : `baseline${Object.keys(extraEnv).length > 0 ? ` (${options['baseline-env']})` : ''}`,
         commit,
         files: files.length,
         ...measured,
