@@ -28,7 +28,8 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       );
       return;
     }
-    parse(request, text, done);
+    // Fastify's parser answers through `done`; its return value carries nothing.
+    void parse(request, text, done);
   });
 }
 
