@@ -7,11 +7,8 @@ import {
   type LocalEngine,
   sharedLocalEmbedder,
 } from '../local-engine/index.ts';
-// The processor's own file, not the documents module's index: a worker thread loads only what it runs.
-import {
-  type ProcessDocumentRequest,
-  processDocument,
-} from '../modules/documents/ingestion/document-processor.ts';
+// The module's compute entry, not its index: a worker thread loads only what it runs.
+import { type ProcessDocumentRequest, processDocument } from '../modules/documents/compute.ts';
 import { createWorkerEntry, transferResult, type WorkerTaskContext } from '../platform/compute/index.ts';
 import type { EngineTaskInput } from './compute.ts';
 

@@ -43,7 +43,7 @@ export const errorCatalogue: ReadonlyArray<{
   { module: 'console', errors: Object.values(consoleErrors) },
 ];
 
-/** docs/errors.md, generated: `npm run docs:errors` writes it, and a test fails when it drifts. */
+/** docs/errors.md, generated: `npm run docs` writes it, and a test fails when it drifts. */
 export function renderErrorDocument(): string {
   const sections = errorCatalogue.map(({ module, errors }) => {
     const rows = errors.map(

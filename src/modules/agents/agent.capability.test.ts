@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { defineTool } from '../tools/index.ts';
 import { MemoryAgentStore } from './memory-agent-store.ts';
-import { scriptedModel, toolResults } from './testing/scripted-model.ts';
 
 const ADMIN_KEY = 'keel-admin-key-for-agent-capability-0123';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -15,14 +15,14 @@ afterEach(async () => {
 });
 
 function calculatorScript() {
-  return scriptedModel((prompt, step) => {
+  return scriptedAgentModel((prompt, step) => {
     if (step === 1) return { calls: [{ name: 'calculator', input: { expression: '0.17 * 2340' } }] };
     return { text: `It is ${toolResults(prompt).join(' ')}.` };
   });
 }
 
 async function start(
-  model: ReturnType<typeof scriptedModel>['model'],
+  model: ReturnType<typeof scriptedAgentModel>['model'],
   extra: Parameters<typeof buildTestApp>[0] = {},
 ) {
   app = await buildTestApp({
@@ -84,7 +84,7 @@ describe('the agent capability (POST /v1/agent)', () => {
         return { sent: true };
       },
     });
-    const { model } = scriptedModel((_prompt, step) =>
+    const { model } = scriptedAgentModel((_prompt, step) =>
       step === 1
         ? { calls: [{ name: 'send_email', input: { to: 'a@example.com', body: 'hi' } }] }
         : { text: 'done' },

@@ -1,11 +1,11 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { REDACTED, secretRedactor } from '../../platform/logging/index.ts';
 import { defineTool } from '../tools/index.ts';
 import { MemoryAgentStore } from './memory-agent-store.ts';
-import { scriptedModel, toolResults } from './testing/scripted-model.ts';
 
 const ADMIN_KEY = 'keel-admin-key-for-injection-tests-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -52,7 +52,7 @@ const fetchWeb = defineTool({
  */
 function obedientModel(firstCall: () => { name: string; input: object }) {
   const called = new Set<string>();
-  return scriptedModel((prompt: LanguageModelV4Prompt) => {
+  return scriptedAgentModel((prompt: LanguageModelV4Prompt) => {
     const results = toolResults(prompt).join('\n');
     const system = prompt.find((message) => message.role === 'system')?.content ?? '';
     if (called.size === 0) {

@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { defineTool } from '../tools/index.ts';
 import { SqlAgentStore } from './sql-agent-store.ts';
-import { scriptedModel, toolResults } from './testing/scripted-model.ts';
 
 const ADMIN_KEY = 'keel-admin-key-for-agent-restart-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -39,7 +39,7 @@ async function boot(): Promise<{ app: TestApp; database: Database }> {
   const database = await openDatabase({ kind: 'embedded', dataDir });
   await migrateToLatest(database.db);
   const app = await buildTestApp({
-    model: scriptedModel(script).model,
+    model: scriptedAgentModel(script).model,
     adminKey: ADMIN_KEY,
     agents: { store: new SqlAgentStore(database.db), tools: [sendEmail] },
   });

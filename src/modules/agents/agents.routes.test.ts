@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { defineTool } from '../tools/index.ts';
 import { MemoryAgentStore } from './memory-agent-store.ts';
-import { scriptedModel, toolResults } from './testing/scripted-model.ts';
 
 const ADMIN_KEY = 'keel-admin-key-for-agent-tests-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -32,7 +32,7 @@ function sendEmailTool() {
 }
 
 async function start(
-  model: ReturnType<typeof scriptedModel>['model'],
+  model: ReturnType<typeof scriptedAgentModel>['model'],
   extra: Parameters<typeof buildTestApp>[0] = {},
 ) {
   app = await buildTestApp({
@@ -168,7 +168,7 @@ describe('tools over HTTP', () => {
 
 describe('agent runs driven by a scripted model', () => {
   it('feeds invalid arguments back without executing, then completes', async () => {
-    const { model, calls } = scriptedModel((_prompt, step) =>
+    const { model, calls } = scriptedAgentModel((_prompt, step) =>
       step === 1
         ? { calls: [{ name: 'calculator', input: { expression: 42 } }] }
         : step === 2
@@ -219,7 +219,7 @@ describe('agent runs driven by a scripted model', () => {
   });
 
   it('stops at the step limit with a clear outcome', async () => {
-    const { model, calls } = scriptedModel(() => ({
+    const { model, calls } = scriptedAgentModel(() => ({
       text: 'Checking the time again.',
       calls: [{ name: 'current_time', input: {} }],
     }));
@@ -241,7 +241,7 @@ describe('agent runs driven by a scripted model', () => {
   });
 
   it('stops at the tool-call limit', async () => {
-    const { model } = scriptedModel(() => ({
+    const { model } = scriptedAgentModel(() => ({
       calls: [
         { name: 'current_time', input: {} },
         { name: 'current_time', input: {} },
@@ -271,7 +271,7 @@ describe('agent runs driven by a scripted model', () => {
         return { done: true };
       },
     });
-    const { model, calls } = scriptedModel((_prompt, step) =>
+    const { model, calls } = scriptedAgentModel((_prompt, step) =>
       step === 1 ? { text: 'Looking it up.', calls: [{ name: 'slow_lookup', input: {} }] } : undefined,
     );
     await start(model, { clock, agents: { store: new MemoryAgentStore(), tools: [slow] } });
@@ -289,7 +289,7 @@ describe('agent runs driven by a scripted model', () => {
 
   it('refuses a tool outside the allow-list and never runs it', async () => {
     const { tool, sent } = sendEmailTool();
-    const { model, calls } = scriptedModel((_prompt, step) =>
+    const { model, calls } = scriptedAgentModel((_prompt, step) =>
       step === 1
         ? { calls: [{ name: 'send_email', input: { to: 'a@example.com', body: 'hi' } }] }
         : step === 2
@@ -309,7 +309,7 @@ describe('agent runs driven by a scripted model', () => {
   });
 
   it("refuses an allow-list the key's scopes do not grant", async () => {
-    const { model } = scriptedModel(() => undefined);
+    const { model } = scriptedAgentModel(() => undefined);
     await start(model);
     const { token } = await (app as TestApp).keys.create({
       name: 'agent',
@@ -335,7 +335,7 @@ describe('agent runs driven by a scripted model', () => {
 
   it('pauses a write call for approval, and a rejection never runs it', async () => {
     const { tool, sent } = sendEmailTool();
-    const { model, calls } = scriptedModel((_prompt, step) =>
+    const { model, calls } = scriptedAgentModel((_prompt, step) =>
       step === 1
         ? { calls: [{ name: 'send_email', input: { to: 'boss@example.com', body: 'I quit' } }] }
         : step === 2
@@ -395,7 +395,7 @@ describe('agent runs driven by a scripted model', () => {
   });
 
   it('streams events over SSE until the run pauses or ends', async () => {
-    const { model } = scriptedModel((_prompt, step) => (step === 1 ? { text: 'Hello.' } : undefined));
+    const { model } = scriptedAgentModel((_prompt, step) => (step === 1 ? { text: 'Hello.' } : undefined));
     await start(model);
     const created = await createRun({ goal: 'Say hello', tools: [] });
     const id = (created.json() as { id: string }).id;
@@ -420,7 +420,7 @@ describe('agent runs driven by a scripted model', () => {
 
   it('cancels a paused run and rejects its pending call', async () => {
     const { tool, sent } = sendEmailTool();
-    const { model } = scriptedModel((_prompt, step) =>
+    const { model } = scriptedAgentModel((_prompt, step) =>
       step === 1 ? { calls: [{ name: 'send_email', input: { to: 'a@example.com', body: 'x' } }] } : undefined,
     );
     await start(model, { agents: { store: new MemoryAgentStore(), tools: [tool] } });

@@ -6,9 +6,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { answer } from '../../../test/support/gateway-fixtures.ts';
+import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { MemoryAgentStore } from '../agents/index.ts';
-import { scriptedModel, toolResults } from '../agents/testing/scripted-model.ts';
 import { mcpServerConfigSchema } from './mcp-config.ts';
 import { McpToolSource } from './mcp-tool-source.ts';
 
@@ -168,7 +168,7 @@ describe('Keel as an MCP client (stdio server started by the test)', () => {
 
   it("lists the server's tools, calls them directly, and lets an agent use one", async () => {
     const notes = path.join(scratch, 'notes-1.txt');
-    const { model, calls } = scriptedModel((prompt, step) =>
+    const { model, calls } = scriptedAgentModel((prompt, step) =>
       step === 1
         ? { calls: [{ name: 'mcp_fixture_lookup_forecast', input: { city: 'O' } }] }
         : step === 2
@@ -243,7 +243,7 @@ describe('Keel as an MCP client (stdio server started by the test)', () => {
 
   it('an MCP tool with effects waits for approval and never runs when rejected', async () => {
     const notes = path.join(scratch, 'notes-2.txt');
-    const { model } = scriptedModel((_prompt, step) =>
+    const { model } = scriptedAgentModel((_prompt, step) =>
       step === 1
         ? { calls: [{ name: 'mcp_fixture_record_note', input: { note: 'hello' } }] }
         : step === 2

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { invokeCollecting } from '../../../../test/support/builtin-capability-kit.ts';
 import type { AnyCapability } from '../define-capability.ts';
-import { invokeCollecting } from './builtin-test-kit.ts';
 import { classifyCapability } from './classify.capability.ts';
 import { extractCapability } from './extract.capability.ts';
 import { recommendCapability } from './recommend.capability.ts';

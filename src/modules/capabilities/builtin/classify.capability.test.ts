@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  failingModel,
+  invokeCollecting,
+  scriptedModel,
+} from '../../../../test/support/builtin-capability-kit.ts';
 import { buildTestApp, type TestApp } from '../../../../test/support/test-app.ts';
-import { failingModel, invokeCollecting, scriptedModel } from './builtin-test-kit.ts';
 import { createClassifyCapability } from './classify.capability.ts';
 
 const LABELS = [

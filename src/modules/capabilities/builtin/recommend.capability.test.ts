@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  failingModel,
+  lastPrompt,
+  respondingModel,
+  scriptedModel,
+} from '../../../../test/support/builtin-capability-kit.ts';
 import { buildTestApp, type TestApp } from '../../../../test/support/test-app.ts';
-import { failingModel, lastPrompt, respondingModel, scriptedModel } from './builtin-test-kit.ts';
 import { shortlistSize } from './recommend.capability.ts';
 
 const ITEMS = [

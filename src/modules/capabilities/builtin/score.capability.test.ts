@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import {
   failingModel,
   invokeCollecting,
   lastPrompt,
   respondingModel,
   scriptedModel,
-} from './builtin-test-kit.ts';
+} from '../../../../test/support/builtin-capability-kit.ts';
+import { buildTestApp, type TestApp } from '../../../../test/support/test-app.ts';
 import { scoreCapability } from './score.capability.ts';
 
 const ITEMS = [

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  failingModel,
+  invokeCollecting,
+  streamingModel,
+} from '../../../../test/support/builtin-capability-kit.ts';
 import { buildTestApp, catalogFor, type TestApp } from '../../../../test/support/test-app.ts';
 import { type CapabilityStreamEvent, parseCapabilityStream } from '../../../client/capability-stream.ts';
 import { countWords } from '../../../local-engine/index.ts';
-import { failingModel, invokeCollecting, streamingModel } from './builtin-test-kit.ts';
 import { cutToWords, summarizeCapability } from './summarize.capability.ts';
 
 const TEXT =

@@ -1,4 +1,4 @@
-// Test helpers shared by the built-in capabilities' tests (not exported from the module).
+// Test helpers shared by the built-in capabilities' tests: scripted, streaming and failing models, and an invoker.
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
@@ -6,13 +6,13 @@ import type {
 } from '@ai-sdk/provider';
 import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { answer, textParts, upstreamError, usage } from '../../../../test/support/gateway-fixtures.ts';
-import { catalogFor } from '../../../../test/support/test-app.ts';
-import { createLogger } from '../../../platform/logging/index.ts';
-import { emptyGatewaySettings, Gateway } from '../../gateway/index.ts';
-import type { CapabilityEvent } from '../capability-events.ts';
-import { CapabilityInvoker } from '../capability-invoker.ts';
-import type { AnyCapability } from '../define-capability.ts';
+import type { CapabilityEvent } from '../../src/modules/capabilities/capability-events.ts';
+import { CapabilityInvoker } from '../../src/modules/capabilities/capability-invoker.ts';
+import type { AnyCapability } from '../../src/modules/capabilities/define-capability.ts';
+import { emptyGatewaySettings, Gateway } from '../../src/modules/gateway/index.ts';
+import { createLogger } from '../../src/platform/logging/index.ts';
+import { answer, textParts, upstreamError, usage } from './gateway-fixtures.ts';
+import { catalogFor } from './test-app.ts';
 
 export { answer, upstreamError };
 

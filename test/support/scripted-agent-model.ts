@@ -33,7 +33,7 @@ export function toolResults(prompt: LanguageModelV4Prompt): string[] {
  * A model driven by a script: `next(prompt, step)` decides each answer from what the model was shown.
  * Returning undefined fails loudly (a call nobody set up). `calls` records every prompt and tool list.
  */
-export function scriptedModel(next: (prompt: LanguageModelV4Prompt, step: number) => ScriptedStep) {
+export function scriptedAgentModel(next: (prompt: LanguageModelV4Prompt, step: number) => ScriptedStep) {
   const calls: LanguageModelV4CallOptions[] = [];
   const model = new MockLanguageModelV4({
     provider: 'scripted',
