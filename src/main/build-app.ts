@@ -44,8 +44,8 @@ import {
   HttpRequestLog,
   type RequestLogStore,
   type RequestLogWriter,
-  registerRequestRoutes,
-} from '../modules/requests/index.ts';
+  registerRequestLogRoutes,
+} from '../modules/request-log/index.ts';
 import { registerSearchRoutes, type SearchService } from '../modules/retrieval/index.ts';
 import { createHttpServer, type HttpPlatform } from '../platform/http/index.ts';
 import type { Notifier } from '../platform/jobs/index.ts';
@@ -204,7 +204,7 @@ export async function buildApp(
   }
   fastify.addHook('onReady', () => jobs.start());
   fastify.addHook('onClose', () => jobs.stop());
-  registerRequestRoutes(app, { store: dependencies.requestLog.store, writer });
+  registerRequestLogRoutes(app, { store: dependencies.requestLog.store, writer });
   registerConversationRoutes(app, { store: dependencies.conversations });
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
   await registerOpenAICompatRoutes(app, { gateway: dependencies.models, shutdown: shutdownGate.deadline });

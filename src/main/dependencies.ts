@@ -32,7 +32,11 @@ import {
   RedisLimitStore,
 } from '../modules/limits/index.ts';
 import { McpToolSource } from '../modules/mcp/index.ts';
-import { RequestLogWriter, SqlRequestLogStore, startRequestLogRetention } from '../modules/requests/index.ts';
+import {
+  RequestLogWriter,
+  SqlRequestLogStore,
+  startRequestLogRetention,
+} from '../modules/request-log/index.ts';
 import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';

@@ -11,7 +11,7 @@ import { gatewayErrors } from '../modules/gateway/index.ts';
 import { jobErrors } from '../modules/jobs/index.ts';
 import { limitErrors } from '../modules/limits/index.ts';
 import { mcpErrors } from '../modules/mcp/index.ts';
-import { requestErrors } from '../modules/requests/index.ts';
+import { requestLogErrors } from '../modules/request-log/index.ts';
 import { retrievalErrors } from '../modules/retrieval/index.ts';
 import { toolErrors } from '../modules/tools/index.ts';
 import { computeErrors } from '../platform/compute/index.ts';
@@ -29,7 +29,7 @@ export const errorCatalogue: ReadonlyArray<{
   { module: 'limits', errors: Object.values(limitErrors) },
   { module: 'capabilities', errors: Object.values(capabilityErrors) },
   { module: 'gateway', errors: Object.values(gatewayErrors) },
-  { module: 'requests', errors: Object.values(requestErrors) },
+  { module: 'request-log', errors: Object.values(requestLogErrors) },
   { module: 'jobs', errors: Object.values(jobErrors) },
   { module: 'local-engine', errors: Object.values(localEngineErrors) },
   { module: 'documents', errors: Object.values(documentErrors) },

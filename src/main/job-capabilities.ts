@@ -1,7 +1,7 @@
 import { type AgentSystem, createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
 import type { AnyCapability, CapabilityInvoker } from '../modules/capabilities/index.ts';
 import { type EvalsDependencies, memoryEvals, withEvalRunWorkflow } from '../modules/evals/index.ts';
-import type { RequestRecord } from '../modules/requests/index.ts';
+import type { RequestRecord } from '../modules/request-log/index.ts';
 import { type Logger, secretRedactor } from '../platform/logging/index.ts';
 import type { AppDependencies } from './build-app.ts';
 import { KEEL_VERSION } from './version.ts';

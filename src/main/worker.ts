@@ -1,7 +1,7 @@
 import type { KeelConfig } from '../config/index.ts';
 import { CapabilityInvoker } from '../modules/capabilities/index.ts';
 import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
-import { HttpRequestLog } from '../modules/requests/index.ts';
+import { HttpRequestLog } from '../modules/request-log/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { createDependencies } from './dependencies.ts';
 import { createJobCapabilities } from './job-capabilities.ts';

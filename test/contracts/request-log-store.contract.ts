@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RequestLogStore, RequestRecord } from '../../src/modules/requests/index.ts';
+import type { RequestLogStore, RequestRecord } from '../../src/modules/request-log/index.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
 import { safeJson } from '../../src/platform/text/index.ts';
 import { LOOKALIKE_TEXT, UNSAFE_TEXT } from '../support/unsafe-text.ts';

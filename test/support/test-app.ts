@@ -37,7 +37,7 @@ import {
   type KeyLimits,
   MemoryLimitStore,
 } from '../../src/modules/limits/index.ts';
-import { MemoryRequestLogStore, RequestLogWriter } from '../../src/modules/requests/index.ts';
+import { MemoryRequestLogStore, RequestLogWriter } from '../../src/modules/request-log/index.ts';
 import { MemoryChunkIndex } from '../../src/modules/retrieval/index.ts';
 import { DEFAULT_TENANT_ID, type HttpPlatform } from '../../src/platform/http/index.ts';
 import { createLogger } from '../../src/platform/logging/index.ts';

@@ -10,7 +10,7 @@ import {
 } from '../../platform/errors/index.ts';
 import { problemSchema } from '../../platform/http/index.ts';
 import { secretRedactor } from '../../platform/logging/index.ts';
-import type { RequestRecord } from '../requests/index.ts';
+import type { RequestRecord } from '../request-log/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
 import { directReporter } from './capability-events.ts';
 import type { CapabilityInvoker } from './capability-invoker.ts';

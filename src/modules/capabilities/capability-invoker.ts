@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AISDKError } from 'ai';
 import { AppError, asAppError } from '../../platform/errors/index.ts';
 import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } from '../gateway/index.ts';
-import type { RequestRecord } from '../requests/index.ts';
+import type { RequestRecord } from '../request-log/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
 import { type CapabilityJob, directReporter, type InvocationReporter } from './capability-events.ts';
 import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';

@@ -1,3 +1,4 @@
+import type { Page, PageQuery } from '../../platform/pagination/index.ts';
 import type { ChunkMetadata } from '../retrieval/index.ts';
 import type { ChunkingOptions } from './chunking/chunker.ts';
 
@@ -60,15 +61,7 @@ export type DocumentPatch = Partial<
   Pick<DocumentRecord, 'title' | 'status' | 'stage' | 'progress' | 'error' | 'chunkCount' | 'characterCount'>
 > & { readonly updatedAt: Date };
 
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextCursor: string | null;
-}
-
-export interface PageQuery {
-  readonly limit: number;
-  readonly cursor?: string | undefined;
-}
+export type { Page, PageQuery };
 
 /**
  * Storage port of collections, documents and their source bytes. Every method that takes a tenant filters

@@ -1,5 +1,6 @@
 import { AppError } from '../../platform/errors/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
+import { type DocumentCursor, decodeCursor, encodeCursor } from './document.cursor.ts';
 import type {
   CollectionRecord,
   DocumentPatch,
@@ -10,7 +11,6 @@ import type {
   PageQuery,
 } from './document-store.port.ts';
 import { documentErrors } from './documents.errors.ts';
-import { type CursorPosition, decodeCursor, encodeCursor } from './page-cursor.ts';
 
 interface Row<T> {
   record: T;
@@ -181,7 +181,7 @@ function page<T extends { readonly createdAt: Date; readonly id: string }>(
   rows: Row<T>[],
   query: PageQuery,
 ): Page<T> {
-  const after: CursorPosition | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const after: DocumentCursor | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
   const sorted = rows
     .sort(
       (a, b) =>

@@ -3,6 +3,7 @@ import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import type { ChunkMetadata } from '../retrieval/index.ts';
 import type { ChunkingOptions } from './chunking/chunker.ts';
+import { decodeCursor, encodeCursor } from './document.cursor.ts';
 import type {
   CollectionRecord,
   DocumentPatch,
@@ -16,7 +17,6 @@ import type {
   PageQuery,
 } from './document-store.port.ts';
 import { collectionExists } from './memory-document-store.ts';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
 
 type CollectionRow = Selectable<KeelTables['document_collection']>;
 type DocumentRow = Selectable<KeelTables['document']>;

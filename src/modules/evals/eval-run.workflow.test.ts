@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type CapabilityContext, defineCapability } from '../capabilities/index.ts';
 import { emptyGatewaySettings, Gateway, UsageRecorder } from '../gateway/index.ts';
-import type { RequestRecord } from '../requests/index.ts';
+import type { RequestRecord } from '../request-log/index.ts';
 import type { EvalRun } from './eval.types.ts';
 import { createEvalRunWorkflow } from './eval-run.workflow.ts';
 import { scorerRegistry } from './evals.wiring.ts';

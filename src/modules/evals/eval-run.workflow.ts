@@ -8,7 +8,7 @@ import {
   defineCapability,
 } from '../capabilities/index.ts';
 import type { ModelCatalog, PriceSettings } from '../gateway/index.ts';
-import type { RequestRecord } from '../requests/index.ts';
+import type { RequestRecord } from '../request-log/index.ts';
 import type { DatasetItem, EvalResult, EvalRun, ItemScore } from './eval.types.ts';
 import type { EvalStore } from './eval-store.port.ts';
 import { evalErrors } from './evals.errors.ts';

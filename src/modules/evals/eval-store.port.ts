@@ -1,15 +1,7 @@
+import type { Page, PageQuery } from '../../platform/pagination/index.ts';
 import type { Dataset, DatasetItem, EvalResult, EvalRun, NewDatasetItem } from './eval.types.ts';
 
-export interface PageQuery {
-  readonly limit: number;
-  /** Opaque cursor from a previous page's `nextCursor`. */
-  readonly cursor?: string | undefined;
-}
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextCursor: string | null;
-}
+export type { Page, PageQuery };
 
 export type RunPatch = Partial<
   Pick<EvalRun, 'status' | 'jobId' | 'completed' | 'total' | 'summary' | 'error' | 'startedAt' | 'finishedAt'>

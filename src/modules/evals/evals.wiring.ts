@@ -7,7 +7,7 @@ import {
   registerFeedbackRoutes,
 } from '../feedback/index.ts';
 import type { ModelCatalog, PriceSettings } from '../gateway/index.ts';
-import type { RequestLogStore, RequestRecord } from '../requests/index.ts';
+import type { RequestLogStore, RequestRecord } from '../request-log/index.ts';
 import { registerDatasetRoutes } from './datasets.routes.ts';
 import { DatasetsService } from './datasets.service.ts';
 import { createEvalRunWorkflow, EVAL_RUN_CAPABILITY } from './eval-run.workflow.ts';

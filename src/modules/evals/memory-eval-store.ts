@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { newestFirst, pageOf } from './eval.cursor.ts';
 import type { Dataset, DatasetItem, EvalResult, EvalRun, NewDatasetItem } from './eval.types.ts';
 import type { EvalStore, Page, PageQuery, RunPatch } from './eval-store.port.ts';
-import { newestFirst, pageOf } from './page-cursor.ts';
 
 const clone = <T>(value: T): T => structuredClone(value);
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ColumnType, type JSONColumnType, type Kysely, sql } from 'kysely';
 import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
+import { decodeCursor, encodeCursor } from './eval.cursor.ts';
 import type {
   Dataset,
   DatasetItem,
@@ -12,7 +13,6 @@ import type {
   VariantSummary,
 } from './eval.types.ts';
 import type { EvalStore, Page, PageQuery, RunPatch } from './eval-store.port.ts';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
 import type { AnyCapability, Clock } from '../capabilities/index.ts';
-import type { RequestLogStore, RequestRecord } from '../requests/index.ts';
+import type { RequestLogStore, RequestRecord } from '../request-log/index.ts';
 import { feedbackErrors } from './feedback.errors.ts';
 import type { Feedback, FeedbackPage, FeedbackQuery, FeedbackStore, Rating } from './feedback.port.ts';
 

@@ -7,8 +7,8 @@ import type {
 import { wrapEmbeddingModel, wrapLanguageModel } from 'ai';
 import { AppError } from '../../platform/errors/index.ts';
 import { currentRequestContext } from '../../platform/http/index.ts';
-import { cacheMiddleware } from './cache/cache-middleware.ts';
 import { MemoryResponseCache } from './cache/memory-response-cache.ts';
+import { cacheMiddleware } from './cache/response-cache.middleware.ts';
 import type { ResponseCacheStore } from './cache/response-cache.port.ts';
 import { gatewayErrors } from './gateway.errors.ts';
 import type { GatewaySettings } from './gateway-settings.ts';
@@ -23,7 +23,7 @@ import type { CircuitStateName } from './resilience/deployment-health.ts';
 import { RoutedEmbeddingModel } from './routed-embedding-model.ts';
 import { notConfigured, RoutedLanguageModel } from './routed-language-model.ts';
 import { generateObject, type ObjectRequest, type ObjectResult } from './structured/generate-object.ts';
-import { accountingMiddleware, embeddingAccountingMiddleware } from './usage/accounting-middleware.ts';
+import { accountingMiddleware, embeddingAccountingMiddleware } from './usage/accounting.middleware.ts';
 import type { ModelCallObserver, ModelCallRecord } from './usage/model-call.ts';
 import { loadTokenizer } from './usage/token-count.ts';
 import type { UsageRecorder } from './usage/usage-recorder.ts';
@@ -47,7 +47,7 @@ export interface CallScope {
 }
 
 /** A capability invocation: its calls are routed by capability name and aborted with its signal. */
-export interface InvocationScope extends CallScope {
+export interface CapabilityCallScope extends CallScope {
   readonly capability: string;
   readonly signal: AbortSignal;
   /**
@@ -78,7 +78,7 @@ export interface InvocationModels {
 /** The port the capability invoker uses. */
 export interface ModelCatalog {
   describe(): ModelDescription;
-  forInvocation(scope: InvocationScope): InvocationModels;
+  forInvocation(scope: CapabilityCallScope): InvocationModels;
 }
 
 export interface GatewayDependencies {
@@ -172,7 +172,7 @@ export class Gateway implements ModelCatalog {
     });
   }
 
-  forInvocation(scope: InvocationScope): InvocationModels {
+  forInvocation(scope: CapabilityCallScope): InvocationModels {
     const routed = scope.model ?? this.#registry.routeNameFor(scope.capability);
     const language = (name?: string): LanguageModelV4 => {
       const chosen = name ?? routed;

@@ -8,9 +8,9 @@ export { gatewayErrors } from './gateway.errors.ts';
 export { registerGatewayRoutes } from './gateway.routes.ts';
 export type {
   CallScope,
+  CapabilityCallScope,
   GatewayDependencies,
   InvocationModels,
-  InvocationScope,
   ModelCatalog,
   ModelDescription,
   ModelListing,

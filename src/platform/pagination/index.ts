@@ -7,3 +7,4 @@ export {
   keysetCursor,
   pageOf,
 } from './keyset-cursor.ts';
+export type { Page, PageQuery } from './page.ts';

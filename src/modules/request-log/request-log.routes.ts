@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
+import { requestLogErrors } from './request-log.errors.ts';
 import type { RequestLogStore, RequestRecord } from './request-log.port.ts';
 import type { RequestLogWriter } from './request-log-writer.ts';
-import { requestErrors } from './requests.errors.ts';
 
 export const requestRecordSchema = z
   .object({
@@ -44,12 +44,12 @@ const requestPageSchema = z
   })
   .meta({ id: 'RequestRecordPage' });
 
-export interface RequestRoutesOptions {
+export interface RequestLogRoutesOptions {
   readonly store: RequestLogStore;
   readonly writer: RequestLogWriter;
 }
 
-export function registerRequestRoutes(app: HttpServer, { store, writer }: RequestRoutesOptions): void {
+export function registerRequestLogRoutes(app: HttpServer, { store, writer }: RequestLogRoutesOptions): void {
   app.get(
     '/v1/requests',
     {
@@ -104,7 +104,7 @@ export function registerRequestRoutes(app: HttpServer, { store, writer }: Reques
         record = await store.get(request.tenantId, request.params.id);
       }
       if (record === undefined) {
-        throw new AppError(requestErrors.REQUEST_LOG_NOT_FOUND, {
+        throw new AppError(requestLogErrors.REQUEST_LOG_NOT_FOUND, {
           detail: `No request ${request.params.id}.`,
         });
       }

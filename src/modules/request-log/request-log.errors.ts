@@ -1,6 +1,6 @@
 import { defineErrors } from '../../platform/errors/index.ts';
 
-export const requestErrors = defineErrors({
+export const requestLogErrors = defineErrors({
   REQUEST_LOG_NOT_FOUND: {
     status: 404,
     title: 'No such request',

@@ -3,11 +3,11 @@
 export type { HttpRequestLogOptions } from './http-request-log.ts';
 export { HttpRequestLog } from './http-request-log.ts';
 export { MemoryRequestLogStore } from './memory-request-log-store.ts';
+export { requestLogErrors } from './request-log.errors.ts';
 export type { RequestLogPage, RequestLogQuery, RequestLogStore, RequestRecord } from './request-log.port.ts';
+export { registerRequestLogRoutes } from './request-log.routes.ts';
 export type { RetentionOptions } from './request-log-retention.ts';
 export { startRequestLogRetention } from './request-log-retention.ts';
 export type { RequestLogWriterOptions } from './request-log-writer.ts';
 export { RequestLogWriter } from './request-log-writer.ts';
-export { requestErrors } from './requests.errors.ts';
-export { registerRequestRoutes } from './requests.routes.ts';
 export { SqlRequestLogStore } from './sql-request-log-store.ts';
