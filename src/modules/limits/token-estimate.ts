@@ -1,42 +1,24 @@
 import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
-
-type Counter = (text: string) => number;
+import { countTokensNow, loadTokenizer as loadSharedTokenizer } from '../../platform/text/index.ts';
 
 /** Tokens a file or image part is assumed to cost before the provider reports the real figure. */
 const FILE_PART_TOKENS = 1_000;
 /** Role markers and separators each message adds. */
 const MESSAGE_OVERHEAD_TOKENS = 4;
 
-const approximate: Counter = (text) => Math.ceil(text.length / 4);
-
-let exact: Counter | undefined;
-let loading: Promise<void> | undefined;
-
 /**
- * gpt-tokenizer takes ~0.5 s and ~80 MB to load, so it is loaded in the background the first time a
- * limit needs an estimate; until then (and for models it does not know) four characters count as a
- * token. Either way the estimate is settled to the provider's reported usage after the call.
+ * Until the shared tokenizer has loaded (it starts on the first count), four characters count as a token;
+ * either way the estimate is settled to the provider's reported usage after the call.
  */
-function counter(): Counter {
-  if (exact) return exact;
-  loading ??= import('gpt-tokenizer').then(
-    (module) => {
-      exact = (text) => module.countTokens(text);
-    },
-    () => {},
-  );
-  return approximate;
-}
+const count = countTokensNow;
 
 /** Resolves once the exact tokenizer is loaded (tests and benchmarks use it to be deterministic). */
 export async function loadTokenizer(): Promise<void> {
-  counter();
-  await loading;
+  await loadSharedTokenizer();
 }
 
 /** Estimated input tokens of a model call: every message's text, tool calls and results, and tool definitions. */
 export function estimateInputTokens(params: Pick<LanguageModelV4CallOptions, 'prompt' | 'tools'>): number {
-  const count = counter();
   let tokens = 0;
   for (const message of params.prompt) {
     tokens += MESSAGE_OVERHEAD_TOKENS;

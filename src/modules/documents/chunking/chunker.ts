@@ -1,3 +1,4 @@
+import { loadTokenizer } from '../../../platform/text/index.ts';
 import type { NormalisedDocument, PlacedBlock } from '../parsing/blocks.ts';
 import { splitSentences } from './sentences.ts';
 
@@ -264,9 +265,8 @@ function hardCut(text: string, start: number, end: number, maxTokens: number, co
   return { end: low, tokens: countTokens(text.slice(start, low)) };
 }
 
-/** gpt-tokenizer's o200k_base counter, loaded on first use (its vocabulary costs ~80 MB). */
-let tokenCounter: Promise<TokenCounter> | undefined;
-export function loadTokenCounter(): Promise<TokenCounter> {
-  tokenCounter ??= import('gpt-tokenizer').then((module) => (text: string) => module.countTokens(text));
-  return tokenCounter;
+/** gpt-tokenizer's o200k_base counter (the platform's one loader), loaded on first use. */
+export async function loadTokenCounter(): Promise<TokenCounter> {
+  const tokenizer = await loadTokenizer();
+  return (text: string) => tokenizer.countTokens(text);
 }

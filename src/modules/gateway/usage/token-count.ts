@@ -1,32 +1,8 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 
-type Tokenizer = typeof import('gpt-tokenizer');
+import { countTokensNow, loadTokenizer } from '../../../platform/text/index.ts';
 
-let loading: Promise<Tokenizer> | undefined;
-let loaded: Tokenizer | undefined;
-
-/**
- * Loads gpt-tokenizer (o200k_base, the GPT-4o/GPT-5 vocabulary) once, in the background: importing it
- * costs ~200 ms, which start-up should not pay. Until it is loaded, counts fall back to ~4 characters a token.
- */
-export function loadTokenizer(): Promise<Tokenizer> {
-  loading ??= import('gpt-tokenizer').then((module) => {
-    loaded = module;
-    return module;
-  });
-  return loading;
-}
-
-/** Tokens of a text with the tokenizer (awaits it once): for budgets checked before a call. */
-export async function countTokens(text: string): Promise<number> {
-  return (await loadTokenizer()).countTokens(text);
-}
-
-/** Tokens of a text now: exact once the tokenizer is loaded, an estimate before. */
-export function countTokensNow(text: string): number {
-  if (text === '') return 0;
-  return loaded ? loaded.countTokens(text) : Math.ceil(text.length / 4);
-}
+export { countTokens, countTokensNow, loadTokenizer } from '../../../platform/text/index.ts';
 
 // OpenAI's accounting adds a few tokens per message for the role and separators.
 const TOKENS_PER_MESSAGE = 3;
