@@ -11,7 +11,13 @@ import type { JobRecord } from './job.types.ts';
 import { AttemptReporter } from './job-attempt-reporter.ts';
 import { toJobProblem } from './job-events.ts';
 import { capabilityRunJob, JOB_CHANNELS } from './job-queue-types.ts';
-import type { AttemptEnd, AttemptFence, AttemptOutcome, EndedAttempt, JobStore } from './job-store.port.ts';
+import type {
+  AttemptEnd,
+  AttemptFence,
+  AttemptOutcome,
+  EndedAttempt,
+  WorkerLeaseStore,
+} from './job-store.port.ts';
 import { failedAttemptOutcome, lostAttemptOutcome } from './job-transitions.ts';
 import { jobErrors } from './jobs.errors.ts';
 
@@ -31,7 +37,7 @@ export interface JobRunnerSettings {
 }
 
 export interface JobRunnerOptions {
-  readonly store: JobStore;
+  readonly store: WorkerLeaseStore;
   readonly notifier: Notifier;
   readonly invoker: CapabilityInvoker;
   readonly capabilities: readonly AnyCapability[];
