@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { type AgentDependencies, createAgentCapability } from '../modules/agents/index.ts';
+import {
+  type AgentDependencies,
+  createAgentCapability,
+  registerAgentRoutes,
+} from '../modules/agents/index.ts';
 import { registerAnalysisRoutes } from '../modules/answers/index.ts';
 import { type ApiKeyService, installAuthGuard, registerKeyRoutes } from '../modules/auth/index.ts';
 import {
   type AnyCapability,
   type CapabilityCallSettings,
-  CapabilityInvoker,
   type Clock,
   registerCapabilityRoutes,
 } from '../modules/capabilities/index.ts';
@@ -25,7 +28,6 @@ import {
 } from '../modules/gateway/index.ts';
 import { type ReadinessCheck, registerHealthRoutes } from '../modules/health/index.ts';
 import {
-  createJobSystem,
   type JobSettings,
   type JobStore,
   type JobSystem,
@@ -39,6 +41,7 @@ import {
   type LimitStore,
   type LimitsObserver,
 } from '../modules/limits/index.ts';
+import { registerMcpRoutes } from '../modules/mcp/index.ts';
 import { registerOpenAICompatRoutes } from '../modules/openai-compat/index.ts';
 import {
   HttpRequestLog,
@@ -47,6 +50,7 @@ import {
   registerRequestLogRoutes,
 } from '../modules/request-log/index.ts';
 import { registerSearchRoutes, type SearchService } from '../modules/retrieval/index.ts';
+import { registerToolRoutes } from '../modules/tools/index.ts';
 import { createHttpServer, type HttpPlatform } from '../platform/http/index.ts';
 import type { Notifier } from '../platform/jobs/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
@@ -56,7 +60,7 @@ import {
   registerMetricsRoute,
   type Telemetry,
 } from '../platform/telemetry/index.ts';
-import { createJobCapabilities } from './job-capabilities.ts';
+import { wireJobs } from './job-wiring.ts';
 import { KEEL_DESCRIPTION, KEEL_VERSION } from './version.ts';
 
 /** What the HTTP application needs, already built: tests pass in-memory adapters, `api.ts` real ones. */
@@ -162,34 +166,21 @@ export async function buildApp(
     subjectOf: (request) => request.principal,
   });
 
+  // The invoker, tools and agents (each run segment an `agent-run` job), eval runs (`eval-run` jobs) and
+  // the job system: the same wiring as `keel worker`. Workers (when they run in this process) start once the
+  // app is ready and hand jobs back on close.
+  const { invoker, agents, evals, jobs } = wireJobs(dependencies, requestLog.recordInvocation);
+  const agentService = agents.createService(jobs.service);
+  fastify.addHook('onReady', () => jobs.start());
+  fastify.addHook('onClose', () => jobs.stop());
+
+  // Every route of Keel, here and nowhere else.
   registerHealthRoutes(app, { checks: dependencies.readinessChecks, shutdownGate, version: KEEL_VERSION });
-  const invoker = new CapabilityInvoker({
-    models: dependencies.models,
-    clock: dependencies.clock,
-    record: requestLog.recordInvocation,
-  });
   registerCapabilityRoutes(app, {
     capabilities: dependencies.capabilities,
     invoker,
     ...dependencies.capabilityCalls,
     shutdown: shutdownGate.deadline,
-  });
-  // Tools (built-ins, capabilities, custom, MCP) and agents (each run segment an `agent-run` job), and eval
-  // runs (`eval-run` jobs): the same set `keel worker` runs.
-  const {
-    agents,
-    evals,
-    capabilities: jobCapabilities,
-  } = createJobCapabilities(dependencies, invoker, requestLog.recordInvocation, dependencies.logger);
-  // Workers (when they run in this process) start once the app is ready and hand jobs back on close.
-  const jobs = createJobSystem({
-    ...dependencies.jobs,
-    invoker,
-    capabilities: jobCapabilities,
-    clock: dependencies.clock,
-    logger: dependencies.logger,
-    userAgent: `keel/${KEEL_VERSION}`,
-    keyWebhook: (apiKeyId) => dependencies.keys.webhookOf(apiKeyId),
   });
   registerJobRoutes(app, { service: jobs.service, capabilities: dependencies.capabilities });
   await registerJobStreamRoutes(app, {
@@ -202,8 +193,6 @@ export async function buildApp(
   if (dependencies.capabilities.some((capability) => capability.name === 'analysis')) {
     registerAnalysisRoutes(app, { service: jobs.service, feed: jobs.feed });
   }
-  fastify.addHook('onReady', () => jobs.start());
-  fastify.addHook('onClose', () => jobs.stop());
   registerRequestLogRoutes(app, { store: dependencies.requestLog.store, writer });
   registerConversationRoutes(app, { store: dependencies.conversations });
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
@@ -216,7 +205,14 @@ export async function buildApp(
   registerCollectionRoutes(app, { service: dependencies.documents.service });
   await registerDocumentRoutes(app, { service: dependencies.documents.service });
   registerSearchRoutes(app, { search: dependencies.documents.search });
-  const agentService = agents.register(app, jobs.service);
+  registerToolRoutes(app, agents.tools);
+  registerAgentRoutes(app, {
+    service: agentService,
+    ...(dependencies.agents?.streamPollMs === undefined
+      ? {}
+      : { streamPollMs: dependencies.agents.streamPollMs }),
+  });
+  registerMcpRoutes(app, { ...agents.tools, version: KEEL_VERSION });
   // `POST /v1/agent`: an agent run called like a capability (sync or streamed); the run itself is the job.
   registerCapabilityRoutes(app, {
     capabilities: [createAgentCapability({ service: agentService })],

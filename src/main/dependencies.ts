@@ -56,6 +56,7 @@ import {
 } from './compute.ts';
 import { createDocumentsDependencies } from './documents-dependencies.ts';
 import { createJobDependencies } from './job-dependencies.ts';
+import { buildInScope, type ResourceScope } from './resource-scope.ts';
 import { KEEL_VERSION } from './version.ts';
 
 export interface Dependencies extends AppDependencies {
@@ -77,49 +78,64 @@ export async function openConfiguredDatabase(config: KeelConfig, logger: Logger)
   return database;
 }
 
-/** The one place concrete adapters are chosen and wired, by hand, from the configuration. */
+/**
+ * The one place concrete adapters are chosen and wired, by hand, from the configuration, top to bottom.
+ * Each resource is owned by the scope as it is opened: `close()` closes them in reverse, and a step that
+ * throws (an outage the caller waits out, a bad setting) first closes everything opened before it.
+ */
 export async function createDependencies(
   config: KeelConfig,
   logger: Logger,
   options: { readonly role?: 'api' | 'worker' } = {},
 ): Promise<Dependencies> {
-  const role = options.role ?? 'api';
-  const database = await openConfiguredDatabase(config, logger);
-  try {
-    const report = await migrateToLatest(database.db);
-    if (report.applied.length > 0) logger.info({ migrations: report.applied }, 'migrations applied');
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  return buildInScope((scope) => wireDependencies(scope, config, logger, options.role ?? 'api'));
+}
+
+async function wireDependencies(
+  scope: ResourceScope,
+  config: KeelConfig,
+  logger: Logger,
+  role: 'api' | 'worker',
+): Promise<Dependencies> {
+  const database = await scope.open(
+    'the database',
+    () => openConfiguredDatabase(config, logger),
+    (opened) => opened.close(),
+  );
+  const report = await migrateToLatest(database.db);
+  if (report.applied.length > 0) logger.info({ migrations: report.applied }, 'migrations applied');
 
   // What else needs the database at start, opened first so that a failure (an outage: the caller waits and
-  // retries) has only these to close. Durable jobs: pg-boss on this database; workers here when embedded
-  // or in `keel worker`.
-  let jobs: Awaited<ReturnType<typeof createJobDependencies>>;
-  let chunkIndex: SqlChunkIndex;
-  try {
-    jobs = await createJobDependencies(config, database, logger, role);
-    try {
-      chunkIndex = await SqlChunkIndex.open(database);
-    } catch (error) {
-      await jobs.close();
-      throw error;
-    }
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  // retries) comes before threads and connections are opened. Durable jobs: pg-boss on this database;
+  // workers here when embedded or in `keel worker`.
+  const jobs = await scope.open(
+    'the job queue',
+    () => createJobDependencies(config, database, logger, role),
+    (opened) => opened.close(),
+  );
+  const chunkIndex = await SqlChunkIndex.open(database);
 
   // Security, limits and observability: keys, the limit counters (shared through Redis when configured),
   // traces and metrics, and the model-call middlewares the gateway applies outermost.
-  const telemetry = createTelemetry({
-    serviceName: config.telemetry.serviceName,
-    version: KEEL_VERSION,
-    otlp: config.telemetry.otlp,
-  });
+  const telemetry = await scope.open(
+    'telemetry',
+    () =>
+      createTelemetry({
+        serviceName: config.telemetry.serviceName,
+        version: KEEL_VERSION,
+        otlp: config.telemetry.otlp,
+      }),
+    (opened) =>
+      opened
+        .shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'trace export on shutdown failed')),
+  );
   // CPU-bound work (local engine, parsing, embeddings) runs on worker threads; the event loop moves bytes.
-  const compute = createComputePool(config.compute, { metrics: telemetry.metrics, logger });
+  const compute = await scope.open(
+    'the compute pool',
+    () => createComputePool(config.compute, { metrics: telemetry.metrics, logger }),
+    (opened) => opened.close(),
+  );
   const tasks = { taskTimeoutMs: config.compute.taskTimeoutMs };
   const engine = pooledLocalEngine(compute, { ...tasks, embeddings: true });
   const keys = new ApiKeyService({
@@ -130,23 +146,11 @@ export async function createDependencies(
     defaultLimits: config.limits.defaults,
     onBackgroundError: (error, what) => logger.warn({ err: error }, `${what} failed`),
   });
-  let limitStore: LimitStore;
-  if (config.redisUrl) {
-    const redisLimits = new RedisLimitStore({ url: config.redisUrl, prefix: config.limits.redisPrefix });
-    try {
-      await redisLimits.connect();
-    } catch (error) {
-      await redisLimits.close();
-      await jobs.close();
-      await database.close();
-      throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
-        cause: error,
-      });
-    }
-    limitStore = redisLimits;
-  } else {
-    limitStore = new MemoryLimitStore();
-  }
+  const limitStore = await scope.open(
+    'the limit store',
+    () => openLimitStore(config),
+    (opened) => opened.close(),
+  );
   const costOf = costFromPriceTable(config.models.gateway.prices);
   const modelCallStore = new SqlModelCallStore(database.db);
   const modelMiddleware = [
@@ -180,12 +184,15 @@ export async function createDependencies(
         'model-call record refused by the store: quarantined, the rest of its batch stored',
       ),
   });
+  scope.own('the model-call writer', () => modelCallWriter.close());
   // The response cache is shared through Redis when there is one; otherwise it lives in this process.
   const cacheRedis =
     config.models.gateway.cache.enabled && config.redisUrl
       ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
       : undefined;
   cacheRedis?.on('error', (error) => logger.debug({ err: error }, 'model response cache: redis error'));
+  if (cacheRedis)
+    scope.own('the response cache connection', () => cacheRedis.quit().catch(() => cacheRedis.disconnect()));
   // The local embedder loads its weights on first use only (in each compute thread); it serves the `embed`
   // alias when no provider does.
   const localEmbeddingModel = createLocalEmbeddingModel({ embedder: pooledEmbeddingBackend(compute, tasks) });
@@ -234,6 +241,7 @@ export async function createDependencies(
     },
   });
 
+  scope.own('the request log writer', () => writer.close());
   const retention = startRequestLogRetention({
     store,
     retentionDays: config.requestLog.retentionDays,
@@ -242,6 +250,7 @@ export async function createDependencies(
     },
     onError: (error) => logger.warn({ err: error }, 'request log retention sweep failed'),
   });
+  scope.own('the request log retention sweep', () => retention.stop());
 
   // Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
   // Accepted documents become `document-ingest` jobs: any process running job workers ingests them.
@@ -256,6 +265,7 @@ export async function createDependencies(
     processor: pooledDocumentProcessor(compute, tasks),
     parseLimits: config.documents.parseLimits,
   });
+  scope.own('the ingestion runner', () => documents.runner.close());
   if (!database.vector) {
     logger.warn(
       'pgvector is not available in this PostgreSQL: document search runs lexically (BM25) only; install pgvector and restart for hybrid search',
@@ -272,6 +282,7 @@ export async function createDependencies(
     },
     onError: (error) => logger.warn({ err: error }, 'chat retention sweep failed'),
   });
+  scope.own('the chat retention sweep', () => conversationRetention.stop());
   const capabilities: AnyCapability[] = [
     generateCapability,
     // `summarize` can read a stored document (`document_id`) as well as `text`.
@@ -321,6 +332,7 @@ export async function createDependencies(
 
   // MCP servers' tools for agents: each client connects (and starts a stdio server) on first use only.
   const mcpSources = config.mcp.servers.map((server) => new McpToolSource(server, KEEL_VERSION));
+  scope.own('the MCP clients', () => Promise.all(mcpSources.map((source) => source.close())));
 
   return {
     logger,
@@ -350,21 +362,21 @@ export async function createDependencies(
       prices: config.models.gateway.prices,
     },
     database,
-    async close() {
-      retention.stop();
-      conversationRetention.stop();
-      await jobs.close();
-      await Promise.all(mcpSources.map((source) => source.close()));
-      await documents.runner.close();
-      await compute.close();
-      await writer.close();
-      await modelCallWriter.close();
-      await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
-      await limitStore.close();
-      await telemetry
-        .shutdown()
-        .catch((error: unknown) => logger.warn({ err: error }, 'trace export on shutdown failed'));
-      await database.close();
-    },
+    close: () => scope.close(),
   };
+}
+
+/** The limit counters: shared through Redis when configured (and reachable at start), else in this process. */
+async function openLimitStore(config: KeelConfig): Promise<LimitStore> {
+  if (!config.redisUrl) return new MemoryLimitStore();
+  const redisLimits = new RedisLimitStore({ url: config.redisUrl, prefix: config.limits.redisPrefix });
+  try {
+    await redisLimits.connect();
+  } catch (error) {
+    await redisLimits.close();
+    throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
+      cause: error,
+    });
+  }
+  return redisLimits;
 }

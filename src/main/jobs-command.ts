@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeelConfig } from '../config/index.ts';
-import { JOB_STATUSES, type JobRecord, type JobStatus, type JobStore } from '../modules/jobs/index.ts';
+import { JOB_STATUSES, type JobRecord, type JobRecordStore, type JobStatus } from '../modules/jobs/index.ts';
 import { migrateToLatest } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
@@ -105,7 +105,7 @@ export async function jobsCommand(
 
 async function list(
   { stdout }: CommandOutput,
-  store: JobStore,
+  store: JobRecordStore,
   tenant: string,
   query: { status: JobStatus | undefined; capability: string | undefined; limit: number },
   json: boolean,
@@ -138,7 +138,7 @@ async function list(
 
 async function show(
   { stdout, stderr }: CommandOutput,
-  store: JobStore,
+  store: JobRecordStore,
   tenant: string,
   id: string,
   withEvents: boolean,

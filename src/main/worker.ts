@@ -1,12 +1,10 @@
 import type { KeelConfig } from '../config/index.ts';
-import { CapabilityInvoker } from '../modules/capabilities/index.ts';
-import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
+import type { JobSystem } from '../modules/jobs/index.ts';
 import { HttpRequestLog } from '../modules/request-log/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { createDependencies } from './dependencies.ts';
-import { createJobCapabilities } from './job-capabilities.ts';
+import { wireJobs } from './job-wiring.ts';
 import { openWhenReachable } from './startup-wait.ts';
-import { KEEL_VERSION } from './version.ts';
 
 export interface RunningWorker {
   readonly jobs: JobSystem;
@@ -27,31 +25,13 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
   });
   let jobs: JobSystem;
   try {
+    // No HTTP here: the request log only records the invocations of job attempts.
     const requestLog = new HttpRequestLog({
       writer: dependencies.requestLog.writer,
       bodies: dependencies.requestLog.bodies ?? true,
     });
-    const invoker = new CapabilityInvoker({
-      models: dependencies.models,
-      clock: dependencies.clock,
-      record: requestLog.recordInvocation,
-    });
-    // Agent-run segments and eval runs are jobs too: the same set as `keel serve` runs.
-    const { capabilities } = createJobCapabilities(
-      dependencies,
-      invoker,
-      requestLog.recordInvocation,
-      logger,
-    );
-    jobs = createJobSystem({
-      ...dependencies.jobs,
-      invoker,
-      capabilities,
-      keyWebhook: (apiKeyId) => dependencies.keys.webhookOf(apiKeyId),
-      clock: dependencies.clock,
-      logger,
-      userAgent: `keel/${KEEL_VERSION}`,
-    });
+    // The same job wiring as `keel serve`.
+    ({ jobs } = wireJobs(dependencies, requestLog.recordInvocation));
     await jobs.start();
   } catch (error) {
     await dependencies.close();

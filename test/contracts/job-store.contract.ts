@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JobStore, NewJob } from '../../src/modules/jobs/index.ts';
+import {
+  capabilityRunJob,
+  JOB_CHANNELS,
+  type JobStore,
+  type NewJob,
+  webhookSendJob,
+} from '../../src/modules/jobs/index.ts';
+import { InProcessNotifier, type Notifier } from '../../src/platform/jobs/index.ts';
 
 export function newJob(overrides: Partial<NewJob> = {}): NewJob {
   return {
@@ -24,12 +31,39 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
 const at = (iso: string) => new Date(iso);
 const NOW = at('2026-11-21T10:00:00.000Z');
 
-/** The behaviour every JobStore adapter must have; each adapter's test runs it against a fresh store. */
-export function describeJobStoreContract(name: string, createStore: () => Promise<JobStore>): void {
+/** A notifier that remembers what was published, to check what a store announces. */
+class RecordingNotifier extends InProcessNotifier {
+  readonly published: [channel: string, payload: string][] = [];
+
+  override publish(channel: string, payload: string): void {
+    this.published.push([channel, payload]);
+    super.publish(channel, payload);
+  }
+
+  /** The queues announced as having new deliveries since the last call. */
+  takeAvailable(): string[] {
+    const queues = this.published
+      .filter(([channel]) => channel === JOB_CHANNELS.available)
+      .map(([, queue]) => queue);
+    this.published.length = 0;
+    return [...new Set(queues)].sort();
+  }
+}
+
+/**
+ * The behaviour every JobStore adapter must have; each adapter's test runs it against a fresh store that
+ * announces its changes on the notifier given.
+ */
+export function describeJobStoreContract(
+  name: string,
+  createStore: (notifier: Notifier) => Promise<JobStore>,
+): void {
   describe(`JobStore contract: ${name}`, () => {
     let store: JobStore;
+    let notifier: RecordingNotifier;
     beforeEach(async () => {
-      store = await createStore();
+      notifier = new RecordingNotifier();
+      store = await createStore(notifier);
     });
 
     async function startWorker(id = `worker-${randomUUID()}`) {
@@ -460,6 +494,85 @@ export function describeJobStoreContract(name: string, createStore: () => Promis
       expect(await store.get('tenant-a', job.id)).toMatchObject({ id: job.id, status: 'queued' });
       const worker = await startWorker();
       expect((await store.claim(worker, 10, NOW)).map((claimed) => claimed.id)).toEqual([job.id]);
+    });
+
+    // The two stores once disagreed: one woke every queue after any cancel, the other none even when the
+    // cancel queued a webhook delivery. A queue is announced exactly when it has a new delivery.
+    it('announces a cancelled queued job, and wakes the webhook queue only when a delivery was queued', async () => {
+      const { job: bare } = await store.create(newJob(), NOW);
+      const { job: hooked } = await store.create(
+        newJob({ webhook: { url: 'http://127.0.0.1:1/hook', secret: 's'.repeat(32) } }),
+        NOW,
+      );
+      expect(notifier.takeAvailable()).toEqual([capabilityRunJob.name]);
+      await store.cancel('tenant-a', bare.id, NOW);
+      expect(notifier.published).toContainEqual([JOB_CHANNELS.events, bare.id]);
+      expect(notifier.takeAvailable()).toEqual([]);
+      await store.cancel('tenant-a', hooked.id, NOW);
+      expect(notifier.takeAvailable()).toEqual([webhookSendJob.name]);
+      expect(
+        (await store.takeWebhookDeliveries(10, 60_000, NOW)).map((delivery) => delivery.payload),
+      ).toEqual([expect.objectContaining({ jobId: hooked.id, eventType: 'job-cancelled' })]);
+    });
+
+    it('tells the worker of a running job to cancel it, and wakes the run queue when a job is requeued or retried', async () => {
+      const first = await running();
+      notifier.takeAvailable();
+      await store.cancel('tenant-a', first.job.id, NOW);
+      expect(notifier.published).toContainEqual([JOB_CHANNELS.cancel, first.job.id]);
+      await store.endAttempts([{ fence: first.fence, outcome: { kind: 'cancelled' }, events: [] }], NOW);
+      expect(notifier.takeAvailable()).toEqual([]);
+
+      const second = await running();
+      notifier.takeAvailable();
+      const future = new Date(Date.now() + 3_600_000);
+      await store.endAttempts(
+        [
+          {
+            fence: second.fence,
+            outcome: { kind: 'requeued', reason: 'attempt-failed', runAfter: future },
+            events: [],
+          },
+        ],
+        NOW,
+      );
+      expect(notifier.takeAvailable()).toEqual([capabilityRunJob.name]);
+
+      const third = await running();
+      notifier.takeAvailable();
+      await store.endAttempts(
+        [{ fence: third.fence, outcome: { kind: 'failed', error: problem() }, events: [] }],
+        NOW,
+      );
+      expect(notifier.takeAvailable()).toEqual([]);
+      await store.retry('tenant-a', third.job.id, NOW);
+      expect(notifier.takeAvailable()).toEqual([capabilityRunJob.name]);
+    });
+
+    it('keeps no earlier problem on a job that succeeds after a failed attempt', async () => {
+      const { job, fence, worker } = await running();
+      await store.endAttempts(
+        [
+          {
+            fence,
+            outcome: { kind: 'requeued', reason: 'attempt-failed', runAfter: NOW, error: problem() },
+            events: [],
+          },
+        ],
+        NOW,
+      );
+      expect((await store.get('tenant-a', job.id))?.error).toEqual(problem());
+      const [again] = await store.claim(worker, 10, NOW);
+      expect(again?.attempts).toBe(2);
+      await store.endAttempts(
+        [{ fence: { ...fence, attempt: 2 }, outcome: { kind: 'succeeded', result: 'ok' }, events: [] }],
+        NOW,
+      );
+      expect(await store.get('tenant-a', job.id)).toMatchObject({
+        status: 'succeeded',
+        result: 'ok',
+        error: null,
+      });
     });
 
     it('queues no webhook delivery for a job without a webhook', async () => {

@@ -1,22 +1,13 @@
-import type { HttpServer } from '../../platform/http/index.ts';
 import type { Logger } from '../../platform/logging/index.ts';
 import type { AnyCapability, CapabilityInvoker, Clock } from '../capabilities/index.ts';
 import type { DocumentsService } from '../documents/index.ts';
 import type { ModelCatalog } from '../gateway/index.ts';
 import type { JobService } from '../jobs/index.ts';
-import { registerMcpRoutes } from '../mcp/index.ts';
 import type { SearchService } from '../retrieval/index.ts';
-import {
-  type AnyTool,
-  createToolSystem,
-  type DynamicToolSource,
-  registerToolRoutes,
-  type ToolSystem,
-} from '../tools/index.ts';
+import { type AnyTool, createToolSystem, type DynamicToolSource, type ToolSystem } from '../tools/index.ts';
 import { AgentLoop, type Redactor } from './agent-loop.ts';
 import { createAgentRunCapability } from './agent-run.capability.ts';
 import type { AgentStore } from './agent-store.port.ts';
-import { registerAgentRoutes } from './agents.routes.ts';
 import { AgentService } from './agents.service.ts';
 
 /** What `buildApp` is given for tools and agents (all optional: memory store, no custom tools, no MCP servers). */
@@ -40,18 +31,17 @@ export interface AgentSystemOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly redactor: Redactor;
-  readonly version: string;
 }
 
 export interface AgentSystem {
   readonly tools: ToolSystem;
   /** The `agent-run` workflow: hand it to the job system with the other capabilities. */
   readonly capability: AnyCapability;
-  /** Registers `/v1/tools`, `/v1/agents/runs...` and `/mcp` once the job service exists. */
-  register(app: HttpServer, jobs: JobService): AgentService;
+  /** The API's agent service, once the job service it enqueues runs on exists (its routes: build-app). */
+  createService(jobs: JobService): AgentService;
 }
 
-/** Tools, the agent loop and its routes, wired from what the app already has. */
+/** Tools and the agent loop, wired from what the app already has. */
 export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
   const { dependencies, logger } = options;
   const tools = createToolSystem({
@@ -74,8 +64,8 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
   return {
     tools,
     capability: createAgentRunCapability(loop),
-    register(app, jobs) {
-      const service = new AgentService({
+    createService(jobs) {
+      return new AgentService({
         store: dependencies.store,
         registry: tools.registry,
         models: options.models,
@@ -83,13 +73,6 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
         redactor: options.redactor,
         enqueue: (request) => jobs.create(request),
       });
-      registerToolRoutes(app, tools);
-      registerAgentRoutes(app, {
-        service,
-        ...(dependencies.streamPollMs !== undefined ? { streamPollMs: dependencies.streamPollMs } : {}),
-      });
-      registerMcpRoutes(app, { ...tools, version: options.version });
-      return service;
     },
   };
 }

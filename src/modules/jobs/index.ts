@@ -21,20 +21,24 @@ export { JobRunner } from './job-runner.ts';
 export type {
   AttemptEnd,
   AttemptFence,
+  AttemptJournal,
   AttemptOutcome,
   CancelResult,
   CreateResult,
   EndedAttempt,
   JobListQuery,
   JobPage,
+  JobRecordStore,
   JobStore,
   NewJob,
   RetryResult,
   RunningAttempt,
   StepWrite,
   WebhookDelivery,
+  WebhookOutbox,
   WebhookRetry,
   WorkerInfo,
+  WorkerLeaseStore,
 } from './job-store.port.ts';
 export type { JobFollowRoutesOptions, JobStreamRoutesOptions } from './job-stream.routes.ts';
 export { registerJobFollowRoutes, registerJobStreamRoutes } from './job-stream.routes.ts';

@@ -1,6 +1,6 @@
 import type { CapabilityEvent, Clock, InvocationReporter, StepHandle } from '../capabilities/index.ts';
 import type { NewJobEvent, StepRecord } from './job.types.ts';
-import type { AttemptFence, JobStore } from './job-store.port.ts';
+import type { AttemptFence, AttemptJournal } from './job-store.port.ts';
 
 /** Events reported in a burst (token deltas) are written together, at most this long after the first. */
 const FLUSH_DELAY_MS = 20;
@@ -13,7 +13,7 @@ const STEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
  * by the attempt; a write refused because the attempt lost its lease calls `onLeaseLost`.
  */
 export class AttemptReporter implements InvocationReporter {
-  readonly #store: JobStore;
+  readonly #store: AttemptJournal;
   readonly #fence: AttemptFence;
   readonly #clock: Clock;
   readonly #onLeaseLost: () => void;
@@ -24,7 +24,7 @@ export class AttemptReporter implements InvocationReporter {
   readonly #stepsRun = new Set<string>();
   #lost = false;
 
-  constructor(store: JobStore, fence: AttemptFence, clock: Clock, onLeaseLost: () => void) {
+  constructor(store: AttemptJournal, fence: AttemptFence, clock: Clock, onLeaseLost: () => void) {
     this.#store = store;
     this.#fence = fence;
     this.#clock = clock;

@@ -2,7 +2,7 @@ import type { Notifier } from '../../platform/jobs/index.ts';
 import type { JobEvent } from './job.types.ts';
 import { TERMINAL_EVENT_TYPES } from './job.types.ts';
 import { JOB_CHANNELS } from './job-queue-types.ts';
-import type { JobStore } from './job-store.port.ts';
+import type { JobRecordStore } from './job-store.port.ts';
 
 /** How a follow ended: the job reached a terminal event, the client left, the job vanished, or we stop. */
 export type FollowEnd = 'finished' | 'closed' | 'gone' | 'shutdown';
@@ -19,7 +19,7 @@ interface Follower {
 }
 
 export interface JobEventFeedOptions {
-  readonly store: JobStore;
+  readonly store: Pick<JobRecordStore, 'events'>;
   readonly notifier: Notifier;
   /** Backstop re-read of every followed job, for notifications lost in transit. */
   readonly pollIntervalMs?: number;
@@ -32,7 +32,7 @@ export interface JobEventFeedOptions {
  * delivers is always the stored, ordered sequence: no gap, no duplicate, whatever the notifications did.
  */
 export class JobEventFeed {
-  readonly #store: JobStore;
+  readonly #store: Pick<JobRecordStore, 'events'>;
   readonly #notifier: Notifier;
   readonly #pageSize: number;
   readonly #pollIntervalMs: number;

@@ -11,7 +11,14 @@ import type { JobRecord } from './job.types.ts';
 import { AttemptReporter } from './job-attempt-reporter.ts';
 import { toJobProblem } from './job-events.ts';
 import { capabilityRunJob, JOB_CHANNELS } from './job-queue-types.ts';
-import type { AttemptEnd, AttemptFence, AttemptOutcome, EndedAttempt, JobStore } from './job-store.port.ts';
+import type {
+  AttemptEnd,
+  AttemptFence,
+  AttemptOutcome,
+  EndedAttempt,
+  WorkerLeaseStore,
+} from './job-store.port.ts';
+import { failedAttemptOutcome, lostAttemptOutcome } from './job-transitions.ts';
 import { jobErrors } from './jobs.errors.ts';
 
 export interface JobRunnerSettings {
@@ -30,7 +37,7 @@ export interface JobRunnerSettings {
 }
 
 export interface JobRunnerOptions {
-  readonly store: JobStore;
+  readonly store: WorkerLeaseStore;
   readonly notifier: Notifier;
   readonly invoker: CapabilityInvoker;
   readonly capabilities: readonly AnyCapability[];
@@ -345,17 +352,11 @@ export class JobRunner {
       orphans.map((job) =>
         this.#ender.submit({
           fence: { jobId: job.jobId, workerId: this.#workerId, attempt: job.attempt },
-          outcome:
-            job.attempt >= job.maxAttempts
-              ? {
-                  kind: 'failed',
-                  error: toJobProblem(
-                    new AppError(jobErrors.JOB_WORKER_LOST, {
-                      detail: 'The attempt was lost by its worker.',
-                    }),
-                  ),
-                }
-              : { kind: 'requeued', reason: 'worker-lost', runAfter: now },
+          outcome: lostAttemptOutcome(
+            { attempts: job.attempt, maxAttempts: job.maxAttempts },
+            now,
+            'The attempt was lost by its worker.',
+          ),
           events: [],
         }),
       ),
@@ -377,12 +378,9 @@ export class JobRunner {
             details: { timeoutMs: job.timeoutMs },
           })
         : asAppError(error);
-    const problem = toJobProblem(appError);
-    if (!appError.retryable || job.attempts >= job.maxAttempts) return { kind: 'failed', error: problem };
-    const delay = Math.max(backoffMs(job, job.attempts), retryAfterMs(appError, now) ?? 0);
-    const runAfter = new Date(now.getTime() + delay);
-    this.#wakeAt(runAfter);
-    return { kind: 'requeued', reason: 'attempt-failed', runAfter, error: problem };
+    const outcome = failedAttemptOutcome(job, appError, now);
+    if (outcome.kind === 'requeued') this.#wakeAt(outcome.runAfter);
+    return outcome;
   }
 
   async #heartbeat(): Promise<void> {
@@ -516,21 +514,6 @@ export class JobRunner {
 
 function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-}
-
-/** Exponential backoff with jitter: between half and all of `initial * 2^(attempt - 1)`, capped. */
-export function backoffMs(job: Pick<JobRecord, 'backoff'>, attempt: number): number {
-  const ceiling = Math.min(job.backoff.maxMs, job.backoff.initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-}
-
-/** A provider's Retry-After (seconds or an HTTP date), capped at ten minutes. */
-function retryAfterMs(error: AppError, now: Date): number | undefined {
-  const header = error.headers?.['retry-after'];
-  if (header === undefined) return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : new Date(header).getTime() - now.getTime();
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 600_000) : undefined;
 }
 
 /** Waits before retrying the write of an attempt's outcome: doubling from the first, capped. */

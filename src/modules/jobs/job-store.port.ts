@@ -132,12 +132,10 @@ export interface WebhookDelivery {
 }
 
 /**
- * Storage of jobs: rows, events, step journal, worker leases and the webhook log, plus the queue deliveries
- * that go with them, written in the same transaction. Every tenant-facing read filters by tenant in the
- * query. Changes are announced on the notifier after they commit.
+ * Jobs as tenants see them: rows and their events, created, listed, cancelled and retried by the API (and
+ * the CLI). Every read filters by tenant in the query.
  */
-export interface JobStore {
-  // API side.
+export interface JobRecordStore {
   create(job: NewJob, now: Date): Promise<CreateResult>;
   /** Creates several jobs in one transaction (group commit); results in order. */
   createMany(jobs: readonly NewJob[], now: Date): Promise<CreateResult[]>;
@@ -148,8 +146,22 @@ export interface JobStore {
   cancel(tenantId: string, id: string, now: Date): Promise<CancelResult | undefined>;
   retry(tenantId: string, id: string, now: Date): Promise<RetryResult | undefined>;
   webhookAttempts(tenantId: string, jobId: string): Promise<WebhookAttempt[] | undefined>;
+}
 
-  // Worker side.
+/** What a running attempt writes while it runs: its events and its step journal, fenced by its attempt. */
+export interface AttemptJournal {
+  /** Appends events (and journals a step) for a running attempt; undefined when the fence no longer holds. */
+  appendEvents(
+    fence: AttemptFence,
+    events: readonly NewJobEvent[],
+    now: Date,
+    step?: StepWrite,
+  ): Promise<number | undefined>;
+  steps(jobId: string): Promise<StepRecord[]>;
+}
+
+/** The worker side: leases, claims and the ends of attempts. */
+export interface WorkerLeaseStore extends AttemptJournal {
   /** `evictOthers`: every other registered worker is gone (embedded: one process owns the database). */
   registerWorker(worker: WorkerInfo, options: { readonly evictOthers: boolean }): Promise<void>;
   /** Renews the worker's lease; false when it had lapsed and its jobs were given to others. */
@@ -162,25 +174,19 @@ export interface JobStore {
   recoverLostJobs(leaseMs: number, now: Date, limit: number): Promise<JobRecord[]>;
   /** Takes due deliveries and starts the attempts they name (attempt + 1, `job-started`). */
   claim(workerId: string, limit: number, now: Date): Promise<JobRecord[]>;
-  /** Appends events (and journals a step) for a running attempt; undefined when the fence no longer holds. */
-  appendEvents(
-    fence: AttemptFence,
-    events: readonly NewJobEvent[],
-    now: Date,
-    step?: StepWrite,
-  ): Promise<number | undefined>;
-  steps(jobId: string): Promise<StepRecord[]>;
   /** Ends attempts; each result says where the job went, or is undefined where the fence no longer held. */
   endAttempts(ends: readonly AttemptEnd[], now: Date): Promise<(EndedAttempt | undefined)[]>;
   /** Running jobs of this worker whose cancellation was requested. */
   cancelRequested(workerId: string): Promise<string[]>;
   /** Every job the store says this worker is running (to find attempts the worker no longer holds). */
   runningFor(workerId: string): Promise<RunningAttempt[]>;
-
   /** Housekeeping the database does not do itself (vacuum on PGlite, which has no autovacuum). */
   maintain(): Promise<void>;
+}
 
-  // Webhooks.
+/** The webhook outbox: deliveries queued with terminal events, taken, attempted and logged. */
+export interface WebhookOutbox {
+  /** Any tenant's job: a delivery names its job, and the sender needs its URL and secret. */
   findJob(jobId: string): Promise<JobRecord | undefined>;
   /** Takes due webhook deliveries; each gets a safety copy due `leaseMs` from now. */
   takeWebhookDeliveries(limit: number, leaseMs: number, now: Date): Promise<WebhookDelivery[]>;
@@ -193,3 +199,10 @@ export interface JobStore {
     retry?: WebhookRetry,
   ): Promise<void>;
 }
+
+/**
+ * Storage of jobs: rows, events, step journal, worker leases and the webhook log, plus the queue deliveries
+ * that go with them, written in the same transaction. Changes are announced on the notifier after they
+ * commit. Adapters implement all of it; each user depends on the narrow port it needs.
+ */
+export interface JobStore extends JobRecordStore, WorkerLeaseStore, WebhookOutbox {}

@@ -9,7 +9,7 @@ import type {
   CreateResult,
   JobListQuery,
   JobPage,
-  JobStore,
+  JobRecordStore,
   NewJob,
 } from './job-store.port.ts';
 import { jobErrors } from './jobs.errors.ts';
@@ -43,7 +43,7 @@ export interface CreatedJob {
 }
 
 export interface JobServiceOptions {
-  readonly store: JobStore;
+  readonly store: JobRecordStore;
   readonly capabilities: readonly AnyCapability[];
   readonly clock: Clock;
   readonly defaults: JobDefaults;
@@ -53,7 +53,7 @@ export interface JobServiceOptions {
 
 /** What the API does with jobs: enqueue (validated, idempotent), read, cancel, retry. Tenant-scoped. */
 export class JobService {
-  readonly #store: JobStore;
+  readonly #store: JobRecordStore;
   readonly #capabilities: ReadonlyMap<string, AnyCapability>;
   readonly #clock: Clock;
   readonly #defaults: JobDefaults;

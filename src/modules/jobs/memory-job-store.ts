@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../../platform/errors/index.ts';
 import type { MemoryJobQueue, Notifier } from '../../platform/jobs/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeJobCursor, encodeJobCursor } from './job.cursor.ts';
 import type { JobEvent, JobRecord, NewJobEvent, StepRecord, WebhookAttempt } from './job.types.ts';
-import { isTerminal } from './job.types.ts';
-import { jobEvents, toJobProblem } from './job-events.ts';
+import { jobEvents } from './job-events.ts';
 import { capabilityRunJob, JOB_CHANNELS, webhookSendJob } from './job-queue-types.ts';
 import type {
   AttemptEnd,
@@ -24,7 +22,7 @@ import type {
   WebhookRetry,
   WorkerInfo,
 } from './job-store.port.ts';
-import { jobErrors } from './jobs.errors.ts';
+import { holds, type JobChange, type JobSnapshot, transition } from './job-transitions.ts';
 
 type Row = JobRecord & { readonly sequence: bigint };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -64,7 +62,7 @@ export class MemoryJobStore implements JobStore {
       return out;
     });
     const created = results.filter((result) => result.created).map((result) => result.job.id);
-    if (created.length > 0) this.#announce(created, true);
+    if (created.length > 0) this.#announce(created, [capabilityRunJob.name]);
     return results;
   }
 
@@ -144,45 +142,39 @@ export class MemoryJobStore implements JobStore {
   }
 
   async cancel(tenantId: string, id: string, now: Date): Promise<CancelResult | undefined> {
+    let available: readonly string[] = [];
     const result = await this.#transaction(async (): Promise<CancelResult | undefined> => {
       const row = this.#jobs.get(id);
       if (!row || row.tenantId !== tenantId) return undefined;
-      if (row.status === 'queued') {
-        await this.#finish(row, { status: 'cancelled' }, [jobEvents.cancelled(row.attempts)], now);
+      const next = transition(snapshot(row), { kind: 'cancel' }, now);
+      if (next.kind === 'moved') {
+        await this.#carryOut(row, next.change, [], now);
+        available = next.change.available;
         return { outcome: 'cancelled', job: copy(this.#row(id)) };
       }
-      if (row.status === 'running' && row.cancelRequestedAt === null) {
+      if (next.kind === 'cancel-requested') {
         this.#update(id, { cancelRequestedAt: now, updatedAt: now });
         return { outcome: 'requested', job: copy(this.#row(id)) };
       }
       return { outcome: 'unchanged', job: copy(row) };
     });
-    if (result?.outcome === 'cancelled') this.#announce([id], false);
+    if (result?.outcome === 'cancelled') this.#announce([id], available);
     if (result?.outcome === 'requested') this.#notifier.publish(JOB_CHANNELS.cancel, id);
     return result;
   }
 
   async retry(tenantId: string, id: string, now: Date): Promise<RetryResult | undefined> {
+    let available: readonly string[] = [];
     const result = await this.#transaction(async (): Promise<RetryResult | undefined> => {
       const row = this.#jobs.get(id);
       if (!row || row.tenantId !== tenantId) return undefined;
-      if (row.status !== 'failed') return { outcome: 'unchanged', job: copy(row) };
-      const [deliveryId] = await this.#queue.send(capabilityRunJob, [{ payload: { jobId: id } }]);
-      this.#update(id, {
-        status: 'queued',
-        attempts: 0,
-        error: null,
-        result: null,
-        finishedAt: null,
-        cancelRequestedAt: null,
-        deliveryId: deliveryId ?? null,
-        runAfter: null,
-        updatedAt: now,
-      });
-      this.#append(id, [jobEvents.requeued('retry', 0, now)], now);
+      const next = transition(snapshot(row), { kind: 'retry' }, now);
+      if (next.kind !== 'moved') return { outcome: 'unchanged', job: copy(row) };
+      await this.#carryOut(row, next.change, [], now);
+      available = next.change.available;
       return { outcome: 'requeued', job: copy(this.#row(id)) };
     });
-    if (result?.outcome === 'requeued') this.#announce([id], true);
+    if (result?.outcome === 'requeued') this.#announce([id], available);
     return result;
   }
 
@@ -217,6 +209,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   async recoverLostJobs(leaseMs: number, now: Date, limit: number): Promise<JobRecord[]> {
+    const available: string[] = [];
     const changed = await this.#transaction(async () => {
       const cutoff = this.#now() - leaseMs;
       for (const [id, worker] of this.#workers) if (worker.heartbeatAt <= cutoff) this.#workers.delete(id);
@@ -227,26 +220,10 @@ export class MemoryJobStore implements JobStore {
         .slice(0, limit);
       const result: JobRecord[] = [];
       for (const row of orphans) {
-        if (row.cancelRequestedAt !== null) {
-          await this.#finish(row, { status: 'cancelled' }, [jobEvents.cancelled(row.attempts)], now);
-        } else if (row.attempts >= row.maxAttempts) {
-          const error = toJobProblem(
-            new AppError(jobErrors.JOB_WORKER_LOST, {
-              detail: `The worker running attempt ${row.attempts} stopped, and no attempts are left.`,
-            }),
-          );
-          await this.#finish(row, { status: 'failed', error }, [jobEvents.failed(error, row.attempts)], now);
-        } else {
-          const [deliveryId] = await this.#queue.send(capabilityRunJob, [{ payload: { jobId: row.id } }]);
-          this.#update(row.id, {
-            status: 'queued',
-            workerId: null,
-            deliveryId: deliveryId ?? null,
-            runAfter: now,
-            updatedAt: now,
-          });
-          this.#append(row.id, [jobEvents.requeued('worker-lost', row.attempts, now)], now);
-        }
+        const next = transition(snapshot(row), { kind: 'worker-lost' }, now);
+        if (next.kind !== 'moved') continue;
+        await this.#carryOut(row, next.change, [], now);
+        available.push(...next.change.available);
         result.push(copy(this.#row(row.id)));
       }
       return result;
@@ -254,7 +231,7 @@ export class MemoryJobStore implements JobStore {
     if (changed.length > 0)
       this.#announce(
         changed.map((job) => job.id),
-        true,
+        available,
       );
     return changed;
   }
@@ -266,19 +243,11 @@ export class MemoryJobStore implements JobStore {
       const result: JobRecord[] = [];
       for (const delivery of deliveries) {
         const row = this.#jobs.get(delivery.payload.jobId);
-        if (row?.status !== 'queued' || row.deliveryId !== delivery.id) continue;
-        const attempt = row.attempts + 1;
-        this.#update(row.id, {
-          status: 'running',
-          attempts: attempt,
-          workerId,
-          deliveryId: null,
-          runAfter: null,
-          startedAt: row.startedAt ?? now,
-          attemptStartedAt: now,
-          updatedAt: now,
-        });
-        this.#append(row.id, [jobEvents.started(attempt)], now);
+        if (!row) continue;
+        // Only the delivery the row names may start an attempt; any other is stale and simply dropped.
+        const next = transition(snapshot(row), { kind: 'claim', workerId, deliveryId: delivery.id }, now);
+        if (next.kind !== 'moved') continue;
+        await this.#carryOut(row, next.change, [], now);
         result.push(copy(this.#row(row.id)));
       }
       return result;
@@ -286,7 +255,7 @@ export class MemoryJobStore implements JobStore {
     if (claimed.length > 0)
       this.#announce(
         claimed.map((job) => job.id),
-        false,
+        [],
       );
     return claimed;
   }
@@ -318,7 +287,7 @@ export class MemoryJobStore implements JobStore {
       this.#append(fence.jobId, events, now);
       return this.#row(fence.jobId).lastEventId;
     });
-    if (last !== undefined && events.length > 0) this.#announce([fence.jobId], false);
+    if (last !== undefined && events.length > 0) this.#announce([fence.jobId], []);
     return last;
   }
 
@@ -327,61 +296,18 @@ export class MemoryJobStore implements JobStore {
   }
 
   async endAttempts(ends: readonly AttemptEnd[], now: Date): Promise<(EndedAttempt | undefined)[]> {
+    const available: string[] = [];
     const results = await this.#transaction(async () => {
       const out: (JobRecord | undefined)[] = [];
       for (const end of ends) {
-        const row = this.#held(end.fence);
-        if (!row) {
+        const row = this.#jobs.get(end.fence.jobId);
+        const next = row ? transition(snapshot(row), { kind: 'attempt-end', end }, now) : undefined;
+        if (!row || next?.kind !== 'moved') {
           out.push(undefined);
           continue;
         }
-        this.#append(row.id, end.events, now);
-        const attempt = end.fence.attempt;
-        const outcome =
-          row.cancelRequestedAt !== null && end.outcome.kind === 'requeued'
-            ? { kind: 'cancelled' as const }
-            : end.outcome;
-        switch (outcome.kind) {
-          case 'succeeded':
-            await this.#finish(
-              row,
-              { status: 'succeeded', result: outcome.result },
-              [jobEvents.succeeded(outcome.result, attempt)],
-              now,
-            );
-            break;
-          case 'failed':
-            await this.#finish(
-              row,
-              { status: 'failed', error: outcome.error },
-              [jobEvents.failed(outcome.error, attempt)],
-              now,
-            );
-            break;
-          case 'cancelled':
-            await this.#finish(row, { status: 'cancelled' }, [jobEvents.cancelled(attempt)], now);
-            break;
-          case 'requeued': {
-            const [deliveryId] = await this.#queue.send(capabilityRunJob, [
-              { payload: { jobId: row.id }, options: { startAfter: outcome.runAfter } },
-            ]);
-            this.#update(row.id, {
-              status: 'queued',
-              attempts: outcome.reason === 'shutdown' ? attempt - 1 : attempt,
-              workerId: null,
-              deliveryId: deliveryId ?? null,
-              runAfter: outcome.runAfter,
-              error: outcome.error ?? row.error,
-              updatedAt: now,
-            });
-            this.#append(
-              row.id,
-              [jobEvents.requeued(outcome.reason, attempt, outcome.runAfter, outcome.error)],
-              now,
-            );
-            break;
-          }
-        }
+        await this.#carryOut(row, next.change, end.events, now);
+        available.push(...next.change.available);
         out.push(copy(this.#row(row.id)));
       }
       return out;
@@ -390,7 +316,7 @@ export class MemoryJobStore implements JobStore {
     if (changed.length > 0) {
       this.#announce(
         changed.map((job) => job.id),
-        changed.some((job) => job.status === 'queued' || job.webhook !== null),
+        available,
       );
     }
     return results.map((job) =>
@@ -468,37 +394,43 @@ export class MemoryJobStore implements JobStore {
     if (retry) this.#notifier.publish(JOB_CHANNELS.available, webhookSendJob.name);
   }
 
-  /** Moves a job to a terminal state with its final event, and queues its webhook delivery. */
-  async #finish(
-    row: Row,
-    change: { status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: JobRecord['error'] },
-    events: readonly NewJobEvent[],
-    now: Date,
-  ): Promise<void> {
-    if (row.webhook !== null && isTerminal(change.status)) {
-      const eventType = events.at(-1)?.type;
-      if (eventType === 'job-succeeded' || eventType === 'job-failed' || eventType === 'job-cancelled') {
-        await this.#queue.send(webhookSendJob, [
-          {
-            payload: {
-              jobId: row.id,
-              deliveryId: randomUUID(),
-              eventType,
-              eventId: this.#row(row.id).lastEventId + events.length,
-              attempt: 1,
-            },
-          },
-        ]);
-      }
+  /** Carries out a move the state machine decided: the row, its events, and the deliveries it queues. */
+  async #carryOut(row: Row, change: JobChange, buffered: readonly NewJobEvent[], now: Date): Promise<void> {
+    const events = [...buffered, ...change.events];
+    let deliveryId: string | null = null;
+    if (change.queueAttempt) {
+      const { startAfter } = change.queueAttempt;
+      [deliveryId = null] = await this.#queue.send(capabilityRunJob, [
+        { payload: { jobId: row.id }, ...(startAfter ? { options: { startAfter } } : {}) },
+      ]);
     }
+    if (change.queueWebhook) {
+      await this.#queue.send(webhookSendJob, [
+        {
+          payload: {
+            jobId: row.id,
+            deliveryId: randomUUID(),
+            eventType: change.queueWebhook,
+            eventId: row.lastEventId + events.length,
+            attempt: 1,
+          },
+        },
+      ]);
+    }
+    // A move to running starts an attempt.
+    const started =
+      change.status === 'running' ? { startedAt: row.startedAt ?? now, attemptStartedAt: now } : {};
     this.#update(row.id, {
       status: change.status,
-      ...(change.result === undefined ? {} : { result: structuredClone(change.result) }),
-      ...(change.error === undefined ? {} : { error: change.error }),
-      workerId: null,
-      deliveryId: null,
-      runAfter: null,
-      finishedAt: now,
+      attempts: change.attempts,
+      result: structuredClone(change.result),
+      error: change.error,
+      workerId: change.workerId,
+      deliveryId,
+      runAfter: change.runAfter,
+      finishedAt: change.finished ? now : null,
+      ...(change.cancelRequest === 'clear' ? { cancelRequestedAt: null } : {}),
+      ...started,
       updatedAt: now,
     });
     this.#append(row.id, events, now);
@@ -506,12 +438,7 @@ export class MemoryJobStore implements JobStore {
 
   #held(fence: AttemptFence): Row | undefined {
     const row = this.#jobs.get(fence.jobId);
-    return row &&
-      row.status === 'running' &&
-      row.workerId === fence.workerId &&
-      row.attempts === fence.attempt
-      ? row
-      : undefined;
+    return row && holds(snapshot(row), fence) ? row : undefined;
   }
 
   #append(jobId: string, events: readonly NewJobEvent[], now: Date): void {
@@ -537,12 +464,10 @@ export class MemoryJobStore implements JobStore {
     this.#jobs.set(id, { ...this.#row(id), ...changes });
   }
 
-  #announce(jobIds: readonly string[], available: boolean): void {
+  /** After commit: the jobs that have new events, and the queues that have new deliveries. */
+  #announce(jobIds: readonly string[], queues: readonly string[]): void {
     for (const id of jobIds) this.#notifier.publish(JOB_CHANNELS.events, id);
-    if (available) {
-      this.#notifier.publish(JOB_CHANNELS.available, capabilityRunJob.name);
-      this.#notifier.publish(JOB_CHANNELS.available, webhookSendJob.name);
-    }
+    for (const queue of new Set(queues)) this.#notifier.publish(JOB_CHANNELS.available, queue);
   }
 
   async #transaction<T>(work: () => Promise<T>): Promise<T> {
@@ -558,6 +483,19 @@ export class MemoryJobStore implements JobStore {
     this.#lock = run.catch(() => {});
     return run;
   }
+}
+
+function snapshot(row: Row): JobSnapshot {
+  return {
+    status: row.status,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    workerId: row.workerId,
+    deliveryId: row.deliveryId,
+    cancelRequested: row.cancelRequestedAt !== null,
+    error: row.error,
+    hasWebhook: row.webhook !== null,
+  };
 }
 
 function copy(row: Row): JobRecord {

@@ -7,7 +7,7 @@ import {
   type TemporaryDatabase,
 } from '../../../test/support/postgres.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
-import { InProcessNotifier, PgBossJobQueue } from '../../platform/jobs/index.ts';
+import { type Notifier, PgBossJobQueue } from '../../platform/jobs/index.ts';
 import { capabilityRunJob, webhookSendJob } from './job-queue-types.ts';
 import { SqlJobStore } from './sql-job-store.ts';
 
@@ -22,7 +22,7 @@ async function open(database: Database) {
   });
 }
 
-async function fresh(database: Database, queue: PgBossJobQueue): Promise<SqlJobStore> {
+async function fresh(database: Database, queue: PgBossJobQueue, notifier: Notifier): Promise<SqlJobStore> {
   await sql`truncate job, job_event, job_step, job_worker, job_webhook_attempt`.execute(database.db);
   for (const type of [capabilityRunJob, webhookSendJob]) {
     await database.db.transaction().execute((trx) => queue.take(type, 100_000, trx));
@@ -31,7 +31,7 @@ async function fresh(database: Database, queue: PgBossJobQueue): Promise<SqlJobS
   await sql`delete from pgboss.job where name in ('jobs.capability-run', 'jobs.webhook-send')`.execute(
     database.db,
   );
-  return new SqlJobStore(database.db, queue, new InProcessNotifier(), {
+  return new SqlJobStore(database.db, queue, notifier, {
     embedded: database.engine === 'pglite',
   });
 }
@@ -47,7 +47,7 @@ describe('SqlJobStore on PGlite', () => {
     await queue?.stop();
     await database?.close();
   });
-  describeJobStoreContract('PGlite', () => fresh(database, queue));
+  describeJobStoreContract('PGlite', (notifier) => fresh(database, queue, notifier));
 });
 
 describe.skipIf(skipWithoutPostgres)('SqlJobStore on PostgreSQL', () => {
@@ -64,5 +64,5 @@ describe.skipIf(skipWithoutPostgres)('SqlJobStore on PostgreSQL', () => {
     await database?.close();
     await temporary?.drop();
   });
-  describeJobStoreContract('PostgreSQL', () => fresh(database, queue));
+  describeJobStoreContract('PostgreSQL', (notifier) => fresh(database, queue, notifier));
 });

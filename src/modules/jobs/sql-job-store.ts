@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { type JobTable, jsonParameter, type KeelTables } from '../../platform/db/index.ts';
-import { AppError } from '../../platform/errors/index.ts';
 import type { JobQueue, Notifier, QueueMessage } from '../../platform/jobs/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeJobCursor, encodeJobCursor } from './job.cursor.ts';
@@ -15,7 +14,7 @@ import type {
   StepRecord,
   WebhookAttempt,
 } from './job.types.ts';
-import { jobEvents, toJobProblem } from './job-events.ts';
+import { jobEvents } from './job-events.ts';
 import {
   capabilityRunJob,
   JOB_CHANNELS,
@@ -39,7 +38,7 @@ import type {
   WebhookRetry,
   WorkerInfo,
 } from './job-store.port.ts';
-import { jobErrors } from './jobs.errors.ts';
+import { type JobChange, type JobSnapshot, transition } from './job-transitions.ts';
 
 type Db = Kysely<KeelTables>;
 type JobRow = Selectable<JobTable>;
@@ -49,6 +48,7 @@ type LockedRow = Pick<
   | 'id'
   | 'status'
   | 'worker_id'
+  | 'delivery_id'
   | 'attempts'
   | 'max_attempts'
   | 'cancel_requested_at'
@@ -57,24 +57,16 @@ type LockedRow = Pick<
   | 'error'
 >;
 const LOCKED_COLUMNS =
-  'id, status, worker_id, attempts, max_attempts, cancel_requested_at, event_seq, webhook_url, error';
+  'id, status, worker_id, delivery_id, attempts, max_attempts, cancel_requested_at, event_seq, webhook_url, error';
 
 /**
- * A change to one locked job row, applied in batches: the new column values, the events that go with it,
- * and the deliveries it needs (its next attempt, its webhook).
+ * A move of one locked job row that the state machine decided (job-transitions.ts), applied in batches,
+ * after the events its attempt buffered.
  */
-interface Transition {
+interface Move {
   readonly row: LockedRow;
-  readonly status: JobStatus;
-  readonly attempts: number;
-  readonly result: unknown;
-  readonly error: JobProblem | null;
-  readonly runAfter: Date | null;
-  readonly finished: boolean;
-  readonly events: readonly NewJobEvent[];
-  /** Queue the next attempt (its delivery becomes the job's fencing token). */
-  readonly requeue: boolean;
-  readonly cancelRequestedAt?: Date | null;
+  readonly change: JobChange;
+  readonly buffered: readonly NewJobEvent[];
 }
 
 /** Jobs in PostgreSQL or PGlite (same SQL), with their deliveries sent on the same transaction. */
@@ -155,7 +147,7 @@ export class SqlJobStore implements JobStore {
       });
     });
     const created = results.filter((result) => result.created).map((result) => result.job.id);
-    if (created.length > 0) this.#announce(created, true);
+    if (created.length > 0) this.#announce(created, [capabilityRunJob.name]);
     return results;
   }
 
@@ -218,18 +210,17 @@ export class SqlJobStore implements JobStore {
   }
 
   async cancel(tenantId: string, id: string, now: Date): Promise<CancelResult | undefined> {
+    let available: readonly string[] = [];
     const result = await this.#db.transaction().execute(async (trx): Promise<CancelResult | undefined> => {
       const row = await lockJob(trx, id, tenantId);
       if (!row) return undefined;
-      if (row.status === 'queued') {
-        const [job] = await this.#apply(
-          trx,
-          [finish(row, 'cancelled', { events: [jobEvents.cancelled(row.attempts)] })],
-          now,
-        );
+      const next = transition(snapshot(row), { kind: 'cancel' }, now);
+      if (next.kind === 'moved') {
+        const [job] = await this.#apply(trx, [{ row, change: next.change, buffered: [] }], now);
+        available = next.change.available;
         return { outcome: 'cancelled', job: job ?? toRecord(row) };
       }
-      if (row.status === 'running' && row.cancel_requested_at === null) {
+      if (next.kind === 'cancel-requested') {
         const updated = await trx
           .updateTable('job')
           .set({ cancel_requested_at: now, updated_at: now })
@@ -240,37 +231,23 @@ export class SqlJobStore implements JobStore {
       }
       return { outcome: 'unchanged', job: toRecord(row) };
     });
-    if (result?.outcome === 'cancelled') this.#announce([id], true);
+    if (result?.outcome === 'cancelled') this.#announce([id], available);
     if (result?.outcome === 'requested') this.#notifier.publish(JOB_CHANNELS.cancel, id);
     return result;
   }
 
   async retry(tenantId: string, id: string, now: Date): Promise<RetryResult | undefined> {
+    let available: readonly string[] = [];
     const result = await this.#db.transaction().execute(async (trx): Promise<RetryResult | undefined> => {
       const row = await lockJob(trx, id, tenantId);
       if (!row) return undefined;
-      if (row.status !== 'failed') return { outcome: 'unchanged', job: toRecord(row) };
-      const [job] = await this.#apply(
-        trx,
-        [
-          {
-            row,
-            status: 'queued',
-            attempts: 0,
-            result: null,
-            error: null,
-            runAfter: null,
-            finished: false,
-            requeue: true,
-            cancelRequestedAt: null,
-            events: [jobEvents.requeued('retry', 0, now)],
-          },
-        ],
-        now,
-      );
+      const next = transition(snapshot(row), { kind: 'retry' }, now);
+      if (next.kind !== 'moved') return { outcome: 'unchanged', job: toRecord(row) };
+      const [job] = await this.#apply(trx, [{ row, change: next.change, buffered: [] }], now);
+      available = next.change.available;
       return { outcome: 'requeued', job: job ?? toRecord(row) };
     });
-    if (result?.outcome === 'requeued') this.#announce([id], true);
+    if (result?.outcome === 'requeued') this.#announce([id], available);
     return result;
   }
 
@@ -338,6 +315,7 @@ export class SqlJobStore implements JobStore {
   }
 
   async recoverLostJobs(leaseMs: number, now: Date, limit: number): Promise<JobRecord[]> {
+    const available: string[] = [];
     const changed = await this.#db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom('job_worker')
@@ -362,36 +340,19 @@ export class SqlJobStore implements JobStore {
         .skipLocked()
         .execute();
       if (orphans.length === 0) return [];
-      const transitions = orphans.map((row): Transition => {
-        if (row.cancel_requested_at !== null) {
-          return finish(row, 'cancelled', { events: [jobEvents.cancelled(row.attempts)] });
-        }
-        if (row.attempts >= row.max_attempts) {
-          const error = toJobProblem(
-            new AppError(jobErrors.JOB_WORKER_LOST, {
-              detail: `The worker running attempt ${row.attempts} stopped, and no attempts are left.`,
-            }),
-          );
-          return finish(row, 'failed', { error, events: [jobEvents.failed(error, row.attempts)] });
-        }
-        return {
-          row,
-          status: 'queued',
-          attempts: row.attempts,
-          result: null,
-          error: row.error as JobProblem | null,
-          runAfter: now,
-          finished: false,
-          requeue: true,
-          events: [jobEvents.requeued('worker-lost', row.attempts, now)],
-        };
-      });
-      return (await this.#apply(trx, transitions, now)).filter((job): job is JobRecord => job !== undefined);
+      const moves: Move[] = [];
+      for (const row of orphans) {
+        const next = transition(snapshot(row), { kind: 'worker-lost' }, now);
+        if (next.kind !== 'moved') continue;
+        moves.push({ row, change: next.change, buffered: [] });
+        available.push(...next.change.available);
+      }
+      return (await this.#apply(trx, moves, now)).filter((job): job is JobRecord => job !== undefined);
     });
     if (changed.length > 0)
       this.#announce(
         changed.map((job) => job.id),
-        true,
+        available,
       );
     return changed;
   }
@@ -437,7 +398,7 @@ export class SqlJobStore implements JobStore {
     if (claimed.length > 0)
       this.#announce(
         claimed.map((job) => job.id),
-        false,
+        [],
       );
     return claimed;
   }
@@ -487,7 +448,7 @@ export class SqlJobStore implements JobStore {
       }
       return updated.event_seq;
     });
-    if (last !== undefined && events.length > 0) this.#announce([fence.jobId], false);
+    if (last !== undefined && events.length > 0) this.#announce([fence.jobId], []);
     return last;
   }
 
@@ -512,29 +473,21 @@ export class SqlJobStore implements JobStore {
         where id in (select value::uuid from jsonb_array_elements_text(${ids}::jsonb))
         for update`.execute(trx);
       const byId = new Map(rows.map((row) => [row.id, row]));
-      const transitions: Transition[] = [];
+      const moves: Move[] = [];
       const order: (number | undefined)[] = [];
       for (const end of ends) {
         const row = byId.get(end.fence.jobId);
-        const held =
-          row &&
-          row.status === 'running' &&
-          row.worker_id === end.fence.workerId &&
-          row.attempts === end.fence.attempt;
-        if (!row || !held) {
+        const next = row ? transition(snapshot(row), { kind: 'attempt-end', end }, now) : undefined;
+        if (!row || next?.kind !== 'moved') {
           order.push(undefined);
           continue;
         }
+        // A second end of the same attempt in the batch finds the job already moved.
         byId.delete(row.id);
-        order.push(transitions.length);
-        transitions.push(transitionFor(row, end, now));
+        order.push(moves.length);
+        moves.push({ row, change: next.change, buffered: end.events });
       }
-      const updated = await this.#update(
-        trx,
-        transitions,
-        now,
-        sql.raw('j.id, j.status, j.attempts, j.event_seq'),
-      );
+      const updated = await this.#update(trx, moves, now, sql.raw('j.id, j.status, j.attempts, j.event_seq'));
       const byUpdated = new Map(
         updated.map((row) => [
           row.id as string,
@@ -546,22 +499,19 @@ export class SqlJobStore implements JobStore {
           },
         ]),
       );
-      const webhooks = transitions.some(
-        (transition) => transition.row.webhook_url !== null && transition.finished,
-      );
       return {
         ended: order.map((index) => {
-          const transition = index === undefined ? undefined : transitions[index];
-          return transition ? byUpdated.get(transition.row.id) : undefined;
+          const move = index === undefined ? undefined : moves[index];
+          return move ? byUpdated.get(move.row.id) : undefined;
         }),
-        webhooks,
+        available: moves.flatMap((move) => move.change.available),
       };
     });
     const changed = results.ended.filter((job): job is EndedAttempt => job !== undefined);
     if (changed.length > 0) {
       this.#announce(
         changed.map((job) => job.jobId),
-        results.webhooks || changed.some((job) => job.status === 'queued'),
+        results.available,
       );
     }
     return results.ended;
@@ -665,65 +615,68 @@ export class SqlJobStore implements JobStore {
     if (retry) this.#notifier.publish(JOB_CHANNELS.available, webhookSendJob.name);
   }
 
-  /** Applies transitions and returns the jobs afterwards. */
-  async #apply(trx: Db, transitions: readonly Transition[], now: Date): Promise<(JobRecord | undefined)[]> {
-    const rows = await this.#update(trx, transitions, now, sql.raw('j.*'));
+  /** Applies moves and returns the jobs afterwards. */
+  async #apply(trx: Db, moves: readonly Move[], now: Date): Promise<(JobRecord | undefined)[]> {
+    const rows = await this.#update(trx, moves, now, sql.raw('j.*'));
     const byId = new Map((rows as JobRow[]).map((row) => [row.id, toRecord(row)]));
-    return transitions.map((transition) => byId.get(transition.row.id));
+    return moves.map((move) => byId.get(move.row.id));
   }
 
-  /** Applies transitions to locked rows: one update, one event insert and one send per queue. */
+  /**
+   * Applies moves to locked rows: one update, one event insert and one send per queue. Claims, which start
+   * attempts by the thousand, have their own set-based statement (see `claim`); every other move comes here.
+   */
   async #update(
     trx: Db,
-    transitions: readonly Transition[],
+    moves: readonly Move[],
     now: Date,
     returning: RawBuilder<unknown>,
   ): Promise<Record<string, unknown>[]> {
-    if (transitions.length === 0) return [];
+    if (moves.length === 0) return [];
     const runs: QueueMessage<{ jobId: string }>[] = [];
     const webhooks: QueueMessage<WebhookSendPayload>[] = [];
     const events: EventRow[] = [];
-    const values = transitions.map((transition) => {
-      const { row } = transition;
-      const deliveryId = transition.requeue ? randomUUID() : null;
+    const values = moves.map(({ row, change, buffered }) => {
+      const deliveryId = change.queueAttempt ? randomUUID() : null;
       if (deliveryId) {
+        const startAfter = change.queueAttempt?.startAfter;
         runs.push({
           id: deliveryId,
           payload: { jobId: row.id },
-          ...(transition.runAfter ? { options: { startAfter: transition.runAfter } } : {}),
+          ...(startAfter ? { options: { startAfter } } : {}),
         });
       }
       let seq = row.event_seq;
-      for (const event of transition.events) {
+      for (const event of [...buffered, ...change.events]) {
         seq += 1;
         events.push({ jobId: row.id, seq, event, now });
       }
-      const last = transition.events.at(-1)?.type;
-      if (
-        row.webhook_url !== null &&
-        transition.finished &&
-        (last === 'job-succeeded' || last === 'job-failed' || last === 'job-cancelled')
-      ) {
+      if (change.queueWebhook) {
         webhooks.push({
-          payload: { jobId: row.id, deliveryId: randomUUID(), eventType: last, eventId: seq, attempt: 1 },
+          payload: {
+            jobId: row.id,
+            deliveryId: randomUUID(),
+            eventType: change.queueWebhook,
+            eventId: seq,
+            attempt: 1,
+          },
         });
       }
       return {
         id: row.id,
-        status: transition.status,
-        attempts: transition.attempts,
-        result: transition.result ?? null,
-        error: transition.error,
+        status: change.status,
+        attempts: change.attempts,
+        result: change.result ?? null,
+        error: change.error,
+        worker_id: change.workerId,
         delivery_id: deliveryId,
-        run_after: transition.runAfter?.toISOString() ?? null,
-        finished_at: transition.finished ? now.toISOString() : null,
+        run_after: change.runAfter?.toISOString() ?? null,
+        finished_at: change.finished ? now.toISOString() : null,
         event_seq: seq,
         cancel_requested_at:
-          transition.cancelRequestedAt === undefined
-            ? row.cancel_requested_at === null
-              ? null
-              : new Date(row.cancel_requested_at).toISOString()
-            : (transition.cancelRequestedAt?.toISOString() ?? null),
+          change.cancelRequest === 'clear' || row.cancel_requested_at === null
+            ? null
+            : new Date(row.cancel_requested_at).toISOString(),
       };
     });
     // One statement: the update, and the events in the same round trip.
@@ -739,7 +692,7 @@ export class SqlJobStore implements JobStore {
         attempts = v.attempts,
         result = v.result,
         error = v.error,
-        worker_id = null,
+        worker_id = v.worker_id,
         delivery_id = v.delivery_id,
         run_after = v.run_after,
         finished_at = v.finished_at,
@@ -747,7 +700,7 @@ export class SqlJobStore implements JobStore {
         event_seq = v.event_seq,
         updated_at = ${now}::timestamptz
       from jsonb_to_recordset(${jsonParameter(values)}::jsonb) as v(
-        id uuid, status text, attempts int, result jsonb, error jsonb, delivery_id uuid,
+        id uuid, status text, attempts int, result jsonb, error jsonb, worker_id text, delivery_id uuid,
         run_after timestamptz, finished_at timestamptz, cancel_requested_at timestamptz, event_seq int)
       where j.id = v.id
       returning ${returning}`.execute(trx);
@@ -766,12 +719,10 @@ export class SqlJobStore implements JobStore {
     return rows;
   }
 
-  #announce(jobIds: readonly string[], available: boolean): void {
+  /** After commit: the jobs that have new events, and the queues that have new deliveries. */
+  #announce(jobIds: readonly string[], queues: readonly string[]): void {
     for (const id of jobIds) this.#notifier.publish(JOB_CHANNELS.events, id);
-    if (available) {
-      this.#notifier.publish(JOB_CHANNELS.available, capabilityRunJob.name);
-      this.#notifier.publish(JOB_CHANNELS.available, webhookSendJob.name);
-    }
+    for (const queue of new Set(queues)) this.#notifier.publish(JOB_CHANNELS.available, queue);
   }
 }
 
@@ -859,63 +810,17 @@ async function lockJob(trx: Db, id: string, tenantId: string): Promise<JobRow | 
     .executeTakeFirst();
 }
 
-/** A terminal transition: succeeded, failed or cancelled, with its final event last. */
-function finish(
-  row: LockedRow,
-  status: 'succeeded' | 'failed' | 'cancelled',
-  change: { result?: unknown; error?: JobProblem; events: readonly NewJobEvent[] },
-): Transition {
+function snapshot(row: LockedRow): JobSnapshot {
   return {
-    row,
-    status,
+    status: row.status as JobStatus,
     attempts: row.attempts,
-    result: change.result ?? null,
-    error: change.error ?? (status === 'failed' ? (row.error as JobProblem | null) : null),
-    runAfter: null,
-    finished: true,
-    requeue: false,
-    events: change.events,
+    maxAttempts: row.max_attempts,
+    workerId: row.worker_id,
+    deliveryId: row.delivery_id,
+    cancelRequested: row.cancel_requested_at !== null,
+    error: row.error as JobProblem | null,
+    hasWebhook: row.webhook_url !== null,
   };
-}
-
-function transitionFor(row: LockedRow, end: AttemptEnd, now: Date): Transition {
-  const attempt = end.fence.attempt;
-  // A cancellation requested while the attempt ran wins over a retry.
-  const outcome =
-    row.cancel_requested_at !== null && end.outcome.kind === 'requeued'
-      ? { kind: 'cancelled' as const }
-      : end.outcome;
-  switch (outcome.kind) {
-    case 'succeeded':
-      return finish(row, 'succeeded', {
-        result: outcome.result,
-        events: [...end.events, jobEvents.succeeded(outcome.result, attempt)],
-      });
-    case 'failed':
-      return finish(row, 'failed', {
-        error: outcome.error,
-        events: [...end.events, jobEvents.failed(outcome.error, attempt)],
-      });
-    case 'cancelled':
-      return finish(row, 'cancelled', { events: [...end.events, jobEvents.cancelled(attempt)] });
-    case 'requeued':
-      return {
-        row,
-        status: 'queued',
-        attempts: outcome.reason === 'shutdown' ? attempt - 1 : attempt,
-        result: null,
-        error: outcome.error ?? (row.error as JobProblem | null),
-        runAfter: outcome.runAfter,
-        finished: false,
-        requeue: true,
-        events: [...end.events, jobEvents.requeued(outcome.reason, attempt, outcome.runAfter, outcome.error)],
-      };
-  }
-  return unreachable(outcome, now);
-}
-
-function unreachable(value: never, _now: Date): never {
-  throw new Error(`unexpected outcome ${JSON.stringify(value)}`);
 }
 
 function json(value: unknown): never {

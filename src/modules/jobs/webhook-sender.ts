@@ -9,7 +9,7 @@ import type { Clock } from '../capabilities/index.ts';
 import { presentJob } from './job.presenter.ts';
 import type { WebhookAttempt } from './job.types.ts';
 import { JOB_CHANNELS, webhookSendJob } from './job-queue-types.ts';
-import type { JobStore, WebhookDelivery } from './job-store.port.ts';
+import type { WebhookDelivery, WebhookOutbox } from './job-store.port.ts';
 import { signWebhook } from './webhook-signature.ts';
 
 export interface WebhookSettings {
@@ -46,7 +46,7 @@ export const WEBHOOK_FAILURES = {
 } as const;
 
 export interface WebhookSenderOptions {
-  readonly store: JobStore;
+  readonly store: WebhookOutbox;
   readonly notifier: Notifier;
   readonly clock: Clock;
   readonly logger: Logger;

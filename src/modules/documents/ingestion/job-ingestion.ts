@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isAppError } from '../../../platform/errors/index.ts';
 import type { AnyCapability, Clock } from '../../capabilities/index.ts';
-import { defineWorkflow, type JobStore } from '../../jobs/index.ts';
+import { defineWorkflow, type JobRecordStore } from '../../jobs/index.ts';
 import type { DocumentProblem, DocumentStore } from '../document-store.port.ts';
 import { documentErrors } from '../documents.errors.ts';
 import type { IngestionPipeline } from './ingestion-pipeline.ts';
@@ -111,7 +111,7 @@ function crashed(): DocumentProblem {
 }
 
 export interface JobIngestionSchedulerOptions {
-  readonly jobs: JobStore;
+  readonly jobs: JobRecordStore;
   readonly clock: Clock;
   /** How long `cancel` waits for a running ingestion to stop before going on (its worker aborts it). */
   readonly cancelWaitMs?: number;
@@ -123,7 +123,7 @@ export interface JobIngestionSchedulerOptions {
  * upload accepted by a process that dies is not stranded. The job id goes back to the client.
  */
 export class JobIngestionScheduler implements IngestionScheduler {
-  readonly #jobs: JobStore;
+  readonly #jobs: JobRecordStore;
   readonly #clock: Clock;
   readonly #cancelWaitMs: number;
 

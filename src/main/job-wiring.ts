@@ -1,0 +1,57 @@
+import { type AgentSystem, createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
+import { CapabilityInvoker } from '../modules/capabilities/index.ts';
+import { type EvalsDependencies, memoryEvals, withEvalRunWorkflow } from '../modules/evals/index.ts';
+import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
+import type { RequestRecord } from '../modules/request-log/index.ts';
+import { secretRedactor } from '../platform/logging/index.ts';
+import type { AppDependencies } from './build-app.ts';
+import { KEEL_VERSION } from './version.ts';
+
+export interface JobWiring {
+  /** Runs capabilities for HTTP calls and job attempts alike, recording each in the request log. */
+  readonly invoker: CapabilityInvoker;
+  readonly agents: AgentSystem;
+  readonly evals: EvalsDependencies;
+  /** The job service and event feed, and the workers when they run in this process (not started yet). */
+  readonly jobs: JobSystem;
+}
+
+/**
+ * The jobs of a process, wired the same in `keel serve` and `keel worker`: what they run (every capability,
+ * `agent-run` segments with the tools, `eval-run` runs, document ingestion) and the job system around them.
+ * A worker that lacked one would fail those jobs.
+ */
+export function wireJobs(dependencies: AppDependencies, record: (record: RequestRecord) => void): JobWiring {
+  const { clock, logger, models } = dependencies;
+  const invoker = new CapabilityInvoker({ models, clock, record });
+  const agents = createAgentSystem({
+    dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
+    invoker,
+    capabilities: dependencies.capabilities,
+    models,
+    search: dependencies.documents.search,
+    documents: dependencies.documents.service,
+    clock,
+    logger,
+    redactor: secretRedactor,
+  });
+  const evals = dependencies.evals ?? memoryEvals();
+  const capabilities = withEvalRunWorkflow(
+    [
+      ...dependencies.capabilities,
+      agents.capability,
+      ...(dependencies.documents.ingestCapability ? [dependencies.documents.ingestCapability] : []),
+    ],
+    { evals, models, clock, record },
+  );
+  const jobs = createJobSystem({
+    ...dependencies.jobs,
+    invoker,
+    capabilities,
+    clock,
+    logger,
+    userAgent: `keel/${KEEL_VERSION}`,
+    keyWebhook: (apiKeyId) => dependencies.keys.webhookOf(apiKeyId),
+  });
+  return { invoker, agents, evals, jobs };
+}
