@@ -1,5 +1,5 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './agent.cursor.ts';
@@ -158,7 +158,7 @@ export class SqlAgentStore implements AgentStore {
     from: readonly AgentRunStatus[],
     patch: AgentRunPatch,
   ): Promise<AgentRunRecord | undefined> {
-    const values: Record<string, unknown> = { updated_at: patch.updatedAt };
+    const values: Updateable<KeelTables['agent_run']> = { updated_at: patch.updatedAt };
     if (patch.status !== undefined) values.status = patch.status;
     if (patch.outcome !== undefined) values.outcome = patch.outcome;
     if (patch.usage !== undefined) values.usage = jsonParameter(patch.usage);

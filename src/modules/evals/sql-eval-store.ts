@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './eval.cursor.ts';
@@ -231,7 +231,7 @@ export class SqlEvalStore implements EvalStore {
   }
 
   async updateRun(tenantId: string, id: string, patch: RunPatch): Promise<EvalRun | undefined> {
-    const set: Record<string, unknown> = {};
+    const set: Updateable<KeelTables['eval_run']> = {};
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.jobId !== undefined) set.job_id = patch.jobId;
     if (patch.completed !== undefined) set.completed = patch.completed;
