@@ -94,7 +94,7 @@ describe('keel export / import file, PGlite to PGlite', () => {
   beforeAll(async () => {
     source = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
     await migrateToLatest(source.db);
-    await createVectorSchema(source.db as never);
+    await createVectorSchema(source.db);
     await seed(source);
     lines = await exportToLines(source);
   }, 60_000);
@@ -103,7 +103,7 @@ describe('keel export / import file, PGlite to PGlite', () => {
   async function freshTarget(): Promise<Database> {
     const target = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
     await migrateToLatest(target.db);
-    await createVectorSchema(target.db as never);
+    await createVectorSchema(target.db);
     return target;
   }
 

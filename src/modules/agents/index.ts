@@ -34,5 +34,5 @@ export { type AgentRoutesOptions, createRunSchema, registerAgentRoutes } from '.
 export type { AgentServiceOptions, CreateRunRequest, Decision } from './agents.service.ts';
 export { AGENT_RUN_CAPABILITY, AgentService } from './agents.service.ts';
 export { MemoryAgentStore } from './memory-agent-store.ts';
-export { type AgentTables, SqlAgentStore } from './sql-agent-store.ts';
+export { SqlAgentStore } from './sql-agent-store.ts';
 export { FENCE_RULES, fenceToolResult } from './tool-result-fence.ts';

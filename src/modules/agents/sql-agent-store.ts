@@ -1,6 +1,6 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
-import { jsonParameter } from '../../platform/db/index.ts';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './agent.cursor.ts';
 import type {
@@ -20,64 +20,14 @@ import type {
 } from './agent.types.ts';
 import type { AgentRunPage, AgentStore } from './agent-store.port.ts';
 
-type Json<T> = ColumnType<T, string, string>;
+type RunRow = Selectable<KeelTables['agent_run']>;
+type ActionRow = Selectable<KeelTables['agent_action']>;
 
-/** The tables of migration 0008, as this adapter reads and writes them. */
-export interface AgentTables {
-  agent_run: {
-    id: string;
-    tenant_id: string;
-    api_key_id: string | null;
-    request_id: string;
-    status: string;
-    outcome: string | null;
-    goal: string;
-    instructions: string | null;
-    model: string | null;
-    tools: Json<string[]>;
-    approval_required: Json<string[]>;
-    limits: Json<{ maxSteps: number; maxToolCalls: number; maxTokens: number; deadlineAt: string }>;
-    usage: Json<AgentUsage>;
-    messages: Json<LanguageModelV4Prompt>;
-    pending_calls: Json<PendingCall[]>;
-    pending_action_id: string | null;
-    segment: number;
-    output: string | null;
-    error: Json<AgentProblem | null>;
-    created_at: Date;
-    updated_at: Date;
-    finished_at: Date | null;
-  };
-  agent_action: {
-    id: string;
-    run_id: string;
-    tenant_id: string;
-    step: number;
-    tool_call_id: string;
-    tool_name: string;
-    arguments: Json<unknown>;
-    status: string;
-    allowed_by: string | null;
-    decided_by: string | null;
-    decision_reason: string | null;
-    result: Json<unknown>;
-    error: Json<AgentProblem | null>;
-    created_at: Date;
-    updated_at: Date;
-    sequence: Generated<string>;
-  };
-  agent_event: {
-    run_id: string;
-    id: number;
-    type: string;
-    data: Json<Record<string, unknown>>;
-    created_at: Date;
-  };
-}
-
-type RunRow = Selectable<AgentTables['agent_run']>;
-type ActionRow = Selectable<AgentTables['agent_action']>;
-
+/**
+ * The JSON columns hold what this store wrote from the records (the table types cannot name the agents
+ * module's types, platform does not import modules), and `status`/`outcome` only this module's values,
+ * so rows are narrowed here, once.
+ */
 function toRun(row: RunRow): AgentRunRecord {
   return {
     id: row.id,
@@ -92,13 +42,13 @@ function toRun(row: RunRow): AgentRunRecord {
     tools: row.tools,
     approvalRequired: row.approval_required,
     limits: { ...row.limits, deadlineAt: new Date(row.limits.deadlineAt) },
-    usage: row.usage,
-    messages: row.messages,
-    pendingCalls: row.pending_calls,
+    usage: row.usage as AgentUsage,
+    messages: row.messages as LanguageModelV4Prompt,
+    pendingCalls: row.pending_calls as PendingCall[],
     pendingActionId: row.pending_action_id,
     segment: row.segment,
     output: row.output,
-    error: row.error,
+    error: row.error as AgentProblem | null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
@@ -119,7 +69,7 @@ function toAction(row: ActionRow): AgentActionRecord {
     decidedBy: row.decided_by,
     decisionReason: row.decision_reason,
     result: row.result,
-    error: row.error,
+    error: row.error as AgentProblem | null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -131,12 +81,10 @@ function limitsJson(limits: AgentLimits): string {
 
 /** Agent runs, actions and events in PostgreSQL or PGlite (same SQL for both). */
 export class SqlAgentStore implements AgentStore {
-  readonly #db: Kysely<AgentTables>;
+  readonly #db: Kysely<KeelTables>;
 
-  // Any Kysely handle over a migrated database (its declared tables are the platform's, not ours).
-  // biome-ignore lint/suspicious/noExplicitAny: the handle is typed with other modules' tables
-  constructor(db: Kysely<any>) {
-    this.#db = db as unknown as Kysely<AgentTables>;
+  constructor(db: Kysely<KeelTables>) {
+    this.#db = db;
   }
 
   async createRun(run: AgentRunRecord): Promise<void> {
@@ -210,7 +158,7 @@ export class SqlAgentStore implements AgentStore {
     from: readonly AgentRunStatus[],
     patch: AgentRunPatch,
   ): Promise<AgentRunRecord | undefined> {
-    const values: Record<string, unknown> = { updated_at: patch.updatedAt };
+    const values: Updateable<KeelTables['agent_run']> = { updated_at: patch.updatedAt };
     if (patch.status !== undefined) values.status = patch.status;
     if (patch.outcome !== undefined) values.outcome = patch.outcome;
     if (patch.usage !== undefined) values.usage = jsonParameter(patch.usage);

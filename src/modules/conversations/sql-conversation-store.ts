@@ -1,4 +1,4 @@
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './conversation.cursor.ts';
@@ -13,42 +13,15 @@ import type {
 } from './conversation.ts';
 import type { ConversationStore, TurnChange } from './conversation-store.port.ts';
 
-/** The tables of migration 0006, owned by this module. */
-type ConversationTables = {
-  conversation: {
-    id: string;
-    tenant_id: string;
-    title: string;
-    system: string | null;
-    message_count: number;
-    created_at: ColumnType<Date, Date, never>;
-    updated_at: ColumnType<Date, Date, Date>;
-    sequence: Generated<string>;
-  };
-  conversation_message: {
-    conversation_id: string;
-    position: number;
-    tenant_id: string;
-    role: MessageRole;
-    content: string;
-    request_id: string;
-    model: string | null;
-    input_tokens: number | null;
-    output_tokens: number | null;
-    created_at: ColumnType<Date, Date, never>;
-  };
-};
-
-type ConversationRow = Selectable<ConversationTables['conversation']>;
-type MessageRow = Selectable<ConversationTables['conversation_message']>;
-type Db = Kysely<ConversationTables>;
+type ConversationRow = Selectable<KeelTables['conversation']>;
+type MessageRow = Selectable<KeelTables['conversation_message']>;
 
 /** Conversations in PostgreSQL or PGlite (same SQL for both). */
 export class SqlConversationStore implements ConversationStore {
-  readonly #db: Db;
+  readonly #db: Kysely<KeelTables>;
 
   constructor(db: Kysely<KeelTables>) {
-    this.#db = db.withTables<ConversationTables>() as unknown as Db;
+    this.#db = db;
   }
 
   async create(conversation: NewConversation, messages: readonly NewMessage[]): Promise<ConversationRecord> {
@@ -174,7 +147,7 @@ export class SqlConversationStore implements ConversationStore {
 }
 
 async function insertMessages(
-  db: Db,
+  db: Kysely<KeelTables>,
   conversationId: string,
   tenantId: string,
   start: number,
@@ -215,7 +188,8 @@ function toConversation(row: ConversationRow): ConversationRecord {
 function toMessage(row: MessageRow): MessageRecord {
   return {
     position: Number(row.position),
-    role: row.role,
+    // The column's check constraint admits only the two roles.
+    role: row.role as MessageRole,
     content: row.content,
     requestId: row.request_id,
     model: row.model,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ColumnType, type JSONColumnType, type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './eval.cursor.ts';
@@ -14,77 +14,17 @@ import type {
 } from './eval.types.ts';
 import type { EvalStore, Page, PageQuery, RunPatch } from './eval-store.port.ts';
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-
-/** The tables of migration 0007 that this store reads and writes. */
-export type EvalTables = {
-  eval_dataset: {
-    tenant_id: string;
-    id: string;
-    name: string;
-    capability: string;
-    description: string;
-    version: number;
-    item_count: number;
-    created_at: Timestamp;
-    updated_at: Timestamp;
-  };
-  eval_dataset_item: {
-    tenant_id: string;
-    dataset_id: string;
-    position: number;
-    id: string;
-    version: number;
-    input: ColumnType<unknown, string, string>;
-    expected: ColumnType<unknown, string, string>;
-    reference: string | null;
-    metadata: JSONColumnType<Record<string, unknown>, string, string>;
-    feedback_id: string | null;
-    created_at: Timestamp;
-  };
-  eval_run: {
-    tenant_id: string;
-    id: string;
-    dataset_id: string;
-    dataset_version: number;
-    capability: string;
-    variants: JSONColumnType<string[], string, string>;
-    scorers: JSONColumnType<ScorerSpec[], string, string>;
-    concurrency: number;
-    status: string;
-    job_id: string | null;
-    completed: number;
-    total: number;
-    summary: JSONColumnType<VariantSummary[] | null, string | null, string | null>;
-    error: JSONColumnType<{ code: string; detail: string } | null, string | null, string | null>;
-    created_at: Timestamp;
-    started_at: ColumnType<Date | null, Date | null, Date | null>;
-    finished_at: ColumnType<Date | null, Date | null, Date | null>;
-  };
-  eval_result: {
-    tenant_id: string;
-    run_id: string;
-    item_id: string;
-    variant: string;
-    position: number;
-    output: ColumnType<unknown, string, string>;
-    scores: JSONColumnType<EvalResult['scores'], string, string>;
-    latency_ms: number;
-    input_tokens: number;
-    output_tokens: number;
-    cost_usd: number | null;
-    error: JSONColumnType<EvalResult['error'], string | null, string | null>;
-  };
-};
+type DatasetRow = Selectable<KeelTables['eval_dataset']>;
+type RunRow = Selectable<KeelTables['eval_run']>;
 
 const json = (value: unknown) => jsonParameter(value ?? null);
 
 /** Datasets, items and runs in PostgreSQL or PGlite (same SQL for both). */
 export class SqlEvalStore implements EvalStore {
-  readonly #db: Kysely<EvalTables>;
+  readonly #db: Kysely<KeelTables>;
 
   constructor(db: Kysely<KeelTables>) {
-    this.#db = db.withTables<EvalTables>() as unknown as Kysely<EvalTables>;
+    this.#db = db;
   }
 
   async createDataset(
@@ -291,7 +231,7 @@ export class SqlEvalStore implements EvalStore {
   }
 
   async updateRun(tenantId: string, id: string, patch: RunPatch): Promise<EvalRun | undefined> {
-    const set: Record<string, unknown> = {};
+    const set: Updateable<KeelTables['eval_run']> = {};
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.jobId !== undefined) set.job_id = patch.jobId;
     if (patch.completed !== undefined) set.completed = patch.completed;
@@ -360,7 +300,8 @@ export class SqlEvalStore implements EvalStore {
       position: row.position,
       variant: row.variant,
       output: row.output ?? null,
-      scores: row.scores,
+      // Written from EvalResult['scores'] by putResults: the column holds nothing else.
+      scores: row.scores as EvalResult['scores'],
       latencyMs: row.latency_ms,
       inputTokens: row.input_tokens,
       outputTokens: row.output_tokens,
@@ -374,8 +315,7 @@ function paged<T extends { createdAt: Date; id: string }>(rows: T[], limit: numb
   return pageOf(rows, limit, (row) => row, encodeCursor);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a selected eval_dataset row
-function toDataset(row: any): Dataset {
+function toDataset(row: DatasetRow): Dataset {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -389,8 +329,11 @@ function toDataset(row: any): Dataset {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a selected eval_run row
-function toRun(row: any): EvalRun {
+/**
+ * The JSON columns hold what createRun and updateRun wrote from an EvalRun (the table type cannot name
+ * the evals module's types, platform does not import modules), so they are narrowed here, once.
+ */
+function toRun(row: RunRow): EvalRun {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -398,13 +341,13 @@ function toRun(row: any): EvalRun {
     datasetVersion: row.dataset_version,
     capability: row.capability,
     variants: row.variants,
-    scorers: row.scorers,
+    scorers: row.scorers as ScorerSpec[],
     concurrency: row.concurrency,
-    status: row.status,
+    status: row.status as EvalRun['status'],
     jobId: row.job_id,
     completed: row.completed,
     total: row.total,
-    summary: row.summary ?? null,
+    summary: (row.summary as VariantSummary[] | null) ?? null,
     error: row.error ?? null,
     createdAt: new Date(row.created_at),
     startedAt: row.started_at === null ? null : new Date(row.started_at),

@@ -1,31 +1,17 @@
-import { type ColumnType, type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { jsonParameter, type KeelTables } from '../../platform/db/index.ts';
 import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeCursor, encodeCursor } from './feedback.cursor.ts';
 import type { Feedback, FeedbackPage, FeedbackQuery, FeedbackStore, Rating } from './feedback.port.ts';
 
-type FeedbackTables = {
-  feedback: {
-    tenant_id: string;
-    id: string;
-    request_id: string;
-    capability: string;
-    rating_kind: string | null;
-    rating_value: number | null;
-    label: string | null;
-    comment: string | null;
-    correction: ColumnType<unknown, string | null, string | null>;
-    api_key_id: string | null;
-    created_at: ColumnType<Date, Date, Date>;
-  };
-};
+type FeedbackRow = Selectable<KeelTables['feedback']>;
 
 /** Feedback in PostgreSQL or PGlite (same SQL for both). */
 export class SqlFeedbackStore implements FeedbackStore {
-  readonly #db: Kysely<FeedbackTables>;
+  readonly #db: Kysely<KeelTables>;
 
   constructor(db: Kysely<KeelTables>) {
-    this.#db = db.withTables<FeedbackTables>() as unknown as Kysely<FeedbackTables>;
+    this.#db = db;
   }
 
   async create(feedback: Feedback): Promise<void> {
@@ -112,12 +98,12 @@ export class SqlFeedbackStore implements FeedbackStore {
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a selected feedback row
-function toFeedback(row: any): Feedback {
+function toFeedback(row: FeedbackRow): Feedback {
   let rating: Rating | null = null;
   if (row.rating_kind === 'thumbs')
     rating = { kind: 'thumbs', value: row.rating_value === 1 ? 'up' : 'down' };
-  else if (row.rating_kind === 'scale') rating = { kind: 'scale', value: row.rating_value };
+  else if (row.rating_kind === 'scale' && row.rating_value !== null)
+    rating = { kind: 'scale', value: row.rating_value };
   return {
     id: row.id,
     tenantId: row.tenant_id,

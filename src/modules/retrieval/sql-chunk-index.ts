@@ -44,7 +44,7 @@ export class SqlChunkIndex implements ChunkIndex {
 
   /** Opens the index on a migrated database; completes the vector schema if pgvector arrived later. */
   static async open(database: Database, options: Omit<SqlChunkIndexOptions, 'vectorSupported'> = {}) {
-    if (database.vector) await createVectorSchema(database.db as Kysely<unknown>);
+    if (database.vector) await createVectorSchema(database.db);
     return new SqlChunkIndex(database.db, { ...options, vectorSupported: database.vector });
   }
 

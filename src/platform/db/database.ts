@@ -9,7 +9,7 @@ import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts'
 import { lockDataDirectory } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { withSafeText } from './safe-text-dialect.ts';
-import type { KeelTables } from './tables.ts';
+import type { KeelTables } from './tables/index.ts';
 
 export type DatabaseTarget =
   | { readonly kind: 'embedded'; readonly dataDir: string }

@@ -15,4 +15,36 @@ export type { MigrationReport } from './migrate.ts';
 export { migrateToLatest, migrationStatus, withStartupLock } from './migrate.ts';
 export { createVectorSchema, vectorExtensionInstalled } from './migrations/0005-documents-and-retrieval.ts';
 export { withSafeText } from './safe-text-dialect.ts';
-export type { ApiKeyTable, JobTable, KeelTables, ModelCallTable, RequestLogTable } from './tables.ts';
+export type {
+  AgentActionTable,
+  AgentEventTable,
+  AgentRunTable,
+  ApiKeyTable,
+  ConversationMessageTable,
+  ConversationTable,
+  CreatedAt,
+  DocumentCollectionTable,
+  DocumentSourceTable,
+  DocumentTable,
+  EvalDatasetItemTable,
+  EvalDatasetTable,
+  EvalResultTable,
+  EvalRunTable,
+  FeedbackTable,
+  JobEventTable,
+  JobStepTable,
+  JobTable,
+  JobWebhookAttemptTable,
+  JobWorkerTable,
+  JsonValue,
+  KeelTables,
+  ModelCallTable,
+  NullableJsonValue,
+  NullableTimestamp,
+  RequestLogTable,
+  RetrievalChunkTable,
+  RetrievalChunkVectorTable,
+  RetrievalCollectionTable,
+  RetrievalTermTable,
+  Timestamp,
+} from './tables/index.ts';

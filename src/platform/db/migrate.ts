@@ -3,7 +3,7 @@ import { type MigrationResult, Migrator } from 'kysely/migration';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import type { Database } from './database.ts';
 import { migrations } from './migrations/index.ts';
-import type { KeelTables } from './tables.ts';
+import type { KeelTables } from './tables/index.ts';
 
 export interface MigrationReport {
   readonly applied: readonly string[];

@@ -140,7 +140,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('document_collection').execute();
 }
 
-export async function vectorExtensionInstalled(db: Kysely<unknown>): Promise<boolean> {
+// Generic over the tables: migrations hold a Kysely<unknown>, the retrieval index a Kysely<KeelTables>.
+export async function vectorExtensionInstalled<Tables>(db: Kysely<Tables>): Promise<boolean> {
   const { rows } = await sql<{ present: boolean }>`
     select exists (select 1 from pg_extension where extname = 'vector') as present`.execute(db);
   return rows[0]?.present === true;
@@ -151,7 +152,7 @@ export async function vectorExtensionInstalled(db: Kysely<unknown>): Promise<boo
  * dimension (collections may use different embedders); each dimension gets its own partial HNSW index,
  * created when the first vectors of that dimension are stored. Idempotent.
  */
-export async function createVectorSchema(db: Kysely<unknown>): Promise<void> {
+export async function createVectorSchema<Tables>(db: Kysely<Tables>): Promise<void> {
   await sql`
     create table if not exists retrieval_chunk_vector (
       chunk_id text primary key references retrieval_chunk (id) on delete cascade,
