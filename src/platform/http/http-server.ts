@@ -74,6 +74,24 @@ export interface HttpPlatform {
 }
 
 /**
+ * The reference page's settings. Keel works offline, so the reference offers nothing that needs
+ * Scalar's hosted services: no "Ask AI" agent (on by default on localhost), no MCP generator, no
+ * developer toolbar (its "Deploy" upsell), no telemetry. Scalar titles the component schemas "Models"
+ * by default, which doubled the `Models` tag of the model-gateway routes in the sidebar: the schemas are
+ * listed as "Schemas" instead.
+ */
+export const API_REFERENCE_CONFIGURATION = {
+  url: '/openapi.json',
+  withDefaultFonts: false,
+  pageTitle: 'Keel API reference',
+  modelsSectionLabel: 'Schemas',
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
+  telemetry: false,
+} as const;
+
+/**
  * The HTTP platform every route runs on: request ids, problem+json errors, body limits, security
  * headers, CORS, OpenAPI 3.1 at /openapi.json and the reference at /docs. Modules add routes to `app`.
  */
@@ -175,10 +193,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     transformObject: (documentObject) =>
       annotateScopes(tidyComponents(jsonSchemaTransformObject(documentObject)), routes),
   });
-  await app.register(scalar, {
-    routePrefix: '/docs',
-    configuration: { url: '/openapi.json', withDefaultFonts: false, pageTitle: 'Keel API reference' },
-  });
+  await app.register(scalar, { routePrefix: '/docs', configuration: API_REFERENCE_CONFIGURATION });
 
   app.get(
     '/openapi.json',
