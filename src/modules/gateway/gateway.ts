@@ -25,7 +25,6 @@ import { notConfigured, RoutedLanguageModel } from './routed-language-model.ts';
 import { generateObject, type ObjectRequest, type ObjectResult } from './structured/generate-object.ts';
 import { accountingMiddleware, embeddingAccountingMiddleware } from './usage/accounting-middleware.ts';
 import type { ModelCallObserver, ModelCallRecord } from './usage/model-call.ts';
-import { loadTokenizer } from './usage/token-count.ts';
 import type { UsageRecorder } from './usage/usage-recorder.ts';
 
 /** What `/readyz` and the start log say about the model a call gets by default. */
@@ -144,7 +143,6 @@ export class Gateway implements ModelCatalog {
       // `local` pins a capability to the embedded engine, which is not a language model.
       if (target !== 'local') this.#registry.languageRoute(target);
     }
-    void loadTokenizer().catch(() => {});
   }
 
   /** Configuration the gateway cannot serve (providers without keys, unknown models), for the start log. */

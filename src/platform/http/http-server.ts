@@ -1,6 +1,5 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -19,6 +18,7 @@ import {
 import { z } from 'zod';
 import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { registerApiReference } from './api-reference.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installLoopbackGuard } from './loopback-guard.ts';
@@ -193,7 +193,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     transformObject: (documentObject) =>
       annotateScopes(tidyComponents(jsonSchemaTransformObject(documentObject)), routes),
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: API_REFERENCE_CONFIGURATION });
+  registerApiReference(app as unknown as FastifyInstance, '/docs', API_REFERENCE_CONFIGURATION);
 
   app.get(
     '/openapi.json',
