@@ -25,7 +25,7 @@ export const optionsHelp = {
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'src/main/cli.ts');
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 180_000;
 
 /**
  * CPU seconds (user + system) a process has used, from /proc (Linux; undefined elsewhere). On a busy
