@@ -6,9 +6,10 @@ let loading: Promise<Tokenizer> | undefined;
 let loaded: Tokenizer | undefined;
 
 /**
- * Loads gpt-tokenizer (o200k_base, the GPT-4o/GPT-5 vocabulary) once, in the background: importing it
- * costs ~0.3-0.9 s of the main thread, which start-up should not pay, so the first count asks for it (not
- * the gateway's construction). Until it is loaded, counts fall back to ~4 characters a token.
+ * Loads gpt-tokenizer (o200k_base, the GPT-4o/GPT-5 vocabulary) once: importing it costs ~0.3-0.9 s of
+ * the main thread, which start-up should not pay, so the first model call loads it (the accounting
+ * middleware awaits it), not the gateway's construction. Until it is loaded, counts fall back to ~4
+ * characters a token.
  */
 export function loadTokenizer(): Promise<Tokenizer> {
   loading ??= import('gpt-tokenizer').then((module) => {
