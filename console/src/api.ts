@@ -28,13 +28,37 @@ export function storeKey(key: string): void {
   else sessionStorage.setItem(KEY_STORAGE, key);
 }
 
+/**
+ * The console's own reads carry request ids with this prefix (Keel keeps a caller's `x-request-id`), so the
+ * Requests view can leave them out of the log it shows: otherwise every page the console loads, the
+ * Requests view's own polling included, floods the log it is showing.
+ */
+export const CONSOLE_READ_PREFIX = 'console-read-';
+
+export function consoleReadId(): string {
+  return `${CONSOLE_READ_PREFIX}${crypto.randomUUID()}`;
+}
+
+/** Whether a request log entry is one of the console's own reads. */
+export function isConsoleRead(entry: { readonly id: string; readonly method?: string | null }): boolean {
+  return entry.id.startsWith(CONSOLE_READ_PREFIX) && (entry.method ?? 'GET') === 'GET';
+}
+
 let cached: { key: string; client: KeelClient } | undefined;
 
 /** The typed client (openapi-fetch over src/client/openapi.ts) with the signed-in key. */
 export function keel(): KeelClient {
   const key = storedKey();
-  if (cached?.key !== key)
-    cached = { key, client: createKeelClient({ baseUrl: location.origin, apiKey: key }) };
+  if (cached?.key !== key) {
+    const client = createKeelClient({ baseUrl: location.origin, apiKey: key });
+    client.use({
+      onRequest({ request }) {
+        if (request.method === 'GET') request.headers.set('x-request-id', consoleReadId());
+        return request;
+      },
+    });
+    cached = { key, client };
+  }
   return cached.client;
 }
 
@@ -69,7 +93,11 @@ export async function call(
   const started = performance.now();
   const response = await fetch(path, {
     method,
-    headers: { ...requestHeaders, ...authHeaders() },
+    headers: {
+      ...requestHeaders,
+      ...authHeaders(),
+      ...(method === 'GET' && !('x-request-id' in headers) ? { 'x-request-id': consoleReadId() } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();

@@ -5388,7 +5388,7 @@ export interface components {
           rating: (("up" | "down" | number) | null);
           label: (string | null);
           comment: (string | null);
-          /** A corrected output, valid for the capability's output schema; null if none. */
+          /** The corrected output (the correction merged into the recorded output), valid for the capability's output schema; null if none. */
           correction: unknown;
           api_key_id: (string | null);
           created_at: string;
@@ -6620,7 +6620,7 @@ export interface components {
           /** A label you assign (a category, a failure kind). */
           label?: string;
           comment?: string;
-          /** What the output should have been; validated against the capability's output schema. */
+          /** What the output should have been. It may be partial: it is merged into the recorded output (JSON Merge Patch, RFC 7396: objects merge, `null` removes a field, arrays and values replace) and the merged output, which is what is stored, must be valid for the capability's output schema. */
           correction?: unknown;
         };
     NewDatasetItem: {

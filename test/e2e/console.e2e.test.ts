@@ -242,6 +242,22 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await shot('09-eval-run');
     });
 
+    it('leaves the console’s own reads out of the request log unless asked', async () => {
+      await page.getByRole('link', { name: 'Requests' }).click();
+      await page.getByRole('table').waitFor();
+      const toggle = page.getByLabel("Show the console's own GET requests");
+      expect(await toggle.isChecked()).toBe(false);
+      // Every GET in the log so far is the console's own (this test's client only POSTs): the Playground
+      // read /v1/models, the Evals view its runs. Hidden by default, with a note saying so.
+      await page.getByTestId('console-reads-hidden').waitFor(WAIT);
+      expect(await page.getByRole('table').textContent()).not.toContain('GET /v1/');
+      await toggle.check();
+      await expect.poll(() => page.getByRole('table').textContent(), WAIT).toContain('GET /v1/models');
+      await shot('10-requests-with-console-reads');
+      await toggle.uncheck();
+      await expect.poll(() => page.getByRole('table').textContent(), WAIT).not.toContain('GET /v1/');
+    });
+
     it('lists requests, shows one with its model calls, and takes feedback', async () => {
       await page.getByRole('link', { name: 'Requests' }).click();
       await page.getByLabel('Capability').fill('generate');
@@ -249,6 +265,12 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await shot('10-requests');
       await page.getByRole('table').locator('tbody tr a').first().click();
       await page.getByRole('heading', { name: 'Model calls' }).waitFor();
+      // Drawn, not emoji: no emoji font is needed for the buttons to show what they do.
+      for (const name of [/Good/, /Bad/]) {
+        const button = page.getByRole('button', { name });
+        expect(await button.locator('svg').count()).toBe(1);
+        expect(await button.textContent()).not.toMatch(/\p{Extended_Pictographic}/u);
+      }
       await page.getByRole('button', { name: /Good/ }).click();
       await page.getByText('Thanks: feedback recorded.').waitFor();
       await shot('11-request-detail');

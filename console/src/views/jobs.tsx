@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { parseServerSentEvents } from '../../../src/client/capability-stream.ts';
 import type { components } from '../../../src/client/index.ts';
-import { asProblem, authHeaders, keel, type Problem } from '../api.ts';
+import { asProblem, authHeaders, consoleReadId, keel, type Problem } from '../api.ts';
 import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
 
 type Job = components['schemas']['Job'];
@@ -122,7 +122,7 @@ export function JobDetail(props: { readonly id: string }) {
         const response = await fetch(
           `/v1/jobs/${encodeURIComponent(props.id)}/events?after=${lastId.current}`,
           {
-            headers: { accept: 'text/event-stream', ...authHeaders() },
+            headers: { accept: 'text/event-stream', 'x-request-id': consoleReadId(), ...authHeaders() },
             signal: controller.signal,
           },
         );

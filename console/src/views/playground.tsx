@@ -37,6 +37,12 @@ interface OpenApi {
 
 type Mode = 'sync' | 'stream' | 'job';
 
+/**
+ * The capability shown first: one the embedded local engine serves, so a first run works with no model
+ * configured (the alphabetical first, `agent`, needs one).
+ */
+const OFFLINE_FIRST = ['classify', 'summarize', 'extract'];
+
 /** One run's state, per side of a comparison. */
 interface Run {
   readonly model: string;
@@ -82,7 +88,8 @@ export function Playground() {
   const [models, setModels] = useState<string[]>([]);
   const [selected, setSelected] = useState('');
   const [values, setValues] = useState<FormValues>({});
-  const [mode, setMode] = useState<Mode>('stream');
+  // Sync by default: it works for every capability, with or without a model.
+  const [mode, setMode] = useState<Mode>('sync');
   const [compare, setCompare] = useState(false);
   const [runs, setRuns] = useState<Run[]>([idle(''), idle('local')]);
   const [formErrors, setFormErrors] = useState<Record<string, string>>({});
@@ -112,7 +119,10 @@ export function Playground() {
 
   const components = (document?.components?.schemas ?? {}) as Record<string, JsonSchema>;
   const capabilities = useMemo(() => (document ? capabilitiesOf(document) : []), [document]);
-  const capability = capabilities.find((candidate) => candidate.name === selected) ?? capabilities[0];
+  const capability =
+    capabilities.find((candidate) => candidate.name === selected) ??
+    OFFLINE_FIRST.map((name) => capabilities.find((candidate) => candidate.name === name)).find(Boolean) ??
+    capabilities[0];
   const schema = capability ? resolve(capability.schema, components) : undefined;
   const hasModel = schema?.properties?.model !== undefined;
 

@@ -1,7 +1,7 @@
 // Requests: the request log with filters, one request's models, usage, cost and trace id, and its feedback.
 import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../../../src/client/index.ts';
-import { asProblem, call, keel, type Problem } from '../api.ts';
+import { asProblem, call, isConsoleRead, keel, type Problem } from '../api.ts';
 import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
 
 type RequestRecord = components['schemas']['RequestRecord'];
@@ -12,6 +12,8 @@ export function Requests() {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [capability, setCapability] = useState('');
   const [outcome, setOutcome] = useState('');
+  // The console's own reads are left out unless asked for: they would otherwise fill the log.
+  const [showConsoleReads, setShowConsoleReads] = useState(false);
   useEffect(() => {
     const timer = setTimeout(async () => {
       const query = { limit: 100, ...(capability.trim() === '' ? {} : { capability: capability.trim() }) };
@@ -21,7 +23,10 @@ export function Requests() {
     }, 250);
     return () => clearTimeout(timer);
   }, [capability]);
-  const shown = (items ?? []).filter((item) => outcome === '' || item.outcome === outcome);
+  const shown = (items ?? []).filter(
+    (item) => (outcome === '' || item.outcome === outcome) && (showConsoleReads || !isConsoleRead(item)),
+  );
+  const hiddenReads = showConsoleReads ? 0 : (items ?? []).filter(isConsoleRead).length;
   return (
     <section aria-labelledby="requests-title">
       <h1 id="requests-title">Requests</h1>
@@ -48,7 +53,23 @@ export function Requests() {
             <option>aborted</option>
           </select>
         </div>
+        <div class="field" style={{ justifyContent: 'flex-end' }}>
+          <label class="inline" for="filter-console-reads">
+            <input
+              id="filter-console-reads"
+              type="checkbox"
+              checked={showConsoleReads}
+              onChange={(event) => setShowConsoleReads(event.currentTarget.checked)}
+            />
+            Show the console's own GET requests
+          </label>
+        </div>
       </div>
+      {hiddenReads > 0 ? (
+        <p class="muted" data-testid="console-reads-hidden">
+          {hiddenReads} of the console's own GET requests hidden.
+        </p>
+      ) : null}
       <ProblemView problem={problem} />
       {items === null && !problem ? <Loading /> : null}
       {items && shown.length === 0 ? <p>No requests match.</p> : null}
@@ -224,7 +245,7 @@ export function RequestDetail(props: { readonly id: string }) {
           </div>
           <div class="row">
             <button type="button" class="secondary" onClick={() => rate('up')} aria-pressed={sent === 'up'}>
-              👍 Good
+              <ThumbIcon direction="up" /> Good
             </button>
             <button
               type="button"
@@ -232,7 +253,7 @@ export function RequestDetail(props: { readonly id: string }) {
               onClick={() => rate('down')}
               aria-pressed={sent === 'down'}
             >
-              👎 Bad
+              <ThumbIcon direction="down" /> Bad
             </button>
           </div>
           {sent ? <p role="status">Thanks: feedback recorded.</p> : null}
@@ -242,5 +263,27 @@ export function RequestDetail(props: { readonly id: string }) {
         </section>
       ) : null}
     </section>
+  );
+}
+
+/** A thumb drawn inline: emoji render as empty boxes where no emoji font is installed. */
+function ThumbIcon(props: { readonly direction: 'up' | 'down' }) {
+  return (
+    <svg
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      aria-hidden="true"
+      focusable="false"
+      style={{ verticalAlign: '-3px', transform: props.direction === 'down' ? 'scaleY(-1)' : undefined }}
+    >
+      <path d="M7 10v11H3V10h4z" />
+      <path d="M7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7" />
+    </svg>
   );
 }

@@ -5,6 +5,7 @@ import { type KeyLimits, mergeLimits } from '../limits/index.ts';
 import {
   type ApiKeyRecord,
   type ApiKeyView,
+  claimsKeelKey,
   generateToken,
   type KeyWebhook,
   parseToken,
@@ -156,9 +157,16 @@ export class ApiKeyService {
     return mergeLimits(this.#defaults, record?.limits);
   }
 
-  /** Who presents `token` (the bearer token, or undefined when none was sent). Throws a 401 AppError. */
-  async authenticate(token: string | undefined): Promise<Principal> {
+  /**
+   * Who presents `token` (the bearer token, or undefined when none was sent). Throws a 401 AppError. In
+   * open mode a bearer without Keel's key prefix counts as no key (decision 0152).
+   */
+  async authenticate(presentedToken: string | undefined): Promise<Principal> {
     const { defaultTenantId } = this.#options;
+    const token =
+      presentedToken !== undefined && this.#adminDigest === undefined && !claimsKeelKey(presentedToken)
+        ? undefined
+        : presentedToken;
     if (token === undefined) {
       if (this.#adminDigest !== undefined) {
         throw new AppError(authErrors.AUTH_REQUIRED, { headers: { 'www-authenticate': 'Bearer' } });

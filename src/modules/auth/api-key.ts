@@ -59,6 +59,15 @@ export function generateToken(): NewToken {
   return { id: `${ID_PREFIX}${idPart}`, secret, token: `${TOKEN_PREFIX}${idPart}_${secret}` };
 }
 
+/**
+ * Whether a presented bearer claims to be a Keel key (the prefix every key Keel makes carries). In open
+ * mode a bearer that does not is another client's placeholder (the OpenAI SDK's required `apiKey`) and is
+ * ignored (decision 0152); one that does is checked, so a mistyped real key fails loudly.
+ */
+export function claimsKeelKey(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX);
+}
+
 /** Splits a presented token into public id and secret; undefined when it is not shaped like a Keel key. */
 export function parseToken(token: string): { id: string; secret: string } | undefined {
   const match = TOKEN_PATTERN.exec(token);

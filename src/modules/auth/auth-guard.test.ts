@@ -37,6 +37,24 @@ describe('auth guard with KEEL_ADMIN_KEY set', () => {
     expect(response.body).not.toContain('wrong-key-value');
   });
 
+  it('answers 401 AUTH_INVALID to a bearer that is not a Keel key: only open mode ignores one', async () => {
+    const response = await app.app.inject({
+      method: 'GET',
+      url: '/v1/requests',
+      headers: bearer('sk-placeholder'),
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().code).toBe('AUTH_INVALID');
+    // The OpenAI-compatible routes answer in OpenAI's error shape, with Keel's code.
+    const models = await app.app.inject({
+      method: 'GET',
+      url: '/openai/v1/models',
+      headers: bearer('sk-placeholder'),
+    });
+    expect(models.statusCode).toBe(401);
+    expect(models.json().error.code).toBe('AUTH_INVALID');
+  });
+
   it('accepts only the Bearer scheme', async () => {
     const response = await app.app.inject({
       method: 'GET',
@@ -131,6 +149,35 @@ describe('auth guard with no admin key (embedded default)', () => {
 
   it('treats keyless requests as the local administrator', async () => {
     expect((await app.app.inject({ method: 'GET', url: '/v1/admin/keys' })).statusCode).toBe(200);
+  });
+
+  it.each(['sk-placeholder', 'ollama', 'not-a-keel-key-0123456789'])(
+    'ignores a bearer that is not a Keel key (%s), as the OpenAI SDK must send one (decision 0152)',
+    async (token) => {
+      const response = await app.app.inject({ method: 'GET', url: '/v1/admin/keys', headers: bearer(token) });
+      expect(response.statusCode).toBe(200);
+      const models = await app.app.inject({
+        method: 'GET',
+        url: '/openai/v1/models',
+        headers: bearer(token),
+      });
+      expect(models.statusCode).toBe(200);
+    },
+  );
+
+  it('answers 401 AUTH_INVALID to a mistyped Keel key rather than ignoring it', async () => {
+    const { token } = await app.keys.create({ name: 'typo', tenantId: 'acme', scopes: ['requests:read'] });
+    const typo = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    const response = await app.app.inject({ method: 'GET', url: '/v1/requests', headers: bearer(typo) });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().code).toBe('AUTH_INVALID');
+    const malformed = await app.app.inject({
+      method: 'GET',
+      url: '/v1/requests',
+      headers: bearer('keel_oops'),
+    });
+    expect(malformed.statusCode).toBe(401);
+    expect(malformed.json().code).toBe('AUTH_INVALID');
   });
 
   it('still checks a key that is sent, and applies its tenant and scopes', async () => {

@@ -22,7 +22,7 @@ export const feedbackErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      "A corrected output must be a valid output of the request's capability; `errors` points at each field.",
+      "The correction, merged into the recorded output, must be a valid output of the request's capability; `errors` points at each field.",
   },
   FEEDBACK_EMPTY: {
     status: 400,

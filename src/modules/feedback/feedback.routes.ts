@@ -17,7 +17,9 @@ export const feedbackSchema = z
     comment: z.string().nullable(),
     correction: z
       .unknown()
-      .describe("A corrected output, valid for the capability's output schema; null if none."),
+      .describe(
+        "The corrected output (the correction merged into the recorded output), valid for the capability's output schema; null if none.",
+      ),
     api_key_id: z.string().nullable(),
     created_at: z.iso.datetime(),
   })
@@ -38,7 +40,9 @@ const createFeedbackSchema = z
     correction: z
       .unknown()
       .optional()
-      .describe("What the output should have been; validated against the capability's output schema."),
+      .describe(
+        "What the output should have been. It may be partial: it is merged into the recorded output (JSON Merge Patch, RFC 7396: objects merge, `null` removes a field, arrays and values replace) and the merged output, which is what is stored, must be valid for the capability's output schema.",
+      ),
   })
   .strict()
   .meta({ id: 'CreateFeedback' });
@@ -70,7 +74,7 @@ export function registerFeedbackRoutes(
         operationId: 'createFeedback',
         summary: 'Give feedback on a capability call',
         description:
-          "Attaches a rating (thumbs or 1-5), a label, a comment and/or a corrected output to a logged capability call of your tenant. The correction must be a valid output of that call's capability. Turn feedback into dataset items with `POST /v1/datasets/{id}/items:from-feedback`.",
+          "Attaches a rating (thumbs or 1-5), a label, a comment and/or a corrected output to a logged capability call of your tenant. The correction may name only the fields that were wrong: it is merged into the recorded output, and the merged output must be valid for that call's capability. Turn feedback into dataset items with `POST /v1/datasets/{id}/items:from-feedback`.",
         tags: ['Feedback'],
         body: createFeedbackSchema,
         response: {

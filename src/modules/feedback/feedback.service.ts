@@ -62,10 +62,13 @@ export class FeedbackService {
           detail: `The capability ${record.capability} is no longer registered, so the correction cannot be checked.`,
         });
       }
-      const parsed = (capability.output as z.ZodType).safeParse(request.correction);
+      // A correction may name only what was wrong: it is merged into the recorded output (JSON Merge
+      // Patch, RFC 7396), and the merged whole must be a valid output.
+      const merged = mergeCorrection(record.output, request.correction);
+      const parsed = (capability.output as z.ZodType).safeParse(merged);
       if (!parsed.success) {
         throw new AppError(feedbackErrors.FEEDBACK_CORRECTION_INVALID, {
-          detail: `The correction is not a valid ${capability.name} output.`,
+          detail: `The correction, merged into the recorded output, is not a valid ${capability.name} output.`,
           errors: parsed.error.issues.map((issue) => ({
             pointer: `/body/correction${issue.path.map((part: PropertyKey) => `/${String(part)}`).join('')}`,
             message: issue.message,
@@ -120,4 +123,24 @@ export class FeedbackService {
     }
     return record;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * JSON Merge Patch (RFC 7396) of a correction onto the recorded output: objects merge member by member,
+ * a `null` member removes that member, anything else (arrays, scalars) replaces. With no recorded object
+ * to merge into (bodies not logged, or a non-object output), the correction stands alone and must be a
+ * complete output.
+ */
+export function mergeCorrection(recorded: unknown, correction: unknown): unknown {
+  if (!isPlainObject(correction)) return correction;
+  const merged: Record<string, unknown> = isPlainObject(recorded) ? { ...recorded } : {};
+  for (const [key, value] of Object.entries(correction)) {
+    if (value === null) delete merged[key];
+    else merged[key] = mergeCorrection(merged[key], value);
+  }
+  return merged;
 }

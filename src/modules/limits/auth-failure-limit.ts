@@ -3,6 +3,7 @@ import { guarded } from './guarded.ts';
 import type { LimitStore } from './limit-store.port.ts';
 import { limitErrors } from './limits.errors.ts';
 import type { LimitsObserver } from './limits-observer.ts';
+import { rateLimitHeaders } from './rate-limit-headers.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -35,11 +36,11 @@ export class AuthFailureLimiter {
     const decision = await guarded(store.consume(`authfail:${address}`, 1, failuresPerMinute, MINUTE_MS));
     if (decision.allowed) return undefined;
     observer.rejected('auth-failures');
-    const retryAfter = Math.max(1, decision.retryAfterSeconds);
+    const retryAfter = decision.resetSeconds;
     return new AppError(limitErrors.LIMIT_AUTH_FAILURES, {
       detail: `Too many refused API keys from this address; retry in ${retryAfter} s.`,
       details: { limit: failuresPerMinute, retryAfterSeconds: retryAfter },
-      headers: { 'retry-after': String(retryAfter) },
+      headers: rateLimitHeaders(decision, 60),
     });
   }
 }

@@ -101,7 +101,7 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
         }
         throw new AppError(limitErrors.LIMIT_TOKENS_EXCEEDED, {
           detail: `This key may use ${limits.tokensPerMinute} model tokens per minute; this call needs about ${estimate}.`,
-          details: { ...details, retryAfterSeconds: decision.retryAfterSeconds },
+          details: { ...details, retryAfterSeconds: decision.resetSeconds },
           headers: rateLimitHeaders(decision, 60),
         });
       }

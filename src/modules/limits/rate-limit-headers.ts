@@ -1,6 +1,10 @@
 import type { WindowDecision } from './sliding-window.ts';
 
-/** `RateLimit-*` fields (IETF httpapi-ratelimit-headers draft), plus `Retry-After` on a refusal. */
+/**
+ * `RateLimit-*` fields (IETF httpapi-ratelimit-headers draft), plus `Retry-After` on a refusal. Both
+ * come from the decision's one `resetSeconds`, so on a 429 `RateLimit-Reset` equals `Retry-After`
+ * (decision 0154).
+ */
 export function rateLimitHeaders(decision: WindowDecision, windowSeconds: number): Record<string, string> {
   const headers: Record<string, string> = {
     'ratelimit-limit': String(decision.limit),
@@ -9,7 +13,7 @@ export function rateLimitHeaders(decision: WindowDecision, windowSeconds: number
     'ratelimit-policy': `${decision.limit};w=${windowSeconds}`,
   };
   if (!decision.allowed && Number.isFinite(decision.retryAfterSeconds)) {
-    headers['retry-after'] = String(Math.max(1, decision.retryAfterSeconds));
+    headers['retry-after'] = String(decision.resetSeconds);
   }
   return headers;
 }

@@ -17,7 +17,12 @@ export interface WindowDecision {
   readonly limit: number;
   /** What may still be consumed right now, after this consumption when allowed. */
   readonly remaining: number;
-  /** Seconds until the current window ends. */
+  /**
+   * Seconds until the quota resets, the `reset` of the RateLimit header fields draft, with no further
+   * traffic. Refused: until this cost is admitted again (the same figure as `retryAfterSeconds`, so
+   * `RateLimit-Reset` and `Retry-After` on one 429 agree), or until the whole quota is back when the cost
+   * can never fit. Admitted: until the whole quota is back. At least 1.
+   */
   readonly resetSeconds: number;
   /** Seconds until this cost would be allowed with no further traffic; 0 when allowed, Infinity when never. */
   readonly retryAfterSeconds: number;
@@ -42,15 +47,26 @@ export function describeDecision(
   allowed: boolean,
 ): WindowDecision {
   const weight = weightOf(state, windowMs) + (allowed ? cost : 0);
-  const untilWindowEnd = windowMs - state.elapsedMs;
+  const retryAfterSeconds = allowed ? 0 : Math.max(1, Math.ceil(waitMs(state, windowMs, cost, limit) / 1000));
+  const untilFull = Math.ceil(fullQuotaMs(state, windowMs, allowed ? cost : 0) / 1000);
   return {
     allowed,
     limit,
     remaining: Math.max(0, Math.floor(limit - weight)),
-    resetSeconds: Math.max(1, Math.ceil(untilWindowEnd / 1000)),
-    retryAfterSeconds: allowed ? 0 : Math.ceil(waitMs(state, windowMs, cost, limit) / 1000),
+    // One computation: a refusal's reset is its retry-after (decision 0154).
+    resetSeconds: Number.isFinite(retryAfterSeconds) && !allowed ? retryAfterSeconds : Math.max(1, untilFull),
+    retryAfterSeconds,
     window: state.window,
   };
+}
+
+/** How long until nothing weighs any more, after adding `added` to the current window. */
+function fullQuotaMs(state: WindowState, windowMs: number, added: number): number {
+  const untilWindowEnd = windowMs - state.elapsedMs;
+  // This window's count decays over the whole next window; the previous one's by the end of this one.
+  if (state.current + added > 0) return untilWindowEnd + windowMs;
+  if (state.previous > 0) return untilWindowEnd;
+  return 0;
 }
 
 function waitMs(state: WindowState, windowMs: number, cost: number, limit: number): number {

@@ -9,5 +9,6 @@ export {
   mcpConfigSchema,
   mcpServerConfigSchema,
 } from './mcp-config.ts';
-export { answerMcpRequest, type McpCaller, type McpServerOptions } from './mcp-server.ts';
+// `mcp-server.ts` (the MCP SDK) is imported by the route on first use, not from here.
+export type { McpCaller, McpServerOptions } from './mcp-server.ts';
 export { McpToolSource, mcpToolName } from './mcp-tool-source.ts';

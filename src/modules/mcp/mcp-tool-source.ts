@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
@@ -152,7 +150,14 @@ export class McpToolSource implements DynamicToolSource {
       );
     }
     this.#client ??= (async () => {
-      const client = new Client({ name: 'keel', version: this.#version });
+      // The MCP SDK is loaded on the first connection, not at start-up.
+      const [{ Client: McpClient }, { StdioClientTransport }, { StreamableHTTPClientTransport }] =
+        await Promise.all([
+          import('@modelcontextprotocol/sdk/client/index.js'),
+          import('@modelcontextprotocol/sdk/client/stdio.js'),
+          import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+        ]);
+      const client = new McpClient({ name: 'keel', version: this.#version });
       const transport: Transport =
         this.#config.transport === 'stdio'
           ? new StdioClientTransport({

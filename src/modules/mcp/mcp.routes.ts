@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
 import { mcpErrors } from './mcp.errors.ts';
-import { answerMcpRequest, type McpServerOptions } from './mcp-server.ts';
+import type { McpServerOptions } from './mcp-server.ts';
 
 const jsonRpcMessage = z.record(z.string(), z.unknown());
 
@@ -50,6 +50,8 @@ export function registerMcpRoutes(app: HttpServer, options: McpServerOptions): v
         headers,
         body: JSON.stringify(request.body),
       });
+      // Loaded on the first MCP request: the MCP SDK costs start-up ~0.2-0.5 s that most runs never use.
+      const { answerMcpRequest } = await import('./mcp-server.ts');
       const response = await answerMcpRequest(
         webRequest,
         request.body,

@@ -212,3 +212,53 @@ describe("the AI SDK's OpenAI-compatible provider", () => {
     expect(result.embedding).toHaveLength(4);
   });
 });
+
+describe('the official openai client against an open (keyless, loopback) Keel', () => {
+  let open: TestApp;
+  let openBaseURL: string;
+  beforeAll(async () => {
+    const gateway = new Gateway({
+      settings: emptyGatewaySettings({
+        providers: [
+          {
+            name: 'upstream',
+            kind: 'openai-compatible',
+            baseUrl: upstream.url,
+            apiKey: 'upstream-key',
+            headers: {},
+            structuredOutputs: true,
+          },
+        ],
+        aliases: [
+          { name: 'default', deployments: [{ ref: 'upstream:fake-model', weight: 1 }], fallbacks: [] },
+        ],
+        resilience: { ...FAST_RESILIENCE, maxAttempts: 1 },
+      }),
+    });
+    open = await buildTestApp({ models: gateway });
+    openBaseURL = `${await open.app.listen({ host: '127.0.0.1', port: 0 })}/openai/v1`;
+  });
+  afterAll(async () => open?.close());
+
+  it('works with the placeholder apiKey the SDK requires (decision 0152)', async () => {
+    const client = new OpenAI({ baseURL: openBaseURL, apiKey: 'sk-placeholder', maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: 'default',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Upstream heard: Hi');
+  });
+
+  it('still refuses a mistyped Keel key with 401 AUTH_INVALID', async () => {
+    const client = new OpenAI({
+      baseURL: openBaseURL,
+      apiKey: `keel_0123456789abcdef_${'A'.repeat(43)}`,
+      maxRetries: 0,
+    });
+    const failure = await client.chat.completions
+      .create({ model: 'default', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((failure as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('AUTH_INVALID');
+  });
+});

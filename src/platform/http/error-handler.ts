@@ -17,8 +17,17 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   sendProblem(reply, appError, request);
 }
 
+/** The RateLimit header fields (IETF httpapi-ratelimit-headers draft) of the requests-per-minute window. */
+const RATE_LIMIT_FIELDS = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'];
+
 export function sendProblem(reply: FastifyReply, error: AppError, request: FastifyRequest): void {
   reply.code(error.status).type(PROBLEM_CONTENT_TYPE);
+  // A refusal that says when to retry, caused by something other than the window the RateLimit fields
+  // describe (open streams, a budget, load), must not carry that window's reset beside its own
+  // Retry-After: the two would disagree (decision 0154).
+  if (error.headers?.['retry-after'] !== undefined && error.headers['ratelimit-reset'] === undefined) {
+    for (const name of RATE_LIMIT_FIELDS) reply.removeHeader(name);
+  }
   if (error.headers) reply.headers(error.headers);
   // Bypass route serializers: the route's schema describes success, not problems. A problem can quote
   // client input (a field name, a path), so it is scrubbed of anything shaped like a key.

@@ -1,6 +1,5 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -19,6 +18,7 @@ import {
 import { z } from 'zod';
 import { AppError, platformErrors } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { registerApiReference } from './api-reference.ts';
 import { handleError, sendProblem } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installLoopbackGuard } from './loopback-guard.ts';
@@ -72,6 +72,24 @@ export interface HttpPlatform {
   /** Every route registered, in order; the OpenAPI completeness test compares it with the document. */
   readonly routes: readonly RouteSummary[];
 }
+
+/**
+ * The reference page's settings. Keel works offline, so the reference offers nothing that needs
+ * Scalar's hosted services: no "Ask AI" agent (on by default on localhost), no MCP generator, no
+ * developer toolbar (its "Deploy" upsell), no telemetry. Scalar titles the component schemas "Models"
+ * by default, which doubled the `Models` tag of the model-gateway routes in the sidebar: the schemas are
+ * listed as "Schemas" instead.
+ */
+export const API_REFERENCE_CONFIGURATION = {
+  url: '/openapi.json',
+  withDefaultFonts: false,
+  pageTitle: 'Keel API reference',
+  modelsSectionLabel: 'Schemas',
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
+  telemetry: false,
+} as const;
 
 /**
  * The HTTP platform every route runs on: request ids, problem+json errors, body limits, security
@@ -175,10 +193,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     transformObject: (documentObject) =>
       annotateScopes(tidyComponents(jsonSchemaTransformObject(documentObject)), routes),
   });
-  await app.register(scalar, {
-    routePrefix: '/docs',
-    configuration: { url: '/openapi.json', withDefaultFonts: false, pageTitle: 'Keel API reference' },
-  });
+  registerApiReference(app as unknown as FastifyInstance, '/docs', API_REFERENCE_CONFIGURATION);
 
   app.get(
     '/openapi.json',

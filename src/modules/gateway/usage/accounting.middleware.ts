@@ -12,7 +12,7 @@ import type { PriceSettings } from '../gateway-settings.ts';
 import { type CallFacts, factsMetadata, newCallFacts, runWithCallFacts } from './call-facts.ts';
 import type { ModelCallRecord } from './model-call.ts';
 import { costUsd } from './prices.ts';
-import { countPromptTokensNow, countTokensNow } from './token-count.ts';
+import { countPromptTokensNow, countTokensNow, loadTokenizer } from './token-count.ts';
 
 /** Who a model is handed out to, and where its calls are reported. */
 export interface AccountingContext {
@@ -57,6 +57,7 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
   return {
     specificationVersion: 'v4',
     wrapGenerate: async ({ doGenerate, params }) => {
+      await tokenizerReady();
       const scoped = atCall(context);
       const facts = newCallFacts(context.route);
       const started = performance.now();
@@ -85,6 +86,7 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
       }
     },
     wrapStream: async ({ doStream, params }) => {
+      await tokenizerReady();
       const scoped = atCall(context);
       const facts = newCallFacts(context.route);
       const started = performance.now();
@@ -162,11 +164,21 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
   };
 }
 
+/**
+ * Unreported usage is counted with the tokenizer (decision 0133), so it must be loaded before a call ends.
+ * It is loaded by the first model call rather than at start-up (a start that never calls a model never
+ * pays for it); later calls find it loaded. If it cannot load, counts fall back to the estimate.
+ */
+async function tokenizerReady(): Promise<void> {
+  await loadTokenizer().catch(() => undefined);
+}
+
 /** The same accounting for embedding models (no streams, input tokens only). */
 export function embeddingAccountingMiddleware(context: AccountingContext): EmbeddingModelV4Middleware {
   return {
     specificationVersion: 'v4',
     wrapEmbed: async ({ doEmbed, params }) => {
+      await tokenizerReady();
       const scoped = atCall(context);
       const facts = newCallFacts(context.route);
       const started = performance.now();

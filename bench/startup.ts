@@ -1,0 +1,133 @@
+/**
+ * `npm run bench -- startup`: how long `keel serve` takes from spawn to `/readyz` 200 on the embedded
+ * database, first on an empty data directory (initialisation and migrations), then on the warm one (a
+ * restart), `--runs` times. `--cpu-prof` keeps a CPU profile of the last warm start (up to ready) as
+ * `bench/results/startup.cpuprofile` with a self-time summary per package.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchFailure } from './support/benchmark.ts';
+import { collectCpuProfile, cpuProfileFlags, formatCpuProfile } from './support/cpu-profile.ts';
+import { machineInfo } from './support/machine.ts';
+import type { BenchOptions } from './support/options.ts';
+import { freePort } from './support/ports.ts';
+import { type ChildHandle, spawnNode } from './support/processes.ts';
+import { median } from './support/stats.ts';
+import { formatTable } from './support/table.ts';
+
+export const description = 'keel serve from spawn to /readyz 200: first start, then warm restarts';
+export const optionsHelp = {
+  runs: 'warm restarts to time (default 5)',
+  'cpu-prof': 'keep a CPU profile of the last warm start (bench/results/startup.cpuprofile)',
+};
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'src/main/cli.ts');
+const READY_TIMEOUT_MS = 180_000;
+
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux; undefined elsewhere). On a busy
+ * machine the wall-clock time to ready mostly measures the other processes; the CPU it took does not.
+ */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; in clock ticks.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Spawns `keel serve`, polls `/readyz` every 10 ms, and returns the milliseconds until it answered 200. */
+async function timeStart(
+  dataDir: string,
+  nodeFlags: readonly string[],
+): Promise<{ ms: number; cpu: number | undefined; handle: ChildHandle }> {
+  const port = await freePort();
+  const started = performance.now();
+  const handle = spawnNode({
+    name: 'keel serve',
+    nodeArgs: [...nodeFlags, CLI, 'serve'],
+    cwd: path.dirname(dataDir),
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      KEEL_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
+    stdout: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}/readyz`;
+  while (performance.now() - started < READY_TIMEOUT_MS) {
+    handle.assertRunning();
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        const ms = performance.now() - started;
+        return { ms, cpu: await cpuSeconds(handle.child.pid), handle };
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(10);
+  }
+  await handle.stop();
+  throw new BenchFailure(`keel serve was not ready within ${READY_TIMEOUT_MS} ms`);
+}
+
+export async function run(options: BenchOptions): Promise<void> {
+  const runs = Number(options.runs ?? 5);
+  if (!Number.isInteger(runs) || runs < 1) throw new BenchFailure('--runs must be a positive integer');
+  const directory = await mkdtemp(path.join(tmpdir(), 'keel-bench-startup-'));
+  const dataDir = path.join(directory, 'data');
+  try {
+    process.stdout.write(`${JSON.stringify(machineInfo())}\n`);
+    const first = await timeStart(dataDir, []);
+    await first.handle.stop(30_000);
+    const warm: number[] = [];
+    const warmCpu: number[] = [];
+    let profile: string | undefined;
+    for (let index = 0; index < runs; index += 1) {
+      const profiled = options['cpu-prof'] === true && index === runs - 1;
+      const profileDir = profiled
+        ? await mkdtemp(path.join(tmpdir(), 'keel-bench-startup-prof-'))
+        : undefined;
+      const start = await timeStart(dataDir, cpuProfileFlags(profileDir));
+      warm.push(start.ms);
+      if (start.cpu !== undefined) warmCpu.push(start.cpu);
+      if (profileDir !== undefined) {
+        const kept = await collectCpuProfile(start.handle, profileDir, 'startup', ROOT, undefined);
+        profile = formatCpuProfile('the last warm start (spawn to exit)', kept);
+        await rm(profileDir, { recursive: true, force: true });
+      } else {
+        await start.handle.stop(30_000);
+      }
+    }
+    const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const cpu = (seconds: number | undefined) => (seconds === undefined ? '-' : `${seconds.toFixed(2)} s`);
+    process.stdout.write(
+      `${formatTable(
+        [
+          { header: 'start', align: 'left' },
+          { header: 'to /readyz 200', align: 'right' },
+          { header: 'CPU used by then', align: 'right' },
+        ],
+        [
+          ['first (empty data dir)', fmt(first.ms), cpu(first.cpu)],
+          ...warm.map((ms, index) => [`warm restart ${index + 1}`, fmt(ms), cpu(warmCpu[index])]),
+          ['warm median', fmt(median(warm)), warmCpu.length > 0 ? cpu(median(warmCpu)) : '-'],
+        ],
+      )}\n`,
+    );
+    if (profile) process.stdout.write(`\n${profile}\n`);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
