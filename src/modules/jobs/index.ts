@@ -15,7 +15,6 @@ export type {
 export { isTerminal, JOB_EVENT_TYPES, JOB_STATUSES } from './job.types.ts';
 export type { JobEventFeedOptions } from './job-event-feed.ts';
 export { JobEventFeed } from './job-event-feed.ts';
-export { capabilityRunJob, JOB_CHANNELS, webhookSendJob } from './job-queue-types.ts';
 export type { JobRunnerOptions, JobRunnerSettings } from './job-runner.ts';
 export { JobRunner } from './job-runner.ts';
 export type {
@@ -50,6 +49,7 @@ export { idempotencyHeadersSchema, jobSchema, jobWebhookSchema } from './jobs.sc
 export type { CreatedJob, CreateJobRequest, JobDefaults } from './jobs.service.ts';
 export { JobService } from './jobs.service.ts';
 export { MemoryJobStore } from './memory-job-store.ts';
+export { capabilityRunJob, JOB_CHANNELS, webhookSendJob } from './queue-deliveries.ts';
 export { SqlJobStore } from './sql-job-store.ts';
 export type { WebhookSenderOptions, WebhookSettings } from './webhook-sender.ts';
 export { WebhookSender } from './webhook-sender.ts';

@@ -1,8 +1,8 @@
 import type { Notifier } from '../../platform/jobs/index.ts';
 import type { JobEvent } from './job.types.ts';
 import { TERMINAL_EVENT_TYPES } from './job.types.ts';
-import { JOB_CHANNELS } from './job-queue-types.ts';
 import type { JobRecordStore } from './job-store.port.ts';
+import { JOB_CHANNELS } from './queue-deliveries.ts';
 
 /** How a follow ended: the job reached a terminal event, the client left, the job vanished, or we stop. */
 export type FollowEnd = 'finished' | 'closed' | 'gone' | 'shutdown';

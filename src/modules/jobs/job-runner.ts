@@ -10,7 +10,6 @@ import { GroupCommit } from './group-commit.ts';
 import type { JobRecord } from './job.types.ts';
 import { AttemptReporter } from './job-attempt-reporter.ts';
 import { toJobProblem } from './job-events.ts';
-import { capabilityRunJob, JOB_CHANNELS } from './job-queue-types.ts';
 import type {
   AttemptEnd,
   AttemptFence,
@@ -20,6 +19,7 @@ import type {
 } from './job-store.port.ts';
 import { failedAttemptOutcome, lostAttemptOutcome } from './job-transitions.ts';
 import { jobErrors } from './jobs.errors.ts';
+import { capabilityRunJob, JOB_CHANNELS } from './queue-deliveries.ts';
 
 export interface JobRunnerSettings {
   /** Attempts this process runs at once. */

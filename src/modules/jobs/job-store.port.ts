@@ -9,7 +9,7 @@ import type {
   StepRecord,
   WebhookAttempt,
 } from './job.types.ts';
-import type { WebhookSendPayload } from './job-queue-types.ts';
+import type { WebhookSendPayload } from './queue-deliveries.ts';
 
 export interface NewJob {
   readonly id: string;

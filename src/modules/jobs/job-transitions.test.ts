@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../platform/errors/index.ts';
 import type { JobProblem } from './job.types.ts';
-import { capabilityRunJob, webhookSendJob } from './job-queue-types.ts';
 import type { AttemptOutcome } from './job-store.port.ts';
 import {
   backoffMs,
@@ -13,6 +12,7 @@ import {
   transition,
 } from './job-transitions.ts';
 import { jobErrors } from './jobs.errors.ts';
+import { capabilityRunJob, webhookSendJob } from './queue-deliveries.ts';
 
 const NOW = new Date('2026-12-01T10:00:00.000Z');
 const LATER = new Date('2026-12-01T10:00:05.000Z');

@@ -1,9 +1,9 @@
 import { AppError } from '../../platform/errors/index.ts';
 import type { JobBackoff, JobProblem, JobStatus, NewJobEvent } from './job.types.ts';
 import { jobEvents, toJobProblem } from './job-events.ts';
-import { capabilityRunJob, webhookSendJob } from './job-queue-types.ts';
 import type { AttemptEnd, AttemptOutcome } from './job-store.port.ts';
 import { jobErrors } from './jobs.errors.ts';
+import { capabilityRunJob, webhookSendJob } from './queue-deliveries.ts';
 
 /**
  * The job state machine (docs/jobs.md) as pure functions: given what a job is and what happened to it, the

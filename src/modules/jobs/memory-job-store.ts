@@ -4,7 +4,6 @@ import { pageOf } from '../../platform/pagination/index.ts';
 import { decodeJobCursor, encodeJobCursor } from './job.cursor.ts';
 import type { JobEvent, JobRecord, NewJobEvent, StepRecord, WebhookAttempt } from './job.types.ts';
 import { jobEvents } from './job-events.ts';
-import { capabilityRunJob, JOB_CHANNELS, webhookSendJob } from './job-queue-types.ts';
 import type {
   AttemptEnd,
   AttemptFence,
@@ -23,6 +22,7 @@ import type {
   WorkerInfo,
 } from './job-store.port.ts';
 import { holds, type JobChange, type JobSnapshot, transition } from './job-transitions.ts';
+import { capabilityRunJob, JOB_CHANNELS, webhookSendJob } from './queue-deliveries.ts';
 
 type Row = JobRecord & { readonly sequence: bigint };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

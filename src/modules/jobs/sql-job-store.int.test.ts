@@ -8,7 +8,7 @@ import {
 } from '../../../test/support/postgres.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { type Notifier, PgBossJobQueue } from '../../platform/jobs/index.ts';
-import { capabilityRunJob, webhookSendJob } from './job-queue-types.ts';
+import { capabilityRunJob, webhookSendJob } from './queue-deliveries.ts';
 import { SqlJobStore } from './sql-job-store.ts';
 
 async function open(database: Database) {

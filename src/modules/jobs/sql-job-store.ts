@@ -15,12 +15,6 @@ import type {
   WebhookAttempt,
 } from './job.types.ts';
 import { jobEvents } from './job-events.ts';
-import {
-  capabilityRunJob,
-  JOB_CHANNELS,
-  type WebhookSendPayload,
-  webhookSendJob,
-} from './job-queue-types.ts';
 import type {
   AttemptEnd,
   AttemptFence,
@@ -39,6 +33,12 @@ import type {
   WorkerInfo,
 } from './job-store.port.ts';
 import { type JobChange, type JobSnapshot, transition } from './job-transitions.ts';
+import {
+  capabilityRunJob,
+  JOB_CHANNELS,
+  type WebhookSendPayload,
+  webhookSendJob,
+} from './queue-deliveries.ts';
 
 type Db = Kysely<KeelTables>;
 type JobRow = Selectable<JobTable>;

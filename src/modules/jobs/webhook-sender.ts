@@ -8,8 +8,8 @@ import {
 import type { Clock } from '../capabilities/index.ts';
 import { presentJob } from './job.presenter.ts';
 import type { WebhookAttempt } from './job.types.ts';
-import { JOB_CHANNELS, webhookSendJob } from './job-queue-types.ts';
 import type { WebhookDelivery, WebhookOutbox } from './job-store.port.ts';
+import { JOB_CHANNELS, webhookSendJob } from './queue-deliveries.ts';
 import { signWebhook } from './webhook-signature.ts';
 
 export interface WebhookSettings {

@@ -1,6 +1,8 @@
 // The job platform: typed job types, the delivery queue (pg-boss on PGlite or PostgreSQL, or in memory)
 // and cross-process notifications (in-process, LISTEN/NOTIFY, Redis). No job semantics: see modules/jobs.
 
+export type { JobType } from './define-job-type.ts';
+export { defineJobType } from './define-job-type.ts';
 export { InProcessNotifier } from './in-process-notifier.ts';
 export type {
   JobQueue,
@@ -10,8 +12,6 @@ export type {
   QueueTake,
   QueueTransaction,
 } from './job-queue.port.ts';
-export type { JobType } from './job-type.ts';
-export { defineJobType } from './job-type.ts';
 export type { MemoryQueueSnapshot } from './memory-job-queue.ts';
 export { MemoryJobQueue } from './memory-job-queue.ts';
 export type { Notifier } from './notifier.port.ts';

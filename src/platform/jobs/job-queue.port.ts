@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { KeelTables } from '../db/index.ts';
-import type { JobType } from './job-type.ts';
+import type { JobType } from './define-job-type.ts';
 
 /**
  * An open database transaction a queue operation joins, so the rows it refers to and the delivery commit

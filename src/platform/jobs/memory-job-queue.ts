@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { JobType } from './define-job-type.ts';
 import type { JobQueue, QueueMessage, QueueTake } from './job-queue.port.ts';
-import type { JobType } from './job-type.ts';
 
 interface Entry {
   readonly id: string;

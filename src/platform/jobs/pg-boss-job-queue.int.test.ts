@@ -2,7 +2,7 @@ import { describe } from 'vitest';
 import { describeJobQueueContract } from '../../../test/contracts/job-queue.contract.ts';
 import { createTemporaryDatabase, skipWithoutPostgres } from '../../../test/support/postgres.ts';
 import { type Database, IN_MEMORY_DATA_DIR, openDatabase } from '../db/index.ts';
-import type { JobType } from './job-type.ts';
+import type { JobType } from './define-job-type.ts';
 import { PgBossJobQueue } from './pg-boss-job-queue.ts';
 
 async function harnessOn(

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fromKysely, fromPglite, PgBoss } from 'pg-boss';
 import { type Database, rethrowDatabaseError, withStartupLock } from '../db/index.ts';
+import type { JobType } from './define-job-type.ts';
 import type { JobQueue, QueueMessage, QueueTake, QueueTransaction } from './job-queue.port.ts';
-import type { JobType } from './job-type.ts';
 
 type BossDatabase = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
 

@@ -1,3 +1,5 @@
+// What the job module puts on the queue (a capability attempt, a webhook delivery) and the channels that wake
+// its consumers. The job row stays the truth; a delivery only says "look at this job now" (decision 0040).
 import { z } from 'zod';
 import { defineJobType } from '../../platform/jobs/index.ts';
 
