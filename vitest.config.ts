@@ -1,12 +1,37 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { filesByTier } from './test/support/tier-definitions.ts';
+
+const tiers = filesByTier();
+
+// Node's compile cache for every process the suite starts (vitest workers inherit it from here; `keel`
+// child processes get it from test/support/keel-process.ts): the end-to-end tests start `keel` dozens of
+// times, and each start otherwise compiles the same few thousand modules again.
+process.env.NODE_COMPILE_CACHE ??= path.join(tmpdir(), 'keel-test-compile-cache');
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // PGlite instances and child processes need more than the default 5 s on a loaded 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    // Finds PostgreSQL and Redis on their default addresses when DATABASE_URL/REDIS_URL are unset.
+    globalSetup: ['test/support/services-global-setup.ts'],
+    setupFiles: ['test/support/services-environment.ts'],
+    reporters: ['default', './test/support/tier-summary-reporter.ts'],
+    // One project per tier (test/support/tier-definitions.ts): `npm test -- --project unit`.
+    projects: [
+      // In-process tiers share one module graph per worker instead of loading the app's few thousand
+      // modules again for every file: most of their time was imports, not tests. Their files keep no
+      // state in modules (each builds its own app, stores and clock); a file that mocks modules loads
+      // what it mocks afresh (src/modules/auth/key-verification.test.ts).
+      { extends: true, test: { name: 'unit', include: tiers.unit, isolate: false } },
+      { extends: true, test: { name: 'http', include: tiers.http, isolate: false } },
+      // Real databases, processes and browsers: a fresh worker per file, as before.
+      { extends: true, test: { name: 'integration', include: tiers.integration } },
+      { extends: true, test: { name: 'e2e', include: tiers.e2e } },
+      { extends: true, test: { name: 'browser', include: tiers.browser } },
+    ],
   },
 });
