@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM, requires } from '../../../test/support/tiers.ts';
+import { CHROMIUM, requiresWith } from '../../../test/support/tiers.ts';
 import { compareRuns } from './compare.ts';
 import type { EvalResult, EvalRun } from './eval.types.ts';
 import { scorerRegistry } from './evals.wiring.ts';
@@ -71,7 +71,7 @@ describe('the HTML report', () => {
 
   it(
     'renders its charts in headless Chromium (screenshot)',
-    requires('chromium'),
+    requiresWith({ timeout: 60_000 }, 'chromium'),
     async () => {
       const { chromium } = await import('playwright-core');
       const { run, results } = fixture();
@@ -122,6 +122,5 @@ describe('the HTML report', () => {
         await browser.close();
       }
     },
-    60_000,
   );
 });
