@@ -22,11 +22,12 @@ export default defineConfig({
     reporters: ['default', './test/support/tier-summary-reporter.ts'],
     // One project per tier (test/support/tier-definitions.ts): `npm test -- --project unit`.
     projects: [
-      // In-process tiers share one module graph per worker instead of loading the app's few thousand
-      // modules again for every file: most of their time was imports, not tests. Their files keep no
-      // state in modules (each builds its own app, stores and clock); a file that mocks modules loads
-      // what it mocks afresh (src/modules/auth/key-verification.test.ts).
-      { extends: true, test: { name: 'unit', include: tiers.unit, isolate: false } },
+      // A fresh worker per file: unit files mock modules (vi.mock), and a module graph shared between
+      // files let one file's vi.resetModules leave duplicate schema ids for the next (agents.openapi).
+      { extends: true, test: { name: 'unit', include: tiers.unit } },
+      // The app's tier shares one module graph per worker instead of loading the app's few thousand
+      // modules again for each of its 50 files: most of their time was imports, not tests. These files
+      // keep no state in modules (each builds its own app, stores and clock) and mock no module.
       { extends: true, test: { name: 'http', include: tiers.http, isolate: false } },
       // Real databases, processes and browsers: a fresh worker per file, as before.
       { extends: true, test: { name: 'integration', include: tiers.integration } },

@@ -1,4 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../platform/errors/index.ts';
+import { ApiKeyService } from './api-key.service.ts';
+import { parseToken } from './api-key.ts';
+import { hashSecretWithScrypt, UNMATCHABLE_HASH, verifySecret } from './key-hash.ts';
+import { MemoryApiKeyStore } from './memory-api-key-store.ts';
 
 // Issue 17 item 9: failed key checks must be cheap (no scrypt) and say nothing about which ids exist.
 const crypto = vi.hoisted(() => ({ scryptCalls: 0 }));
@@ -16,15 +21,6 @@ vi.mock('./key-hash.ts', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./key-hash.ts')>();
   return { ...actual, verifySecret: vi.fn(actual.verifySecret) };
 });
-
-// The unit tier shares modules between test files (isolate: false), so a module an earlier file loaded
-// would keep the real scrypt and verifySecret: load this file's modules afresh, where the mocks apply.
-vi.resetModules();
-const { AppError } = await import('../../platform/errors/index.ts');
-const { ApiKeyService } = await import('./api-key.service.ts');
-const { parseToken } = await import('./api-key.ts');
-const { hashSecretWithScrypt, UNMATCHABLE_HASH, verifySecret } = await import('./key-hash.ts');
-const { MemoryApiKeyStore } = await import('./memory-api-key-store.ts');
 
 afterEach(() => {
   crypto.scryptCalls = 0;
