@@ -16,6 +16,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default for `run` is one worker fewer than the cores: a single worker on a 2-core machine,
+    // which left one core idle through the whole suite (most files wait on processes, PGlite or sockets).
+    maxWorkers: '100%',
     // Finds PostgreSQL and Redis on their default addresses when DATABASE_URL/REDIS_URL are unset.
     globalSetup: ['test/support/services-global-setup.ts'],
     setupFiles: ['test/support/services-environment.ts'],
