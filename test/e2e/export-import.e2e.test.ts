@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelProcess, runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Moving from embedded to PostgreSQL: a collection ingested by an embedded `keel serve`, and an API key,
@@ -50,7 +51,7 @@ async function searchAll(url: string, token: string, collectionId: string): Prom
   return answers;
 }
 
-describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (PostgreSQL)', () => {
+describe('keel export (embedded) then keel import (PostgreSQL)', requires('postgres'), () => {
   let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
   let temporary: TemporaryDatabase;
   let serving: KeelProcess | undefined;

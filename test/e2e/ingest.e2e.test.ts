@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptPdfBytes, pdfBytes } from '../fixtures/documents/pdf.ts';
 import { type KeelProcess, runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
-import { createTemporaryDatabase, skipWithoutPostgres } from '../support/postgres.ts';
+import { createTemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 describe('keel ingest', () => {
   let directory: { path: string; remove(): Promise<void> };
@@ -111,7 +112,7 @@ describe('keel ingest', () => {
   });
 });
 
-describe.skipIf(skipWithoutPostgres)('keel serve on a PostgreSQL without pgvector', () => {
+describe('keel serve on a PostgreSQL without pgvector', requires('postgres'), () => {
   it('starts, says so in the log and in /readyz, and searches lexically', async () => {
     const database = await createTemporaryDatabase();
     const directory = await temporaryDirectory();

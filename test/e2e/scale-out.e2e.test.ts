@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
 import { type KeelWorkerProcess, startKeelWorker } from '../support/keel-worker.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
-import { redisUrl, skipWithoutRedis, uniqueRedisPrefix } from '../support/redis.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { redisUrl, uniqueRedisPrefix } from '../support/redis.ts';
 import { type RoundRobinProxy, startRoundRobinProxy } from '../support/round-robin-proxy.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Scaled mode end to end (issue 11): 2 `keel serve` and 2 `keel worker` processes on one PostgreSQL and
@@ -85,8 +86,9 @@ function follow(baseUrl: string, jobId: string, token: string): FollowedJob {
   return Object.assign(state, { done: run() });
 }
 
-describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
+describe(
   'scale-out: 2 API processes and 2 workers on PostgreSQL and Redis, behind a proxy',
+  requires('postgres', 'redis'),
   () => {
     let temporary: TemporaryDatabase;
     let directory: Awaited<ReturnType<typeof temporaryDirectory>>;

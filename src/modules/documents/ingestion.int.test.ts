@@ -2,11 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../../../test/fixtures/documents/pdf.ts';
 import { buildDocumentsTestApp, type DocumentsTestApp } from '../../../test/support/documents-app.ts';
-import {
-  createTemporaryDatabase,
-  skipWithoutPostgres,
-  type TemporaryDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from '../retrieval/index.ts';
 import type { DocumentProgress } from './document-store.port.ts';
@@ -180,7 +177,7 @@ describe('on PGlite (pgvector)', () => {
   describeIngestion('PGlite', () => database, true);
 });
 
-describe.skipIf(skipWithoutPostgres)('on PostgreSQL (no pgvector)', () => {
+describe('on PostgreSQL (no pgvector)', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let database: Database;
   beforeAll(async () => {
