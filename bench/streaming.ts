@@ -217,7 +217,7 @@ async function startTarget(
     stdout: { file: path.join(logDir, 'keel-streaming.log') },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttpOk(`${url}/readyz`, handle, 60_000);
+  await waitForHttpOk(`${url}/readyz`, handle, 180_000);
   return { handle, url };
 }
 

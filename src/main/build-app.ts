@@ -219,7 +219,7 @@ export async function buildApp(
   const agentService = agents.register(app, jobs.service);
   // `POST /v1/agent`: an agent run called like a capability (sync or streamed); the run itself is the job.
   registerCapabilityRoutes(app, {
-    capabilities: [createAgentCapability({ service: agentService })],
+    capabilities: [createAgentCapability({ service: agentService, feed: agents.feed })],
     invoker,
     ...dependencies.capabilityCalls,
     shutdown: shutdownGate.deadline,

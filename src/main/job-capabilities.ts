@@ -34,6 +34,7 @@ export function createJobCapabilities(
     logger,
     redactor: secretRedactor,
     version: KEEL_VERSION,
+    notifier: dependencies.jobs.notifier,
   });
   const evals = dependencies.evals ?? memoryEvals();
   const capabilities = withEvalRunWorkflow(

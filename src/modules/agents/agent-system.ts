@@ -1,4 +1,5 @@
 import type { HttpServer } from '../../platform/http/index.ts';
+import type { Notifier } from '../../platform/jobs/index.ts';
 import type { Logger } from '../../platform/logging/index.ts';
 import type { AnyCapability, CapabilityInvoker, Clock } from '../capabilities/index.ts';
 import type { DocumentsService } from '../documents/index.ts';
@@ -13,6 +14,7 @@ import {
   registerToolRoutes,
   type ToolSystem,
 } from '../tools/index.ts';
+import { type AgentEventFeed, createAgentEventFeed, notifyingAgentStore } from './agent-event-feed.ts';
 import { AgentLoop, type Redactor } from './agent-loop.ts';
 import { createAgentRunCapability } from './agent-run.capability.ts';
 import type { AgentStore } from './agent-store.port.ts';
@@ -26,7 +28,7 @@ export interface AgentDependencies {
   readonly tools?: readonly AnyTool[];
   /** Configured MCP servers' tools (`McpToolSource`), closed by their owner. */
   readonly mcpSources?: readonly DynamicToolSource[];
-  /** How often an agent SSE stream re-reads a live run. */
+  /** How often an agent SSE stream re-reads a live run, should a notification be lost (a backstop). */
   readonly streamPollMs?: number;
 }
 
@@ -41,12 +43,16 @@ export interface AgentSystemOptions {
   readonly logger: Logger;
   readonly redactor: Redactor;
   readonly version: string;
+  /** Announces appended run events across processes, so streams follow runs without polling. */
+  readonly notifier: Notifier;
 }
 
 export interface AgentSystem {
   readonly tools: ToolSystem;
   /** The `agent-run` workflow: hand it to the job system with the other capabilities. */
   readonly capability: AnyCapability;
+  /** Follows runs' events (the SSE stream, `POST /v1/agent`). */
+  readonly feed: AgentEventFeed;
   /** Registers `/v1/tools`, `/v1/agents/runs...` and `/mcp` once the job service exists. */
   register(app: HttpServer, jobs: JobService): AgentService;
 }
@@ -64,8 +70,11 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
     sources: dependencies.mcpSources ?? [],
     onSourceError: (source, error) => logger.warn({ err: error, source }, 'MCP server tools unavailable'),
   });
+  // Every append is announced, from the loop in a worker as from the API, so followers wake up.
+  const store = notifyingAgentStore(dependencies.store, options.notifier);
+  const feed = createAgentEventFeed(store, options.notifier, dependencies.streamPollMs);
   const loop = new AgentLoop({
-    store: dependencies.store,
+    store,
     registry: tools.registry,
     executor: tools.executor,
     clock: options.clock,
@@ -74,9 +83,10 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
   return {
     tools,
     capability: createAgentRunCapability(loop),
+    feed,
     register(app, jobs) {
       const service = new AgentService({
-        store: dependencies.store,
+        store,
         registry: tools.registry,
         models: options.models,
         clock: options.clock,
@@ -84,10 +94,7 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
         enqueue: (request) => jobs.create(request),
       });
       registerToolRoutes(app, tools);
-      registerAgentRoutes(app, {
-        service,
-        ...(dependencies.streamPollMs !== undefined ? { streamPollMs: dependencies.streamPollMs } : {}),
-      });
+      registerAgentRoutes(app, { service, feed });
       registerMcpRoutes(app, { ...tools, version: options.version });
       return service;
     },

@@ -62,7 +62,7 @@ export const generateCapability = defineCapability({
     for await (const part of result.fullStream) {
       if (part.type === 'text-delta') {
         answer += part.text;
-        context.emit({ type: 'text-delta', delta: part.text });
+        await context.emit({ type: 'text-delta', delta: part.text });
       } else if (part.type === 'error') {
         throw part.error;
       } else if (part.type === 'abort') {
