@@ -19,8 +19,9 @@ export interface SseWriterOptions {
   /** A `: keep-alive` comment is written after this long without a write, so proxies keep the stream open. */
   readonly keepAliveMs?: number;
   /**
-   * Bytes that may wait (in the writer and in the socket's buffer) before `write` makes its caller wait
-   * for the client to read: what bounds a stream's memory when its client is slow.
+   * Characters that may wait in the writer for this tick's write before `write` makes its caller wait; it
+   * also waits while the socket's own buffer is full (until `drain`). Together they bound a stream's
+   * memory when its client is slow.
    */
   readonly highWaterMark?: number;
   /** The server's shutdown deadline: `signal` aborts with its reason (SERVICE_SHUTTING_DOWN). */
@@ -146,7 +147,7 @@ export class SseWriter {
       this.#scheduled = true;
       setImmediate(this.#flush);
     }
-    if (this.#blocked || this.#pending.length + this.#raw.writableLength >= this.#highWaterMark) {
+    if (this.#blocked || this.#pending.length >= this.#highWaterMark) {
       return new Promise((resolve) => this.#waiters.push(resolve));
     }
     return RESOLVED;
@@ -192,13 +193,14 @@ export class SseWriter {
     if (this.#ended || this.#closed || this.#pending === '') return;
     const text = this.#pending;
     this.#pending = '';
+    // The response says when its socket's buffer is full (`false`, then `drain`): trust it, not a count.
     if (!this.#raw.write(text)) this.#blocked = true;
-    else if (this.#raw.writableLength < this.#highWaterMark) this.#release();
+    else this.#release();
   };
 
   readonly #onDrain = (): void => {
     this.#blocked = false;
-    if (this.#pending.length + this.#raw.writableLength < this.#highWaterMark) this.#release();
+    if (this.#pending.length < this.#highWaterMark) this.#release();
   };
 
   readonly #onKeepAlive = (): void => {
