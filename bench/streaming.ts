@@ -374,7 +374,7 @@ async function runTarget(
   const cpuMsPerStream =
     cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / records.length;
   console.log(
-    `  ended: ${outcomes.done} done, ${outcomes.error} error, ${outcomes.cut} cut, ${outcomes.refused} refused, ${unfinished} unfinished; CPU ${cpuMsPerStream === undefined ? '-' : cpuMsPerStream.toFixed(2)} ms per stream`,
+    `  ended: ${outcomes.done} done, ${outcomes.error} error, ${outcomes.cut} cut, ${outcomes.refused} refused, ${unfinished} unfinished; CPU ${cpuMsPerStream === undefined ? '-' : `${cpuMsPerStream.toFixed(2)} ms per stream, ${(cpuMsPerStream / words).toFixed(3)} ms per token`}`,
   );
   if (Object.keys(refusals).length > 0) console.log(`  refused: ${JSON.stringify(refusals)}`);
   if (profileDir !== undefined) {

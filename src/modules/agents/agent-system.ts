@@ -54,7 +54,7 @@ export interface AgentSystem {
   /** Follows runs' events (the SSE stream, `POST /v1/agent`). */
   readonly feed: AgentEventFeed;
   /** Registers `/v1/tools`, `/v1/agents/runs...` and `/mcp` once the job service exists. */
-  register(app: HttpServer, jobs: JobService): AgentService;
+  register(app: HttpServer, jobs: JobService, streams?: { readonly keepAliveMs?: number }): AgentService;
 }
 
 /** Tools, the agent loop and its routes, wired from what the app already has. */
@@ -84,7 +84,7 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
     tools,
     capability: createAgentRunCapability(loop),
     feed,
-    register(app, jobs) {
+    register(app, jobs, streams) {
       const service = new AgentService({
         store,
         registry: tools.registry,
@@ -94,7 +94,7 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
         enqueue: (request) => jobs.create(request),
       });
       registerToolRoutes(app, tools);
-      registerAgentRoutes(app, { service, feed });
+      registerAgentRoutes(app, { service, feed, ...streams });
       registerMcpRoutes(app, { ...tools, version: options.version });
       return service;
     },

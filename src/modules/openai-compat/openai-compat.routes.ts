@@ -27,6 +27,8 @@ export interface OpenAICompatRoutesOptions {
    * than being cut.
    */
   readonly shutdown?: AbortSignal;
+  /** `: keep-alive` comments on idle streams (default 15 s), so proxies keep them open. */
+  readonly keepAliveMs?: number;
 }
 
 const modelSchema = z
@@ -63,7 +65,7 @@ export async function registerOpenAICompatRoutes(
   app: HttpServer,
   options: OpenAICompatRoutesOptions,
 ): Promise<void> {
-  const { gateway, shutdown } = options;
+  const { gateway, shutdown, keepAliveMs } = options;
   const startedAt = Math.floor(Date.now() / 1000);
 
   await app.register(
@@ -112,7 +114,10 @@ export async function registerOpenAICompatRoutes(
           // A stream's writer aborts the call when the client leaves (or at the shutdown deadline), as
           // `abortOnClose` does for a JSON answer. Nothing is written before the stream starts, so a
           // failure before then is still an HTTP error in OpenAI's shape.
-          const sse = body.stream === true ? new SseWriter(reply, { shutdown }) : undefined;
+          const sse =
+            body.stream === true
+              ? new SseWriter(reply, { shutdown, ...(keepAliveMs === undefined ? {} : { keepAliveMs }) })
+              : undefined;
           const signal = sse?.signal ?? abortOnClose(reply.raw, shutdown).signal;
           // Only configured names: a client must not make the gateway build models for arbitrary ids.
           const model = gateway.isConfigured(body.model)
