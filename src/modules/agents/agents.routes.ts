@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type HttpServer, problemResponses, SseWriter } from '../../platform/http/index.ts';
+import { type HttpServer, problemResponses, type SseFrame, SseWriter } from '../../platform/http/index.ts';
 import {
   agentActionSchema,
   agentEventSchema,
@@ -283,27 +283,33 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
         options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs },
       );
       sse.start();
-      // A run that has stopped (finished, or waiting for a decision) with nothing after `after`: nothing to
-      // follow. Otherwise the feed replays, then follows until the run stops (its `run-paused`,
-      // `run-succeeded`, `run-failed` or `run-cancelled` event).
-      const stopped = isFinished(run.status) || run.status === 'awaiting_approval';
-      const end =
-        stopped && (await service.events(request.tenantId, run.id, after, 1)).length === 0
-          ? 'finished'
-          : await feed.follow(
-              request.tenantId,
-              run.id,
-              after,
-              (events) => {
-                let room: Promise<void> = Promise.resolve();
-                for (const event of events) {
-                  room = sse.write({ id: event.id, event: event.type, data: presentEvent(event) });
-                }
-                return room;
-              },
-              sse.signal,
-            );
-      sse.end(end === 'shutdown' ? { event: 'stream-closing', data: { reason: 'shutdown' } } : undefined);
+      let final: SseFrame | undefined;
+      // The stream ends whatever happens once it started (a failed read included): headers are out.
+      try {
+        // A run that has stopped (finished, or waiting for a decision) with nothing after `after`: nothing to
+        // follow. Otherwise the feed replays, then follows until the run stops (its `run-paused`,
+        // `run-succeeded`, `run-failed` or `run-cancelled` event).
+        const stopped = isFinished(run.status) || run.status === 'awaiting_approval';
+        const end =
+          stopped && (await service.events(request.tenantId, run.id, after, 1)).length === 0
+            ? 'finished'
+            : await feed.follow(
+                request.tenantId,
+                run.id,
+                after,
+                (events) => {
+                  let room: Promise<void> = Promise.resolve();
+                  for (const event of events) {
+                    room = sse.write({ id: event.id, event: event.type, data: presentEvent(event) });
+                  }
+                  return room;
+                },
+                sse.signal,
+              );
+        if (end === 'shutdown') final = { event: 'stream-closing', data: { reason: 'shutdown' } };
+      } finally {
+        sse.end(final);
+      }
     },
   );
 
