@@ -34,6 +34,7 @@ export function wireJobs(dependencies: AppDependencies, record: (record: Request
     clock,
     logger,
     redactor: secretRedactor,
+    notifier: dependencies.jobs.notifier,
   });
   const evals = dependencies.evals ?? memoryEvals();
   const capabilities = withEvalRunWorkflow(

@@ -1,3 +1,4 @@
+import type { Notifier } from '../../platform/jobs/index.ts';
 import type { Logger } from '../../platform/logging/index.ts';
 import type { AnyCapability, CapabilityInvoker, Clock } from '../capabilities/index.ts';
 import type { DocumentsService } from '../documents/index.ts';
@@ -5,6 +6,7 @@ import type { ModelCatalog } from '../gateway/index.ts';
 import type { JobService } from '../jobs/index.ts';
 import type { SearchService } from '../retrieval/index.ts';
 import { type AnyTool, createToolSystem, type DynamicToolSource, type ToolSystem } from '../tools/index.ts';
+import { type AgentEventFeed, createAgentEventFeed, notifyingAgentStore } from './agent-event-feed.ts';
 import { AgentLoop, type Redactor } from './agent-loop.ts';
 import { createAgentRunCapability } from './agent-run.capability.ts';
 import type { AgentStore } from './agent-store.port.ts';
@@ -31,12 +33,16 @@ export interface AgentSystemOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly redactor: Redactor;
+  /** Announces appended run events across processes, so streams follow runs without polling. */
+  readonly notifier: Notifier;
 }
 
 export interface AgentSystem {
   readonly tools: ToolSystem;
   /** The `agent-run` workflow: hand it to the job system with the other capabilities. */
   readonly capability: AnyCapability;
+  /** Follows runs' events (the SSE stream, `POST /v1/agent`). */
+  readonly feed: AgentEventFeed;
   /** The API's agent service, once the job service it enqueues runs on exists (its routes: build-app). */
   createService(jobs: JobService): AgentService;
 }
@@ -54,8 +60,11 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
     sources: dependencies.mcpSources ?? [],
     onSourceError: (source, error) => logger.warn({ err: error, source }, 'MCP server tools unavailable'),
   });
+  // Every append is announced, from the loop in a worker as from the API, so followers wake up.
+  const store = notifyingAgentStore(dependencies.store, options.notifier);
+  const feed = createAgentEventFeed(store, options.notifier, dependencies.streamPollMs);
   const loop = new AgentLoop({
-    store: dependencies.store,
+    store,
     registry: tools.registry,
     executor: tools.executor,
     clock: options.clock,
@@ -64,9 +73,10 @@ export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
   return {
     tools,
     capability: createAgentRunCapability(loop),
+    feed,
     createService(jobs) {
       return new AgentService({
-        store: dependencies.store,
+        store,
         registry: tools.registry,
         models: options.models,
         clock: options.clock,
