@@ -139,7 +139,7 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
             );
         if (end === 'shutdown') {
           raw.write(
-            `event: stream-closing\ndata: ${JSON.stringify({ reason: 'shutdown', reconnectMs: RECONNECT_MS })}\n\n`,
+            `event: stream-closing\ndata: ${JSON.stringify({ reason: 'shutdown', reconnect_ms: RECONNECT_MS })}\n\n`,
           );
         }
       } finally {

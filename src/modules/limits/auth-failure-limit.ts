@@ -38,7 +38,7 @@ export class AuthFailureLimiter {
     const retryAfter = Math.max(1, decision.retryAfterSeconds);
     return new AppError(limitErrors.LIMIT_AUTH_FAILURES, {
       detail: `Too many refused API keys from this address; retry in ${retryAfter} s.`,
-      details: { limit: failuresPerMinute, retryAfterSeconds: retryAfter },
+      details: { limit: failuresPerMinute, retry_after_seconds: retryAfter },
       headers: { 'retry-after': String(retryAfter) },
     });
   }
