@@ -92,10 +92,10 @@ export class AgentService {
     }
     const refused = tools
       .filter((entry) => entry.tool && !grants(request.scopes, entry.tool.scope))
-      .map((entry) => ({ tool: entry.name, requiredScope: entry.tool?.scope ?? '' }));
+      .map((entry) => ({ tool: entry.name, required_scope: entry.tool?.scope ?? '' }));
     if (refused.length > 0) {
       throw new AppError(agentErrors.AGENT_TOOL_NOT_PERMITTED, {
-        detail: `Your key may not allow: ${refused.map((entry) => `${entry.tool} (needs ${entry.requiredScope})`).join(', ')}.`,
+        detail: `Your key may not allow: ${refused.map((entry) => `${entry.tool} (needs ${entry.required_scope})`).join(', ')}.`,
         details: { tools: refused },
       });
     }

@@ -124,7 +124,7 @@ describe('POST /v1/generate', () => {
         payload: { user_input: 'hi' },
       });
       expect(response.statusCode).toBe(httpStatus);
-      expect(response.json()).toMatchObject({ code, upstreamStatus: status });
+      expect(response.json()).toMatchObject({ code, upstream_status: status });
       expect(response.body).not.toContain('sk-secret-value');
       if (status === 429) expect(response.headers['retry-after']).toBe('7');
     },

@@ -511,7 +511,9 @@ describe('POST /openai/v1/embeddings and the models listings', () => {
     );
     await chat({}, { 'x-request-id': 'usage-1' });
     await chat({}, { 'x-request-id': 'usage-2' });
-    const page = (await app?.app.inject({ method: 'GET', url: '/v1/model-calls?requestId=usage-1' }))?.json();
+    const page = (
+      await app?.app.inject({ method: 'GET', url: '/v1/model-calls?request_id=usage-1' })
+    )?.json();
     expect(page.items).toEqual([
       expect.objectContaining({
         requestId: 'usage-1',
