@@ -67,9 +67,9 @@ async function enforcedScope(operation: { method: string; url: string }, probe: 
   const keyless = await send(operation, undefined);
   if (![401, 403].includes(keyless.statusCode)) return 'public';
   const refused = await send(operation, probe);
-  const body = JSON.parse(refused.body) as { requiredScope?: string; error?: { message?: string } };
+  const body = JSON.parse(refused.body) as { required_scope?: string; error?: { message?: string } };
   // The OpenAI surface answers in OpenAI's error shape: the scope is in the message.
-  return body.requiredScope ?? /needs the `([^`]+)` scope/.exec(body.error?.message ?? '')?.[1] ?? 'unknown';
+  return body.required_scope ?? /needs the `([^`]+)` scope/.exec(body.error?.message ?? '')?.[1] ?? 'unknown';
 }
 
 beforeAll(async () => {
