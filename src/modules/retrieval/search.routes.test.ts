@@ -122,7 +122,11 @@ describe('POST /v1/search', () => {
       fallback: { reason: 'no_embedding_model' },
     });
     expect(hybrid.results.length).toBeGreaterThan(0);
-    const vector = await search(noEmbedder, { query: 'keel', collection_ids: [collectionId], mode: 'vector' });
+    const vector = await search(noEmbedder, {
+      query: 'keel',
+      collection_ids: [collectionId],
+      mode: 'vector',
+    });
     expect(vector.statusCode).toBe(409);
     expect(vector.json()).toMatchObject({
       code: 'RETRIEVAL_VECTOR_UNAVAILABLE',
