@@ -95,7 +95,7 @@ describe('keel serve with a configured gateway (aliases, fallback, prices) and t
         retries: 1,
         fallbacks: 1,
         outcome: 'succeeded',
-        costUsd: expect.any(Number),
+        cost_usd: expect.any(Number),
       }),
     ]);
     primary.setDefaultFault(undefined);
