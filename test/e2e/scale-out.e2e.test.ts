@@ -223,7 +223,7 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
           body: JSON.stringify({ query: 'bilge keel tide', collection_ids: [collectionId] }),
         });
         expect(search.status).toBe(200);
-        const results = ((await search.json()) as { results: Array<{ documentId: string }> }).results;
+        const results = ((await search.json()) as { results: Array<{ document_id: string }> }).results;
         expect(results[0]?.document_id).toBe(documentId);
       }
     });
