@@ -63,7 +63,7 @@ describe(
       // The typed client, as an operator would use it: an admin key for the console user.
       const admin = createKeelClient({ baseUrl: keel.url, apiKey: ADMIN_KEY });
       const { data, error } = await admin.POST('/v1/admin/keys', {
-        body: { name: 'console e2e', tenantId: 'acme', scopes: ['admin'] },
+        body: { name: 'console e2e', tenant_id: 'acme', scopes: ['admin'] },
       });
       if (!data) throw new Error(`could not create a key: ${JSON.stringify(error)}`);
       token = data.token;

@@ -35,7 +35,7 @@ async function searchAll(url: string, token: string, collectionId: string): Prom
     const response = await fetch(`${url}/v1/search`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query, collectionIds: [collectionId], k: 5 }),
+      body: JSON.stringify({ query, collection_ids: [collectionId], k: 5 }),
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { results: SearchResult[] };
@@ -84,7 +84,7 @@ describe('keel export (embedded) then keel import (PostgreSQL)', requires('postg
       headers: admin,
       body: JSON.stringify({
         name: 'reader',
-        tenantId: 'harbour',
+        tenant_id: 'harbour',
         scopes: ['documents:read', 'documents:write', 'evals:read', 'evals:write'],
       }),
     });
@@ -103,7 +103,7 @@ describe('keel export (embedded) then keel import (PostgreSQL)', requires('postg
       const response = await fetch(`${serving.url}/v1/collections/${collectionId}/documents`, {
         method: 'POST',
         headers: auth,
-        body: JSON.stringify({ text, title: `note ${index}`, mediaType: 'text/plain' }),
+        body: JSON.stringify({ text, title: `note ${index}`, media_type: 'text/plain' }),
       });
       expect(response.status).toBe(202);
       documentIds.push(((await response.json()) as { document: { id: string } }).document.id);

@@ -79,10 +79,10 @@ describe(
         headers: admin,
         body: JSON.stringify({
           name: 'faults',
-          tenantId: 'fleet',
+          tenant_id: 'fleet',
           scopes: ['capability:*', 'documents:read', 'documents:write', 'jobs:read', 'jobs:write'],
           // A limit, so every request counts in Redis and a Redis outage is felt.
-          limits: { requestsPerMinute: 1_000_000 },
+          limits: { requests_per_minute: 1_000_000 },
         }),
       });
       expect(created.status).toBe(201);

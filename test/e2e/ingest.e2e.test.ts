@@ -61,7 +61,7 @@ describe('keel ingest', () => {
     const search = await fetch(`${keel.url}/v1/search`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-      body: JSON.stringify({ query: 'anchor on coral', collectionIds: [collectionId] }),
+      body: JSON.stringify({ query: 'anchor on coral', collection_ids: [collectionId] }),
     });
     const body = (await search.json()) as {
       mode: string;
@@ -105,8 +105,8 @@ describe('keel ingest', () => {
     expect(ready.checks.find((check) => check.name === 'retrieval')?.details).toEqual({
       lexical: true,
       vector: false,
-      defaultMode: 'lexical',
-      embeddingModel: null,
+      default_mode: 'lexical',
+      embedding_model: null,
       reason: 'no embedding model (KEEL_EMBEDDINGS=off)',
     });
   });
@@ -128,8 +128,8 @@ describe('keel serve on a PostgreSQL without pgvector', requires('postgres'), ()
       expect(ready.checks.find((check) => check.name === 'retrieval')?.details).toEqual({
         lexical: true,
         vector: false,
-        defaultMode: 'lexical',
-        embeddingModel: 'local:use-lite-512',
+        default_mode: 'lexical',
+        embedding_model: 'local:use-lite-512',
         reason: 'the database has no pgvector extension',
       });
       const headers = { 'content-type': 'application/json' };
@@ -152,7 +152,7 @@ describe('keel serve on a PostgreSQL without pgvector', requires('postgres'), ()
           await fetch(`${keel.url}/v1/search`, {
             method: 'POST',
             headers,
-            body: JSON.stringify({ query: 'lighthouse', collectionIds: [collection.id] }),
+            body: JSON.stringify({ query: 'lighthouse', collection_ids: [collection.id] }),
           })
         ).json()) as { mode: string; fallback: { reason: string }; results: Array<{ content: string }> };
         expect(search).toMatchObject({ mode: 'lexical', fallback: { reason: 'vector_index_unavailable' } });

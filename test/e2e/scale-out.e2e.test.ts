@@ -144,7 +144,7 @@ describe(
         headers: admin,
         body: JSON.stringify({
           name: 'scale-out',
-          tenantId: 'fleet',
+          tenant_id: 'fleet',
           scopes: ['capability:*', 'documents:read', 'documents:write', 'jobs:read', 'jobs:write'],
         }),
       });
@@ -201,7 +201,7 @@ describe(
         headers: auth,
         body: JSON.stringify({
           title: 'Keels',
-          mediaType: 'text/plain',
+          media_type: 'text/plain',
           text: 'A fin keel resists leeway. A bilge keel lets a boat dry out upright on a falling tide.',
         }),
       });
@@ -222,11 +222,11 @@ describe(
         const search = await fetch(`${api.url}/v1/search`, {
           method: 'POST',
           headers: auth,
-          body: JSON.stringify({ query: 'bilge keel tide', collectionIds: [collectionId] }),
+          body: JSON.stringify({ query: 'bilge keel tide', collection_ids: [collectionId] }),
         });
         expect(search.status).toBe(200);
-        const results = ((await search.json()) as { results: Array<{ documentId: string }> }).results;
-        expect(results[0]?.documentId).toBe(documentId);
+        const results = ((await search.json()) as { results: Array<{ document_id: string }> }).results;
+        expect(results[0]?.document_id).toBe(documentId);
       }
     });
 
@@ -236,9 +236,9 @@ describe(
         headers: admin,
         body: JSON.stringify({
           name: 'limited',
-          tenantId: 'fleet',
+          tenant_id: 'fleet',
           scopes: ['jobs:read'],
-          limits: { requestsPerMinute: 6 },
+          limits: { requests_per_minute: 6 },
         }),
       });
       const limitedToken = ((await limited.json()) as { token: string }).token;

@@ -4,7 +4,7 @@ import { type AnyCapability, defineCapability } from '../capabilities/index.ts';
 import { agentRunSchema, presentRun } from './agent.presenter.ts';
 import type { AgentEventFeed } from './agent-event-feed.ts';
 import { agentErrors } from './agents.errors.ts';
-import { createRunSchema } from './agents.routes.ts';
+import { createRunSchema, runLimitsFrom } from './agents.routes.ts';
 import type { AgentService } from './agents.service.ts';
 
 /** The capability name of an agent called like any capability: `POST /v1/agent`. */
@@ -30,7 +30,7 @@ export function createAgentCapability(options: AgentCapabilityOptions): AnyCapab
     version: '1.0.0',
     summary: 'Run an agent and wait for its answer',
     description:
-      "Starts an agent run (the same as `POST /v1/agents/runs`: bounded steps, an allow-list of tools your key may allow, approvals for `write` and `external` tools) and answers when it finishes or pauses for approval (`status: awaiting_approval` with `pendingAction`; decide at `POST /v1/agents/runs/{id}/approve|reject` and follow it at `/v1/agents/runs/{id}/stream`). With `Accept: text/event-stream` the model's text arrives as `text-delta` events. Disconnecting cancels the run. Needs a generative model (503 `MODEL_NOT_CONFIGURED` otherwise).",
+      "Starts an agent run (the same as `POST /v1/agents/runs`: bounded steps, an allow-list of tools your key may allow, approvals for `write` and `external` tools) and answers when it finishes or pauses for approval (`status: awaiting_approval` with `pending_action`; decide at `POST /v1/agents/runs/{id}/approve|reject` and follow it at `/v1/agents/runs/{id}/stream`). With `Accept: text/event-stream` the model's text arrives as `text-delta` events. Disconnecting cancels the run. Needs a generative model (503 `MODEL_NOT_CONFIGURED` otherwise).",
     input: createRunSchema,
     output: agentRunSchema,
     examples: [
@@ -39,7 +39,7 @@ export function createAgentCapability(options: AgentCapabilityOptions): AnyCapab
         input: {
           goal: 'What is 17% of 2,340? Use the calculator.',
           tools: ['calculator'],
-          limits: { maxSteps: 4, maxToolCalls: 4, maxTokens: 4000, deadlineMs: 60_000 },
+          limits: { max_steps: 4, max_tool_calls: 4, max_tokens: 4000, deadline_ms: 60_000 },
         },
       },
     ],
@@ -61,8 +61,8 @@ export function createAgentCapability(options: AgentCapabilityOptions): AnyCapab
         instructions: input.instructions,
         model: input.model ?? context.modelChoice,
         tools: input.tools,
-        requireApproval: input.requireApproval,
-        limits: input.limits,
+        requireApproval: input.require_approval,
+        limits: runLimitsFrom(input.limits),
       });
       try {
         // Until the run stops (finished, or waiting for a decision): its text as it is written.

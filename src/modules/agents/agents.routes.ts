@@ -11,7 +11,7 @@ import {
 } from './agent.presenter.ts';
 import { type AgentRunRecord, isFinished } from './agent.types.ts';
 import type { AgentEventFeed } from './agent-event-feed.ts';
-import type { AgentService } from './agents.service.ts';
+import type { AgentLimitsInput, AgentService } from './agents.service.ts';
 
 export const createRunSchema = z
   .object({
@@ -39,7 +39,7 @@ export const createRunSchema = z
       .describe(
         "The allow-list: the only tools offered to the model. Your key's scopes must grant each one.",
       ),
-    requireApproval: z
+    require_approval: z
       .array(z.string().min(1).max(128))
       .max(64)
       .optional()
@@ -48,16 +48,16 @@ export const createRunSchema = z
       ),
     limits: z
       .object({
-        maxSteps: z.number().int().min(1).max(50).default(8).describe('Model calls at most.'),
-        maxToolCalls: z.number().int().min(1).max(200).default(16),
-        maxTokens: z
+        max_steps: z.number().int().min(1).max(50).default(8).describe('Model calls at most.'),
+        max_tool_calls: z.number().int().min(1).max(200).default(16),
+        max_tokens: z
           .number()
           .int()
           .min(100)
           .max(2_000_000)
           .default(100_000)
           .describe('Input + output tokens.'),
-        deadlineMs: z
+        deadline_ms: z
           .number()
           .int()
           .min(1_000)
@@ -71,10 +71,20 @@ export const createRunSchema = z
   .strict()
   .meta({ id: 'CreateAgentRun' });
 
+/** The limits of a run request, for the service (camelCase inside, ADR 0151). */
+export function runLimitsFrom(limits: z.output<typeof createRunSchema>['limits']): AgentLimitsInput {
+  return {
+    maxSteps: limits.max_steps,
+    maxToolCalls: limits.max_tool_calls,
+    maxTokens: limits.max_tokens,
+    deadlineMs: limits.deadline_ms,
+  };
+}
+
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const decisionSchema = z
   .object({
-    actionId: z
+    action_id: z
       .string()
       .max(64)
       .optional()
@@ -139,8 +149,8 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
         instructions: body.instructions,
         model: body.model,
         tools: body.tools,
-        requireApproval: body.requireApproval,
-        limits: body.limits,
+        requireApproval: body.require_approval,
+        limits: runLimitsFrom(body.limits),
       });
       reply.code(202).header('location', `/v1/agents/runs/${run.id}`);
       return view(run);
@@ -164,7 +174,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
           .strict(),
         response: {
           200: z
-            .object({ items: z.array(agentRunSchema), nextCursor: z.string().nullable() })
+            .object({ items: z.array(agentRunSchema), next_cursor: z.string().nullable() })
             .meta({ id: 'AgentRunPage' }),
           ...problemResponses({ 400: 'A query parameter or the cursor is not valid.' }),
         },
@@ -172,7 +182,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
     },
     async (request) => {
       const page = await service.list(request.tenantId, request.query);
-      return { items: await Promise.all(page.items.map(view)), nextCursor: page.nextCursor };
+      return { items: await Promise.all(page.items.map(view)), next_cursor: page.nextCursor };
     },
   );
 
@@ -319,7 +329,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
       const caller = who(request);
       const run = await service.decide(request.tenantId, request.params.id, {
         approve,
-        actionId: request.body?.actionId,
+        actionId: request.body?.action_id,
         reason: request.body?.reason,
         decidedBy: caller.keyId,
         scopes: caller.scopes,
@@ -349,7 +359,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
             ...problemResponses({
               403: "Approving needs the tool's scope too (`AGENT_TOOL_NOT_PERMITTED`).",
               404: 'No such run for your tenant.',
-              409: 'The run is not awaiting approval, or `actionId` is not the pending action.',
+              409: 'The run is not awaiting approval, or `action_id` is not the pending action.',
             }),
           },
         },

@@ -128,7 +128,7 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
           );
       sse.end(
         end === 'shutdown'
-          ? { event: 'stream-closing', data: { reason: 'shutdown', reconnectMs: RECONNECT_MS } }
+          ? { event: 'stream-closing', data: { reason: 'shutdown', reconnect_ms: RECONNECT_MS } }
           : undefined,
       );
     },
