@@ -108,11 +108,7 @@ async function wireDependencies(
   // What else needs the database at start, opened first so that a failure (an outage: the caller waits and
   // retries) comes before threads and connections are opened. Durable jobs: pg-boss on this database;
   // workers here when embedded or in `keel worker`.
-  const jobs = await scope.open(
-    'the job queue',
-    () => createJobDependencies(config, database, logger, role),
-    (opened) => opened.close(),
-  );
+  const jobs = await createJobDependencies(scope, config, database, logger, role);
   const chunkIndex = await SqlChunkIndex.open(database);
 
   // Security, limits and observability: keys, the limit counters (shared through Redis when configured),
