@@ -1,9 +1,11 @@
-import { type AgentSystem, createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
+import { MemoryAgentStore } from '../modules/agents/index.ts';
 import { CapabilityInvoker } from '../modules/capabilities/index.ts';
-import { type EvalsDependencies, memoryEvals, withEvalRunWorkflow } from '../modules/evals/index.ts';
+import { type EvalsDependencies, MemoryEvalStore, withEvalRunWorkflow } from '../modules/evals/index.ts';
+import { MemoryFeedbackStore } from '../modules/feedback/index.ts';
 import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
 import type { RequestRecord } from '../modules/request-log/index.ts';
 import { secretRedactor } from '../platform/logging/index.ts';
+import { type AgentSystem, wireAgents } from './agent-wiring.ts';
 import type { AppDependencies } from './build-app.ts';
 import { KEEL_VERSION } from './version.ts';
 
@@ -24,7 +26,7 @@ export interface JobWiring {
 export function wireJobs(dependencies: AppDependencies, record: (record: RequestRecord) => void): JobWiring {
   const { clock, logger, models } = dependencies;
   const invoker = new CapabilityInvoker({ models, clock, record });
-  const agents = createAgentSystem({
+  const agents = wireAgents({
     dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
     invoker,
     capabilities: dependencies.capabilities,
@@ -35,7 +37,8 @@ export function wireJobs(dependencies: AppDependencies, record: (record: Request
     logger,
     redactor: secretRedactor,
   });
-  const evals = dependencies.evals ?? memoryEvals();
+  // Unset (tests), datasets, runs and feedback live in this process.
+  const evals = dependencies.evals ?? { store: new MemoryEvalStore(), feedback: new MemoryFeedbackStore() };
   const capabilities = withEvalRunWorkflow(
     [
       ...dependencies.capabilities,

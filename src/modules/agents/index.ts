@@ -23,12 +23,6 @@ export type { AgentLoopOptions, Redactor, SegmentScope } from './agent-loop.ts';
 export { AgentLoop, actionIdOf } from './agent-loop.ts';
 export { createAgentRunCapability } from './agent-run.capability.ts';
 export type { AgentRunPage, AgentStore } from './agent-store.port.ts';
-export {
-  type AgentDependencies,
-  type AgentSystem,
-  type AgentSystemOptions,
-  createAgentSystem,
-} from './agent-system.ts';
 export { agentErrors } from './agents.errors.ts';
 export { type AgentRoutesOptions, createRunSchema, registerAgentRoutes } from './agents.routes.ts';
 export type { AgentServiceOptions, CreateRunRequest, Decision } from './agents.service.ts';
