@@ -16,8 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.ts';
+import { createApiDependencies } from '../src/main/api.ts';
 import { buildApp } from '../src/main/build-app.ts';
-import { createDependencies } from '../src/main/dependencies.ts';
 import { createJobDependencies } from '../src/main/job-dependencies.ts';
 import { ResourceScope } from '../src/main/resource-scope.ts';
 import type { NewJob } from '../src/modules/jobs/index.ts';
@@ -176,7 +176,7 @@ async function embedded(settings: Settings, throughput: Throughput[], latency: L
     cwd: directory,
   });
   const logger = createLogger({ level: 'error' });
-  const dependencies = await createDependencies(config, logger);
+  const dependencies = await createApiDependencies(config, logger);
   const platform = await buildApp(dependencies);
   const db = dependencies.database.db;
   const probe: Probe = {

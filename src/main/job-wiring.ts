@@ -9,6 +9,12 @@ import { type AgentSystem, wireAgents } from './agent-wiring.ts';
 import type { AppDependencies } from './build-app.ts';
 import { KEEL_VERSION } from './version.ts';
 
+/** What the jobs of a process are wired from: `keel serve` passes its app dependencies, `keel worker` its own. */
+export type JobWiringDependencies = Pick<
+  AppDependencies,
+  'logger' | 'models' | 'capabilities' | 'clock' | 'keys' | 'documents' | 'jobs' | 'agents' | 'evals'
+>;
+
 export interface JobWiring {
   /** Runs capabilities for HTTP calls and job attempts alike, recording each in the request log. */
   readonly invoker: CapabilityInvoker;
@@ -23,7 +29,10 @@ export interface JobWiring {
  * `agent-run` segments with the tools, `eval-run` runs, document ingestion) and the job system around them.
  * A worker that lacked one would fail those jobs.
  */
-export function wireJobs(dependencies: AppDependencies, record: (record: RequestRecord) => void): JobWiring {
+export function wireJobs(
+  dependencies: JobWiringDependencies,
+  record: (record: RequestRecord) => void,
+): JobWiring {
   const { clock, logger, models } = dependencies;
   const invoker = new CapabilityInvoker({ models, clock, record });
   const agents = wireAgents({

@@ -6,7 +6,7 @@ import { migrateToLatest } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { openConfiguredDatabase } from './dependencies.ts';
+import { buildDatabase } from './database-builder.ts';
 import { createJobDependencies } from './job-dependencies.ts';
 import { runInScope } from './resource-scope.ts';
 
@@ -64,11 +64,7 @@ export async function jobsCommand(
     // Logs go to stderr: stdout carries the command's output.
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     return await runInScope(async (scope) => {
-      const database = await scope.open(
-        'the database',
-        () => openConfiguredDatabase(config, logger),
-        (opened) => opened.close(),
-      );
+      const database = await buildDatabase(scope, config, logger);
       await migrateToLatest(database.db);
       const jobs = await createJobDependencies(scope, config, database, logger, 'cli');
       const id = positionals[0] ?? '';
