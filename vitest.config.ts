@@ -1,12 +1,41 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { filesByTier } from './test/support/tier-definitions.ts';
+
+const tiers = filesByTier();
+
+// Node's compile cache for every process the suite starts (vitest workers inherit it from here; `keel`
+// child processes get it from test/support/keel-process.ts): the end-to-end tests start `keel` dozens of
+// times, and each start otherwise compiles the same few thousand modules again.
+process.env.NODE_COMPILE_CACHE ??= path.join(tmpdir(), 'keel-test-compile-cache');
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // PGlite instances and child processes need more than the default 5 s on a loaded 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    // vitest's default for `run` is one worker fewer than the cores: a single worker on a 2-core machine,
+    // which left one core idle through the whole suite (most files wait on processes, PGlite or sockets).
+    maxWorkers: '100%',
+    // Finds PostgreSQL and Redis on their default addresses when DATABASE_URL/REDIS_URL are unset.
+    globalSetup: ['test/support/services-global-setup.ts'],
+    setupFiles: ['test/support/services-environment.ts'],
+    reporters: ['default', './test/support/tier-summary-reporter.ts'],
+    // One project per tier (test/support/tier-definitions.ts): `npm test -- --project unit`.
+    projects: [
+      // A fresh worker per file: unit files mock modules (vi.mock), and a module graph shared between
+      // files let one file's vi.resetModules leave duplicate schema ids for the next (agents.openapi).
+      { extends: true, test: { name: 'unit', include: tiers.unit } },
+      // The app's tier shares one module graph per worker instead of loading the app's few thousand
+      // modules again for each of its 50 files: most of their time was imports, not tests. These files
+      // keep no state in modules (each builds its own app, stores and clock) and mock no module.
+      { extends: true, test: { name: 'http', include: tiers.http, isolate: false } },
+      // Real databases, processes and browsers: a fresh worker per file, as before.
+      { extends: true, test: { name: 'integration', include: tiers.integration } },
+      { extends: true, test: { name: 'e2e', include: tiers.e2e } },
+      { extends: true, test: { name: 'browser', include: tiers.browser } },
+    ],
   },
 });

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- startup`: how long `keel serve` takes from spawn to `/readyz` 200 on the embedded
  * database, first on an empty data directory (initialisation and migrations), then on the warm one (a
- * restart), `--runs` times. `--cpu-prof` keeps a CPU profile of the last warm start (up to ready) as
+ * restart), `--runs` times, and the idle RSS after the first warm start, before and after the first local
+ * embedding (P6). `--cpu-prof` keeps a CPU profile of the last warm start (up to ready) as
  * `bench/results/startup.cpuprofile` with a self-time summary per package.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -24,13 +25,42 @@ export const optionsHelp = {
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'src/main/cli.ts');
+// What `npm start` runs (bin/keel.js turns on Node's compile cache before loading the CLI).
+const CLI = path.join(ROOT, 'bin/keel.js');
 const READY_TIMEOUT_MS = 180_000;
+const IDLE_SETTLE_MS = 5_000;
 
 /**
  * CPU seconds (user + system) a process has used, from /proc (Linux; undefined elsewhere). On a busy
  * machine the wall-clock time to ready mostly measures the other processes; the CPU it took does not.
  */
+/** Resident set size of a process in MB, from /proc (Linux; undefined elsewhere). */
+async function residentMb(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Idle RSS (issue 16, P6): settled after ready, then after the first local embedding (USE-lite loads). */
+async function idleMemory(handle: ChildHandle, port: number): Promise<{ idle?: number; embedded?: number }> {
+  await sleep(IDLE_SETTLE_MS);
+  const idle = await residentMb(handle.child.pid);
+  const response = await fetch(`http://127.0.0.1:${port}/openai/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'embed', input: 'The first embedding loads the local embedder.' }),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new BenchFailure(`the first embedding answered ${response.status}`);
+  await sleep(IDLE_SETTLE_MS);
+  return { idle, embedded: await residentMb(handle.child.pid) };
+}
+
 async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
   try {
@@ -47,7 +77,7 @@ async function cpuSeconds(pid: number | undefined): Promise<number | undefined> 
 async function timeStart(
   dataDir: string,
   nodeFlags: readonly string[],
-): Promise<{ ms: number; cpu: number | undefined; handle: ChildHandle }> {
+): Promise<{ ms: number; cpu: number | undefined; handle: ChildHandle; port: number }> {
   const port = await freePort();
   const started = performance.now();
   const handle = spawnNode({
@@ -71,7 +101,7 @@ async function timeStart(
       await response.arrayBuffer();
       if (response.status === 200) {
         const ms = performance.now() - started;
-        return { ms, cpu: await cpuSeconds(handle.child.pid), handle };
+        return { ms, cpu: await cpuSeconds(handle.child.pid), handle, port };
       }
     } catch {
       // Not listening yet.
@@ -94,6 +124,7 @@ export async function run(options: BenchOptions): Promise<void> {
     const warm: number[] = [];
     const warmCpu: number[] = [];
     let profile: string | undefined;
+    let memory: { idle?: number; embedded?: number } = {};
     for (let index = 0; index < runs; index += 1) {
       const profiled = options['cpu-prof'] === true && index === runs - 1;
       const profileDir = profiled
@@ -102,6 +133,7 @@ export async function run(options: BenchOptions): Promise<void> {
       const start = await timeStart(dataDir, cpuProfileFlags(profileDir));
       warm.push(start.ms);
       if (start.cpu !== undefined) warmCpu.push(start.cpu);
+      if (index === 0) memory = await idleMemory(start.handle, start.port);
       if (profileDir !== undefined) {
         const kept = await collectCpuProfile(start.handle, profileDir, 'startup', ROOT, undefined);
         profile = formatCpuProfile('the last warm start (spawn to exit)', kept);
@@ -125,6 +157,10 @@ export async function run(options: BenchOptions): Promise<void> {
           ['warm median', fmt(median(warm)), warmCpu.length > 0 ? cpu(median(warmCpu)) : '-'],
         ],
       )}\n`,
+    );
+    const mb = (value: number | undefined) => (value === undefined ? '-' : `${value} MB`);
+    process.stdout.write(
+      `\nidle RSS (P6, target <= 250 MB before the first embedding): ${mb(memory.idle)} ${IDLE_SETTLE_MS / 1000} s after ready; ${mb(memory.embedded)} after the first local embedding\n`,
     );
     if (profile) process.stdout.write(`\n${profile}\n`);
   } finally {

@@ -217,7 +217,7 @@ async function startTarget(
     stdout: { file: path.join(logDir, 'keel-streaming.log') },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttpOk(`${url}/readyz`, handle, 60_000);
+  await waitForHttpOk(`${url}/readyz`, handle, 180_000);
   return { handle, url };
 }
 
@@ -374,7 +374,7 @@ async function runTarget(
   const cpuMsPerStream =
     cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / records.length;
   console.log(
-    `  ended: ${outcomes.done} done, ${outcomes.error} error, ${outcomes.cut} cut, ${outcomes.refused} refused, ${unfinished} unfinished; CPU ${cpuMsPerStream === undefined ? '-' : cpuMsPerStream.toFixed(2)} ms per stream`,
+    `  ended: ${outcomes.done} done, ${outcomes.error} error, ${outcomes.cut} cut, ${outcomes.refused} refused, ${unfinished} unfinished; CPU ${cpuMsPerStream === undefined ? '-' : `${cpuMsPerStream.toFixed(2)} ms per stream, ${(cpuMsPerStream / words).toFixed(3)} ms per token`}`,
   );
   if (Object.keys(refusals).length > 0) console.log(`  refused: ${JSON.stringify(refusals)}`);
   if (profileDir !== undefined) {

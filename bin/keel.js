@@ -1,3 +1,9 @@
 #!/usr/bin/env node
-// Entry point of the `keel` command. Keel's sources are TypeScript run directly by Node 24 (type stripping).
-import '../src/main/cli.ts';
+// Entry point of the `keel` command and of `npm start`. Keel's sources are TypeScript run directly by Node 24
+// (type stripping). Node's compile cache keeps each module's stripped and compiled form on disk (in the
+// system's temporary directory, or NODE_COMPILE_CACHE), so a restart does not strip and compile the same
+// few thousand modules again: about a third of a warm start's CPU (issue 22.9, docs/performance.md P6).
+import { enableCompileCache } from 'node:module';
+
+enableCompileCache?.();
+await import('../src/main/cli.ts');

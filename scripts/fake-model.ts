@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startFakeOpenAI } from '../test/fixtures/fake-openai/index.ts';
+import { stopOnSignals } from '../test/fixtures/fake-openai/stop-on-signals.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,17 +41,4 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-function stop(): void {
-  if (stopping) return;
-  stopping = true;
-  fake.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`fake-model: close failed: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+stopOnSignals(fake, 'fake-model');

@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startFakeOpenAI } from '../../test/fixtures/fake-openai/index.ts';
+import { stopOnSignals } from '../../test/fixtures/fake-openai/stop-on-signals.ts';
 import type { FakeFault } from '../../test/fixtures/fake-openai/types.ts';
 
 const { values } = parseArgs({
@@ -47,17 +48,4 @@ process.on('SIGUSR2', () => {
   process.stdout.write(`${JSON.stringify({ outage: false })}\n`);
 });
 
-let stopping = false;
-function stop(): void {
-  if (stopping) return;
-  stopping = true;
-  fake.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`outage-upstream: close failed: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+stopOnSignals(fake, 'outage-upstream');

@@ -10,7 +10,7 @@ export interface Problem {
   readonly status?: number;
   readonly detail?: string;
   readonly code?: string;
-  readonly requestId?: string;
+  readonly request_id?: string;
   readonly errors?: ReadonlyArray<{
     readonly pointer: string;
     readonly message: string;

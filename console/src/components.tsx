@@ -48,7 +48,7 @@ export function ProblemView(props: { readonly problem: Problem | null | undefine
       {problem.code ? (
         <p class="muted">
           <code>{problem.code}</code>
-          {problem.requestId ? <> · request {problem.requestId}</> : null}
+          {problem.request_id ? <> · request {problem.request_id}</> : null}
         </p>
       ) : null}
     </div>

@@ -14,8 +14,8 @@ import './styles.css';
 interface Identity {
   readonly authenticated: boolean;
   readonly kind: string | null;
-  readonly keyId: string | null;
-  readonly tenantId: string | null;
+  readonly key_id: string | null;
+  readonly tenant_id: string | null;
   readonly scopes: readonly string[];
 }
 
@@ -147,10 +147,10 @@ function App() {
         </nav>
         <div class="identity" data-testid="identity">
           <span>
-            Tenant <strong>{identity.tenantId}</strong>
+            Tenant <strong>{identity.tenant_id}</strong>
           </span>
           <span class="muted" title={identity.scopes.join(', ')}>
-            {identity.kind === 'open' ? 'open access' : (identity.keyId ?? '')} · scopes:{' '}
+            {identity.kind === 'open' ? 'open access' : (identity.key_id ?? '')} · scopes:{' '}
             {identity.scopes.join(', ')}
           </span>
           <button

@@ -95,7 +95,7 @@ describe('parseCapabilityStream', () => {
 
   it('stops after the error event, which carries the problem fields', async () => {
     const text =
-      'id: 1\nevent: error\ndata: {"type":"urn:keel:error:X","title":"t","status":502,"code":"X","requestId":"r","retryable":true}\n\nid: 2\nevent: done\ndata: {"output":1}\n\n';
+      'id: 1\nevent: error\ndata: {"type":"urn:keel:error:X","title":"t","status":502,"code":"X","request_id":"r","retryable":true}\n\nid: 2\nevent: done\ndata: {"output":1}\n\n';
     const events = await collect(parseCapabilityStream(streamOf([encoder.encode(text)])));
     expect(events).toEqual([
       {
@@ -106,7 +106,7 @@ describe('parseCapabilityStream', () => {
           title: 't',
           status: 502,
           code: 'X',
-          requestId: 'r',
+          request_id: 'r',
           retryable: true,
         },
       },

@@ -45,7 +45,7 @@ export interface ErrorData {
   /** `detail`, or `title` when there is no detail: one line for a person. */
   readonly message: string;
   readonly code: string;
-  readonly requestId: string;
+  readonly request_id: string;
   readonly retryable: boolean;
   readonly [extension: string]: unknown;
 }

@@ -2403,7 +2403,7 @@ export interface operations {
       query?: {
         /** Conversations per page. */
         limit?: number;
-        /** `nextCursor` of the previous page. */
+        /** `next_cursor` of the previous page. */
         cursor?: string;
       };
       header?: never;
@@ -2517,7 +2517,7 @@ export interface operations {
   listModelCalls: {
     parameters: {
       query?: {
-        requestId?: string;
+        request_id?: string;
         limit?: number;
         cursor?: string;
       };
@@ -2858,7 +2858,7 @@ export interface operations {
   listApiKeys: {
     parameters: {
       query?: {
-        tenantId?: string;
+        tenant_id?: string;
         limit?: number;
         cursor?: string;
       };
@@ -3343,8 +3343,8 @@ export interface operations {
   getDocument: {
     parameters: {
       query?: {
-        chunkOffset?: number;
-        chunkLimit?: number;
+        chunk_offset?: number;
+        chunk_limit?: number;
       };
       header?: never;
       path: {
@@ -3785,7 +3785,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** The run is not awaiting approval, or `actionId` is not the pending action. */
+      /** The run is not awaiting approval, or `action_id` is not the pending action. */
       409: {
         headers: { [name: string]: unknown };
         content: {
@@ -3831,7 +3831,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
-      /** The run is not awaiting approval, or `actionId` is not the pending action. */
+      /** The run is not awaiting approval, or `action_id` is not the pending action. */
       409: {
         headers: { [name: string]: unknown };
         content: {
@@ -4707,10 +4707,10 @@ export interface operations {
 export interface components {
   schemas: {
     KeyLimitsInput: {
-          requestsPerMinute?: number;
+          requests_per_minute?: number;
           /** Model tokens (input + output) per minute, estimated before each call and settled after. */
-          tokensPerMinute?: number;
-          concurrentStreams?: number;
+          tokens_per_minute?: number;
+          concurrent_streams?: number;
           budget?: components["schemas"]["Budget"];
         };
     FieldError: {
@@ -4731,7 +4731,7 @@ export interface components {
           /** Stable, documented error code (see docs/errors.md). */
           code: string;
           /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-          requestId: string;
+          request_id: string;
           /** Whether sending the same request again may succeed. */
           retryable: boolean;
           /** Field-level problems, for validation errors. */
@@ -4745,10 +4745,10 @@ export interface components {
           /** The system prompt turns use when they send none (the last one sent); null: none. */
           system: (string | null);
           /** Messages stored (the full history, not only the window). */
-          messageCount: number;
-          createdAt: string;
+          message_count: number;
+          created_at: string;
           /** When the last turn was stored. */
-          updatedAt: string;
+          updated_at: string;
         };
     ConversationMessage: {
           /** 1 for the first message; no gaps. */
@@ -4756,19 +4756,19 @@ export interface components {
           role: "user" | "assistant";
           content: string;
           /** The `chat` request that stored it (see `GET /v1/requests/{id}`). */
-          requestId: string;
+          request_id: string;
           /** `provider:model` that wrote an assistant message. */
           model: (string | null);
           /** Tokens of the model call behind an assistant message. */
           usage: ({
-            inputTokens: number;
-            outputTokens: number;
+            input_tokens: number;
+            output_tokens: number;
           } | null);
-          createdAt: string;
+          created_at: string;
         };
     ConversationPage: {
           items: (components["schemas"]["Conversation"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     ConversationWithMessages: {
           id: string;
@@ -4777,14 +4777,14 @@ export interface components {
           /** The system prompt turns use when they send none (the last one sent); null: none. */
           system: (string | null);
           /** Messages stored (the full history, not only the window). */
-          messageCount: number;
-          createdAt: string;
+          message_count: number;
+          created_at: string;
           /** When the last turn was stored. */
-          updatedAt: string;
+          updated_at: string;
           /** Oldest first, from position `after + 1`. */
           messages: (components["schemas"]["ConversationMessage"])[];
           /** Pass it as `after` to read the next messages; null when these are the last. */
-          nextAfter: (number | null);
+          next_after: (number | null);
         };
     ModelListing: {
           aliases: ({
@@ -4804,10 +4804,10 @@ export interface components {
             provider: string;
             model: string;
             kinds: ("language" | "embedding")[];
-            /** `open`: failing, calls skip it until `retryInMs` passes and a probe succeeds. */
+            /** `open`: failing, calls skip it until `retry_in_ms` passes and a probe succeeds. */
             circuit: "closed" | "open" | "half-open";
             /** Until an open circuit lets a probe through. */
-            retryInMs: number;
+            retry_in_ms: number;
           })[];
           /** Capability -> alias or `provider:model`. */
           routes: {
@@ -4817,7 +4817,7 @@ export interface components {
     ModelCall: {
           id: string;
           /** The `x-request-id` of the request that made the call. */
-          requestId: string;
+          request_id: string;
           /** `capability:<name>` or `openai:<endpoint>`. */
           source: string;
           operation: "generate" | "stream" | "embed";
@@ -4828,27 +4828,27 @@ export interface components {
           provider: (string | null);
           model: (string | null);
           outcome: "succeeded" | "failed" | "aborted";
-          errorCode: (string | null);
-          inputTokens: number;
-          outputTokens: number;
+          error_code: (string | null);
+          input_tokens: number;
+          output_tokens: number;
           /** Counted by Keel because the provider reported no usage. */
-          tokensEstimated: boolean;
-          latencyMs: number;
-          timeToFirstTokenMs: (number | null);
+          tokens_estimated: boolean;
+          latency_ms: number;
+          time_to_first_token_ms: (number | null);
           attempts: number;
           retries: number;
           fallbacks: number;
-          cacheHit: boolean;
+          cache_hit: boolean;
           /** From the configured price table; null without a price. */
-          costUsd: (number | null);
+          cost_usd: (number | null);
           /** 0 for a first ask; n for the n-th structured-output repair. */
           repair: number;
-          createdAt: string;
+          created_at: string;
         };
     ModelCallPage: {
           items: (components["schemas"]["ModelCall"])[];
           /** Pass as `cursor` for the next page; null on the last. */
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     CapabilityUsage: {
           input_tokens: number;
@@ -4967,24 +4967,24 @@ export interface components {
         };
     AgentAction: {
           id: string;
-          runId: string;
+          run_id: string;
           /** The model step that proposed the call. */
           step: number;
-          toolCallId: string;
-          toolName: string;
+          tool_call_id: string;
+          tool_name: string;
           /** The arguments the model proposed (secrets redacted). */
           arguments: unknown;
           /** `refused` (outside the allow-list), `invalid` (arguments failed validation), `awaiting_approval`, `approved`, `rejected`, `running`, `succeeded`, `failed`. Refused, invalid and rejected calls never ran. */
           status: "refused" | "invalid" | "awaiting_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed";
           /** Who allowed it: `allow-list:<key id>` (the run creator), then `; approval:<key id>` when a human approved. */
-          allowedBy: (string | null);
-          decidedBy: (string | null);
-          decisionReason: (string | null);
+          allowed_by: (string | null);
+          decided_by: (string | null);
+          decision_reason: (string | null);
           /** The tool's output when it succeeded. */
           result: unknown;
           error: (components["schemas"]["AgentProblem"] | null);
-          createdAt: string;
-          updatedAt: string;
+          created_at: string;
+          updated_at: string;
         };
     AgentRun: {
           id: string;
@@ -4996,36 +4996,36 @@ export interface components {
           /** The allow-list. */
           tools: (string)[];
           /** Tools whose every call waits for a human. */
-          approvalRequired: (string)[];
+          approval_required: (string)[];
           limits: {
-            maxSteps: number;
-            maxToolCalls: number;
-            maxTokens: number;
-            deadlineAt: string;
+            max_steps: number;
+            max_tool_calls: number;
+            max_tokens: number;
+            deadline_at: string;
           };
           usage: {
             steps: number;
-            toolCalls: number;
-            inputTokens: number;
-            outputTokens: number;
+            tool_calls: number;
+            input_tokens: number;
+            output_tokens: number;
           };
           /** The model's final answer (or its last text when a limit stopped it). */
           output: (string | null);
           error: (components["schemas"]["AgentProblem"] | null);
           /** The proposed call awaiting approval (`POST .../approve` or `.../reject`). */
-          pendingAction: (components["schemas"]["AgentAction"] | null);
-          createdAt: string;
-          updatedAt: string;
-          finishedAt: (string | null);
+          pending_action: (components["schemas"]["AgentAction"] | null);
+          created_at: string;
+          updated_at: string;
+          finished_at: (string | null);
         };
     AgentEvent: {
-          runId: string;
+          run_id: string;
           id: number;
           type: "run-queued" | "run-started" | "text-delta" | "tool-call" | "tool-result" | "approval-requested" | "approval-decided" | "step-finished" | "run-paused" | "run-succeeded" | "run-failed" | "run-cancelled";
           data: {
             [key: string]: unknown;
           };
-          createdAt: string;
+          created_at: string;
         };
     Budget: {
           /** Most model cost, in US dollars, per period. */
@@ -5034,25 +5034,25 @@ export interface components {
           period: "day" | "month";
         };
     KeyLimits: {
-          requestsPerMinute?: number;
+          requests_per_minute?: number;
           /** Model tokens (input + output) per minute, estimated before each call and settled after. */
-          tokensPerMinute?: number;
-          concurrentStreams?: number;
+          tokens_per_minute?: number;
+          concurrent_streams?: number;
           budget?: components["schemas"]["Budget"];
         };
     ApiKey: {
           /** Public key id, `key_` + 16 hex digits. */
           id: string;
           name: string;
-          tenantId: string;
+          tenant_id: string;
           scopes: (string)[];
           limits: components["schemas"]["KeyLimits"];
           status: "active" | "expired" | "revoked";
-          createdAt: string;
-          expiresAt: (string | null);
-          revokedAt: (string | null);
+          created_at: string;
+          expires_at: (string | null);
+          revoked_at: (string | null);
           /** Updated at most once a minute per process. */
-          lastUsedAt: (string | null);
+          last_used_at: (string | null);
           /** The key's default job webhook (its secret is never returned). */
           webhook: ({
             url: string;
@@ -5065,7 +5065,7 @@ export interface components {
         };
     ApiKeyPage: {
           items: (components["schemas"]["ApiKey"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
         /** `queued` -> `running` -> `succeeded` | `failed` | `cancelled`; a retried attempt goes back to `queued`. */
     JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -5085,33 +5085,33 @@ export interface components {
     Job: {
           id: string;
           capability: string;
-          capabilityVersion: string;
+          capability_version: string;
           status: components["schemas"]["JobStatus"];
           /** Attempts started so far. */
           attempts: number;
-          maxAttempts: number;
+          max_attempts: number;
           /** Each attempt is aborted after this long. */
-          timeoutMs: number;
+          timeout_ms: number;
           input: unknown;
           /** The capability's output once `succeeded`; null before. */
           result: unknown;
           /** Why it `failed`; while `queued` for a retry, why the last attempt failed. */
           error: (components["schemas"]["JobProblem"] | null);
           /** Cancellation was asked for while it ran; the worker is stopping it. */
-          cancelRequested: boolean;
+          cancel_requested: boolean;
           /** A retry will not start before this. */
-          runAfter: (string | null);
+          run_after: (string | null);
           /** Id of its newest event (`Last-Event-ID` to resume from now). */
-          lastEventId: number;
+          last_event_id: number;
           /** The request that created it; its log lines carry this id. */
-          requestId: string;
+          request_id: string;
           webhook: ({
             url: string;
           } | null);
-          createdAt: string;
-          startedAt: (string | null);
-          finishedAt: (string | null);
-          updatedAt: string;
+          created_at: string;
+          started_at: (string | null);
+          finished_at: (string | null);
+          updated_at: string;
           links: {
             self: string;
             /** Server-Sent Events, resumable with `Last-Event-ID`. */
@@ -5124,21 +5124,21 @@ export interface components {
     JobPage: {
           items: (components["schemas"]["Job"])[];
           /** Pass as `cursor` to get the next page; null on the last page. */
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     WebhookAttempt: {
           /** Same for every attempt of one delivery (the `webhook-id` header). */
-          deliveryId: string;
+          delivery_id: string;
           attempt: number;
-          eventType: string;
+          event_type: string;
           url: string;
           outcome: "delivered" | "failed";
-          responseStatus: (number | null);
+          response_status: (number | null);
           error: (string | null);
-          durationMs: number;
+          duration_ms: number;
           /** When it will be tried again; null once delivered or given up. */
-          nextAttemptAt: (string | null);
-          createdAt: string;
+          next_attempt_at: (string | null);
+          created_at: string;
         };
     Tool: {
           name: string;
@@ -5148,13 +5148,13 @@ export interface components {
           source: "builtin" | "capability" | "custom" | "mcp";
           /** The scope a key needs to call this tool or to allow it to an agent. */
           scope: string;
-          timeoutMs: number;
+          timeout_ms: number;
           /** JSON Schema of the arguments. */
-          inputSchema: {
+          input_schema: {
             [key: string]: unknown;
           };
           /** JSON Schema of the result, if declared. */
-          outputSchema: ({
+          output_schema: ({
             [key: string]: unknown;
           } | null);
         };
@@ -5198,16 +5198,16 @@ export interface components {
           /** End offset (exclusive). Consecutive chunks overlap. */
           end: number;
           /** First page (PDF), else null. */
-          pageStart: (number | null);
-          pageEnd: (number | null);
+          page_start: (number | null);
+          page_end: (number | null);
           /** Headings above the chunk, outermost first. */
-          headingPath: (string)[];
+          heading_path: (string)[];
         };
     SearchResult: {
           /** Cite this id: `answer` sources point at chunk ids. */
-          chunkId: string;
-          documentId: string;
-          collectionId: string;
+          chunk_id: string;
+          document_id: string;
+          collection_id: string;
           /** The document's title. */
           title: string;
           rank: number;
@@ -5243,14 +5243,14 @@ export interface components {
     SearchResponse: {
           /** The mode that ran. */
           mode: "hybrid" | "lexical" | "vector";
-          requestedMode: "hybrid" | "lexical" | "vector";
+          requested_mode: "hybrid" | "lexical" | "vector";
           /** Why a hybrid search ran lexically only; null when it ran as asked. */
           fallback: ({
             reason: "vector_index_unavailable" | "no_embedding_model" | "collection_not_embedded";
             detail: string;
           } | null);
           /** `provider:model` that embedded the query, if any. */
-          embeddingModel: (string | null);
+          embedding_model: (string | null);
           results: (components["schemas"]["SearchResult"])[];
         };
     Identity: {
@@ -5259,8 +5259,8 @@ export interface components {
           /** `open`: no key needed (loopback, no KEEL_ADMIN_KEY), which acts as `admin`. */
           kind: ("api-key" | "admin-key" | "open" | null);
           /** `key_...`, `admin` for KEEL_ADMIN_KEY, null when open or anonymous. */
-          keyId: (string | null);
-          tenantId: (string | null);
+          key_id: (string | null);
+          tenant_id: (string | null);
           scopes: (string)[];
           /** The key's limits over the deployment's defaults. */
           limits: (components["schemas"]["KeyLimits"] | null);
@@ -5275,8 +5275,8 @@ export interface components {
           description: (string | null);
           metadata: components["schemas"]["Metadata"];
           chunking: {
-            maxTokens: number;
-            overlapTokens: number;
+            max_tokens: number;
+            overlap_tokens: number;
           };
           /** Recorded by the index: searches refuse to compare vectors of another model. */
           embedding: {
@@ -5284,19 +5284,19 @@ export interface components {
             model: (string | null);
             dimensions: (number | null);
           };
-          chunkCount: number;
+          chunk_count: number;
           documents: {
             queued: number;
             processing: number;
             ready: number;
             failed: number;
           };
-          createdAt: string;
-          updatedAt: string;
+          created_at: string;
+          updated_at: string;
         };
     CollectionPage: {
           items: (components["schemas"]["Collection"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
         /** Why ingestion failed; `code` is listed in docs/errors.md. */
     DocumentError: {
@@ -5307,14 +5307,14 @@ export interface components {
         };
     Document: {
           id: string;
-          collectionId: string;
+          collection_id: string;
           title: string;
           /** The uploaded file name. */
-          sourceName: (string | null);
-          mediaType: "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "text/html" | "text/markdown" | "text/plain" | "application/json";
-          byteSize: number;
+          source_name: (string | null);
+          media_type: "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "text/html" | "text/markdown" | "text/plain" | "application/json";
+          byte_size: number;
           /** SHA-256 of the bytes; the same bytes twice in a collection are one document. */
-          contentHash: string;
+          content_hash: string;
           metadata: components["schemas"]["Metadata"];
           /** `ready` once searchable; `failed` with `error` when it could not be ingested. */
           status: "queued" | "processing" | "ready" | "failed";
@@ -5324,39 +5324,39 @@ export interface components {
             total: number;
           } | null);
           error: (components["schemas"]["DocumentError"] | null);
-          chunkCount: number;
+          chunk_count: number;
           /** Length of the normalised text chunk positions refer to. */
-          characterCount: number;
-          createdAt: string;
-          updatedAt: string;
+          character_count: number;
+          created_at: string;
+          updated_at: string;
         };
     DocumentPage: {
           items: (components["schemas"]["Document"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     DocumentAccepted: {
           document: components["schemas"]["Document"];
           /** The collection already held these bytes: `document` is that one. */
           duplicate: boolean;
           /** The ingestion job, when ingestion runs as a job. */
-          jobId: (string | null);
+          job_id: (string | null);
         };
     Chunk: {
           id: string;
           content: string;
-          tokenCount: number;
+          token_count: number;
           position: components["schemas"]["ChunkPosition"];
         };
     DocumentDetails: {
           id: string;
-          collectionId: string;
+          collection_id: string;
           title: string;
           /** The uploaded file name. */
-          sourceName: (string | null);
-          mediaType: "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "text/html" | "text/markdown" | "text/plain" | "application/json";
-          byteSize: number;
+          source_name: (string | null);
+          media_type: "application/pdf" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "text/html" | "text/markdown" | "text/plain" | "application/json";
+          byte_size: number;
           /** SHA-256 of the bytes; the same bytes twice in a collection are one document. */
-          contentHash: string;
+          content_hash: string;
           metadata: components["schemas"]["Metadata"];
           /** `ready` once searchable; `failed` with `error` when it could not be ingested. */
           status: "queued" | "processing" | "ready" | "failed";
@@ -5366,11 +5366,11 @@ export interface components {
             total: number;
           } | null);
           error: (components["schemas"]["DocumentError"] | null);
-          chunkCount: number;
+          chunk_count: number;
           /** Length of the normalised text chunk positions refer to. */
-          characterCount: number;
-          createdAt: string;
-          updatedAt: string;
+          character_count: number;
+          created_at: string;
+          updated_at: string;
           chunks: {
             items: (components["schemas"]["Chunk"])[];
             total: number;
@@ -5430,13 +5430,13 @@ export interface components {
               mean: number;
               /** 95% Student t-interval on the mean, clamped to [0, 1]. */
               ci95: (number)[];
-              standardDeviation: number;
+              standard_deviation: number;
             };
           };
           extra: {
             [key: string]: number;
           };
-          latencyMs: {
+          latency_ms: {
             p50: number;
             p95: number;
             mean: number;
@@ -5445,7 +5445,7 @@ export interface components {
             input: number;
             output: number;
           };
-          costUsd: (number | null);
+          cost_usd: (number | null);
         };
     EvalRun: {
           id: string;
@@ -5499,11 +5499,11 @@ export interface components {
         };
     EvalComparison: {
           baseline: {
-            runId: string;
+            run_id: string;
             variant: string;
           };
           candidate: {
-            runId: string;
+            run_id: string;
             variant: string;
           };
           metrics: (string)[];
@@ -5515,24 +5515,24 @@ export interface components {
             };
           };
           regressed: ({
-            itemId: string;
+            item_id: string;
             position: number;
             changes: {
               [key: string]: ((number | null))[];
             };
             delta: number;
-            baselineError: (string | null);
-            candidateError: (string | null);
+            baseline_error: (string | null);
+            candidate_error: (string | null);
           })[];
           improved: ({
-            itemId: string;
+            item_id: string;
             position: number;
             changes: {
               [key: string]: ((number | null))[];
             };
             delta: number;
-            baselineError: (string | null);
-            candidateError: (string | null);
+            baseline_error: (string | null);
+            candidate_error: (string | null);
           })[];
           unchanged: number;
           unmatched: number;
@@ -5545,7 +5545,7 @@ export interface components {
           name: string;
           ok: boolean;
           critical: boolean;
-          durationMs: number;
+          duration_ms: number;
           details?: {
             [key: string]: unknown;
           };
@@ -5611,33 +5611,33 @@ export interface components {
           /** The request id (`x-request-id`) of the call. */
           id: string;
           /** Public id of the key that called (`admin` for the bootstrap key); null when auth is open. */
-          apiKeyId: (string | null);
+          api_key_id: (string | null);
           method: (string | null);
           /** The route pattern, e.g. `/v1/requests/:id`. */
           route: (string | null);
           /** The capability invoked; null for other routes. */
           capability: (string | null);
           outcome: "succeeded" | "failed" | "aborted";
-          httpStatus: number;
-          errorCode: (string | null);
+          http_status: number;
+          error_code: (string | null);
           /** `provider:model` of every model the call used. */
           models: (string)[];
-          inputTokens: number;
-          outputTokens: number;
-          latencyMs: number;
+          input_tokens: number;
+          output_tokens: number;
+          latency_ms: number;
           /** Model cost in US dollars from the price table (0 when unpriced). */
-          costUsd: number;
+          cost_usd: number;
           /** The request body, secrets redacted; null when bodies are not kept (`KEEL_REQUEST_LOG_BODIES`). */
           input: unknown;
           output: unknown;
           /** The OpenTelemetry trace id (also sent as `x-trace-id`). */
-          traceId: (string | null);
-          createdAt: string;
+          trace_id: (string | null);
+          created_at: string;
         };
     RequestRecordPage: {
           items: (components["schemas"]["RequestRecord"])[];
           /** Pass as `cursor` to get the next page; null on the last page. */
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     Health: {
           status: "ok";
@@ -5686,7 +5686,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -5762,7 +5762,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -5838,7 +5838,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -5914,7 +5914,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -5990,7 +5990,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -6066,7 +6066,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -6142,7 +6142,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -6218,7 +6218,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -6269,7 +6269,7 @@ export interface components {
         };
     AgentRunPage: {
           items: (components["schemas"]["AgentRun"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     AgentActionList: {
           items: (components["schemas"]["AgentAction"])[];
@@ -6320,7 +6320,7 @@ export interface components {
             /** Stable, documented error code (see docs/errors.md). */
             code: string;
             /** Echoes the `x-request-id` header; quote it when reporting a problem. */
-            requestId: string;
+            request_id: string;
             /** Whether sending the same request again may succeed. */
             retryable: boolean;
             /** Field-level problems, for validation errors. */
@@ -6355,7 +6355,7 @@ export interface components {
         };
     DatasetPage: {
           items: (components["schemas"]["Dataset"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     DatasetItemPage: {
           dataset_id: string;
@@ -6364,7 +6364,7 @@ export interface components {
         };
     EvalRunPage: {
           items: (components["schemas"]["EvalRun"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     EvalRunResults: {
           run: components["schemas"]["EvalRun"];
@@ -6372,7 +6372,7 @@ export interface components {
         };
     FeedbackPage: {
           items: (components["schemas"]["Feedback"])[];
-          nextCursor: (string | null);
+          next_cursor: (string | null);
         };
     ChatInput: {
           /** The conversation to continue (an `id` from an earlier reply or `GET /v1/conversations`). Omitted: a new conversation starts. */
@@ -6487,20 +6487,20 @@ export interface components {
           /** The allow-list: the only tools offered to the model. Your key's scopes must grant each one. */
           tools?: (string)[];
           /** Read tools that should also wait for approval (every `write` and `external` tool always does). */
-          requireApproval?: (string)[];
+          require_approval?: (string)[];
           limits?: {
             /** Model calls at most. */
-            maxSteps?: number;
-            maxToolCalls?: number;
+            max_steps?: number;
+            max_tool_calls?: number;
             /** Input + output tokens. */
-            maxTokens?: number;
+            max_tokens?: number;
             /** From creation; time awaiting approval counts. */
-            deadlineMs?: number;
+            deadline_ms?: number;
           };
         };
     AgentDecision: {
           /** The pending action (guards against deciding a stale one). */
-          actionId?: string;
+          action_id?: string;
           /** Recorded in the audit trail; a rejection reason is told to the model. */
           reason?: string;
         };
@@ -6514,11 +6514,11 @@ export interface components {
           /** What the key is for, shown in lists. */
           name: string;
           /** The tenant whose data the key reads and writes. */
-          tenantId?: string;
+          tenant_id?: string;
           /** `admin`, `capability:<name>` or `capability:*`, `documents:read`, `documents:write`, `jobs:read`, `jobs:write`, `requests:read`, `metrics:read`, ... */
           scopes: (string)[];
           /** When the key stops working; never if omitted. */
-          expiresAt?: string;
+          expires_at?: string;
           limits?: components["schemas"]["KeyLimitsInput"];
           webhook?: components["schemas"]["ApiKeyWebhook"];
         };
@@ -6555,14 +6555,14 @@ export interface components {
     SearchRequest: {
           query: string;
           /** Collections to search. */
-          collectionIds: (string)[];
+          collection_ids: (string)[];
           /** How many chunks to return. */
           k?: number;
           /** `lexical` (BM25 over full-text lexemes), `vector` (cosine over embeddings) or `hybrid` (both, fused by reciprocal rank). Hybrid falls back to lexical where vectors are unavailable, and says so in `fallback`. */
           mode?: "hybrid" | "lexical" | "vector";
           filter?: components["schemas"]["MetadataFilter"];
           /** Only these documents. */
-          documentIds?: (string)[];
+          document_ids?: (string)[];
         };
     AnswerInput: {
           /** What to answer from the collections. */
@@ -6583,9 +6583,9 @@ export interface components {
         };
     ChunkingSettings: {
           /** Longest chunk, in tokens (o200k_base). The default fits the local embedder (1,000 characters). */
-          maxTokens?: number;
+          max_tokens?: number;
           /** About how many tokens of a chunk’s end open the next chunk of the same section. */
-          overlapTokens?: number;
+          overlap_tokens?: number;
         };
     CreateCollectionRequest: {
           /** Unique per tenant. */
@@ -6598,10 +6598,10 @@ export interface components {
           /** The document itself. */
           text: string;
           /** How to read `text`. */
-          mediaType?: "text/plain" | "text/markdown" | "text/html" | "application/json";
+          media_type?: "text/plain" | "text/markdown" | "text/html" | "application/json";
           title?: string;
           /** A file name to remember it by. */
-          sourceName?: string;
+          source_name?: string;
           metadata?: components["schemas"]["Metadata"];
         };
     DocumentUploadForm: {

@@ -120,7 +120,7 @@ export const environmentSchema = z.object({
   }),
   KEEL_SSE_HEARTBEAT_MS: integer(15_000, 1, 600_000).meta({
     description:
-      'How often an open Server-Sent Events stream (streamed capability calls, job events) gets a `: keep-alive` comment, so proxies keep idle streams open.',
+      'How often an idle Server-Sent Events stream (streamed capability calls, job and agent-run events, OpenAI-compatible chat) gets a `: keep-alive` comment, so proxies keep it open.',
   }),
   KEEL_BATCH_MAX_ITEMS: integer(100, 1, 10_000).meta({
     description: 'Most items one `POST /v1/<capability>/batch` may carry; more is a 400.',

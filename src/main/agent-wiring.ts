@@ -1,8 +1,11 @@
 import {
+  type AgentEventFeed,
   AgentLoop,
   AgentService,
   type AgentStore,
+  createAgentEventFeed,
   createAgentRunCapability,
+  notifyingAgentStore,
   type Redactor,
 } from '../modules/agents/index.ts';
 import type { AnyCapability, CapabilityInvoker, Clock } from '../modules/capabilities/index.ts';
@@ -16,6 +19,7 @@ import {
   type DynamicToolSource,
   type ToolSystem,
 } from '../modules/tools/index.ts';
+import type { Notifier } from '../platform/jobs/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 
 /** What `buildApp` is given for tools and agents (all optional: memory store, no custom tools, no MCP servers). */
@@ -39,12 +43,16 @@ export interface AgentSystemOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly redactor: Redactor;
+  /** Announces appended run events across processes, so streams follow runs without polling. */
+  readonly notifier: Notifier;
 }
 
 export interface AgentSystem {
   readonly tools: ToolSystem;
   /** The `agent-run` workflow: hand it to the job system with the other capabilities. */
   readonly capability: AnyCapability;
+  /** Follows runs' events (the SSE stream, `POST /v1/agent`). */
+  readonly feed: AgentEventFeed;
   /** The API's agent service, once the job service it enqueues runs on exists (its routes: build-app). */
   createService(jobs: JobService): AgentService;
 }
@@ -65,8 +73,11 @@ export function wireAgents(options: AgentSystemOptions): AgentSystem {
     sources: dependencies.mcpSources ?? [],
     onSourceError: (source, error) => logger.warn({ err: error, source }, 'MCP server tools unavailable'),
   });
+  // Every append is announced, from the loop in a worker as from the API, so followers wake up.
+  const store = notifyingAgentStore(dependencies.store, options.notifier);
+  const feed = createAgentEventFeed(store, options.notifier, dependencies.streamPollMs);
   const loop = new AgentLoop({
-    store: dependencies.store,
+    store,
     registry: tools.registry,
     executor: tools.executor,
     clock: options.clock,
@@ -75,9 +86,10 @@ export function wireAgents(options: AgentSystemOptions): AgentSystem {
   return {
     tools,
     capability: createAgentRunCapability(loop),
+    feed,
     createService(jobs) {
       return new AgentService({
-        store: dependencies.store,
+        store,
         registry: tools.registry,
         models: options.models,
         clock: options.clock,

@@ -188,20 +188,22 @@ export async function buildApp(
     shutdown: shutdownGate.deadline,
   });
   registerJobRoutes(app, { service: jobs.service, capabilities: dependencies.capabilities });
-  await registerJobStreamRoutes(app, {
-    service: jobs.service,
-    feed: jobs.feed,
-    ...(dependencies.capabilityCalls?.stream
-      ? { keepAliveMs: dependencies.capabilityCalls.stream.heartbeatMs }
-      : {}),
-  });
+  // KEEL_SSE_HEARTBEAT_MS: every SSE stream's keep-alive interval.
+  const keepAlive = dependencies.capabilityCalls?.stream
+    ? { keepAliveMs: dependencies.capabilityCalls.stream.heartbeatMs }
+    : {};
+  await registerJobStreamRoutes(app, { service: jobs.service, feed: jobs.feed, ...keepAlive });
   if (dependencies.capabilities.some((capability) => capability.name === 'analysis')) {
     registerAnalysisRoutes(app, { service: jobs.service, feed: jobs.feed });
   }
   registerRequestLogRoutes(app, { store: dependencies.requestLog.store, writer });
   registerConversationRoutes(app, { store: dependencies.conversations });
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
-  await registerOpenAICompatRoutes(app, { gateway: dependencies.models, shutdown: shutdownGate.deadline });
+  await registerOpenAICompatRoutes(app, {
+    gateway: dependencies.models,
+    shutdown: shutdownGate.deadline,
+    ...keepAlive,
+  });
   registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
   registerMeRoute(app, { keys: dependencies.keys, authFailures });
   // The web console's built files at /console (docs/console.md).
@@ -211,16 +213,11 @@ export async function buildApp(
   await registerDocumentRoutes(app, { service: dependencies.documents.service });
   registerSearchRoutes(app, { search: dependencies.documents.search });
   registerToolRoutes(app, agents.tools);
-  registerAgentRoutes(app, {
-    service: agentService,
-    ...(dependencies.agents?.streamPollMs === undefined
-      ? {}
-      : { streamPollMs: dependencies.agents.streamPollMs }),
-  });
+  registerAgentRoutes(app, { service: agentService, feed: agents.feed, ...keepAlive });
   registerMcpRoutes(app, { ...agents.tools, version: KEEL_VERSION });
   // `POST /v1/agent`: an agent run called like a capability (sync or streamed); the run itself is the job.
   registerCapabilityRoutes(app, {
-    capabilities: [createAgentCapability({ service: agentService })],
+    capabilities: [createAgentCapability({ service: agentService, feed: agents.feed })],
     invoker,
     ...dependencies.capabilityCalls,
     shutdown: shutdownGate.deadline,

@@ -100,8 +100,8 @@ export function createDocumentsDependencies(wiring: DocumentsWiring): DocumentsD
     check: async () => ({
       lexical: true,
       vector: wiring.index.vectorSupported && embedder !== undefined,
-      defaultMode: wiring.index.vectorSupported && embedder !== undefined ? 'hybrid' : 'lexical',
-      embeddingModel: embedder?.modelId ?? null,
+      default_mode: wiring.index.vectorSupported && embedder !== undefined ? 'hybrid' : 'lexical',
+      embedding_model: embedder?.modelId ?? null,
       ...(wiring.index.vectorSupported
         ? embedder
           ? {}

@@ -66,14 +66,14 @@ Every error Keel returns is an RFC 9457 problem document, served as \`applicatio
   "detail": "1 field is not valid: /body/user_input",
   "instance": "/v1/generate",
   "code": "REQUEST_VALIDATION_FAILED",
-  "requestId": "5f0c6f1e-8a1b-4c53-9f0e-3c1d2b7a9e10",
+  "request_id": "5f0c6f1e-8a1b-4c53-9f0e-3c1d2b7a9e10",
   "retryable": false,
   "errors": [{ "pointer": "/body/user_input", "message": "Too small: expected string to have >=1 characters", "code": "too_small" }]
 }
 \`\`\`
 
 - \`code\` is stable: match on it, not on \`title\` or \`detail\`. Codes are never reused.
-- \`requestId\` is also in the \`x-request-id\` response header and on every log line of the request.
+- \`request_id\` is also in the \`x-request-id\` response header and on every log line of the request.
 - \`retryable\` says whether the same request may succeed later; \`retry-after\` is set where Keel knows when.
 - \`category\` below says whose problem it is: \`user\` (fix the request), \`system\` (Keel or its
   configuration), \`third_party\` (a model provider).

@@ -328,7 +328,7 @@ async function runAction(
   if (parsed.failOnRegression && comparison && comparison.regressed.length > 0) {
     failed = true;
     output.stdout.write(
-      `FAIL ${comparison.regressed.length} item(s) regressed against ${comparison.baseline.runId}\n`,
+      `FAIL ${comparison.regressed.length} item(s) regressed against ${comparison.baseline.run_id}\n`,
     );
   }
   return failed ? 1 : 0;
@@ -433,10 +433,10 @@ export function summaryTable(summaries: readonly Summary[]): string {
       return extra === undefined ? '-' : extra.toFixed(3);
     }),
     `${summary.errors}/${summary.items}`,
-    String(Math.round(summary.latencyMs.p50)),
-    String(Math.round(summary.latencyMs.p95)),
+    String(Math.round(summary.latency_ms.p50)),
+    String(Math.round(summary.latency_ms.p95)),
     String(summary.tokens.input + summary.tokens.output),
-    summary.costUsd === null ? '-' : summary.costUsd.toFixed(4),
+    summary.cost_usd === null ? '-' : summary.cost_usd.toFixed(4),
   ]);
   const widths = header.map((cell, column) =>
     Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
@@ -448,7 +448,7 @@ export function summaryTable(summaries: readonly Summary[]): string {
 
 function comparisonText(comparison: Comparison): string {
   const lines = [
-    `\n${comparison.baseline.variant} (${comparison.baseline.runId}) -> ${comparison.candidate.variant} (${comparison.candidate.runId})`,
+    `\n${comparison.baseline.variant} (${comparison.baseline.run_id}) -> ${comparison.candidate.variant} (${comparison.candidate.run_id})`,
     ...Object.entries(comparison.means).map(
       ([metric, mean]) =>
         `  ${metric.padEnd(16)} ${mean.baseline.toFixed(3)} -> ${mean.candidate.toFixed(3)}  (${mean.delta >= 0 ? '+' : ''}${mean.delta.toFixed(3)})`,
@@ -458,7 +458,7 @@ function comparisonText(comparison: Comparison): string {
       (change) =>
         `  regressed #${change.position}: ${Object.entries(change.changes)
           .map(([metric, [a, b]]) => `${metric} ${a ?? '-'} -> ${b ?? '-'}`)
-          .join(', ')}${change.candidateError ? ` (${change.candidateError})` : ''}`,
+          .join(', ')}${change.candidate_error ? ` (${change.candidate_error})` : ''}`,
     ),
   ];
   return `${lines.join('\n')}\n`;
@@ -502,7 +502,7 @@ async function findDataset(client: KeelClient, nameOrId: string): Promise<Datase
     );
     const found = page.items.find((dataset) => dataset.name === nameOrId);
     if (found) return found;
-    cursor = page.nextCursor;
+    cursor = page.next_cursor;
   } while (cursor);
   return undefined;
 }

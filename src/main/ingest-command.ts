@@ -244,7 +244,7 @@ function settledOutcome(file: string, document: Document, duplicate: boolean): O
   if (document.status === 'ready')
     return duplicate
       ? { file, status: 'duplicate', detail: 'already in the collection' }
-      : { file, status: 'ready', detail: `${document.chunkCount} chunks` };
+      : { file, status: 'ready', detail: `${document.chunk_count} chunks` };
   if (document.status === 'failed')
     return {
       file,
@@ -295,7 +295,7 @@ async function waitForIngestion(
     let document: components['schemas']['DocumentDetails'];
     try {
       const { data, error, response } = await client.GET('/v1/documents/{documentId}', {
-        params: { path: { documentId: entry.documentId }, query: { chunkLimit: 0 } },
+        params: { path: { documentId: entry.documentId }, query: { chunk_limit: 0 } },
       });
       if (!data) {
         outcomes.push({

@@ -45,6 +45,7 @@ export function wireJobs(
     clock,
     logger,
     redactor: secretRedactor,
+    notifier: dependencies.jobs.notifier,
   });
   // Unset (tests), datasets, runs and feedback live in this process.
   const evals = dependencies.evals ?? { store: new MemoryEvalStore(), feedback: new MemoryFeedbackStore() };

@@ -12,7 +12,12 @@ import {
   SqlApiKeyStore,
   TENANT_PATTERN,
 } from '../modules/auth/index.ts';
-import { budgetPeriods, type KeyLimits, keyLimitsSchema } from '../modules/limits/index.ts';
+import {
+  budgetPeriods,
+  type KeyLimits,
+  keyLimitsFromJson,
+  keyLimitsSchema,
+} from '../modules/limits/index.ts';
 import { migrateToLatest } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
@@ -157,11 +162,11 @@ async function list(
   const rows = shown.map((key) => [
     key.id,
     key.status,
-    key.tenantId,
+    key.tenant_id,
     key.name,
     key.scopes.join(','),
-    key.expiresAt ?? '-',
-    key.lastUsedAt ?? 'never',
+    key.expires_at ?? '-',
+    key.last_used_at ?? 'never',
   ]);
   const header = ['id', 'status', 'tenant', 'name', 'scopes', 'expires', 'last used'];
   const widths = header.map((title, column) =>
@@ -213,9 +218,9 @@ function limitsFrom(values: Values): KeyLimits {
     throw new UsageError(`--budget-period takes ${budgetPeriods.join(' or ')}`);
   }
   const candidate = {
-    requestsPerMinute: number('rpm'),
-    tokensPerMinute: number('tpm'),
-    concurrentStreams: number('streams'),
+    requests_per_minute: number('rpm'),
+    tokens_per_minute: number('tpm'),
+    concurrent_streams: number('streams'),
     ...(budgetUsd === undefined ? {} : { budget: { usd: budgetUsd, period } }),
   };
   const parsed = keyLimitsSchema.safeParse(
@@ -226,7 +231,7 @@ function limitsFrom(values: Values): KeyLimits {
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
     );
   }
-  return parsed.data;
+  return keyLimitsFromJson(parsed.data);
 }
 
 async function webhookFrom(values: Values): Promise<KeyWebhook | null> {

@@ -69,7 +69,7 @@ export function describeDocumentStoreContract(name: string, createStore: () => P
         (error: unknown) =>
           error instanceof AppError &&
           error.code === 'DOCUMENTS_COLLECTION_EXISTS' &&
-          error.details?.collectionId === record.id,
+          error.details?.collection_id === record.id,
       );
       await store.createCollection(collection({ name: 'handbook', tenantId: 'tenant-b' }));
     });

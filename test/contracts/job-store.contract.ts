@@ -101,7 +101,7 @@ export function describeJobStoreContract(
           jobId: input.id,
           id: 1,
           type: 'job-queued',
-          data: { capability: 'generate', maxAttempts: 3 },
+          data: { capability: 'generate', max_attempts: 3 },
           createdAt: NOW,
         },
       ]);

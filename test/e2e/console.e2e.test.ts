@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeelClient, type KeelClient } from '../../src/client/index.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
+import { CHROMIUM, requiresWith } from '../support/tiers.ts';
 
 // The console in a real browser (Debian's chromium, never a downloaded one) against a real `keel serve`
 // whose model is the fake OpenAI-compatible server. Screenshots go to test-results/console/.
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST_INDEX = path.join(ROOT, 'console/dist/index.html');
 const SHOTS = path.join(ROOT, 'test-results/console');
@@ -21,13 +21,10 @@ const REPLY =
   'A keel keeps a sailing boat upright, stops it from drifting sideways, and gives it a place to carry ballast low. ' +
   'It also protects the hull when the boat touches ground, and it lets the boat sail close to the wind.';
 
-if (!existsSync(CHROMIUM)) {
-  console.warn(`console e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-}
-
-describe.skipIf(!existsSync(CHROMIUM))(
+describe(
   'the console in a browser, against keel serve',
-  { timeout: 90_000 },
+  // Without chromium the suite skips, and the tier summary says so.
+  requiresWith({ timeout: 90_000 }, 'chromium'),
   () => {
     let fake: FakeOpenAI;
     let keel: KeelProcess;
@@ -66,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       // The typed client, as an operator would use it: an admin key for the console user.
       const admin = createKeelClient({ baseUrl: keel.url, apiKey: ADMIN_KEY });
       const { data, error } = await admin.POST('/v1/admin/keys', {
-        body: { name: 'console e2e', tenantId: 'acme', scopes: ['admin'] },
+        body: { name: 'console e2e', tenant_id: 'acme', scopes: ['admin'] },
       });
       if (!data) throw new Error(`could not create a key: ${JSON.stringify(error)}`);
       token = data.token;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { environmentSchema } from '../../src/config/environment.schema.ts';
 import { runKeel } from '../support/keel-process.ts';
+import { skipUnless } from '../support/tiers.ts';
 
 /**
  * The packaging, checked without a Docker engine (none runs on these machines): the Dockerfile's
@@ -147,16 +148,16 @@ describe('compose.yaml', () => {
   });
 
   const compose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
-  it.skipIf(compose.status !== 0)('is valid for `docker compose config`', () => {
-    const result = spawnSync('docker', ['compose', '-f', composeFile, 'config', '--quiet'], {
-      encoding: 'utf8',
-      env: { ...process.env, ...environment },
-    });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-  if (compose.status !== 0)
-    console.warn(
-      '[keel tests] the docker compose plugin is not installed: `docker compose config` is skipped',
-    );
+  it(
+    'is valid for `docker compose config`',
+    skipUnless(compose.status === 0, 'the docker compose plugin is not installed'),
+    () => {
+      const result = spawnSync('docker', ['compose', '-f', composeFile, 'config', '--quiet'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...environment },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
 });

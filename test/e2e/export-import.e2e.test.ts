@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelProcess, runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Moving from embedded to PostgreSQL: a collection ingested by an embedded `keel serve`, and an API key,
@@ -34,7 +35,7 @@ async function searchAll(url: string, token: string, collectionId: string): Prom
     const response = await fetch(`${url}/v1/search`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query, collectionIds: [collectionId], k: 5 }),
+      body: JSON.stringify({ query, collection_ids: [collectionId], k: 5 }),
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { results: SearchResult[] };
@@ -50,7 +51,7 @@ async function searchAll(url: string, token: string, collectionId: string): Prom
   return answers;
 }
 
-describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (PostgreSQL)', () => {
+describe('keel export (embedded) then keel import (PostgreSQL)', requires('postgres'), () => {
   let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
   let temporary: TemporaryDatabase;
   let serving: KeelProcess | undefined;
@@ -83,7 +84,7 @@ describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (P
       headers: admin,
       body: JSON.stringify({
         name: 'reader',
-        tenantId: 'harbour',
+        tenant_id: 'harbour',
         scopes: ['documents:read', 'documents:write', 'evals:read', 'evals:write'],
       }),
     });
@@ -102,7 +103,7 @@ describe.skipIf(skipWithoutPostgres)('keel export (embedded) then keel import (P
       const response = await fetch(`${serving.url}/v1/collections/${collectionId}/documents`, {
         method: 'POST',
         headers: auth,
-        body: JSON.stringify({ text, title: `note ${index}`, mediaType: 'text/plain' }),
+        body: JSON.stringify({ text, title: `note ${index}`, media_type: 'text/plain' }),
       });
       expect(response.status).toBe(202);
       documentIds.push(((await response.json()) as { document: { id: string } }).document.id);

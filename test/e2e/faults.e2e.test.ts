@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy, targetOf } from '../support/fault-proxy.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
 import { type KeelWorkerProcess, startKeelWorker } from '../support/keel-worker.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
-import { redisUrl, skipWithoutRedis, uniqueRedisPrefix } from '../support/redis.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { redisUrl, uniqueRedisPrefix } from '../support/redis.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Scaled Keel through its infrastructure's faults (issue 23): 2 API processes and a `keel worker` reach
@@ -34,8 +35,10 @@ interface Observation {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
+describe(
   'scaled Keel through PostgreSQL and Redis faults',
+  // Without both services the suite skips, and the tier summary says which one was missing.
+  requires('postgres', 'redis'),
   () => {
     let database: TemporaryDatabase;
     let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -76,10 +79,10 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
         headers: admin,
         body: JSON.stringify({
           name: 'faults',
-          tenantId: 'fleet',
+          tenant_id: 'fleet',
           scopes: ['capability:*', 'documents:read', 'documents:write', 'jobs:read', 'jobs:write'],
           // A limit, so every request counts in Redis and a Redis outage is felt.
-          limits: { requestsPerMinute: 1_000_000 },
+          limits: { requests_per_minute: 1_000_000 },
         }),
       });
       expect(created.status).toBe(201);

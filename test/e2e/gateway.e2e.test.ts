@@ -85,7 +85,7 @@ describe('keel serve with a configured gateway (aliases, fallback, prices) and t
     expect(response.headers.get('x-keel-deployment')).toBe('backup:fake-model');
     const requestId = response.headers.get('x-request-id');
     const calls = await (
-      await fetch(`${keel.url}/v1/model-calls?requestId=${requestId}`, { headers })
+      await fetch(`${keel.url}/v1/model-calls?request_id=${requestId}`, { headers })
     ).json();
     expect(calls.items).toEqual([
       expect.objectContaining({
@@ -95,7 +95,7 @@ describe('keel serve with a configured gateway (aliases, fallback, prices) and t
         retries: 1,
         fallbacks: 1,
         outcome: 'succeeded',
-        costUsd: expect.any(Number),
+        cost_usd: expect.any(Number),
       }),
     ]);
     primary.setDefaultFault(undefined);

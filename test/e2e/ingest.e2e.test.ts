@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptPdfBytes, pdfBytes } from '../fixtures/documents/pdf.ts';
 import { type KeelProcess, runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
-import { createTemporaryDatabase, skipWithoutPostgres } from '../support/postgres.ts';
+import { createTemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 describe('keel ingest', () => {
   let directory: { path: string; remove(): Promise<void> };
@@ -60,7 +61,7 @@ describe('keel ingest', () => {
     const search = await fetch(`${keel.url}/v1/search`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-      body: JSON.stringify({ query: 'anchor on coral', collectionIds: [collectionId] }),
+      body: JSON.stringify({ query: 'anchor on coral', collection_ids: [collectionId] }),
     });
     const body = (await search.json()) as {
       mode: string;
@@ -104,14 +105,14 @@ describe('keel ingest', () => {
     expect(ready.checks.find((check) => check.name === 'retrieval')?.details).toEqual({
       lexical: true,
       vector: false,
-      defaultMode: 'lexical',
-      embeddingModel: null,
+      default_mode: 'lexical',
+      embedding_model: null,
       reason: 'no embedding model (KEEL_EMBEDDINGS=off)',
     });
   });
 });
 
-describe.skipIf(skipWithoutPostgres)('keel serve on a PostgreSQL without pgvector', () => {
+describe('keel serve on a PostgreSQL without pgvector', requires('postgres'), () => {
   it('starts, says so in the log and in /readyz, and searches lexically', async () => {
     const database = await createTemporaryDatabase();
     const directory = await temporaryDirectory();
@@ -127,8 +128,8 @@ describe.skipIf(skipWithoutPostgres)('keel serve on a PostgreSQL without pgvecto
       expect(ready.checks.find((check) => check.name === 'retrieval')?.details).toEqual({
         lexical: true,
         vector: false,
-        defaultMode: 'lexical',
-        embeddingModel: 'local:use-lite-512',
+        default_mode: 'lexical',
+        embedding_model: 'local:use-lite-512',
         reason: 'the database has no pgvector extension',
       });
       const headers = { 'content-type': 'application/json' };
@@ -151,7 +152,7 @@ describe.skipIf(skipWithoutPostgres)('keel serve on a PostgreSQL without pgvecto
           await fetch(`${keel.url}/v1/search`, {
             method: 'POST',
             headers,
-            body: JSON.stringify({ query: 'lighthouse', collectionIds: [collection.id] }),
+            body: JSON.stringify({ query: 'lighthouse', collection_ids: [collection.id] }),
           })
         ).json()) as { mode: string; fallback: { reason: string }; results: Array<{ content: string }> };
         expect(search).toMatchObject({ mode: 'lexical', fallback: { reason: 'vector_index_unavailable' } });

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
 import { type KeelWorkerProcess, startKeelWorker } from '../support/keel-worker.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * R2, durability: 1,000 jobs, a worker killed with SIGKILL in the middle, a new one started. Every job must
@@ -14,7 +15,7 @@ import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } 
 const CONFIG = path.resolve(import.meta.dirname, '../fixtures/jobs.keel.config.ts');
 const JOBS = 1_000;
 
-describe.skipIf(skipWithoutPostgres)('chaos: a worker killed with SIGKILL during 1,000 jobs', () => {
+describe('chaos: a worker killed with SIGKILL during 1,000 jobs', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
   let client: pg.Client;

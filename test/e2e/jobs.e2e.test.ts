@@ -4,7 +4,8 @@ import { describeJobsApiContract } from '../contracts/jobs-api.contract.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
 import { type KeelWorkerProcess, startKeelWorker } from '../support/keel-worker.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 const CONFIG = path.resolve(import.meta.dirname, '../fixtures/jobs.keel.config.ts');
 
@@ -114,8 +115,10 @@ describe('jobs, embedded: durable across restarts of keel serve', () => {
   });
 });
 
-describe.skipIf(skipWithoutPostgres)(
+describe(
   'jobs, scaled: an API process and a keel worker process on PostgreSQL',
+  // Without PostgreSQL the suite skips, and the tier summary says why.
+  requires('postgres'),
   () => {
     let upstream: FakeOpenAI;
     let temporary: TemporaryDatabase;

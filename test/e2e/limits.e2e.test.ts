@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
-import { redisUrl, skipWithoutRedis, uniqueRedisPrefix } from '../support/redis.ts';
+import { redisUrl, uniqueRedisPrefix } from '../support/redis.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Limits hold across API processes: two real `keel serve` processes sharing one Redis count one key's
@@ -44,7 +45,7 @@ async function pair(
   };
 }
 
-describe.skipIf(skipWithoutRedis)('limits across two API processes sharing Redis', () => {
+describe('limits across two API processes sharing Redis', requires('redis'), () => {
   describe('requests per minute', () => {
     let keel: Awaited<ReturnType<typeof pair>>;
     beforeAll(async () => {

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/platform/db/migrations/index.ts';
 import { type KeelProcess, runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Migrations run exactly once however many processes start together (ADR 0100): 4 `keel serve`
@@ -13,7 +14,7 @@ import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } 
 
 const names = Object.keys(migrations);
 
-describe.skipIf(skipWithoutPostgres)('migrations under concurrency, on PostgreSQL', () => {
+describe('migrations under concurrency, on PostgreSQL', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
   const processes: KeelProcess[] = [];

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
 import { type KeelWorkerProcess, startKeelWorker } from '../support/keel-worker.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from '../support/postgres.ts';
-import { redisUrl, skipWithoutRedis, uniqueRedisPrefix } from '../support/redis.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { redisUrl, uniqueRedisPrefix } from '../support/redis.ts';
 import { type RoundRobinProxy, startRoundRobinProxy } from '../support/round-robin-proxy.ts';
+import { requires } from '../support/tiers.ts';
 
 /**
  * Scaled mode end to end (issue 11): 2 `keel serve` and 2 `keel worker` processes on one PostgreSQL and
@@ -85,8 +86,9 @@ function follow(baseUrl: string, jobId: string, token: string): FollowedJob {
   return Object.assign(state, { done: run() });
 }
 
-describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
+describe(
   'scale-out: 2 API processes and 2 workers on PostgreSQL and Redis, behind a proxy',
+  requires('postgres', 'redis'),
   () => {
     let temporary: TemporaryDatabase;
     let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -142,7 +144,7 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
         headers: admin,
         body: JSON.stringify({
           name: 'scale-out',
-          tenantId: 'fleet',
+          tenant_id: 'fleet',
           scopes: ['capability:*', 'documents:read', 'documents:write', 'jobs:read', 'jobs:write'],
         }),
       });
@@ -199,7 +201,7 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
         headers: auth,
         body: JSON.stringify({
           title: 'Keels',
-          mediaType: 'text/plain',
+          media_type: 'text/plain',
           text: 'A fin keel resists leeway. A bilge keel lets a boat dry out upright on a falling tide.',
         }),
       });
@@ -220,11 +222,11 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
         const search = await fetch(`${api.url}/v1/search`, {
           method: 'POST',
           headers: auth,
-          body: JSON.stringify({ query: 'bilge keel tide', collectionIds: [collectionId] }),
+          body: JSON.stringify({ query: 'bilge keel tide', collection_ids: [collectionId] }),
         });
         expect(search.status).toBe(200);
-        const results = ((await search.json()) as { results: Array<{ documentId: string }> }).results;
-        expect(results[0]?.documentId).toBe(documentId);
+        const results = ((await search.json()) as { results: Array<{ document_id: string }> }).results;
+        expect(results[0]?.document_id).toBe(documentId);
       }
     });
 
@@ -234,9 +236,9 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)(
         headers: admin,
         body: JSON.stringify({
           name: 'limited',
-          tenantId: 'fleet',
+          tenant_id: 'fleet',
           scopes: ['jobs:read'],
-          limits: { requestsPerMinute: 6 },
+          limits: { requests_per_minute: 6 },
         }),
       });
       const limitedToken = ((await limited.json()) as { token: string }).token;

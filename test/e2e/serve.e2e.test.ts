@@ -101,7 +101,7 @@ describe('keel serve against an OpenAI-compatible server', () => {
     );
     const response = await generate(keel.url, { user_input: 'fail please' });
     expect(response.status).toBe(502);
-    expect(await response.json()).toMatchObject({ code: 'GATEWAY_UPSTREAM_ERROR', upstreamStatus: 503 });
+    expect(await response.json()).toMatchObject({ code: 'GATEWAY_UPSTREAM_ERROR', upstream_status: 503 });
   });
 
   it('drains on SIGTERM: the in-flight request finishes, later ones are refused, the process exits 0', async () => {

@@ -4,7 +4,7 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts';
 
 /**
  * The authentication and authorization matrix of every operation in /openapi.json. The scope each
- * operation needs is not taken from the document: the server says it (the `requiredScope` of the 403 a key
+ * operation needs is not taken from the document: the server says it (the `required_scope` of the 403 a key
  * without it gets, read from the matched route's `config.scope`), the document's `x-keel-scope` must agree,
  * and keys of every scope are tried: only a key with that scope (or its `<family>:*`, or `admin`) gets in.
  * A new route is covered the day it is added; a wrong documented scope fails here. Cases: no key, a bad
@@ -67,9 +67,9 @@ async function enforcedScope(operation: { method: string; url: string }, probe: 
   const keyless = await send(operation, undefined);
   if (![401, 403].includes(keyless.statusCode)) return 'public';
   const refused = await send(operation, probe);
-  const body = JSON.parse(refused.body) as { requiredScope?: string; error?: { message?: string } };
+  const body = JSON.parse(refused.body) as { required_scope?: string; error?: { message?: string } };
   // The OpenAI surface answers in OpenAI's error shape: the scope is in the message.
-  return body.requiredScope ?? /needs the `([^`]+)` scope/.exec(body.error?.message ?? '')?.[1] ?? 'unknown';
+  return body.required_scope ?? /needs the `([^`]+)` scope/.exec(body.error?.message ?? '')?.[1] ?? 'unknown';
 }
 
 beforeAll(async () => {

@@ -51,16 +51,16 @@ describe('hostile documents through ingestion', () => {
     });
     const json = await context.addText(collectionId, {
       text: `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
-      mediaType: 'application/json',
+      media_type: 'application/json',
     });
-    const good = await context.addText(collectionId, { text: 'All is well.', mediaType: 'text/plain' });
+    const good = await context.addText(collectionId, { text: 'All is well.', media_type: 'text/plain' });
     expect([docx.statusCode, json.statusCode, good.statusCode]).toEqual([202, 202, 202]);
     await context.settle();
     await context.settle();
 
     expect(await documentOf(docx.json().document.id)).toMatchObject({
       status: 'failed',
-      chunkCount: 0,
+      chunk_count: 0,
       error: {
         code: 'DOCUMENTS_PARSE_LIMIT_EXCEEDED',
         retryable: false,
@@ -75,6 +75,6 @@ describe('hostile documents through ingestion', () => {
         detail: expect.stringContaining(`maxNestingDepth = ${DEFAULT_PARSE_LIMITS.maxNestingDepth}`),
       },
     });
-    expect(await documentOf(good.json().document.id)).toMatchObject({ status: 'ready', chunkCount: 1 });
+    expect(await documentOf(good.json().document.id)).toMatchObject({ status: 'ready', chunk_count: 1 });
   });
 });

@@ -152,7 +152,7 @@ describe('tenancy', () => {
           const takesId = operation.includes('{');
           const lists =
             operation.startsWith('GET ') &&
-            JSON.stringify(document.paths[operation.slice(4)]?.get?.responses ?? {}).includes('nextCursor');
+            JSON.stringify(document.paths[operation.slice(4)]?.get?.responses ?? {}).includes('next_cursor');
           return (takesId || lists) && !COVERED.has(operation) && !(operation in NOT_TENANT_DATA);
         }),
     );
@@ -210,9 +210,9 @@ describe('tenancy', () => {
           (await as(b, 'POST', '/v1/generate', { id: bId, payload: { user_input: 'hi' } })).statusCode,
         ).toBe(200);
         await app.modelCallWriter.flush();
-        const own = await as(b, 'GET', `/v1/model-calls?requestId=${encodeURIComponent(bId)}`);
+        const own = await as(b, 'GET', `/v1/model-calls?request_id=${encodeURIComponent(bId)}`);
         expect((own.json().items as unknown[]).length).toBeGreaterThan(0);
-        const foreign = await as(a, 'GET', `/v1/model-calls?requestId=${encodeURIComponent(bId)}`);
+        const foreign = await as(a, 'GET', `/v1/model-calls?request_id=${encodeURIComponent(bId)}`);
         expect(foreign.statusCode).toBe(200);
         expect(foreign.json().items).toEqual([]);
         const all = await as(a, 'GET', '/v1/model-calls?limit=200');
@@ -352,7 +352,7 @@ describe('tenancy of conversations', () => {
         // B's conversation is untouched by A's attempts.
         const own = await chatAs(b, 'GET', `/v1/conversations/${id}`);
         expect(own.statusCode).toBe(200);
-        expect(own.json().messageCount).toBe(2);
+        expect(own.json().message_count).toBe(2);
         expect(own.body).toContain(marker);
       }),
       { numRuns: 10 },
@@ -446,7 +446,7 @@ describe('tenancy of documents and search', () => {
           method: 'POST',
           url: '/v1/search',
           headers: asA,
-          payload: { query: marker, collectionIds: [collectionId], mode: 'lexical' },
+          payload: { query: marker, collection_ids: [collectionId], mode: 'lexical' },
         });
         expect(searched.body).not.toContain(marker);
         expect(searched.body).not.toContain(documentId);
@@ -459,7 +459,7 @@ describe('tenancy of documents and search', () => {
           method: 'POST',
           url: '/v1/search',
           headers: asB,
-          payload: { query: marker, collectionIds: [collectionId], mode: 'lexical' },
+          payload: { query: marker, collection_ids: [collectionId], mode: 'lexical' },
         });
         expect(found.json().results.length).toBeGreaterThan(0);
         await documents.settle();

@@ -17,6 +17,16 @@ export interface KeelProcess {
   stop(): Promise<number | null>;
 }
 
+/**
+ * What every Keel child process inherits: PATH, and Node's compile cache when the suite set one
+ * (vitest.config.ts), so each of the many `keel` starts skips compiling the modules the last one did.
+ * Nothing else: each test states the Keel environment it means.
+ */
+export function baseEnvironment(): Record<string, string> {
+  const cache = process.env.NODE_COMPILE_CACHE;
+  return { PATH: process.env.PATH ?? '', ...(cache ? { NODE_COMPILE_CACHE: cache } : {}) };
+}
+
 /** Every child this test file started: killed when the test process exits, whatever happened. */
 const children = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -45,7 +55,7 @@ export async function startKeel(
 ): Promise<KeelProcess> {
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'serve'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
+    env: { ...baseEnvironment(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -90,7 +100,7 @@ export async function runKeel(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', ...environment },
+    env: { ...baseEnvironment(), ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);

@@ -2,6 +2,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { baseEnvironment } from './keel-process.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/main/cli.ts');
 
@@ -23,7 +24,7 @@ export async function startKeelWorker(
 ): Promise<KeelWorkerProcess> {
   const child = spawn(process.execPath, [CLI, 'worker'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...environment },
+    env: { ...baseEnvironment(), LOG_LEVEL: 'info', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

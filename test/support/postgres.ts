@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { lacks } from './tiers.ts';
 
 /**
- * Server PostgreSQL for integration tests, from DATABASE_URL (`.ci/run` sets it). Each test file gets
+ * Server PostgreSQL for integration tests, from DATABASE_URL (`.ci/run` sets it; the suite's
+ * global setup sets it when PostgreSQL answers on 127.0.0.1:5432). Each test file gets
  * a fresh database so migrations run from scratch and files never see each other's rows.
  */
 export const serverDatabaseUrl = process.env.DATABASE_URL;
 
-export const skipWithoutPostgres = serverDatabaseUrl === undefined;
-if (skipWithoutPostgres)
-  console.warn('[keel tests] DATABASE_URL is not set: server PostgreSQL suites are skipped');
+/** Prefer `requires('postgres')` from tiers.ts on a suite: it records why the suite skipped. */
+export const skipWithoutPostgres = lacks('postgres');
 
 export interface TemporaryDatabase {
   readonly url: string;

@@ -5,7 +5,8 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../../src/platform/db/index.ts';
-import { createTemporaryDatabase, skipWithoutPostgres, type TemporaryDatabase } from './postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from './postgres.ts';
+import { requires } from './tiers.ts';
 
 export type SqlEngineName = 'PGlite' | 'PostgreSQL';
 
@@ -28,7 +29,7 @@ export function describeOnEveryDatabase(
     suite('PGlite', () => database);
   });
 
-  describe.skipIf(skipWithoutPostgres)(`${subject} on PostgreSQL`, () => {
+  describe(`${subject} on PostgreSQL`, requires('postgres'), () => {
     let temporary: TemporaryDatabase;
     let database: Database;
     beforeAll(async () => {

@@ -193,8 +193,8 @@ function CollectionDocuments(props: { readonly collectionId: string }) {
                     ) : null}
                     {document.error ? <span class="muted"> {document.error.title}</span> : null}
                   </td>
-                  <td>{document.chunkCount}</td>
-                  <td>{formatTime(document.updatedAt)}</td>
+                  <td>{document.chunk_count}</td>
+                  <td>{formatTime(document.updated_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -216,7 +216,7 @@ function SearchTester(props: { readonly collectionId: string }) {
     event.preventDefault();
     setBusy(true);
     const { data, error } = await keel().POST('/v1/search', {
-      body: { query, collectionIds: [props.collectionId], k: 10, mode },
+      body: { query, collection_ids: [props.collectionId], k: 10, mode },
     });
     setBusy(false);
     setResult(data ?? null);
@@ -258,7 +258,7 @@ function SearchTester(props: { readonly collectionId: string }) {
         <>
           <p class="muted" data-testid="search-summary">
             Mode {result.mode}
-            {result.fallback ? ` (asked ${result.requestedMode}; ${result.fallback.detail})` : ''} ·{' '}
+            {result.fallback ? ` (asked ${result.requested_mode}; ${result.fallback.detail})` : ''} ·{' '}
             {result.results.length} results
           </p>
           {result.results.length > 0 ? (
@@ -277,7 +277,7 @@ function SearchTester(props: { readonly collectionId: string }) {
                 </thead>
                 <tbody>
                   {result.results.map((item) => (
-                    <tr key={item.chunkId}>
+                    <tr key={item.chunk_id}>
                       <td>{item.rank}</td>
                       <td>{item.title}</td>
                       <td class="snippet">{item.snippet}</td>

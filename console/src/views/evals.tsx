@@ -34,7 +34,7 @@ interface EvalResult {
 }
 interface Comparison {
   means: Record<string, { baseline: number; candidate: number; delta: number }>;
-  regressed: Array<{ itemId: string; position: number; delta: number }>;
+  regressed: Array<{ item_id: string; position: number; delta: number }>;
   improved: unknown[];
   unchanged: number;
 }
@@ -204,7 +204,7 @@ export function EvalRunDetail(props: { readonly id: string }) {
           {comparison.regressed.length > 0 ? (
             <ul class="plain">
               {comparison.regressed.slice(0, 20).map((change) => (
-                <li key={change.itemId}>
+                <li key={change.item_id}>
                   Item #{change.position}: {change.delta.toFixed(3)}
                 </li>
               ))}

@@ -8,11 +8,11 @@ import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../co
 type Job = components['schemas']['Job'];
 /** One job event, as `GET /v1/jobs/{id}/events` sends it (docs/jobs.md). */
 interface JobEvent {
-  readonly jobId: string;
+  readonly job_id: string;
   readonly id: number;
   readonly type: string;
   readonly data: Record<string, unknown>;
-  readonly createdAt: string;
+  readonly created_at: string;
 }
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -83,9 +83,9 @@ export function Jobs() {
                     <StatusBadge status={job.status} />
                   </td>
                   <td>
-                    {job.attempts}/{job.maxAttempts}
+                    {job.attempts}/{job.max_attempts}
                   </td>
-                  <td>{formatTime(job.createdAt)}</td>
+                  <td>{formatTime(job.created_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -176,15 +176,15 @@ export function JobDetail(props: { readonly id: string }) {
             <dd>{job.capability}</dd>
             <dt>Attempts</dt>
             <dd>
-              {job.attempts}/{job.maxAttempts}
+              {job.attempts}/{job.max_attempts}
             </dd>
             <dt>Created</dt>
-            <dd>{formatTime(job.createdAt)}</dd>
+            <dd>{formatTime(job.created_at)}</dd>
             <dt>Finished</dt>
-            <dd>{formatTime(job.finishedAt)}</dd>
+            <dd>{formatTime(job.finished_at)}</dd>
             <dt>Request</dt>
             <dd>
-              <Link to={`/requests/${job.requestId}`}>{job.requestId}</Link>
+              <Link to={`/requests/${job.request_id}`}>{job.request_id}</Link>
             </dd>
           </dl>
           <div class="row">
@@ -220,7 +220,7 @@ export function JobDetail(props: { readonly id: string }) {
         {events.map((event) => (
           <li key={event.id}>
             <span class="muted">
-              #{event.id} {new Date(event.createdAt).toLocaleTimeString()}
+              #{event.id} {new Date(event.created_at).toLocaleTimeString()}
             </span>{' '}
             <strong>{event.type}</strong>{' '}
             {Object.keys(event.data).length > 0 ? (

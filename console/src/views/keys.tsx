@@ -30,8 +30,8 @@ export function Keys() {
     void keel()
       .GET('/v1/me')
       .then(({ data }) => {
-        if (data?.tenantId)
-          setForm((current) => ({ ...current, tenantId: data.tenantId ?? current.tenantId }));
+        if (data?.tenant_id)
+          setForm((current) => ({ ...current, tenantId: data.tenant_id ?? current.tenantId }));
       });
   }, []);
 
@@ -41,9 +41,9 @@ export function Keys() {
     const { data, error } = await keel().POST('/v1/admin/keys', {
       body: {
         name: form.name,
-        tenantId: form.tenantId,
+        tenant_id: form.tenantId,
         scopes: form.scopes.split(/[\s,]+/).filter(Boolean),
-        ...(form.requestsPerMinute.trim() !== '' ? { limits: { requestsPerMinute: rpm } } : {}),
+        ...(form.requestsPerMinute.trim() !== '' ? { limits: { requests_per_minute: rpm } } : {}),
       },
     });
     setProblem(error ? asProblem(error) : null);
@@ -147,13 +147,13 @@ export function Keys() {
                   <td>
                     <code>{key.id}</code>
                   </td>
-                  <td>{key.tenantId}</td>
+                  <td>{key.tenant_id}</td>
                   <td>{key.scopes.join(', ')}</td>
                   <td>{Object.keys(key.limits).length === 0 ? 'defaults' : JSON.stringify(key.limits)}</td>
                   <td>
                     <StatusBadge status={key.status} />
                   </td>
-                  <td>{formatTime(key.lastUsedAt)}</td>
+                  <td>{formatTime(key.last_used_at)}</td>
                   <td>
                     {key.status === 'active' ? (
                       <button
@@ -188,7 +188,7 @@ function Usage() {
     })();
   }, []);
   const routeOf = (record: RequestRecord) => record.capability ?? record.route ?? 'other';
-  const dayOf = (record: RequestRecord) => record.createdAt.slice(0, 10);
+  const dayOf = (record: RequestRecord) => record.created_at.slice(0, 10);
   return (
     <section aria-labelledby="usage-title">
       <h2 id="usage-title">Usage (last 200 requests of your tenant)</h2>
@@ -206,12 +206,12 @@ function Usage() {
             bars={groupSum(
               records.filter((record) => record.capability),
               routeOf,
-              (record) => record.inputTokens + record.outputTokens,
+              (record) => record.input_tokens + record.output_tokens,
             )}
           />
           <BarChart
             title="Spend by day (USD)"
-            bars={groupSum(records, dayOf, (record) => record.costUsd).sort((a, b) =>
+            bars={groupSum(records, dayOf, (record) => record.cost_usd).sort((a, b) =>
               a.label.localeCompare(b.label),
             )}
             format={(value) => `$${value.toFixed(4)}`}

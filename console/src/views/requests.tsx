@@ -96,14 +96,14 @@ export function Requests() {
                   </td>
                   <td>{item.capability ?? `${item.method ?? ''} ${item.route ?? ''}`}</td>
                   <td>
-                    <StatusBadge status={item.outcome} /> {item.httpStatus}
+                    <StatusBadge status={item.outcome} /> {item.http_status}
                   </td>
                   <td>
-                    {item.inputTokens}/{item.outputTokens}
+                    {item.input_tokens}/{item.output_tokens}
                   </td>
-                  <td>${item.costUsd.toFixed(4)}</td>
-                  <td>{item.latencyMs} ms</td>
-                  <td>{formatTime(item.createdAt)}</td>
+                  <td>${item.cost_usd.toFixed(4)}</td>
+                  <td>{item.latency_ms} ms</td>
+                  <td>{formatTime(item.created_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -133,7 +133,7 @@ export function RequestDetail(props: { readonly id: string }) {
       if (error) setProblem(asProblem(error));
       // Model calls need `usage:read`; without it the section says so instead of failing the page.
       const usage = await keel().GET('/v1/model-calls', {
-        params: { query: { requestId: props.id, limit: 50 } },
+        params: { query: { request_id: props.id, limit: 50 } },
       });
       setCalls(usage.data?.items ?? null);
       await loadFeedback();
@@ -170,23 +170,23 @@ export function RequestDetail(props: { readonly id: string }) {
             </dd>
             <dt>Outcome</dt>
             <dd>
-              <StatusBadge status={record.outcome} /> HTTP {record.httpStatus} {record.errorCode ?? ''}
+              <StatusBadge status={record.outcome} /> HTTP {record.http_status} {record.error_code ?? ''}
             </dd>
             <dt>Models</dt>
             <dd>{record.models.join(', ') || 'none (local engine or no model call)'}</dd>
             <dt>Usage</dt>
             <dd>
-              {record.inputTokens} input, {record.outputTokens} output tokens · ${record.costUsd.toFixed(6)} ·{' '}
-              {record.latencyMs} ms
+              {record.input_tokens} input, {record.output_tokens} output tokens · $
+              {record.cost_usd.toFixed(6)} · {record.latency_ms} ms
             </dd>
             <dt>Trace</dt>
             <dd>
-              <code>{record.traceId ?? '—'}</code>
+              <code>{record.trace_id ?? '—'}</code>
             </dd>
             <dt>Key</dt>
-            <dd>{record.apiKeyId ?? 'open access'}</dd>
+            <dd>{record.api_key_id ?? 'open access'}</dd>
             <dt>When</dt>
-            <dd>{formatTime(record.createdAt)}</dd>
+            <dd>{formatTime(record.created_at)}</dd>
           </dl>
           <details>
             <summary>Input and output</summary>
@@ -221,11 +221,11 @@ export function RequestDetail(props: { readonly id: string }) {
                     <StatusBadge status={modelCall.outcome} />
                   </td>
                   <td>
-                    {modelCall.inputTokens}/{modelCall.outputTokens}
+                    {modelCall.input_tokens}/{modelCall.output_tokens}
                   </td>
                   <td>{modelCall.attempts}</td>
-                  <td>{Math.round(modelCall.latencyMs)} ms</td>
-                  <td>{modelCall.costUsd === null ? 'unpriced' : `$${modelCall.costUsd.toFixed(6)}`}</td>
+                  <td>{Math.round(modelCall.latency_ms)} ms</td>
+                  <td>{modelCall.cost_usd === null ? 'unpriced' : `$${modelCall.cost_usd.toFixed(6)}`}</td>
                 </tr>
               ))}
             </tbody>

@@ -9,6 +9,7 @@ import { asAppError } from '../../platform/errors/index.ts';
 import type { CapabilityLogger, Clock } from '../capabilities/index.ts';
 import type { InvocationModels } from '../gateway/index.ts';
 import type { ToolExecutor, ToolHandle, ToolRegistry, ValidationIssue } from '../tools/index.ts';
+import { presentUsage } from './agent.presenter.ts';
 import type {
   AgentActionRecord,
   AgentOutcome,
@@ -239,11 +240,11 @@ export class AgentLoop {
       type: 'step-finished',
       data: {
         step,
-        finishReason: result.finishReason.unified,
-        toolCalls: calls.length,
+        finish_reason: result.finishReason.unified,
+        tool_calls: calls.length,
         usage: {
-          inputTokens: result.usage.inputTokens.total ?? 0,
-          outputTokens: result.usage.outputTokens.total ?? 0,
+          input_tokens: result.usage.inputTokens.total ?? 0,
+          output_tokens: result.usage.outputTokens.total ?? 0,
         },
       },
     });
@@ -304,9 +305,9 @@ export class AgentLoop {
           type: 'tool-call',
           data: {
             step: call.step,
-            actionId: id,
-            toolCallId: call.toolCallId,
-            toolName: call.toolName,
+            action_id: id,
+            tool_call_id: call.toolCallId,
+            tool_name: call.toolName,
             arguments: argumentsValue,
           },
         },
@@ -379,9 +380,14 @@ export class AgentLoop {
           await this.#emit(paused, [
             {
               type: 'approval-requested',
-              data: { actionId: id, toolName: call.toolName, effect: tool.effect, arguments: argumentsValue },
+              data: {
+                action_id: id,
+                tool_name: call.toolName,
+                effect: tool.effect,
+                arguments: argumentsValue,
+              },
             },
-            { type: 'run-paused', data: { reason: 'awaiting_approval', actionId: id } },
+            { type: 'run-paused', data: { reason: 'awaiting_approval', action_id: id } },
           ]);
         }
         return { kind: 'paused' };
@@ -563,9 +569,9 @@ export class AgentLoop {
         type: 'tool-result',
         data: {
           step: call.step,
-          actionId: action.id,
-          toolCallId: call.toolCallId,
-          toolName: call.toolName,
+          action_id: action.id,
+          tool_call_id: call.toolCallId,
+          tool_name: call.toolName,
           status: action.status,
           ...safe,
         },
@@ -602,7 +608,7 @@ export class AgentLoop {
     await this.#emit(finished, [
       {
         type: status === 'succeeded' ? 'run-succeeded' : 'run-failed',
-        data: { outcome, usage: finished.usage, ...(error ? { error } : {}) },
+        data: { outcome, usage: presentUsage(finished.usage), ...(error ? { error } : {}) },
       },
     ]);
   }

@@ -48,7 +48,7 @@ describe('the agent capability (POST /v1/agent)', () => {
     const run = response.json();
     expect(run).toMatchObject({ status: 'succeeded', outcome: 'completed' });
     expect(run.output).toContain('397.8');
-    expect(run.usage).toMatchObject({ steps: 2, toolCalls: 1 });
+    expect(run.usage).toMatchObject({ steps: 2, tool_calls: 1 });
     expect(calls).toHaveLength(2);
     // The same run is visible through the runs API.
     const again = await test.app.inject({ method: 'GET', url: `/v1/agents/runs/${run.id}`, headers: admin });
@@ -100,7 +100,7 @@ describe('the agent capability (POST /v1/agent)', () => {
     });
     expect(paused.json()).toMatchObject({
       status: 'awaiting_approval',
-      pendingAction: { toolName: 'send_email' },
+      pending_action: { tool_name: 'send_email' },
     });
     expect(sent).toEqual([]);
 

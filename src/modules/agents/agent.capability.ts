@@ -1,11 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../../platform/errors/index.ts';
+import { AppError, platformErrors } from '../../platform/errors/index.ts';
 import { currentRequestContext } from '../../platform/http/index.ts';
 import { type AnyCapability, defineCapability } from '../capabilities/index.ts';
 import { agentRunSchema, presentRun } from './agent.presenter.ts';
-import { isFinished } from './agent.types.ts';
+import type { AgentEventFeed } from './agent-event-feed.ts';
 import { agentErrors } from './agents.errors.ts';
-import { createRunSchema } from './agents.routes.ts';
+import { createRunSchema, runLimitsFrom } from './agents.routes.ts';
 import type { AgentService } from './agents.service.ts';
 
 /** The capability name of an agent called like any capability: `POST /v1/agent`. */
@@ -13,8 +12,8 @@ export const AGENT_CAPABILITY = 'agent';
 
 export interface AgentCapabilityOptions {
   readonly service: AgentService;
-  /** How often the call looks for the run's new events while it waits. */
-  readonly pollMs?: number;
+  /** Follows the run's events while the call waits (notified as they are appended). */
+  readonly feed: AgentEventFeed;
 }
 
 /**
@@ -25,14 +24,13 @@ export interface AgentCapabilityOptions {
  * form: this capability has no `/jobs` route.
  */
 export function createAgentCapability(options: AgentCapabilityOptions): AnyCapability {
-  const { service } = options;
-  const pollMs = options.pollMs ?? 100;
+  const { service, feed } = options;
   return defineCapability({
     name: AGENT_CAPABILITY,
     version: '1.0.0',
     summary: 'Run an agent and wait for its answer',
     description:
-      "Starts an agent run (the same as `POST /v1/agents/runs`: bounded steps, an allow-list of tools your key may allow, approvals for `write` and `external` tools) and answers when it finishes or pauses for approval (`status: awaiting_approval` with `pendingAction`; decide at `POST /v1/agents/runs/{id}/approve|reject` and follow it at `/v1/agents/runs/{id}/stream`). With `Accept: text/event-stream` the model's text arrives as `text-delta` events. Disconnecting cancels the run. Needs a generative model (503 `MODEL_NOT_CONFIGURED` otherwise).",
+      "Starts an agent run (the same as `POST /v1/agents/runs`: bounded steps, an allow-list of tools your key may allow, approvals for `write` and `external` tools) and answers when it finishes or pauses for approval (`status: awaiting_approval` with `pending_action`; decide at `POST /v1/agents/runs/{id}/approve|reject` and follow it at `/v1/agents/runs/{id}/stream`). With `Accept: text/event-stream` the model's text arrives as `text-delta` events. Disconnecting cancels the run. Needs a generative model (503 `MODEL_NOT_CONFIGURED` otherwise).",
     input: createRunSchema,
     output: agentRunSchema,
     examples: [
@@ -41,7 +39,7 @@ export function createAgentCapability(options: AgentCapabilityOptions): AnyCapab
         input: {
           goal: 'What is 17% of 2,340? Use the calculator.',
           tools: ['calculator'],
-          limits: { maxSteps: 4, maxToolCalls: 4, maxTokens: 4000, deadlineMs: 60_000 },
+          limits: { max_steps: 4, max_tool_calls: 4, max_tokens: 4000, deadline_ms: 60_000 },
         },
       },
     ],
@@ -63,30 +61,30 @@ export function createAgentCapability(options: AgentCapabilityOptions): AnyCapab
         instructions: input.instructions,
         model: input.model ?? context.modelChoice,
         tools: input.tools,
-        requireApproval: input.requireApproval,
-        limits: input.limits,
+        requireApproval: input.require_approval,
+        limits: runLimitsFrom(input.limits),
       });
-      let after = 0;
       try {
-        for (;;) {
-          for (const event of await service.events(context.tenantId, created.id, after, 500)) {
-            after = event.id;
-            const delta = event.type === 'text-delta' ? event.data.delta : undefined;
-            if (typeof delta === 'string' && delta !== '') context.emit({ type: 'text-delta', delta });
-          }
-          const run = await service.get(context.tenantId, created.id);
-          if (isFinished(run.status) || run.status === 'awaiting_approval') {
-            // Text written just before the status changed.
-            for (const event of await service.events(context.tenantId, created.id, after, 500)) {
+        // Until the run stops (finished, or waiting for a decision): its text as it is written.
+        const end = await feed.follow(
+          context.tenantId,
+          created.id,
+          0,
+          async (events) => {
+            for (const event of events) {
               const delta = event.type === 'text-delta' ? event.data.delta : undefined;
-              if (typeof delta === 'string' && delta !== '') context.emit({ type: 'text-delta', delta });
+              if (typeof delta === 'string' && delta !== '')
+                await context.emit({ type: 'text-delta', delta });
             }
-            return presentRun(run, await service.pendingAction(run));
-          }
-          await sleep(pollMs, undefined, { signal: context.signal });
-        }
+          },
+          context.signal,
+        );
+        if (end === 'closed') throw context.signal.reason ?? new Error('could not follow the agent run');
+        if (end === 'shutdown') throw new AppError(platformErrors.SERVICE_SHUTTING_DOWN);
+        const run = await service.get(context.tenantId, created.id);
+        return presentRun(run, await service.pendingAction(run));
       } catch (error) {
-        if (context.signal.aborted) {
+        if (context.signal.aborted || (error instanceof AppError && error.code === 'SERVICE_SHUTTING_DOWN')) {
           await service.cancel(context.tenantId, created.id, request.keyId ?? null).catch(() => {});
         }
         throw error;

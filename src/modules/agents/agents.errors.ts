@@ -38,7 +38,7 @@ export const agentErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      'Approve and reject apply only to a run in `awaiting_approval`, and only to its pending action (`actionId`, when given, must be that one). `runStatus` says where the run is.',
+      'Approve and reject apply only to a run in `awaiting_approval`, and only to its pending action (`action_id`, when given, must be that one). `run_status` says where the run is.',
   },
   AGENT_RUN_FINISHED: {
     status: 409,
@@ -52,7 +52,7 @@ export const agentErrors = defineErrors({
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page unchanged.',
   },
   AGENT_STEP_LIMIT_REACHED: {
     status: 422,

@@ -142,7 +142,10 @@ describe('prompt injection', () => {
     const id = (created.json() as { id: string }).id;
     // The injected send_email waits for a human; read_vault was refused outright.
     const paused = await settle(id);
-    expect(paused).toMatchObject({ status: 'awaiting_approval', pendingAction: { toolName: 'send_email' } });
+    expect(paused).toMatchObject({
+      status: 'awaiting_approval',
+      pending_action: { tool_name: 'send_email' },
+    });
     await call('POST', `/v1/agents/runs/${id}/reject`, { reason: 'prompt injection' });
     const done = await settle(id);
     expect(done).toMatchObject({ status: 'succeeded', output: 'Maintenance done.' });
@@ -161,7 +164,7 @@ describe('prompt injection', () => {
     const trail = (await call('GET', `/v1/agents/runs/${id}/actions`)).json() as {
       items: Array<Record<string, unknown>>;
     };
-    expect(trail.items.map((action) => [action.toolName, action.status])).toEqual([
+    expect(trail.items.map((action) => [action.tool_name, action.status])).toEqual([
       ['fetch_web', 'succeeded'],
       ['read_vault', 'refused'],
       ['send_email', 'rejected'],
@@ -175,7 +178,7 @@ describe('prompt injection', () => {
     let collectionId = '';
     const { model, calls } = obedientModel(() => ({
       name: 'search',
-      input: { query: 'weather maintenance', collectionIds: [collectionId] },
+      input: { query: 'weather maintenance', collection_ids: [collectionId] },
     }));
     app = await buildTestApp({
       model,
@@ -202,9 +205,12 @@ describe('prompt injection', () => {
     });
     const id = (created.json() as { id: string }).id;
     const paused = await settle(id);
-    expect(paused).toMatchObject({ status: 'awaiting_approval', pendingAction: { toolName: 'send_email' } });
+    expect(paused).toMatchObject({
+      status: 'awaiting_approval',
+      pending_action: { tool_name: 'send_email' },
+    });
     // The proposed exfiltration is shown to the approver with the secret redacted.
-    expect(JSON.stringify(paused.pendingAction)).toContain(REDACTED);
+    expect(JSON.stringify(paused.pending_action)).toContain(REDACTED);
     await call('POST', `/v1/agents/runs/${id}/reject`, { reason: 'prompt injection' });
     const done = await settle(id);
     expect(done.status).toBe('succeeded');
@@ -219,7 +225,7 @@ describe('prompt injection', () => {
     const trail = (await call('GET', `/v1/agents/runs/${id}/actions`)).json() as {
       items: Array<Record<string, unknown>>;
     };
-    expect(trail.items.map((action) => [action.toolName, action.status])).toEqual([
+    expect(trail.items.map((action) => [action.tool_name, action.status])).toEqual([
       ['search', 'succeeded'],
       ['read_vault', 'refused'],
       ['send_email', 'rejected'],

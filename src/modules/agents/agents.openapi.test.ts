@@ -3,6 +3,7 @@ import { createHttpServer } from '../../platform/http/index.ts';
 import { createLogger } from '../../platform/logging/index.ts';
 import { registerMcpRoutes } from '../mcp/index.ts';
 import { registerToolRoutes, ToolExecutor, ToolRegistry } from '../tools/index.ts';
+import type { AgentEventFeed } from './agent-event-feed.ts';
 import { registerAgentRoutes } from './agents.routes.ts';
 import type { AgentService } from './agents.service.ts';
 
@@ -22,7 +23,7 @@ describe('agents, tools and MCP in the OpenAPI document', () => {
       clock: { now: () => new Date() },
     });
     registerToolRoutes(app, { registry, executor });
-    registerAgentRoutes(app, { service: {} as AgentService });
+    registerAgentRoutes(app, { service: {} as AgentService, feed: { close: () => {} } as AgentEventFeed });
     registerMcpRoutes(app, { registry, executor, version: 'test' });
     await app.ready();
     const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {

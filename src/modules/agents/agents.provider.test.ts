@@ -59,7 +59,7 @@ describe('agent runs over an OpenAI-compatible provider', () => {
     expect(run).toMatchObject({
       status: 'succeeded',
       output: 'The result is 1024.',
-      usage: { steps: 3, toolCalls: 2 },
+      usage: { steps: 3, tool_calls: 2 },
     });
     const bodies = upstream.requests
       .filter((request) => request.path.endsWith('/chat/completions'))

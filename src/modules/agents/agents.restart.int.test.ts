@@ -68,7 +68,10 @@ describe('an approval pause survives a restart (PGlite data dir)', () => {
     });
     const id = (created.json() as { id: string }).id;
     const paused = await settle(first.app, id);
-    expect(paused).toMatchObject({ status: 'awaiting_approval', pendingAction: { toolName: 'send_email' } });
+    expect(paused).toMatchObject({
+      status: 'awaiting_approval',
+      pending_action: { tool_name: 'send_email' },
+    });
     expect(delivered).toEqual([]);
     // The process goes away: app and database closed.
     await first.app.close();
@@ -79,13 +82,13 @@ describe('an approval pause survives a restart (PGlite data dir)', () => {
       const reread = await settle(second.app, id);
       expect(reread).toMatchObject({
         status: 'awaiting_approval',
-        pendingAction: paused.pendingAction as object,
+        pending_action: paused.pending_action as object,
       });
       const approved = await second.app.app.inject({
         method: 'POST',
         url: `/v1/agents/runs/${id}/approve`,
         headers: admin,
-        payload: { actionId: (paused.pendingAction as { id: string }).id, reason: 'ok to send' },
+        payload: { action_id: (paused.pending_action as { id: string }).id, reason: 'ok to send' },
       });
       expect(approved.statusCode).toBe(200);
       const done = await settle(second.app, id);
@@ -100,11 +103,11 @@ describe('an approval pause survives a restart (PGlite data dir)', () => {
       ).items;
       expect(trail).toMatchObject([
         {
-          toolName: 'send_email',
+          tool_name: 'send_email',
           status: 'succeeded',
-          allowedBy: 'allow-list:admin; approval:admin',
-          decidedBy: 'admin',
-          decisionReason: 'ok to send',
+          allowed_by: 'allow-list:admin; approval:admin',
+          decided_by: 'admin',
+          decision_reason: 'ok to send',
           result: { sent: true },
         },
       ]);

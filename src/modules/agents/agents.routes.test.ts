@@ -92,7 +92,7 @@ describe('tools over HTTP', () => {
       effect: 'read',
       source: 'builtin',
       scope: 'tools:calculator',
-      inputSchema: { type: 'object', properties: { expression: { type: 'string' } } },
+      input_schema: { type: 'object', properties: { expression: { type: 'string' } } },
     });
     expect(tools.find((tool) => tool.name === 'generate')).toMatchObject({
       source: 'capability',
@@ -130,9 +130,9 @@ describe('tools over HTTP', () => {
       method: 'POST',
       url: '/v1/tools/current_time',
       headers: admin,
-      payload: { timeZone: 'Europe/Paris' },
+      payload: { time_zone: 'Europe/Paris' },
     });
-    expect(time.json()).toMatchObject({ output: { timeZone: 'Europe/Paris' } });
+    expect(time.json()).toMatchObject({ output: { time_zone: 'Europe/Paris' } });
 
     // Without a model, runs are refused but tools stay callable (above).
     const run = await createRun({ goal: 'anything', tools: ['calculator'] });
@@ -162,7 +162,10 @@ describe('tools over HTTP', () => {
       payload: {},
     });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ code: 'AUTH_SCOPE_MISSING', requiredScope: 'tools:current-time' });
+    expect(refused.json()).toMatchObject({
+      code: 'AUTH_SCOPE_MISSING',
+      required_scope: 'tools:current-time',
+    });
   });
 });
 
@@ -186,7 +189,7 @@ describe('agent runs driven by a scripted model', () => {
       status: 'succeeded',
       outcome: 'completed',
       output: 'The answer is 42.',
-      usage: { steps: 3, toolCalls: 2, inputTokens: 30, outputTokens: 15 },
+      usage: { steps: 3, tool_calls: 2, input_tokens: 30, output_tokens: 15 },
       error: null,
     });
     // The model was offered the allowed tool with its JSON Schema, and read the validation error back.
@@ -196,11 +199,11 @@ describe('agent runs driven by a scripted model', () => {
     expect(fedBack[0]).toContain('/expression');
     expect(toolResults(calls[2]?.prompt ?? [])[1]).toContain('"value":42');
     const trail = await actions(id);
-    expect(trail.map((action) => [action.toolName, action.status])).toEqual([
+    expect(trail.map((action) => [action.tool_name, action.status])).toEqual([
       ['calculator', 'invalid'],
       ['calculator', 'succeeded'],
     ]);
-    expect(trail[1]).toMatchObject({ allowedBy: 'allow-list:admin', result: { value: 42 } });
+    expect(trail[1]).toMatchObject({ allowed_by: 'allow-list:admin', result: { value: 42 } });
     const types = (await events(id)).map((event) => event.type);
     expect(types).toEqual([
       'run-queued',
@@ -227,14 +230,14 @@ describe('agent runs driven by a scripted model', () => {
     const created = await createRun({
       goal: 'Loop forever',
       tools: ['current_time'],
-      limits: { maxSteps: 3 },
+      limits: { max_steps: 3 },
     });
     const run = await settle((created.json() as { id: string }).id);
     expect(run).toMatchObject({
       status: 'failed',
       outcome: 'step-limit',
       error: { code: 'AGENT_STEP_LIMIT_REACHED' },
-      usage: { steps: 3, toolCalls: 3 },
+      usage: { steps: 3, tool_calls: 3 },
       output: 'Checking the time again.',
     });
     expect(calls).toHaveLength(3);
@@ -251,10 +254,10 @@ describe('agent runs driven by a scripted model', () => {
     const created = await createRun({
       goal: 'Many calls',
       tools: ['current_time'],
-      limits: { maxToolCalls: 3 },
+      limits: { max_tool_calls: 3 },
     });
     const run = await settle((created.json() as { id: string }).id);
-    expect(run).toMatchObject({ status: 'failed', outcome: 'tool-call-limit', usage: { toolCalls: 3 } });
+    expect(run).toMatchObject({ status: 'failed', outcome: 'tool-call-limit', usage: { tool_calls: 3 } });
   });
 
   it('stops at the deadline (wall clock, checked before each step)', async () => {
@@ -275,7 +278,11 @@ describe('agent runs driven by a scripted model', () => {
       step === 1 ? { text: 'Looking it up.', calls: [{ name: 'slow_lookup', input: {} }] } : undefined,
     );
     await start(model, { clock, agents: { store: new MemoryAgentStore(), tools: [slow] } });
-    const created = await createRun({ goal: 'Slow', tools: ['slow_lookup'], limits: { deadlineMs: 60_000 } });
+    const created = await createRun({
+      goal: 'Slow',
+      tools: ['slow_lookup'],
+      limits: { deadline_ms: 60_000 },
+    });
     const run = await settle((created.json() as { id: string }).id);
     expect(run).toMatchObject({
       status: 'failed',
@@ -284,7 +291,9 @@ describe('agent runs driven by a scripted model', () => {
       output: 'Looking it up.',
     });
     expect(calls).toHaveLength(1);
-    expect(await actions(run.id as string)).toMatchObject([{ toolName: 'slow_lookup', status: 'succeeded' }]);
+    expect(await actions(run.id as string)).toMatchObject([
+      { tool_name: 'slow_lookup', status: 'succeeded' },
+    ]);
   });
 
   it('refuses a tool outside the allow-list and never runs it', async () => {
@@ -304,7 +313,7 @@ describe('agent runs driven by a scripted model', () => {
     expect(toolResults(calls[1]?.prompt ?? [])[0]).toContain('not allowed in this run');
     const trail = await actions(run.id as string);
     expect(trail).toMatchObject([
-      { toolName: 'send_email', status: 'refused', error: { code: 'AGENT_TOOL_REFUSED' } },
+      { tool_name: 'send_email', status: 'refused', error: { code: 'AGENT_TOOL_REFUSED' } },
     ]);
   });
 
@@ -325,8 +334,8 @@ describe('agent runs driven by a scripted model', () => {
     expect(refused.json()).toMatchObject({
       code: 'AGENT_TOOL_NOT_PERMITTED',
       tools: [
-        { tool: 'current_time', requiredScope: 'tools:current-time' },
-        { tool: 'generate', requiredScope: 'capability:generate' },
+        { tool: 'current_time', required_scope: 'tools:current-time' },
+        { tool: 'generate', required_scope: 'capability:generate' },
       ],
     });
     const unknown = await createRun({ goal: 'x', tools: ['nope'] }, headers);
@@ -344,32 +353,32 @@ describe('agent runs driven by a scripted model', () => {
     );
     await start(model, { agents: { store: new MemoryAgentStore(), tools: [tool] } });
     const created = await createRun({ goal: 'Email my boss', tools: ['send_email'] });
-    expect(created.json()).toMatchObject({ approvalRequired: ['send_email'] });
+    expect(created.json()).toMatchObject({ approval_required: ['send_email'] });
     const id = (created.json() as { id: string }).id;
     const paused = await settle(id);
     expect(paused).toMatchObject({
       status: 'awaiting_approval',
-      pendingAction: {
-        toolName: 'send_email',
+      pending_action: {
+        tool_name: 'send_email',
         status: 'awaiting_approval',
         arguments: { to: 'boss@example.com' },
       },
     });
     expect(sent).toEqual([]);
-    const actionId = (paused.pendingAction as { id: string }).id;
+    const actionId = (paused.pending_action as { id: string }).id;
 
     const wrong = await app?.app.inject({
       method: 'POST',
       url: `/v1/agents/runs/${id}/reject`,
       headers: admin,
-      payload: { actionId: 'act_other' },
+      payload: { action_id: 'act_other' },
     });
     expect(wrong?.statusCode).toBe(409);
     const rejected = await app?.app.inject({
       method: 'POST',
       url: `/v1/agents/runs/${id}/reject`,
       headers: admin,
-      payload: { actionId, reason: 'not today' },
+      payload: { action_id: actionId, reason: 'not today' },
     });
     expect(rejected?.statusCode).toBe(200);
     const again = await app?.app.inject({
@@ -387,7 +396,12 @@ describe('agent runs driven by a scripted model', () => {
     expect(toolResults(calls[1]?.prompt ?? [])[0]).toContain('rejected this call: not today');
     const trail = await actions(id);
     expect(trail).toMatchObject([
-      { status: 'rejected', decidedBy: 'admin', decisionReason: 'not today', allowedBy: 'allow-list:admin' },
+      {
+        status: 'rejected',
+        decided_by: 'admin',
+        decision_reason: 'not today',
+        allowed_by: 'allow-list:admin',
+      },
     ]);
     const types = (await events(id)).map((event) => event.type);
     expect(types).toContain('approval-requested');
@@ -434,7 +448,7 @@ describe('agent runs driven by a scripted model', () => {
     expect(cancelled?.json()).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });
     expect((await actions(id))[0]).toMatchObject({
       status: 'rejected',
-      decisionReason: 'the run was cancelled',
+      decision_reason: 'the run was cancelled',
     });
     const twice = await app?.app.inject({
       method: 'POST',

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
+import { type HttpServer, problemResponses, type SseFrame, SseWriter } from '../../platform/http/index.ts';
 import {
   agentActionSchema,
   agentEventSchema,
@@ -10,7 +10,8 @@ import {
   presentRun,
 } from './agent.presenter.ts';
 import { type AgentRunRecord, isFinished } from './agent.types.ts';
-import type { AgentService } from './agents.service.ts';
+import type { AgentEventFeed } from './agent-event-feed.ts';
+import type { AgentLimitsInput, AgentService } from './agents.service.ts';
 
 export const createRunSchema = z
   .object({
@@ -38,7 +39,7 @@ export const createRunSchema = z
       .describe(
         "The allow-list: the only tools offered to the model. Your key's scopes must grant each one.",
       ),
-    requireApproval: z
+    require_approval: z
       .array(z.string().min(1).max(128))
       .max(64)
       .optional()
@@ -47,16 +48,16 @@ export const createRunSchema = z
       ),
     limits: z
       .object({
-        maxSteps: z.number().int().min(1).max(50).default(8).describe('Model calls at most.'),
-        maxToolCalls: z.number().int().min(1).max(200).default(16),
-        maxTokens: z
+        max_steps: z.number().int().min(1).max(50).default(8).describe('Model calls at most.'),
+        max_tool_calls: z.number().int().min(1).max(200).default(16),
+        max_tokens: z
           .number()
           .int()
           .min(100)
           .max(2_000_000)
           .default(100_000)
           .describe('Input + output tokens.'),
-        deadlineMs: z
+        deadline_ms: z
           .number()
           .int()
           .min(1_000)
@@ -70,10 +71,20 @@ export const createRunSchema = z
   .strict()
   .meta({ id: 'CreateAgentRun' });
 
+/** The limits of a run request, for the service (camelCase inside, ADR 0151). */
+export function runLimitsFrom(limits: z.output<typeof createRunSchema>['limits']): AgentLimitsInput {
+  return {
+    maxSteps: limits.max_steps,
+    maxToolCalls: limits.max_tool_calls,
+    maxTokens: limits.max_tokens,
+    deadlineMs: limits.deadline_ms,
+  };
+}
+
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const decisionSchema = z
   .object({
-    actionId: z
+    action_id: z
       .string()
       .max(64)
       .optional()
@@ -89,8 +100,10 @@ const decisionSchema = z
 
 export interface AgentRoutesOptions {
   readonly service: AgentService;
-  /** How often an SSE stream re-reads a live run's events. */
-  readonly streamPollMs?: number;
+  /** Follows a run's events for its SSE stream (notified as they are appended, from any process). */
+  readonly feed: AgentEventFeed;
+  /** Comment lines on idle SSE streams, so proxies keep them open. */
+  readonly keepAliveMs?: number;
 }
 
 function who(request: FastifyRequest): { keyId: string | null; scopes: readonly string[] } {
@@ -98,12 +111,9 @@ function who(request: FastifyRequest): { keyId: string | null; scopes: readonly 
 }
 
 export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions): void {
-  const { service } = options;
+  const { service, feed } = options;
   // Streams end with a `stream-closing` event when the server shuts down; clients reconnect.
-  let closing = false;
-  (app as unknown as FastifyInstance).addHook('preClose', async () => {
-    closing = true;
-  });
+  (app as unknown as FastifyInstance).addHook('preClose', async () => feed.close());
   const view = async (run: AgentRunRecord) => presentRun(run, await service.pendingAction(run));
 
   app.post(
@@ -139,8 +149,8 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
         instructions: body.instructions,
         model: body.model,
         tools: body.tools,
-        requireApproval: body.requireApproval,
-        limits: body.limits,
+        requireApproval: body.require_approval,
+        limits: runLimitsFrom(body.limits),
       });
       reply.code(202).header('location', `/v1/agents/runs/${run.id}`);
       return view(run);
@@ -164,7 +174,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
           .strict(),
         response: {
           200: z
-            .object({ items: z.array(agentRunSchema), nextCursor: z.string().nullable() })
+            .object({ items: z.array(agentRunSchema), next_cursor: z.string().nullable() })
             .meta({ id: 'AgentRunPage' }),
           ...problemResponses({ 400: 'A query parameter or the cursor is not valid.' }),
         },
@@ -172,7 +182,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
     },
     async (request) => {
       const page = await service.list(request.tenantId, request.query);
-      return { items: await Promise.all(page.items.map(view)), nextCursor: page.nextCursor };
+      return { items: await Promise.all(page.items.map(view)), next_cursor: page.nextCursor };
     },
   );
 
@@ -275,41 +285,40 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
       },
     },
     async (request, reply) => {
-      await service.get(request.tenantId, request.params.id);
+      const run = await service.get(request.tenantId, request.params.id);
       const header = request.headers['last-event-id'];
-      let after = header === undefined ? (request.query.after ?? 0) : Number(header);
-      startStream(reply);
-      const raw = reply.raw;
-      let open = true;
-      raw.once('close', () => {
-        open = false;
-      });
+      const after = header === undefined ? (request.query.after ?? 0) : Number(header);
+      const sse = new SseWriter(
+        reply,
+        options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs },
+      );
+      sse.start();
+      let final: SseFrame | undefined;
+      // The stream ends whatever happens once it started (a failed read included): headers are out.
       try {
-        while (open && !closing) {
-          const events = await service.events(request.tenantId, request.params.id, after, 500);
-          for (const event of events) {
-            raw.write(
-              `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(presentEvent(event))}\n\n`,
-            );
-            after = event.id;
-          }
-          if (events.length > 0) continue;
-          const run = await service.get(request.tenantId, request.params.id);
-          if (isFinished(run.status) || run.status === 'awaiting_approval') {
-            // Events written just before the status changed are read once more, then the stream ends.
-            const tail = await service.events(request.tenantId, request.params.id, after, 500);
-            for (const event of tail) {
-              raw.write(
-                `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(presentEvent(event))}\n\n`,
+        // A run that has stopped (finished, or waiting for a decision) with nothing after `after`: nothing to
+        // follow. Otherwise the feed replays, then follows until the run stops (its `run-paused`,
+        // `run-succeeded`, `run-failed` or `run-cancelled` event).
+        const stopped = isFinished(run.status) || run.status === 'awaiting_approval';
+        const end =
+          stopped && (await service.events(request.tenantId, run.id, after, 1)).length === 0
+            ? 'finished'
+            : await feed.follow(
+                request.tenantId,
+                run.id,
+                after,
+                (events) => {
+                  let room: Promise<void> = Promise.resolve();
+                  for (const event of events) {
+                    room = sse.write({ id: event.id, event: event.type, data: presentEvent(event) });
+                  }
+                  return room;
+                },
+                sse.signal,
               );
-            }
-            break;
-          }
-          await new Promise((resolve) => setTimeout(resolve, options.streamPollMs ?? 200));
-        }
-        if (closing) raw.write(`event: stream-closing\ndata: ${JSON.stringify({ reason: 'shutdown' })}\n\n`);
+        if (end === 'shutdown') final = { event: 'stream-closing', data: { reason: 'shutdown' } };
       } finally {
-        raw.end();
+        sse.end(final);
       }
     },
   );
@@ -320,7 +329,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
       const caller = who(request);
       const run = await service.decide(request.tenantId, request.params.id, {
         approve,
-        actionId: request.body?.actionId,
+        actionId: request.body?.action_id,
         reason: request.body?.reason,
         decidedBy: caller.keyId,
         scopes: caller.scopes,
@@ -350,7 +359,7 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
             ...problemResponses({
               403: "Approving needs the tool's scope too (`AGENT_TOOL_NOT_PERMITTED`).",
               404: 'No such run for your tenant.',
-              409: 'The run is not awaiting approval, or `actionId` is not the pending action.',
+              409: 'The run is not awaiting approval, or `action_id` is not the pending action.',
             }),
           },
         },
@@ -378,18 +387,4 @@ export function registerAgentRoutes(app: HttpServer, options: AgentRoutesOptions
     },
     async (request) => view(await service.cancel(request.tenantId, request.params.id, who(request).keyId)),
   );
-}
-
-function startStream(reply: FastifyReply): void {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
-  }
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    ...headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-  });
 }

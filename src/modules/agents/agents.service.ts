@@ -92,10 +92,10 @@ export class AgentService {
     }
     const refused = tools
       .filter((entry) => entry.tool && !grants(request.scopes, entry.tool.scope))
-      .map((entry) => ({ tool: entry.name, requiredScope: entry.tool?.scope ?? '' }));
+      .map((entry) => ({ tool: entry.name, required_scope: entry.tool?.scope ?? '' }));
     if (refused.length > 0) {
       throw new AppError(agentErrors.AGENT_TOOL_NOT_PERMITTED, {
-        detail: `Your key may not allow: ${refused.map((entry) => `${entry.tool} (needs ${entry.requiredScope})`).join(', ')}.`,
+        detail: `Your key may not allow: ${refused.map((entry) => `${entry.tool} (needs ${entry.required_scope})`).join(', ')}.`,
         details: { tools: refused },
       });
     }
@@ -142,7 +142,9 @@ export class AgentService {
       finishedAt: null,
     };
     await store.createRun(run);
-    await this.#emit(run, [{ type: 'run-queued', data: { segment: 1, tools: names, approvalRequired } }]);
+    await this.#emit(run, [
+      { type: 'run-queued', data: { segment: 1, tools: names, approval_required: approvalRequired } },
+    ]);
     await this.#enqueue(run, request.requestId);
     return run;
   }
@@ -186,14 +188,14 @@ export class AgentService {
     if (decision.actionId !== undefined && decision.actionId !== action.id) {
       throw new AppError(agentErrors.AGENT_RUN_NOT_AWAITING_APPROVAL, {
         detail: `Action ${decision.actionId} is not the one awaiting approval (${action.id}).`,
-        details: { runStatus: run.status, pendingActionId: action.id },
+        details: { run_status: run.status, pending_action_id: action.id },
       });
     }
     const tool = await registry.get(action.toolName);
     if (decision.approve && tool && !grants(decision.scopes, tool.scope)) {
       throw new AppError(agentErrors.AGENT_TOOL_NOT_PERMITTED, {
         detail: `Approving a call of ${tool.name} needs the \`${tool.scope}\` scope.`,
-        details: { tools: [{ tool: tool.name, requiredScope: tool.scope }] },
+        details: { tools: [{ tool: tool.name, required_scope: tool.scope }] },
       });
     }
     const now = clock.now();
@@ -217,7 +219,7 @@ export class AgentService {
       {
         type: 'approval-decided',
         data: {
-          actionId: action.id,
+          action_id: action.id,
           decision: decision.approve ? 'approved' : 'rejected',
           decidedBy,
           ...(decision.reason ? { reason: decision.reason } : {}),
@@ -235,7 +237,7 @@ export class AgentService {
     if (isFinished(run.status)) {
       throw new AppError(agentErrors.AGENT_RUN_FINISHED, {
         detail: `Run ${runId} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}.`,
-        details: { runStatus: run.status },
+        details: { run_status: run.status },
       });
     }
     const now = clock.now();
@@ -259,7 +261,7 @@ export class AgentService {
       });
     }
     await this.#emit(cancelled, [
-      { type: 'run-cancelled', data: { cancelledBy: cancelledBy ?? OPEN_ACCESS } },
+      { type: 'run-cancelled', data: { cancelled_by: cancelledBy ?? OPEN_ACCESS } },
     ]);
     return cancelled;
   }
@@ -267,7 +269,7 @@ export class AgentService {
   #notAwaiting(run: AgentRunRecord): AppError {
     return new AppError(agentErrors.AGENT_RUN_NOT_AWAITING_APPROVAL, {
       detail: `Run ${run.id} is ${run.status}, not awaiting approval.`,
-      details: { runStatus: run.status },
+      details: { run_status: run.status },
     });
   }
 

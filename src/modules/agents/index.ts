@@ -19,6 +19,7 @@ export type {
   PendingCall,
 } from './agent.types.ts';
 export { AGENT_EVENT_TYPES, AGENT_OUTCOMES, AGENT_RUN_STATUSES, isFinished } from './agent.types.ts';
+export { type AgentEventFeed, createAgentEventFeed, notifyingAgentStore } from './agent-event-feed.ts';
 export type { AgentLoopOptions, Redactor, SegmentScope } from './agent-loop.ts';
 export { AgentLoop, actionIdOf } from './agent-loop.ts';
 export { createAgentRunCapability } from './agent-run.capability.ts';

@@ -133,7 +133,7 @@ export function createAnalysisWorkflow(options: AnalysisWorkflowOptions) {
             },
             { signal: context.signal },
           );
-          context.emit({ type: 'text-delta', delta: result.summary });
+          await context.emit({ type: 'text-delta', delta: result.summary });
           return {
             text: result.summary,
             cited: read.map((_, index) => index + 1),
@@ -156,7 +156,7 @@ export function createAnalysisWorkflow(options: AnalysisWorkflowOptions) {
         let text = '';
         for await (const delta of stream.textStream) {
           text += delta;
-          context.emit({ type: 'text-delta', delta });
+          await context.emit({ type: 'text-delta', delta });
         }
         if (declined(text)) return null;
         const check = checkCitations(text, read.length);

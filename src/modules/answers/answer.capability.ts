@@ -162,7 +162,7 @@ export function createAnswerCapability(options: AnswerCapabilityOptions) {
       let text = '';
       for await (const delta of stream.textStream) {
         text += delta;
-        context.emit({ type: 'text-delta', delta });
+        await context.emit({ type: 'text-delta', delta });
       }
       if (declined(text)) return insufficient(modelProvenance(context));
       const check = checkCitations(text, given.length);
@@ -204,7 +204,7 @@ async function localAnswer(
     return `${quote.text} [${cited.indexOf(quote.passage) + 1}]`;
   });
   const answer = parts.join(' ');
-  context.emit({ type: 'text-delta', delta: answer });
+  await context.emit({ type: 'text-delta', delta: answer });
   return {
     outcome: 'answered',
     answer,

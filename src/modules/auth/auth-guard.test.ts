@@ -102,7 +102,7 @@ describe('auth guard with KEEL_ADMIN_KEY set', () => {
       headers: bearer(readerToken),
     });
     expect(forbidden.statusCode).toBe(403);
-    expect(forbidden.json()).toMatchObject({ code: 'AUTH_SCOPE_MISSING', requiredScope: 'admin' });
+    expect(forbidden.json()).toMatchObject({ code: 'AUTH_SCOPE_MISSING', required_scope: 'admin' });
   });
 
   it("scopes the request to the key's tenant", async () => {

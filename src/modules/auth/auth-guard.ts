@@ -56,7 +56,7 @@ export function installAuthGuard(
     if (!grants(principal.scopes, scope)) {
       throw new AppError(authErrors.AUTH_SCOPE_MISSING, {
         detail: `This route needs the \`${scope ?? 'admin'}\` scope.`,
-        details: { requiredScope: scope ?? 'admin' },
+        details: { required_scope: scope ?? 'admin' },
       });
     }
   });

@@ -21,7 +21,7 @@ export const authErrors = defineErrors({
     title: 'The API key has expired',
     category: 'user',
     retryable: false,
-    description: 'The key passed its `expiresAt`. Ask an administrator for a new key.',
+    description: 'The key passed its `expires_at`. Ask an administrator for a new key.',
   },
   AUTH_KEY_REVOKED: {
     status: 401,
@@ -44,7 +44,7 @@ export const authErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      'The key is valid but not allowed here. `requiredScope` names the scope the route needs (for example `capability:generate`, `documents:write` or `admin`).',
+      'The key is valid but not allowed here. `required_scope` names the scope the route needs (for example `capability:generate`, `documents:write` or `admin`).',
   },
   AUTH_KEY_NOT_FOUND: {
     status: 404,
@@ -58,6 +58,6 @@ export const authErrors = defineErrors({
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page of keys unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page of keys unchanged.',
   },
 });

@@ -18,9 +18,9 @@ describe('/v1/admin/keys', () => {
       headers: admin,
       payload: {
         name: 'Billing service',
-        tenantId: 'acme',
+        tenant_id: 'acme',
         scopes: ['capability:generate', 'requests:read'],
-        limits: { requestsPerMinute: 60, budget: { usd: 10, period: 'day' } },
+        limits: { requests_per_minute: 60, budget: { usd: 10, period: 'day' } },
       },
     });
     expect(created.statusCode).toBe(201);
@@ -28,13 +28,13 @@ describe('/v1/admin/keys', () => {
     expect(body.token).toMatch(/^keel_[0-9a-f]{16}_/);
     expect(body.key).toMatchObject({
       name: 'Billing service',
-      tenantId: 'acme',
+      tenant_id: 'acme',
       scopes: ['capability:generate', 'requests:read'],
       status: 'active',
-      limits: { requestsPerMinute: 60, budget: { usd: 10, period: 'day' } },
-      expiresAt: null,
-      revokedAt: null,
-      lastUsedAt: null,
+      limits: { requests_per_minute: 60, budget: { usd: 10, period: 'day' } },
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
     });
     const use = await app.app.inject({
       method: 'GET',
@@ -59,9 +59,12 @@ describe('/v1/admin/keys', () => {
     [{ name: 'x', scopes: [] }, '/body/scopes'],
     [{ name: 'x', scopes: ['Not A Scope'] }, '/body/scopes/0'],
     [{ name: '', scopes: ['admin'] }, '/body/name'],
-    [{ name: 'x', scopes: ['admin'], tenantId: 'has space' }, '/body/tenantId'],
-    [{ name: 'x', scopes: ['admin'], expiresAt: '2000-01-01T00:00:00Z' }, '/body/expiresAt'],
-    [{ name: 'x', scopes: ['admin'], limits: { requestsPerMinute: 0 } }, '/body/limits/requestsPerMinute'],
+    [{ name: 'x', scopes: ['admin'], tenant_id: 'has space' }, '/body/tenant_id'],
+    [{ name: 'x', scopes: ['admin'], expires_at: '2000-01-01T00:00:00Z' }, '/body/expires_at'],
+    [
+      { name: 'x', scopes: ['admin'], limits: { requests_per_minute: 0 } },
+      '/body/limits/requests_per_minute',
+    ],
   ])('refuses %j with a field error at %s', async (payload, pointer) => {
     const response = await app.app.inject({ method: 'POST', url: '/v1/admin/keys', headers: admin, payload });
     expect(response.statusCode).toBe(400);
@@ -74,21 +77,21 @@ describe('/v1/admin/keys', () => {
         method: 'POST',
         url: '/v1/admin/keys',
         headers: admin,
-        payload: { name, tenantId: 'paged', scopes: ['admin'] },
+        payload: { name, tenant_id: 'paged', scopes: ['admin'] },
       });
     }
     const first = await app.app.inject({
       method: 'GET',
-      url: '/v1/admin/keys?tenantId=paged&limit=2',
+      url: '/v1/admin/keys?tenant_id=paged&limit=2',
       headers: admin,
     });
     expect(first.json().items.map((key: { name: string }) => key.name)).toEqual(['three', 'two']);
     const second = await app.app.inject({
       method: 'GET',
-      url: `/v1/admin/keys?tenantId=paged&limit=2&cursor=${first.json().nextCursor}`,
+      url: `/v1/admin/keys?tenant_id=paged&limit=2&cursor=${first.json().next_cursor}`,
       headers: admin,
     });
-    expect(second.json()).toMatchObject({ items: [{ name: 'one' }], nextCursor: null });
+    expect(second.json()).toMatchObject({ items: [{ name: 'one' }], next_cursor: null });
   });
 
   it('revokes a key: it stops working at once, and revoking again is harmless', async () => {
@@ -114,7 +117,7 @@ describe('/v1/admin/keys', () => {
     expect(refused.statusCode).toBe(401);
     expect(refused.json().code).toBe('AUTH_KEY_REVOKED');
     const again = await app.app.inject({ method: 'DELETE', url: `/v1/admin/keys/${key.id}`, headers: admin });
-    expect(again.json().revokedAt).toBe(revoked.json().revokedAt);
+    expect(again.json().revoked_at).toBe(revoked.json().revoked_at);
   });
 
   it('answers 404 AUTH_KEY_NOT_FOUND for an unknown id and 400 for a malformed one', async () => {

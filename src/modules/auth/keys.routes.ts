@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, platformErrors } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
-import { keyLimitsSchema } from '../limits/index.ts';
+import { keyLimitsFromJson, keyLimitsSchema, presentKeyLimits } from '../limits/index.ts';
 import type { ApiKeyService } from './api-key.service.ts';
 import type { ApiKeyView } from './api-key.ts';
 import { authErrors } from './auth.errors.ts';
@@ -18,14 +18,14 @@ export const apiKeySchema = z
   .object({
     id: keyIdSchema,
     name: z.string(),
-    tenantId: z.string(),
+    tenant_id: z.string(),
     scopes: z.array(z.string()),
     limits: keyLimitsSchema,
     status: z.enum(['active', 'expired', 'revoked']),
-    createdAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime().nullable(),
-    revokedAt: z.iso.datetime().nullable(),
-    lastUsedAt: z.iso.datetime().nullable().describe('Updated at most once a minute per process.'),
+    created_at: z.iso.datetime(),
+    expires_at: z.iso.datetime().nullable(),
+    revoked_at: z.iso.datetime().nullable(),
+    last_used_at: z.iso.datetime().nullable().describe('Updated at most once a minute per process.'),
     webhook: z
       .object({ url: z.string() })
       .nullable()
@@ -53,7 +53,7 @@ export const keyWebhookSchema = z
 export const createKeySchema = z
   .object({
     name: z.string().trim().min(1).max(100).describe('What the key is for, shown in lists.'),
-    tenantId: z
+    tenant_id: z
       .string()
       .regex(TENANT_PATTERN)
       .default('default')
@@ -65,7 +65,7 @@ export const createKeySchema = z
       .describe(
         '`admin`, `capability:<name>` or `capability:*`, `documents:read`, `documents:write`, `jobs:read`, `jobs:write`, `requests:read`, `metrics:read`, ...',
       ),
-    expiresAt: z.iso
+    expires_at: z.iso
       .datetime({ offset: true })
       .optional()
       .describe('When the key stops working; never if omitted.'),
@@ -83,7 +83,7 @@ const createdKeySchema = z
   .meta({ id: 'CreatedApiKey' });
 
 const keyPageSchema = z
-  .object({ items: z.array(apiKeySchema), nextCursor: z.string().nullable() })
+  .object({ items: z.array(apiKeySchema), next_cursor: z.string().nullable() })
   .meta({ id: 'ApiKeyPage' });
 
 export interface KeyRoutesOptions {
@@ -115,15 +115,20 @@ export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutes
       },
     },
     async (request, reply) => {
-      const { expiresAt, limits, ...rest } = request.body;
+      const { expires_at: expiresAt, tenant_id: tenantId, limits, ...rest } = request.body;
       const expiry = expiresAt === undefined ? null : new Date(expiresAt);
       if (expiry !== null && expiry <= clock.now()) {
         throw new AppError(platformErrors.REQUEST_VALIDATION_FAILED, {
-          detail: '1 field is not valid: /body/expiresAt',
-          errors: [{ pointer: '/body/expiresAt', message: 'must be in the future', code: 'too_small' }],
+          detail: '1 field is not valid: /body/expires_at',
+          errors: [{ pointer: '/body/expires_at', message: 'must be in the future', code: 'too_small' }],
         });
       }
-      const created = await service.create({ ...rest, expiresAt: expiry, ...(limits ? { limits } : {}) });
+      const created = await service.create({
+        ...rest,
+        tenantId,
+        expiresAt: expiry,
+        ...(limits ? { limits: keyLimitsFromJson(limits) } : {}),
+      });
       reply.code(201);
       return { key: present(created.key), token: created.token };
     },
@@ -140,7 +145,7 @@ export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutes
         tags: ['Admin'],
         querystring: z
           .object({
-            tenantId: z.string().regex(TENANT_PATTERN).optional(),
+            tenant_id: z.string().regex(TENANT_PATTERN).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().min(1).max(200).optional(),
           })
@@ -149,13 +154,13 @@ export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutes
       },
     },
     async (request) => {
-      const { tenantId, limit, cursor } = request.query;
+      const { tenant_id: tenantId, limit, cursor } = request.query;
       const page = await service.list({
         limit,
         ...(tenantId === undefined ? {} : { tenantId }),
         ...(cursor === undefined ? {} : { cursor }),
       });
-      return { items: page.items.map(present), nextCursor: page.nextCursor };
+      return { items: page.items.map(present), next_cursor: page.nextCursor };
     },
   );
 
@@ -207,19 +212,19 @@ export function presentKey(key: ApiKeyView, now: Date): z.output<typeof apiKeySc
   return {
     id: key.id,
     name: key.name,
-    tenantId: key.tenantId,
+    tenant_id: key.tenantId,
     scopes: [...key.scopes],
-    limits: key.limits,
+    limits: presentKeyLimits(key.limits),
     status:
       key.revokedAt !== null
         ? 'revoked'
         : key.expiresAt !== null && key.expiresAt <= now
           ? 'expired'
           : 'active',
-    createdAt: key.createdAt.toISOString(),
-    expiresAt: key.expiresAt?.toISOString() ?? null,
-    revokedAt: key.revokedAt?.toISOString() ?? null,
-    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    created_at: key.createdAt.toISOString(),
+    expires_at: key.expiresAt?.toISOString() ?? null,
+    revoked_at: key.revokedAt?.toISOString() ?? null,
+    last_used_at: key.lastUsedAt?.toISOString() ?? null,
     webhook: key.webhook,
   };
 }

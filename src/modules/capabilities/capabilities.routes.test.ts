@@ -77,7 +77,7 @@ describe('POST /v1/generate', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     const problem = response.json();
     expect(problem.code).toBe('REQUEST_VALIDATION_FAILED');
-    expect(problem.requestId).toBe(response.headers['x-request-id']);
+    expect(problem.request_id).toBe(response.headers['x-request-id']);
     expect(problem.errors).toContainEqual(expect.objectContaining({ pointer, code }));
     expect(model.doGenerateCalls).toHaveLength(0);
   });
@@ -124,7 +124,7 @@ describe('POST /v1/generate', () => {
         payload: { user_input: 'hi' },
       });
       expect(response.statusCode).toBe(httpStatus);
-      expect(response.json()).toMatchObject({ code, upstreamStatus: status });
+      expect(response.json()).toMatchObject({ code, upstream_status: status });
       expect(response.body).not.toContain('sk-secret-value');
       if (status === 429) expect(response.headers['retry-after']).toBe('7');
     },

@@ -80,7 +80,7 @@ describe('POST /v1/<name>/batch', () => {
     expect(results[1]).toMatchObject({
       index: 1,
       status: 'failed',
-      problem: { code: 'REQUEST_VALIDATION_FAILED', status: 400, requestId: 'batch-1' },
+      problem: { code: 'REQUEST_VALIDATION_FAILED', status: 400, request_id: 'batch-1' },
     });
     const pointers = results[1].problem.errors.map((error: { pointer: string }) => error.pointer).sort();
     expect(pointers).toEqual(['/body/items/1/max_tokens', '/body/items/1/user_input']);

@@ -28,7 +28,8 @@ export interface CapabilityJob {
  * journals steps; a plain HTTP call gets `directReporter`, which drops events and just runs steps.
  */
 export interface InvocationReporter {
-  emit(event: CapabilityEvent): void;
+  /** A streamed call's reporter resolves once the client has room for more (backpressure). */
+  emit(event: CapabilityEvent): void | Promise<void>;
   progress(fraction: number, message: string | undefined): void;
   step<T>(name: string, run: (step: StepHandle) => Promise<T>): Promise<T>;
 }

@@ -150,7 +150,7 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
     expect(error?.data).toMatchObject({
       code: 'INTERNAL_ERROR',
       status: 500,
-      requestId: 'stream-fail-1',
+      request_id: 'stream-fail-1',
       type: 'urn:keel:error:INTERNAL_ERROR',
       instance: '/v1/test-outline',
       retryable: expect.any(Boolean),
@@ -215,9 +215,9 @@ describe('streamed capability calls (Accept: text/event-stream)', () => {
     // The fields of the problem document the sync call answers, plus `message`.
     const sync = await app.app.inject({ method: 'POST', url: '/v1/generate', payload: { user_input: 'hi' } });
     expect(sync.statusCode).toBe(503);
-    const { requestId: _sync, ...problem } = sync.json();
+    const { request_id: _sync, ...problem } = sync.json();
     const data = (events[1]?.data ?? {}) as Record<string, unknown>;
-    const { requestId: _streamed, message, ...streamed } = data;
+    const { request_id: _streamed, message, ...streamed } = data;
     expect(streamed).toEqual(problem);
     expect(message).toBe(problem.detail ?? problem.title);
   });

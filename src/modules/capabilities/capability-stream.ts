@@ -1,9 +1,8 @@
-import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CapabilityStreamEventType, UsageData } from '../../client/capability-stream.ts';
 import { asAppError, toProblem } from '../../platform/errors/index.ts';
-import { problemSchema } from '../../platform/http/index.ts';
+import { problemSchema, type SseEvent, SseWriter } from '../../platform/http/index.ts';
 import { secretRedactor } from '../../platform/logging/index.ts';
 import type { ModelUsage } from '../gateway/index.ts';
 import type { InvocationReporter } from './capability-events.ts';
@@ -36,92 +35,71 @@ function usageData(usage: ModelUsage): UsageData {
 /**
  * Answers one capability call as Server-Sent Events: `text-delta` / `object-delta` while it runs, then
  * `usage` and `done` (the validated output, as the sync call returns it) or `usage` and `error` (the
- * problem document's fields). The response is a Node stream handed to Fastify, so the request's hooks
- * (request log, telemetry, the stream slot of the limits module) see it end. A client that goes away
- * aborts the invocation's signal, and with it the model call.
+ * problem document's fields). The platform's SSE writer takes the response over (the request's
+ * `onResponse` hooks, request log and telemetry, still see it end); a client that goes away aborts the
+ * invocation's signal, and with it the model call, and a client that reads slowly holds the capability at
+ * its next `emit` (backpressure) instead of the response buffering the model's output.
  */
-export function streamInvocation(
+export async function streamInvocation(
   request: FastifyRequest,
   reply: FastifyReply,
   capability: AnyCapability,
   invoker: CapabilityInvoker,
   settings: CapabilityStreamSettings,
   shutdown?: AbortSignal,
-): FastifyReply {
-  const body = new PassThrough();
-  const controller = new AbortController();
+): Promise<void> {
   // At the server's shutdown deadline the call is aborted with SERVICE_SHUTTING_DOWN, which the stream
   // reports as its `error` event (clients retry elsewhere) instead of being cut mid-stream.
-  const onShutdown = () => controller.abort(shutdown?.reason);
-  if (shutdown?.aborted) onShutdown();
-  else shutdown?.addEventListener('abort', onShutdown, { once: true });
-  let sequence = 0;
-  let open = true;
-  const write = (type: CapabilityStreamEventType, data: unknown) => {
-    if (!open) return;
-    sequence += 1;
-    body.write(`id: ${sequence}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-  const heartbeat = setInterval(() => {
-    if (open) body.write(': keep-alive\n\n');
-  }, settings.heartbeatMs);
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-    open = false;
-    clearInterval(heartbeat);
+  const sse = new SseWriter(reply, {
+    keepAliveMs: settings.heartbeatMs,
+    shutdown,
+    // A first comment sends the headers now: a client learns the stream is open before the first event.
+    preamble: ': stream open\n\n',
   });
+  let sequence = 0;
+  const event = (type: CapabilityStreamEventType, data: unknown): SseEvent => {
+    sequence += 1;
+    return { id: sequence, event: type, data };
+  };
+  sse.start();
 
   const reporter: InvocationReporter = {
-    emit: (event) => {
-      if (event.type === 'text-delta') write('text-delta', { delta: event.delta });
-      else write('object-delta', { partial: event.partial });
-    },
+    emit: (emitted) =>
+      sse.write(
+        emitted.type === 'text-delta'
+          ? event('text-delta', { delta: emitted.delta })
+          : event('object-delta', { partial: emitted.partial }),
+      ),
     progress: () => {},
     step: (name, run) => run({ key: `${request.id}:${name}` }),
   };
   let usage: ModelUsage | undefined;
-  const run = async () => {
-    try {
-      const output = await invoker.invoke(capability, request.body, {
-        requestId: request.id,
-        tenantId: request.tenantId,
-        signal: controller.signal,
-        logger: request.log,
-        reporter,
-        streaming: true,
-        onUsage: (value) => {
-          usage = value;
-        },
-      });
-      if (usage) write('usage', usageData(usage));
-      write('done', { output });
-    } catch (error) {
-      // A shutdown abort arrives as SERVICE_SHUTTING_DOWN: the invoker reports a signal's own AppError reason.
-      const problem = asAppError(error);
-      if (problem.status >= 500) {
-        request.log.warn({ code: problem.code, err: problem.cause ?? problem }, 'capability stream failed');
-      }
-      if (usage) write('usage', usageData(usage));
-      // The document a sync call would have answered (scrubbed of anything shaped like a key), plus
-      // `message`: its detail, or its title when it has none.
-      const document = secretRedactor.redactValue(toProblem(problem, request.id, request.url.split('?')[0]));
-      write('error', { ...document, message: document.detail ?? document.title });
-    } finally {
-      shutdown?.removeEventListener('abort', onShutdown);
-      open = false;
-      clearInterval(heartbeat);
-      if (!body.destroyed) body.end();
+  try {
+    const output = await invoker.invoke(capability, request.body, {
+      requestId: request.id,
+      tenantId: request.tenantId,
+      signal: sse.signal,
+      logger: request.log,
+      reporter,
+      streaming: true,
+      onUsage: (value) => {
+        usage = value;
+      },
+    });
+    if (usage) void sse.write(event('usage', usageData(usage)));
+    sse.end(event('done', { output }));
+  } catch (error) {
+    // A shutdown abort arrives as SERVICE_SHUTTING_DOWN: the invoker reports a signal's own AppError reason.
+    const problem = asAppError(error);
+    if (problem.status >= 500) {
+      request.log.warn({ code: problem.code, err: problem.cause ?? problem }, 'capability stream failed');
     }
-  };
-  reply
-    .code(200)
-    .header('content-type', 'text/event-stream; charset=utf-8')
-    .header('cache-control', 'no-cache, no-transform')
-    .header('x-accel-buffering', 'no');
-  // A first comment sends the headers now: a client learns the stream is open before the first event.
-  body.write(': stream open\n\n');
-  void run();
-  return reply.send(body);
+    if (usage) void sse.write(event('usage', usageData(usage)));
+    // The document a sync call would have answered (scrubbed of anything shaped like a key), plus
+    // `message`: its detail, or its title when it has none.
+    const document = secretRedactor.redactValue(toProblem(problem, request.id, request.url.split('?')[0]));
+    sse.end(event('error', { ...document, message: document.detail ?? document.title }));
+  }
 }
 
 /**

@@ -42,8 +42,12 @@ export interface CapabilityContext {
   readonly streaming?: boolean;
   /** Model usage of this invocation so far (tokens, calls, cost), for outputs that report it. */
   usage(): ModelUsage;
-  /** Reports a streaming part (`text-delta`, `object-delta`): a job persists and streams it; a plain call drops it. */
-  emit(event: CapabilityEvent): void;
+  /**
+   * Reports a streaming part (`text-delta`, `object-delta`): a job persists and streams it; a plain call drops
+   * it. In a streamed call the promise resolves once the client has room for more: a capability relaying a
+   * model stream awaits it, so a slow reader slows the model read instead of growing a buffer.
+   */
+  emit(event: CapabilityEvent): void | Promise<void>;
   /** Reports how far along the work is (`fraction` in 0..1): `job-progress` events when running as a job. */
   progress(fraction: number, message?: string): void;
   /**

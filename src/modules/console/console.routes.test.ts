@@ -103,10 +103,10 @@ describe('GET /v1/me', () => {
     expect(response.json()).toEqual({
       authenticated: true,
       kind: 'api-key',
-      keyId: key.id,
-      tenantId: 'acme',
+      key_id: key.id,
+      tenant_id: 'acme',
       scopes: ['jobs:read'],
-      limits: { requestsPerMinute: 30 },
+      limits: { requests_per_minute: 30 },
     });
   });
 
@@ -133,7 +133,7 @@ describe('GET /v1/me', () => {
     });
     expect(basic.statusCode).toBe(401);
     const anonymous = await app.app.inject({ method: 'GET', url: '/v1/me' });
-    expect(anonymous.json()).toMatchObject({ authenticated: false, tenantId: null, scopes: [] });
+    expect(anonymous.json()).toMatchObject({ authenticated: false, tenant_id: null, scopes: [] });
   });
 
   it('answers the open admin principal when Keel needs no key', async () => {
@@ -141,7 +141,7 @@ describe('GET /v1/me', () => {
     expect(response.json()).toMatchObject({
       authenticated: true,
       kind: 'open',
-      tenantId: 'default',
+      tenant_id: 'default',
       scopes: ['admin'],
     });
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
 import { type ApiKeyService, authErrors } from '../auth/index.ts';
-import { type AuthFailureLimiter, keyLimitsSchema } from '../limits/index.ts';
+import { type AuthFailureLimiter, keyLimitsSchema, presentKeyLimits } from '../limits/index.ts';
 
 export const identitySchema = z
   .object({
@@ -13,11 +13,11 @@ export const identitySchema = z
       .enum(['api-key', 'admin-key', 'open'])
       .nullable()
       .describe('`open`: no key needed (loopback, no KEEL_ADMIN_KEY), which acts as `admin`.'),
-    keyId: z
+    key_id: z
       .string()
       .nullable()
       .describe('`key_...`, `admin` for KEEL_ADMIN_KEY, null when open or anonymous.'),
-    tenantId: z.string().nullable(),
+    tenant_id: z.string().nullable(),
     scopes: z.array(z.string()),
     limits: keyLimitsSchema.nullable().describe("The key's limits over the deployment's defaults."),
   })
@@ -55,10 +55,10 @@ export function registerMeRoute(
         return {
           authenticated: true,
           kind: principal.kind,
-          keyId: principal.keyId ?? null,
-          tenantId: principal.tenantId,
+          key_id: principal.keyId ?? null,
+          tenant_id: principal.tenantId,
           scopes: [...principal.scopes],
-          limits: principal.limits,
+          limits: principal.limits ? presentKeyLimits(principal.limits) : null,
         };
       } catch (error) {
         if (
@@ -66,7 +66,14 @@ export function registerMeRoute(
           error instanceof AppError &&
           error.code === authErrors.AUTH_REQUIRED.code
         ) {
-          return { authenticated: false, kind: null, keyId: null, tenantId: null, scopes: [], limits: null };
+          return {
+            authenticated: false,
+            kind: null,
+            key_id: null,
+            tenant_id: null,
+            scopes: [],
+            limits: null,
+          };
         }
         // A refused key counts against the client address here as on every other route.
         if (token !== undefined && error instanceof AppError && error.status === 401) {

@@ -14,7 +14,7 @@ export const conversationErrors = defineErrors({
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page of `GET /v1/conversations` unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page of `GET /v1/conversations` unchanged.',
   },
 });
 

@@ -46,16 +46,16 @@ describe('/v1/conversations', () => {
       id: 'conv_3',
       title: 'title conv_3',
       system: null,
-      messageCount: 2,
-      createdAt: '2026-11-21T10:03:00.000Z',
-      updatedAt: '2026-11-21T10:03:00.000Z',
+      message_count: 2,
+      created_at: '2026-11-21T10:03:00.000Z',
+      updated_at: '2026-11-21T10:03:00.000Z',
     });
-    const cursor = first.json().nextCursor as string;
+    const cursor = first.json().next_cursor as string;
     const second = await app.app.inject({
       method: 'GET',
       url: `/v1/conversations?limit=2&cursor=${encodeURIComponent(cursor)}`,
     });
-    expect(second.json()).toMatchObject({ items: [{ id: 'conv_1' }], nextCursor: null });
+    expect(second.json()).toMatchObject({ items: [{ id: 'conv_1' }], next_cursor: null });
 
     const forged = await app.app.inject({ method: 'GET', url: '/v1/conversations?cursor=bm90LWEtY3Vyc29y' });
     expect(forged.statusCode).toBe(400);
@@ -71,7 +71,7 @@ describe('/v1/conversations', () => {
     app = await buildTestApp({ conversations });
     const first = await app.app.inject({ method: 'GET', url: '/v1/conversations/conv_1?limit=4' });
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ id: 'conv_1', messageCount: 6, nextAfter: 4 });
+    expect(first.json()).toMatchObject({ id: 'conv_1', message_count: 6, next_after: 4 });
     expect(first.json().messages.map((message: { position: number }) => message.position)).toEqual([
       1, 2, 3, 4,
     ]);
@@ -79,17 +79,17 @@ describe('/v1/conversations', () => {
       position: 2,
       role: 'assistant',
       content: 'reply 0',
-      requestId: 'r0',
+      request_id: 'r0',
       model: 'mock:m1',
-      usage: { inputTokens: 4, outputTokens: 2 },
-      createdAt: '2026-11-21T10:01:00.000Z',
+      usage: { input_tokens: 4, output_tokens: 2 },
+      created_at: '2026-11-21T10:01:00.000Z',
     });
     const rest = await app.app.inject({ method: 'GET', url: '/v1/conversations/conv_1?after=4&limit=4' });
     expect(rest.json().messages.map((message: { content: string }) => message.content)).toEqual([
       'm2',
       'reply 2',
     ]);
-    expect(rest.json().nextAfter).toBeNull();
+    expect(rest.json().next_after).toBeNull();
     const bad = await app.app.inject({ method: 'GET', url: '/v1/conversations/conv_1?after=-1' });
     expect(bad.statusCode).toBe(400);
   });
@@ -131,7 +131,7 @@ describe('/v1/conversations', () => {
         headers: { authorization: `Bearer ${without}` },
       });
       expect(refused.statusCode, `${method} ${url}`).toBe(403);
-      expect(refused.json().requiredScope).toBe('capability:chat');
+      expect(refused.json().required_scope).toBe('capability:chat');
     }
     const allowed = await current.app.inject({
       method: 'GET',

@@ -41,7 +41,7 @@ export function registerConversationRoutes(
     },
     async (request) => {
       const page = await store.list(request.tenantId, request.query);
-      return { items: page.items.map(presentConversation), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentConversation), next_cursor: page.nextCursor };
     },
   );
 
@@ -76,7 +76,7 @@ export function registerConversationRoutes(
       return {
         ...presentConversation(conversation),
         messages: messages.map(presentMessage),
-        nextAfter: last !== undefined && last.position < conversation.messageCount ? last.position : null,
+        next_after: last !== undefined && last.position < conversation.messageCount ? last.position : null,
       };
     },
   );

@@ -13,7 +13,7 @@ export const conversationParamsSchema = z.object({ conversationId: conversationI
 export const conversationListQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50).describe('Conversations per page.'),
-    cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page.'),
+    cursor: z.string().min(1).max(200).optional().describe('`next_cursor` of the previous page.'),
   })
   .strict();
 
@@ -37,9 +37,9 @@ export const conversationSchema = z
       .string()
       .nullable()
       .describe('The system prompt turns use when they send none (the last one sent); null: none.'),
-    messageCount: z.number().int().describe('Messages stored (the full history, not only the window).'),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime().describe('When the last turn was stored.'),
+    message_count: z.number().int().describe('Messages stored (the full history, not only the window).'),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime().describe('When the last turn was stored.'),
   })
   .meta({ id: 'Conversation' });
 
@@ -48,24 +48,24 @@ export const messageSchema = z
     position: z.number().int().min(1).describe('1 for the first message; no gaps.'),
     role: z.enum(['user', 'assistant']),
     content: z.string(),
-    requestId: z.string().describe('The `chat` request that stored it (see `GET /v1/requests/{id}`).'),
+    request_id: z.string().describe('The `chat` request that stored it (see `GET /v1/requests/{id}`).'),
     model: z.string().nullable().describe('`provider:model` that wrote an assistant message.'),
     usage: z
-      .object({ inputTokens: z.number().int(), outputTokens: z.number().int() })
+      .object({ input_tokens: z.number().int(), output_tokens: z.number().int() })
       .nullable()
       .describe('Tokens of the model call behind an assistant message.'),
-    createdAt: z.iso.datetime(),
+    created_at: z.iso.datetime(),
   })
   .meta({ id: 'ConversationMessage' });
 
 export const conversationPageSchema = z
-  .object({ items: z.array(conversationSchema), nextCursor: z.string().nullable() })
+  .object({ items: z.array(conversationSchema), next_cursor: z.string().nullable() })
   .meta({ id: 'ConversationPage' });
 
 export const conversationWithMessagesSchema = conversationSchema
   .extend({
     messages: z.array(messageSchema).describe('Oldest first, from position `after + 1`.'),
-    nextAfter: z
+    next_after: z
       .number()
       .int()
       .nullable()
@@ -78,9 +78,9 @@ export function presentConversation(record: ConversationRecord): z.output<typeof
     id: record.id,
     title: record.title,
     system: record.system,
-    messageCount: record.messageCount,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString(),
+    message_count: record.messageCount,
+    created_at: record.createdAt.toISOString(),
+    updated_at: record.updatedAt.toISOString(),
   };
 }
 
@@ -89,9 +89,11 @@ export function presentMessage(message: MessageRecord): z.output<typeof messageS
     position: message.position,
     role: message.role,
     content: message.content,
-    requestId: message.requestId,
+    request_id: message.requestId,
     model: message.model,
-    usage: message.usage,
-    createdAt: message.createdAt.toISOString(),
+    usage: message.usage
+      ? { input_tokens: message.usage.inputTokens, output_tokens: message.usage.outputTokens }
+      : null,
+    created_at: message.createdAt.toISOString(),
   };
 }

@@ -35,7 +35,13 @@ export function registerCollectionRoutes(
       },
     },
     async (request, reply) => {
-      const details = await service.createCollection(request.tenantId, request.body);
+      const { chunking, ...collection } = request.body;
+      const details = await service.createCollection(request.tenantId, {
+        ...collection,
+        ...(chunking
+          ? { chunking: { maxTokens: chunking.max_tokens, overlapTokens: chunking.overlap_tokens } }
+          : {}),
+      });
       reply.code(201);
       return presentCollection(details);
     },
@@ -61,10 +67,10 @@ export function registerCollectionRoutes(
       const { name, limit, cursor } = request.query;
       if (name !== undefined) {
         const found = await service.findCollectionByName(request.tenantId, name);
-        return { items: found ? [presentCollection(found)] : [], nextCursor: null };
+        return { items: found ? [presentCollection(found)] : [], next_cursor: null };
       }
       const page = await service.listCollections(request.tenantId, { limit, cursor });
-      return { items: page.items.map(presentCollection), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentCollection), next_cursor: page.nextCursor };
     },
   );
 

@@ -13,7 +13,7 @@ export const documentErrors = defineErrors({
     title: 'A collection with this name exists',
     category: 'user',
     retryable: false,
-    description: 'Collection names are unique per tenant. `collectionId` is the existing one.',
+    description: 'Collection names are unique per tenant. `collection_id` is the existing one.',
   },
   DOCUMENTS_DOCUMENT_NOT_FOUND: {
     status: 404,
@@ -36,7 +36,7 @@ export const documentErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      'The file or text exceeds the upload limit (`KEEL_UPLOAD_LIMIT_BYTES`, 20 MiB by default). `limitBytes` says the limit. Split the document, or raise the limit.',
+      'The file or text exceeds the upload limit (`KEEL_UPLOAD_LIMIT_BYTES`, 20 MiB by default). `limit_bytes` says the limit. Split the document, or raise the limit.',
   },
   DOCUMENTS_MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
@@ -59,7 +59,7 @@ export const documentErrors = defineErrors({
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page unchanged.',
   },
   DOCUMENTS_PARSE_FAILED: {
     status: 422,

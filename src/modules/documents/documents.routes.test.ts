@@ -22,7 +22,7 @@ describe('collections', () => {
   it('creates, lists, finds by name, and refuses a second collection of the same name', async () => {
     context = await buildDocumentsTestApp();
     const id = await context.createCollection('handbook', context.tenantA, {
-      chunking: { maxTokens: 200, overlapTokens: 20 },
+      chunking: { max_tokens: 200, overlap_tokens: 20 },
     });
     expect(id).toMatch(/^col_[0-9a-f]{20}$/);
     const again = await context.app.app.inject({
@@ -32,7 +32,7 @@ describe('collections', () => {
       payload: { name: 'handbook' },
     });
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'DOCUMENTS_COLLECTION_EXISTS', collectionId: id });
+    expect(again.json()).toMatchObject({ code: 'DOCUMENTS_COLLECTION_EXISTS', collection_id: id });
     const listed = await context.app.app.inject({
       method: 'GET',
       url: '/v1/collections',
@@ -42,7 +42,7 @@ describe('collections', () => {
       expect.objectContaining({
         id,
         name: 'handbook',
-        chunking: { maxTokens: 200, overlapTokens: 20 },
+        chunking: { max_tokens: 200, overlap_tokens: 20 },
         embedding: { model: 'test:bag-of-words-64', dimensions: null },
         documents: { queued: 0, processing: 0, ready: 0, failed: 0 },
       }),
@@ -82,12 +82,12 @@ describe('ingestion of each format', () => {
     expect(pdf).toMatchObject({
       status: 'ready',
       title: 'Mooring manual',
-      mediaType: 'application/pdf',
+      media_type: 'application/pdf',
       error: null,
     });
     expect(pdf.chunks.items[0]).toMatchObject({
       content: 'Mooring\n\nTie the bowline around the cleat.\n\nCheck the fenders on page two.',
-      position: { ordinal: 0, start: 0, pageStart: 1, pageEnd: 2, headingPath: ['Mooring'] },
+      position: { ordinal: 0, start: 0, page_start: 1, page_end: 2, heading_path: ['Mooring'] },
     });
 
     const docx = await ingested(collectionId, {
@@ -98,7 +98,7 @@ describe('ingestion of each format', () => {
     expect(docx).toMatchObject({
       status: 'ready',
       title: 'Crew',
-      mediaType: expect.stringContaining('wordprocessingml'),
+      media_type: expect.stringContaining('wordprocessingml'),
     });
     expect(docx.chunks.items[0].content).toBe('Crew\n\n- Helm\n- Winch');
 
@@ -145,7 +145,7 @@ describe('ingestion of each format', () => {
     for (const document of [pdf, docx, html, markdown, text, json]) {
       expect(document.chunks.embedded).toBe(document.chunks.total);
       expect(document.progress).toEqual({ step: 'index', completed: 1, total: 1 });
-      expect(document.contentHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(document.content_hash).toMatch(/^[0-9a-f]{64}$/);
     }
   });
 
@@ -154,13 +154,13 @@ describe('ingestion of each format', () => {
     const collectionId = await context.createCollection();
     const response = await context.addText(collectionId, {
       text: '## Anchors\n\nDrop the anchor in sand.',
-      mediaType: 'text/markdown',
+      media_type: 'text/markdown',
       metadata: { source: 'wiki', year: 2024 },
     });
     expect(response.statusCode).toBe(202);
     expect(response.json()).toMatchObject({
       duplicate: false,
-      jobId: null,
+      job_id: null,
       document: { status: 'queued', title: 'Untitled' },
     });
     await context.settle();
@@ -168,9 +168,9 @@ describe('ingestion of each format', () => {
     expect(document).toMatchObject({
       status: 'ready',
       metadata: { source: 'wiki', year: 2024 },
-      chunkCount: 1,
+      chunk_count: 1,
     });
-    expect(document.chunks.items[0].position.headingPath).toEqual(['Anchors']);
+    expect(document.chunks.items[0].position.heading_path).toEqual(['Anchors']);
   });
 });
 
@@ -193,7 +193,7 @@ describe('failures', () => {
     const failed = (await documentOf(corrupt.json().document.id)).json();
     expect(failed).toMatchObject({
       status: 'failed',
-      chunkCount: 0,
+      chunk_count: 0,
       error: {
         code: 'DOCUMENTS_PARSE_FAILED',
         retryable: false,
@@ -203,7 +203,7 @@ describe('failures', () => {
     });
     expect((await documentOf(good.json().document.id)).json()).toMatchObject({
       status: 'ready',
-      chunkCount: 1,
+      chunk_count: 1,
     });
     const collection = await context.app.app.inject({
       method: 'GET',
@@ -243,7 +243,7 @@ describe('failures', () => {
       bytes: Buffer.alloc(4_097, 'a'),
     });
     expect(file.statusCode).toBe(413);
-    expect(file.json()).toMatchObject({ code: 'DOCUMENTS_UPLOAD_TOO_LARGE', limitBytes: 4_096 });
+    expect(file.json()).toMatchObject({ code: 'DOCUMENTS_UPLOAD_TOO_LARGE', limit_bytes: 4_096 });
     const text = await context.addText(collectionId, { text: 'é'.repeat(2_049) });
     expect(text.statusCode).toBe(413);
     expect(text.json().code).toBe('DOCUMENTS_UPLOAD_TOO_LARGE');
@@ -356,7 +356,7 @@ describe('dedup, delete and tenancy', () => {
         method: 'POST',
         url: '/v1/search',
         headers: context.tenantA,
-        payload: { query: 'lighthouse keeper', collectionIds: [collectionId], mode },
+        payload: { query: 'lighthouse keeper', collection_ids: [collectionId], mode },
       });
     expect((await search('vector')).json().results).toHaveLength(1);
     expect((await search('lexical')).json().results).toHaveLength(1);
@@ -411,7 +411,7 @@ describe('dedup, delete and tenancy', () => {
       method: 'POST',
       url: '/v1/search',
       headers: context.tenantB,
-      payload: { query: 'harbour', collectionIds: [collectionId] },
+      payload: { query: 'harbour', collection_ids: [collectionId] },
     });
     expect(search.statusCode).toBe(404);
     expect(search.json()).toMatchObject({ code: 'RETRIEVAL_COLLECTION_NOT_FOUND', missing: [collectionId] });

@@ -35,7 +35,7 @@ export async function registerDocumentRoutes(
 ): Promise<void> {
   const accepted = (result: AcceptedDocument, reply: { code(status: number): unknown }) => {
     reply.code(result.scheduled ? 202 : 200);
-    return { document: presentDocument(result.document), duplicate: result.duplicate, jobId: result.jobId };
+    return { document: presentDocument(result.document), duplicate: result.duplicate, job_id: result.jobId };
   };
 
   app.post(
@@ -61,8 +61,8 @@ export async function registerDocumentRoutes(
       if (bytes.byteLength > service.maxUploadBytes) throw service.tooLarge();
       const result = await service.addDocument(request.tenantId, request.params.collectionId, {
         bytes,
-        declaredType: body.mediaType,
-        filename: body.sourceName,
+        declaredType: body.media_type,
+        filename: body.source_name,
         title: body.title,
         metadata: body.metadata,
       });
@@ -129,7 +129,7 @@ export async function registerDocumentRoutes(
     },
     async (request) => {
       const page = await service.listDocuments(request.tenantId, request.params.collectionId, request.query);
-      return { items: page.items.map(presentDocument), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentDocument), next_cursor: page.nextCursor };
     },
   );
 
@@ -145,8 +145,8 @@ export async function registerDocumentRoutes(
         params: documentParamsSchema,
         querystring: z
           .object({
-            chunkOffset: z.coerce.number().int().min(0).default(0),
-            chunkLimit: z.coerce.number().int().min(0).max(500).default(100),
+            chunk_offset: z.coerce.number().int().min(0).default(0),
+            chunk_limit: z.coerce.number().int().min(0).max(500).default(100),
           })
           .strict(),
         response: {
@@ -159,7 +159,7 @@ export async function registerDocumentRoutes(
       },
     },
     async (request) => {
-      const { chunkOffset, chunkLimit } = request.query;
+      const { chunk_offset: chunkOffset, chunk_limit: chunkLimit } = request.query;
       const { document, chunks } = await service.getDocument(request.tenantId, request.params.documentId, {
         offset: chunkOffset,
         limit: chunkLimit,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { chunkPositionSchema, type StoredChunk } from '../retrieval/index.ts';
+import { chunkPositionSchema, presentChunkPosition, type StoredChunk } from '../retrieval/index.ts';
 import type { DocumentRecord } from './document-store.port.ts';
 import type { CollectionDetails } from './documents.service.ts';
 import { SUPPORTED_MEDIA_TYPES } from './parsing/media-type.ts';
@@ -23,7 +23,7 @@ export const documentParamsSchema = z.object({ documentId: idSchema });
 
 export const chunkingSchema = z
   .object({
-    maxTokens: z
+    max_tokens: z
       .number()
       .int()
       .min(32)
@@ -32,7 +32,7 @@ export const chunkingSchema = z
       .describe(
         'Longest chunk, in tokens (o200k_base). The default fits the local embedder (1,000 characters).',
       ),
-    overlapTokens: z
+    overlap_tokens: z
       .number()
       .int()
       .min(0)
@@ -40,9 +40,9 @@ export const chunkingSchema = z
       .default(30)
       .describe('About how many tokens of a chunk’s end open the next chunk of the same section.'),
   })
-  .refine((chunking) => chunking.overlapTokens <= chunking.maxTokens / 2, {
-    message: 'overlapTokens must be at most half of maxTokens',
-    path: ['overlapTokens'],
+  .refine((chunking) => chunking.overlap_tokens <= chunking.max_tokens / 2, {
+    message: 'overlap_tokens must be at most half of max_tokens',
+    path: ['overlap_tokens'],
   })
   .meta({ id: 'ChunkingSettings' });
 
@@ -69,7 +69,7 @@ export const collectionSchema = z
     name: z.string(),
     description: z.string().nullable(),
     metadata: metadataSchema,
-    chunking: z.object({ maxTokens: z.number().int(), overlapTokens: z.number().int() }),
+    chunking: z.object({ max_tokens: z.number().int(), overlap_tokens: z.number().int() }),
     embedding: z
       .object({
         model: z
@@ -79,15 +79,15 @@ export const collectionSchema = z
         dimensions: z.number().int().nullable(),
       })
       .describe('Recorded by the index: searches refuse to compare vectors of another model.'),
-    chunkCount: z.number().int(),
+    chunk_count: z.number().int(),
     documents: statusCountsSchema,
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
   })
   .meta({ id: 'Collection' });
 
 export const collectionPageSchema = z
-  .object({ items: z.array(collectionSchema), nextCursor: z.string().nullable() })
+  .object({ items: z.array(collectionSchema), next_cursor: z.string().nullable() })
   .meta({ id: 'CollectionPage' });
 
 const problemSummarySchema = z
@@ -97,12 +97,12 @@ const problemSummarySchema = z
 export const documentSchema = z
   .object({
     id: z.string(),
-    collectionId: z.string(),
+    collection_id: z.string(),
     title: z.string(),
-    sourceName: z.string().nullable().describe('The uploaded file name.'),
-    mediaType: z.enum(SUPPORTED_MEDIA_TYPES as [string, ...string[]]),
-    byteSize: z.number().int(),
-    contentHash: z
+    source_name: z.string().nullable().describe('The uploaded file name.'),
+    media_type: z.enum(SUPPORTED_MEDIA_TYPES as [string, ...string[]]),
+    byte_size: z.number().int(),
+    content_hash: z
       .string()
       .describe('SHA-256 of the bytes; the same bytes twice in a collection are one document.'),
     metadata: metadataSchema,
@@ -117,22 +117,22 @@ export const documentSchema = z
       })
       .nullable(),
     error: problemSummarySchema.nullable(),
-    chunkCount: z.number().int(),
-    characterCount: z.number().int().describe('Length of the normalised text chunk positions refer to.'),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    chunk_count: z.number().int(),
+    character_count: z.number().int().describe('Length of the normalised text chunk positions refer to.'),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
   })
   .meta({ id: 'Document' });
 
 export const documentPageSchema = z
-  .object({ items: z.array(documentSchema), nextCursor: z.string().nullable() })
+  .object({ items: z.array(documentSchema), next_cursor: z.string().nullable() })
   .meta({ id: 'DocumentPage' });
 
 export const acceptedDocumentSchema = z
   .object({
     document: documentSchema,
     duplicate: z.boolean().describe('The collection already held these bytes: `document` is that one.'),
-    jobId: z.string().nullable().describe('The ingestion job, when ingestion runs as a job.'),
+    job_id: z.string().nullable().describe('The ingestion job, when ingestion runs as a job.'),
   })
   .meta({ id: 'DocumentAccepted' });
 
@@ -140,7 +140,7 @@ export const chunkSchema = z
   .object({
     id: z.string(),
     content: z.string(),
-    tokenCount: z.number().int(),
+    token_count: z.number().int(),
     position: chunkPositionSchema,
   })
   .meta({ id: 'Chunk' });
@@ -160,12 +160,12 @@ export const documentDetailsSchema = documentSchema
 export const textDocumentSchema = z
   .object({
     text: z.string().min(1).describe('The document itself.'),
-    mediaType: z
+    media_type: z
       .enum(['text/plain', 'text/markdown', 'text/html', 'application/json'])
       .default('text/plain')
       .describe('How to read `text`.'),
     title: z.string().trim().min(1).max(512).optional(),
-    sourceName: z.string().min(1).max(512).optional().describe('A file name to remember it by.'),
+    source_name: z.string().min(1).max(512).optional().describe('A file name to remember it by.'),
     metadata: metadataSchema.optional(),
   })
   .strict()
@@ -196,32 +196,35 @@ export function presentCollection(details: CollectionDetails): z.output<typeof c
     name: collection.name,
     description: collection.description,
     metadata: collection.metadata as z.output<typeof metadataSchema>,
-    chunking: collection.chunking,
+    chunking: {
+      max_tokens: collection.chunking.maxTokens,
+      overlap_tokens: collection.chunking.overlapTokens,
+    },
     embedding: { model: index?.embeddingModel ?? null, dimensions: index?.embeddingDimensions ?? null },
-    chunkCount: index?.chunkCount ?? 0,
+    chunk_count: index?.chunkCount ?? 0,
     documents,
-    createdAt: collection.createdAt.toISOString(),
-    updatedAt: collection.updatedAt.toISOString(),
+    created_at: collection.createdAt.toISOString(),
+    updated_at: collection.updatedAt.toISOString(),
   };
 }
 
 export function presentDocument(document: DocumentRecord): z.output<typeof documentSchema> {
   return {
     id: document.id,
-    collectionId: document.collectionId,
+    collection_id: document.collectionId,
     title: document.title,
-    sourceName: document.sourceName,
-    mediaType: document.mediaType,
-    byteSize: document.byteSize,
-    contentHash: document.contentHash,
+    source_name: document.sourceName,
+    media_type: document.mediaType,
+    byte_size: document.byteSize,
+    content_hash: document.contentHash,
     metadata: document.metadata as z.output<typeof metadataSchema>,
     status: document.status,
     progress: document.progress,
     error: document.error,
-    chunkCount: document.chunkCount,
-    characterCount: document.characterCount,
-    createdAt: document.createdAt.toISOString(),
-    updatedAt: document.updatedAt.toISOString(),
+    chunk_count: document.chunkCount,
+    character_count: document.characterCount,
+    created_at: document.createdAt.toISOString(),
+    updated_at: document.updatedAt.toISOString(),
   };
 }
 
@@ -229,7 +232,7 @@ export function presentChunk(chunk: StoredChunk): z.output<typeof chunkSchema> {
   return {
     id: chunk.id,
     content: chunk.content,
-    tokenCount: chunk.tokenCount,
-    position: { ...chunk.position, headingPath: [...chunk.position.headingPath] },
+    token_count: chunk.tokenCount,
+    position: presentChunkPosition(chunk.position),
   };
 }

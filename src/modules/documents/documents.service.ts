@@ -255,7 +255,7 @@ export class DocumentsService {
   tooLarge(): AppError {
     return new AppError(documentErrors.DOCUMENTS_UPLOAD_TOO_LARGE, {
       detail: `Documents may be at most ${this.maxUploadBytes} bytes.`,
-      details: { limitBytes: this.maxUploadBytes },
+      details: { limit_bytes: this.maxUploadBytes },
     });
   }
 

@@ -2,11 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../../../test/fixtures/documents/pdf.ts';
 import { buildDocumentsTestApp, type DocumentsTestApp } from '../../../test/support/documents-app.ts';
-import {
-  createTemporaryDatabase,
-  skipWithoutPostgres,
-  type TemporaryDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from '../retrieval/index.ts';
 import type { DocumentProgress } from './document-store.port.ts';
@@ -43,25 +40,25 @@ function describeIngestion(name: string, database: () => Database, vectors: bool
       });
       await context.addText(collectionId, {
         text: '# Sails\n\nFold the jib after sailing.',
-        mediaType: 'text/markdown',
+        media_type: 'text/markdown',
       });
       await context.settle();
       const response = await context.app.app.inject({
         method: 'POST',
         url: '/v1/search',
         headers: context.tenantA,
-        payload: { query: 'oil filter', collectionIds: [collectionId] },
+        payload: { query: 'oil filter', collection_ids: [collectionId] },
       });
       const body = response.json();
       expect(body).toMatchObject(
         vectors
           ? { mode: 'hybrid', fallback: null }
-          : { mode: 'lexical', requestedMode: 'hybrid', fallback: { reason: 'vector_index_unavailable' } },
+          : { mode: 'lexical', requested_mode: 'hybrid', fallback: { reason: 'vector_index_unavailable' } },
       );
       expect(body.results[0]).toMatchObject({
-        documentId: pdf.json().document.id,
+        document_id: pdf.json().document.id,
         title: 'engine',
-        position: { pageStart: 1, pageEnd: 2, headingPath: ['Engine care'] },
+        position: { page_start: 1, page_end: 2, heading_path: ['Engine care'] },
       });
       const id = pdf.json().document.id;
       const documentView = await context.app.app.inject({
@@ -115,7 +112,7 @@ function describeIngestion(name: string, database: () => Database, vectors: bool
     it('resumes an interrupted ingestion where it stopped, reporting progress in order', async () => {
       await open();
       const collectionId = await context.createCollection('resume', context.tenantA, {
-        chunking: { maxTokens: 32, overlapTokens: 0 },
+        chunking: { max_tokens: 32, overlap_tokens: 0 },
       });
       const text = Array.from(
         { length: 120 },
@@ -180,7 +177,7 @@ describe('on PGlite (pgvector)', () => {
   describeIngestion('PGlite', () => database, true);
 });
 
-describe.skipIf(skipWithoutPostgres)('on PostgreSQL (no pgvector)', () => {
+describe('on PostgreSQL (no pgvector)', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let database: Database;
   beforeAll(async () => {

@@ -173,7 +173,7 @@ export class MemoryDocumentStore implements DocumentStore {
 export function collectionExists(name: string, collectionId: string | undefined): AppError {
   return new AppError(documentErrors.DOCUMENTS_COLLECTION_EXISTS, {
     detail: `You already have a collection named ${JSON.stringify(name)}.`,
-    ...(collectionId ? { details: { collectionId } } : {}),
+    ...(collectionId ? { details: { collection_id: collectionId } } : {}),
   });
 }
 

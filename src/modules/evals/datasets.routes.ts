@@ -70,7 +70,7 @@ export function registerDatasetRoutes(app: HttpServer, { datasets, feedback }: D
           .strict(),
         response: {
           200: z
-            .object({ items: z.array(datasetSchema), nextCursor: z.string().nullable() })
+            .object({ items: z.array(datasetSchema), next_cursor: z.string().nullable() })
             .meta({ id: 'DatasetPage' }),
           ...problemResponses({ 400: 'A query parameter is not valid.' }),
         },
@@ -78,7 +78,7 @@ export function registerDatasetRoutes(app: HttpServer, { datasets, feedback }: D
     },
     async (request) => {
       const page = await datasets.list(request.tenantId, request.query);
-      return { items: page.items.map(presentDataset), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentDataset), next_cursor: page.nextCursor };
     },
   );
 
@@ -332,7 +332,7 @@ export function requireScope(request: FastifyRequest, scope: string): void {
   if (principal && !grants(principal.scopes, scope)) {
     throw new AppError(authErrors.AUTH_SCOPE_MISSING, {
       detail: `This needs the \`${scope}\` scope too.`,
-      details: { requiredScope: scope },
+      details: { required_scope: scope },
     });
   }
 }

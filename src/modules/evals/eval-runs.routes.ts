@@ -5,6 +5,7 @@ import type { DatasetsService } from './datasets.service.ts';
 import type { EvalRunsService } from './eval-runs.service.ts';
 import {
   comparisonSchema,
+  presentComparison,
   presentResult,
   presentRun,
   resultSchema,
@@ -103,7 +104,7 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
           .strict(),
         response: {
           200: z
-            .object({ items: z.array(runSchema), nextCursor: z.string().nullable() })
+            .object({ items: z.array(runSchema), next_cursor: z.string().nullable() })
             .meta({ id: 'EvalRunPage' }),
           ...problemResponses({ 400: 'A query parameter is not valid.' }),
         },
@@ -115,7 +116,7 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
         limit: request.query.limit,
         cursor: request.query.cursor,
       });
-      return { items: page.items.map(presentRun), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentRun), next_cursor: page.nextCursor };
     },
   );
 
@@ -183,11 +184,13 @@ export function registerEvalRunRoutes(app: HttpServer, { runs, datasets }: EvalR
     },
     async (request) => {
       const query = request.query;
-      return runs.compare(
-        request.tenantId,
-        { id: query.baseline ?? request.params.id, variant: query.baseline_variant },
-        { id: request.params.id, variant: query.variant },
-      ) as never;
+      return presentComparison(
+        await runs.compare(
+          request.tenantId,
+          { id: query.baseline ?? request.params.id, variant: query.baseline_variant },
+          { id: request.params.id, variant: query.variant },
+        ),
+      );
     },
   );
 

@@ -73,6 +73,6 @@ export const evalErrors = defineErrors({
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page unchanged.',
   },
 });

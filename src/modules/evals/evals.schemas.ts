@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Dataset, DatasetItem, EvalResult, EvalRun } from './eval.types.ts';
+import type { Comparison, ItemChange } from './compare.ts';
+import type { Dataset, DatasetItem, EvalResult, EvalRun, VariantSummary } from './eval.types.ts';
 
 export const datasetSchema = z
   .object({
@@ -52,7 +53,7 @@ const metricSchema = z.object({
   n: z.number().int(),
   mean: z.number(),
   ci95: z.array(z.number()).describe('95% Student t-interval on the mean, clamped to [0, 1].'),
-  standardDeviation: z.number(),
+  standard_deviation: z.number(),
 });
 
 export const variantSummarySchema = z
@@ -62,9 +63,9 @@ export const variantSummarySchema = z
     errors: z.number().int(),
     metrics: z.record(z.string(), metricSchema),
     extra: z.record(z.string(), z.number()),
-    latencyMs: z.object({ p50: z.number(), p95: z.number(), mean: z.number() }),
+    latency_ms: z.object({ p50: z.number(), p95: z.number(), mean: z.number() }),
     tokens: z.object({ input: z.number().int(), output: z.number().int() }),
-    costUsd: z.number().nullable(),
+    cost_usd: z.number().nullable(),
   })
   .meta({ id: 'EvalVariantSummary' });
 
@@ -130,18 +131,18 @@ export const resultSchema = z
   .meta({ id: 'EvalResult' });
 
 const changeSchema = z.object({
-  itemId: z.string(),
+  item_id: z.string(),
   position: z.number().int(),
   changes: z.record(z.string(), z.array(z.number().nullable())),
   delta: z.number(),
-  baselineError: z.string().nullable(),
-  candidateError: z.string().nullable(),
+  baseline_error: z.string().nullable(),
+  candidate_error: z.string().nullable(),
 });
 
 export const comparisonSchema = z
   .object({
-    baseline: z.object({ runId: z.string(), variant: z.string() }),
-    candidate: z.object({ runId: z.string(), variant: z.string() }),
+    baseline: z.object({ run_id: z.string(), variant: z.string() }),
+    candidate: z.object({ run_id: z.string(), variant: z.string() }),
     metrics: z.array(z.string()),
     means: z.record(z.string(), z.object({ baseline: z.number(), candidate: z.number(), delta: z.number() })),
     regressed: z.array(changeSchema),
@@ -191,10 +192,7 @@ export function presentRun(run: EvalRun): z.output<typeof runSchema> {
     job_id: run.jobId,
     completed: run.completed,
     total: run.total,
-    summary:
-      run.summary === null
-        ? null
-        : (structuredClone(run.summary) as unknown as z.output<typeof runSchema>['summary']),
+    summary: run.summary === null ? null : run.summary.map(presentSummary),
     error: run.error,
     created_at: run.createdAt.toISOString(),
     started_at: run.startedAt?.toISOString() ?? null,
@@ -214,5 +212,55 @@ export function presentResult(result: EvalResult): z.output<typeof resultSchema>
     output_tokens: result.outputTokens,
     cost_usd: result.costUsd,
     error: result.error,
+  };
+}
+
+/** A variant's aggregates as clients see them (ADR 0151: snake_case at the boundary). */
+export function presentSummary(summary: VariantSummary): z.output<typeof variantSummarySchema> {
+  return {
+    variant: summary.variant,
+    items: summary.items,
+    errors: summary.errors,
+    metrics: Object.fromEntries(
+      Object.entries(summary.metrics).map(([name, metric]) => [
+        name,
+        {
+          n: metric.n,
+          mean: metric.mean,
+          ci95: [...metric.ci95],
+          standard_deviation: metric.standardDeviation,
+        },
+      ]),
+    ),
+    extra: { ...summary.extra },
+    latency_ms: { ...summary.latencyMs },
+    tokens: { ...summary.tokens },
+    cost_usd: summary.costUsd,
+  };
+}
+
+function presentChange(change: ItemChange): z.output<typeof changeSchema> {
+  return {
+    item_id: change.itemId,
+    position: change.position,
+    changes: Object.fromEntries(Object.entries(change.changes).map(([metric, pair]) => [metric, [...pair]])),
+    delta: change.delta,
+    baseline_error: change.baselineError,
+    candidate_error: change.candidateError,
+  };
+}
+
+export function presentComparison(comparison: Comparison): z.output<typeof comparisonSchema> {
+  return {
+    baseline: { run_id: comparison.baseline.runId, variant: comparison.baseline.variant },
+    candidate: { run_id: comparison.candidate.runId, variant: comparison.candidate.variant },
+    metrics: [...comparison.metrics],
+    means: Object.fromEntries(
+      Object.entries(comparison.means).map(([metric, mean]) => [metric, { ...mean }]),
+    ),
+    regressed: comparison.regressed.map(presentChange),
+    improved: comparison.improved.map(presentChange),
+    unchanged: comparison.unchanged,
+    unmatched: comparison.unmatched,
   };
 }

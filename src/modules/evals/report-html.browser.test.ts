@@ -1,18 +1,10 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM, requiresWith } from '../../../test/support/tiers.ts';
 import { compareRuns } from './compare.ts';
 import type { EvalResult, EvalRun } from './eval.types.ts';
 import { scorerRegistry } from './evals.dependencies.ts';
 import { renderReport } from './report-html.ts';
 import { summarize } from './summarize.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `[keel tests] ${CHROMIUM} is missing: the HTML report screenshot test is skipped (apt-get install chromium)`,
-  );
-}
 
 function fixture(): { run: EvalRun; results: EvalResult[] } {
   const variants = ['local', 'openai:gpt-test'];
@@ -77,8 +69,9 @@ describe('the HTML report', () => {
     expect(html).toContain('GATEWAY_TIMEOUT');
   });
 
-  it.skipIf(!hasChromium)(
+  it(
     'renders its charts in headless Chromium (screenshot)',
+    requiresWith({ timeout: 60_000 }, 'chromium'),
     async () => {
       const { chromium } = await import('playwright-core');
       const { run, results } = fixture();
@@ -129,6 +122,5 @@ describe('the HTML report', () => {
         await browser.close();
       }
     },
-    60_000,
   );
 });

@@ -2,11 +2,8 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { describeDatasetStoreContract } from '../../../test/contracts/dataset-store.contract.ts';
 import { describeEvalRunStoreContract } from '../../../test/contracts/eval-run-store.contract.ts';
 import { describeFeedbackStoreContract } from '../../../test/contracts/feedback-store.contract.ts';
-import {
-  createTemporaryDatabase,
-  skipWithoutPostgres,
-  type TemporaryDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlFeedbackStore } from '../feedback/index.ts';
 import { SqlEvalStore } from './sql-eval-store.ts';
@@ -40,7 +37,7 @@ describe('SqlEvalStore and SqlFeedbackStore on PGlite', () => {
   suites('PGlite', () => database);
 });
 
-describe.skipIf(skipWithoutPostgres)('SqlEvalStore and SqlFeedbackStore on PostgreSQL', () => {
+describe('SqlEvalStore and SqlFeedbackStore on PostgreSQL', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let database: Database;
   beforeAll(async () => {

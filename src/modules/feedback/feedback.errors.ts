@@ -43,6 +43,6 @@ export const feedbackErrors = defineErrors({
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page unchanged.',
   },
 });

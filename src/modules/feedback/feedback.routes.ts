@@ -131,7 +131,7 @@ export function registerFeedbackRoutes(
           .strict(),
         response: {
           200: z
-            .object({ items: z.array(feedbackSchema), nextCursor: z.string().nullable() })
+            .object({ items: z.array(feedbackSchema), next_cursor: z.string().nullable() })
             .meta({ id: 'FeedbackPage' }),
           ...problemResponses({ 400: 'A query parameter is not valid.' }),
         },
@@ -148,7 +148,7 @@ export function registerFeedbackRoutes(
         limit: query.limit,
         cursor: query.cursor,
       });
-      return { items: page.items.map(presentFeedback), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentFeedback), next_cursor: page.nextCursor };
     },
   );
 

@@ -23,7 +23,7 @@ export const gatewayErrors = defineErrors({
     category: 'third_party',
     retryable: true,
     description:
-      'The upstream provider answered 429 on every attempt Keel made (or asked to wait longer than Keel may). `retry-after` is passed on when the provider sent one; `upstreamStatus` gives its status.',
+      'The upstream provider answered 429 on every attempt Keel made (or asked to wait longer than Keel may). `retry-after` is passed on when the provider sent one; `upstream_status` gives its status.',
   },
   GATEWAY_PROVIDER_TIMEOUT: {
     status: 504,
@@ -39,7 +39,7 @@ export const gatewayErrors = defineErrors({
     category: 'third_party',
     retryable: true,
     description:
-      "The provider answered with an error status, an unreadable body, an error inside a 200, or dropped the connection, on every attempt and fallback. Mid-stream it arrives as the stream's `error` event. `upstreamStatus` gives its status when there was one.",
+      "The provider answered with an error status, an unreadable body, an error inside a 200, or dropped the connection, on every attempt and fallback. Mid-stream it arrives as the stream's `error` event. `upstream_status` gives its status when there was one.",
   },
   GATEWAY_REQUEST_REJECTED: {
     status: 502,
@@ -47,7 +47,7 @@ export const gatewayErrors = defineErrors({
     category: 'third_party',
     retryable: false,
     description:
-      'The provider answered 4xx (other than 408, 409 and 429), for example an unknown model, a bad key or a prompt over the context window. Check the model id and the provider key; `upstreamStatus` gives its status.',
+      'The provider answered 4xx (other than 408, 409 and 429), for example an unknown model, a bad key or a prompt over the context window. Check the model id and the provider key; `upstream_status` gives its status.',
   },
   GATEWAY_REQUEST_INVALID: {
     status: 400,

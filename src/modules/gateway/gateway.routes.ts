@@ -20,8 +20,8 @@ const deploymentSchema = z.object({
   kinds: z.array(z.enum(['language', 'embedding'])),
   circuit: z
     .enum(['closed', 'open', 'half-open'])
-    .describe('`open`: failing, calls skip it until `retryInMs` passes and a probe succeeds.'),
-  retryInMs: z.number().describe('Until an open circuit lets a probe through.'),
+    .describe('`open`: failing, calls skip it until `retry_in_ms` passes and a probe succeeds.'),
+  retry_in_ms: z.number().describe('Until an open circuit lets a probe through.'),
 });
 
 export const modelListingSchema = z
@@ -35,7 +35,7 @@ export const modelListingSchema = z
 export const modelCallSchema = z
   .object({
     id: z.string(),
-    requestId: z.string().describe('The `x-request-id` of the request that made the call.'),
+    request_id: z.string().describe('The `x-request-id` of the request that made the call.'),
     source: z.string().describe('`capability:<name>` or `openai:<endpoint>`.'),
     operation: z.enum(['generate', 'stream', 'embed']),
     route: z.string().describe('The alias or `provider:model` asked for.'),
@@ -43,26 +43,26 @@ export const modelCallSchema = z
     provider: z.string().nullable(),
     model: z.string().nullable(),
     outcome: z.enum(['succeeded', 'failed', 'aborted']),
-    errorCode: z.string().nullable(),
-    inputTokens: z.number().int(),
-    outputTokens: z.number().int(),
-    tokensEstimated: z.boolean().describe('Counted by Keel because the provider reported no usage.'),
-    latencyMs: z.number(),
-    timeToFirstTokenMs: z.number().nullable(),
+    error_code: z.string().nullable(),
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    tokens_estimated: z.boolean().describe('Counted by Keel because the provider reported no usage.'),
+    latency_ms: z.number(),
+    time_to_first_token_ms: z.number().nullable(),
     attempts: z.number().int(),
     retries: z.number().int(),
     fallbacks: z.number().int(),
-    cacheHit: z.boolean(),
-    costUsd: z.number().nullable().describe('From the configured price table; null without a price.'),
+    cache_hit: z.boolean(),
+    cost_usd: z.number().nullable().describe('From the configured price table; null without a price.'),
     repair: z.number().int().describe('0 for a first ask; n for the n-th structured-output repair.'),
-    createdAt: z.iso.datetime(),
+    created_at: z.iso.datetime(),
   })
   .meta({ id: 'ModelCall' });
 
 const modelCallPageSchema = z
   .object({
     items: z.array(modelCallSchema),
-    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last.'),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last.'),
   })
   .meta({ id: 'ModelCallPage' });
 
@@ -95,8 +95,12 @@ export function registerGatewayRoutes(app: HttpServer, options: GatewayRoutesOpt
           fallbacks: [...alias.fallbacks],
         })),
         deployments: listing.deployments.map((deployment) => ({
-          ...deployment,
+          id: deployment.id,
+          provider: deployment.provider,
+          model: deployment.model,
           kinds: [...deployment.kinds],
+          circuit: deployment.circuit,
+          retry_in_ms: deployment.retryInMs,
         })),
         routes: listing.routes,
       };
@@ -111,11 +115,11 @@ export function registerGatewayRoutes(app: HttpServer, options: GatewayRoutesOpt
         operationId: 'listModelCalls',
         summary: 'List model calls with their usage and cost',
         description:
-          'Newest first, scoped to your tenant; filter by `requestId` to see every model call one request made (retries, fallbacks, cache hits, tokens, cost). Entries appear a moment after the call ends.',
+          'Newest first, scoped to your tenant; filter by `request_id` to see every model call one request made (retries, fallbacks, cache hits, tokens, cost). Entries appear a moment after the call ends.',
         tags: ['Models'],
         querystring: z
           .object({
-            requestId: z.string().min(1).max(128).optional(),
+            request_id: z.string().min(1).max(128).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().min(1).max(200).optional(),
           })
@@ -127,7 +131,7 @@ export function registerGatewayRoutes(app: HttpServer, options: GatewayRoutesOpt
       },
     },
     async (request) => {
-      const { requestId, limit, cursor } = request.query;
+      const { request_id: requestId, limit, cursor } = request.query;
       // A client reading the calls of the request it just made would otherwise race the batched writer.
       if (requestId !== undefined) await options.calls.writer.flush();
       const page = await options.calls.store.list(request.tenantId, {
@@ -135,12 +139,35 @@ export function registerGatewayRoutes(app: HttpServer, options: GatewayRoutesOpt
         ...(requestId === undefined ? {} : { requestId }),
         ...(cursor === undefined ? {} : { cursor }),
       });
-      return { items: page.items.map(present), nextCursor: page.nextCursor };
+      return { items: page.items.map(present), next_cursor: page.nextCursor };
     },
   );
 }
 
+/** A model call as clients see it: no tenant or subject, snake_case (ADR 0151). */
 function present(call: ModelCallRecord): z.output<typeof modelCallSchema> {
-  const { tenantId: _tenantId, subject: _subject, createdAt, ...rest } = call;
-  return { ...rest, createdAt: createdAt.toISOString() };
+  return {
+    id: call.id,
+    request_id: call.requestId,
+    source: call.source,
+    operation: call.operation,
+    route: call.route,
+    deployment: call.deployment,
+    provider: call.provider,
+    model: call.model,
+    outcome: call.outcome,
+    error_code: call.errorCode,
+    input_tokens: call.inputTokens,
+    output_tokens: call.outputTokens,
+    tokens_estimated: call.tokensEstimated,
+    latency_ms: call.latencyMs,
+    time_to_first_token_ms: call.timeToFirstTokenMs,
+    attempts: call.attempts,
+    retries: call.retries,
+    fallbacks: call.fallbacks,
+    cache_hit: call.cacheHit,
+    cost_usd: call.costUsd,
+    repair: call.repair,
+    created_at: call.createdAt.toISOString(),
+  };
 }

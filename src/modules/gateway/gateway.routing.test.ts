@@ -157,7 +157,7 @@ describe('the retry loop', () => {
     const { gateway, calls } = gatewayOver({ 'alpha:a1': model });
     const error = await failureOf(ask(gateway.languageModel('default', scope)));
     expect(error.code).toBe('GATEWAY_UPSTREAM_ERROR');
-    expect(error.details).toEqual({ upstreamStatus: 503 });
+    expect(error.details).toEqual({ upstream_status: 503 });
     expect(calls[0]).toMatchObject({
       outcome: 'failed',
       errorCode: 'GATEWAY_UPSTREAM_ERROR',

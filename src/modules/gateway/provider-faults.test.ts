@@ -166,7 +166,7 @@ describe('JSON answers', () => {
     expect(error).toMatchObject({
       code: 'GATEWAY_UPSTREAM_ERROR',
       status: 502,
-      details: { upstreamStatus: 503 },
+      details: { upstream_status: 503 },
     });
     expect(primary.requests).toHaveLength(3);
   });
@@ -183,7 +183,7 @@ describe('JSON answers', () => {
     primary.enqueueFaults({ kind: 'status', status: 400 });
     const { gateway } = gatewayFor();
     const error = await failure(generate(gateway, 'guarded'));
-    expect(error).toMatchObject({ code: 'GATEWAY_REQUEST_REJECTED', details: { upstreamStatus: 400 } });
+    expect(error).toMatchObject({ code: 'GATEWAY_REQUEST_REJECTED', details: { upstream_status: 400 } });
     expect(backup.requests).toHaveLength(0);
   });
 

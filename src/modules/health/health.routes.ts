@@ -20,7 +20,7 @@ const checkResultSchema = z
     name: z.string(),
     ok: z.boolean(),
     critical: z.boolean(),
-    durationMs: z.number(),
+    duration_ms: z.number(),
     details: z.record(z.string(), z.unknown()).optional(),
     /** What is wrong, in words safe to show anyone; the driver's message (hosts, ports) goes to the log. */
     error: z.string().optional(),
@@ -101,7 +101,7 @@ async function runCheck(
       name: check.name,
       ok: true,
       critical: check.critical,
-      durationMs: elapsed(started),
+      duration_ms: elapsed(started),
       ...(details ? { details } : {}),
     };
   } catch (error) {
@@ -110,7 +110,7 @@ async function runCheck(
       name: check.name,
       ok: false,
       critical: check.critical,
-      durationMs: elapsed(started),
+      duration_ms: elapsed(started),
       error: publicReason(error),
     };
   }

@@ -13,7 +13,7 @@ export type {
   WebhookAttempt,
 } from './job.types.ts';
 export { isTerminal, JOB_EVENT_TYPES, JOB_STATUSES } from './job.types.ts';
-export type { JobEventFeedOptions } from './job-event-feed.ts';
+export type { FeedEvent, FeedEventSource, FollowEnd, JobEventFeedOptions } from './job-event-feed.ts';
 export { JobEventFeed } from './job-event-feed.ts';
 export type { JobRunnerOptions, JobRunnerSettings } from './job-runner.ts';
 export { JobRunner } from './job-runner.ts';

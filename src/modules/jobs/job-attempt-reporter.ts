@@ -53,7 +53,7 @@ export class AttemptReporter implements InvocationReporter {
     this.#stepsRun.add(name);
     const done = (await this.#loadJournal()).get(name);
     if (done) {
-      this.#add({ type: 'step-skipped', data: { step: name, completedInAttempt: done.attempt } });
+      this.#add({ type: 'step-skipped', data: { step: name, completed_in_attempt: done.attempt } });
       return structuredClone(done.result) as T;
     }
     const startedAt = this.#clock.now();

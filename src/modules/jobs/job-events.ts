@@ -16,7 +16,7 @@ export function toJobProblem(error: AppError): JobProblem {
 /** Builders for every event Keel itself emits, so both stores write identical data (docs/jobs.md). */
 export const jobEvents = {
   queued(job: Pick<JobRecord, 'capability' | 'maxAttempts'>): NewJobEvent {
-    return { type: 'job-queued', data: { capability: job.capability, maxAttempts: job.maxAttempts } };
+    return { type: 'job-queued', data: { capability: job.capability, max_attempts: job.maxAttempts } };
   },
   started(attempt: number): NewJobEvent {
     return { type: 'job-started', data: { attempt } };
@@ -24,7 +24,7 @@ export const jobEvents = {
   requeued(reason: RequeueReason, attempt: number, runAfter: Date, error?: JobProblem): NewJobEvent {
     return {
       type: 'job-requeued',
-      data: { reason, attempt, runAfter: runAfter.toISOString(), ...(error ? { error } : {}) },
+      data: { reason, attempt, run_after: runAfter.toISOString(), ...(error ? { error } : {}) },
     };
   },
   succeeded(result: unknown, attempt: number): NewJobEvent {

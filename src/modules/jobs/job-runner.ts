@@ -375,7 +375,7 @@ export class JobRunner {
       reason === 'timeout'
         ? new AppError(jobErrors.JOB_TIMED_OUT, {
             detail: `The attempt ran longer than ${job.timeoutMs} ms.`,
-            details: { timeoutMs: job.timeoutMs },
+            details: { timeout_ms: job.timeoutMs },
           })
         : asAppError(error);
     const outcome = failedAttemptOutcome(job, appError, now);

@@ -1,9 +1,9 @@
 import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
-import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
+import { type HttpServer, problemResponses, SseWriter } from '../../platform/http/index.ts';
 import { presentEvent } from './job.presenter.ts';
 import type { JobEvent, JobRecord } from './job.types.ts';
 import { isTerminal } from './job.types.ts';
@@ -115,37 +115,22 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
       const job = await find(request);
       const header = request.headers['last-event-id'];
       const after = header === undefined ? (request.query.after ?? 0) : Number(header);
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        ...headersOf(reply),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-      });
-      raw.write(`retry: ${RECONNECT_MS}\n\n`);
-      const controller = new AbortController();
-      raw.once('close', () => controller.abort());
-      const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveMs);
-      try {
-        const end = ended(job, after)
-          ? 'finished'
-          : await feed.follow(
-              request.tenantId,
-              job.id,
-              after,
-              (events) => writeEvents(raw, events),
-              controller.signal,
-            );
-        if (end === 'shutdown') {
-          raw.write(
-            `event: stream-closing\ndata: ${JSON.stringify({ reason: 'shutdown', reconnectMs: RECONNECT_MS })}\n\n`,
+      const sse = new SseWriter(reply, { keepAliveMs, preamble: `retry: ${RECONNECT_MS}\n\n` });
+      sse.start();
+      const end = ended(job, after)
+        ? 'finished'
+        : await feed.follow(
+            request.tenantId,
+            job.id,
+            after,
+            (events) => writeEvents(sse, events),
+            sse.signal,
           );
-        }
-      } finally {
-        clearInterval(keepAlive);
-        raw.end();
-      }
+      sse.end(
+        end === 'shutdown'
+          ? { event: 'stream-closing', data: { reason: 'shutdown', reconnect_ms: RECONNECT_MS } }
+          : undefined,
+      );
     },
   );
 
@@ -208,30 +193,12 @@ function ended(job: JobRecord, after: number): boolean {
   return isTerminal(job.status) && after >= job.lastEventId;
 }
 
-function headersOf(reply: FastifyReply): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
-  }
-  return headers;
-}
-
-function writeEvents(raw: NodeJS.WritableStream, events: readonly JobEvent[]): Promise<void> {
-  let text = '';
-  for (const event of events) {
-    text += `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(presentEvent(event))}\n\n`;
-  }
-  if (raw.write(text)) return Promise.resolve();
-  // A client that stops reading holds the follow here; one that leaves releases it.
-  return new Promise((resolve) => {
-    const done = () => {
-      raw.off('drain', done);
-      raw.off('close', done);
-      resolve();
-    };
-    raw.once('drain', done);
-    raw.once('close', done);
-  });
+/** Writes a batch of events; resolves once the client has room for more (one that leaves releases it). */
+function writeEvents(sse: SseWriter, events: readonly JobEvent[]): Promise<void> {
+  let room: Promise<void> = Promise.resolve();
+  for (const event of events)
+    room = sse.write({ id: event.id, event: event.type, data: presentEvent(event) });
+  return room;
 }
 
 function sendEvents(socket: WebSocket, events: readonly JobEvent[]): Promise<void> {

@@ -146,7 +146,7 @@ describe('following jobs live', () => {
     expect(union.at(-1)?.event).toBe('job-succeeded');
     expect(union.every((event) => event.event === event.data.type && event.id === event.data.id)).toBe(true);
     const done = await job(created.id);
-    expect(done.lastEventId).toBe(union.length);
+    expect(done.last_event_id).toBe(union.length);
     const deltas = union
       .filter((event) => event.event === 'text-delta')
       .map((event) => (event.data.data as Json).delta);
@@ -156,7 +156,7 @@ describe('following jobs live', () => {
   it('ends at once for a finished job when the client already has its last event', async () => {
     const created = await enqueue('echo', { text: 'quick' });
     await expect.poll(async () => (await job(created.id)).status).toBe('succeeded');
-    const last = (await job(created.id)).lastEventId as number;
+    const last = (await job(created.id)).last_event_id as number;
     const replay = await readSse(`${base}/v1/jobs/${String(created.id)}/events?after=1`, {});
     expect(replay.events.map((event) => event.id)).toEqual(
       Array.from({ length: last - 1 }, (_, index) => index + 2),
@@ -175,7 +175,7 @@ describe('following jobs live', () => {
     expect(live.messages.map((message) => message.id)).toEqual(live.messages.map((_, index) => index + 1));
     expect(live.messages.at(-1)).toMatchObject({
       type: 'job-succeeded',
-      jobId: created.id,
+      job_id: created.id,
       data: { result: { text: 'one two three four' } },
     });
     const sse = await readSse(`${base}/v1/jobs/${String(created.id)}/events`, {});
@@ -204,7 +204,7 @@ describe('following jobs live', () => {
     await expect.poll(async () => (await job(created.id)).status).toBe('running');
     const cancel = await fetch(`${base}/v1/jobs/${String(created.id)}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(202);
-    expect(await cancel.json()).toMatchObject({ status: 'running', cancelRequested: true });
+    expect(await cancel.json()).toMatchObject({ status: 'running', cancel_requested: true });
     await expect.poll(async () => (await job(created.id)).status).toBe('cancelled');
     await expect.poll(() => upstream.abortedRequests()).toBe(1);
     expect(upstream.requests[0]?.aborted).toBe(true);
@@ -259,20 +259,20 @@ describe('following jobs live', () => {
       const payload = JSON.parse(received[2]?.body ?? '{}') as Json;
       expect(payload).toMatchObject({
         type: 'job-succeeded',
-        jobId: created.id,
+        job_id: created.id,
         job: { id: created.id, status: 'succeeded', result: { echo: 'hooked' } },
       });
-      expect(payload.eventId).toBe((await job(created.id)).lastEventId);
+      expect(payload.event_id).toBe((await job(created.id)).last_event_id);
       const log = await (await fetch(`${base}/v1/jobs/${String(created.id)}/webhook-deliveries`)).json();
       expect(
-        log.items.map((attempt: Json) => [attempt.attempt, attempt.outcome, attempt.responseStatus]),
+        log.items.map((attempt: Json) => [attempt.attempt, attempt.outcome, attempt.response_status]),
       ).toEqual([
         [1, 'failed', 500],
         [2, 'failed', 500],
         [3, 'delivered', 204],
       ]);
-      expect(log.items[0].nextAttemptAt).toEqual(expect.any(String));
-      expect(log.items[2].nextAttemptAt).toBeNull();
+      expect(log.items[0].next_attempt_at).toEqual(expect.any(String));
+      expect(log.items[2].next_attempt_at).toBeNull();
     });
 
     it('rejects a stale timestamp even with a valid signature', () => {

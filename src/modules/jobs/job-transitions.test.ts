@@ -220,7 +220,7 @@ describe('job transitions', () => {
     expect(change.events.at(-1)?.data).toEqual({
       reason: 'attempt-failed',
       attempt: 1,
-      runAfter: LATER.toISOString(),
+      run_after: LATER.toISOString(),
       error: PROBLEM,
     });
   });

@@ -8,50 +8,50 @@ export function presentJob(job: JobRecord): z.output<typeof jobSchema> {
   return {
     id: job.id,
     capability: job.capability,
-    capabilityVersion: job.capabilityVersion,
+    capability_version: job.capabilityVersion,
     status: job.status,
     attempts: job.attempts,
-    maxAttempts: job.maxAttempts,
-    timeoutMs: job.timeoutMs,
+    max_attempts: job.maxAttempts,
+    timeout_ms: job.timeoutMs,
     input: job.input,
     result: job.result ?? null,
     error: job.error
       ? { ...job.error, ...(job.error.details ? { details: { ...job.error.details } } : {}) }
       : null,
-    cancelRequested: job.cancelRequestedAt !== null && job.status === 'running',
-    runAfter: job.status === 'queued' ? (job.runAfter?.toISOString() ?? null) : null,
-    lastEventId: job.lastEventId,
-    requestId: job.requestId,
+    cancel_requested: job.cancelRequestedAt !== null && job.status === 'running',
+    run_after: job.status === 'queued' ? (job.runAfter?.toISOString() ?? null) : null,
+    last_event_id: job.lastEventId,
+    request_id: job.requestId,
     webhook: job.webhook ? { url: job.webhook.url } : null,
-    createdAt: job.createdAt.toISOString(),
-    startedAt: job.startedAt?.toISOString() ?? null,
-    finishedAt: job.finishedAt?.toISOString() ?? null,
-    updatedAt: job.updatedAt.toISOString(),
+    created_at: job.createdAt.toISOString(),
+    started_at: job.startedAt?.toISOString() ?? null,
+    finished_at: job.finishedAt?.toISOString() ?? null,
+    updated_at: job.updatedAt.toISOString(),
     links: { self, events: `${self}/events`, websocket: `${self}/ws`, cancel: `${self}/cancel` },
   };
 }
 
 export function presentEvent(event: JobEvent): z.output<typeof jobEventSchema> {
   return {
-    jobId: event.jobId,
+    job_id: event.jobId,
     id: event.id,
     type: event.type,
     data: { ...event.data },
-    createdAt: event.createdAt.toISOString(),
+    created_at: event.createdAt.toISOString(),
   };
 }
 
 export function presentWebhookAttempt(attempt: WebhookAttempt): z.output<typeof webhookAttemptSchema> {
   return {
-    deliveryId: attempt.deliveryId,
+    delivery_id: attempt.deliveryId,
     attempt: attempt.attempt,
-    eventType: attempt.eventType,
+    event_type: attempt.eventType,
     url: attempt.url,
     outcome: attempt.outcome,
-    responseStatus: attempt.responseStatus,
+    response_status: attempt.responseStatus,
     error: attempt.error,
-    durationMs: attempt.durationMs,
-    nextAttemptAt: attempt.nextAttemptAt?.toISOString() ?? null,
-    createdAt: attempt.createdAt.toISOString(),
+    duration_ms: attempt.durationMs,
+    next_attempt_at: attempt.nextAttemptAt?.toISOString() ?? null,
+    created_at: attempt.createdAt.toISOString(),
   };
 }

@@ -22,14 +22,14 @@ export const jobErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      'A job was already created with this `Idempotency-Key` from a different body (or capability). Sending the same body again returns that job; a new request needs a new key. `jobId` names the existing job.',
+      'A job was already created with this `Idempotency-Key` from a different body (or capability). Sending the same body again returns that job; a new request needs a new key. `job_id` names the existing job.',
   },
   JOB_ALREADY_FINISHED: {
     status: 409,
     title: 'The job has already finished',
     category: 'user',
     retryable: false,
-    description: 'The job succeeded or failed before it could be cancelled. `jobStatus` says how it ended.',
+    description: 'The job succeeded or failed before it could be cancelled. `job_status` says how it ended.',
   },
   JOB_NOT_RETRYABLE: {
     status: 409,
@@ -37,14 +37,14 @@ export const jobErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      '`POST /v1/jobs/{id}/retry` re-queues a job from the dead-letter state (`failed`). `jobStatus` says where this one is.',
+      '`POST /v1/jobs/{id}/retry` re-queues a job from the dead-letter state (`failed`). `job_status` says where this one is.',
   },
   JOB_CURSOR_INVALID: {
     status: 400,
     title: 'The cursor is not valid',
     category: 'user',
     retryable: false,
-    description: 'Pass back the `nextCursor` of a previous page unchanged.',
+    description: 'Pass back the `next_cursor` of a previous page unchanged.',
   },
   JOB_WEBSOCKET_UPGRADE_REQUIRED: {
     status: 426,
@@ -60,7 +60,7 @@ export const jobErrors = defineErrors({
     category: 'system',
     retryable: true,
     description:
-      "An attempt ran longer than the capability's job timeout and was aborted. It is retried while attempts remain; `timeoutMs` gives the limit.",
+      "An attempt ran longer than the capability's job timeout and was aborted. It is retried while attempts remain; `timeout_ms` gives the limit.",
   },
   JOB_WORKER_LOST: {
     status: 500,

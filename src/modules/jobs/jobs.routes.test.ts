@@ -51,17 +51,17 @@ describe('jobs API', () => {
       capability: 'echo',
       status: 'queued',
       attempts: 0,
-      maxAttempts: 2,
+      max_attempts: 2,
       input: { text: 'hello', delayMs: 0 },
-      requestId: 'enqueue-1',
+      request_id: 'enqueue-1',
       links: { events: `/v1/jobs/${job.id}/events`, websocket: `/v1/jobs/${job.id}/ws` },
     });
     const done = await finished(app, job.id);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1, result: { echo: 'hello' }, error: null });
-    expect(done.startedAt).toEqual(expect.any(String));
-    expect(done.finishedAt).toEqual(expect.any(String));
+    expect(done.started_at).toEqual(expect.any(String));
+    expect(done.finished_at).toEqual(expect.any(String));
     expect((await events(app, job.id)).map((event) => [event.id, event.type, event.data])).toEqual([
-      [1, 'job-queued', { capability: 'echo', maxAttempts: 2 }],
+      [1, 'job-queued', { capability: 'echo', max_attempts: 2 }],
       [2, 'job-started', { attempt: 1 }],
       [3, 'job-succeeded', { attempt: 1, result: { echo: 'hello' } }],
     ]);
@@ -121,7 +121,7 @@ describe('jobs API', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     const other = await create(app, '/v1/jobs', { capability: 'echo', input: { text: 'twice' } }, headers);
     expect(other.statusCode).toBe(409);
-    expect(other.json()).toMatchObject({ code: 'JOB_IDEMPOTENCY_KEY_REUSED', jobId: first.json().id });
+    expect(other.json()).toMatchObject({ code: 'JOB_IDEMPOTENCY_KEY_REUSED', job_id: first.json().id });
     const direct = await create(app, '/v1/echo/jobs', { text: 'once' }, { 'idempotency-key': 'order-43' });
     const directAgain = await create(
       app,
@@ -167,7 +167,7 @@ describe('jobs API', () => {
     expect(await finished(app, job.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
     const again = await app.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/retry` });
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'JOB_NOT_RETRYABLE', jobStatus: 'succeeded' });
+    expect(again.json()).toMatchObject({ code: 'JOB_NOT_RETRYABLE', job_status: 'succeeded' });
   });
 
   it('times out an attempt that runs too long, retries it, then dead-letters it with JOB_TIMED_OUT', async () => {
@@ -176,8 +176,8 @@ describe('jobs API', () => {
     expect(failed).toMatchObject({
       status: 'failed',
       attempts: 2,
-      timeoutMs: 150,
-      error: { code: 'JOB_TIMED_OUT', retryable: true, details: { timeoutMs: 150 } },
+      timeout_ms: 150,
+      error: { code: 'JOB_TIMED_OUT', retryable: true, details: { timeout_ms: 150 } },
     });
     const history = await events(app, job.id);
     expect(history.map((event) => event.type)).toEqual([
@@ -267,7 +267,7 @@ describe('jobs API', () => {
     await finished(app, job.id);
     const cancel = await app.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     expect(cancel.statusCode).toBe(409);
-    expect(cancel.json()).toMatchObject({ code: 'JOB_ALREADY_FINISHED', jobStatus: 'succeeded' });
+    expect(cancel.json()).toMatchObject({ code: 'JOB_ALREADY_FINISHED', job_status: 'succeeded' });
   });
 
   it('answers 426 to a plain GET of the WebSocket route', async () => {
@@ -331,7 +331,7 @@ describe('jobs and tenants', () => {
     const jobsOnly = await keyFor('tenant-a', ['jobs:write', 'jobs:read']);
     const generic = await create(app, '/v1/jobs', { capability: 'echo', input: { text: 'x' } }, jobsOnly);
     expect(generic.statusCode).toBe(403);
-    expect(generic.json()).toMatchObject({ code: 'AUTH_SCOPE_MISSING', requiredScope: 'capability:echo' });
+    expect(generic.json()).toMatchObject({ code: 'AUTH_SCOPE_MISSING', required_scope: 'capability:echo' });
     const direct = await create(app, '/v1/echo/jobs', { text: 'x' }, jobsOnly);
     expect(direct.statusCode).toBe(403);
   });

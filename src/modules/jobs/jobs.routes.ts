@@ -121,7 +121,7 @@ export function registerJobRoutes(app: HttpServer, { service, capabilities }: Jo
         ...(capability === undefined ? {} : { capability }),
         ...(cursor === undefined ? {} : { cursor }),
       });
-      return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+      return { items: page.items.map(presentJob), next_cursor: page.nextCursor };
     },
   );
 
@@ -148,7 +148,7 @@ export function registerJobRoutes(app: HttpServer, { service, capabilities }: Jo
         operationId: 'cancelJob',
         summary: 'Cancel a job',
         description:
-          'A queued job is cancelled at once (200). A running one is stopped by its worker, which aborts the model call in flight (202, `cancelRequested: true`; `job-cancelled` follows). Cancelling a cancelled job is a no-op.',
+          'A queued job is cancelled at once (200). A running one is stopped by its worker, which aborts the model call in flight (202, `cancel_requested: true`; `job-cancelled` follows). Cancelling a cancelled job is a no-op.',
         tags: ['Jobs'],
         params: idParams,
         response: {
@@ -227,7 +227,7 @@ function requireScope(request: FastifyRequest, scope: string): void {
   if (principal && !grants(principal.scopes, scope)) {
     throw new AppError(authErrors.AUTH_SCOPE_MISSING, {
       detail: `Running this capability needs the \`${scope}\` scope.`,
-      details: { requiredScope: scope },
+      details: { required_scope: scope },
     });
   }
 }

@@ -24,27 +24,27 @@ export const jobSchema = z
   .object({
     id: z.uuid(),
     capability: z.string(),
-    capabilityVersion: z.string(),
+    capability_version: z.string(),
     status: jobStatusSchema,
     attempts: z.number().int().describe('Attempts started so far.'),
-    maxAttempts: z.number().int(),
-    timeoutMs: z.number().int().describe('Each attempt is aborted after this long.'),
+    max_attempts: z.number().int(),
+    timeout_ms: z.number().int().describe('Each attempt is aborted after this long.'),
     input: z.unknown(),
     result: z.unknown().describe("The capability's output once `succeeded`; null before."),
     error: jobProblemSchema
       .nullable()
       .describe('Why it `failed`; while `queued` for a retry, why the last attempt failed.'),
-    cancelRequested: z
+    cancel_requested: z
       .boolean()
       .describe('Cancellation was asked for while it ran; the worker is stopping it.'),
-    runAfter: timestamp.nullable().describe('A retry will not start before this.'),
-    lastEventId: z.number().int().describe('Id of its newest event (`Last-Event-ID` to resume from now).'),
-    requestId: z.string().describe('The request that created it; its log lines carry this id.'),
+    run_after: timestamp.nullable().describe('A retry will not start before this.'),
+    last_event_id: z.number().int().describe('Id of its newest event (`Last-Event-ID` to resume from now).'),
+    request_id: z.string().describe('The request that created it; its log lines carry this id.'),
     webhook: z.object({ url: z.string() }).nullable(),
-    createdAt: timestamp,
-    startedAt: timestamp.nullable(),
-    finishedAt: timestamp.nullable(),
-    updatedAt: timestamp,
+    created_at: timestamp,
+    started_at: timestamp.nullable(),
+    finished_at: timestamp.nullable(),
+    updated_at: timestamp,
     links: z.object({
       self: z.string(),
       events: z.string().describe('Server-Sent Events, resumable with `Last-Event-ID`.'),
@@ -57,7 +57,7 @@ export const jobSchema = z
 export const jobPageSchema = z
   .object({
     items: z.array(jobSchema),
-    nextCursor: z
+    next_cursor: z
       .string()
       .nullable()
       .describe('Pass as `cursor` to get the next page; null on the last page.'),
@@ -66,11 +66,11 @@ export const jobPageSchema = z
 
 export const jobEventSchema = z
   .object({
-    jobId: z.uuid(),
+    job_id: z.uuid(),
     id: z.number().int().describe('1, 2, 3... per job: the SSE `id`, and what `Last-Event-ID` refers to.'),
     type: z.enum(JOB_EVENT_TYPES),
     data: z.record(z.string(), z.unknown()),
-    createdAt: timestamp,
+    created_at: timestamp,
   })
   .meta({ id: 'JobEvent', description: 'One event of a job; docs/jobs.md lists each type and its data.' });
 
@@ -114,17 +114,17 @@ export const idempotencyHeadersSchema = z.looseObject({
 
 export const webhookAttemptSchema = z
   .object({
-    deliveryId: z.uuid().describe('Same for every attempt of one delivery (the `webhook-id` header).'),
+    delivery_id: z.uuid().describe('Same for every attempt of one delivery (the `webhook-id` header).'),
     attempt: z.number().int(),
-    eventType: z.string(),
+    event_type: z.string(),
     url: z.string(),
     outcome: z.enum(['delivered', 'failed']),
-    responseStatus: z.number().int().nullable(),
+    response_status: z.number().int().nullable(),
     error: z.string().nullable(),
-    durationMs: z.number().int(),
-    nextAttemptAt: timestamp
+    duration_ms: z.number().int(),
+    next_attempt_at: timestamp
       .nullable()
       .describe('When it will be tried again; null once delivered or given up.'),
-    createdAt: timestamp,
+    created_at: timestamp,
   })
   .meta({ id: 'WebhookAttempt' });

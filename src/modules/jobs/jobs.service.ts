@@ -114,7 +114,7 @@ export class JobService {
     if (!created && job.requestHash !== requestHash) {
       throw new AppError(jobErrors.JOB_IDEMPOTENCY_KEY_REUSED, {
         detail: 'This Idempotency-Key already created a job from a different request.',
-        details: { jobId: job.id },
+        details: { job_id: job.id },
       });
     }
     return { job, replayed: !created };
@@ -140,7 +140,7 @@ export class JobService {
     ) {
       throw new AppError(jobErrors.JOB_ALREADY_FINISHED, {
         detail: `Job ${id} has already ${result.job.status}.`,
-        details: { jobStatus: result.job.status },
+        details: { job_status: result.job.status },
       });
     }
     return result;
@@ -151,7 +151,7 @@ export class JobService {
     if (result.outcome === 'unchanged') {
       throw new AppError(jobErrors.JOB_NOT_RETRYABLE, {
         detail: `Job ${id} is ${result.job.status}; only a failed job can be retried.`,
-        details: { jobStatus: result.job.status },
+        details: { job_status: result.job.status },
       });
     }
     return result.job;

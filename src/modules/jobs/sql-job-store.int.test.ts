@@ -1,11 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeJobStoreContract } from '../../../test/contracts/job-store.contract.ts';
-import {
-  createTemporaryDatabase,
-  skipWithoutPostgres,
-  type TemporaryDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { type Notifier, PgBossJobQueue } from '../../platform/jobs/index.ts';
 import { capabilityRunJob, webhookSendJob } from './queue-deliveries.ts';
@@ -50,7 +47,7 @@ describe('SqlJobStore on PGlite', () => {
   describeJobStoreContract('PGlite', (notifier) => fresh(database, queue, notifier));
 });
 
-describe.skipIf(skipWithoutPostgres)('SqlJobStore on PostgreSQL', () => {
+describe('SqlJobStore on PostgreSQL', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let database: Database;
   let queue: PgBossJobQueue;

@@ -144,10 +144,10 @@ export class WebhookSender {
     }
     const body = JSON.stringify({
       type: payload.eventType,
-      eventId: payload.eventId,
-      jobId: job.id,
+      event_id: payload.eventId,
+      job_id: job.id,
       job: presentJob(job),
-      createdAt: createdAt.toISOString(),
+      created_at: createdAt.toISOString(),
     });
     const headers = signWebhook(
       job.webhook.secret,

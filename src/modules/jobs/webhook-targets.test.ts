@@ -59,7 +59,7 @@ async function deliveries(target: TestApp, url: string, expected: number): Promi
       async () => {
         const log = await target.app.inject({ method: 'GET', url: `/v1/jobs/${id}/webhook-deliveries` });
         items = (log.json() as { items: Json[] }).items;
-        return items.filter((item) => item.nextAttemptAt === null).length > 0 && items.length >= expected;
+        return items.filter((item) => item.next_attempt_at === null).length > 0 && items.length >= expected;
       },
       { timeout: 10_000, interval: 20 },
     )
@@ -75,7 +75,7 @@ describe('job webhook targets', () => {
       const url = `http://${host}:${port}/hook`;
       const items = await deliveries(app, url, 1);
       expect(items).toHaveLength(1);
-      expect(items[0]).toMatchObject({ outcome: 'failed', responseStatus: null, nextAttemptAt: null });
+      expect(items[0]).toMatchObject({ outcome: 'failed', response_status: null, next_attempt_at: null });
       expect(String(items[0]?.error)).toMatch(
         /^WEBHOOK_TARGET_REFUSED: the target address is (loopback|unspecified)/,
       );
@@ -87,7 +87,7 @@ describe('job webhook targets', () => {
   it('delivers to an allow-listed internal receiver', async () => {
     app = await buildTestApp({ capabilities: jobTestCapabilities, jobs: memoryJobs(loopbackWebhooks()) });
     const items = await deliveries(app, `http://127.0.0.1:${port}/hook`, 1);
-    expect(items[0]).toMatchObject({ outcome: 'delivered', responseStatus: 204, error: null });
+    expect(items[0]).toMatchObject({ outcome: 'delivered', response_status: 204, error: null });
     expect(requests).toBe(1);
   });
 
@@ -105,7 +105,7 @@ describe('job webhook targets', () => {
     await new Promise((resolve) => closed.close(resolve));
     const unreachable = await deliveries(app, `http://127.0.0.1:${closedPort}/hook`, 4);
     for (const item of unreachable) {
-      expect(item).toMatchObject({ outcome: 'failed', responseStatus: null });
+      expect(item).toMatchObject({ outcome: 'failed', response_status: null });
       expect(item.error).toBe('WEBHOOK_UNREACHABLE: the receiver could not be reached');
     }
     expect(JSON.stringify(unreachable)).not.toMatch(/ECONNREFUSED|connect /);

@@ -39,7 +39,7 @@ export class AuthFailureLimiter {
     const retryAfter = decision.resetSeconds;
     return new AppError(limitErrors.LIMIT_AUTH_FAILURES, {
       detail: `Too many refused API keys from this address; retry in ${retryAfter} s.`,
-      details: { limit: failuresPerMinute, retryAfterSeconds: retryAfter },
+      details: { limit: failuresPerMinute, retry_after_seconds: retryAfter },
       headers: rateLimitHeaders(decision, 60),
     });
   }

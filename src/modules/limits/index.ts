@@ -5,7 +5,14 @@ export { AuthFailureLimiter } from './auth-failure-limit.ts';
 export type { PeriodWindow } from './budget-period.ts';
 export { MICRO_USD, periodOf, toMicroUsd } from './budget-period.ts';
 export type { Budget, BudgetPeriod, KeyLimits } from './key-limits.ts';
-export { budgetPeriods, budgetSchema, keyLimitsSchema, mergeLimits } from './key-limits.ts';
+export {
+  budgetPeriods,
+  budgetSchema,
+  keyLimitsFromJson,
+  keyLimitsSchema,
+  mergeLimits,
+  presentKeyLimits,
+} from './key-limits.ts';
 export type { LimitStore, SlotDecision } from './limit-store.port.ts';
 export { limitErrors } from './limits.errors.ts';
 export type { LimitKind, LimitsObserver } from './limits-observer.ts';

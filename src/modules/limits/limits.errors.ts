@@ -7,7 +7,7 @@ export const limitErrors = defineErrors({
     category: 'user',
     retryable: true,
     description:
-      'The key sent more requests in the last minute than its `requestsPerMinute` allows (counted across every Keel process when Redis is configured). Wait `retry-after` seconds; `RateLimit-*` headers give the limit and what remains.',
+      'The key sent more requests in the last minute than its `requests_per_minute` allows (counted across every Keel process when Redis is configured). Wait `retry-after` seconds; `RateLimit-*` headers give the limit and what remains.',
   },
   LIMIT_TOKENS_EXCEEDED: {
     status: 429,
@@ -15,7 +15,7 @@ export const limitErrors = defineErrors({
     category: 'user',
     retryable: true,
     description:
-      "The call's estimated tokens (prompt + `max_tokens`) would take the key over its `tokensPerMinute`. Estimates are settled to the real usage after each call. Wait `retry-after` seconds.",
+      "The call's estimated tokens (prompt + `max_tokens`) would take the key over its `tokens_per_minute`. Estimates are settled to the real usage after each call. Wait `retry-after` seconds.",
   },
   LIMIT_TOKENS_TOO_LARGE: {
     status: 413,
@@ -23,7 +23,7 @@ export const limitErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      "The single call's estimated tokens exceed the key's whole `tokensPerMinute`, so waiting will not help. Shorten the input, lower `max_tokens`, or raise the key's limit.",
+      "The single call's estimated tokens exceed the key's whole `tokens_per_minute`, so waiting will not help. Shorten the input, lower `max_tokens`, or raise the key's limit.",
   },
   LIMIT_STREAMS_EXCEEDED: {
     status: 429,
@@ -31,7 +31,7 @@ export const limitErrors = defineErrors({
     category: 'user',
     retryable: true,
     description:
-      'The key already holds its `concurrentStreams` open streaming responses. Close one (or wait for one to end) and retry.',
+      'The key already holds its `concurrent_streams` open streaming responses. Close one (or wait for one to end) and retry.',
   },
   LIMIT_BUDGET_EXHAUSTED: {
     status: 429,
@@ -39,7 +39,7 @@ export const limitErrors = defineErrors({
     category: 'user',
     retryable: true,
     description:
-      'The key has spent its budget for the current period (`budget.usd` per `budget.period`, UTC), or this call could take it over. No model is called. `retry-after` says when the period ends; `spentUsd` and `budgetUsd` give the figures.',
+      'The key has spent its budget for the current period (`budget.usd` per `budget.period`, UTC), or this call could take it over. No model is called. `retry-after` says when the period ends; `spent_usd` and `budget_usd` give the figures.',
   },
   LIMIT_AUTH_FAILURES: {
     status: 429,

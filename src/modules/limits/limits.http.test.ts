@@ -218,7 +218,7 @@ describe('spend budgets', () => {
     }
     expect(mock.doGenerateCalls.length + mock.doStreamCalls.length).toBe(calls);
     const problem = (await generate(token))?.json();
-    expect(problem).toMatchObject({ budgetUsd: 0.1, spentUsd: 0.06, period: 'month' });
+    expect(problem).toMatchObject({ budget_usd: 0.1, spent_usd: 0.06, period: 'month' });
 
     // Another key of the same tenant has its own budget.
     const fresh = await keyWith({ budget: { usd: 0.1, period: 'month' } });

@@ -74,8 +74,8 @@ describe('load shedding', () => {
     expect(response.json()).toMatchObject({
       code: 'SERVICE_OVERLOADED',
       retryable: true,
-      eventLoopLagMs: 400,
-      limitMs: 50,
+      event_loop_lag_ms: 400,
+      limit_ms: 50,
     });
     expect(response.headers['retry-after']).toBe('2');
     const shed = await app.telemetry.metrics.loadShed.get();

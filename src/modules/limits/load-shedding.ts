@@ -93,7 +93,7 @@ export function installLoadShedding(app: FastifyInstance, options: LoadSheddingO
     options.onShed?.(request, lagMs);
     throw new AppError(limitErrors.SERVICE_OVERLOADED, {
       detail: `The event loop lags ${Math.round(lagMs)} ms (limit ${options.maxEventLoopDelayMs} ms).`,
-      details: { eventLoopLagMs: Math.round(lagMs), limitMs: options.maxEventLoopDelayMs },
+      details: { event_loop_lag_ms: Math.round(lagMs), limit_ms: options.maxEventLoopDelayMs },
       headers: { 'retry-after': retryAfter },
     });
   });

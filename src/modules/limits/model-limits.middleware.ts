@@ -92,7 +92,7 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
       );
       if (!decision.allowed) {
         options.observer.rejected('tokens');
-        const details = { limit: limits.tokensPerMinute, estimatedTokens: estimate };
+        const details = { limit: limits.tokensPerMinute, estimated_tokens: estimate };
         if (!Number.isFinite(decision.retryAfterSeconds)) {
           throw new AppError(limitErrors.LIMIT_TOKENS_TOO_LARGE, {
             detail: `This call needs about ${estimate} tokens; the key may use ${limits.tokensPerMinute} per minute.`,
@@ -101,7 +101,7 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
         }
         throw new AppError(limitErrors.LIMIT_TOKENS_EXCEEDED, {
           detail: `This key may use ${limits.tokensPerMinute} model tokens per minute; this call needs about ${estimate}.`,
-          details: { ...details, retryAfterSeconds: decision.resetSeconds },
+          details: { ...details, retry_after_seconds: decision.resetSeconds },
           headers: rateLimitHeaders(decision, 60),
         });
       }
@@ -133,10 +133,10 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
         throw new AppError(limitErrors.LIMIT_BUDGET_EXHAUSTED, {
           detail: `This key's budget of $${limits.budget.usd} per ${limits.budget.period} is spent (or this call could exceed it); it resets at ${period.endsAt.toISOString()}.`,
           details: {
-            budgetUsd: limits.budget.usd,
-            spentUsd: reservation.total / 1_000_000,
+            budget_usd: limits.budget.usd,
+            spent_usd: reservation.total / 1_000_000,
             period: limits.budget.period,
-            resetsAt: period.endsAt.toISOString(),
+            resets_at: period.endsAt.toISOString(),
           },
           headers: { 'retry-after': String(retryAfter) },
         });

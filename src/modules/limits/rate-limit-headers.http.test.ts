@@ -46,11 +46,11 @@ function generate(target: TestApp, token: string, headers: Record<string, string
 }
 
 /** The agreement every 429 that sends RateLimit fields must show. */
-function expectOneFigure(headers: Record<string, unknown>, problem: { retryAfterSeconds?: number }) {
+function expectOneFigure(headers: Record<string, unknown>, problem: { retry_after_seconds?: number }) {
   const retryAfter = Number(headers['retry-after']);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(headers['ratelimit-reset']).toBe(headers['retry-after']);
-  expect(problem.retryAfterSeconds).toBe(retryAfter);
+  expect(problem.retry_after_seconds).toBe(retryAfter);
 }
 
 describe('one reset figure on every 429', () => {
@@ -139,7 +139,7 @@ describe('one reset figure on every 429', () => {
     expect(refused.statusCode).toBe(429);
     const problem = refused.json();
     expect(problem.code).toBe('LIMIT_BUDGET_EXHAUSTED');
-    const untilPeriodEnd = Math.ceil((Date.parse(problem.resetsAt) - Date.now()) / 1000);
+    const untilPeriodEnd = Math.ceil((Date.parse(problem.resets_at) - Date.now()) / 1000);
     expect(Math.abs(Number(refused.headers['retry-after']) - untilPeriodEnd)).toBeLessThanOrEqual(5);
     expect(refused.headers['ratelimit-reset']).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeLimitStoreContract } from '../../../test/contracts/limit-store.contract.ts';
-import { redisUrl, skipWithoutRedis, uniqueRedisPrefix } from '../../../test/support/redis.ts';
+import { redisUrl, uniqueRedisPrefix } from '../../../test/support/redis.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { RedisLimitStore } from './redis-limit-store.ts';
 
 async function connected(prefix = uniqueRedisPrefix()): Promise<RedisLimitStore> {
@@ -9,7 +10,7 @@ async function connected(prefix = uniqueRedisPrefix()): Promise<RedisLimitStore>
   return store;
 }
 
-describe.skipIf(skipWithoutRedis)('RedisLimitStore', () => {
+describe('RedisLimitStore', requires('redis'), () => {
   describeLimitStoreContract('Redis', () => connected());
 
   it('shares one count between stores (processes) with the same prefix', async () => {

@@ -53,7 +53,7 @@ export function installRequestLimits(app: FastifyInstance, options: RequestLimit
       observer.rejected('requests');
       throw new AppError(limitErrors.LIMIT_REQUESTS_EXCEEDED, {
         detail: `This key may send ${perMinute} requests per minute.`,
-        details: { limit: perMinute, retryAfterSeconds: decision.resetSeconds },
+        details: { limit: perMinute, retry_after_seconds: decision.resetSeconds },
         headers,
       });
     }

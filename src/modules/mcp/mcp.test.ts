@@ -262,7 +262,7 @@ describe('Keel as an MCP client (stdio server started by the test)', () => {
       payload: { goal: 'Record hello', tools: ['mcp_fixture_record_note'] },
     });
     const id = (created.json() as { id: string }).id;
-    expect(created.json()).toMatchObject({ approvalRequired: ['mcp_fixture_record_note'] });
+    expect(created.json()).toMatchObject({ approval_required: ['mcp_fixture_record_note'] });
     let run: Record<string, unknown> = {};
     for (let attempt = 0; attempt < 500 && run.status !== 'awaiting_approval'; attempt += 1) {
       run = (

@@ -511,23 +511,25 @@ describe('POST /openai/v1/embeddings and the models listings', () => {
     );
     await chat({}, { 'x-request-id': 'usage-1' });
     await chat({}, { 'x-request-id': 'usage-2' });
-    const page = (await app?.app.inject({ method: 'GET', url: '/v1/model-calls?requestId=usage-1' }))?.json();
+    const page = (
+      await app?.app.inject({ method: 'GET', url: '/v1/model-calls?request_id=usage-1' })
+    )?.json();
     expect(page.items).toEqual([
       expect.objectContaining({
-        requestId: 'usage-1',
+        request_id: 'usage-1',
         source: 'openai:chat.completions',
         route: 'default',
         deployment: 'mock:m1',
         outcome: 'succeeded',
-        inputTokens: 5,
-        outputTokens: 1,
+        input_tokens: 5,
+        output_tokens: 1,
         attempts: 1,
-        cacheHit: false,
+        cache_hit: false,
       }),
     ]);
     const all = (await app?.app.inject({ method: 'GET', url: '/v1/model-calls?limit=1' }))?.json();
     expect(all.items).toHaveLength(1);
-    expect(all.nextCursor).toEqual(expect.any(String));
+    expect(all.next_cursor).toEqual(expect.any(String));
     const bad = await app?.app.inject({ method: 'GET', url: '/v1/model-calls?cursor=bm9wZQ' });
     expect(bad?.statusCode).toBe(400);
     expect(bad?.json().code).toBe('GATEWAY_CURSOR_INVALID');

@@ -1,12 +1,11 @@
-import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { AppError, platformErrors } from '../../platform/errors/index.ts';
-import { type HttpServer, problemResponses, sendProblem } from '../../platform/http/index.ts';
+import { AppError, asAppError, platformErrors } from '../../platform/errors/index.ts';
+import { type HttpServer, problemResponses, SseWriter, sendProblem } from '../../platform/http/index.ts';
 import { type Gateway, gatewayErrors } from '../gateway/index.ts';
 import { chatCompletionEvents } from './chat-completion-stream.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from './chat-completions.schema.ts';
 import { embed, embeddingListSchema, embeddingRequestSchema } from './embeddings.ts';
-import { openAIErrorShape } from './openai-error.ts';
+import { openAIErrorShape, toOpenAIErrorBody } from './openai-error.ts';
 import { toCallOptions } from './to-call-options.ts';
 import { toChatCompletion } from './to-chat-completion.ts';
 
@@ -28,6 +27,8 @@ export interface OpenAICompatRoutesOptions {
    * than being cut.
    */
   readonly shutdown?: AbortSignal;
+  /** `: keep-alive` comments on idle streams (default 15 s), so proxies keep them open. */
+  readonly keepAliveMs?: number;
 }
 
 const modelSchema = z
@@ -64,7 +65,7 @@ export async function registerOpenAICompatRoutes(
   app: HttpServer,
   options: OpenAICompatRoutesOptions,
 ): Promise<void> {
-  const { gateway, shutdown } = options;
+  const { gateway, shutdown, keepAliveMs } = options;
   const startedAt = Math.floor(Date.now() / 1000);
 
   await app.register(
@@ -110,7 +111,14 @@ export async function registerOpenAICompatRoutes(
         },
         async (request, reply) => {
           const body = request.body;
-          const controller = abortOnClose(reply.raw, shutdown);
+          // A stream's writer aborts the call when the client leaves (or at the shutdown deadline), as
+          // `abortOnClose` does for a JSON answer. Nothing is written before the stream starts, so a
+          // failure before then is still an HTTP error in OpenAI's shape.
+          const sse =
+            body.stream === true
+              ? new SseWriter(reply, { shutdown, ...(keepAliveMs === undefined ? {} : { keepAliveMs }) })
+              : undefined;
+          const signal = sse?.signal ?? abortOnClose(reply.raw, shutdown).signal;
           // Only configured names: a client must not make the gateway build models for arbitrary ids.
           const model = gateway.isConfigured(body.model)
             ? gateway.languageModel(body.model, {
@@ -120,26 +128,26 @@ export async function registerOpenAICompatRoutes(
               })
             : undefined;
           if (model === undefined) throw gateway.missingModel(body.model);
-          const callOptions = toCallOptions(body, controller.signal);
+          const callOptions = toCallOptions(body, signal);
           try {
             const identity = {
               id: `chatcmpl-${request.id}`,
               created: Math.floor(Date.now() / 1000),
               model: body.model,
             };
-            if (body.stream === true) {
+            if (sse !== undefined) {
               const result = await model.doStream(callOptions);
               const events = chatCompletionEvents(result.stream, identity, {
                 includeUsage: body.stream_options?.include_usage === true,
                 requestId: request.id,
                 ...(shutdown ? { shutdown } : {}),
               });
-              reply
-                .header('content-type', 'text/event-stream; charset=utf-8')
-                .header('cache-control', 'no-cache')
-                .header('x-accel-buffering', 'no');
-              // A stream, not the JSON the 200 schema describes: Fastify pipes it and skips serialisation.
-              return reply.send(Readable.from(events, { objectMode: false }) as never);
+              // The events end themselves (`[DONE]`, or an error chunk without it); a failure outside them
+              // still ends the stream with an OpenAI error chunk.
+              return await sse.pipe(events, {
+                error: (error) =>
+                  `data: ${JSON.stringify(toOpenAIErrorBody(asAppError(clientGone(error, signal)), request.id))}\n\n`,
+              });
             }
             const result = await model.doGenerate(callOptions);
             const served = (result.providerMetadata?.keel as { deployment?: unknown } | undefined)
@@ -148,7 +156,7 @@ export async function registerOpenAICompatRoutes(
             // Built by this code from a typed result: skip re-validating it on the way out.
             return reply.type(JSON_TYPE).serializer(JSON.stringify).send(toChatCompletion(result, identity));
           } catch (error) {
-            throw clientGone(error, controller.signal);
+            throw clientGone(error, signal);
           }
         },
       );

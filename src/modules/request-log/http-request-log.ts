@@ -44,6 +44,20 @@ export class HttpRequestLog {
   }
 
   install(app: FastifyInstance): void {
+    // A streaming route takes its response over (the SSE writer hijacks it), so no `onSend` says its
+    // handler is done: its handler resolving does, and a client that left is then logged at once.
+    const handlerDone = (request: FastifyRequest, reply: FastifyReply) => this.#handlerDone(request, reply);
+    app.addHook('onRoute', (route) => {
+      if (route.config?.stream === undefined || route.config.stream === false) return;
+      const handler = route.handler;
+      route.handler = async function (this: FastifyInstance, request, reply) {
+        try {
+          return await handler.call(this, request, reply);
+        } finally {
+          if (reply.sent) handlerDone(request, reply);
+        }
+      };
+    });
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       if (
@@ -78,11 +92,7 @@ export class HttpRequestLog {
       if (pending) pending.errorCode = error instanceof AppError ? error.code : 'INTERNAL_ERROR';
     });
     app.addHook('onSend', async (request, reply, payload) => {
-      const pending = this.#pending.get(request.context);
-      if (pending) {
-        pending.handlerDone = true;
-        if (pending.closed) this.#finish(request, reply, true);
-      }
+      this.#handlerDone(request, reply);
       return payload;
     });
     app.addHook('onResponse', async (request, reply) => {
@@ -107,6 +117,14 @@ export class HttpRequestLog {
       output: this.#body(record.output),
     });
   };
+
+  #handlerDone(request: FastifyRequest, reply: FastifyReply): void {
+    const pending = this.#pending.get(request.context);
+    if (pending) {
+      pending.handlerDone = true;
+      if (pending.closed) this.#finish(request, reply, true);
+    }
+  }
 
   #finish(request: FastifyRequest, reply: FastifyReply, aborted: boolean): void {
     const context = request.context;

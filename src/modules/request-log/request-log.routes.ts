@@ -8,7 +8,7 @@ import type { RequestLogWriter } from './request-log-writer.ts';
 export const requestRecordSchema = z
   .object({
     id: z.string().describe('The request id (`x-request-id`) of the call.'),
-    apiKeyId: z
+    api_key_id: z
       .string()
       .nullable()
       .describe('Public id of the key that called (`admin` for the bootstrap key); null when auth is open.'),
@@ -16,28 +16,28 @@ export const requestRecordSchema = z
     route: z.string().nullable().describe('The route pattern, e.g. `/v1/requests/:id`.'),
     capability: z.string().nullable().describe('The capability invoked; null for other routes.'),
     outcome: z.enum(['succeeded', 'failed', 'aborted']),
-    httpStatus: z.number().int(),
-    errorCode: z.string().nullable(),
+    http_status: z.number().int(),
+    error_code: z.string().nullable(),
     models: z.array(z.string()).describe('`provider:model` of every model the call used.'),
-    inputTokens: z.number().int(),
-    outputTokens: z.number().int(),
-    latencyMs: z.number().int(),
-    costUsd: z.number().describe('Model cost in US dollars from the price table (0 when unpriced).'),
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    latency_ms: z.number().int(),
+    cost_usd: z.number().describe('Model cost in US dollars from the price table (0 when unpriced).'),
     input: z
       .unknown()
       .describe(
         'The request body, secrets redacted; null when bodies are not kept (`KEEL_REQUEST_LOG_BODIES`).',
       ),
     output: z.unknown(),
-    traceId: z.string().nullable().describe('The OpenTelemetry trace id (also sent as `x-trace-id`).'),
-    createdAt: z.iso.datetime(),
+    trace_id: z.string().nullable().describe('The OpenTelemetry trace id (also sent as `x-trace-id`).'),
+    created_at: z.iso.datetime(),
   })
   .meta({ id: 'RequestRecord' });
 
 const requestPageSchema = z
   .object({
     items: z.array(requestRecordSchema),
-    nextCursor: z
+    next_cursor: z
       .string()
       .nullable()
       .describe('Pass as `cursor` to get the next page; null on the last page.'),
@@ -77,7 +77,7 @@ export function registerRequestLogRoutes(app: HttpServer, { store, writer }: Req
         ...(capability === undefined ? {} : { capability }),
         ...(cursor === undefined ? {} : { cursor }),
       });
-      return { items: page.items.map(present), nextCursor: page.nextCursor };
+      return { items: page.items.map(present), next_cursor: page.nextCursor };
     },
   );
 
@@ -116,21 +116,21 @@ export function registerRequestLogRoutes(app: HttpServer, { store, writer }: Req
 function present(record: RequestRecord): z.output<typeof requestRecordSchema> {
   return {
     id: record.id,
-    apiKeyId: record.apiKeyId ?? null,
+    api_key_id: record.apiKeyId ?? null,
     method: record.method ?? null,
     route: record.route ?? null,
     capability: record.capability,
     outcome: record.outcome,
-    httpStatus: record.httpStatus,
-    errorCode: record.errorCode,
+    http_status: record.httpStatus,
+    error_code: record.errorCode,
     models: [...record.models],
-    inputTokens: record.inputTokens,
-    outputTokens: record.outputTokens,
-    latencyMs: record.latencyMs,
-    costUsd: record.costUsd ?? 0,
+    input_tokens: record.inputTokens,
+    output_tokens: record.outputTokens,
+    latency_ms: record.latencyMs,
+    cost_usd: record.costUsd ?? 0,
     input: record.input,
     output: record.output,
-    traceId: record.traceId ?? null,
-    createdAt: record.createdAt.toISOString(),
+    trace_id: record.traceId ?? null,
+    created_at: record.createdAt.toISOString(),
   };
 }

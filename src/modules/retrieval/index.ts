@@ -32,7 +32,12 @@ export {
   metadataFilterSchema,
 } from './metadata-filter.ts';
 export { retrievalErrors } from './retrieval.errors.ts';
-export { chunkPositionSchema, registerSearchRoutes } from './search.routes.ts';
+export {
+  chunkPositionSchema,
+  presentChunkPosition,
+  presentSearchResponse,
+  registerSearchRoutes,
+} from './search.routes.ts';
 export type {
   LexicalFallbackReason,
   SearchMode,

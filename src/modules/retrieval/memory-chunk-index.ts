@@ -294,7 +294,13 @@ export function embeddingMismatch(
 ): AppError {
   return new AppError(retrievalErrors.RETRIEVAL_EMBEDDING_MISMATCH, {
     detail: `Collection ${collectionId} holds vectors of ${collectionModel ?? '(none)'} (${collectionDimensions ?? '?'} dimensions); the vectors offered come from ${configuredModel} (${dimensions} dimensions). Re-index the collection.`,
-    details: { collectionId, collectionModel, collectionDimensions, configuredModel, dimensions },
+    details: {
+      collection_id: collectionId,
+      collection_model: collectionModel,
+      collection_dimensions: collectionDimensions,
+      configured_model: configuredModel,
+      dimensions,
+    },
   });
 }
 

@@ -31,7 +31,7 @@ export const retrievalErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      "The collection's vectors come from a different embedding model (or dimension) than the one Keel now uses, so comparing them would return garbage. `collectionModel` and `configuredModel` say which; re-index the collection (`POST /v1/collections/{id}/reindex`) or search with mode `lexical`.",
+      "The collection's vectors come from a different embedding model (or dimension) than the one Keel now uses, so comparing them would return garbage. `collection_model` and `configured_model` say which; re-index the collection (`POST /v1/collections/{id}/reindex`) or search with mode `lexical`.",
   },
   RETRIEVAL_EMBEDDING_FAILED: {
     status: 502,

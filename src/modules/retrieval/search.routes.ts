@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
+import type { ChunkPosition } from './chunk-index.port.ts';
 import { metadataFilterSchema } from './metadata-filter.ts';
-import type { SearchService } from './search.service.ts';
+import type { SearchResponse, SearchService } from './search.service.ts';
 
 const metadataValueSchema = z.union([
   z.string(),
@@ -23,16 +24,28 @@ export const chunkPositionSchema = z
     ordinal: z.number().int().describe('0-based order of the chunk in its document.'),
     start: z.number().int().describe("Start offset (characters) in the document's normalised text."),
     end: z.number().int().describe('End offset (exclusive). Consecutive chunks overlap.'),
-    pageStart: z.number().int().nullable().describe('First page (PDF), else null.'),
-    pageEnd: z.number().int().nullable(),
-    headingPath: z.array(z.string()).describe('Headings above the chunk, outermost first.'),
+    page_start: z.number().int().nullable().describe('First page (PDF), else null.'),
+    page_end: z.number().int().nullable(),
+    heading_path: z.array(z.string()).describe('Headings above the chunk, outermost first.'),
   })
   .meta({ id: 'ChunkPosition' });
+
+/** A chunk's position as clients see it (ADR 0151: snake_case at the HTTP boundary). */
+export function presentChunkPosition(position: ChunkPosition): z.output<typeof chunkPositionSchema> {
+  return {
+    ordinal: position.ordinal,
+    start: position.start,
+    end: position.end,
+    page_start: position.pageStart,
+    page_end: position.pageEnd,
+    heading_path: [...position.headingPath],
+  };
+}
 
 export const searchRequestSchema = z
   .object({
     query: z.string().trim().min(1).max(2_000),
-    collectionIds: z.array(z.string().min(1).max(64)).min(1).max(20).describe('Collections to search.'),
+    collection_ids: z.array(z.string().min(1).max(64)).min(1).max(20).describe('Collections to search.'),
     k: z.number().int().min(1).max(100).default(10).describe('How many chunks to return.'),
     mode: z
       .enum(['hybrid', 'lexical', 'vector'])
@@ -41,7 +54,7 @@ export const searchRequestSchema = z
         '`lexical` (BM25 over full-text lexemes), `vector` (cosine over embeddings) or `hybrid` (both, fused by reciprocal rank). Hybrid falls back to lexical where vectors are unavailable, and says so in `fallback`.',
       ),
     filter: metadataFilterSchema.optional(),
-    documentIds: z
+    document_ids: z
       .array(z.string().min(1).max(64))
       .min(1)
       .max(100)
@@ -53,9 +66,9 @@ export const searchRequestSchema = z
 
 export const searchResultSchema = z
   .object({
-    chunkId: z.string().describe('Cite this id: `answer` sources point at chunk ids.'),
-    documentId: z.string(),
-    collectionId: z.string(),
+    chunk_id: z.string().describe('Cite this id: `answer` sources point at chunk ids.'),
+    document_id: z.string(),
+    collection_id: z.string(),
     title: z.string().describe("The document's title."),
     rank: z.number().int(),
     score: z
@@ -78,7 +91,7 @@ export const searchResultSchema = z
 export const searchResponseSchema = z
   .object({
     mode: z.enum(['hybrid', 'lexical', 'vector']).describe('The mode that ran.'),
-    requestedMode: z.enum(['hybrid', 'lexical', 'vector']),
+    requested_mode: z.enum(['hybrid', 'lexical', 'vector']),
     fallback: z
       .object({
         reason: z.enum(['vector_index_unavailable', 'no_embedding_model', 'collection_not_embedded']),
@@ -86,10 +99,34 @@ export const searchResponseSchema = z
       })
       .nullable()
       .describe('Why a hybrid search ran lexically only; null when it ran as asked.'),
-    embeddingModel: z.string().nullable().describe('`provider:model` that embedded the query, if any.'),
+    embedding_model: z.string().nullable().describe('`provider:model` that embedded the query, if any.'),
     results: z.array(searchResultSchema),
   })
   .meta({ id: 'SearchResponse' });
+
+export function presentSearchResponse(response: SearchResponse): z.output<typeof searchResponseSchema> {
+  return {
+    mode: response.mode,
+    requested_mode: response.requestedMode,
+    fallback: response.fallback,
+    embedding_model: response.embeddingModel,
+    results: response.results.map((result) => ({
+      chunk_id: result.chunkId,
+      document_id: result.documentId,
+      collection_id: result.collectionId,
+      title: result.title,
+      rank: result.rank,
+      score: result.score,
+      lexical: result.lexical,
+      vector: result.vector,
+      content: result.content,
+      snippet: result.snippet,
+      highlights: [...result.highlights],
+      position: presentChunkPosition(result.position),
+      metadata: result.metadata as Record<string, z.infer<typeof metadataValueSchema>>,
+    })),
+  };
+}
 
 export function registerSearchRoutes(app: HttpServer, options: { readonly search: SearchService }): void {
   app.post(
@@ -123,23 +160,15 @@ export function registerSearchRoutes(app: HttpServer, options: { readonly search
       const body = request.body;
       const response = await options.search.search({
         tenantId: request.tenantId,
-        collectionIds: body.collectionIds,
+        collectionIds: body.collection_ids,
         query: body.query,
         k: body.k,
         mode: body.mode,
         filter: body.filter,
-        documentIds: body.documentIds,
+        documentIds: body.document_ids,
         signal: abort.signal,
       });
-      return {
-        ...response,
-        results: response.results.map((result) => ({
-          ...result,
-          highlights: [...result.highlights],
-          position: { ...result.position, headingPath: [...result.position.headingPath] },
-          metadata: result.metadata as Record<string, z.infer<typeof metadataValueSchema>>,
-        })),
-      };
+      return presentSearchResponse(response);
     },
   );
 }

@@ -166,9 +166,9 @@ export class SearchService {
       throw new AppError(retrievalErrors.RETRIEVAL_EMBEDDING_MISMATCH, {
         detail: `Collection ${mismatched.collectionId} was embedded with ${mismatched.embeddingModel}, but Keel now embeds queries with ${modelId}. Re-index the collection, or search with mode lexical.`,
         details: {
-          collectionId: mismatched.collectionId,
-          collectionModel: mismatched.embeddingModel,
-          configuredModel: modelId,
+          collection_id: mismatched.collectionId,
+          collection_model: mismatched.embeddingModel,
+          configured_model: modelId,
         },
       });
     }
@@ -180,7 +180,7 @@ export class SearchService {
       if (requested === 'vector') {
         throw new AppError(retrievalErrors.RETRIEVAL_COLLECTION_NOT_EMBEDDED, {
           detail,
-          details: { collectionId: notEmbedded.collectionId },
+          details: { collection_id: notEmbedded.collectionId },
         });
       }
       return { mode: 'lexical', fallback: { reason: 'collection_not_embedded', detail } };

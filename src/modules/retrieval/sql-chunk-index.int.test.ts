@@ -1,11 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeChunkIndexContract } from '../../../test/contracts/chunk-index.contract.ts';
-import {
-  createTemporaryDatabase,
-  skipWithoutPostgres,
-  type TemporaryDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from './sql-chunk-index.ts';
 
@@ -24,7 +21,7 @@ describe('SqlChunkIndex on PGlite (pgvector)', () => {
   describeChunkIndexContract('PGlite', () => emptied(database), { vectors: true });
 });
 
-describe.skipIf(skipWithoutPostgres)('SqlChunkIndex on PostgreSQL (no pgvector: lexical only)', () => {
+describe('SqlChunkIndex on PostgreSQL (no pgvector: lexical only)', requires('postgres'), () => {
   let temporary: TemporaryDatabase;
   let database: Database;
   beforeAll(async () => {

@@ -29,17 +29,17 @@ export const currentTimeTool = defineTool({
   description:
     'The current date and time, in UTC and in an optional IANA time zone (for example `Europe/Paris`).',
   input: z.object({
-    timeZone: z
+    time_zone: z
       .string()
       .max(64)
       .refine(validTimeZone, 'not an IANA time zone')
       .optional()
       .describe('IANA time zone; UTC when omitted.'),
   }),
-  output: z.object({ iso: z.string(), unixMs: z.number().int(), timeZone: z.string(), local: z.string() }),
+  output: z.object({ iso: z.string(), unix_ms: z.number().int(), time_zone: z.string(), local: z.string() }),
   effect: 'read',
   timeoutMs: 1_000,
-  run: async ({ timeZone }, context) => {
+  run: async ({ time_zone: timeZone }, context) => {
     const now = context.clock.now();
     const zone = timeZone ?? 'UTC';
     const local = new Intl.DateTimeFormat('sv-SE', {
@@ -47,7 +47,7 @@ export const currentTimeTool = defineTool({
       dateStyle: 'short',
       timeStyle: 'medium',
     }).format(now);
-    return { iso: now.toISOString(), unixMs: now.getTime(), timeZone: zone, local };
+    return { iso: now.toISOString(), unix_ms: now.getTime(), time_zone: zone, local };
   },
 });
 
@@ -59,16 +59,16 @@ export function searchTool(search: SearchService): AnyTool {
       'Searches document collections (hybrid lexical + semantic) and returns the best matching chunks with their chunk and document ids. Use `fetch_document` to read a whole document.',
     input: z.object({
       query: z.string().trim().min(1).max(2_000),
-      collectionIds: z.array(z.string().min(1).max(64)).min(1).max(20),
+      collection_ids: z.array(z.string().min(1).max(64)).min(1).max(20),
       k: z.number().int().min(1).max(20).default(5),
     }),
     output: z.object({
       mode: z.string(),
       results: z.array(
         z.object({
-          chunkId: z.string(),
-          documentId: z.string(),
-          collectionId: z.string(),
+          chunk_id: z.string(),
+          document_id: z.string(),
+          collection_id: z.string(),
           title: z.string(),
           score: z.number(),
           content: z.string(),
@@ -80,7 +80,7 @@ export function searchTool(search: SearchService): AnyTool {
     run: async (input, context) => {
       const response = await search.search({
         tenantId: context.tenantId,
-        collectionIds: input.collectionIds,
+        collectionIds: input.collection_ids,
         query: input.query,
         k: input.k,
         mode: 'hybrid',
@@ -89,9 +89,9 @@ export function searchTool(search: SearchService): AnyTool {
       return {
         mode: response.mode,
         results: response.results.map((result) => ({
-          chunkId: result.chunkId,
-          documentId: result.documentId,
-          collectionId: result.collectionId,
+          chunk_id: result.chunkId,
+          document_id: result.documentId,
+          collection_id: result.collectionId,
           title: result.title,
           score: result.score,
           content: result.content,
@@ -101,26 +101,26 @@ export function searchTool(search: SearchService): AnyTool {
   });
 }
 
-/** `fetch_document`: a document's text (its chunks, overlaps removed), up to `maxCharacters`. */
+/** `fetch_document`: a document's text (its chunks, overlaps removed), up to `max_characters`. */
 export function fetchDocumentTool(documents: DocumentsService): AnyTool {
   return defineTool({
     name: 'fetch_document',
     description:
-      'Reads a document of your collections by id: its title and text (truncated to `maxCharacters`).',
+      'Reads a document of your collections by id: its title and text (truncated to `max_characters`).',
     input: z.object({
-      documentId: z.string().min(1).max(64),
-      maxCharacters: z.number().int().min(100).max(100_000).default(8_000),
+      document_id: z.string().min(1).max(64),
+      max_characters: z.number().int().min(100).max(100_000).default(8_000),
     }),
     output: z.object({
-      documentId: z.string(),
-      collectionId: z.string(),
+      document_id: z.string(),
+      collection_id: z.string(),
       title: z.string(),
       text: z.string(),
       truncated: z.boolean(),
     }),
     effect: 'read',
     timeoutMs: 10_000,
-    run: async ({ documentId, maxCharacters }, context) => {
+    run: async ({ document_id: documentId, max_characters: maxCharacters }, context) => {
       const { document, chunks } = await documents.getDocument(context.tenantId, documentId, {
         offset: 0,
         limit: 1_000,
@@ -135,8 +135,8 @@ export function fetchDocumentTool(documents: DocumentsService): AnyTool {
       }
       const truncated = text.length > maxCharacters || chunks.total > chunks.items.length;
       return {
-        documentId: document.id,
-        collectionId: document.collectionId,
+        document_id: document.id,
+        collection_id: document.collectionId,
         title: document.title,
         text: text.slice(0, maxCharacters),
         truncated,

@@ -15,9 +15,9 @@ export const toolDescriptionSchema = z
     effect: z.enum(TOOL_EFFECTS).describe('`read`, `write` (changes data) or `external` (reaches outside).'),
     source: z.enum(['builtin', 'capability', 'custom', 'mcp']),
     scope: z.string().describe('The scope a key needs to call this tool or to allow it to an agent.'),
-    timeoutMs: z.number().int(),
-    inputSchema: z.record(z.string(), z.unknown()).describe('JSON Schema of the arguments.'),
-    outputSchema: z
+    timeout_ms: z.number().int(),
+    input_schema: z.record(z.string(), z.unknown()).describe('JSON Schema of the arguments.'),
+    output_schema: z
       .record(z.string(), z.unknown())
       .nullable()
       .describe('JSON Schema of the result, if declared.'),
@@ -31,9 +31,9 @@ export function describeTool(tool: ToolHandle): z.infer<typeof toolDescriptionSc
     effect: tool.effect,
     source: tool.source,
     scope: tool.scope,
-    timeoutMs: tool.timeoutMs,
-    inputSchema: { ...tool.inputSchema },
-    outputSchema: tool.outputSchema ? { ...tool.outputSchema } : null,
+    timeout_ms: tool.timeoutMs,
+    input_schema: { ...tool.inputSchema },
+    output_schema: tool.outputSchema ? { ...tool.outputSchema } : null,
   };
 }
 
@@ -42,7 +42,7 @@ export function requireToolScope(request: FastifyRequest, tool: ToolHandle): voi
   if (principal && !grants(principal.scopes, tool.scope)) {
     throw new AppError(authErrors.AUTH_SCOPE_MISSING, {
       detail: `Calling ${tool.name} needs the \`${tool.scope}\` scope.`,
-      details: { requiredScope: tool.scope },
+      details: { required_scope: tool.scope },
     });
   }
 }

@@ -7,7 +7,7 @@ export const computeErrors = defineErrors({
     category: 'system',
     retryable: true,
     description:
-      "CPU-bound work (the local engine, document parsing, embeddings) runs on a bounded pool of worker threads. This call waited in the pool's queue past `KEEL_COMPUTE_QUEUE_TIMEOUT_MS`, or the queue already held `KEEL_COMPUTE_MAX_QUEUE` tasks, so it was refused before any work was done. `retry-after` is estimated from the queue; `queueDepth` and `threads` are in the problem.",
+      "CPU-bound work (the local engine, document parsing, embeddings) runs on a bounded pool of worker threads. This call waited in the pool's queue past `KEEL_COMPUTE_QUEUE_TIMEOUT_MS`, or the queue already held `KEEL_COMPUTE_MAX_QUEUE` tasks, so it was refused before any work was done. `retry-after` is estimated from the queue; `queue_depth` and `threads` are in the problem.",
   },
   COMPUTE_TASK_TIMEOUT: {
     status: 503,

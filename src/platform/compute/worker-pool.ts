@@ -264,7 +264,7 @@ export class WorkerPool {
         this.#settle(task, 'timed-out');
         return new AppError(computeErrors.COMPUTE_TASK_TIMEOUT, {
           detail: `The ${task.kind} task ran longer than ${task.timeoutMs} ms and was stopped.`,
-          details: { task: task.kind, timeoutMs: task.timeoutMs },
+          details: { task: task.kind, timeout_ms: task.timeoutMs },
         });
       case 'closed':
         this.#settle(task, 'refused');
@@ -347,9 +347,9 @@ export class WorkerPool {
     return new AppError(computeErrors.COMPUTE_POOL_SATURATED, {
       detail,
       details: {
-        queueDepth: stats.queued.interactive + stats.queued.background,
+        queue_depth: stats.queued.interactive + stats.queued.background,
         threads: stats.maxThreads,
-        retryAfterSeconds: retryAfter,
+        retry_after_seconds: retryAfter,
       },
       headers: { 'retry-after': String(retryAfter) },
     });

@@ -2,11 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type FaultProxy, startFaultProxy, targetOf } from '../../../test/support/fault-proxy.ts';
-import {
-  createTemporaryDatabase,
-  skipWithoutPostgres,
-  type TemporaryDatabase,
-} from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { AppError } from '../errors/index.ts';
 import { defineJobType, PgBossJobQueue } from '../jobs/index.ts';
 import { isConnectionError } from './connection-errors.ts';
@@ -43,7 +40,7 @@ async function eventually<T>(work: () => Promise<T>, timeoutMs = 10_000): Promis
   }
 }
 
-describe.skipIf(skipWithoutPostgres)('a PostgreSQL connection lost under Keel', () => {
+describe('a PostgreSQL connection lost under Keel', requires('postgres'), () => {
   let scratch: TemporaryDatabase;
   let proxy: FaultProxy;
   let database: Database;

@@ -24,7 +24,7 @@ export const platformErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      'Arrays and objects in the JSON body are nested more than `maxDepth` (64) levels deep. No route takes such a body; flatten it.',
+      'Arrays and objects in the JSON body are nested more than `max_depth` (64) levels deep. No route takes such a body; flatten it.',
   },
   REQUEST_BODY_TOO_LARGE: {
     status: 413,
@@ -32,7 +32,7 @@ export const platformErrors = defineErrors({
     category: 'user',
     retryable: false,
     description:
-      'The body exceeds the configured limit (`KEEL_BODY_LIMIT_BYTES`, 1 MiB by default). `limitBytes` says the limit.',
+      'The body exceeds the configured limit (`KEEL_BODY_LIMIT_BYTES`, 1 MiB by default). `limit_bytes` says the limit.',
   },
   REQUEST_MEDIA_TYPE_UNSUPPORTED: {
     status: 415,
@@ -101,6 +101,6 @@ export const platformErrors = defineErrors({
     category: 'system',
     retryable: false,
     description:
-      'An unexpected failure inside Keel. Nothing about it is shown to the caller; the log line with the same `requestId` has the cause.',
+      'An unexpected failure inside Keel. Nothing about it is shown to the caller; the log line whose `requestId` equals the problem `request_id` has the cause.',
   },
 });

@@ -2,7 +2,7 @@ import type { ErrorDefinition, FieldError } from './app-error.ts';
 import { AppError } from './app-error.ts';
 import { platformErrors } from './platform.errors.ts';
 
-/** An RFC 9457 problem document as Keel renders it: the standard members plus `code` and `requestId`. */
+/** An RFC 9457 problem document as Keel renders it: the standard members plus `code` and `request_id`. */
 export interface ProblemDocument {
   readonly type: string;
   readonly title: string;
@@ -10,7 +10,7 @@ export interface ProblemDocument {
   readonly detail?: string;
   readonly instance?: string;
   readonly code: string;
-  readonly requestId: string;
+  readonly request_id: string;
   readonly retryable: boolean;
   readonly errors?: readonly FieldError[];
   readonly [extension: string]: unknown;
@@ -33,7 +33,7 @@ export function toProblem(error: AppError, requestId: string, instance?: string)
     ...(error.detail === undefined ? {} : { detail: error.detail }),
     ...(instance === undefined ? {} : { instance }),
     code: definition.code,
-    requestId,
+    request_id: requestId,
     retryable: definition.retryable,
     ...(error.errors === undefined ? {} : { errors: error.errors }),
   };

@@ -60,7 +60,7 @@ function fromFastify(error: unknown, request: FastifyRequest): AppError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(platformErrors.REQUEST_BODY_TOO_LARGE, {
         detail: `The body is larger than the ${request.routeOptions.bodyLimit ?? 0} bytes this route accepts.`,
-        details: { limitBytes: request.routeOptions.bodyLimit },
+        details: { limit_bytes: request.routeOptions.bodyLimit },
       });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError(platformErrors.REQUEST_MEDIA_TYPE_UNSUPPORTED, {

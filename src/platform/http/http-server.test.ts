@@ -20,7 +20,7 @@ describe('HTTP platform', () => {
       instance: '/v1/nothing-here',
       retryable: false,
     });
-    expect(problem.requestId).toBe(response.headers['x-request-id']);
+    expect(problem.request_id).toBe(response.headers['x-request-id']);
   });
 
   it('keeps a caller-supplied x-request-id and generates one for an unsafe value', async () => {
@@ -52,8 +52,8 @@ describe('HTTP platform', () => {
       payload: JSON.stringify({ user_input: 'x'.repeat(25 * 1024 * 1024) }),
     });
     expect(response.statusCode).toBe(413);
-    expect(response.json()).toMatchObject({ code: 'REQUEST_BODY_TOO_LARGE', limitBytes: 1_048_576 });
-    expect(response.json().requestId).toBe(response.headers['x-request-id']);
+    expect(response.json()).toMatchObject({ code: 'REQUEST_BODY_TOO_LARGE', limit_bytes: 1_048_576 });
+    expect(response.json().request_id).toBe(response.headers['x-request-id']);
   });
 
   it('rejects malformed JSON with a 400 REQUEST_MALFORMED problem', async () => {

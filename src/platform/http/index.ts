@@ -15,4 +15,6 @@ export {
 export type { RouteScope } from './route-scope.ts';
 export { PUBLIC_SCOPE } from './route-scope.ts';
 export type { ShutdownGate } from './shutdown-gate.ts';
+export type { SseEnding, SseEvent, SseFrame, SseWriterOptions } from './sse-writer.ts';
+export { createSseWriter, DEFAULT_SSE_KEEP_ALIVE_MS, formatSseEvent, SseWriter } from './sse-writer.ts';
 export { DEFAULT_TENANT_ID } from './tenant.ts';

@@ -22,7 +22,7 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       done(
         new AppError(platformErrors.REQUEST_BODY_TOO_DEEP, {
           detail: `The JSON body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
-          details: { maxDepth: MAX_JSON_DEPTH },
+          details: { max_depth: MAX_JSON_DEPTH },
         }),
         undefined,
       );

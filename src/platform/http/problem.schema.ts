@@ -19,7 +19,7 @@ export const problemSchema = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     code: z.string().describe('Stable, documented error code (see docs/errors.md).'),
-    requestId: z.string().describe('Echoes the `x-request-id` header; quote it when reporting a problem.'),
+    request_id: z.string().describe('Echoes the `x-request-id` header; quote it when reporting a problem.'),
     retryable: z.boolean().describe('Whether sending the same request again may succeed.'),
     errors: z.array(fieldErrorSchema).optional().describe('Field-level problems, for validation errors.'),
   })

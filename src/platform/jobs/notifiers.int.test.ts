@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeNotifierContract } from '../../../test/contracts/notifier.contract.ts';
-import { serverDatabaseUrl, skipWithoutPostgres } from '../../../test/support/postgres.ts';
-import { redisUrl, skipWithoutRedis } from '../../../test/support/redis.ts';
+import { serverDatabaseUrl } from '../../../test/support/postgres.ts';
+import { redisUrl } from '../../../test/support/redis.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { PostgresNotifier } from './postgres-notifier.ts';
 import { RedisNotifier } from './redis-notifier.ts';
 
@@ -15,7 +16,7 @@ function postgresNotifier(pool: pg.Pool, errors: Error[] = []) {
   });
 }
 
-describe.skipIf(skipWithoutPostgres)('PostgreSQL LISTEN/NOTIFY', () => {
+describe('PostgreSQL LISTEN/NOTIFY', requires('postgres'), () => {
   let pool: pg.Pool;
   beforeAll(() => {
     pool = new pg.Pool({ connectionString: serverDatabaseUrl, max: 4 });
@@ -56,7 +57,7 @@ describe.skipIf(skipWithoutPostgres)('PostgreSQL LISTEN/NOTIFY', () => {
   });
 });
 
-describe.skipIf(skipWithoutRedis)('Redis pub/sub', () => {
+describe('Redis pub/sub', requires('redis'), () => {
   describeNotifierContract('Redis, two processes', async () => {
     const url = redisUrl ?? '';
     const publisher = new RedisNotifier({ url, onError: () => {} });

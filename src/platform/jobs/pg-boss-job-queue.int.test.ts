@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { describeJobQueueContract } from '../../../test/contracts/job-queue.contract.ts';
-import { createTemporaryDatabase, skipWithoutPostgres } from '../../../test/support/postgres.ts';
+import { createTemporaryDatabase } from '../../../test/support/postgres.ts';
+import { requires } from '../../../test/support/tiers.ts';
 import { type Database, IN_MEMORY_DATA_DIR, openDatabase } from '../db/index.ts';
 import type { JobType } from './define-job-type.ts';
 import { PgBossJobQueue } from './pg-boss-job-queue.ts';
@@ -32,7 +33,7 @@ describeJobQueueContract('pg-boss on PGlite', async (types) =>
   harnessOn(await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR }), types, async () => {}),
 );
 
-describe.skipIf(skipWithoutPostgres)('on PostgreSQL', () => {
+describe('on PostgreSQL', requires('postgres'), () => {
   describeJobQueueContract('pg-boss on PostgreSQL', async (types) => {
     const temporary = await createTemporaryDatabase();
     return harnessOn(await openDatabase({ kind: 'postgres', url: temporary.url }), types, () =>

@@ -165,13 +165,13 @@ describe('traces', () => {
     await app.writer.flush();
     const record = await app.store.get('default', 'traced-1');
     expect(record).toMatchObject({
-      traceId: response.headers['x-trace-id'],
+      trace_id: response.headers['x-trace-id'],
       capability: 'generate',
       route: '/v1/generate',
       method: 'POST',
       models: ['mock:m1'],
-      inputTokens: 7,
-      outputTokens: 3,
+      input_tokens: 7,
+      output_tokens: 3,
     });
     expect(record?.costUsd).toBeCloseTo(0.013, 9);
   });

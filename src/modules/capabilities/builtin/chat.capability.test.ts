@@ -99,16 +99,16 @@ describe('POST /v1/chat', () => {
     expect(read.statusCode).toBe(200);
     expect(read.json()).toMatchObject({
       id: 'conv_test1',
-      messageCount: 2,
-      nextAfter: null,
+      message_count: 2,
+      next_after: null,
       messages: [
-        { position: 1, role: 'user', content: 'What does a keel do?', requestId: 'chat-1', model: null },
+        { position: 1, role: 'user', content: 'What does a keel do?', request_id: 'chat-1', model: null },
         {
           position: 2,
           role: 'assistant',
           content: 'A keel keeps the boat upright.',
           model: 'mock:m1',
-          usage: { inputTokens: 11, outputTokens: 3 },
+          usage: { input_tokens: 11, output_tokens: 3 },
         },
       ],
     });
@@ -148,7 +148,7 @@ describe('POST /v1/chat', () => {
       'user: m4',
     ]);
     const read = await app.app.inject({ method: 'GET', url: `/v1/conversations/${id}` });
-    expect(read.json().messageCount).toBe(8);
+    expect(read.json().message_count).toBe(8);
     expect((read.json().messages as Array<{ content: string }>).map((message) => message.content)).toEqual([
       'm1',
       'r1',

@@ -136,7 +136,7 @@ export function createChatCapability(options: ChatCapabilityOptions) {
         for await (const part of result.fullStream) {
           if (part.type === 'text-delta') {
             reply += part.text;
-            context.emit({ type: 'text-delta', delta: part.text });
+            await context.emit({ type: 'text-delta', delta: part.text });
           } else if (part.type === 'error') {
             throw part.error;
           } else if (part.type === 'abort') {

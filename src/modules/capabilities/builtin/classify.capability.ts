@@ -147,7 +147,7 @@ async function classifyWithModel(
   const chosen = input.multi_label
     ? labels.filter((label) => label.score >= 0.5).map((label) => label.name)
     : labels.slice(0, 1).map((label) => label.name);
-  context.emit({ type: 'object-delta', partial: { labels, chosen } });
+  await context.emit({ type: 'object-delta', partial: { labels, chosen } });
   return { labels, chosen, ...modelProvenance(context) };
 }
 
@@ -211,7 +211,7 @@ export function createClassifyCapability(options: BuiltinCapabilityOptions = {})
         },
         { signal: context.signal },
       );
-      context.emit({ type: 'object-delta', partial: { labels: result.labels, chosen: result.chosen } });
+      await context.emit({ type: 'object-delta', partial: { labels: result.labels, chosen: result.chosen } });
       return { labels: result.labels, chosen: result.chosen, ...localProvenance(result.model) };
     },
   });

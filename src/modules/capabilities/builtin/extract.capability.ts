@@ -230,7 +230,7 @@ async function extractWithModel(
     temperature: 0,
     ...(modelName === undefined ? {} : { model: modelName }),
   });
-  context.emit({ type: 'object-delta', partial: object });
+  await context.emit({ type: 'object-delta', partial: object });
   const checked = locateEvidence(input.text, plan, object.data, object.missing);
   let { data, missing } = object;
   if (input.unsupported === 'drop' && checked.unsupported.length > 0) {
@@ -346,7 +346,7 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
         { text: input.text, schema: input.schema },
         { signal: context.signal },
       );
-      context.emit({ type: 'object-delta', partial: { data: result.data, missing: result.missing } });
+      await context.emit({ type: 'object-delta', partial: { data: result.data, missing: result.missing } });
       return {
         data: result.data,
         missing: result.missing,

@@ -1,4 +1,4 @@
-import { generateText, streamText } from 'ai';
+import { generateText } from 'ai';
 import { z } from 'zod';
 import { defineCapability } from '../define-capability.ts';
 
@@ -56,18 +56,32 @@ export const generateCapability = defineCapability({
       const result = await generateText(call);
       return { answer: result.text, status: 'ok' as const };
     }
-    // The error arrives below as an `error` part; without onError the AI SDK prints it raw (decision 0128).
-    const result = streamText({ ...call, onError: () => {} });
+    // Streamed: the gateway's model stream read directly, one pass per token from the upstream to the
+    // client. `streamText` would add its own chain of web-stream transforms per token for nothing this
+    // capability uses (the gateway already does retries, limits, accounting and telemetry).
+    const { stream } = await call.model.doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: input.user_input }] }],
+      maxOutputTokens: input.max_tokens,
+      abortSignal: context.signal,
+    });
+    const reader = stream.getReader();
     let answer = '';
-    for await (const part of result.fullStream) {
-      if (part.type === 'text-delta') {
-        answer += part.text;
-        context.emit({ type: 'text-delta', delta: part.text });
-      } else if (part.type === 'error') {
-        throw part.error;
-      } else if (part.type === 'abort') {
-        throw context.signal.reason ?? new Error('aborted');
+    try {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) break;
+        const part = next.value;
+        if (part.type === 'text-delta') {
+          answer += part.delta;
+          await context.emit({ type: 'text-delta', delta: part.delta });
+        } else if (part.type === 'error') {
+          throw part.error;
+        }
       }
+    } catch (error) {
+      // A client that left, or the shutdown deadline: the signal's reason says which.
+      reader.cancel().catch(() => {});
+      throw context.signal.aborted ? (context.signal.reason ?? error) : error;
     }
     return { answer, status: 'ok' as const };
   },

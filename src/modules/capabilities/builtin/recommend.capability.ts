@@ -192,7 +192,7 @@ async function recommendWithModel(
     score: Math.round(pick.score * 10_000) / 10_000,
     reason: pick.reason,
   }));
-  context.emit({ type: 'object-delta', partial: { items } });
+  await context.emit({ type: 'object-delta', partial: { items } });
   return { items, ...modelProvenance(context) };
 }
 
@@ -237,7 +237,7 @@ export function createRecommendCapability(options: BuiltinCapabilityOptions = {}
       const engine = chooseEngine(context, input.model);
       if (engine.kind === 'model') return recommendWithModel(input, context, engine.name, local);
       const result = await local.recommend(localRequest(input, input.k), { signal: context.signal });
-      context.emit({ type: 'object-delta', partial: { items: result.items } });
+      await context.emit({ type: 'object-delta', partial: { items: result.items } });
       return { items: result.items, ...localProvenance(result.model) };
     },
   });

@@ -165,7 +165,7 @@ async function scoreWithModel(
   modelName: string | undefined,
 ): Promise<ScoreOutput> {
   const scores = ranked(input.items, await judgeRelevance(input.query, input.items, context, modelName));
-  context.emit({ type: 'object-delta', partial: { scores } });
+  await context.emit({ type: 'object-delta', partial: { scores } });
   return { scores, ...modelProvenance(context) };
 }
 
@@ -215,7 +215,7 @@ export function createScoreCapability(options: BuiltinCapabilityOptions = {}) {
         { signal: context.signal },
       );
       const scores = result.scores.map(({ id, score, rank }) => ({ id, score, rank }));
-      context.emit({ type: 'object-delta', partial: { scores } });
+      await context.emit({ type: 'object-delta', partial: { scores } });
       return { scores, ...localProvenance(result.model) };
     },
   });

@@ -209,7 +209,7 @@ async function summarizeWithModel(
     raw += part.text;
     const prefix = bounded(raw).text;
     if (prefix.length > emitted) {
-      context.emit({ type: 'text-delta', delta: prefix.slice(emitted) });
+      await context.emit({ type: 'text-delta', delta: prefix.slice(emitted) });
       emitted = prefix.length;
     }
   }
@@ -222,7 +222,8 @@ async function summarizeWithModel(
     summary = sentences.text.trimEnd();
     truncated ||= sentences.cut;
   }
-  if (context.streaming !== true && summary !== '') context.emit({ type: 'text-delta', delta: summary });
+  if (context.streaming !== true && summary !== '')
+    await context.emit({ type: 'text-delta', delta: summary });
   const keyPoints =
     input.style === 'bullets'
       ? summary
@@ -318,7 +319,7 @@ export function createSummarizeCapability(options: BuiltinCapabilityOptions = {}
         { signal: context.signal },
       );
       // The whole summary is known at once: one truthful delta, not a simulated token stream.
-      if (result.summary !== '') context.emit({ type: 'text-delta', delta: result.summary });
+      if (result.summary !== '') await context.emit({ type: 'text-delta', delta: result.summary });
       return {
         summary: result.summary,
         key_points: result.key_points,

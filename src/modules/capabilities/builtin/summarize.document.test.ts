@@ -39,7 +39,7 @@ async function setUp() {
     method: 'POST',
     url: '/v1/collections',
     headers,
-    payload: { name: 'reports', chunking: { maxTokens: 40, overlapTokens: 10 } },
+    payload: { name: 'reports', chunking: { max_tokens: 40, overlap_tokens: 10 } },
   });
   expect(collection.statusCode).toBe(201);
   const added = await app.app.inject({

@@ -127,9 +127,9 @@ export class IngestionPipeline {
     throw new AppError(retrievalErrors.RETRIEVAL_EMBEDDING_MISMATCH, {
       detail: `Collection ${document.collectionId} holds vectors of ${collection.embeddingModel}, but Keel now embeds with ${model}. Re-index the collection (POST /v1/collections/${document.collectionId}/reindex) to ingest into it.`,
       details: {
-        collectionId: document.collectionId,
-        collectionModel: collection.embeddingModel,
-        configuredModel: model,
+        collection_id: document.collectionId,
+        collection_model: collection.embeddingModel,
+        configured_model: model,
       },
     });
   }

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeResponseCacheContract } from '../../../../test/contracts/response-cache.contract.ts';
+import { requires } from '../../../../test/support/tiers.ts';
 import { MemoryResponseCache } from './memory-response-cache.ts';
 import { RedisResponseCache } from './redis-response-cache.ts';
 
 const redisUrl = process.env.REDIS_URL;
-if (!redisUrl) console.warn('[keel tests] REDIS_URL is not set: the Redis response cache suite is skipped');
 
 describeResponseCacheContract('memory', async () => new MemoryResponseCache({ maxEntries: 100 }));
 
@@ -22,7 +22,7 @@ describe('MemoryResponseCache', () => {
   });
 });
 
-describe.skipIf(!redisUrl)('RedisResponseCache', () => {
+describe('RedisResponseCache', requires('redis'), () => {
   let redis: Redis;
   const prefix = `keel-test:${Math.random().toString(36).slice(2)}:`;
   beforeAll(() => {

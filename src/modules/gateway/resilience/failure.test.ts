@@ -37,7 +37,7 @@ describe('classifyFailure', () => {
     expect(failure.kind).toBe(kind);
     expect(codeOf(failure.error)).toBe(code);
     expect(failure.countsAgainstDeployment).toBe(kind !== 'request');
-    expect((failure.error as AppError).details).toMatchObject({ upstreamStatus: status });
+    expect((failure.error as AppError).details).toMatchObject({ upstream_status: status });
   });
 
   it('keeps Retry-After for the loop and for the client', () => {

@@ -85,7 +85,7 @@ export function classifyFailure(error: unknown, context: FailureContext): Failur
 
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
-    const details = status === undefined ? {} : { upstreamStatus: status };
+    const details = status === undefined ? {} : { upstream_status: status };
     if (status === 429) {
       const retryAfter = error.responseHeaders?.['retry-after'];
       return {
