@@ -16,9 +16,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.ts';
+import { createApiDependencies } from '../src/main/api.ts';
 import { buildApp } from '../src/main/build-app.ts';
-import { createDependencies } from '../src/main/dependencies.ts';
 import { createJobDependencies } from '../src/main/job-dependencies.ts';
+import { ResourceScope } from '../src/main/resource-scope.ts';
 import type { NewJob } from '../src/modules/jobs/index.ts';
 import { openDatabase } from '../src/platform/db/index.ts';
 import { createLogger } from '../src/platform/logging/index.ts';
@@ -175,7 +176,7 @@ async function embedded(settings: Settings, throughput: Throughput[], latency: L
     cwd: directory,
   });
   const logger = createLogger({ level: 'error' });
-  const dependencies = await createDependencies(config, logger);
+  const dependencies = await createApiDependencies(config, logger);
   const platform = await buildApp(dependencies);
   const db = dependencies.database.db;
   const probe: Probe = {
@@ -379,8 +380,13 @@ async function drainRun(databaseUrl: string, jobs: number, probe: Probe): Promis
     environment: { DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', KEEL_CONFIG: CONFIG },
     cwd: process.cwd(),
   });
-  const database = await openDatabase({ kind: 'postgres', url: databaseUrl });
-  const { store, close } = await createJobDependencies(config, database, logger, 'cli');
+  const scope = new ResourceScope();
+  const database = await scope.open(
+    'the database',
+    () => openDatabase({ kind: 'postgres', url: databaseUrl }),
+    (opened) => opened.close(),
+  );
+  const { store } = await createJobDependencies(scope, config, database, logger, 'cli');
   try {
     const since = new Date(Date.now() - 1_000);
     const started = performance.now();
@@ -414,8 +420,7 @@ async function drainRun(databaseUrl: string, jobs: number, probe: Probe): Promis
       enqueuePerSecond: jobs / ((inserted - started) / 1000),
     };
   } finally {
-    await close();
-    await database.close();
+    await scope.close();
   }
 }
 

@@ -1,10 +1,131 @@
 import type { KeelConfig } from '../config/index.ts';
+import { SqlAgentStore } from '../modules/agents/index.ts';
+import { SqlEvalStore } from '../modules/evals/index.ts';
+import { SqlFeedbackStore } from '../modules/feedback/index.ts';
+import type { ReadinessCheck } from '../modules/health/index.ts';
+import { RedisLimitStore } from '../modules/limits/index.ts';
+import { SqlChunkIndex } from '../modules/retrieval/index.ts';
+import type { Database } from '../platform/db/index.ts';
 import type { HttpPlatform } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
-import { buildApp } from './build-app.ts';
-import { createDependencies, type Dependencies } from './dependencies.ts';
+import { type AppDependencies, buildApp } from './build-app.ts';
+import {
+  buildCapabilities,
+  buildCompute,
+  buildConversations,
+  buildDocuments,
+  buildGateway,
+  buildKeys,
+  buildLimitStore,
+  buildMcpSources,
+  buildRequestLog,
+  buildTelemetry,
+  systemClock,
+} from './builders.ts';
+import { buildDatabase, migrateAtStart } from './database-builder.ts';
+import { createJobDependencies } from './job-dependencies.ts';
+import { buildInScope } from './resource-scope.ts';
 import { listenWhileWaiting, openWhenReachable, type WaitingServer } from './startup-wait.ts';
 import { KEEL_VERSION } from './version.ts';
+
+export interface ApiDependencies extends AppDependencies {
+  readonly database: Database;
+  close(): Promise<void>;
+}
+
+/**
+ * What `keel serve` builds, top to bottom, each resource owned by the scope as it is opened: `close()`
+ * closes them in reverse, and a step that throws (an outage the caller waits out, a bad setting) first
+ * closes everything opened before it. The app itself (routes, hooks, the job system) is `buildApp`'s.
+ */
+export function createApiDependencies(config: KeelConfig, logger: Logger): Promise<ApiDependencies> {
+  return buildInScope(async (scope) => {
+    const database = await buildDatabase(scope, config, logger);
+    await migrateAtStart(database, logger);
+    // What else needs the database at start, opened first so that a failure (an outage: the caller waits
+    // and retries) comes before threads and connections are opened. Durable jobs: pg-boss on this
+    // database; workers here when embedded or KEEL_API_WORKERS says so.
+    const jobs = await createJobDependencies(scope, config, database, logger, 'api');
+    const chunkIndex = await SqlChunkIndex.open(database);
+
+    // Security, limits and observability, then the gateway with its model-call middlewares.
+    const telemetry = await buildTelemetry(scope, config, logger);
+    const compute = await buildCompute(scope, config, telemetry, logger);
+    const keys = buildKeys(config, database, logger);
+    const limitStore = await buildLimitStore(scope, config);
+    const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
+    const requestLog = buildRequestLog(scope, config, database, telemetry, logger);
+
+    const documents = buildDocuments(scope, {
+      config,
+      logger,
+      database,
+      index: chunkIndex,
+      jobs: jobs.store,
+      compute,
+      localEmbeddingModel: gateway.localEmbeddingModel,
+    });
+    const conversations = buildConversations(scope, config, database, logger);
+    const capabilities = buildCapabilities({ config, compute, documents, conversations });
+    const mcpSources = buildMcpSources(scope, config);
+
+    // `/readyz`: the database, the models, retrieval's modes, and Redis when the limits live there.
+    const readinessChecks: ReadinessCheck[] = [
+      {
+        name: 'database',
+        critical: true,
+        check: async () => {
+          await database.ping();
+          return { engine: database.engine, vector: database.vector };
+        },
+      },
+      gateway.models.readinessCheck(),
+      documents.readiness,
+    ];
+    if (limitStore instanceof RedisLimitStore) {
+      const redis = limitStore;
+      readinessChecks.push({
+        name: 'redis',
+        critical: true,
+        check: async () => {
+          await redis.ping();
+          return { purpose: 'limits' };
+        },
+      });
+    }
+
+    return {
+      logger,
+      http: { bodyLimitBytes: config.server.bodyLimitBytes, corsOrigins: config.server.corsOrigins },
+      models: gateway.models,
+      modelCalls: gateway.modelCalls,
+      capabilities,
+      capabilityCalls: config.capabilityCalls,
+      requestLog,
+      readinessChecks,
+      clock: systemClock,
+      adminKey: config.auth.adminKey,
+      keys,
+      limits: {
+        store: limitStore,
+        maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
+        authFailuresPerMinute: config.limits.authFailuresPerMinute,
+      },
+      telemetry,
+      documents,
+      jobs,
+      conversations,
+      agents: { store: new SqlAgentStore(database.db), tools: config.tools, mcpSources },
+      evals: {
+        store: new SqlEvalStore(database.db),
+        feedback: new SqlFeedbackStore(database.db),
+        prices: config.models.gateway.prices,
+      },
+      database,
+      close: () => scope.close(),
+    };
+  });
+}
 
 export interface RunningApi {
   readonly url: string;
@@ -13,11 +134,11 @@ export interface RunningApi {
   shutdown(reason: string): Promise<void>;
 }
 
-/** Composition root of `keel serve`: dependencies, the app, the listener, and graceful shutdown. */
+/** Composition root of `keel serve`: its dependencies, the app, the listener, and graceful shutdown. */
 export async function startApi(config: KeelConfig, logger: Logger): Promise<RunningApi> {
   // Started during a database outage, it listens at once (healthz 200, readyz and routes 503) and waits.
   let waiting: WaitingServer | undefined;
-  const dependencies = await openWhenReachable(() => createDependencies(config, logger), {
+  const dependencies = await openWhenReachable(() => createApiDependencies(config, logger), {
     logger,
     what: 'keel serve',
     onWaiting: async () => {
@@ -74,7 +195,7 @@ const STREAM_FAREWELL_MS = 250;
 
 async function drain(
   platform: HttpPlatform,
-  dependencies: Dependencies,
+  dependencies: ApiDependencies,
   timeoutMs: number,
   logger: Logger,
   reason: string,

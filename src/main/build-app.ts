@@ -1,9 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  type AgentDependencies,
-  createAgentCapability,
-  registerAgentRoutes,
-} from '../modules/agents/index.ts';
+import { createAgentCapability, registerAgentRoutes } from '../modules/agents/index.ts';
 import { registerAnalysisRoutes } from '../modules/answers/index.ts';
 import { type ApiKeyService, installAuthGuard, registerKeyRoutes } from '../modules/auth/index.ts';
 import {
@@ -19,7 +15,15 @@ import {
   registerCollectionRoutes,
   registerDocumentRoutes,
 } from '../modules/documents/index.ts';
-import { type EvalsDependencies, registerEvalRoutes } from '../modules/evals/index.ts';
+import {
+  DatasetsService,
+  EvalRunsService,
+  type EvalsDependencies,
+  registerDatasetRoutes,
+  registerEvalRunRoutes,
+  scorerRegistry,
+} from '../modules/evals/index.ts';
+import { FeedbackService, registerFeedbackRoutes } from '../modules/feedback/index.ts';
 import {
   type Gateway,
   type ModelCallStore,
@@ -60,6 +64,7 @@ import {
   registerMetricsRoute,
   type Telemetry,
 } from '../platform/telemetry/index.ts';
+import type { AgentDependencies } from './agent-wiring.ts';
 import { wireJobs } from './job-wiring.ts';
 import { KEEL_DESCRIPTION, KEEL_VERSION } from './version.ts';
 
@@ -217,14 +222,26 @@ export async function buildApp(
     ...dependencies.capabilityCalls,
     shutdown: shutdownGate.deadline,
   });
-  registerEvalRoutes(app, {
-    evals,
-    capabilities: dependencies.capabilities,
-    jobs: jobs.service,
+  // `/v1/datasets`, `/v1/eval-runs` (each run an `eval-run` job) and `/v1/feedback`.
+  const capabilities = () => dependencies.capabilities;
+  const datasets = new DatasetsService({ store: evals.store, capabilities, clock: dependencies.clock });
+  const feedback = new FeedbackService({
+    store: evals.feedback,
     requests: dependencies.requestLog.store,
     flushRequests: () => writer.flush(),
+    capabilities,
     clock: dependencies.clock,
   });
+  const runs = new EvalRunsService({
+    store: evals.store,
+    datasets,
+    jobs: jobs.service,
+    scorers: scorerRegistry(evals.scorers),
+    clock: dependencies.clock,
+  });
+  registerDatasetRoutes(app, { datasets, feedback });
+  registerEvalRunRoutes(app, { runs, datasets });
+  registerFeedbackRoutes(app, { service: feedback });
   await app.ready();
   return { ...platform, jobs };
 }

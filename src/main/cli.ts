@@ -5,7 +5,7 @@ import { ConfigError, type KeelConfig, loadConfig } from '../config/index.ts';
 import { migrateToLatest, migrationStatus } from '../platform/db/index.ts';
 import { createLogger, type Logger, routeConsoleToLogger } from '../platform/logging/index.ts';
 import { startApi } from './api.ts';
-import { openConfiguredDatabase } from './dependencies.ts';
+import { buildDatabase } from './database-builder.ts';
 import { EVAL_DETAILS, EVAL_USAGE, evalCommand } from './eval-command.ts';
 import {
   EXPORT_DETAILS,
@@ -18,6 +18,7 @@ import {
 import { INGEST_DETAILS, INGEST_USAGE, ingestCommand } from './ingest-command.ts';
 import { JOBS_DETAILS, JOBS_USAGE, jobsCommand } from './jobs-command.ts';
 import { KEYS_DETAILS, KEYS_USAGE, keysCommand } from './keys-command.ts';
+import { runInScope } from './resource-scope.ts';
 import { registerConfiguredSecrets } from './secrets.ts';
 import { KEEL_VERSION } from './version.ts';
 import { startWorker } from './worker.ts';
@@ -245,8 +246,8 @@ async function migrate(
   logger: Logger,
   mode: 'apply' | 'status' | 'check',
 ): Promise<number> {
-  const database = await openConfiguredDatabase(config, logger);
-  try {
+  return runInScope(async (scope) => {
+    const database = await buildDatabase(scope, config, logger);
     if (mode === 'check') {
       const { pending } = await migrationStatus(database.db);
       process.stdout.write(
@@ -270,9 +271,7 @@ async function migrate(
         : `${report.applied.map((name) => `applied  ${name}`).join('\n')}\n`,
     );
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 main(process.argv.slice(2)).then(

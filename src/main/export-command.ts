@@ -7,8 +7,9 @@ import pino from 'pino';
 import type { KeelConfig } from '../config/index.ts';
 import { migrateToLatest } from '../platform/db/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { openConfiguredDatabase } from './dependencies.ts';
+import { buildDatabase } from './database-builder.ts';
 import { exportPortable, importPortable, PortableFileError } from './portable-file.ts';
+import { runInScope } from './resource-scope.ts';
 import { KEEL_VERSION } from './version.ts';
 
 export const EXPORT_USAGE = 'keel export --output <file.jsonl | -> [--tenant <id>]';
@@ -44,34 +45,34 @@ export async function exportCommand(argv: readonly string[], config: KeelConfig)
   } catch (error) {
     return usage('export', EXPORT_USAGE, error);
   }
-  const database = await openConfiguredDatabase(config, quietLogger());
-  const stream: WriteStream | NodeJS.WriteStream =
-    output === '-' ? process.stdout : createWriteStream(output, { flags: 'wx' });
-  try {
-    if (stream !== process.stdout) await once(stream, 'open');
-    const write = async (line: string) => {
-      if (!stream.write(line)) await once(stream, 'drain');
-    };
-    const trailer = await exportPortable(database.db, write, {
-      keelVersion: KEEL_VERSION,
-      ...(tenant !== undefined ? { tenant } : {}),
-    });
-    if (stream !== process.stdout) {
-      await new Promise<void>((resolve, reject) =>
-        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
-      process.stderr.write(`keel export: wrote ${output}: ${describeCounts(trailer.rows)}\n`);
+  return runInScope(async (scope) => {
+    const database = await buildDatabase(scope, config, quietLogger());
+    const stream: WriteStream | NodeJS.WriteStream =
+      output === '-' ? process.stdout : createWriteStream(output, { flags: 'wx' });
+    try {
+      if (stream !== process.stdout) await once(stream, 'open');
+      const write = async (line: string) => {
+        if (!stream.write(line)) await once(stream, 'drain');
+      };
+      const trailer = await exportPortable(database.db, write, {
+        keelVersion: KEEL_VERSION,
+        ...(tenant !== undefined ? { tenant } : {}),
+      });
+      if (stream !== process.stdout) {
+        await new Promise<void>((resolve, reject) =>
+          stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
+        process.stderr.write(`keel export: wrote ${output}: ${describeCounts(trailer.rows)}\n`);
+      }
+      return 0;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EEXIST') {
+        process.stderr.write(`keel export: ${output} already exists; choose another file\n`);
+        return 1;
+      }
+      throw error;
     }
-    return 0;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST') {
-      process.stderr.write(`keel export: ${output} already exists; choose another file\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 /** `keel import <file>`: returns the exit code (0 ok, 1 failure, 2 usage). */
@@ -92,32 +93,34 @@ export async function importCommand(argv: readonly string[], config: KeelConfig)
     process.stderr.write(`keel import: cannot read ${file}: ${(error as Error).message}\n`);
     return 1;
   }
-  const database = await openConfiguredDatabase(config, quietLogger());
-  try {
-    await migrateToLatest(database.db);
-    const input = createReadStream(file);
-    // The iterator must exist before anything is awaited: readline emits lines as soon as it is created,
-    // and lines emitted before its async iterator is attached are lost (the import then saw an empty file,
-    // or waited forever).
-    const iterator = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
-    const lines: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator };
-    const report = await importPortable(database.db, lines).finally(() => input.destroy());
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    const unsupported = Object.entries(report.unsupported);
-    if (unsupported.length > 0)
-      process.stderr.write(
-        `keel import: not imported, the target lacks their table (${describeCounts(report.unsupported)}); without pgvector, search runs lexically\n`,
-      );
-    return 0;
-  } catch (error) {
-    if (error instanceof PortableFileError) {
-      process.stderr.write(`keel import: ${file}: ${error.message}; nothing was imported\n`);
-      return 1;
+  return runInScope(async (scope) => {
+    const database = await buildDatabase(scope, config, quietLogger());
+    try {
+      await migrateToLatest(database.db);
+      const input = createReadStream(file);
+      // The iterator must exist before anything is awaited: readline emits lines as soon as it is created,
+      // and lines emitted before its async iterator is attached are lost (the import then saw an empty file,
+      // or waited forever).
+      const iterator = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[
+        Symbol.asyncIterator
+      ]();
+      const lines: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator };
+      const report = await importPortable(database.db, lines).finally(() => input.destroy());
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      const unsupported = Object.entries(report.unsupported);
+      if (unsupported.length > 0)
+        process.stderr.write(
+          `keel import: not imported, the target lacks their table (${describeCounts(report.unsupported)}); without pgvector, search runs lexically\n`,
+        );
+      return 0;
+    } catch (error) {
+      if (error instanceof PortableFileError) {
+        process.stderr.write(`keel import: ${file}: ${error.message}; nothing was imported\n`);
+        return 1;
+      }
+      throw error;
     }
-    throw error;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 function usage(name: string, text: string, error: unknown): number {

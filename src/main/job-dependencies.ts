@@ -16,6 +16,7 @@ import {
   RedisNotifier,
 } from '../platform/jobs/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
+import type { ResourceScope } from './resource-scope.ts';
 
 /** Which process the jobs are wired for: `keel serve`, `keel worker`, or a one-shot CLI command. */
 export type JobRole = 'api' | 'worker' | 'cli';
@@ -24,14 +25,15 @@ export interface JobDependencies {
   readonly store: JobStore;
   readonly notifier: Notifier;
   readonly settings: JobSettings;
-  close(): Promise<void>;
 }
 
 /**
  * Chooses the job adapters: pg-boss on the database Keel already has, and notifications through Redis when
- * REDIS_URL is set, else LISTEN/NOTIFY on PostgreSQL, else in this process (embedded).
+ * REDIS_URL is set, else LISTEN/NOTIFY on PostgreSQL, else in this process (embedded). The queue and the
+ * notifier are owned by the scope (closed in reverse: the notifier, then the queue).
  */
 export async function createJobDependencies(
+  scope: ResourceScope,
   config: KeelConfig,
   database: Database,
   logger: Logger,
@@ -41,18 +43,21 @@ export async function createJobDependencies(
   const runWorkers =
     role === 'worker' ||
     (role === 'api' && (config.jobs.apiWorkers === 'on' || (config.jobs.apiWorkers === 'auto' && embedded)));
-  const queue = await PgBossJobQueue.start(database, {
-    types: [capabilityRunJob, webhookSendJob],
-    supervise: runWorkers,
-    onError: (error) => logger.warn({ err: error }, 'job queue maintenance error'),
-  });
-  let notifier: Notifier;
-  try {
-    notifier = await openNotifier(config, database, logger);
-  } catch (error) {
-    await queue.stop();
-    throw error;
-  }
+  const queue = await scope.open(
+    'the job queue',
+    () =>
+      PgBossJobQueue.start(database, {
+        types: [capabilityRunJob, webhookSendJob],
+        supervise: runWorkers,
+        onError: (error) => logger.warn({ err: error }, 'job queue maintenance error'),
+      }),
+    (opened) => opened.stop(),
+  );
+  const notifier = await scope.open(
+    'the job notifier',
+    () => openNotifier(config, database, logger),
+    (opened) => opened.close(),
+  );
   const { jobs } = config;
   const settings: JobSettings = {
     defaults: jobs.defaults,
@@ -85,10 +90,6 @@ export async function createJobDependencies(
     store: new SqlJobStore(database.db, queue, notifier, { embedded }),
     notifier,
     settings,
-    async close() {
-      await notifier.close();
-      await queue.stop();
-    },
   };
 }
 

@@ -1,11 +1,19 @@
-import { type AgentSystem, createAgentSystem, MemoryAgentStore } from '../modules/agents/index.ts';
+import { MemoryAgentStore } from '../modules/agents/index.ts';
 import { CapabilityInvoker } from '../modules/capabilities/index.ts';
-import { type EvalsDependencies, memoryEvals, withEvalRunWorkflow } from '../modules/evals/index.ts';
+import { type EvalsDependencies, MemoryEvalStore, withEvalRunWorkflow } from '../modules/evals/index.ts';
+import { MemoryFeedbackStore } from '../modules/feedback/index.ts';
 import { createJobSystem, type JobSystem } from '../modules/jobs/index.ts';
 import type { RequestRecord } from '../modules/request-log/index.ts';
 import { secretRedactor } from '../platform/logging/index.ts';
+import { type AgentSystem, wireAgents } from './agent-wiring.ts';
 import type { AppDependencies } from './build-app.ts';
 import { KEEL_VERSION } from './version.ts';
+
+/** What the jobs of a process are wired from: `keel serve` passes its app dependencies, `keel worker` its own. */
+export type JobWiringDependencies = Pick<
+  AppDependencies,
+  'logger' | 'models' | 'capabilities' | 'clock' | 'keys' | 'documents' | 'jobs' | 'agents' | 'evals'
+>;
 
 export interface JobWiring {
   /** Runs capabilities for HTTP calls and job attempts alike, recording each in the request log. */
@@ -21,10 +29,13 @@ export interface JobWiring {
  * `agent-run` segments with the tools, `eval-run` runs, document ingestion) and the job system around them.
  * A worker that lacked one would fail those jobs.
  */
-export function wireJobs(dependencies: AppDependencies, record: (record: RequestRecord) => void): JobWiring {
+export function wireJobs(
+  dependencies: JobWiringDependencies,
+  record: (record: RequestRecord) => void,
+): JobWiring {
   const { clock, logger, models } = dependencies;
   const invoker = new CapabilityInvoker({ models, clock, record });
-  const agents = createAgentSystem({
+  const agents = wireAgents({
     dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
     invoker,
     capabilities: dependencies.capabilities,
@@ -36,7 +47,8 @@ export function wireJobs(dependencies: AppDependencies, record: (record: Request
     redactor: secretRedactor,
     notifier: dependencies.jobs.notifier,
   });
-  const evals = dependencies.evals ?? memoryEvals();
+  // Unset (tests), datasets, runs and feedback live in this process.
+  const evals = dependencies.evals ?? { store: new MemoryEvalStore(), feedback: new MemoryFeedbackStore() };
   const capabilities = withEvalRunWorkflow(
     [
       ...dependencies.capabilities,

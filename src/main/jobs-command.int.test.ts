@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelConfig, loadConfig } from '../config/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
+import { createApiDependencies } from './api.ts';
 import { buildApp } from './build-app.ts';
-import { createDependencies } from './dependencies.ts';
 import { jobsCommand } from './jobs-command.ts';
 
 const CONFIG = path.resolve(import.meta.dirname, '../../test/fixtures/jobs.keel.config.ts');
@@ -50,7 +50,7 @@ describe('keel jobs on the embedded database', () => {
       ['on', 'flaky', { failures: 1, retryable: false }],
       ['off', 'echo', { text: 'later' }],
     ] as const) {
-      const dependencies = await createDependencies(
+      const dependencies = await createApiDependencies(
         await configFor(directory, { KEEL_API_WORKERS: apiWorkers }),
         logger,
       );

@@ -6,8 +6,9 @@ import { migrateToLatest } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { openConfiguredDatabase } from './dependencies.ts';
+import { buildDatabase } from './database-builder.ts';
 import { createJobDependencies } from './job-dependencies.ts';
+import { runInScope } from './resource-scope.ts';
 
 export const JOBS_USAGE = `keel jobs list [--status <status>] [--capability <name>] [--tenant <id>] [--limit <n>] [--json]
        keel jobs show <job id> [--tenant <id>] [--events] [--json]
@@ -62,34 +63,28 @@ export async function jobsCommand(
     const json = values.json === true;
     // Logs go to stderr: stdout carries the command's output.
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
-    const database = await openConfiguredDatabase(config, logger);
-    try {
+    return await runInScope(async (scope) => {
+      const database = await buildDatabase(scope, config, logger);
       await migrateToLatest(database.db);
-      const jobs = await createJobDependencies(config, database, logger, 'cli');
-      try {
-        const id = positionals[0] ?? '';
-        switch (action) {
-          case 'list':
-            return await list(
-              output,
-              jobs.store,
-              tenant,
-              { status: status as JobStatus | undefined, capability: values.capability, limit },
-              json,
-            );
-          case 'show':
-            return await show(output, jobs.store, tenant, id, values.events === true, json);
-          case 'retry':
-            return change(output, await jobs.store.retry(tenant, id, new Date()), id, 'retry', json);
-          case 'cancel':
-            return change(output, await jobs.store.cancel(tenant, id, new Date()), id, 'cancel', json);
-        }
-      } finally {
-        await jobs.close();
+      const jobs = await createJobDependencies(scope, config, database, logger, 'cli');
+      const id = positionals[0] ?? '';
+      switch (action) {
+        case 'list':
+          return await list(
+            output,
+            jobs.store,
+            tenant,
+            { status: status as JobStatus | undefined, capability: values.capability, limit },
+            json,
+          );
+        case 'show':
+          return await show(output, jobs.store, tenant, id, values.events === true, json);
+        case 'retry':
+          return change(output, await jobs.store.retry(tenant, id, new Date()), id, 'retry', json);
+        case 'cancel':
+          return change(output, await jobs.store.cancel(tenant, id, new Date()), id, 'cancel', json);
       }
-    } finally {
-      await database.close();
-    }
+    });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       stderr.write(`keel jobs: ${(error as Error).message}\n\nUsage: ${JOBS_USAGE}\n`);

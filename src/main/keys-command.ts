@@ -21,7 +21,8 @@ import {
 import { migrateToLatest } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { openConfiguredDatabase } from './dependencies.ts';
+import { buildDatabase } from './database-builder.ts';
+import { runInScope } from './resource-scope.ts';
 
 export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--json]
        keel keys list [--tenant <id>] [--json]
@@ -59,8 +60,8 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
     });
     // Logs go to stderr: stdout carries the command's output (the token, the list).
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
-    const database = await openConfiguredDatabase(config, logger);
-    try {
+    return await runInScope(async (scope) => {
+      const database = await buildDatabase(scope, config, logger);
       await migrateToLatest(database.db);
       const clock = { now: () => new Date() };
       const service = new ApiKeyService({
@@ -78,9 +79,7 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
         case 'revoke':
           return await revoke(service, parsed.positionals, json);
       }
-    } finally {
-      await database.close();
-    }
+    });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`keel keys: ${(error as Error).message}\n\nUsage: ${KEYS_USAGE}\n`);

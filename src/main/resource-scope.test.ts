@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildInScope, ResourceScope } from './resource-scope.ts';
+import { buildInScope, ResourceScope, runInScope } from './resource-scope.ts';
 
 describe('ResourceScope', () => {
   it('closes what a builder opened, in reverse, when a later step throws, and passes the error on', async () => {
@@ -67,5 +67,30 @@ describe('ResourceScope', () => {
     await expect(scope.close()).rejects.toThrow('closing broken failed');
     await expect(scope.close()).rejects.toThrow('closing broken failed');
     expect(closed).toEqual(['last', 'first']);
+  });
+
+  it('closes what a one-shot command opened once it returns, and once it throws', async () => {
+    const closed: string[] = [];
+    const result = await runInScope(async (scope) => {
+      const database = await scope.open(
+        'database',
+        () => 'db',
+        (name) => closed.push(name),
+      );
+      scope.own('queue', () => closed.push('queue'));
+      expect(closed).toEqual([]);
+      return `${database} used`;
+    });
+    expect(result).toBe('db used');
+    expect(closed).toEqual(['queue', 'db']);
+
+    const failure = new Error('the command failed');
+    await expect(
+      runInScope(async (scope) => {
+        scope.own('database', () => closed.push('second db'));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(closed).toEqual(['queue', 'db', 'second db']);
   });
 });

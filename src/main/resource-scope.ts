@@ -60,3 +60,22 @@ export async function buildInScope<T>(build: (scope: ResourceScope) => Promise<T
     throw error;
   }
 }
+
+/**
+ * Runs a one-shot command in a fresh scope and closes everything it opened once it is done, whether it
+ * returned or threw (a failure to close is attached to a thrown error, never hiding it, or else thrown).
+ */
+export async function runInScope<T>(run: (scope: ResourceScope) => Promise<T>): Promise<T> {
+  const scope = new ResourceScope();
+  let result: T;
+  try {
+    result = await run(scope);
+  } catch (error) {
+    await scope.close().catch((closeError: unknown) => {
+      if (error instanceof Error && error.cause === undefined) Object.assign(error, { cause: closeError });
+    });
+    throw error;
+  }
+  await scope.close();
+  return result;
+}

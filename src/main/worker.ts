@@ -1,10 +1,94 @@
 import type { KeelConfig } from '../config/index.ts';
+import { SqlAgentStore } from '../modules/agents/index.ts';
+import { SqlEvalStore } from '../modules/evals/index.ts';
+import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import type { JobSystem } from '../modules/jobs/index.ts';
 import { HttpRequestLog } from '../modules/request-log/index.ts';
+import { SqlChunkIndex } from '../modules/retrieval/index.ts';
+import type { Database } from '../platform/db/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
-import { createDependencies } from './dependencies.ts';
-import { wireJobs } from './job-wiring.ts';
+import {
+  buildCapabilities,
+  buildCompute,
+  buildConversations,
+  buildDocuments,
+  buildGateway,
+  buildKeys,
+  buildLimitStore,
+  buildMcpSources,
+  buildRequestLog,
+  buildTelemetry,
+  type RequestLogParts,
+  systemClock,
+} from './builders.ts';
+import { buildDatabase, migrateAtStart } from './database-builder.ts';
+import { createJobDependencies } from './job-dependencies.ts';
+import { type JobWiringDependencies, wireJobs } from './job-wiring.ts';
+import { buildInScope } from './resource-scope.ts';
 import { openWhenReachable } from './startup-wait.ts';
+
+export interface WorkerDependencies extends JobWiringDependencies {
+  readonly database: Database;
+  readonly requestLog: RequestLogParts;
+  close(): Promise<void>;
+}
+
+/**
+ * What `keel worker` builds, top to bottom, owned by the scope like `keel serve`'s: the same database, job
+ * queue, telemetry, compute, limits, gateway and request log, so a job runs here exactly as in the API;
+ * but no HTTP (no routes, console, readiness checks). Any number of worker processes share the queue.
+ */
+export function createWorkerDependencies(config: KeelConfig, logger: Logger): Promise<WorkerDependencies> {
+  return buildInScope(async (scope) => {
+    const database = await buildDatabase(scope, config, logger);
+    await migrateAtStart(database, logger);
+    // Opened first, like in `keel serve`: an outage fails here, before threads and connections exist.
+    const jobs = await createJobDependencies(scope, config, database, logger, 'worker');
+    const chunkIndex = await SqlChunkIndex.open(database);
+
+    const telemetry = await buildTelemetry(scope, config, logger);
+    const compute = await buildCompute(scope, config, telemetry, logger);
+    // Keys: their limits and budgets apply to the model calls of jobs, and a key's webhook to its jobs.
+    const keys = buildKeys(config, database, logger);
+    const limitStore = await buildLimitStore(scope, config);
+    const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
+    // Job attempts' invocations are recorded in the request log.
+    const requestLog = buildRequestLog(scope, config, database, telemetry, logger);
+
+    // What the jobs run: document ingestion, every capability, agents (with MCP tools) and eval runs.
+    const documents = buildDocuments(scope, {
+      config,
+      logger,
+      database,
+      index: chunkIndex,
+      jobs: jobs.store,
+      compute,
+      localEmbeddingModel: gateway.localEmbeddingModel,
+    });
+    const conversations = buildConversations(scope, config, database, logger);
+    const capabilities = buildCapabilities({ config, compute, documents, conversations });
+    const mcpSources = buildMcpSources(scope, config);
+
+    return {
+      logger,
+      models: gateway.models,
+      capabilities,
+      clock: systemClock,
+      keys,
+      documents,
+      jobs,
+      agents: { store: new SqlAgentStore(database.db), tools: config.tools, mcpSources },
+      evals: {
+        store: new SqlEvalStore(database.db),
+        feedback: new SqlFeedbackStore(database.db),
+        prices: config.models.gateway.prices,
+      },
+      database,
+      requestLog,
+      close: () => scope.close(),
+    };
+  });
+}
 
 export interface RunningWorker {
   readonly jobs: JobSystem;
@@ -12,14 +96,10 @@ export interface RunningWorker {
   shutdown(reason: string): Promise<void>;
 }
 
-/**
- * Composition root of `keel worker`: the same dependencies as `keel serve` (database, gateway, limits,
- * telemetry, request log) without HTTP, running job attempts and webhook deliveries. Any number of worker
- * processes share the queue on PostgreSQL.
- */
+/** Composition root of `keel worker`: its dependencies, the job system, and graceful shutdown. */
 export async function startWorker(config: KeelConfig, logger: Logger): Promise<RunningWorker> {
   // Started during a database outage, it waits for the database instead of exiting.
-  const dependencies = await openWhenReachable(() => createDependencies(config, logger, { role: 'worker' }), {
+  const dependencies = await openWhenReachable(() => createWorkerDependencies(config, logger), {
     logger,
     what: 'keel worker',
   });
@@ -28,7 +108,7 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
     // No HTTP here: the request log only records the invocations of job attempts.
     const requestLog = new HttpRequestLog({
       writer: dependencies.requestLog.writer,
-      bodies: dependencies.requestLog.bodies ?? true,
+      bodies: dependencies.requestLog.bodies,
     });
     // The same job wiring as `keel serve`.
     ({ jobs } = wireJobs(dependencies, requestLog.recordInvocation));

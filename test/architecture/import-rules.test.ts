@@ -72,7 +72,7 @@ describe('the rules', () => {
       ...edgesOf('src/modules/limits/limits.service.ts', "import { Redis } from 'ioredis';"),
       ...edgesOf('src/modules/limits/redis-limit-store.ts', "import type { Redis } from 'ioredis';"),
       ...edgesOf('src/modules/jobs/jobs.service.ts', "import pg from 'pg';"),
-      ...edgesOf('src/main/dependencies.ts', "import { PGlite } from '@electric-sql/pglite';"),
+      ...edgesOf('src/main/database-builder.ts', "import { PGlite } from '@electric-sql/pglite';"),
     ];
     expect(violations(edges).map(({ edge }) => edge.from)).toEqual([
       'src/modules/limits/limits.service.ts',

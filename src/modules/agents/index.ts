@@ -19,16 +19,11 @@ export type {
   PendingCall,
 } from './agent.types.ts';
 export { AGENT_EVENT_TYPES, AGENT_OUTCOMES, AGENT_RUN_STATUSES, isFinished } from './agent.types.ts';
+export { type AgentEventFeed, createAgentEventFeed, notifyingAgentStore } from './agent-event-feed.ts';
 export type { AgentLoopOptions, Redactor, SegmentScope } from './agent-loop.ts';
 export { AgentLoop, actionIdOf } from './agent-loop.ts';
 export { createAgentRunCapability } from './agent-run.capability.ts';
 export type { AgentRunPage, AgentStore } from './agent-store.port.ts';
-export {
-  type AgentDependencies,
-  type AgentSystem,
-  type AgentSystemOptions,
-  createAgentSystem,
-} from './agent-system.ts';
 export { agentErrors } from './agents.errors.ts';
 export { type AgentRoutesOptions, createRunSchema, registerAgentRoutes } from './agents.routes.ts';
 export type { AgentServiceOptions, CreateRunRequest, Decision } from './agents.service.ts';

@@ -6,7 +6,7 @@ import { emptyGatewaySettings, Gateway, UsageRecorder } from '../gateway/index.t
 import type { RequestRecord } from '../request-log/index.ts';
 import type { EvalRun } from './eval.types.ts';
 import { createEvalRunWorkflow } from './eval-run.workflow.ts';
-import { scorerRegistry } from './evals.wiring.ts';
+import { scorerRegistry } from './evals.dependencies.ts';
 import { MemoryEvalStore } from './memory-eval-store.ts';
 import { similarityScorer } from './scorers/builtin-scorers.ts';
 

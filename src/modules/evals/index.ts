@@ -17,14 +17,8 @@ export { createEvalRunWorkflow, EVAL_RUN_CAPABILITY, type EvalRunnerOptions } fr
 export { registerEvalRunRoutes } from './eval-runs.routes.ts';
 export { EvalRunsService, type JobStarter } from './eval-runs.service.ts';
 export type { EvalStore, Page, PageQuery, RunPatch } from './eval-store.port.ts';
+export { type EvalsDependencies, scorerRegistry, withEvalRunWorkflow } from './evals.dependencies.ts';
 export { evalErrors } from './evals.errors.ts';
-export {
-  type EvalsDependencies,
-  memoryEvals,
-  registerEvalRoutes,
-  scorerRegistry,
-  withEvalRunWorkflow,
-} from './evals.wiring.ts';
 export { MemoryEvalStore } from './memory-eval-store.ts';
 export { renderReport } from './report-html.ts';
 export { builtinScorers } from './scorers/builtin-scorers.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHROMIUM, requiresWith } from '../../../test/support/tiers.ts';
 import { compareRuns } from './compare.ts';
 import type { EvalResult, EvalRun } from './eval.types.ts';
-import { scorerRegistry } from './evals.wiring.ts';
+import { scorerRegistry } from './evals.dependencies.ts';
 import { renderReport } from './report-html.ts';
 import { summarize } from './summarize.ts';
 

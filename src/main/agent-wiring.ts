@@ -1,16 +1,26 @@
-import type { Notifier } from '../../platform/jobs/index.ts';
-import type { Logger } from '../../platform/logging/index.ts';
-import type { AnyCapability, CapabilityInvoker, Clock } from '../capabilities/index.ts';
-import type { DocumentsService } from '../documents/index.ts';
-import type { ModelCatalog } from '../gateway/index.ts';
-import type { JobService } from '../jobs/index.ts';
-import type { SearchService } from '../retrieval/index.ts';
-import { type AnyTool, createToolSystem, type DynamicToolSource, type ToolSystem } from '../tools/index.ts';
-import { type AgentEventFeed, createAgentEventFeed, notifyingAgentStore } from './agent-event-feed.ts';
-import { AgentLoop, type Redactor } from './agent-loop.ts';
-import { createAgentRunCapability } from './agent-run.capability.ts';
-import type { AgentStore } from './agent-store.port.ts';
-import { AgentService } from './agents.service.ts';
+import {
+  type AgentEventFeed,
+  AgentLoop,
+  AgentService,
+  type AgentStore,
+  createAgentEventFeed,
+  createAgentRunCapability,
+  notifyingAgentStore,
+  type Redactor,
+} from '../modules/agents/index.ts';
+import type { AnyCapability, CapabilityInvoker, Clock } from '../modules/capabilities/index.ts';
+import type { DocumentsService } from '../modules/documents/index.ts';
+import type { ModelCatalog } from '../modules/gateway/index.ts';
+import type { JobService } from '../modules/jobs/index.ts';
+import type { SearchService } from '../modules/retrieval/index.ts';
+import {
+  type AnyTool,
+  createToolSystem,
+  type DynamicToolSource,
+  type ToolSystem,
+} from '../modules/tools/index.ts';
+import type { Notifier } from '../platform/jobs/index.ts';
+import type { Logger } from '../platform/logging/index.ts';
 
 /** What `buildApp` is given for tools and agents (all optional: memory store, no custom tools, no MCP servers). */
 export interface AgentDependencies {
@@ -47,8 +57,11 @@ export interface AgentSystem {
   createService(jobs: JobService): AgentService;
 }
 
-/** Tools and the agent loop, wired from what the app already has. */
-export function createAgentSystem(options: AgentSystemOptions): AgentSystem {
+/**
+ * Tools and the agent loop, wired from what the process already has: the tools module's registry and
+ * executor (built-ins, capabilities, custom and MCP tools) under the agents module's loop and service.
+ */
+export function wireAgents(options: AgentSystemOptions): AgentSystem {
   const { dependencies, logger } = options;
   const tools = createToolSystem({
     invoker: options.invoker,

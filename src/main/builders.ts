@@ -1,7 +1,7 @@
+import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import { Redis } from 'ioredis';
 import type { KeelConfig } from '../config/index.ts';
-import { createLocalEmbeddingModel } from '../local-engine/index.ts';
-import { SqlAgentStore } from '../modules/agents/index.ts';
+import { createLocalEmbeddingModel, type LocalEngine } from '../local-engine/index.ts';
 import {
   createAnalysisWorkflow,
   createAnswerCapability,
@@ -19,12 +19,10 @@ import {
   createSummarizeCapability,
   generateCapability,
 } from '../modules/capabilities/index.ts';
-import { SqlConversationStore } from '../modules/conversations/index.ts';
+import { type ConversationStore, SqlConversationStore } from '../modules/conversations/index.ts';
 import { JobIngestionScheduler, SqlDocumentStore } from '../modules/documents/index.ts';
-import { SqlEvalStore } from '../modules/evals/index.ts';
-import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
-import type { ReadinessCheck } from '../modules/health/index.ts';
+import type { JobStore } from '../modules/jobs/index.ts';
 import {
   createModelLimitsMiddleware,
   type LimitStore,
@@ -37,8 +35,9 @@ import {
   SqlRequestLogStore,
   startRequestLogRetention,
 } from '../modules/request-log/index.ts';
-import { SqlChunkIndex } from '../modules/retrieval/index.ts';
-import { type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
+import type { ChunkIndex } from '../modules/retrieval/index.ts';
+import type { WorkerPool } from '../platform/compute/index.ts';
+import type { Database } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { startRetentionSweep } from '../platform/retention/index.ts';
@@ -46,78 +45,28 @@ import {
   costFromPriceTable,
   createModelTelemetryMiddleware,
   createTelemetry,
+  type Telemetry,
 } from '../platform/telemetry/index.ts';
-import { type AppDependencies, limitsObserver } from './build-app.ts';
+import { limitsObserver } from './build-app.ts';
 import {
   createComputePool,
   pooledDocumentProcessor,
   pooledEmbeddingBackend,
   pooledLocalEngine,
 } from './compute.ts';
-import { createDocumentsDependencies } from './documents-dependencies.ts';
-import { createJobDependencies } from './job-dependencies.ts';
-import { buildInScope, type ResourceScope } from './resource-scope.ts';
+import { createDocumentsDependencies, type DocumentsDependencies } from './documents-dependencies.ts';
+import type { ResourceScope } from './resource-scope.ts';
 import { KEEL_VERSION } from './version.ts';
 
-export interface Dependencies extends AppDependencies {
-  readonly database: Database;
-  close(): Promise<void>;
-}
+// The small builders the composition roots (`api.ts`, `worker.ts`) share (the database's: database-builder.ts). Each chooses and
+// constructs the adapters of one concern from the configuration and registers in the scope the close() of
+// whatever it opened, so that a root reads as the list of what its process builds, top to bottom.
 
-const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = { now: () => new Date() };
 
-/** Opens the database for a configuration, logging the slow first initialisation of the embedded one. */
-export async function openConfiguredDatabase(config: KeelConfig, logger: Logger): Promise<Database> {
-  const database = await openDatabase(config.storage, {
-    initialising: (dataDir) =>
-      logger.info({ dataDir }, 'initialising the embedded database (first start only, takes a few seconds)'),
-    connectionLost: (error) =>
-      logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
-  });
-  logger.info({ engine: database.engine, vector: database.vector }, 'database open');
-  return database;
-}
-
-/**
- * The one place concrete adapters are chosen and wired, by hand, from the configuration, top to bottom.
- * Each resource is owned by the scope as it is opened: `close()` closes them in reverse, and a step that
- * throws (an outage the caller waits out, a bad setting) first closes everything opened before it.
- */
-export async function createDependencies(
-  config: KeelConfig,
-  logger: Logger,
-  options: { readonly role?: 'api' | 'worker' } = {},
-): Promise<Dependencies> {
-  return buildInScope((scope) => wireDependencies(scope, config, logger, options.role ?? 'api'));
-}
-
-async function wireDependencies(
-  scope: ResourceScope,
-  config: KeelConfig,
-  logger: Logger,
-  role: 'api' | 'worker',
-): Promise<Dependencies> {
-  const database = await scope.open(
-    'the database',
-    () => openConfiguredDatabase(config, logger),
-    (opened) => opened.close(),
-  );
-  const report = await migrateToLatest(database.db);
-  if (report.applied.length > 0) logger.info({ migrations: report.applied }, 'migrations applied');
-
-  // What else needs the database at start, opened first so that a failure (an outage: the caller waits and
-  // retries) comes before threads and connections are opened. Durable jobs: pg-boss on this database;
-  // workers here when embedded or in `keel worker`.
-  const jobs = await scope.open(
-    'the job queue',
-    () => createJobDependencies(config, database, logger, role),
-    (opened) => opened.close(),
-  );
-  const chunkIndex = await SqlChunkIndex.open(database);
-
-  // Security, limits and observability: keys, the limit counters (shared through Redis when configured),
-  // traces and metrics, and the model-call middlewares the gateway applies outermost.
-  const telemetry = await scope.open(
+/** Traces and metrics; the last spans are exported on close. */
+export function buildTelemetry(scope: ResourceScope, config: KeelConfig, logger: Logger): Promise<Telemetry> {
+  return scope.open(
     'telemetry',
     () =>
       createTelemetry({
@@ -130,15 +79,34 @@ async function wireDependencies(
         .shutdown()
         .catch((error: unknown) => logger.warn({ err: error }, 'trace export on shutdown failed')),
   );
-  // CPU-bound work (local engine, parsing, embeddings) runs on worker threads; the event loop moves bytes.
-  const compute = await scope.open(
+}
+
+export interface Compute {
+  readonly pool: WorkerPool;
+  readonly tasks: { readonly taskTimeoutMs: number };
+  /** The local engine with embeddings, on the pool. */
+  readonly engine: LocalEngine;
+}
+
+/** CPU-bound work (local engine, parsing, embeddings) runs on worker threads; the event loop moves bytes. */
+export async function buildCompute(
+  scope: ResourceScope,
+  config: KeelConfig,
+  telemetry: Telemetry,
+  logger: Logger,
+): Promise<Compute> {
+  const pool = await scope.open(
     'the compute pool',
     () => createComputePool(config.compute, { metrics: telemetry.metrics, logger }),
     (opened) => opened.close(),
   );
   const tasks = { taskTimeoutMs: config.compute.taskTimeoutMs };
-  const engine = pooledLocalEngine(compute, { ...tasks, embeddings: true });
-  const keys = new ApiKeyService({
+  return { pool, tasks, engine: pooledLocalEngine(pool, { ...tasks, embeddings: true }) };
+}
+
+/** API keys: authentication of requests, key limits, and the webhook a key sets for its jobs. */
+export function buildKeys(config: KeelConfig, database: Database, logger: Logger): ApiKeyService {
+  return new ApiKeyService({
     store: new SqlApiKeyStore(database.db),
     clock: systemClock,
     adminKey: config.auth.adminKey,
@@ -146,18 +114,62 @@ async function wireDependencies(
     defaultLimits: config.limits.defaults,
     onBackgroundError: (error, what) => logger.warn({ err: error }, `${what} failed`),
   });
-  const limitStore = await scope.open(
+}
+
+/** The limit counters: shared through Redis when configured (and reachable at start), else in this process. */
+export function buildLimitStore(scope: ResourceScope, config: KeelConfig): Promise<LimitStore> {
+  return scope.open(
     'the limit store',
     () => openLimitStore(config),
     (opened) => opened.close(),
   );
+}
+
+async function openLimitStore(config: KeelConfig): Promise<LimitStore> {
+  if (!config.redisUrl) return new MemoryLimitStore();
+  const redisLimits = new RedisLimitStore({ url: config.redisUrl, prefix: config.limits.redisPrefix });
+  try {
+    await redisLimits.connect();
+  } catch (error) {
+    await redisLimits.close();
+    throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
+      cause: error,
+    });
+  }
+  return redisLimits;
+}
+
+export interface GatewayParts {
+  readonly models: Gateway;
+  readonly modelCalls: { readonly store: SqlModelCallStore; readonly writer: ModelCallWriter };
+  /** The local embedder (weights loaded on first use, in each compute thread): the `embed` alias's fallback. */
+  readonly localEmbeddingModel: EmbeddingModelV4;
+}
+
+/**
+ * The model gateway with the middlewares it applies outermost (limits, then telemetry), its model-call
+ * accounting, and the response cache (shared through Redis when there is one, else in this process).
+ */
+export function buildGateway(
+  scope: ResourceScope,
+  parts: {
+    readonly config: KeelConfig;
+    readonly logger: Logger;
+    readonly database: Database;
+    readonly telemetry: Telemetry;
+    readonly compute: Compute;
+    readonly keys: ApiKeyService;
+    readonly limitStore: LimitStore;
+  },
+): GatewayParts {
+  const { config, logger, telemetry } = parts;
   const costOf = costFromPriceTable(config.models.gateway.prices);
-  const modelCallStore = new SqlModelCallStore(database.db);
+  const modelCallStore = new SqlModelCallStore(parts.database.db);
   const modelMiddleware = [
     createModelLimitsMiddleware({
-      store: limitStore,
+      store: parts.limitStore,
       observer: limitsObserver(telemetry.metrics),
-      limitsFor: (subject) => keys.limitsFor(subject),
+      limitsFor: (subject) => parts.keys.limitsFor(subject),
       costOf,
       // In-process counters start each budget period from the model calls on record (not the request log,
       // whose rows a poisoned batch could once take with it), so a restart resets nothing (decision 0127).
@@ -185,7 +197,6 @@ async function wireDependencies(
       ),
   });
   scope.own('the model-call writer', () => modelCallWriter.close());
-  // The response cache is shared through Redis when there is one; otherwise it lives in this process.
   const cacheRedis =
     config.models.gateway.cache.enabled && config.redisUrl
       ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
@@ -193,9 +204,9 @@ async function wireDependencies(
   cacheRedis?.on('error', (error) => logger.debug({ err: error }, 'model response cache: redis error'));
   if (cacheRedis)
     scope.own('the response cache connection', () => cacheRedis.quit().catch(() => cacheRedis.disconnect()));
-  // The local embedder loads its weights on first use only (in each compute thread); it serves the `embed`
-  // alias when no provider does.
-  const localEmbeddingModel = createLocalEmbeddingModel({ embedder: pooledEmbeddingBackend(compute, tasks) });
+  const localEmbeddingModel = createLocalEmbeddingModel({
+    embedder: pooledEmbeddingBackend(parts.compute.pool, parts.compute.tasks),
+  });
   const models = new Gateway({
     settings: config.models.gateway,
     embeddingModels: [localEmbeddingModel],
@@ -215,13 +226,28 @@ async function wireDependencies(
     },
   });
   for (const warning of models.warnings) logger.warn({ warning }, 'model configuration cannot be served');
-  const model = models.describe();
-  if (!model.configured) {
+  if (!models.describe().configured) {
     logger.warn(
       'no generative model configured: generate and chat answer 503 MODEL_NOT_CONFIGURED until OPENAI_API_KEY, OPENAI_BASE_URL + KEEL_MODEL or ANTHROPIC_API_KEY is set',
     );
   }
+  return { models, modelCalls: { store: modelCallStore, writer: modelCallWriter }, localEmbeddingModel };
+}
 
+export interface RequestLogParts {
+  readonly store: SqlRequestLogStore;
+  readonly writer: RequestLogWriter;
+  readonly bodies: boolean;
+}
+
+/** The request log: its batched writer (flushed on close) and the retention sweep of old records. */
+export function buildRequestLog(
+  scope: ResourceScope,
+  config: KeelConfig,
+  database: Database,
+  telemetry: Telemetry,
+  logger: Logger,
+): RequestLogParts {
   const store = new SqlRequestLogStore(database.db);
   const writer = new RequestLogWriter(store, {
     onError: (error, records, dropped) => {
@@ -240,7 +266,6 @@ async function wireDependencies(
       );
     },
   });
-
   scope.own('the request log writer', () => writer.close());
   const retention = startRequestLogRetention({
     store,
@@ -251,30 +276,55 @@ async function wireDependencies(
     onError: (error) => logger.warn({ err: error }, 'request log retention sweep failed'),
   });
   scope.own('the request log retention sweep', () => retention.stop());
+  return { store, writer, bodies: config.requestLog.bodies };
+}
 
-  // Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
-  // Accepted documents become `document-ingest` jobs: any process running job workers ingests them.
+/**
+ * Documents and retrieval: BM25 + pgvector in the same database; lexical only where pgvector is missing.
+ * Accepted documents become `document-ingest` jobs: any process running job workers ingests them.
+ */
+export function buildDocuments(
+  scope: ResourceScope,
+  parts: {
+    readonly config: KeelConfig;
+    readonly logger: Logger;
+    readonly database: Database;
+    readonly index: ChunkIndex;
+    readonly jobs: JobStore;
+    readonly compute: Compute;
+    readonly localEmbeddingModel: EmbeddingModelV4;
+  },
+): DocumentsDependencies {
+  const { config, logger } = parts;
   const documents = createDocumentsDependencies({
-    scheduler: new JobIngestionScheduler({ jobs: jobs.store, clock: systemClock }),
-    store: new SqlDocumentStore(database.db),
-    index: chunkIndex,
-    embeddingModel: config.documents.embeddings === 'local' ? localEmbeddingModel : null,
+    scheduler: new JobIngestionScheduler({ jobs: parts.jobs, clock: systemClock }),
+    store: new SqlDocumentStore(parts.database.db),
+    index: parts.index,
+    embeddingModel: config.documents.embeddings === 'local' ? parts.localEmbeddingModel : null,
     logger,
     clock: systemClock,
     maxUploadBytes: config.documents.maxUploadBytes,
-    processor: pooledDocumentProcessor(compute, tasks),
+    processor: pooledDocumentProcessor(parts.compute.pool, parts.compute.tasks),
     parseLimits: config.documents.parseLimits,
   });
   scope.own('the ingestion runner', () => documents.runner.close());
-  if (!database.vector) {
+  if (!parts.database.vector) {
     logger.warn(
       'pgvector is not available in this PostgreSQL: document search runs lexically (BM25) only; install pgvector and restart for hybrid search',
     );
   }
+  return documents;
+}
 
-  // Conversations of `chat`, in the same database; the capability and /v1/conversations share the store.
+/** Conversations of `chat`, in the same database, and the sweep of inactive ones. */
+export function buildConversations(
+  scope: ResourceScope,
+  config: KeelConfig,
+  database: Database,
+  logger: Logger,
+): ConversationStore {
   const conversations = new SqlConversationStore(database.db);
-  const conversationRetention = startRetentionSweep({
+  const retention = startRetentionSweep({
     retentionDays: config.chat.retentionDays,
     deleteOlderThan: (cutoff) => conversations.deleteInactiveSince(cutoff),
     onSwept: (deleted, cutoff) => {
@@ -282,7 +332,22 @@ async function wireDependencies(
     },
     onError: (error) => logger.warn({ err: error }, 'chat retention sweep failed'),
   });
-  scope.own('the chat retention sweep', () => conversationRetention.stop());
+  scope.own('the chat retention sweep', () => retention.stop());
+  return conversations;
+}
+
+/**
+ * Keel's capabilities, then the team's (`config.capabilities`), then the grounded ones over the knowledge
+ * base; relevance is lexical only when embeddings are off.
+ */
+export function buildCapabilities(parts: {
+  readonly config: KeelConfig;
+  readonly compute: Compute;
+  readonly documents: DocumentsDependencies;
+  readonly conversations: ConversationStore;
+}): AnyCapability[] {
+  const { config, compute, documents } = parts;
+  const { engine } = compute;
   const capabilities: AnyCapability[] = [
     generateCapability,
     // `summarize` can read a stored document (`document_id`) as well as `text`.
@@ -291,92 +356,30 @@ async function wireDependencies(
     createExtractCapability({ engine }),
     createScoreCapability({ engine }),
     createRecommendCapability({ engine }),
-    createChatCapability({ conversations, clock: systemClock, window: config.chat.window }),
+    createChatCapability({
+      conversations: parts.conversations,
+      clock: systemClock,
+      window: config.chat.window,
+    }),
     ...config.capabilities,
   ];
-  // Grounded capabilities over the knowledge base; relevance is lexical only when embeddings are off.
   const relevance = {
     ...DEFAULT_RELEVANCE,
     engine:
       config.documents.embeddings === 'local'
         ? engine
-        : pooledLocalEngine(compute, { ...tasks, embeddings: false }),
+        : pooledLocalEngine(compute.pool, { ...compute.tasks, embeddings: false }),
   };
   capabilities.push(
     createAnswerCapability({ knowledge: documents.knowledge, relevance }),
     createAnalysisWorkflow({ knowledge: documents.knowledge, relevance }),
   );
-  const readinessChecks: ReadinessCheck[] = [
-    {
-      name: 'database',
-      critical: true,
-      check: async () => {
-        await database.ping();
-        return { engine: database.engine, vector: database.vector };
-      },
-    },
-    models.readinessCheck(),
-    documents.readiness,
-  ];
-  if (limitStore instanceof RedisLimitStore) {
-    const redis = limitStore;
-    readinessChecks.push({
-      name: 'redis',
-      critical: true,
-      check: async () => {
-        await redis.ping();
-        return { purpose: 'limits' };
-      },
-    });
-  }
-
-  // MCP servers' tools for agents: each client connects (and starts a stdio server) on first use only.
-  const mcpSources = config.mcp.servers.map((server) => new McpToolSource(server, KEEL_VERSION));
-  scope.own('the MCP clients', () => Promise.all(mcpSources.map((source) => source.close())));
-
-  return {
-    logger,
-    http: { bodyLimitBytes: config.server.bodyLimitBytes, corsOrigins: config.server.corsOrigins },
-    models,
-    modelCalls: { store: modelCallStore, writer: modelCallWriter },
-    capabilities,
-    capabilityCalls: config.capabilityCalls,
-    requestLog: { store, writer, bodies: config.requestLog.bodies },
-    readinessChecks,
-    clock: systemClock,
-    adminKey: config.auth.adminKey,
-    keys,
-    limits: {
-      store: limitStore,
-      maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
-      authFailuresPerMinute: config.limits.authFailuresPerMinute,
-    },
-    telemetry,
-    documents,
-    jobs,
-    conversations,
-    agents: { store: new SqlAgentStore(database.db), tools: config.tools, mcpSources },
-    evals: {
-      store: new SqlEvalStore(database.db),
-      feedback: new SqlFeedbackStore(database.db),
-      prices: config.models.gateway.prices,
-    },
-    database,
-    close: () => scope.close(),
-  };
+  return capabilities;
 }
 
-/** The limit counters: shared through Redis when configured (and reachable at start), else in this process. */
-async function openLimitStore(config: KeelConfig): Promise<LimitStore> {
-  if (!config.redisUrl) return new MemoryLimitStore();
-  const redisLimits = new RedisLimitStore({ url: config.redisUrl, prefix: config.limits.redisPrefix });
-  try {
-    await redisLimits.connect();
-  } catch (error) {
-    await redisLimits.close();
-    throw new Error(`REDIS_URL: cannot connect to Redis for shared limits (${String(error)})`, {
-      cause: error,
-    });
-  }
-  return redisLimits;
+/** MCP servers' tools for agents: each client connects (and starts a stdio server) on first use only. */
+export function buildMcpSources(scope: ResourceScope, config: KeelConfig): McpToolSource[] {
+  const sources = config.mcp.servers.map((server) => new McpToolSource(server, KEEL_VERSION));
+  scope.own('the MCP clients', () => Promise.all(sources.map((source) => source.close())));
+  return sources;
 }
