@@ -5140,24 +5140,6 @@ export interface components {
           next_attempt_at: (string | null);
           created_at: string;
         };
-    Tool: {
-          name: string;
-          description: string;
-          /** `read`, `write` (changes data) or `external` (reaches outside). */
-          effect: "read" | "write" | "external";
-          source: "builtin" | "capability" | "custom" | "mcp";
-          /** The scope a key needs to call this tool or to allow it to an agent. */
-          scope: string;
-          timeout_ms: number;
-          /** JSON Schema of the arguments. */
-          input_schema: {
-            [key: string]: unknown;
-          };
-          /** JSON Schema of the result, if declared. */
-          output_schema: ({
-            [key: string]: unknown;
-          } | null);
-        };
     AnswerSource: {
           /** The retrieved chunk this source is (`GET /v1/documents/{id}` lists chunks). */
           chunk_id: string;
@@ -5554,6 +5536,24 @@ export interface components {
     Readiness: {
           status: "ready" | "not_ready";
           checks: (components["schemas"]["ReadinessCheck"])[];
+        };
+    Tool: {
+          name: string;
+          description: string;
+          /** `read`, `write` (changes data) or `external` (reaches outside). */
+          effect: "read" | "write" | "external";
+          source: "builtin" | "capability" | "custom" | "mcp";
+          /** The scope a key needs to call this tool or to allow it to an agent. */
+          scope: string;
+          timeout_ms: number;
+          /** JSON Schema of the arguments. */
+          input_schema: {
+            [key: string]: unknown;
+          };
+          /** JSON Schema of the result, if declared. */
+          output_schema: ({
+            [key: string]: unknown;
+          } | null);
         };
     ChatCompletion: {
           id: string;

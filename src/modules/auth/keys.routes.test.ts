@@ -7,7 +7,10 @@ const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 describe('/v1/admin/keys', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await buildTestApp({ adminKey: ADMIN_KEY });
+    // Each reading of the clock is a millisecond later: keys created one after another never share a
+    // creation time, so "newest first" is the order they were created in (a tie falls back to the id).
+    let tick = Date.now();
+    app = await buildTestApp({ adminKey: ADMIN_KEY, clock: { now: () => new Date(++tick) } });
   });
   afterAll(async () => app.close());
 
