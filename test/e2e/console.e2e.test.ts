@@ -265,6 +265,8 @@ describe(
       // Drawn, not emoji: no emoji font is needed for the buttons to show what they do.
       for (const name of [/Good/, /Bad/]) {
         const button = page.getByRole('button', { name });
+        // The buttons render after the request's details arrive; count only once this one is there.
+        await button.waitFor();
         expect(await button.locator('svg').count()).toBe(1);
         expect(await button.textContent()).not.toMatch(/\p{Extended_Pictographic}/u);
       }
