@@ -7,7 +7,7 @@ import { type HttpServer, problemResponses, SseWriter } from '../../platform/htt
 import { presentEvent } from './job.presenter.ts';
 import type { JobEvent, JobRecord } from './job.types.ts';
 import { isTerminal } from './job.types.ts';
-import type { JobEventFeed } from './job-event-feed.ts';
+import type { FollowEnd, JobEventFeed } from './job-event-feed.ts';
 import { jobErrors } from './jobs.errors.ts';
 import type { JobService } from './jobs.service.ts';
 
@@ -117,15 +117,14 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
       const after = header === undefined ? (request.query.after ?? 0) : Number(header);
       const sse = new SseWriter(reply, { keepAliveMs, preamble: `retry: ${RECONNECT_MS}\n\n` });
       sse.start();
-      const end = ended(job, after)
-        ? 'finished'
-        : await feed.follow(
-            request.tenantId,
-            job.id,
-            after,
-            (events) => writeEvents(sse, events),
-            sse.signal,
-          );
+      const end = await followAfter(
+        feed,
+        request.tenantId,
+        job,
+        after,
+        (events) => writeEvents(sse, events),
+        sse.signal,
+      );
       sse.end(
         end === 'shutdown'
           ? { event: 'stream-closing', data: { reason: 'shutdown', reconnect_ms: RECONNECT_MS } }
@@ -169,15 +168,14 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
       socket.once('close', () => controller.abort());
       socket.on('error', () => controller.abort());
       try {
-        const end = ended(job, after)
-          ? 'finished'
-          : await feed.follow(
-              request.tenantId,
-              job.id,
-              after,
-              (events) => sendEvents(socket, events),
-              controller.signal,
-            );
+        const end = await followAfter(
+          feed,
+          request.tenantId,
+          job,
+          after,
+          (events) => sendEvents(socket, events),
+          controller.signal,
+        );
         if (end === 'finished') socket.close(1000, 'job finished');
         else if (end === 'shutdown') socket.close(1001, 'server shutting down');
         else if (end === 'gone') socket.close(1000, 'job gone');
@@ -189,8 +187,17 @@ export function registerJobFollowRoutes(app: HttpServer, options: JobFollowRoute
 }
 
 /** Nothing will follow: the job is terminal and the client has its last event already. */
-function ended(job: JobRecord, after: number): boolean {
-  return isTerminal(job.status) && after >= job.lastEventId;
+/** Follows a job's events after `after`, or reports it finished when nothing after that can come. */
+function followAfter(
+  feed: JobEventFeed,
+  tenantId: string,
+  job: JobRecord,
+  after: number,
+  deliver: (events: readonly JobEvent[]) => Promise<void>,
+  signal: AbortSignal,
+): Promise<FollowEnd> {
+  if (isTerminal(job.status) && after >= job.lastEventId) return Promise.resolve('finished');
+  return feed.follow(tenantId, job.id, after, deliver, signal);
 }
 
 /** Writes a batch of events; resolves once the client has room for more (one that leaves releases it). */
