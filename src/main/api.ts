@@ -4,26 +4,12 @@ import { SqlEvalStore } from '../modules/evals/index.ts';
 import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import type { ReadinessCheck } from '../modules/health/index.ts';
 import { RedisLimitStore } from '../modules/limits/index.ts';
-import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import type { HttpPlatform } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { type AppDependencies, buildApp } from './build-app.ts';
-import {
-  buildCapabilities,
-  buildCompute,
-  buildConversations,
-  buildDocuments,
-  buildGateway,
-  buildKeys,
-  buildLimitStore,
-  buildMcpSources,
-  buildRequestLog,
-  buildTelemetry,
-  systemClock,
-} from './builders.ts';
-import { buildDatabase, migrateAtStart } from './database-builder.ts';
-import { createJobDependencies } from './job-dependencies.ts';
+import { systemClock } from './builders.ts';
+import { buildProcessServices } from './process-services.ts';
 import { buildInScope } from './resource-scope.ts';
 import { listenWhileWaiting, openWhenReachable, type WaitingServer } from './startup-wait.ts';
 import { KEEL_VERSION } from './version.ts';
@@ -40,34 +26,19 @@ export interface ApiDependencies extends AppDependencies {
  */
 export function createApiDependencies(config: KeelConfig, logger: Logger): Promise<ApiDependencies> {
   return buildInScope(async (scope) => {
-    const database = await buildDatabase(scope, config, logger);
-    await migrateAtStart(database, logger);
-    // What else needs the database at start, opened first so that a failure (an outage: the caller waits
-    // and retries) comes before threads and connections are opened. Durable jobs: pg-boss on this
-    // database; workers here when embedded or KEEL_API_WORKERS says so.
-    const jobs = await createJobDependencies(scope, config, database, logger, 'api');
-    const chunkIndex = await SqlChunkIndex.open(database);
-
-    // Security, limits and observability, then the gateway with its model-call middlewares.
-    const telemetry = await buildTelemetry(scope, config, logger);
-    const compute = await buildCompute(scope, config, telemetry, logger);
-    const keys = buildKeys(config, database, logger);
-    const limitStore = await buildLimitStore(scope, config);
-    const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
-    const requestLog = buildRequestLog(scope, config, database, telemetry, logger);
-
-    const documents = buildDocuments(scope, {
-      config,
-      logger,
+    const {
       database,
-      index: chunkIndex,
-      jobs: jobs.store,
-      compute,
-      localEmbeddingModel: gateway.localEmbeddingModel,
-    });
-    const conversations = buildConversations(scope, config, database, logger);
-    const capabilities = buildCapabilities({ config, compute, documents, conversations });
-    const mcpSources = buildMcpSources(scope, config);
+      jobs,
+      telemetry,
+      keys,
+      limitStore,
+      gateway,
+      requestLog,
+      documents,
+      conversations,
+      capabilities,
+      mcpSources,
+    } = await buildProcessServices(scope, config, logger, 'api');
 
     // `/readyz`: the database, the models, retrieval's modes, and Redis when the limits live there.
     const readinessChecks: ReadinessCheck[] = [

@@ -4,26 +4,11 @@ import { SqlEvalStore } from '../modules/evals/index.ts';
 import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import type { JobSystem } from '../modules/jobs/index.ts';
 import { HttpRequestLog } from '../modules/request-log/index.ts';
-import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
-import {
-  buildCapabilities,
-  buildCompute,
-  buildConversations,
-  buildDocuments,
-  buildGateway,
-  buildKeys,
-  buildLimitStore,
-  buildMcpSources,
-  buildRequestLog,
-  buildTelemetry,
-  type RequestLogParts,
-  systemClock,
-} from './builders.ts';
-import { buildDatabase, migrateAtStart } from './database-builder.ts';
-import { createJobDependencies } from './job-dependencies.ts';
+import { type RequestLogParts, systemClock } from './builders.ts';
 import { type JobWiringDependencies, wireJobs } from './job-wiring.ts';
+import { buildProcessServices } from './process-services.ts';
 import { buildInScope } from './resource-scope.ts';
 import { openWhenReachable } from './startup-wait.ts';
 
@@ -40,34 +25,8 @@ export interface WorkerDependencies extends JobWiringDependencies {
  */
 export function createWorkerDependencies(config: KeelConfig, logger: Logger): Promise<WorkerDependencies> {
   return buildInScope(async (scope) => {
-    const database = await buildDatabase(scope, config, logger);
-    await migrateAtStart(database, logger);
-    // Opened first, like in `keel serve`: an outage fails here, before threads and connections exist.
-    const jobs = await createJobDependencies(scope, config, database, logger, 'worker');
-    const chunkIndex = await SqlChunkIndex.open(database);
-
-    const telemetry = await buildTelemetry(scope, config, logger);
-    const compute = await buildCompute(scope, config, telemetry, logger);
-    // Keys: their limits and budgets apply to the model calls of jobs, and a key's webhook to its jobs.
-    const keys = buildKeys(config, database, logger);
-    const limitStore = await buildLimitStore(scope, config);
-    const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
-    // Job attempts' invocations are recorded in the request log.
-    const requestLog = buildRequestLog(scope, config, database, telemetry, logger);
-
-    // What the jobs run: document ingestion, every capability, agents (with MCP tools) and eval runs.
-    const documents = buildDocuments(scope, {
-      config,
-      logger,
-      database,
-      index: chunkIndex,
-      jobs: jobs.store,
-      compute,
-      localEmbeddingModel: gateway.localEmbeddingModel,
-    });
-    const conversations = buildConversations(scope, config, database, logger);
-    const capabilities = buildCapabilities({ config, compute, documents, conversations });
-    const mcpSources = buildMcpSources(scope, config);
+    const { database, jobs, keys, gateway, requestLog, documents, capabilities, mcpSources } =
+      await buildProcessServices(scope, config, logger, 'worker');
 
     return {
       logger,
