@@ -10,7 +10,11 @@ describe('loadConfig', () => {
   it('runs with zero configuration: embedded storage, loopback, port 8080', async () => {
     const config = await loadConfig({ environment: {}, cwd });
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1_048_576 });
-    expect(config.storage).toEqual({ kind: 'embedded', dataDir: '/srv/keel/.keel' });
+    expect(config.storage).toEqual({
+      kind: 'embedded',
+      dataDir: '/srv/keel/.keel',
+      cacheDir: expect.stringMatching(/\/\.cache\/keel$/),
+    });
     expect(config.models.openai).toEqual({ apiKey: undefined, baseUrl: undefined, model: undefined });
     expect(config.logLevel).toBe('info');
   });
@@ -35,6 +39,15 @@ describe('loadConfig', () => {
     });
     expect(config.server.port).toBe(9000);
     expect(config.server.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('keeps the embedded cluster template in KEEL_CACHE_DIR, the user cache by default, or nowhere', async () => {
+    const at = async (environment: Record<string, string>) =>
+      ((await loadConfig({ environment, cwd })).storage as { cacheDir?: string }).cacheDir;
+    expect(await at({ HOME: '/home/ada' })).toBe('/home/ada/.cache/keel');
+    expect(await at({ HOME: '/home/ada', XDG_CACHE_HOME: '/var/cache/ada' })).toBe('/var/cache/ada/keel');
+    expect(await at({ KEEL_CACHE_DIR: 'cache' })).toBe('/srv/keel/cache');
+    expect(await at({ KEEL_CACHE_DIR: 'off' })).toBeUndefined();
   });
 
   it('treats empty variables as unset', async () => {

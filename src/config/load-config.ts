@@ -8,6 +8,7 @@ import type { GatewaySettings } from '../modules/gateway/index.ts';
 import type { KeyLimits } from '../modules/limits/index.ts';
 import type { McpServerConfig } from '../modules/mcp/index.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
+import { defaultCacheDirectory } from '../platform/db/cluster-template.ts';
 import { configFileSchema } from './config-file.schema.ts';
 import { type Environment, environmentSchema, secretVariables } from './environment.schema.ts';
 import { type JobsConfig, resolveJobsConfig } from './jobs-config.ts';
@@ -16,7 +17,7 @@ import { modelsConfigProblems, resolveGatewaySettings } from './models-config.ts
 export type LogLevel = Environment['LOG_LEVEL'];
 
 export type StorageConfig =
-  | { readonly kind: 'embedded'; readonly dataDir: string }
+  | { readonly kind: 'embedded'; readonly dataDir: string; readonly cacheDir?: string }
   | { readonly kind: 'postgres'; readonly url: string };
 
 /** The resolved, frozen configuration every composition root receives. */
@@ -228,6 +229,7 @@ function resolve(
             environment.KEEL_DATA_DIR === 'memory://'
               ? 'memory://'
               : path.resolve(cwd, environment.KEEL_DATA_DIR),
+          ...cacheDirectory(environment.KEEL_CACHE_DIR, cwd, rawEnvironment),
         },
     redisUrl: environment.REDIS_URL,
     auth: { adminKey: environment.KEEL_ADMIN_KEY },
@@ -303,6 +305,16 @@ function resolve(
   // Capabilities hold Zod schemas, which cache lazily: freeze the list, not the schemas inside it.
   Object.freeze(config.capabilities);
   return deepFreeze(config);
+}
+
+/** `KEEL_CACHE_DIR`: unset is the user's cache directory, `off` is none. */
+function cacheDirectory(
+  value: string | undefined,
+  cwd: string,
+  rawEnvironment: Readonly<Record<string, string | undefined>>,
+): { cacheDir?: string } {
+  if (value === 'off') return {};
+  return { cacheDir: value === undefined ? defaultCacheDirectory(rawEnvironment) : path.resolve(cwd, value) };
 }
 
 function defaultLimits(environment: Environment): KeyLimits {

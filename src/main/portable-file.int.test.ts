@@ -1,12 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createVectorSchema,
-  type Database,
-  IN_MEMORY_DATA_DIR,
-  migrateToLatest,
-  openDatabase,
-} from '../platform/db/index.ts';
+import { embeddedTarget } from '../../test/support/embedded-database.ts';
+import { createVectorSchema, type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
 import { exportPortable, importPortable, PORTABLE_TABLES, PortableFileError } from './portable-file.ts';
 
 /**
@@ -92,7 +87,7 @@ describe('keel export / import file, PGlite to PGlite', () => {
   let source: Database;
   let lines: string[];
   beforeAll(async () => {
-    source = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    source = await openDatabase(embeddedTarget());
     await migrateToLatest(source.db);
     await createVectorSchema(source.db);
     await seed(source);
@@ -101,7 +96,7 @@ describe('keel export / import file, PGlite to PGlite', () => {
   afterAll(async () => source?.close());
 
   async function freshTarget(): Promise<Database> {
-    const target = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    const target = await openDatabase(embeddedTarget());
     await migrateToLatest(target.db);
     await createVectorSchema(target.db);
     return target;

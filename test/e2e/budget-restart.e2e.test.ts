@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/index.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai/index.ts';
+import { embeddedTarget } from '../support/embedded-database.ts';
 import { type KeelProcess, startKeel, temporaryDirectory } from '../support/keel-process.ts';
 
 /**
@@ -76,7 +77,7 @@ describe('a budget after a restart with its request-log rows lost', () => {
     // SIGTERM flushes both write-behind queues; then the request log loses every row.
     expect(await keel.stop()).toBe(0);
     keel = undefined;
-    const database = await openDatabase({ kind: 'embedded', dataDir });
+    const database = await openDatabase(embeddedTarget(dataDir));
     try {
       await database.db.deleteFrom('request_log').execute();
     } finally {

@@ -18,13 +18,19 @@ export interface KeelProcess {
 }
 
 /**
- * What every Keel child process inherits: PATH, and Node's compile cache when the suite set one
- * (vitest.config.ts), so each of the many `keel` starts skips compiling the modules the last one did.
+ * What every Keel child process inherits: PATH, and Node's compile cache and Keel's cluster template when
+ * the suite set them (vitest.config.ts), so each of the many `keel` starts skips compiling the modules the
+ * last one did and running initdb.
  * Nothing else: each test states the Keel environment it means.
  */
 export function baseEnvironment(): Record<string, string> {
-  const cache = process.env.NODE_COMPILE_CACHE;
-  return { PATH: process.env.PATH ?? '', ...(cache ? { NODE_COMPILE_CACHE: cache } : {}) };
+  const { NODE_COMPILE_CACHE, KEEL_CACHE_DIR } = process.env;
+  return {
+    PATH: process.env.PATH ?? '',
+    ...(NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE } : {}),
+    // Unset, `keel` would use the cache in HOME, which the children do not inherit.
+    KEEL_CACHE_DIR: KEEL_CACHE_DIR ?? 'off',
+  };
 }
 
 /** Every child this test file started: killed when the test process exits, whatever happened. */

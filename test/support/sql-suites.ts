@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import {
-  type Database,
-  IN_MEMORY_DATA_DIR,
-  migrateToLatest,
-  openDatabase,
-} from '../../src/platform/db/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../src/platform/db/index.ts';
+import { embeddedTarget } from './embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from './postgres.ts';
 import { requires } from './tiers.ts';
 
@@ -22,7 +18,7 @@ export function describeOnEveryDatabase(
   describe(`${subject} on PGlite`, () => {
     let database: Database;
     beforeAll(async () => {
-      database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+      database = await openDatabase(embeddedTarget());
       await migrateToLatest(database.db);
     });
     afterAll(async () => database?.close());

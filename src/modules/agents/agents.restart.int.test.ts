@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
@@ -36,7 +37,7 @@ function script(prompt: LanguageModelV4Prompt) {
 }
 
 async function boot(): Promise<{ app: TestApp; database: Database }> {
-  const database = await openDatabase({ kind: 'embedded', dataDir });
+  const database = await openDatabase(embeddedTarget(dataDir));
   await migrateToLatest(database.db);
   const app = await buildTestApp({
     model: scriptedAgentModel(script).model,

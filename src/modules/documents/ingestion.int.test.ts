@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../../../test/fixtures/documents/pdf.ts';
 import { buildDocumentsTestApp, type DocumentsTestApp } from '../../../test/support/documents-app.ts';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from '../retrieval/index.ts';
 import type { DocumentProgress } from './document-store.port.ts';
 import { SqlDocumentStore } from './sql-document-store.ts';
@@ -170,7 +171,7 @@ function describeIngestion(name: string, database: () => Database, vectors: bool
 describe('on PGlite (pgvector)', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    database = await openDatabase(embeddedTarget());
     await migrateToLatest(database.db);
   });
   afterAll(async () => database?.close());

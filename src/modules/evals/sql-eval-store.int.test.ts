@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { describeDatasetStoreContract } from '../../../test/contracts/dataset-store.contract.ts';
 import { describeEvalRunStoreContract } from '../../../test/contracts/eval-run-store.contract.ts';
 import { describeFeedbackStoreContract } from '../../../test/contracts/feedback-store.contract.ts';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlFeedbackStore } from '../feedback/index.ts';
 import { SqlEvalStore } from './sql-eval-store.ts';
 
@@ -30,7 +31,7 @@ function suites(name: string, database: () => Database): void {
 describe('SqlEvalStore and SqlFeedbackStore on PGlite', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    database = await openDatabase(embeddedTarget());
     await migrateToLatest(database.db);
   });
   afterAll(async () => database?.close());

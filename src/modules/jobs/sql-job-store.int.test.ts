@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeJobStoreContract } from '../../../test/contracts/job-store.contract.ts';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { type Notifier, PgBossJobQueue } from '../../platform/jobs/index.ts';
 import { capabilityRunJob, webhookSendJob } from './queue-deliveries.ts';
 import { SqlJobStore } from './sql-job-store.ts';
@@ -37,7 +38,7 @@ describe('SqlJobStore on PGlite', () => {
   let database: Database;
   let queue: PgBossJobQueue;
   beforeAll(async () => {
-    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    database = await openDatabase(embeddedTarget());
     queue = await open(database);
   });
   afterAll(async () => {

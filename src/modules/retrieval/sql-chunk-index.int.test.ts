@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeChunkIndexContract } from '../../../test/contracts/chunk-index.contract.ts';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, IN_MEMORY_DATA_DIR, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from './sql-chunk-index.ts';
 
 async function emptied(database: Database): Promise<SqlChunkIndex> {
@@ -14,7 +15,7 @@ async function emptied(database: Database): Promise<SqlChunkIndex> {
 describe('SqlChunkIndex on PGlite (pgvector)', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    database = await openDatabase(embeddedTarget());
     await migrateToLatest(database.db);
   });
   afterAll(async () => database?.close());

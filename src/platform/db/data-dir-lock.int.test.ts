@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { DataDirectoryLockedError, LOCK_FILE, lockDataDirectory } from './data-dir-lock.ts';
 import { openDatabase } from './database.ts';
 
@@ -54,9 +55,9 @@ describe('the embedded data directory lock', () => {
   it('refuses a second open of the same directory, naming the owner and the way out', {
     timeout: PGLITE_MS,
   }, async () => {
-    const first = await openDatabase({ kind: 'embedded', dataDir });
+    const first = await openDatabase(embeddedTarget(dataDir));
     try {
-      const second = await openDatabase({ kind: 'embedded', dataDir }).then(
+      const second = await openDatabase(embeddedTarget(dataDir)).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -72,7 +73,7 @@ describe('the embedded data directory lock', () => {
   });
 
   it('refuses another process while the directory is open here', { timeout: PGLITE_MS }, async () => {
-    const database = await openDatabase({ kind: 'embedded', dataDir });
+    const database = await openDatabase(embeddedTarget(dataDir));
     try {
       const other = await lockFromAnotherProcess();
       expect(other.code).toBe(3);
@@ -85,11 +86,11 @@ describe('the embedded data directory lock', () => {
   });
 
   it('releases the lock on close, so the directory opens again', { timeout: PGLITE_MS }, async () => {
-    const first = await openDatabase({ kind: 'embedded', dataDir });
+    const first = await openDatabase(embeddedTarget(dataDir));
     expect((await owner()).pid).toBe(process.pid);
     await first.close();
     expect(existsSync(lockFile())).toBe(false);
-    const again = await openDatabase({ kind: 'embedded', dataDir });
+    const again = await openDatabase(embeddedTarget(dataDir));
     await again.ping();
     await again.close();
   });

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
+import { clusterTemplates } from './cluster-template.ts';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import { lockDataDirectory } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -12,7 +13,12 @@ import { withSafeText } from './safe-text-dialect.ts';
 import type { KeelTables } from './tables/index.ts';
 
 export type DatabaseTarget =
-  | { readonly kind: 'embedded'; readonly dataDir: string }
+  | {
+      readonly kind: 'embedded';
+      readonly dataDir: string;
+      /** Where a fresh cluster is kept so new databases skip initdb (cluster-template.ts); none when unset. */
+      readonly cacheDir?: string;
+    }
   | { readonly kind: 'postgres'; readonly url: string };
 
 /** `KEEL_DATA_DIR=memory://` runs the embedded database in memory: nothing is kept after exit. */
@@ -47,24 +53,35 @@ export interface Database {
 const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=32MB', '-c', 'wal_buffers=1MB'];
 
 export async function openDatabase(target: DatabaseTarget, events: DatabaseEvents = {}): Promise<Database> {
-  return target.kind === 'embedded' ? openEmbedded(target.dataDir, events) : openPostgres(target.url, events);
+  return target.kind === 'embedded'
+    ? openEmbedded(target.dataDir, target.cacheDir, events)
+    : openPostgres(target.url, events);
 }
 
-async function openEmbedded(dataDir: string, events: DatabaseEvents): Promise<Database> {
+async function openEmbedded(
+  dataDir: string,
+  cacheDir: string | undefined,
+  events: DatabaseEvents,
+): Promise<Database> {
   const inMemory = dataDir === IN_MEMORY_DATA_DIR;
-  if (!inMemory && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  const fresh = inMemory || !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (fresh && !inMemory) {
     events.initialising?.(dataDir);
     await mkdir(dataDir, { recursive: true });
   }
+  const templates = fresh && cacheDir !== undefined ? clusterTemplates(cacheDir) : undefined;
   // One owner per directory, taken before PGlite touches it (a second opener fails here, clearly).
   const lock = inMemory ? undefined : await lockDataDirectory(dataDir);
   let pglite: PGlite;
   try {
+    const template = await templates?.read();
     pglite = await PGlite.create({
       ...(inMemory ? {} : { dataDir }),
+      ...(template ? { loadDataDir: template } : {}),
       extensions: { vector },
       startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
     });
+    if (templates && !template) await templates.keep(pglite);
     await pglite.exec('create extension if not exists vector');
   } catch (error) {
     await lock?.release();

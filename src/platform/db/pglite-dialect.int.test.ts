@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
+import { type Database, openDatabase } from './database.ts';
 import { migrateToLatest, migrationStatus } from './migrate.ts';
 
 describe('Kysely on PGlite', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR });
+    database = await openDatabase(embeddedTarget());
     await sql`create table counter (id int primary key, value int not null)`.execute(database.db);
   });
   afterAll(async () => database?.close());

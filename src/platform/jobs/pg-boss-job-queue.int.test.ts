@@ -1,8 +1,9 @@
 import { describe } from 'vitest';
 import { describeJobQueueContract } from '../../../test/contracts/job-queue.contract.ts';
+import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, IN_MEMORY_DATA_DIR, openDatabase } from '../db/index.ts';
+import { type Database, openDatabase } from '../db/index.ts';
 import type { JobType } from './define-job-type.ts';
 import { PgBossJobQueue } from './pg-boss-job-queue.ts';
 
@@ -30,7 +31,7 @@ async function harnessOn(
 }
 
 describeJobQueueContract('pg-boss on PGlite', async (types) =>
-  harnessOn(await openDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR }), types, async () => {}),
+  harnessOn(await openDatabase(embeddedTarget()), types, async () => {}),
 );
 
 describe('on PostgreSQL', requires('postgres'), () => {

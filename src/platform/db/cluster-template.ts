@@ -1,0 +1,109 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * A freshly initialised PGlite cluster kept as a tarball, so the next new embedded database (a new data
+ * directory, or every `memory://` start) loads it instead of running initdb: initdb is about 7 s of CPU on
+ * this 2-core machine and was most of a first start, of every `keel` CLI command on a new directory, and of
+ * every in-memory start (decision 0155).
+ *
+ * The template is what initdb made and nothing else (no extension, no migration, no data): Keel's own
+ * start-up runs on it exactly as on a cluster initdb just made. It is keyed by the PGlite version, since a
+ * cluster belongs to the PostgreSQL build that made it.
+ *
+ * A template is trusted only when:
+ * - it sits in a directory owned by this user and writable by nobody else (a planted cluster could
+ *   carry rows, say an API key);
+ * - its SHA-256 matches the digest written at its head (a damaged file is deleted and initdb runs).
+ */
+export interface ClusterTemplates {
+  /** The template for this PGlite version, or undefined when there is none (or none that can be trusted). */
+  read(): Promise<Blob | undefined>;
+  /** Keeps `pglite`'s cluster, which initdb has just made, as the template. Never throws. */
+  keep(pglite: PGlite): Promise<void>;
+}
+
+const PGLITE_VERSION = (() => {
+  const require = createRequire(import.meta.url);
+  let directory = path.dirname(require.resolve('@electric-sql/pglite'));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === '@electric-sql/pglite' && manifest.version) return manifest.version;
+    } catch {
+      // not this directory
+    }
+    const parent = path.dirname(directory);
+    if (parent === directory) return 'unknown';
+    directory = parent;
+  }
+})();
+
+/** Where templates are kept when `KEEL_CACHE_DIR` is unset: the user's cache directory. */
+export function defaultCacheDirectory(
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const base = environment.XDG_CACHE_HOME || path.join(environment.HOME || homedir(), '.cache');
+  return path.join(base, 'keel');
+}
+
+export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
+  const directory = path.join(cacheDirectory, 'pglite');
+  // One file: the SHA-256 of the tarball (64 hex digits and a newline), then the tarball.
+  const file = path.join(directory, `cluster-${PGLITE_VERSION}.tar`);
+  const HEADER = 65;
+
+  const trustedDirectory = async (): Promise<boolean> => {
+    try {
+      const stats = await lstat(directory);
+      const ownedHere = process.getuid === undefined || stats.uid === process.getuid();
+      return stats.isDirectory() && ownedHere && (stats.mode & 0o022) === 0;
+    } catch {
+      return false;
+    }
+  };
+
+  return {
+    async read() {
+      if (!(await trustedDirectory())) return undefined;
+      let stored: Buffer;
+      try {
+        stored = await readFile(file);
+      } catch {
+        return undefined;
+      }
+      const tarball = stored.subarray(HEADER);
+      const digest = stored.subarray(0, HEADER - 1).toString('latin1');
+      if (stored.length <= HEADER || createHash('sha256').update(tarball).digest('hex') !== digest) {
+        await unlink(file).catch(() => {});
+        return undefined;
+      }
+      return new Blob([new Uint8Array(tarball)]);
+    },
+    async keep(pglite) {
+      try {
+        await mkdir(directory, { recursive: true, mode: 0o700 });
+        if (!(await trustedDirectory())) return;
+        const tarball = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
+        const digest = createHash('sha256').update(tarball).digest('hex');
+        // Written under a name of its own, then renamed: a reader sees a whole file or none, and two
+        // processes keeping a template at once leave one of the two whole.
+        const partial = `${file}.${randomUUID()}.partial`;
+        await writeFile(partial, Buffer.concat([Buffer.from(`${digest}\n`, 'latin1'), tarball]), {
+          mode: 0o600,
+        });
+        await rename(partial, file);
+      } catch {
+        // A cache: a start without one only costs time.
+      }
+    },
+  };
+}
