@@ -32,52 +32,41 @@ export const KEYS_DETAILS = `Manages API keys in the configured database (DATABA
 
 class UsageError extends Error {}
 
-/** `keel keys ...`: returns the exit code (0 ok, 1 failure, 2 usage). */
-export async function keysCommand(argv: readonly string[], config: KeelConfig): Promise<number> {
-  const [action, ...rest] = argv;
-  try {
-    if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-      throw new UsageError(action === undefined ? 'missing action' : `unknown action "${action}"`);
+/** What `keel keys` was asked to do, fully validated before the database is opened. */
+type KeysRequest =
+  | {
+      readonly action: 'create';
+      readonly json: boolean;
+      readonly key: Parameters<ApiKeyService['create']>[0];
     }
-    const parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        name: { type: 'string' },
-        tenant: { type: 'string' },
-        scopes: { type: 'string' },
-        'expires-in': { type: 'string' },
-        rpm: { type: 'string' },
-        tpm: { type: 'string' },
-        streams: { type: 'string' },
-        'budget-usd': { type: 'string' },
-        'budget-period': { type: 'string' },
-        'webhook-url': { type: 'string' },
-        'webhook-secret-file': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
+  | { readonly action: 'list'; readonly json: boolean; readonly tenantId: string | undefined }
+  | { readonly action: 'revoke'; readonly json: boolean; readonly id: string };
+
+/**
+ * `keel keys ...`: returns the exit code (0 ok, 1 failure, 2 usage). Bad usage is refused before the
+ * database is opened: at once, and even while a server holds the embedded data directory.
+ */
+export async function keysCommand(argv: readonly string[], config: KeelConfig): Promise<number> {
+  try {
+    const request = await parseKeysRequest(argv);
     // Logs go to stderr: stdout carries the command's output (the token, the list).
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     return await runInScope(async (scope) => {
       const database = await buildDatabase(scope, config, logger);
       await migrateToLatest(database.db);
-      const clock = { now: () => new Date() };
       const service = new ApiKeyService({
         store: new SqlApiKeyStore(database.db),
-        clock,
+        clock: { now: () => new Date() },
         adminKey: undefined,
         defaultTenantId: DEFAULT_TENANT_ID,
       });
-      const json = parsed.values.json === true;
-      switch (action) {
+      switch (request.action) {
         case 'create':
-          return await create(service, parsed.values, parsed.positionals, json);
+          return await create(service, request.key, request.json);
         case 'list':
-          return await list(service, parsed.values, parsed.positionals, json);
+          return await list(service, request.tenantId, request.json);
         case 'revoke':
-          return await revoke(service, parsed.positionals, json);
+          return await revoke(service, request.id, request.json);
       }
     });
   } catch (error) {
@@ -93,15 +82,38 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
   }
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
-async function create(
-  service: ApiKeyService,
-  values: Values,
-  positionals: string[],
-  json: boolean,
-): Promise<number> {
+async function parseKeysRequest(argv: readonly string[]): Promise<KeysRequest> {
+  const [action, ...rest] = argv;
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') {
+    throw new UsageError(action === undefined ? 'missing action' : `unknown action "${action}"`);
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      name: { type: 'string' },
+      tenant: { type: 'string' },
+      scopes: { type: 'string' },
+      'expires-in': { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      streams: { type: 'string' },
+      'budget-usd': { type: 'string' },
+      'budget-period': { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'webhook-secret-file': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const json = values.json === true;
+  if (action === 'revoke') {
+    const [id, ...extra] = positionals;
+    if (!id || extra.length > 0) throw new UsageError('give exactly one key id (key_...)');
+    return { action, json, id };
+  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals.join(' ')}`);
+  if (action === 'list') return { action, json, tenantId: text(values.tenant) };
   const name = text(values.name)?.trim();
   if (!name) throw new UsageError('--name is required');
   const scopes = (text(values.scopes) ?? '')
@@ -117,7 +129,17 @@ async function create(
   const expiresAt = expiry(text(values['expires-in']));
   const limits = limitsFrom(values);
   const webhook = await webhookFrom(values);
-  const { key, token } = await service.create({ name, tenantId, scopes, expiresAt, limits, webhook });
+  return { action, json, key: { name, tenantId, scopes, expiresAt, limits, webhook } };
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+async function create(
+  service: ApiKeyService,
+  input: Parameters<ApiKeyService['create']>[0],
+  json: boolean,
+): Promise<number> {
+  const { key, token } = await service.create(input);
   if (json) {
     process.stdout.write(`${JSON.stringify({ key: presentKey(key, new Date()), token }, null, 2)}\n`);
   } else {
@@ -130,14 +152,7 @@ async function create(
   return 0;
 }
 
-async function list(
-  service: ApiKeyService,
-  values: Values,
-  positionals: string[],
-  json: boolean,
-): Promise<number> {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals.join(' ')}`);
-  const tenantId = text(values.tenant);
+async function list(service: ApiKeyService, tenantId: string | undefined, json: boolean): Promise<number> {
   const keys: ApiKeyView[] = [];
   let cursor: string | undefined;
   do {
@@ -181,9 +196,7 @@ async function list(
   return 0;
 }
 
-async function revoke(service: ApiKeyService, positionals: string[], json: boolean): Promise<number> {
-  const [id, ...extra] = positionals;
-  if (!id || extra.length > 0) throw new UsageError('give exactly one key id (key_...)');
+async function revoke(service: ApiKeyService, id: string, json: boolean): Promise<number> {
   const key = await service.revoke(id);
   process.stdout.write(
     json ? `${JSON.stringify(presentKey(key, new Date()), null, 2)}\n` : `revoked ${key.id} "${key.name}"\n`,

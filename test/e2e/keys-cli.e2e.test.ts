@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeel, startKeel, temporaryDirectory } from '../support/keel-process.ts';
@@ -48,6 +49,8 @@ describe('keel keys', () => {
     );
     expect(halfHook.code).toBe(2);
     expect(halfHook.stderr).toContain('--webhook-url and --webhook-secret-file go together');
+    // Bad usage is refused before the database is opened: none was created.
+    expect(existsSync(`${directory.path}/data`)).toBe(false);
   }, 60_000);
 
   it('creates a key shown once, lists it without the token, and serve accepts it until it is revoked', async () => {
