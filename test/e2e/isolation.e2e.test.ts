@@ -22,7 +22,7 @@ describe('isolation of the API from ingestion', () => {
     directory = await temporaryDirectory();
     const corpus = path.join(directory.path, 'corpus');
     await mkdir(corpus);
-    files = (await writeMixedCorpus(corpus, 150_000)).length;
+    files = (await writeMixedCorpus(corpus, 60_000)).length;
     keel = await startKeel({ KEEL_DATA_DIR: 'memory://', KEEL_ADMIN_KEY: adminKey }, directory.path);
   }, 120_000);
 

@@ -1,14 +1,17 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clusterTemplates, defaultCacheDirectory } from './cluster-template.ts';
+import { DataDirectoryLockedError, LOCK_FILE } from './data-dir-lock.ts';
 import { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
 
 /** The initdb'd cluster kept as a template (decision 0155): used when whole and trusted, never otherwise. */
-describe('cluster templates', () => {
+/** Each test opens several new databases; on a loaded machine each can take many seconds. */
+describe('cluster templates', { timeout: 180_000 }, () => {
   let cacheDir: string;
   let scratch: string;
   beforeEach(async () => {
@@ -65,6 +68,27 @@ describe('cluster templates', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('never carries a data directory lock into the next directory', async () => {
+    // The first cluster is made in a directory on disk, beside that directory's lock file.
+    const first = await usable(path.join(scratch, 'first'));
+    const secondDir = path.join(scratch, 'second');
+    const second = await openDatabase({ kind: 'embedded', dataDir: secondDir, cacheDir });
+    try {
+      const identity = await sql<{ id: string }>`
+        select system_identifier::text as id from pg_control_system()`.execute(second.db);
+      expect(identity.rows[0]?.id).toBe(first);
+      const again = await openDatabase({ kind: 'embedded', dataDir: secondDir, cacheDir }).then(
+        (database) => database.close().then(() => undefined),
+        (error: unknown) => error,
+      );
+      expect(again).toBeInstanceOf(DataDirectoryLockedError);
+    } finally {
+      await second.close();
+    }
+    // The lock was this opener's own (a copied one would not be released as its own).
+    expect(existsSync(path.join(secondDir, LOCK_FILE))).toBe(false);
   });
 
   it('deletes a damaged template and runs initdb instead', async () => {

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import { LOCK_FILE } from './data-dir-lock.ts';
 
 /**
  * A freshly initialised PGlite cluster kept as a tarball, so the next new embedded database (a new data
@@ -86,13 +87,17 @@ export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
         await unlink(file).catch(() => {});
         return undefined;
       }
-      return new Blob([new Uint8Array(tarball)]);
+      // Templates kept by earlier versions may carry a lock file: never load one.
+      return new Blob([new Uint8Array(withoutTopLevelFile(tarball, LOCK_FILE))]);
     },
     async keep(pglite) {
       try {
         await mkdir(directory, { recursive: true, mode: 0o700 });
         if (!(await trustedDirectory())) return;
-        const tarball = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
+        const tarball = withoutTopLevelFile(
+          Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer()),
+          LOCK_FILE,
+        );
         const digest = createHash('sha256').update(tarball).digest('hex');
         // Written under a name of its own, then renamed: a reader sees a whole file or none, and two
         // processes keeping a template at once leave one of the two whole.
@@ -106,4 +111,36 @@ export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
       }
     },
   };
+}
+
+const BLOCK = 512;
+
+/**
+ * The tarball without one file at its top level. A data directory on disk also holds Keel's lock file,
+ * which PGlite's dump takes along: loaded into the next new directory, it would overwrite that directory's
+ * own lock with a stale one. The archive is ustar (PGlite writes it): 512-byte headers, each followed by
+ * its file's bytes padded to 512, then zero blocks.
+ */
+export function withoutTopLevelFile(tarball: Buffer, name: string): Buffer {
+  const kept: Buffer[] = [];
+  let offset = 0;
+  while (offset + BLOCK <= tarball.length) {
+    const header = tarball.subarray(offset, offset + BLOCK);
+    if (header.every((byte) => byte === 0)) break;
+    const field = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('latin1')
+        .replace(/\0.*$/s, '');
+    const prefix = field(345, 155);
+    const entry = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
+    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
+    const end = offset + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    const parts = entry.split('/').filter(Boolean);
+    // Entries are named from the data directory's root ("/PG_VERSION"), or under one folder of its name.
+    if (!(parts.length <= 2 && parts.at(-1) === name)) kept.push(tarball.subarray(offset, end));
+    offset = end;
+  }
+  kept.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(kept);
 }
