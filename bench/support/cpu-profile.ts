@@ -146,10 +146,23 @@ export async function collectCpuProfile(
   fromMicros: number | undefined,
 ): Promise<KeptCpuProfile> {
   await handle.stop(30_000);
-  const [written] = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
-  if (written === undefined) throw new Error(`${handle.name} wrote no CPU profile in ${dir}`);
   const file = path.join(RESULTS_DIR, `${name}.cpuprofile`);
-  await copyFile(path.join(dir, written), file);
+  // Node writes the profile as the process ends; it can appear (or be listed, then renamed) a moment after
+  // the exit is seen. The main thread's profile is the one whose thread id is 0.
+  for (let attempt = 0; ; attempt += 1) {
+    const written = (await readdir(dir))
+      .filter((entry) => entry.endsWith('.cpuprofile'))
+      .sort((a, b) => Number(/\.0\.\d+\.cpuprofile$/.test(b)) - Number(/\.0\.\d+\.cpuprofile$/.test(a)))[0];
+    try {
+      if (written === undefined) throw Object.assign(new Error('no profile yet'), { code: 'ENOENT' });
+      await copyFile(path.join(dir, written), file);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT' || attempt >= 20)
+        throw new Error(`${handle.name} wrote no CPU profile in ${dir}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
   return { file, ...(await summarizeCpuProfile(file, appRoot, { fromMicros })) };
 }
 
