@@ -14,7 +14,12 @@ import {
   PHONE_WORDS,
   pick,
 } from './extraction-context.ts';
-import { type FieldTerms, isGenericWord, nameWords, phraseWords } from './field-words.ts';
+import {
+  type FieldTerms,
+  isGenericWord,
+  nameWords,
+  phraseWords,
+} from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import {
   type Found,
@@ -29,6 +34,7 @@ import {
   findTimes,
   findUrls,
   findUuids,
+  idIn,
   parseBoolean,
   parseNumber,
 } from './patterns.ts';
@@ -227,18 +233,6 @@ function onlyKindWords(terms: FieldTerms): boolean {
 
 function isIdField(words: readonly string[]): boolean {
   return words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code', 'num'].includes(word));
-}
-
-/** The first id-like token of a labelled value: letters and digits with `-`, `/`, or grouped digits. */
-function idIn(raw: string): { value: string; index: number } | undefined {
-  const match =
-    /(?:^|[\s#:(])#?\s*([A-Z]{0,4}\s?[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/-]*(?:\s\d{2,5}){0,4}[A-Z]?)(?![\p{L}\p{N}])/iu.exec(
-      raw,
-    );
-  if (match?.[1] === undefined) return undefined;
-  const value = match[1].replace(/[.]$/u, '');
-  if (/[$€£%]/u.test(value)) return undefined;
-  return { value, index: match.index + match[0].indexOf(match[1]) };
 }
 
 /** A name as written in a labelled value, up to the first address, contact detail or aside. */

@@ -4,7 +4,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   amount: ['amount', 'total', 'sum', 'price'],
   price: ['price', 'cost', 'fee', 'amount'],
   cost: ['cost', 'price', 'fee'],
-  due: ['due', 'payable', 'deadline', 'pay by'],
+  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar'],
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
@@ -44,7 +44,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   id: ['id', 'number', 'no', 'reference', 'ref', '#'],
   quantity: ['quantity', 'qty', 'count', 'units'],
   date: ['date', 'dated', 'on'],
-  start: ['start', 'begin', 'from', 'starts'],
+  start: ['start', 'begin', 'from', 'starts', 'starting', 'begins'],
   end: ['end', 'until', 'ends', 'expiration', 'expiry', 'expires', 'term ends'],
   name: ['name'],
   discount: ['discount', 'off', 'rebate'],
@@ -171,15 +171,23 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['tracking', 'waybill', 'parcel', 'consignment'],
   ['receipt', 'transaction', 'ticket'],
   ['quote', 'quotation'],
-  ['phone', 'tel', 'telephone', 'mobile', 'fax', 'cell', 'call'],
-  ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization'],
+  ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
+  ['fax'],
+  ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization', 'swift', 'bic', 'kvk'],
+  // Other documents' numbers: a work, job or sales order is not the buyer's purchase order.
+  ['work', 'job', 'sales', 'requisition', 'contract', 'framework', 'session', 'ticket', 'case'],
+  ['delivery', 'dn', 'despatch', 'dispatch', 'note'],
+  ['member', 'membership', 'loyalty'],
 ];
 const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
-  ['vat', 'tax', 'gst', 'ust'],
+  ['vat', 'tax', 'gst', 'ust', 'btw'],
   ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
   ['unit', 'each', 'per'],
   ['total', 'gross', 'due', 'balance'],
-  ['deposit'],
+  ['deposit', 'received', 'prepaid', 'advance'],
+  ['service', 'gratuity'],
+  ['saving', 'savings', 'credit', 'refund'],
+  ['freight', 'delivery', 'handling'],
   ['tip'],
   ['shipping', 'postage'],
   ['discount'],
@@ -188,11 +196,54 @@ const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
   ['liability', 'cap'],
   ['booking'],
 ];
+const DATE_QUALIFIERS_DATED = 12;
+
+/**
+ * Which date a label or the words before a date name: an invoice's, a due date, an order's, a delivery,
+ * a dispatch, a start, an end, a signature, a meeting, a service or a birth. The document's own date
+ * (invoice, order, purchase) may be the only date of a text; the others are always said.
+ */
+const DATE_QUALIFIERS: readonly (readonly string[])[] = [
+  ['invoice', 'inv', 'issue', 'issued', 'tax point'],
+  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig'],
+  ['order', 'ordered', 'po', 'purchase', 'raised', 'placed', 'sale', 'bestelldatum'],
+  [
+    'delivery',
+    'deliver',
+    'delivered',
+    'arrival',
+    'arrive',
+    'arrives',
+    'expected',
+    'estimated',
+    'eta',
+    'scheduled',
+    'required',
+    'need',
+    'needed',
+    'fitted',
+    'liefertermin',
+  ],
+  ['ship', 'shipped', 'dispatched', 'despatched', 'despatch', 'dispatch', 'posted', 'sent out'],
+  ['start', 'starts', 'started', 'starting', 'effective', 'commencement', 'commences', 'commence', 'begin', 'begins'],
+  ['end', 'ends', 'ending', 'expiry', 'expiration', 'expires', 'until', 'terminate', 'terminates'],
+  ['made', 'signed', 'entered'],
+  ['meeting', 'meet', 'call', 'appointment', 'interview', 'offsite', 'kick off', 'review', 'visit'],
+  ['service', 'work', 'stay'],
+  ['birth', 'born', 'dob'],
+  ['sent', 'received', 'paid', 'printed', 'generated'],
+  // "dated": the document's own date, whichever document it is (an invoice's, an order's, a letter's).
+  ['dated'],
+];
+/** Date groups that name the document's own date (invoice, order or purchase, "dated"). */
+const DOCUMENT_DATE_GROUPS = new Set([0, 2, DATE_QUALIFIERS_DATED]);
+
 /** Words that make a label an identifier's: an amount field never takes its value. */
 const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'reference', 'idnr', '#']);
 const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 
-function familyOf(terms: FieldTerms): 'id' | 'amount' | undefined {
+function familyOf(terms: FieldTerms): 'id' | 'amount' | 'date' | undefined {
+  if (terms.name.includes('date')) return 'date';
   if (
     terms.name.some(
       (word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word),
@@ -251,8 +302,9 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
 
 function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
+  const joined = ` ${words.join(' ')} `;
   family.forEach((group, index) => {
-    if (words.some((word) => group.includes(word))) groups.add(index);
+    if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });
   // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names.
   const subtotal = family.findIndex((group) => group.includes('subtotal'));
@@ -261,6 +313,29 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
     groups.delete(family.findIndex((group) => group.includes('vat')));
   }
   return groups;
+}
+
+/**
+ * Dates: the qualifier nearest the value decides ("starts on 1 April (the Effective Date) and ends on
+ * 31 March" ends on 31 March). A date just after "by", "before" or "no later than" is a deadline, never
+ * the document's own date; "dated" is the document's own date, never a due, delivery or start date.
+ */
+function dateConflicts(words: readonly string[], own: ReadonlySet<number>): boolean {
+  const documentDate = [...own].every((group) => DOCUMENT_DATE_GROUPS.has(group));
+  const last = words.at(-1);
+  if (documentDate && (last === 'by' || last === 'before' || words.slice(-2).join(' ') === 'later than'))
+    return true;
+  for (let end = words.length; end > 0; end--) {
+    const groups = qualifierGroups(words.slice(end - 1, end + 1), DATE_QUALIFIERS);
+    if (groups.size === 0) continue;
+    if ([...groups].some((group) => own.has(group))) return false;
+    return !(groups.has(DATE_QUALIFIERS_DATED) && documentDate);
+  }
+  return false;
+}
+
+function ownQualifiers(terms: FieldTerms, qualifiers: readonly (readonly string[])[]): Set<number> {
+  return qualifierGroups([...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))], qualifiers);
 }
 
 /**
@@ -274,9 +349,12 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   if (fieldRole !== undefined && labelRole !== undefined && fieldRole !== labelRole) return true;
   const family = familyOf(terms);
   if (family === undefined) return false;
-  const qualifiers = family === 'id' ? ID_QUALIFIERS : AMOUNT_QUALIFIERS;
-  const fieldWords = [...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))];
-  const own = qualifierGroups(fieldWords, qualifiers);
+  const qualifiers =
+    family === 'id' ? ID_QUALIFIERS : family === 'date' ? DATE_QUALIFIERS : AMOUNT_QUALIFIERS;
+  const own = ownQualifiers(terms, qualifiers);
+  if (family === 'date') return dateConflicts(words, own);
+  // A date just after "by", "before" or "no later than" is a deadline, never the document's own date.
+
   // A VAT number is a registration number.
   if (family === 'id' && own.has(2)) own.add(3);
   for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;

@@ -189,10 +189,30 @@ export function findIpv4(text: string): Found<string>[] {
 }
 
 /** Phone numbers: 7 to 15 digits with the usual separators, not dates, as written. */
+/**
+ * The first id-like token of a value: an optional upper-case prefix (`GB`, `IE`, `PO`) and letters and
+ * digits with `-`, `/`, `.` or grouped digits (`GB 331 8820 14`). Not a rate (`20%`), an amount or a
+ * date; a bare number of one or two digits is not an identifier.
+ */
+export function idIn(raw: string): { value: string; index: number } | undefined {
+  for (const match of raw.matchAll(
+    /(?:^|[\s#:(])#?\s*((?:[A-Z]{1,4} ?)?[A-Za-z0-9][A-Za-z0-9/.-]*\d[A-Za-z0-9/-]*(?: \d{2,5}){0,4}(?: [A-Z]\b)?)(?![\p{L}\p{N}%])/gu,
+  )) {
+    const value = (match[1] ?? '').replace(/[.]$/u, '');
+    if (value.length === 0 || /[$€£%]/u.test(value) || /^\d{1,2}$/u.test(value)) continue;
+    const after = raw.slice(match.index + match[0].length);
+    if (/^\s*%/u.test(after) || /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/u.test(value)) continue;
+    return { value, index: match.index + match[0].indexOf(match[1] ?? '') };
+  }
+  return undefined;
+}
+
 export function findPhones(text: string): Found<string>[] {
   const found: Found<string>[] = [];
-  for (const match of allMatches(text, /(?<![\w.])\+?\d[\d\s().-]{5,20}\d(?![\w])/g)) {
-    const raw = match[0].trim();
+  for (const match of allMatches(text, /(?<![\w.(])(?:\+|\(\+?)?\d[\d\s().-]{5,20}\d(?![\w])/g)) {
+    let raw = match[0].trim();
+    // "(503) 555-0199" keeps its parenthesis; an unmatched one is not part of the number.
+    if (raw.startsWith('(') && !raw.includes(')')) raw = raw.slice(1);
     const digits = raw.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15) continue;
     if (/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$/.test(raw) || /^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$/.test(raw)) continue;
@@ -200,7 +220,7 @@ export function findPhones(text: string): Found<string>[] {
     // A span of years ("2017 - 2021") is not a phone number.
     if (/^(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d$/u.test(raw)) continue;
     if (!/[\s().-]/.test(raw) && !raw.startsWith('+') && digits.length < 10) continue;
-    found.push({ value: raw, index: match.index, raw });
+    found.push({ value: raw, index: match.index + match[0].indexOf(raw), raw });
   }
   return found;
 }

@@ -2,6 +2,7 @@ import { countWords } from '../text/analyze.ts';
 import {
   COMPANY_WORDS,
   type Context,
+  escapeRegExp,
   type Extracted,
   found,
   foundAt,
@@ -11,8 +12,8 @@ import {
   pick,
   wordsBefore,
 } from './extraction-context.ts';
-import { type FieldTerms, isGenericWord, roleOf } from './field-words.ts';
-import type { Found } from './patterns.ts';
+import { conflicts, type FieldTerms, isGenericWord, roleOf } from './field-words.ts';
+import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
   /\b((?:[A-Z][\w&'.-]*\s+(?:&\s+)?){0,4}?[A-Z][\w&'.-]*,?\s+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
@@ -40,6 +41,10 @@ function matchesOf(text: string, pattern: RegExp, group: number): Found<string>[
     return [{ value, index: match.index + match[0].indexOf(captured), raw: value }];
   });
 }
+
+/** What may stand between an identifier's qualifier and the identifier: id words and punctuation. */
+const ID_GAP =
+  '(?:[\\s.:#/()-]|\\b(?:no|nr|number|num|id|ident|ref|reference|reg|registration|registered|code|nummer|idnr)\\b)*';
 
 const chosen = (result: ReturnType<typeof pick<string>>): Extracted =>
   result === undefined ? undefined : foundAt(result.candidate.value, result.candidate, result.confidence);
@@ -209,26 +214,32 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
     }
   }
   const specific = words.filter((word) => !isGenericWord(word));
-  if (
+  const idField =
     words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word)) ||
-    specific.includes('tracking')
-  ) {
-    // `<qualifier> [no./#/number] <id>`: the field's own qualifier (invoice, PO, tracking), never a bare "number".
-    for (const position of mentions(context, {
-      ...terms,
-      phrases: terms.phrases.filter(
-        (phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
-      ),
-    })) {
-      const match =
-        /^[\p{L}_ -]{0,20}?\s*(?:#|no\.?|number|nr\.?|id|ref\.?|reference)?\s*[:#]?\s*([A-Z0-9/-]{0,15}\d[A-Z0-9/-]{0,15})(?![\p{L}\p{N}])/iu.exec(
-          text.slice(position),
-        );
-      if (match?.[1] !== undefined && /\d/u.test(match[1])) {
-        const start = position + match[0].length - match[1].length;
-        if (!/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/u.test(match[1]))
-          return found(match[1], start, start + match[1].length, 0.7);
-      }
+    specific.includes('tracking');
+  if (idField) {
+    // `<qualifier> [no./#/number] <id>`: the field's own qualifier (invoice, PO, tracking), never a bare
+    // "number", and nothing but id words between them ("VAT at 20%" holds no VAT number).
+    const qualifiers = terms.phrases.filter(
+      (phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
+    );
+    const phrase = new RegExp(
+      `^(?:${qualifiers
+        .sort((left, right) => right.length - left.length)
+        .map((words) => escapeRegExp(words).replace(/ /g, '[\\s_-]+'))
+        .join('|')})s?${ID_GAP}`,
+      'iu',
+    );
+    for (const position of mentions(context, { ...terms, phrases: qualifiers })) {
+      const rest = text.slice(position, text.indexOf('\n', position) === -1 ? undefined : text.indexOf('\n', position));
+      const lead = phrase.exec(rest);
+      if (lead === null) continue;
+      const id = idIn(rest.slice(lead[0].length - 1));
+      if (id === undefined || id.index > 2) continue;
+      const start = position + lead[0].length - 1 + id.index;
+      // "Work order WO-5512" is no purchase order: the word before the qualifier counts too.
+      if (conflicts(wordsBefore(text, position).slice(-1), terms)) continue;
+      return found(id.value, start, start + id.value.length, 0.7);
     }
   }
   // "<field> is/was/called/named <value>": the value runs to the end of the clause ("$2.5 million" whole).
@@ -239,7 +250,9 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
         rest,
       );
     if (match?.[1] !== undefined) {
-      const value = match[1].trim().split(/\s+/u).slice(0, 6).join(' ');
+      let value = match[1].trim().split(/\s+/u).slice(0, 6).join(' ');
+      // An identifier is an identifier: "order 55120 is on its way" names no order number "on its way".
+      if (idField) value = idIn(` ${value}`)?.value ?? '';
       const start = position + match[0].length - match[1].length + match[1].indexOf(value);
       if (value.length > 0 && text.slice(start, start + value.length) === value)
         return found(value, start, start + value.length, 0.55);
