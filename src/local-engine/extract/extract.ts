@@ -2,7 +2,7 @@ import { sharedLocalEmbedder } from '../embedding/local-embedder.ts';
 import { ensureTextWithinLimit } from '../guards.ts';
 import type { LocalEngineOptions } from '../options.ts';
 import { type EngineProvenance, provenance } from '../provenance.ts';
-import { valueInQuote } from './evidence-check.ts';
+import { periodOf, statedForPeriod, valueInQuote } from './evidence-check.ts';
 import { type Context, type Extracted, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
 import { extractArray, extractScalar } from './field-extractors.ts';
 import { fieldTerms } from './field-words.ts';
@@ -63,6 +63,10 @@ function supported(context: Context, node: SchemaNode, extracted: Extracted): Ex
   // 03/02/2025 is 3 February or 2 March: which one the text does not say, so it is no answer.
   const confidence = ambiguousDate(node, quote) ? Math.min(span.confidence, 0.4) : span.confidence;
   if (confidence < MIN_CONFIDENCE) return undefined;
+  if (node.kind === 'number' || node.kind === 'integer') {
+    const period = periodOf(fieldTerms(node.path, node.schema.title).name);
+    if (period !== undefined && !statedForPeriod(context.text, span.start, span.end, period)) return undefined;
+  }
   return valueInQuote(node, extracted.value, quote) ? extracted : undefined;
 }
 

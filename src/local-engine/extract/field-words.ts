@@ -8,7 +8,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
-  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'remit to', 'payee'],
+  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'remit to', 'payee'],
   supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
@@ -389,6 +389,13 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title))
     best = Math.max(best, 0.95);
   if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.05;
-  // A label much longer than the name is less likely to be this field's.
-  return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1));
+  // A label much longer than the name is less likely to be this field's; of two labels that both name
+  // it ("Fuel total", "TOTAL"), the one with fewer other words is ("Fuel" qualifies which total).
+  const known = new Set([
+    ...terms.name,
+    ...terms.phrases.flatMap((phrase) => phraseWords(phrase)),
+    ...terms.name.flatMap((word) => (SYNONYMS[word] ?? []).flatMap((synonym) => phraseWords(synonym))),
+  ]);
+  const other = words.filter((word) => !known.has(word)).length;
+  return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1) - 0.01 * other);
 }

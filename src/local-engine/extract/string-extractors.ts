@@ -12,7 +12,7 @@ import {
   pick,
   wordsBefore,
 } from './extraction-context.ts';
-import { conflicts, type FieldTerms, isGenericWord, roleOf } from './field-words.ts';
+import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
@@ -25,7 +25,9 @@ const GREETING =
   /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:[ \t]+\p{Lu}[\p{Ll}'’-]+)?)[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
-  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*)[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+/** The role a document gives a party right after its name: `("the Supplier")`, `(Client)`. */
+const ROLE_AFTER = /^[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/u;
 const LAST_FOUR = /(?:\*{2,}[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
@@ -59,7 +61,7 @@ function lineAt(text: string, index: number): string {
 /** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
 function headingName(text: string, maxWords: number): Found<string> | undefined {
   const match =
-    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:\s+(?:van|de|von|der)?\s*\p{Lu}[\p{L}'’-]*){1,3})\s*(?:$|\n|\s[—-]\s)/mu.exec(
+    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
     );
   if (match?.[1] === undefined || match.index > 2) return undefined;
@@ -74,7 +76,8 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
   for (const match of context.text.matchAll(DEFINED_PARTY)) {
     const role = (match[2] ?? '').trim().toLowerCase();
     if (!phrases.has(role) && !terms.name.includes(role)) continue;
-    const name = (match[1] ?? '').trim();
+    // "Between Halcyon Retail Group plc (the Customer)": the sentence's first word is not the name's.
+    const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)[ \t]+/u, '');
     const start = match.index + match[0].indexOf(name);
     return found(name, start, start + name.length, 0.85);
   }
@@ -87,9 +90,15 @@ const DOCUMENT_WORDS =
 function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
   if (defined !== undefined) return defined;
-  const companies = matchesOf(context.text, COMPANY, 1);
+  // A company the document defines as another party (`X ("the Supplier")` for a client) is never this one.
+  const companies = matchesOf(context.text, COMPANY, 1).filter((company) => {
+    const defined = ROLE_AFTER.exec(context.text.slice(company.index + company.raw.length));
+    return defined === null || !conflicts(phraseWords(defined[1] ?? ''), terms);
+  });
   const role = roleOf(terms.name);
-  const near = pick(context, 'company', companies, terms, role === undefined);
+  // A current employer is said to be current: the only company of a CV may be a past one.
+  const current = terms.name.includes('current');
+  const near = pick(context, 'company', companies, terms, role === undefined && !current);
   if (near !== undefined && near.confidence >= MIN_CONFIDENCE) return chosen(near);
   if (terms.name.some((word) => word === 'employer')) {
     // The current employer: a company on a line that says the job is current.
@@ -100,11 +109,14 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   }
   if (role === 'seller') {
     // A letterhead: the seller's name opens the document, before any party label.
+    // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
+    const lineStart = first === undefined ? 0 : context.text.lastIndexOf('\n', first.index - 1) + 1;
     if (
       first !== undefined &&
       first.index < 60 &&
-      roleOf(wordsBefore(context.text, first.index)) === undefined
+      context.text.slice(0, lineStart).split('\n').length <= 3 &&
+      context.text.slice(lineStart, first.index).trim().length === 0
     )
       return foundAt(first.value, first, 0.6);
     const heading = headingName(context.text, 5);
