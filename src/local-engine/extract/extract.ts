@@ -2,12 +2,13 @@ import { sharedLocalEmbedder } from '../embedding/local-embedder.ts';
 import { ensureTextWithinLimit } from '../guards.ts';
 import type { LocalEngineOptions } from '../options.ts';
 import { type EngineProvenance, provenance } from '../provenance.ts';
-import { periodOf, statedForPeriod, valueInQuote } from './evidence-check.ts';
+import { valueInQuote } from './evidence-check.ts';
 import { type Context, type Extracted, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
 import { extractArray, extractScalar } from './field-extractors.ts';
 import { fieldTerms } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import { labelledValues } from './labelled-values.ts';
+import { periodOf, statedForPeriod } from './periods.ts';
 import {
   compileExtractionSchema,
   type ExtractionPlan,

@@ -150,16 +150,21 @@ export function wordsBefore(text: string, index: number): string[] {
   return phraseWords(prefix);
 }
 
-/** The candidate closest after a mention (within 80 characters), else just before one (within 25), and how close. */
+/**
+ * The candidate closest after a mention (within 80 characters), else just before one on the same line
+ * (within 25: a table's previous row is another row's value), and how close.
+ */
 export function nearMention<T>(
   candidates: readonly Found<T>[],
   positions: readonly number[],
+  text: string,
 ): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
   let best: Found<T> | undefined;
   let bestConfidence = 0;
   for (const position of positions) {
     for (const candidate of candidates) {
       const after = candidate.index - position;
+      if (after < 0 && text.slice(candidate.index, position).includes('\n')) continue;
       const confidence =
         after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
       if (confidence > bestConfidence) {
@@ -191,7 +196,7 @@ export function pick<T>(
   const allowed = candidates.filter(
     (candidate) => !conflicts(wordsBefore(context.text, candidate.index), terms),
   );
-  let chosen = nearMention(allowed, mentions(context, terms));
+  let chosen = nearMention(allowed, mentions(context, terms), context.text);
   if (chosen === undefined && fallback) {
     const free = allowed.filter((candidate) => !context.claimed.has(claimKey(kind, candidate)));
     const distinct = new Set(candidates.map((candidate) => JSON.stringify(candidate.value)));

@@ -38,6 +38,7 @@ import {
   parseBoolean,
   parseNumber,
 } from './patterns.ts';
+import { periodOf, statedForPeriod } from './periods.ts';
 import type { ArrayNode, ScalarNode } from './schema-plan.ts';
 import { stringByName } from './string-extractors.ts';
 
@@ -63,6 +64,20 @@ export function finderFor(format: string | undefined): ((text: string) => Found<
   }
 }
 
+/**
+ * Whether a date is said to be replaced: "planned for 9 October is now on 16 October", "moved from
+ * 3 June", "instead of 3 June". The meeting is on the other date.
+ */
+function superseded(text: string, index: number, length: number): boolean {
+  const after = text.slice(index + length, index + length + 40);
+  const before = text.slice(Math.max(0, index - 30), index);
+  return (
+    /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)\b/iu.test(
+      after,
+    ) || /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(before)
+  );
+}
+
 export function normalise(text: string): string {
   return phraseWords(text).join(' ');
 }
@@ -70,7 +85,7 @@ export function normalise(text: string): string {
 /** Other names of common enum values (a card payment written as "VISA"). */
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
   card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
-  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'paypal'],
+  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay'],
   cash: ['cash'],
 };
 
@@ -90,7 +105,10 @@ function enumMentions(values: readonly unknown[], text: string): Found<unknown>[
     if (phrase.length === 0) continue;
     for (const alias of [phrase, ...(ENUM_ALIASES[phrase] ?? [])]) {
       for (const match of text.matchAll(phrasePattern(alias, 'giu'))) {
-        if (NEGATION.test(text.slice(Math.max(0, match.index - 40), match.index))) continue;
+        const before = text.slice(Math.max(0, match.index - 40), match.index);
+        if (NEGATION.test(before)) continue;
+        // A gift or loyalty card is not a payment by card.
+        if (/\b(?:gift|loyalty|rewards?|membership|store|club)[ \t]*$/iu.test(before)) continue;
         found.push({ value, index: match.index, raw: match[0] });
         break;
       }
@@ -372,8 +390,12 @@ export async function extractScalar(
     }
     case 'number':
     case 'integer': {
+      const period = periodOf(terms.name);
       const candidates = numberCandidates(terms.name, context.text).filter(
-        (candidate) => node.kind === 'number' || Number.isInteger(candidate.value),
+        (candidate) =>
+          (node.kind === 'number' || Number.isInteger(candidate.value)) &&
+          (period === undefined ||
+            statedForPeriod(context.text, candidate.index, candidate.index + candidate.raw.length, period)),
       );
       const chosen = pick(context, 'number', candidates, terms, onlyKindWords(terms));
       return chosen === undefined
@@ -383,7 +405,11 @@ export async function extractScalar(
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
-        const chosen = pick(context, node.format ?? terms.name.join('_'), finder(context.text), terms, true);
+        const isDate = node.format === 'date' || node.format === 'date-time';
+        const candidates = finder(context.text).filter(
+          (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),
+        );
+        const chosen = pick(context, node.format ?? terms.name.join('_'), candidates, terms, true);
         return chosen === undefined
           ? undefined
           : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);

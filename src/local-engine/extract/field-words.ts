@@ -21,14 +21,15 @@ const SYNONYMS: Record<string, readonly string[]> = {
   invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
   po: ['po', 'purchase order', 'order', 'order reference'],
   order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket'],
+  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
+  payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
   tracking: ['tracking', 'waybill', 'parcel', 'tracking reference'],
   subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
   vat: ['vat', 'tax', 'gst'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
   estimated: ['estimated', 'expected', 'scheduled', 'eta'],
   delivery: ['delivery', 'arrival', 'eta', 'deliver by', 'delivered'],
-  effective: ['effective', 'start', 'commencement', 'commences', 'starts'],
+  effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
   fee: ['fee', 'charge', 'rent', 'price', 'compensation'],
@@ -95,6 +96,7 @@ const GENERIC = new Set([
   'day',
   'kg',
   'period',
+  'method',
 ]);
 
 function singular(word: string): string {
@@ -167,15 +169,17 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['invoice', 'inv'],
   ['po', 'purchase', 'order', 'bestellung'],
   ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
-  ['reg', 'registration', 'registered', 'licence', 'license', 'company'],
+  ['reg', 'registration', 'registered', 'licence', 'license', 'company', 'org', 'orgnr', 'crn', 'ein', 'abn', 'siret'],
+  // A label naming a date or an amount holds no identifier ("Invoice date: 3 April 2025" is no invoice number).
+  ['date', 'dated', 'total', 'amount', 'subtotal', 'sum'],
   ['tracking', 'waybill', 'parcel', 'consignment'],
-  ['receipt', 'transaction', 'ticket'],
+  ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
   ['quote', 'quotation'],
   ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
   ['fax'],
   ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization', 'swift', 'bic', 'kvk'],
   // Other documents' numbers: a work, job or sales order is not the buyer's purchase order.
-  ['work', 'job', 'sales', 'requisition', 'contract', 'framework', 'session', 'ticket', 'case'],
+  ['work', 'job', 'requisition', 'contract', 'framework', 'session', 'ticket', 'case'],
   ['delivery', 'dn', 'despatch', 'dispatch', 'note'],
   ['member', 'membership', 'loyalty'],
 ];
@@ -240,6 +244,7 @@ const DOCUMENT_DATE_GROUPS = new Set([0, 2, DATE_QUALIFIERS_DATED]);
 
 /** Words that make a label an identifier's: an amount field never takes its value. */
 const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'reference', 'idnr', '#']);
+const ISSUER_DETAILS = new Set(['vat', 'tax', 'reg', 'registration']);
 const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 
 function familyOf(terms: FieldTerms): 'id' | 'amount' | 'date' | undefined {
@@ -292,6 +297,8 @@ const BUYER = new Set(['customer', 'client', 'buyer', 'purchaser', 'recipient', 
 
 /** The party a field or label stands for: the one who sells/sends, the one who buys/receives, or neither. */
 export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined {
+  // "Remit to" names where the seller is paid.
+  if (words.includes('remit')) return 'seller';
   const nouns = words.filter((word) => word !== 'from' && word !== 'to');
   if (nouns.some((word) => SELLER.has(word))) return 'seller';
   if (nouns.some((word) => BUYER.has(word))) return 'buyer';
@@ -347,6 +354,15 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   const fieldRole = roleOf(terms.name);
   const labelRole = roleOf(words);
   if (fieldRole !== undefined && labelRole !== undefined && fieldRole !== labelRole) return true;
+  // A document's registration numbers are its issuer's: the customer's VAT number is never the answer
+  // to a field that names no party.
+  if (
+    fieldRole === undefined &&
+    labelRole === 'buyer' &&
+    words.some((word) => BUYER.has(word)) &&
+    terms.name.some((word) => ISSUER_DETAILS.has(word))
+  )
+    return true;
   const family = familyOf(terms);
   if (family === undefined) return false;
   const qualifiers =
@@ -397,5 +413,6 @@ export function labelMatch(label: string, terms: FieldTerms): number {
     ...terms.name.flatMap((word) => (SYNONYMS[word] ?? []).flatMap((synonym) => phraseWords(synonym))),
   ]);
   const other = words.filter((word) => !known.has(word)).length;
+  if (best === 0) return 0;
   return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1) - 0.01 * other);
 }

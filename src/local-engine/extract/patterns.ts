@@ -196,12 +196,15 @@ export function findIpv4(text: string): Found<string>[] {
  */
 export function idIn(raw: string): { value: string; index: number } | undefined {
   for (const match of raw.matchAll(
-    /(?:^|[\s#:(])#?\s*((?:[A-Z]{1,4} ?)?[A-Za-z0-9][A-Za-z0-9/.-]*\d[A-Za-z0-9/-]*(?: \d{2,5}){0,4}(?: [A-Z]\b)?)(?![\p{L}\p{N}%])/gu,
+    /(?:^|[\s#:(])#?\s*((?:[A-Z]{2} (?=\d))?[A-Za-z0-9][A-Za-z0-9/.-]*\d[A-Za-z0-9/-]*(?: \d{2,5}){0,4}(?: [A-Z]\b)?)(?![\p{L}\p{N}%])/gu,
   )) {
     const value = (match[1] ?? '').replace(/[.]$/u, '');
     if (value.length === 0 || /[$€£%]/u.test(value) || /^\d{1,2}$/u.test(value)) continue;
     const after = raw.slice(match.index + match[0].length);
     if (/^\s*%/u.test(after) || /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/u.test(value)) continue;
+    // A year or day of a written date ("3 April 2025") is not an identifier.
+    const at = match.index + match[0].indexOf(match[1] ?? '');
+    if (findDates(raw).some((date) => at >= date.index && at < date.index + date.raw.length)) continue;
     return { value, index: match.index + match[0].indexOf(match[1] ?? '') };
   }
   return undefined;
