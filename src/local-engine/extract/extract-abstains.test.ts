@@ -220,7 +220,7 @@ const CASES: readonly Case[] = [
     field: 'client_name',
     schema: nullable('string'),
     expected: 'Westbridge Housing Association',
-  },  // Issue 18, second round (decision 0170): one case per class of error found on the tuning documents.
+  }, // Issue 18, second round (decision 0170): one case per class of error found on the tuning documents.
   {
     failure: 'a VAT number read from "VAT at 20%"',
     text: 'Company No. 08812345 | VAT No. GB 331 8820 14\nSub-total: £652.50\nVAT at 20%: £130.50',
@@ -236,7 +236,7 @@ const CASES: readonly Case[] = [
     expected: 'IE 6388047V',
   },
   {
-    failure: 'the customer\'s VAT number for the document\'s',
+    failure: "the customer's VAT number for the document's",
     text: 'Customer: Wivenhoe Arts Centre\nCustomer VAT no: GB 780 1123 90\nTotal: £885.60',
     field: 'vat_number',
     schema: nullable('string'),
@@ -409,6 +409,27 @@ const CASES: readonly Case[] = [
     field: 'company_name',
     schema: nullable('string'),
     expected: 'Abernethy & Co Solicitors LLP',
+  },
+  {
+    failure: 'a spaced tracking number cut to one group',
+    text: 'Shipping carrier: UPS\nTracking #: 1Z 999 AA1 01 2345 6784\nWeight: 14.0 lb',
+    field: 'tracking_number',
+    schema: nullable('string'),
+    expected: '1Z 999 AA1 01 2345 6784',
+  },
+  {
+    failure: "a dispatch date read from the next line's arrival date",
+    text: 'Ships from: Reno, NV\nArriving: Friday, 03/14/2025',
+    field: 'ship_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: 'a gross weight refused as a total',
+    text: 'Parcel no.: 1550 7713 9920 41\nGross weight: 3.2 kg',
+    field: 'weight_kg',
+    schema: nullable('number'),
+    expected: 3.2,
   },
   {
     failure: 'a gift card as a card payment',

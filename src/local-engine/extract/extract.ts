@@ -66,7 +66,8 @@ function supported(context: Context, node: SchemaNode, extracted: Extracted): Ex
   if (confidence < MIN_CONFIDENCE) return undefined;
   if (node.kind === 'number' || node.kind === 'integer') {
     const period = periodOf(fieldTerms(node.path, node.schema.title).name);
-    if (period !== undefined && !statedForPeriod(context.text, span.start, span.end, period)) return undefined;
+    if (period !== undefined && !statedForPeriod(context.text, span.start, span.end, period))
+      return undefined;
   }
   return valueInQuote(node, extracted.value, quote) ? extracted : undefined;
 }

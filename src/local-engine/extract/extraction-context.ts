@@ -1,6 +1,6 @@
 /** What the field extractors share for one text: its labelled pairs, claimed candidates and mentions. */
 import type { Embedder } from '../embedding/local-embedder.ts';
-import { conflicts, type FieldTerms, labelMatch, phraseWords } from './field-words.ts';
+import { conflicts, type FieldTerms, isGenericWord, labelMatch, phraseWords } from './field-words.ts';
 import type { LabelledValue } from './labelled-values.ts';
 import type { Found } from './patterns.ts';
 
@@ -137,7 +137,10 @@ export function mentions(context: Context, terms: FieldTerms): number[] {
  */
 export function wordsBefore(text: string, index: number): string[] {
   const lineStart = text.lastIndexOf('\n', index - 1) + 1;
-  let prefix = text.slice(Math.max(lineStart, index - 40), index);
+  // "Arriving: Friday, 03/14/2025": the weekday belongs to the date, not to what is said before it.
+  let prefix = text
+    .slice(Math.max(lineStart, index - 40), index)
+    .replace(/\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]*$/iu, '');
   const cut = Math.max(
     ...['|', '•', ';', '. ', ', ', '? ', '! ', '—', ' - '].map((separator) => prefix.lastIndexOf(separator)),
   );
@@ -165,6 +168,13 @@ export function nearMention<T>(
     for (const candidate of candidates) {
       const after = candidate.index - position;
       if (after < 0 && text.slice(candidate.index, position).includes('\n')) continue;
+      // A value on a later line that has its own label (`Arriving: 03/14/2025`, not a bare `Date:`) is
+      // that label's.
+      if (after > 0 && text.slice(position, candidate.index).includes('\n')) {
+        const lineStart = text.lastIndexOf('\n', candidate.index - 1) + 1;
+        const label = /(\p{L}[^:\n]{0,40}):[^:]*$/u.exec(text.slice(lineStart, candidate.index))?.[1];
+        if (label !== undefined && phraseWords(label).some((word) => !isGenericWord(word))) continue;
+      }
       const confidence =
         after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
       if (confidence > bestConfidence) {

@@ -14,12 +14,7 @@ import {
   PHONE_WORDS,
   pick,
 } from './extraction-context.ts';
-import {
-  type FieldTerms,
-  isGenericWord,
-  nameWords,
-  phraseWords,
-} from './field-words.ts';
+import { type FieldTerms, isGenericWord, nameWords, phraseWords } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import {
   type Found,
@@ -74,7 +69,10 @@ function superseded(text: string, index: number, length: number): boolean {
   return (
     /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)\b/iu.test(
       after,
-    ) || /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(before)
+    ) ||
+    /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(
+      before,
+    )
   );
 }
 
@@ -86,7 +84,7 @@ export function normalise(text: string): string {
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
   card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
   mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay'],
-  cash: ['cash'],
+  cash: ['cash', 'coins'],
 };
 
 function phrasePattern(phrase: string, flags = 'iu'): RegExp {

@@ -8,7 +8,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
-  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'remit to', 'payee'],
+  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'billed by', 'remit to', 'payee'],
   supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
@@ -27,7 +27,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
   vat: ['vat', 'tax', 'gst'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
-  estimated: ['estimated', 'expected', 'scheduled', 'eta'],
+  estimated: ['estimated', 'expected', 'scheduled', 'eta', 'arriving'],
   delivery: ['delivery', 'arrival', 'eta', 'deliver by', 'delivered'],
   effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
@@ -169,7 +169,20 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['invoice', 'inv'],
   ['po', 'purchase', 'order', 'bestellung'],
   ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
-  ['reg', 'registration', 'registered', 'licence', 'license', 'company', 'org', 'orgnr', 'crn', 'ein', 'abn', 'siret'],
+  [
+    'reg',
+    'registration',
+    'registered',
+    'licence',
+    'license',
+    'company',
+    'org',
+    'orgnr',
+    'crn',
+    'ein',
+    'abn',
+    'siret',
+  ],
   // A label naming a date or an amount holds no identifier ("Invoice date: 3 April 2025" is no invoice number).
   ['date', 'dated', 'total', 'amount', 'subtotal', 'sum'],
   ['tracking', 'waybill', 'parcel', 'consignment'],
@@ -218,6 +231,7 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
     'arrival',
     'arrive',
     'arrives',
+    'arriving',
     'expected',
     'estimated',
     'eta',
@@ -229,7 +243,18 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
     'liefertermin',
   ],
   ['ship', 'shipped', 'dispatched', 'despatched', 'despatch', 'dispatch', 'posted', 'sent out'],
-  ['start', 'starts', 'started', 'starting', 'effective', 'commencement', 'commences', 'commence', 'begin', 'begins'],
+  [
+    'start',
+    'starts',
+    'started',
+    'starting',
+    'effective',
+    'commencement',
+    'commences',
+    'commence',
+    'begin',
+    'begins',
+  ],
   ['end', 'ends', 'ending', 'expiry', 'expiration', 'expires', 'until', 'terminate', 'terminates'],
   ['made', 'signed', 'entered'],
   ['meeting', 'meet', 'call', 'appointment', 'interview', 'offsite', 'kick off', 'review', 'visit'],
@@ -247,8 +272,13 @@ const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'r
 const ISSUER_DETAILS = new Set(['vat', 'tax', 'reg', 'registration']);
 const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 
-function familyOf(terms: FieldTerms): 'id' | 'amount' | 'date' | undefined {
+function familyOf(terms: FieldTerms): 'id' | 'amount' | 'date' | 'measure' | undefined {
   if (terms.name.includes('date')) return 'date';
+  // A weight or a duration: "Gross weight" and "total weight" are weights, whatever money words say.
+  if (
+    terms.name.some((word) => ['weight', 'kg', 'day', 'days', 'year', 'month', 'week', 'hour'].includes(word))
+  )
+    return 'measure';
   if (
     terms.name.some(
       (word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word),
@@ -342,7 +372,10 @@ function dateConflicts(words: readonly string[], own: ReadonlySet<number>): bool
 }
 
 function ownQualifiers(terms: FieldTerms, qualifiers: readonly (readonly string[])[]): Set<number> {
-  return qualifierGroups([...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))], qualifiers);
+  return qualifierGroups(
+    [...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))],
+    qualifiers,
+  );
 }
 
 /**
@@ -364,7 +397,7 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   )
     return true;
   const family = familyOf(terms);
-  if (family === undefined) return false;
+  if (family === undefined || family === 'measure') return false;
   const qualifiers =
     family === 'id' ? ID_QUALIFIERS : family === 'date' ? DATE_QUALIFIERS : AMOUNT_QUALIFIERS;
   const own = ownQualifiers(terms, qualifiers);

@@ -190,13 +190,14 @@ export function findIpv4(text: string): Found<string>[] {
 
 /** Phone numbers: 7 to 15 digits with the usual separators, not dates, as written. */
 /**
- * The first id-like token of a value: an optional upper-case prefix (`GB`, `IE`, `PO`) and letters and
- * digits with `-`, `/`, `.` or grouped digits (`GB 331 8820 14`). Not a rate (`20%`), an amount or a
+ * The first id-like token of a value: an optional two-letter prefix (`GB`, `IE`), letters and digits
+ * with `-`, `/`, `.`, and further groups of up to five capitals and digits (`GB 331 8820 14`,
+ * `1Z 999 AA1 01 2345 6784`). Not a rate (`20%`), an amount or a
  * date; a bare number of one or two digits is not an identifier.
  */
 export function idIn(raw: string): { value: string; index: number } | undefined {
   for (const match of raw.matchAll(
-    /(?:^|[\s#:(])#?\s*((?:[A-Z]{2} (?=\d))?[A-Za-z0-9][A-Za-z0-9/.-]*\d[A-Za-z0-9/-]*(?: \d{2,5}){0,4}(?: [A-Z]\b)?)(?![\p{L}\p{N}%])/gu,
+    /(?:^|[\s#:(])#?\s*((?:[A-Z]{2} (?=\d))?(?=[A-Za-z0-9/.-]*\d)[A-Za-z0-9][A-Za-z0-9/.-]*(?: (?=[A-Z0-9]*\d)[A-Z0-9]{1,5}(?![\p{L}\p{N}]))*(?: [A-Z]\b)?)(?![\p{L}\p{N}%])/gu,
   )) {
     const value = (match[1] ?? '').replace(/[.]$/u, '');
     if (value.length === 0 || /[$€£%]/u.test(value) || /^\d{1,2}$/u.test(value)) continue;

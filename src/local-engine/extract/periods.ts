@@ -1,7 +1,8 @@
 /** Periodic amounts: a `monthly_fee` is an amount stated per month. */
 
 const PERIODS: Readonly<Record<string, RegExp>> = {
-  month: /\b(?:monthly|per[ \t]+(?:calendar[ \t]+)?month|a[ \t]+month|each[ \t]+month|every[ \t]+month|pcm|p\.c\.m\.?)\b|\/[ \t]?(?:month|mo)\b/giu,
+  month:
+    /\b(?:monthly|per[ \t]+(?:calendar[ \t]+)?month|a[ \t]+month|each[ \t]+month|every[ \t]+month|pcm|p\.c\.m\.?)\b|\/[ \t]?(?:month|mo)\b/giu,
   year: /\b(?:annual|annually|yearly|per[ \t]+(?:year|annum)|a[ \t]+year|each[ \t]+year|p\.a\.?)(?![\p{L}])|\/[ \t]?(?:year|yr)\b/giu,
   week: /\b(?:weekly|per[ \t]+week|a[ \t]+week|each[ \t]+week)\b|\/[ \t]?(?:week|wk)\b/giu,
   day: /\b(?:daily|per[ \t]+day|a[ \t]+day|each[ \t]+day)\b|\/[ \t]?day\b/giu,
@@ -12,7 +13,10 @@ const PERIODS: Readonly<Record<string, RegExp>> = {
 export function periodOf(words: readonly string[]): string | undefined {
   const per = words.includes('per');
   if (words.includes('monthly') || (per && words.includes('month'))) return 'month';
-  if (words.some((word) => ['annual', 'yearly', 'annually', 'annum'].includes(word)) || (per && words.includes('year')))
+  if (
+    words.some((word) => ['annual', 'yearly', 'annually', 'annum'].includes(word)) ||
+    (per && words.includes('year'))
+  )
     return 'year';
   if (words.includes('weekly') || (per && words.includes('week'))) return 'week';
   if (words.includes('daily') || (per && words.includes('day'))) return 'day';

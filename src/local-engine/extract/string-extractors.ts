@@ -2,8 +2,8 @@ import { countWords } from '../text/analyze.ts';
 import {
   COMPANY_WORDS,
   type Context,
-  escapeRegExp,
   type Extracted,
+  escapeRegExp,
   found,
   foundAt,
   MIN_CONFIDENCE,
@@ -28,7 +28,8 @@ const DEFINED_PARTY =
   /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
 /** The role a document gives a party right after its name: `("the Supplier")`, `(Client)`. */
 const ROLE_AFTER = /^[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/u;
-const LAST_FOUR = /(?:\*{2,}[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
+const LAST_FOUR =
+  /(?:\*{2,}[ \t]*|(?:\.{3}|…|•{2,})[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
 const PLACE = /\b(?:at|in)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’-]*)(?:\s+\p{Lu}[\p{L}'’-]*){0,3})/gu;
@@ -248,7 +249,10 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
       'iu',
     );
     for (const position of mentions(context, { ...terms, phrases: qualifiers })) {
-      const rest = text.slice(position, text.indexOf('\n', position) === -1 ? undefined : text.indexOf('\n', position));
+      const rest = text.slice(
+        position,
+        text.indexOf('\n', position) === -1 ? undefined : text.indexOf('\n', position),
+      );
       const lead = phrase.exec(rest);
       if (lead === null) continue;
       const id = idIn(rest.slice(lead[0].length - 1));
