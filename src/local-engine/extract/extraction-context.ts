@@ -171,6 +171,13 @@ export function nearMention<T>(
       // A value on a later line that has its own label (`Arriving: 03/14/2025`, not a bare `Date:`) is
       // that label's.
       if (after > 0 && text.slice(position, candidate.index).includes('\n')) {
+        // ... and a mention ties a value on a later line only when it ends its own line (`Bill to:`
+        // above the name): a table's column header (`Qty  Rate  Net`) names each row's value, not one.
+        const mentionLineEnd = text.indexOf('\n', position);
+        const rest = text.slice(position, mentionLineEnd);
+        const mentionLine = text.slice(text.lastIndexOf('\n', position - 1) + 1, mentionLineEnd).trim();
+        if (!/^[\p{L}\p{N} _&'’./-]{1,40}[:#]?\s*$/u.test(rest) || /\S(?: {2,}|\t)\S/u.test(mentionLine))
+          continue;
         const lineStart = text.lastIndexOf('\n', candidate.index - 1) + 1;
         const label = /(\p{L}[^:\n]{0,40}):[^:]*$/u.exec(text.slice(lineStart, candidate.index))?.[1];
         if (label !== undefined && phraseWords(label).some((word) => !isGenericWord(word))) continue;
@@ -215,6 +222,17 @@ export function pick<T>(
   }
   if (chosen !== undefined) context.claimed.add(claimKey(kind, chosen.candidate));
   return chosen;
+}
+
+/** Every label that names the field (scoring over 0.5), best first. */
+export function rankedLabels(
+  context: Context,
+  terms: FieldTerms,
+): { readonly pair: LabelledValue; readonly score: number }[] {
+  return context.pairs
+    .map((pair) => ({ pair, score: labelMatch(pair.label, terms) }))
+    .filter((entry) => entry.score > 0.5)
+    .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);
 }
 
 /** The label that best names the field (scoring at least 0.5), with its score. */

@@ -13,8 +13,17 @@ import {
   PERCENT_WORDS,
   PHONE_WORDS,
   pick,
+  rankedLabels,
+  wordsBefore,
 } from './extraction-context.ts';
-import { type FieldTerms, isGenericWord, nameWords, phraseWords } from './field-words.ts';
+import {
+  dateQualifiedFor,
+  type FieldTerms,
+  isGenericWord,
+  mayTakeUnlabelledDate,
+  nameWords,
+  phraseWords,
+} from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import {
   type Found,
@@ -350,8 +359,9 @@ export async function extractScalar(
   terms: FieldTerms,
   inArray: boolean,
 ): Promise<Extracted> {
-  const label = bestLabel(context, terms);
-  if (label !== undefined) {
+  // The best label whose value holds a value of the field's type ("Invoice reference: GC-4471" names
+  // the invoice but holds no date; "Date: 28 February 2025" below it does).
+  for (const label of rankedLabels(context, terms).slice(0, 3)) {
     const fromLabel = fromRaw(node, label.pair.value, label.pair.index, terms, label.score);
     if (fromLabel !== undefined) return fromLabel;
   }
@@ -407,7 +417,20 @@ export async function extractScalar(
         const candidates = finder(context.text).filter(
           (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),
         );
-        const chosen = pick(context, node.format ?? terms.name.join('_'), candidates, terms, true);
+        const chosen = pick(
+          context,
+          node.format ?? terms.name.join('_'),
+          candidates,
+          terms,
+          !isDate || mayTakeUnlabelledDate(terms),
+        );
+        if (isDate && chosen === undefined) {
+          // The words just before a date name the field's own date ("we need it fitted by ...").
+          const qualified = candidates.find((candidate) =>
+            dateQualifiedFor(wordsBefore(context.text, candidate.index), terms),
+          );
+          if (qualified !== undefined) return foundAt(qualified.value, qualified, 0.7);
+        }
         return chosen === undefined
           ? undefined
           : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);

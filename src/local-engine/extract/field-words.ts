@@ -242,12 +242,24 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
     'fitted',
     'liefertermin',
   ],
-  ['ship', 'shipped', 'dispatched', 'despatched', 'despatch', 'dispatch', 'posted', 'sent out'],
+  [
+    'ship',
+    'shipped',
+    'dispatched',
+    'despatched',
+    'despatch',
+    'dispatch',
+    'posted',
+    'sent out',
+    'left',
+    'handed',
+  ],
   [
     'start',
     'starts',
     'started',
     'starting',
+    'from',
     'effective',
     'commencement',
     'commences',
@@ -357,6 +369,17 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
  * 31 March" ends on 31 March). A date just after "by", "before" or "no later than" is a deadline, never
  * the document's own date; "dated" is the document's own date, never a due, delivery or start date.
  */
+/** Whether the qualifier nearest a date (the words before it) is the field's own: "fitted by" for a delivery date. */
+export function dateQualifiedFor(words: readonly string[], terms: FieldTerms): boolean {
+  if (familyOf(terms) !== 'date') return false;
+  const own = ownQualifiers(terms, DATE_QUALIFIERS);
+  for (let end = words.length; end > 0; end--) {
+    const groups = qualifierGroups(words.slice(end - 1, end + 1), DATE_QUALIFIERS);
+    if (groups.size > 0) return [...groups].some((group) => own.has(group));
+  }
+  return false;
+}
+
 function dateConflicts(words: readonly string[], own: ReadonlySet<number>): boolean {
   const documentDate = [...own].every((group) => DOCUMENT_DATE_GROUPS.has(group));
   const last = words.at(-1);
@@ -369,6 +392,16 @@ function dateConflicts(words: readonly string[], own: ReadonlySet<number>): bool
     return !(groups.has(DATE_QUALIFIERS_DATED) && documentDate);
   }
   return false;
+}
+
+/**
+ * Whether a date field may take the one date of a text that no words tie to it: the document's own
+ * date (invoice, order, purchase) or a date field without qualifier may; a due, delivery, dispatch,
+ * start or end date is always said.
+ */
+export function mayTakeUnlabelledDate(terms: FieldTerms): boolean {
+  if (familyOf(terms) !== 'date') return true;
+  return [...ownQualifiers(terms, DATE_QUALIFIERS)].every((group) => DOCUMENT_DATE_GROUPS.has(group));
 }
 
 function ownQualifiers(terms: FieldTerms, qualifiers: readonly (readonly string[])[]): Set<number> {
@@ -420,6 +453,14 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   const words = phraseWords(label);
   if (words.length === 0 || words.length > 8) return 0;
   if (conflicts(words, terms)) return 0;
+  // A bare "Date:" is the document's own date: an invoice's, an order's, a receipt's.
+  if (
+    words.length === 1 &&
+    (words[0] === 'date' || words[0] === 'dated') &&
+    familyOf(terms) === 'date' &&
+    [...ownQualifiers(terms, DATE_QUALIFIERS)].every((group) => DOCUMENT_DATE_GROUPS.has(group))
+  )
+    return 0.6;
   const joined = ` ${words.join(' ')} `;
   const has = (phrase: string) => joined.includes(` ${phraseWords(phrase).join(' ')} `);
   const specific = terms.name.filter((word) => !GENERIC.has(word));
