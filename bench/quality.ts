@@ -192,7 +192,7 @@ function printExtraction(report: ExtractionReport): void {
 
 function printExtractionSet(report: ExtractionSetReport): void {
   process.stdout.write(
-    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune"; "heldout" seen in aggregate, "heldout-2" written before the last changes\n\n`,
+    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune" and, since decision 0170, "heldout"; "heldout-2" is scored in aggregate only\n\n`,
   );
   const row = (name: string, figures: ExtractionSetReport['all']) => [
     name,

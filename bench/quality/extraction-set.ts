@@ -15,7 +15,7 @@ export interface ExtractionSetReport {
   /** Values whose evidence is missing or whose quote is not `text.slice(start, end)`. */
   readonly unsupportedValues: number;
   readonly tune: FieldFigures;
-  /** Not tuned on document by document, but its aggregate figures have steered changes since 2026-12-07. */
+  /** Held out until 2026-12-07, tuned on since (decision 0170). */
   readonly heldout: FieldFigures;
   /** Written before the 2026-12-07 changes and scored only in aggregate: the honest figure. */
   readonly heldout2: FieldFigures;
