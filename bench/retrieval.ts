@@ -18,6 +18,8 @@ import { sql } from 'kysely';
 import { createLocalEmbeddingModel, LocalEmbedder } from '../src/local-engine/index.ts';
 import { MEDIA_TYPES, normaliseDocument, parseDocument } from '../src/modules/documents/index.ts';
 import {
+  type AgreementFusionSettings,
+  DEFAULT_AGREEMENT_FUSION,
   embeddingText,
   type IndexHit,
   SearchService,
@@ -47,11 +49,14 @@ import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
 import {
   agreementRule,
   CANDIDATE_DEPTH,
+  type CollectionLists,
+  crossCollectionGrid,
   evaluate,
   fusionGrid,
   loadLists,
   RULES,
   type StoredQueryLists,
+  selectAcross,
 } from './support/retrieval/fusion-offline.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
 import { formatTable } from './support/table.ts';
@@ -354,6 +359,7 @@ async function fusionSweep(
 async function fusionPhase(collections: readonly CollectionName[]) {
   const report: Record<string, unknown> = {};
   const rows: string[][] = [];
+  const loaded: CollectionLists[] = [];
   for (const name of collections) {
     const dataset = await loadCollection(name);
     let lists: StoredQueryLists[];
@@ -374,6 +380,7 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       figures[rule] = { ndcg10: round(result.ndcg10), recall10: round(result.recall10) };
       perQuery[rule] = result.perQuery;
     }
+    loaded.push({ name, lists, plainBm25: baseline, lexical: figures.lexical?.ndcg10 ?? 0 });
     const lexical = perQuery.lexical ?? [];
     const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
     const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
@@ -430,6 +437,7 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       '',
     ]);
   }
+  if (loaded.length >= 2) report.acrossCollections = crossCollectionSelection(loaded);
   process.stdout.write(
     `\nFusion per collection (nDCG@10 from Keel's stored candidate lists, ${CANDIDATE_DEPTH} a side)\n${formatTable(
       [
@@ -443,6 +451,75 @@ async function fusionPhase(collections: readonly CollectionName[]) {
     )}\n`,
   );
   return report;
+}
+
+function describeSettings(settings: AgreementFusionSettings): string {
+  return `${settings.measure ?? 'overlap'} k=${settings.k} depth=${settings.depth} floor=${settings.floor} ceiling=${settings.ceiling} max=${settings.maxWeight ?? 1}`;
+}
+
+/**
+ * Decision 0171: fusion settings chosen on all the collections at once, by the worst ratio to the own
+ * lexical side; and, to say how well that choice generalises, chosen on all but one collection and
+ * scored on the one left out.
+ */
+function crossCollectionSelection(collections: readonly CollectionLists[]) {
+  const grid = crossCollectionGrid();
+  const ranked = selectAcross(grid, collections);
+  const names = collections.map((collection) => collection.name);
+  process.stdout.write(
+    `\nFusion chosen across ${names.join(', ')} (${grid.length} settings; worst ratio to own lexical, then mean ratio to plain BM25), best 8\n${formatTable(
+      [
+        { header: 'settings' },
+        ...names.map((name) => ({ header: name, align: 'right' as const })),
+        { header: 'worst vs lexical', align: 'right' },
+        { header: 'mean vs BM25', align: 'right' },
+      ],
+      ranked
+        .slice(0, 8)
+        .map((entry) => [
+          describeSettings(entry.settings),
+          ...entry.score.ndcg10.map((score) => score.toFixed(3)),
+          `${entry.score.worstVsLexical.toFixed(3)}x`,
+          `${entry.score.meanVsBm25.toFixed(3)}x`,
+        ]),
+    )}\n`,
+  );
+  const leaveOneOut = collections.map((left) => {
+    const others = collections.filter((collection) => collection !== left);
+    const chosen = selectAcross(grid, others)[0];
+    const settings = chosen?.settings ?? DEFAULT_AGREEMENT_FUSION;
+    const ndcg10 = evaluate(left.lists, agreementRule(settings)).ndcg10;
+    return {
+      collection: left.name,
+      chosenOn: others.map((collection) => collection.name),
+      settings,
+      ndcg10: round(ndcg10),
+      vsLexical: round(ndcg10 / left.lexical),
+      vsPlainBm25: round(ndcg10 / left.plainBm25),
+    };
+  });
+  process.stdout.write(
+    `\nLeave one collection out (settings chosen on the others, scored on it)\n${formatTable(
+      [
+        { header: 'scored on' },
+        { header: 'settings chosen on the others' },
+        { header: 'nDCG@10', align: 'right' },
+        { header: 'vs own lexical', align: 'right' },
+        { header: 'vs plain BM25', align: 'right' },
+      ],
+      leaveOneOut.map((row) => [
+        row.collection,
+        describeSettings(row.settings),
+        row.ndcg10.toFixed(3),
+        `${row.vsLexical.toFixed(3)}x`,
+        `${row.vsPlainBm25.toFixed(3)}x`,
+      ]),
+    )}\n`,
+  );
+  return {
+    best: ranked.slice(0, 20).map((entry) => ({ settings: entry.settings, ...entry.score })),
+    leaveOneOut,
+  };
 }
 
 /** What embedding one query costs with USE-lite and no cache (the hybrid and vector modes pay it). */

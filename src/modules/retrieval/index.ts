@@ -20,6 +20,7 @@ export {
   DEFAULT_AGREEMENT_FUSION,
   DEFAULT_RRF_K,
   type FusedHit,
+  rankBiasedOverlap,
   reciprocalRankFusion,
   vectorWeightFor,
 } from './fusion.ts';
