@@ -137,10 +137,12 @@ export function mentions(context: Context, terms: FieldTerms): number[] {
  */
 export function wordsBefore(text: string, index: number): string[] {
   const lineStart = text.lastIndexOf('\n', index - 1) + 1;
-  // "Arriving: Friday, 03/14/2025": the weekday belongs to the date, not to what is said before it.
+  // "Arriving: Friday, 03/14/2025": the weekday belongs to the date, not to what is said before it;
+  // "Total excl. VAT": an abbreviation's dot ends no sentence.
   let prefix = text
     .slice(Math.max(lineStart, index - 40), index)
-    .replace(/\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]*$/iu, '');
+    .replace(/\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]*$/iu, '')
+    .replace(/\b(excl|incl|inc|no|nr|tel|ref|approx|vs)\.(?= )/giu, '$1 ');
   const cut = Math.max(
     ...['|', '•', ';', '. ', ', ', '? ', '! ', '—', ' - '].map((separator) => prefix.lastIndexOf(separator)),
   );
@@ -167,7 +169,9 @@ export function nearMention<T>(
   for (const position of positions) {
     for (const candidate of candidates) {
       const after = candidate.index - position;
-      if (after < 0 && text.slice(candidate.index, position).includes('\n')) continue;
+      // ... and not across a sentence end ("so £720. I'm not VAT registered").
+      if (after < 0 && /\n|[.!?]\s/u.test(text.slice(candidate.index + candidate.raw.length, position)))
+        continue;
       // A value on a later line that has its own label (`Arriving: 03/14/2025`, not a bare `Date:`) is
       // that label's.
       if (after > 0 && text.slice(position, candidate.index).includes('\n')) {

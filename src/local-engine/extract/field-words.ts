@@ -1,6 +1,6 @@
 /** Words a field is known by: its name split into words, singular, plus common synonyms of that name. */
 const SYNONYMS: Record<string, readonly string[]> = {
-  total: ['total', 'amount due', 'balance due', 'grand total', 'total due', 'amount', 'sum'],
+  total: ['total', 'amount due', 'grand total', 'total due', 'amount', 'sum'],
   amount: ['amount', 'total', 'sum', 'price'],
   price: ['price', 'cost', 'fee', 'amount'],
   cost: ['cost', 'price', 'fee'],
@@ -200,7 +200,9 @@ const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
   ['vat', 'tax', 'gst', 'ust', 'btw'],
   ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
   ['unit', 'each', 'per'],
-  ['total', 'gross', 'due', 'balance'],
+  ['total', 'gross', 'due'],
+  // What is left to pay after a deposit or a payment is not the invoice's total.
+  ['balance', 'outstanding', 'remaining'],
   ['deposit', 'received', 'prepaid', 'advance'],
   ['service', 'gratuity'],
   ['saving', 'savings', 'credit', 'refund'],
@@ -361,6 +363,14 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
     groups.delete(family.findIndex((group) => group.includes('total')));
     groups.delete(family.findIndex((group) => group.includes('vat')));
   }
+  // "Total incl. VAT", "Gross (including VAT)": a total, the VAT is inside it.
+  const total = family.findIndex((group) => group.includes('gross'));
+  if (
+    total >= 0 &&
+    groups.has(total) &&
+    words.some((word) => ['incl', 'including', 'inclusive', 'inc'].includes(word))
+  )
+    groups.delete(family.findIndex((group) => group.includes('vat')));
   return groups;
 }
 
@@ -439,6 +449,9 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
 
   // A VAT number is a registration number.
   if (family === 'id' && own.has(2)) own.add(3);
+  // A balance is no invoice total, but it is an amount ("an outstanding balance of £2,140.60").
+  if (family === 'amount' && !terms.name.includes('total'))
+    own.add(AMOUNT_QUALIFIERS.findIndex((group) => group.includes('balance')));
   for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;
   if (family === 'amount' && words.some((word) => ID_WORDS.has(word))) return true;
   return false;

@@ -272,8 +272,14 @@ export function findMoney(text: string): Found<number>[] {
   const found: Found<number>[] = [];
   const amount =
     "[-−]?\\d[\\d,.' ]*\\d(?:\\s*(?:k|m|mn|bn|thousand|million|billion)\\b)?|[-−]?\\d(?:\\s*(?:k|m|mn|bn|thousand|million|billion)\\b)?";
-  for (const match of allMatches(text, new RegExp(`${CURRENCY}\\s?(${amount})`, 'giu'))) {
-    const value = parseNumber(match[1] ?? '');
+  // A sign before the currency ("-£104.40" on a credit note) is the amount's; a dash after a number
+  // ("£5,000-£8,000") is a range.
+  for (const match of allMatches(
+    text,
+    new RegExp(`(?<![\\w.,])([-−]\\s?)?${CURRENCY}\\s?(${amount})`, 'giu'),
+  )) {
+    const parsed = parseNumber(match[2] ?? '');
+    const value = parsed !== undefined && match[1] !== undefined ? -Math.abs(parsed) : parsed;
     if (value !== undefined) found.push({ value, index: match.index, raw: match[0] });
   }
   for (const match of allMatches(
