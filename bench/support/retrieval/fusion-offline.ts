@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   type AgreementFusionSettings,
   agreementWeightedFusion,
+  DBPEDIA_ONLY_AGREEMENT_FUSION,
   DEFAULT_AGREEMENT_FUSION,
   type IndexHit,
   reciprocalRankFusion,
@@ -37,7 +38,9 @@ export type Ranker = (lexical: IndexHit[], vector: IndexHit[]) => readonly { chu
 export const RULES: Readonly<Record<string, Ranker>> = {
   lexical: (lexical) => lexical,
   vector: (_lexical, vector) => vector,
-  'RRF, equal weights (before)': (lexical, vector) => reciprocalRankFusion(lexical, vector, 60),
+  'RRF, equal weights (before 0147)': (lexical, vector) => reciprocalRankFusion(lexical, vector, 60),
+  'agreement-weighted, chosen on DBpedia (0147)': (lexical, vector) =>
+    agreementWeightedFusion(lexical, vector, DBPEDIA_ONLY_AGREEMENT_FUSION),
   'agreement-weighted RRF (default)': (lexical, vector) =>
     agreementWeightedFusion(lexical, vector, DEFAULT_AGREEMENT_FUSION),
 };
@@ -110,9 +113,10 @@ export interface CollectionLists {
 }
 
 /**
- * The criterion fusion settings are chosen by across collections: first the worst ratio to the
- * collection's own lexical side (the hybrid must not fall below it anywhere), then the mean ratio to
- * plain BM25. Ratios are rounded to 0.001 so that differences 40 queries cannot tell apart do not decide.
+ * What fusion settings are chosen by across collections (decision 0171): the hybrid must not fall below
+ * the collection's own lexical side on any of them (a constraint: worst ratio >= 1), and among the
+ * settings that meet it, the best mean ratio to plain BM25 wins. Should none meet it, the best worst
+ * ratio wins.
  */
 export function selectionScore(
   settings: AgreementFusionSettings,
@@ -122,7 +126,7 @@ export function selectionScore(
   const vsLexical = ndcg10.map((score, index) => score / (collections[index]?.lexical ?? 1));
   const vsBm25 = ndcg10.map((score, index) => score / (collections[index]?.plainBm25 ?? 1));
   return {
-    worstVsLexical: Math.round(Math.min(...vsLexical) * 1000) / 1000,
+    worstVsLexical: Math.min(...vsLexical),
     meanVsBm25: vsBm25.reduce((sum, value) => sum + value, 0) / vsBm25.length,
     ndcg10,
   };
@@ -135,9 +139,12 @@ export function selectAcross(
 ): { readonly settings: AgreementFusionSettings; readonly score: ReturnType<typeof selectionScore> }[] {
   return grid
     .map((settings) => ({ settings, score: selectionScore(settings, collections) }))
-    .sort(
-      (left, right) =>
-        right.score.worstVsLexical - left.score.worstVsLexical ||
-        right.score.meanVsBm25 - left.score.meanVsBm25,
-    );
+    .sort((left, right) => {
+      const leftMeets = left.score.worstVsLexical >= 1 - 1e-9;
+      const rightMeets = right.score.worstVsLexical >= 1 - 1e-9;
+      if (leftMeets !== rightMeets) return leftMeets ? -1 : 1;
+      return leftMeets
+        ? right.score.meanVsBm25 - left.score.meanVsBm25
+        : right.score.worstVsLexical - left.score.worstVsLexical;
+    });
 }

@@ -17,6 +17,7 @@ export {
   type AgreementFusionSettings,
   agreementOf,
   agreementWeightedFusion,
+  DBPEDIA_ONLY_AGREEMENT_FUSION,
   DEFAULT_AGREEMENT_FUSION,
   DEFAULT_RRF_K,
   type FusedHit,
