@@ -135,3 +135,29 @@ describe('rank-biased agreement (decision 0171)', () => {
     );
   });
 });
+
+describe('the default fusion settings (decision 0171)', () => {
+  const letters = 'abcdefghijklmnopqrst'.split('');
+  const others = 'ABCDEFGHIJKLMNOPQRST'.split('');
+  /** Two top-20 lists sharing `shared` hits. */
+  const sides = (shared: number) => ({
+    lexical: hits(...letters),
+    vector: hits(...letters.slice(0, shared), ...others.slice(shared)),
+  });
+
+  it.each([
+    { shared: 0, weight: 0 },
+    { shared: 4, weight: 0 },
+    { shared: 12, weight: 0.5 },
+    { shared: 20, weight: 1 },
+  ])('gives the vector side weight $weight when $shared of 20 agree', ({ shared, weight }) => {
+    const { lexical, vector } = sides(shared);
+    expect(vectorWeightFor(lexical, vector, DEFAULT_AGREEMENT_FUSION)).toBeCloseTo(weight, 12);
+  });
+
+  it('answers in the lexical order while a fifth or less of the top 20 agree', () => {
+    const { lexical, vector } = sides(4);
+    const fused = agreementWeightedFusion(lexical, vector, DEFAULT_AGREEMENT_FUSION);
+    expect(fused.slice(0, 20).map((hit) => hit.chunkId)).toEqual(letters);
+  });
+});
