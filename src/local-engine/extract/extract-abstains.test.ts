@@ -327,6 +327,13 @@ const CASES: readonly Case[] = [
     expected: '2025-10-16',
   },
   {
+    failure: 'a date "now confirmed" taken as replaced',
+    text: 'Delivery date: 15 May 2025 now confirmed by the carrier.',
+    field: 'delivery_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-05-15',
+  },
+  {
     failure: 'a line total for the total',
     text: 'Pump 6  Unleaded  41.2 L\nFuel total: 61.35\nCar wash: 8.00\nTOTAL: 69.35',
     field: 'total',

@@ -76,7 +76,7 @@ function superseded(text: string, index: number, length: number): boolean {
   const after = text.slice(index + length, index + length + 40);
   const before = text.slice(Math.max(0, index - 30), index);
   return (
-    /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)\b/iu.test(
+    /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)|moved|postponed|cancelled|canceled|rescheduled)\b/iu.test(
       after,
     ) ||
     /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(
