@@ -1,11 +1,12 @@
 /**
  * Q1 + P5 + P7 for retrieval, in one process on embedded PGlite (pgvector), as `keel serve` runs it:
- *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries: tuned on; keel-adrs and
- *              reuters-topics: held out, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
+ *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries; keel-adrs and
+ *              reuters-topics, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
  *              Keel's lexical, vector and hybrid search against a plain BM25 computed here, a sweep of
  *              RRF settings, and each query's candidate lists stored in bench/results/;
  *   fusion     from those stored lists: lexical, vector, equal-weight and agreement-weighted fusion per
- *              collection, and on DBpedia the grid the agreement-weighted default was chosen from;
+ *              collection, on DBpedia decision 0147's grid, and across all the collections given the
+ *              grid the default is chosen from, with leave-one-collection-out (decision 0171);
  *   latency    top-10 search p50/p99 at each size (10k and 100k chunks by default) over synthetic chunks built
  *              from the corpus' text and real USE-lite vectors with noise, and the query-embedding cost;
  *   ingestion  MB/s of plain text through parse, chunk, index (embedder off), and with the local embedder on.
@@ -18,6 +19,8 @@ import { sql } from 'kysely';
 import { createLocalEmbeddingModel, LocalEmbedder } from '../src/local-engine/index.ts';
 import { MEDIA_TYPES, normaliseDocument, parseDocument } from '../src/modules/documents/index.ts';
 import {
+  type AgreementFusionSettings,
+  DEFAULT_AGREEMENT_FUSION,
   embeddingText,
   type IndexHit,
   SearchService,
@@ -47,11 +50,14 @@ import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
 import {
   agreementRule,
   CANDIDATE_DEPTH,
+  type CollectionLists,
+  crossCollectionGrid,
   evaluate,
   fusionGrid,
   loadLists,
   RULES,
   type StoredQueryLists,
+  selectAcross,
 } from './support/retrieval/fusion-offline.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
 import { formatTable } from './support/table.ts';
@@ -62,7 +68,7 @@ export const description =
 export const optionsHelp = {
   phases:
     'comma-separated subset of quality, fusion, latency, ingestion (default: all; fusion reads the lists quality wrote)',
-  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is tuned on dbpedia only)`,
+  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
   'ingest-mb': 'MB of plain text ingested with the embedder off (default 4)',
@@ -232,7 +238,7 @@ async function quality(
   }
   const baseline = scores['plain BM25 (baseline, this script)']?.ndcg10 ?? 1;
   process.stdout.write(
-    `\nQuality: ${name}${name === 'dbpedia' ? ' (fusion tuned here)' : ' (held out)'}, ${dataset.corpus.length} documents, ${dataset.queries.length} judged queries\n${formatTable(
+    `\nQuality: ${name} (one of the collections fusion is chosen on, decision 0171), ${dataset.corpus.length} documents, ${dataset.queries.length} judged queries\n${formatTable(
       [
         { header: 'run' },
         { header: 'nDCG@10', align: 'right' },
@@ -354,6 +360,7 @@ async function fusionSweep(
 async function fusionPhase(collections: readonly CollectionName[]) {
   const report: Record<string, unknown> = {};
   const rows: string[][] = [];
+  const loaded: CollectionLists[] = [];
   for (const name of collections) {
     const dataset = await loadCollection(name);
     let lists: StoredQueryLists[];
@@ -374,11 +381,12 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       figures[rule] = { ndcg10: round(result.ndcg10), recall10: round(result.recall10) };
       perQuery[rule] = result.perQuery;
     }
+    loaded.push({ name, lists, plainBm25: baseline, lexical: figures.lexical?.ndcg10 ?? 0 });
     const lexical = perQuery.lexical ?? [];
     const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
     const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
     const entry: Record<string, unknown> = {
-      role: name === 'dbpedia' ? 'tuned on' : 'held out',
+      role: 'chosen on',
       documents: dataset.corpus.length,
       queries: lists.length,
       plainBm25: round(baseline),
@@ -430,6 +438,7 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       '',
     ]);
   }
+  if (loaded.length >= 2) report.acrossCollections = crossCollectionSelection(loaded);
   process.stdout.write(
     `\nFusion per collection (nDCG@10 from Keel's stored candidate lists, ${CANDIDATE_DEPTH} a side)\n${formatTable(
       [
@@ -443,6 +452,75 @@ async function fusionPhase(collections: readonly CollectionName[]) {
     )}\n`,
   );
   return report;
+}
+
+function describeSettings(settings: AgreementFusionSettings): string {
+  return `${settings.measure ?? 'overlap'} k=${settings.k} depth=${settings.depth} floor=${settings.floor} ceiling=${settings.ceiling} max=${settings.maxWeight ?? 1}`;
+}
+
+/**
+ * Decision 0171: fusion settings chosen on all the collections at once, by the worst ratio to the own
+ * lexical side; and, to say how well that choice generalises, chosen on all but one collection and
+ * scored on the one left out.
+ */
+function crossCollectionSelection(collections: readonly CollectionLists[]) {
+  const grid = crossCollectionGrid();
+  const ranked = selectAcross(grid, collections);
+  const names = collections.map((collection) => collection.name);
+  process.stdout.write(
+    `\nFusion chosen across ${names.join(', ')} (${grid.length} settings; never below the own lexical side, then the best mean ratio to plain BM25), best 8\n${formatTable(
+      [
+        { header: 'settings' },
+        ...names.map((name) => ({ header: name, align: 'right' as const })),
+        { header: 'worst vs lexical', align: 'right' },
+        { header: 'mean vs BM25', align: 'right' },
+      ],
+      ranked
+        .slice(0, 8)
+        .map((entry) => [
+          describeSettings(entry.settings),
+          ...entry.score.ndcg10.map((score) => score.toFixed(3)),
+          `${entry.score.worstVsLexical.toFixed(3)}x`,
+          `${entry.score.meanVsBm25.toFixed(3)}x`,
+        ]),
+    )}\n`,
+  );
+  const leaveOneOut = collections.map((left) => {
+    const others = collections.filter((collection) => collection !== left);
+    const chosen = selectAcross(grid, others)[0];
+    const settings = chosen?.settings ?? DEFAULT_AGREEMENT_FUSION;
+    const ndcg10 = evaluate(left.lists, agreementRule(settings)).ndcg10;
+    return {
+      collection: left.name,
+      chosenOn: others.map((collection) => collection.name),
+      settings,
+      ndcg10: round(ndcg10),
+      vsLexical: round(ndcg10 / left.lexical),
+      vsPlainBm25: round(ndcg10 / left.plainBm25),
+    };
+  });
+  process.stdout.write(
+    `\nLeave one collection out (settings chosen on the others, scored on it)\n${formatTable(
+      [
+        { header: 'scored on' },
+        { header: 'settings chosen on the others' },
+        { header: 'nDCG@10', align: 'right' },
+        { header: 'vs own lexical', align: 'right' },
+        { header: 'vs plain BM25', align: 'right' },
+      ],
+      leaveOneOut.map((row) => [
+        row.collection,
+        describeSettings(row.settings),
+        row.ndcg10.toFixed(3),
+        `${row.vsLexical.toFixed(3)}x`,
+        `${row.vsPlainBm25.toFixed(3)}x`,
+      ]),
+    )}\n`,
+  );
+  return {
+    best: ranked.slice(0, 20).map((entry) => ({ settings: entry.settings, ...entry.score })),
+    leaveOneOut,
+  };
 }
 
 /** What embedding one query costs with USE-lite and no cache (the hybrid and vector modes pay it). */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   type AgreementFusionSettings,
   agreementWeightedFusion,
+  DBPEDIA_ONLY_AGREEMENT_FUSION,
   DEFAULT_AGREEMENT_FUSION,
   type IndexHit,
   reciprocalRankFusion,
@@ -37,7 +38,9 @@ export type Ranker = (lexical: IndexHit[], vector: IndexHit[]) => readonly { chu
 export const RULES: Readonly<Record<string, Ranker>> = {
   lexical: (lexical) => lexical,
   vector: (_lexical, vector) => vector,
-  'RRF, equal weights (before)': (lexical, vector) => reciprocalRankFusion(lexical, vector, 60),
+  'RRF, equal weights (before 0147)': (lexical, vector) => reciprocalRankFusion(lexical, vector, 60),
+  'agreement-weighted, chosen on DBpedia (0147)': (lexical, vector) =>
+    agreementWeightedFusion(lexical, vector, DBPEDIA_ONLY_AGREEMENT_FUSION),
   'agreement-weighted RRF (default)': (lexical, vector) =>
     agreementWeightedFusion(lexical, vector, DEFAULT_AGREEMENT_FUSION),
 };
@@ -72,7 +75,7 @@ export function evaluate(
   return { ndcg10: ndcg / lists.length, recall10: recall / lists.length, perQuery };
 }
 
-/** The settings grid searched on the tuning collection. */
+/** The settings grid searched on the tuning collection (decision 0147). */
 export function fusionGrid(): AgreementFusionSettings[] {
   const grid: AgreementFusionSettings[] = [];
   // A ceiling above 1 caps the vector side's weight below 1 even when the sides agree fully.
@@ -82,4 +85,66 @@ export function fusionGrid(): AgreementFusionSettings[] {
         for (const ceiling of [0.3, 0.5, 0.7, 1, 1.5, 2, 3])
           if (ceiling > floor) grid.push({ k, depth, floor, ceiling });
   return grid;
+}
+
+/**
+ * The grid searched across collections (decision 0171): both agreement measures (set overlap, and
+ * rank-biased overlap with p = 0.9), the RRF constant, and the vector side's largest weight.
+ */
+export function crossCollectionGrid(): AgreementFusionSettings[] {
+  const grid: AgreementFusionSettings[] = [];
+  for (const measure of ['overlap', 'rbo'] as const)
+    for (const k of [10, 30, 60])
+      for (const depth of [10, 20])
+        for (const floor of [0, 0.1, 0.2])
+          for (const ceiling of [0.3, 0.5, 0.7, 1])
+            for (const maxWeight of [0.25, 0.5, 0.75, 1])
+              if (ceiling > floor)
+                grid.push({ k, depth, floor, ceiling, measure, persistence: 0.9, maxWeight });
+  return grid;
+}
+
+export interface CollectionLists {
+  readonly name: string;
+  readonly lists: readonly StoredQueryLists[];
+  /** nDCG@10 of plain BM25 and of Keel's own lexical side on the collection. */
+  readonly plainBm25: number;
+  readonly lexical: number;
+}
+
+/**
+ * What fusion settings are chosen by across collections (decision 0171): the hybrid must not fall below
+ * the collection's own lexical side on any of them (a constraint: worst ratio >= 1), and among the
+ * settings that meet it, the best mean ratio to plain BM25 wins. Should none meet it, the best worst
+ * ratio wins.
+ */
+export function selectionScore(
+  settings: AgreementFusionSettings,
+  collections: readonly CollectionLists[],
+): { readonly worstVsLexical: number; readonly meanVsBm25: number; readonly ndcg10: number[] } {
+  const ndcg10 = collections.map((collection) => evaluate(collection.lists, agreementRule(settings)).ndcg10);
+  const vsLexical = ndcg10.map((score, index) => score / (collections[index]?.lexical ?? 1));
+  const vsBm25 = ndcg10.map((score, index) => score / (collections[index]?.plainBm25 ?? 1));
+  return {
+    worstVsLexical: Math.min(...vsLexical),
+    meanVsBm25: vsBm25.reduce((sum, value) => sum + value, 0) / vsBm25.length,
+    ndcg10,
+  };
+}
+
+/** The best settings of the grid on these collections by `selectionScore`. */
+export function selectAcross(
+  grid: readonly AgreementFusionSettings[],
+  collections: readonly CollectionLists[],
+): { readonly settings: AgreementFusionSettings; readonly score: ReturnType<typeof selectionScore> }[] {
+  return grid
+    .map((settings) => ({ settings, score: selectionScore(settings, collections) }))
+    .sort((left, right) => {
+      const leftMeets = left.score.worstVsLexical >= 1 - 1e-9;
+      const rightMeets = right.score.worstVsLexical >= 1 - 1e-9;
+      if (leftMeets !== rightMeets) return leftMeets ? -1 : 1;
+      return leftMeets
+        ? right.score.meanVsBm25 - left.score.meanVsBm25
+        : right.score.worstVsLexical - left.score.worstVsLexical;
+    });
 }

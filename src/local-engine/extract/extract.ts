@@ -8,6 +8,7 @@ import { extractArray, extractScalar } from './field-extractors.ts';
 import { fieldTerms } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import { labelledValues } from './labelled-values.ts';
+import { periodOf, statedForPeriod } from './periods.ts';
 import {
   compileExtractionSchema,
   type ExtractionPlan,
@@ -63,6 +64,11 @@ function supported(context: Context, node: SchemaNode, extracted: Extracted): Ex
   // 03/02/2025 is 3 February or 2 March: which one the text does not say, so it is no answer.
   const confidence = ambiguousDate(node, quote) ? Math.min(span.confidence, 0.4) : span.confidence;
   if (confidence < MIN_CONFIDENCE) return undefined;
+  if (node.kind === 'number' || node.kind === 'integer') {
+    const period = periodOf(fieldTerms(node.path, node.schema.title).name);
+    if (period !== undefined && !statedForPeriod(context.text, span.start, span.end, period))
+      return undefined;
+  }
   return valueInQuote(node, extracted.value, quote) ? extracted : undefined;
 }
 

@@ -1,6 +1,6 @@
 /** What the field extractors share for one text: its labelled pairs, claimed candidates and mentions. */
 import type { Embedder } from '../embedding/local-embedder.ts';
-import { conflicts, type FieldTerms, labelMatch, phraseWords } from './field-words.ts';
+import { conflicts, type FieldTerms, isGenericWord, labelMatch, phraseWords } from './field-words.ts';
 import type { LabelledValue } from './labelled-values.ts';
 import type { Found } from './patterns.ts';
 
@@ -137,7 +137,12 @@ export function mentions(context: Context, terms: FieldTerms): number[] {
  */
 export function wordsBefore(text: string, index: number): string[] {
   const lineStart = text.lastIndexOf('\n', index - 1) + 1;
-  let prefix = text.slice(Math.max(lineStart, index - 40), index);
+  // "Arriving: Friday, 03/14/2025": the weekday belongs to the date, not to what is said before it;
+  // "Total excl. VAT": an abbreviation's dot ends no sentence.
+  let prefix = text
+    .slice(Math.max(lineStart, index - 40), index)
+    .replace(/\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]*$/iu, '')
+    .replace(/\b(excl|incl|inc|no|nr|tel|ref|approx|vs)\.(?= )/giu, '$1 ');
   const cut = Math.max(
     ...['|', '•', ';', '. ', ', ', '? ', '! ', '—', ' - '].map((separator) => prefix.lastIndexOf(separator)),
   );
@@ -150,16 +155,37 @@ export function wordsBefore(text: string, index: number): string[] {
   return phraseWords(prefix);
 }
 
-/** The candidate closest after a mention (within 80 characters), else just before one (within 25), and how close. */
+/**
+ * The candidate closest after a mention (within 80 characters), else just before one on the same line
+ * (within 25: a table's previous row is another row's value), and how close.
+ */
 export function nearMention<T>(
   candidates: readonly Found<T>[],
   positions: readonly number[],
+  text: string,
 ): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
   let best: Found<T> | undefined;
   let bestConfidence = 0;
   for (const position of positions) {
     for (const candidate of candidates) {
       const after = candidate.index - position;
+      // ... and not across a sentence end ("so £720. I'm not VAT registered").
+      if (after < 0 && /\n|[.!?]\s/u.test(text.slice(candidate.index + candidate.raw.length, position)))
+        continue;
+      // A value on a later line that has its own label (`Arriving: 03/14/2025`, not a bare `Date:`) is
+      // that label's.
+      if (after > 0 && text.slice(position, candidate.index).includes('\n')) {
+        // ... and a mention ties a value on a later line only when it ends its own line (`Bill to:`
+        // above the name): a table's column header (`Qty  Rate  Net`) names each row's value, not one.
+        const mentionLineEnd = text.indexOf('\n', position);
+        const rest = text.slice(position, mentionLineEnd);
+        const mentionLine = text.slice(text.lastIndexOf('\n', position - 1) + 1, mentionLineEnd).trim();
+        if (!/^[\p{L}\p{N} _&'’./-]{1,40}[:#]?\s*$/u.test(rest) || /\S(?: {2,}|\t)\S/u.test(mentionLine))
+          continue;
+        const lineStart = text.lastIndexOf('\n', candidate.index - 1) + 1;
+        const label = /(\p{L}[^:\n]{0,40}):[^:]*$/u.exec(text.slice(lineStart, candidate.index))?.[1];
+        if (label !== undefined && phraseWords(label).some((word) => !isGenericWord(word))) continue;
+      }
       const confidence =
         after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
       if (confidence > bestConfidence) {
@@ -191,7 +217,7 @@ export function pick<T>(
   const allowed = candidates.filter(
     (candidate) => !conflicts(wordsBefore(context.text, candidate.index), terms),
   );
-  let chosen = nearMention(allowed, mentions(context, terms));
+  let chosen = nearMention(allowed, mentions(context, terms), context.text);
   if (chosen === undefined && fallback) {
     const free = allowed.filter((candidate) => !context.claimed.has(claimKey(kind, candidate)));
     const distinct = new Set(candidates.map((candidate) => JSON.stringify(candidate.value)));
@@ -200,6 +226,17 @@ export function pick<T>(
   }
   if (chosen !== undefined) context.claimed.add(claimKey(kind, chosen.candidate));
   return chosen;
+}
+
+/** Every label that names the field (scoring over 0.5), best first. */
+export function rankedLabels(
+  context: Context,
+  terms: FieldTerms,
+): { readonly pair: LabelledValue; readonly score: number }[] {
+  return context.pairs
+    .map((pair) => ({ pair, score: labelMatch(pair.label, terms) }))
+    .filter((entry) => entry.score > 0.5)
+    .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);
 }
 
 /** The label that best names the field (scoring at least 0.5), with its score. */

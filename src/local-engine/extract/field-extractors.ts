@@ -13,8 +13,17 @@ import {
   PERCENT_WORDS,
   PHONE_WORDS,
   pick,
+  rankedLabels,
+  wordsBefore,
 } from './extraction-context.ts';
-import { type FieldTerms, isGenericWord, nameWords, phraseWords } from './field-words.ts';
+import {
+  dateQualifiedFor,
+  type FieldTerms,
+  isGenericWord,
+  mayTakeUnlabelledDate,
+  nameWords,
+  phraseWords,
+} from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import {
   type Found,
@@ -29,9 +38,11 @@ import {
   findTimes,
   findUrls,
   findUuids,
+  idIn,
   parseBoolean,
   parseNumber,
 } from './patterns.ts';
+import { periodOf, statedForPeriod } from './periods.ts';
 import type { ArrayNode, ScalarNode } from './schema-plan.ts';
 import { stringByName } from './string-extractors.ts';
 
@@ -57,6 +68,23 @@ export function finderFor(format: string | undefined): ((text: string) => Found<
   }
 }
 
+/**
+ * Whether a date is said to be replaced: "planned for 9 October is now on 16 October", "moved from
+ * 3 June", "instead of 3 June". The meeting is on the other date.
+ */
+function superseded(text: string, index: number, length: number): boolean {
+  const after = text.slice(index + length, index + length + 40);
+  const before = text.slice(Math.max(0, index - 30), index);
+  return (
+    /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)|moved|postponed|cancelled|canceled|rescheduled)\b/iu.test(
+      after,
+    ) ||
+    /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(
+      before,
+    )
+  );
+}
+
 export function normalise(text: string): string {
   return phraseWords(text).join(' ');
 }
@@ -64,8 +92,8 @@ export function normalise(text: string): string {
 /** Other names of common enum values (a card payment written as "VISA"). */
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
   card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
-  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'paypal'],
-  cash: ['cash'],
+  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay'],
+  cash: ['cash', 'coins'],
 };
 
 function phrasePattern(phrase: string, flags = 'iu'): RegExp {
@@ -84,7 +112,10 @@ function enumMentions(values: readonly unknown[], text: string): Found<unknown>[
     if (phrase.length === 0) continue;
     for (const alias of [phrase, ...(ENUM_ALIASES[phrase] ?? [])]) {
       for (const match of text.matchAll(phrasePattern(alias, 'giu'))) {
-        if (NEGATION.test(text.slice(Math.max(0, match.index - 40), match.index))) continue;
+        const before = text.slice(Math.max(0, match.index - 40), match.index);
+        if (NEGATION.test(before)) continue;
+        // A gift or loyalty card is not a payment by card.
+        if (/\b(?:gift|loyalty|rewards?|membership|store|club)[ \t]*$/iu.test(before)) continue;
         found.push({ value, index: match.index, raw: match[0] });
         break;
       }
@@ -229,18 +260,6 @@ function isIdField(words: readonly string[]): boolean {
   return words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code', 'num'].includes(word));
 }
 
-/** The first id-like token of a labelled value: letters and digits with `-`, `/`, or grouped digits. */
-function idIn(raw: string): { value: string; index: number } | undefined {
-  const match =
-    /(?:^|[\s#:(])#?\s*([A-Z]{0,4}\s?[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/-]*(?:\s\d{2,5}){0,4}[A-Z]?)(?![\p{L}\p{N}])/iu.exec(
-      raw,
-    );
-  if (match?.[1] === undefined) return undefined;
-  const value = match[1].replace(/[.]$/u, '');
-  if (/[$€£%]/u.test(value)) return undefined;
-  return { value, index: match.index + match[0].indexOf(match[1]) };
-}
-
 /** A name as written in a labelled value, up to the first address, contact detail or aside. */
 function nameIn(raw: string): string {
   return (raw.split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? '')
@@ -340,8 +359,9 @@ export async function extractScalar(
   terms: FieldTerms,
   inArray: boolean,
 ): Promise<Extracted> {
-  const label = bestLabel(context, terms);
-  if (label !== undefined) {
+  // The best label whose value holds a value of the field's type ("Invoice reference: GC-4471" names
+  // the invoice but holds no date; "Date: 28 February 2025" below it does).
+  for (const label of rankedLabels(context, terms).slice(0, 3)) {
     const fromLabel = fromRaw(node, label.pair.value, label.pair.index, terms, label.score);
     if (fromLabel !== undefined) return fromLabel;
   }
@@ -378,8 +398,12 @@ export async function extractScalar(
     }
     case 'number':
     case 'integer': {
+      const period = periodOf(terms.name);
       const candidates = numberCandidates(terms.name, context.text).filter(
-        (candidate) => node.kind === 'number' || Number.isInteger(candidate.value),
+        (candidate) =>
+          (node.kind === 'number' || Number.isInteger(candidate.value)) &&
+          (period === undefined ||
+            statedForPeriod(context.text, candidate.index, candidate.index + candidate.raw.length, period)),
       );
       const chosen = pick(context, 'number', candidates, terms, onlyKindWords(terms));
       return chosen === undefined
@@ -389,7 +413,24 @@ export async function extractScalar(
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
-        const chosen = pick(context, node.format ?? terms.name.join('_'), finder(context.text), terms, true);
+        const isDate = node.format === 'date' || node.format === 'date-time';
+        const candidates = finder(context.text).filter(
+          (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),
+        );
+        const chosen = pick(
+          context,
+          node.format ?? terms.name.join('_'),
+          candidates,
+          terms,
+          !isDate || mayTakeUnlabelledDate(terms),
+        );
+        if (isDate && chosen === undefined) {
+          // The words just before a date name the field's own date ("we need it fitted by ...").
+          const qualified = candidates.find((candidate) =>
+            dateQualifiedFor(wordsBefore(context.text, candidate.index), terms),
+          );
+          if (qualified !== undefined) return foundAt(qualified.value, qualified, 0.7);
+        }
         return chosen === undefined
           ? undefined
           : foundAt(chosen.candidate.value, chosen.candidate, chosen.confidence);

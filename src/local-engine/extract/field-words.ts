@@ -1,14 +1,14 @@
 /** Words a field is known by: its name split into words, singular, plus common synonyms of that name. */
 const SYNONYMS: Record<string, readonly string[]> = {
-  total: ['total', 'amount due', 'balance due', 'grand total', 'total due', 'amount', 'sum'],
+  total: ['total', 'amount due', 'grand total', 'total due', 'amount', 'sum'],
   amount: ['amount', 'total', 'sum', 'price'],
   price: ['price', 'cost', 'fee', 'amount'],
   cost: ['cost', 'price', 'fee'],
-  due: ['due', 'payable', 'deadline', 'pay by'],
+  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar'],
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
-  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'remit to', 'payee'],
+  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'billed by', 'remit to', 'payee'],
   supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
@@ -21,14 +21,15 @@ const SYNONYMS: Record<string, readonly string[]> = {
   invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
   po: ['po', 'purchase order', 'order', 'order reference'],
   order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket'],
+  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
+  payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
   tracking: ['tracking', 'waybill', 'parcel', 'tracking reference'],
   subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
   vat: ['vat', 'tax', 'gst'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
-  estimated: ['estimated', 'expected', 'scheduled', 'eta'],
+  estimated: ['estimated', 'expected', 'scheduled', 'eta', 'arriving'],
   delivery: ['delivery', 'arrival', 'eta', 'deliver by', 'delivered'],
-  effective: ['effective', 'start', 'commencement', 'commences', 'starts'],
+  effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
   fee: ['fee', 'charge', 'rent', 'price', 'compensation'],
@@ -44,7 +45,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   id: ['id', 'number', 'no', 'reference', 'ref', '#'],
   quantity: ['quantity', 'qty', 'count', 'units'],
   date: ['date', 'dated', 'on'],
-  start: ['start', 'begin', 'from', 'starts'],
+  start: ['start', 'begin', 'from', 'starts', 'starting', 'begins'],
   end: ['end', 'until', 'ends', 'expiration', 'expiry', 'expires', 'term ends'],
   name: ['name'],
   discount: ['discount', 'off', 'rebate'],
@@ -95,6 +96,7 @@ const GENERIC = new Set([
   'day',
   'kg',
   'period',
+  'method',
 ]);
 
 function singular(word: string): string {
@@ -167,19 +169,44 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['invoice', 'inv'],
   ['po', 'purchase', 'order', 'bestellung'],
   ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
-  ['reg', 'registration', 'registered', 'licence', 'license', 'company'],
+  [
+    'reg',
+    'registration',
+    'registered',
+    'licence',
+    'license',
+    'company',
+    'org',
+    'orgnr',
+    'crn',
+    'ein',
+    'abn',
+    'siret',
+  ],
+  // A label naming a date or an amount holds no identifier ("Invoice date: 3 April 2025" is no invoice number).
+  ['date', 'dated', 'total', 'amount', 'subtotal', 'sum'],
   ['tracking', 'waybill', 'parcel', 'consignment'],
-  ['receipt', 'transaction', 'ticket'],
+  ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
   ['quote', 'quotation'],
-  ['phone', 'tel', 'telephone', 'mobile', 'fax', 'cell', 'call'],
-  ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization'],
+  ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
+  ['fax'],
+  ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization', 'swift', 'bic', 'kvk'],
+  // Other documents' numbers: a work, job or sales order is not the buyer's purchase order.
+  ['work', 'job', 'requisition', 'contract', 'framework', 'session', 'ticket', 'case'],
+  ['delivery', 'dn', 'despatch', 'dispatch', 'note'],
+  ['member', 'membership', 'loyalty'],
 ];
 const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
-  ['vat', 'tax', 'gst', 'ust'],
+  ['vat', 'tax', 'gst', 'ust', 'btw'],
   ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
   ['unit', 'each', 'per'],
-  ['total', 'gross', 'due', 'balance'],
-  ['deposit'],
+  ['total', 'gross', 'due'],
+  // What is left to pay after a deposit or a payment is not the invoice's total.
+  ['balance', 'outstanding', 'remaining'],
+  ['deposit', 'received', 'prepaid', 'advance'],
+  ['service', 'gratuity'],
+  ['saving', 'savings', 'credit', 'refund'],
+  ['freight', 'delivery', 'handling'],
   ['tip'],
   ['shipping', 'postage'],
   ['discount'],
@@ -188,11 +215,84 @@ const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
   ['liability', 'cap'],
   ['booking'],
 ];
+const DATE_QUALIFIERS_DATED = 12;
+
+/**
+ * Which date a label or the words before a date name: an invoice's, a due date, an order's, a delivery,
+ * a dispatch, a start, an end, a signature, a meeting, a service or a birth. The document's own date
+ * (invoice, order, purchase) may be the only date of a text; the others are always said.
+ */
+const DATE_QUALIFIERS: readonly (readonly string[])[] = [
+  ['invoice', 'inv', 'issue', 'issued', 'tax point'],
+  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig'],
+  ['order', 'ordered', 'po', 'purchase', 'raised', 'placed', 'sale', 'bestelldatum'],
+  [
+    'delivery',
+    'deliver',
+    'delivered',
+    'arrival',
+    'arrive',
+    'arrives',
+    'arriving',
+    'expected',
+    'estimated',
+    'eta',
+    'scheduled',
+    'required',
+    'need',
+    'needed',
+    'fitted',
+    'liefertermin',
+  ],
+  [
+    'ship',
+    'shipped',
+    'dispatched',
+    'despatched',
+    'despatch',
+    'dispatch',
+    'posted',
+    'sent out',
+    'left',
+    'handed',
+  ],
+  [
+    'start',
+    'starts',
+    'started',
+    'starting',
+    'from',
+    'effective',
+    'commencement',
+    'commences',
+    'commence',
+    'begin',
+    'begins',
+  ],
+  ['end', 'ends', 'ending', 'expiry', 'expiration', 'expires', 'until', 'terminate', 'terminates'],
+  ['made', 'signed', 'entered'],
+  ['meeting', 'meet', 'call', 'appointment', 'interview', 'offsite', 'kick off', 'review', 'visit'],
+  ['service', 'work', 'stay'],
+  ['birth', 'born', 'dob'],
+  ['sent', 'received', 'paid', 'printed', 'generated'],
+  // "dated": the document's own date, whichever document it is (an invoice's, an order's, a letter's).
+  ['dated'],
+];
+/** Date groups that name the document's own date (invoice, order or purchase, "dated"). */
+const DOCUMENT_DATE_GROUPS = new Set([0, 2, DATE_QUALIFIERS_DATED]);
+
 /** Words that make a label an identifier's: an amount field never takes its value. */
 const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'reference', 'idnr', '#']);
+const ISSUER_DETAILS = new Set(['vat', 'tax', 'reg', 'registration']);
 const PHONE_NAMES = new Set(['phone', 'tel', 'telephone', 'mobile', 'cell', 'fax']);
 
-function familyOf(terms: FieldTerms): 'id' | 'amount' | undefined {
+function familyOf(terms: FieldTerms): 'id' | 'amount' | 'date' | 'measure' | undefined {
+  if (terms.name.includes('date')) return 'date';
+  // A weight or a duration: "Gross weight" and "total weight" are weights, whatever money words say.
+  if (
+    terms.name.some((word) => ['weight', 'kg', 'day', 'days', 'year', 'month', 'week', 'hour'].includes(word))
+  )
+    return 'measure';
   if (
     terms.name.some(
       (word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word) || PHONE_NAMES.has(word),
@@ -241,6 +341,8 @@ const BUYER = new Set(['customer', 'client', 'buyer', 'purchaser', 'recipient', 
 
 /** The party a field or label stands for: the one who sells/sends, the one who buys/receives, or neither. */
 export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined {
+  // "Remit to" names where the seller is paid.
+  if (words.includes('remit')) return 'seller';
   const nouns = words.filter((word) => word !== 'from' && word !== 'to');
   if (nouns.some((word) => SELLER.has(word))) return 'seller';
   if (nouns.some((word) => BUYER.has(word))) return 'buyer';
@@ -251,8 +353,9 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
 
 function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
+  const joined = ` ${words.join(' ')} `;
   family.forEach((group, index) => {
-    if (words.some((word) => group.includes(word))) groups.add(index);
+    if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });
   // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names.
   const subtotal = family.findIndex((group) => group.includes('subtotal'));
@@ -260,7 +363,62 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
     groups.delete(family.findIndex((group) => group.includes('total')));
     groups.delete(family.findIndex((group) => group.includes('vat')));
   }
+  // "Total incl. VAT", "Gross (including VAT)": a total, the VAT is inside it.
+  const total = family.findIndex((group) => group.includes('gross'));
+  if (
+    total >= 0 &&
+    groups.has(total) &&
+    words.some((word) => ['incl', 'including', 'inclusive', 'inc'].includes(word))
+  )
+    groups.delete(family.findIndex((group) => group.includes('vat')));
   return groups;
+}
+
+/**
+ * Dates: the qualifier nearest the value decides ("starts on 1 April (the Effective Date) and ends on
+ * 31 March" ends on 31 March). A date just after "by", "before" or "no later than" is a deadline, never
+ * the document's own date; "dated" is the document's own date, never a due, delivery or start date.
+ */
+/** Whether the qualifier nearest a date (the words before it) is the field's own: "fitted by" for a delivery date. */
+export function dateQualifiedFor(words: readonly string[], terms: FieldTerms): boolean {
+  if (familyOf(terms) !== 'date') return false;
+  const own = ownQualifiers(terms, DATE_QUALIFIERS);
+  for (let end = words.length; end > 0; end--) {
+    const groups = qualifierGroups(words.slice(end - 1, end + 1), DATE_QUALIFIERS);
+    if (groups.size > 0) return [...groups].some((group) => own.has(group));
+  }
+  return false;
+}
+
+function dateConflicts(words: readonly string[], own: ReadonlySet<number>): boolean {
+  const documentDate = [...own].every((group) => DOCUMENT_DATE_GROUPS.has(group));
+  const last = words.at(-1);
+  if (documentDate && (last === 'by' || last === 'before' || words.slice(-2).join(' ') === 'later than'))
+    return true;
+  for (let end = words.length; end > 0; end--) {
+    const groups = qualifierGroups(words.slice(end - 1, end + 1), DATE_QUALIFIERS);
+    if (groups.size === 0) continue;
+    if ([...groups].some((group) => own.has(group))) return false;
+    return !(groups.has(DATE_QUALIFIERS_DATED) && documentDate);
+  }
+  return false;
+}
+
+/**
+ * Whether a date field may take the one date of a text that no words tie to it: the document's own
+ * date (invoice, order, purchase) or a date field without qualifier may; a due, delivery, dispatch,
+ * start or end date is always said.
+ */
+export function mayTakeUnlabelledDate(terms: FieldTerms): boolean {
+  if (familyOf(terms) !== 'date') return true;
+  return [...ownQualifiers(terms, DATE_QUALIFIERS)].every((group) => DOCUMENT_DATE_GROUPS.has(group));
+}
+
+function ownQualifiers(terms: FieldTerms, qualifiers: readonly (readonly string[])[]): Set<number> {
+  return qualifierGroups(
+    [...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))],
+    qualifiers,
+  );
 }
 
 /**
@@ -272,13 +430,28 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   const fieldRole = roleOf(terms.name);
   const labelRole = roleOf(words);
   if (fieldRole !== undefined && labelRole !== undefined && fieldRole !== labelRole) return true;
+  // A document's registration numbers are its issuer's: the customer's VAT number is never the answer
+  // to a field that names no party.
+  if (
+    fieldRole === undefined &&
+    labelRole === 'buyer' &&
+    words.some((word) => BUYER.has(word)) &&
+    terms.name.some((word) => ISSUER_DETAILS.has(word))
+  )
+    return true;
   const family = familyOf(terms);
-  if (family === undefined) return false;
-  const qualifiers = family === 'id' ? ID_QUALIFIERS : AMOUNT_QUALIFIERS;
-  const fieldWords = [...terms.name, ...terms.phrases.flatMap((phrase) => phrase.split(' '))];
-  const own = qualifierGroups(fieldWords, qualifiers);
+  if (family === undefined || family === 'measure') return false;
+  const qualifiers =
+    family === 'id' ? ID_QUALIFIERS : family === 'date' ? DATE_QUALIFIERS : AMOUNT_QUALIFIERS;
+  const own = ownQualifiers(terms, qualifiers);
+  if (family === 'date') return dateConflicts(words, own);
+  // A date just after "by", "before" or "no later than" is a deadline, never the document's own date.
+
   // A VAT number is a registration number.
   if (family === 'id' && own.has(2)) own.add(3);
+  // A balance is no invoice total, but it is an amount ("an outstanding balance of £2,140.60").
+  if (family === 'amount' && !terms.name.includes('total'))
+    own.add(AMOUNT_QUALIFIERS.findIndex((group) => group.includes('balance')));
   for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;
   if (family === 'amount' && words.some((word) => ID_WORDS.has(word))) return true;
   return false;
@@ -293,6 +466,14 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   const words = phraseWords(label);
   if (words.length === 0 || words.length > 8) return 0;
   if (conflicts(words, terms)) return 0;
+  // A bare "Date:" is the document's own date: an invoice's, an order's, a receipt's.
+  if (
+    words.length === 1 &&
+    (words[0] === 'date' || words[0] === 'dated') &&
+    familyOf(terms) === 'date' &&
+    [...ownQualifiers(terms, DATE_QUALIFIERS)].every((group) => DOCUMENT_DATE_GROUPS.has(group))
+  )
+    return 0.6;
   const joined = ` ${words.join(' ')} `;
   const has = (phrase: string) => joined.includes(` ${phraseWords(phrase).join(' ')} `);
   const specific = terms.name.filter((word) => !GENERIC.has(word));
@@ -311,6 +492,14 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title))
     best = Math.max(best, 0.95);
   if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.05;
-  // A label much longer than the name is less likely to be this field's.
-  return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1));
+  // A label much longer than the name is less likely to be this field's; of two labels that both name
+  // it ("Fuel total", "TOTAL"), the one with fewer other words is ("Fuel" qualifies which total).
+  const known = new Set([
+    ...terms.name,
+    ...terms.phrases.flatMap((phrase) => phraseWords(phrase)),
+    ...terms.name.flatMap((word) => (SYNONYMS[word] ?? []).flatMap((synonym) => phraseWords(synonym))),
+  ]);
+  const other = words.filter((word) => !known.has(word)).length;
+  if (best === 0) return 0;
+  return Math.min(1, best * (words.length > terms.name.length + 3 ? 0.85 : 1) - 0.01 * other);
 }

@@ -38,6 +38,18 @@ export function labelledValues(text: string): LabelledValue[] {
         index: offset + line.length + 1 + next.indexOf(next.trim()),
       });
     }
+    // `Total due        £948.00`: a label and a value (with a digit) set apart by a wide gap, alone on a line.
+    const cells = line.trim().split(/\s{2,}/u);
+    if (
+      cells.length === 2 &&
+      !line.includes(':') &&
+      /^\p{L}[^\d]*$/u.test(cells[0] ?? '') &&
+      (cells[0] ?? '').split(/\s+/u).length <= 6 &&
+      /\d/u.test(cells[1] ?? '')
+    ) {
+      const value = cells[1] ?? '';
+      pairs.push({ label: cells[0] ?? '', value, index: offset + line.lastIndexOf(value) });
+    }
     let cursor = 0;
     for (const segment of line.split(SEGMENT_BREAK)) {
       const start = line.indexOf(segment, cursor);

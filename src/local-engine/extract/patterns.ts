@@ -189,10 +189,34 @@ export function findIpv4(text: string): Found<string>[] {
 }
 
 /** Phone numbers: 7 to 15 digits with the usual separators, not dates, as written. */
+/**
+ * The first id-like token of a value: an optional two-letter prefix (`GB`, `IE`), letters and digits
+ * with `-`, `/`, `.`, and further groups of up to five capitals and digits (`GB 331 8820 14`,
+ * `1Z 999 AA1 01 2345 6784`). Not a rate (`20%`), an amount or a
+ * date; a bare number of one or two digits is not an identifier.
+ */
+export function idIn(raw: string): { value: string; index: number } | undefined {
+  for (const match of raw.matchAll(
+    /(?:^|[\s#:(])#?\s*((?:[A-Z]{2} (?=\d))?(?=[A-Za-z0-9/.-]*\d)[A-Za-z0-9][A-Za-z0-9/.-]*(?: (?=[A-Z0-9]*\d)[A-Z0-9]{1,5}(?![\p{L}\p{N}]))*(?: [A-Z]\b)?)(?![\p{L}\p{N}%])/gu,
+  )) {
+    const value = (match[1] ?? '').replace(/[.]$/u, '');
+    if (value.length === 0 || /[$€£%]/u.test(value) || /^\d{1,2}$/u.test(value)) continue;
+    const after = raw.slice(match.index + match[0].length);
+    if (/^\s*%/u.test(after) || /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/u.test(value)) continue;
+    // A year or day of a written date ("3 April 2025") is not an identifier.
+    const at = match.index + match[0].indexOf(match[1] ?? '');
+    if (findDates(raw).some((date) => at >= date.index && at < date.index + date.raw.length)) continue;
+    return { value, index: match.index + match[0].indexOf(match[1] ?? '') };
+  }
+  return undefined;
+}
+
 export function findPhones(text: string): Found<string>[] {
   const found: Found<string>[] = [];
-  for (const match of allMatches(text, /(?<![\w.])\+?\d[\d\s().-]{5,20}\d(?![\w])/g)) {
-    const raw = match[0].trim();
+  for (const match of allMatches(text, /(?<![\w.(])(?:\+|\(\+?)?\d[\d\s().-]{5,20}\d(?![\w])/g)) {
+    let raw = match[0].trim();
+    // "(503) 555-0199" keeps its parenthesis; an unmatched one is not part of the number.
+    if (raw.startsWith('(') && !raw.includes(')')) raw = raw.slice(1);
     const digits = raw.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15) continue;
     if (/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$/.test(raw) || /^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$/.test(raw)) continue;
@@ -200,7 +224,7 @@ export function findPhones(text: string): Found<string>[] {
     // A span of years ("2017 - 2021") is not a phone number.
     if (/^(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d$/u.test(raw)) continue;
     if (!/[\s().-]/.test(raw) && !raw.startsWith('+') && digits.length < 10) continue;
-    found.push({ value: raw, index: match.index, raw });
+    found.push({ value: raw, index: match.index + match[0].indexOf(raw), raw });
   }
   return found;
 }
@@ -248,8 +272,14 @@ export function findMoney(text: string): Found<number>[] {
   const found: Found<number>[] = [];
   const amount =
     "[-−]?\\d[\\d,.' ]*\\d(?:\\s*(?:k|m|mn|bn|thousand|million|billion)\\b)?|[-−]?\\d(?:\\s*(?:k|m|mn|bn|thousand|million|billion)\\b)?";
-  for (const match of allMatches(text, new RegExp(`${CURRENCY}\\s?(${amount})`, 'giu'))) {
-    const value = parseNumber(match[1] ?? '');
+  // A sign before the currency ("-£104.40" on a credit note) is the amount's; a dash after a number
+  // ("£5,000-£8,000") is a range.
+  for (const match of allMatches(
+    text,
+    new RegExp(`(?<![\\w.,])([-−]\\s?)?${CURRENCY}\\s?(${amount})`, 'giu'),
+  )) {
+    const parsed = parseNumber(match[2] ?? '');
+    const value = parsed !== undefined && match[1] !== undefined ? -Math.abs(parsed) : parsed;
     if (value !== undefined) found.push({ value, index: match.index, raw: match[0] });
   }
   for (const match of allMatches(

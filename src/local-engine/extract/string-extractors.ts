@@ -3,6 +3,7 @@ import {
   COMPANY_WORDS,
   type Context,
   type Extracted,
+  escapeRegExp,
   found,
   foundAt,
   MIN_CONFIDENCE,
@@ -11,21 +12,24 @@ import {
   pick,
   wordsBefore,
 } from './extraction-context.ts';
-import { type FieldTerms, isGenericWord, roleOf } from './field-words.ts';
-import type { Found } from './patterns.ts';
+import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
+import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:[A-Z][\w&'.-]*\s+(?:&\s+)?){0,4}?[A-Z][\w&'.-]*,?\s+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
+  /\b((?:[A-Z][\w&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?[A-Z][\w&'.-]*,?[ \t]+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
 const PERSON_CUE =
-  /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+){1,2})/gu;
+  /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
-  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+){0,2})[ \t]*(?:\n|$)/gu;
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
 const GREETING =
-  /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:[ \t]+\p{Lu}[\p{Ll}'’-]+)?)[,!]/gu;
+  /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
-  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*)[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
-const LAST_FOUR = /(?:\*{2,}[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
+  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+/** The role a document gives a party right after its name: `("the Supplier")`, `(Client)`. */
+const ROLE_AFTER = /^[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/u;
+const LAST_FOUR =
+  /(?:\*{2,}[ \t]*|(?:\.{3}|…|•{2,})[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
 const PLACE = /\b(?:at|in)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’-]*)(?:\s+\p{Lu}[\p{L}'’-]*){0,3})/gu;
@@ -41,6 +45,10 @@ function matchesOf(text: string, pattern: RegExp, group: number): Found<string>[
   });
 }
 
+/** What may stand between an identifier's qualifier and the identifier: id words and punctuation. */
+const ID_GAP =
+  '(?:[\\s.:#/()-]|\\b(?:no|nr|number|num|id|ident|ref|reference|reg|registration|registered|code|nummer|idnr)\\b)*';
+
 const chosen = (result: ReturnType<typeof pick<string>>): Extracted =>
   result === undefined ? undefined : foundAt(result.candidate.value, result.candidate, result.confidence);
 
@@ -54,7 +62,7 @@ function lineAt(text: string, index: number): string {
 /** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
 function headingName(text: string, maxWords: number): Found<string> | undefined {
   const match =
-    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:\s+(?:van|de|von|der)?\s*\p{Lu}[\p{L}'’-]*){1,3})\s*(?:$|\n|\s[—-]\s)/mu.exec(
+    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
     );
   if (match?.[1] === undefined || match.index > 2) return undefined;
@@ -69,7 +77,8 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
   for (const match of context.text.matchAll(DEFINED_PARTY)) {
     const role = (match[2] ?? '').trim().toLowerCase();
     if (!phrases.has(role) && !terms.name.includes(role)) continue;
-    const name = (match[1] ?? '').trim();
+    // "Between Halcyon Retail Group plc (the Customer)": the sentence's first word is not the name's.
+    const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)[ \t]+/u, '');
     const start = match.index + match[0].indexOf(name);
     return found(name, start, start + name.length, 0.85);
   }
@@ -82,24 +91,38 @@ const DOCUMENT_WORDS =
 function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
   if (defined !== undefined) return defined;
-  const companies = matchesOf(context.text, COMPANY, 1);
+  // A company the document defines as another party (`X ("the Supplier")` for a client) is never this one.
+  const companies = matchesOf(context.text, COMPANY, 1).filter((company) => {
+    const defined = ROLE_AFTER.exec(context.text.slice(company.index + company.raw.length));
+    return defined === null || !conflicts(phraseWords(defined[1] ?? ''), terms);
+  });
   const role = roleOf(terms.name);
-  const near = pick(context, 'company', companies, terms, role === undefined);
+  // A current employer is said to be current: the only company of a CV may be a past one.
+  const current = terms.name.includes('current');
+  const near = pick(context, 'company', companies, terms, role === undefined && !current);
   if (near !== undefined && near.confidence >= MIN_CONFIDENCE) return chosen(near);
   if (terms.name.some((word) => word === 'employer')) {
     // The current employer: a company on a line that says the job is current.
-    const current = companies.find((company) =>
-      /\b(?:present|now|to date|current|since)\b/u.test(lineAt(context.text, company.index)),
+    // ... and not said to be a past one ("previously staff photographer at X").
+    const current = companies.find(
+      (company) =>
+        /\b(?:present|now|to date|current|since)\b/u.test(lineAt(context.text, company.index)) &&
+        !wordsBefore(context.text, company.index).some((word) =>
+          ['previously', 'formerly', 'former', 'previous', 'ex', 'until', 'left'].includes(word),
+        ),
     );
     if (current !== undefined) return foundAt(current.value, current, 0.65);
   }
   if (role === 'seller') {
     // A letterhead: the seller's name opens the document, before any party label.
+    // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
+    const lineStart = first === undefined ? 0 : context.text.lastIndexOf('\n', first.index - 1) + 1;
     if (
       first !== undefined &&
       first.index < 60 &&
-      roleOf(wordsBefore(context.text, first.index)) === undefined
+      context.text.slice(0, lineStart).split('\n').length <= 3 &&
+      context.text.slice(lineStart, first.index).trim().length === 0
     )
       return foundAt(first.value, first, 0.6);
     const heading = headingName(context.text, 5);
@@ -209,26 +232,35 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
     }
   }
   const specific = words.filter((word) => !isGenericWord(word));
-  if (
+  const idField =
     words.some((word) => ['number', 'id', 'no', 'reference', 'ref', 'code'].includes(word)) ||
-    specific.includes('tracking')
-  ) {
-    // `<qualifier> [no./#/number] <id>`: the field's own qualifier (invoice, PO, tracking), never a bare "number".
-    for (const position of mentions(context, {
-      ...terms,
-      phrases: terms.phrases.filter(
-        (phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
-      ),
-    })) {
-      const match =
-        /^[\p{L}_ -]{0,20}?\s*(?:#|no\.?|number|nr\.?|id|ref\.?|reference)?\s*[:#]?\s*([A-Z0-9/-]{0,15}\d[A-Z0-9/-]{0,15})(?![\p{L}\p{N}])/iu.exec(
-          text.slice(position),
-        );
-      if (match?.[1] !== undefined && /\d/u.test(match[1])) {
-        const start = position + match[0].length - match[1].length;
-        if (!/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/u.test(match[1]))
-          return found(match[1], start, start + match[1].length, 0.7);
-      }
+    specific.includes('tracking');
+  if (idField) {
+    // `<qualifier> [no./#/number] <id>`: the field's own qualifier (invoice, PO, tracking), never a bare
+    // "number", and nothing but id words between them ("VAT at 20%" holds no VAT number).
+    const qualifiers = terms.phrases.filter(
+      (phrase) => !['number', 'no', 'id', '#', 'ref', 'reference', 'num'].includes(phrase),
+    );
+    const phrase = new RegExp(
+      `^(?:${qualifiers
+        .sort((left, right) => right.length - left.length)
+        .map((words) => escapeRegExp(words).replace(/ /g, '[\\s_-]+'))
+        .join('|')})s?${ID_GAP}`,
+      'iu',
+    );
+    for (const position of mentions(context, { ...terms, phrases: qualifiers })) {
+      const rest = text.slice(
+        position,
+        text.indexOf('\n', position) === -1 ? undefined : text.indexOf('\n', position),
+      );
+      const lead = phrase.exec(rest);
+      if (lead === null) continue;
+      const id = idIn(rest.slice(lead[0].length - 1));
+      if (id === undefined || id.index > 2) continue;
+      const start = position + lead[0].length - 1 + id.index;
+      // "Work order WO-5512" is no purchase order: the word before the qualifier counts too.
+      if (conflicts(wordsBefore(text, position).slice(-1), terms)) continue;
+      return found(id.value, start, start + id.value.length, 0.7);
     }
   }
   // "<field> is/was/called/named <value>": the value runs to the end of the clause ("$2.5 million" whole).
@@ -239,7 +271,9 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
         rest,
       );
     if (match?.[1] !== undefined) {
-      const value = match[1].trim().split(/\s+/u).slice(0, 6).join(' ');
+      let value = match[1].trim().split(/\s+/u).slice(0, 6).join(' ');
+      // An identifier is an identifier: "order 55120 is on its way" names no order number "on its way".
+      if (idField) value = idIn(` ${value}`)?.value ?? '';
       const start = position + match[0].length - match[1].length + match[1].indexOf(value);
       if (value.length > 0 && text.slice(start, start + value.length) === value)
         return found(value, start, start + value.length, 0.55);

@@ -17,9 +17,11 @@ export {
   type AgreementFusionSettings,
   agreementOf,
   agreementWeightedFusion,
+  DBPEDIA_ONLY_AGREEMENT_FUSION,
   DEFAULT_AGREEMENT_FUSION,
   DEFAULT_RRF_K,
   type FusedHit,
+  rankBiasedOverlap,
   reciprocalRankFusion,
   vectorWeightFor,
 } from './fusion.ts';
