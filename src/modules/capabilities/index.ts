@@ -60,6 +60,14 @@ export type { CapabilityInvokerDependencies, InvocationScope } from './capabilit
 export { CapabilityInvoker } from './capability-invoker.ts';
 export type { CapabilityStreamSettings } from './capability-stream.ts';
 export { DEFAULT_STREAM_HEARTBEAT_MS } from './capability-stream.ts';
+export {
+  type CapabilityVariant,
+  type RoutedInvocation,
+  type VariantChoice,
+  type VariantRouter,
+  variantCallSettings,
+  variantSystem,
+} from './capability-variant.ts';
 export type {
   AnyCapability,
   Capability,
