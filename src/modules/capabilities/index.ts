@@ -45,7 +45,7 @@ export {
 } from './builtin/summarize.capability.ts';
 export { capabilityErrors } from './capabilities.errors.ts';
 export type { CapabilityCallSettings } from './capabilities.routes.ts';
-export { registerCapabilityRoutes } from './capabilities.routes.ts';
+export { registerCapabilityRoutes, SUBJECT_HEADER, VARIANT_HEADER } from './capabilities.routes.ts';
 export type { BatchItemResult, CapabilityBatchSettings } from './capability-batch.ts';
 export { DEFAULT_BATCH_SETTINGS } from './capability-batch.ts';
 export type {

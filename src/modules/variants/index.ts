@@ -25,5 +25,7 @@ export { intervalOf, statisticsOf, type VariantStatistics } from './variant-comp
 export { type ResolvedPolicy, SCHEMA_FAILURE_CODES, VariantRouting } from './variant-routing.ts';
 export type { AggregateQuery, VariantStore } from './variant-store.port.ts';
 export { createVariantSystem, type VariantSystem, type VariantSystemOptions } from './variant-system.ts';
+export { declarationsOf, type VariantsConfig, variantsConfigSchema } from './variants.config.ts';
 export { variantErrors } from './variants.errors.ts';
+export { registerVariantRoutes, type VariantRoutesOptions } from './variants.routes.ts';
 export { type Comparison, type TrafficChange, VARIANTS_CHANNEL, VariantService } from './variants.service.ts';

@@ -5,7 +5,7 @@ import type { Moments, ObservationAggregate, ServingRole } from './variant.types
 export interface IntervalView {
   readonly n: number;
   readonly mean: number | null;
-  readonly ci95: readonly [number, number] | null;
+  readonly ci95: [number, number] | null;
 }
 
 export function intervalOf(moments: Moments, range: readonly [number, number] | null = [0, 1]): IntervalView {

@@ -272,6 +272,11 @@ export class VariantService {
     this.#track(work);
   };
 
+  /** A feedback rating (0..1) of a request, attributed to the variant that served it. */
+  async rate(tenantId: string, requestId: string, rating: number): Promise<void> {
+    await this.#options.store.rate(tenantId, requestId, rating);
+  }
+
   async events(capability: string, limit: number): Promise<readonly VariantEvent[]> {
     this.#capability(capability);
     return this.#options.store.listEvents(capability, limit);
