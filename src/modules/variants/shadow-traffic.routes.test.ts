@@ -67,7 +67,7 @@ async function call(subject: string) {
   };
 }
 
-async function traffic(body: unknown) {
+async function traffic(body: Record<string, unknown>) {
   const response = await app.app.inject({
     method: 'PUT',
     url: '/v1/admin/capabilities/answer-json/traffic',
