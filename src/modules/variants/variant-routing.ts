@@ -155,7 +155,12 @@ export class VariantRouting implements VariantRouter {
       this.#options.observe(base);
       if (windows) this.#check(invocation.capability, resolved, windows);
     }
-    if (this.#options.scheduleShadow && invocation.outcome === 'succeeded') {
+    // Shadows are compared with stable: they sample the calls stable served well.
+    if (
+      this.#options.scheduleShadow &&
+      invocation.outcome === 'succeeded' &&
+      invocation.choice.role === 'stable'
+    ) {
       for (const shadow of resolved.shadows) {
         if (this.#random() >= shadow.settings.sampleRate) continue;
         const request: ShadowRequest = {

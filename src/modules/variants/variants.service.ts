@@ -102,14 +102,25 @@ export class VariantService {
     policies: readonly (TrafficChange & { capability: string })[],
   ): Promise<void> {
     for (const variant of variants) {
-      const existing =
+      const stored =
         variant.version === undefined
           ? undefined
           : await this.#options.store.getVariant(variant.capability, variant.version);
-      if (existing === undefined) {
-        await this.createVariant(variant);
-        continue;
-      }
+      // Another process starting at the same time may add it between the read and the write.
+      const existing =
+        stored ??
+        (await this.createVariant(variant).then(
+          () => undefined,
+          async (error: unknown) => {
+            if (
+              !(error instanceof AppError && error.code === 'VARIANT_VERSION_TAKEN') ||
+              variant.version === undefined
+            )
+              throw error;
+            return this.#options.store.getVariant(variant.capability, variant.version);
+          },
+        ));
+      if (existing === undefined) continue;
       const same =
         existing.instructions === variant.instructions &&
         existing.model === variant.model &&
@@ -122,9 +133,10 @@ export class VariantService {
     }
     // A declared policy applies only where none is stored: later changes through the API win.
     for (const declared of policies) {
-      if ((await this.#options.store.getPolicy(declared.capability)) === undefined) {
-        await this.setTraffic(declared.capability, declared, 0);
-      }
+      if ((await this.#options.store.getPolicy(declared.capability)) !== undefined) continue;
+      await this.setTraffic(declared.capability, declared, 0).catch((error: unknown) => {
+        if (!(error instanceof AppError && error.code === 'VARIANT_POLICY_CONFLICT')) throw error;
+      });
     }
     await this.reload();
   }
