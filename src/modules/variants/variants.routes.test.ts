@@ -188,4 +188,34 @@ describe('variants over the admin API', () => {
     const nothing = await app.app.inject({ method: 'POST', url: `${base}/promote`, payload: {} });
     expect(nothing.json().code).toBe('VARIANT_POLICY_INVALID');
   });
+
+  it("serves a built-in capability's model path from its stable variant: model, instructions, temperature", async () => {
+    await app.app.inject({
+      method: 'POST',
+      url: '/v1/admin/capabilities/summarize/variants',
+      payload: {
+        model: 'mock:terse',
+        instructions: 'Summarise for an executive.',
+        settings: { temperature: 0.3 },
+      },
+    });
+    await app.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/capabilities/summarize/traffic',
+      payload: { stable: 1 },
+    });
+    const response = await app.app.inject({
+      method: 'POST',
+      url: '/v1/summarize',
+      payload: { text: 'A keel keeps a boat upright. It also stops it sliding sideways.' },
+    });
+    expect([response.statusCode, response.headers['keel-variant']]).toEqual([200, 'summarize@1']);
+    expect(response.json()).toMatchObject({ engine: 'model', model: 'mock:terse' });
+    expect(terse.doGenerateCalls[0]?.prompt[0]).toEqual({
+      role: 'system',
+      content: 'Summarise for an executive.',
+    });
+    expect(terse.doGenerateCalls[0]?.temperature).toBe(0.3);
+    expect(good.doGenerateCalls).toHaveLength(0);
+  });
 });
