@@ -92,7 +92,7 @@ export function createApiDependencies(config: KeelConfig, logger: Logger): Promi
         feedback: new SqlFeedbackStore(database.db),
         prices: config.models.gateway.prices,
       },
-      variants: variantDependencies(config, database, 'api'),
+      variants: variantDependencies(scope, config, database, 'api', logger),
       database,
       close: () => scope.close(),
     };

@@ -387,17 +387,31 @@ export function buildMcpSources(scope: ResourceScope, config: KeelConfig): McpTo
 }
 
 /**
- * Variants on the database: the SQL store, the webhook promotions and rollbacks go to, and (for `keel
- * serve`, the one writer of declarations) what keel.config.ts declares.
+ * Variants on the database: the SQL store (its observations swept like the request log), the webhook
+ * promotions and rollbacks go to, and (for `keel serve`, the one writer of declarations) what
+ * keel.config.ts declares.
  */
 export function variantDependencies(
+  scope: ResourceScope,
   config: KeelConfig,
   database: Database,
   role: 'api' | 'worker',
+  logger: Logger,
 ): VariantDependencies {
   const { webhook } = config.variants;
+  const store = new SqlVariantStore(database.db);
+  // Observations are request-level data: they are kept as long as the request log.
+  const retention = startRetentionSweep({
+    retentionDays: config.requestLog.retentionDays,
+    deleteOlderThan: (cutoff) => store.deleteObservationsOlderThan(cutoff),
+    onSwept: (deleted, cutoff) => {
+      if (deleted > 0) logger.info({ deleted, cutoff }, 'variants retention: observations deleted');
+    },
+    onError: (error) => logger.warn({ err: error }, 'variants retention sweep failed'),
+  });
+  scope.own('the variants retention sweep', () => retention.stop());
   return {
-    store: new SqlVariantStore(database.db),
+    store,
     ...(webhook
       ? { webhook: { ...webhook, attempts: 4, timeoutMs: 10_000, allowedTargets: config.outbound.allow } }
       : {}),

@@ -43,7 +43,7 @@ export function createWorkerDependencies(config: KeelConfig, logger: Logger): Pr
         feedback: new SqlFeedbackStore(database.db),
         prices: config.models.gateway.prices,
       },
-      variants: variantDependencies(config, database, 'worker'),
+      variants: variantDependencies(scope, config, database, 'worker', logger),
       database,
       requestLog,
       close: () => scope.close(),

@@ -159,6 +159,9 @@ export function describeVariantStoreContract(name: string, createStore: () => Pr
         [NOW.getTime() - 3_600_000, 1],
         [NOW.getTime(), 2],
       ]);
+      expect(await store.deleteObservationsOlderThan(new Date(NOW.getTime() - 60_000))).toBe(1);
+      const kept = await store.aggregate({ capability: 'summarize', since: new Date(0) });
+      expect(kept.reduce((sum, row) => sum + row.calls, 0)).toBe(4);
     });
   });
 }

@@ -18,7 +18,7 @@ export class MemoryVariantStore implements VariantStore {
   readonly #variants = new Map<string, Variant>();
   readonly #policies = new Map<string, TrafficPolicy>();
   readonly #events: VariantEvent[] = [];
-  readonly #observations: Array<VariantObservation & { rating: number | null }> = [];
+  #observations: Array<VariantObservation & { rating: number | null }> = [];
 
   async createVariant(variant: NewVariant, now: Date): Promise<Variant> {
     const taken = [...this.#variants.values()].filter((each) => each.capability === variant.capability);
@@ -101,6 +101,12 @@ export class MemoryVariantStore implements VariantStore {
       )
         observation.rating = rating;
     }
+  }
+
+  async deleteObservationsOlderThan(cutoff: Date): Promise<number> {
+    const before = this.#observations.length;
+    this.#observations = this.#observations.filter((observation) => observation.createdAt >= cutoff);
+    return before - this.#observations.length;
   }
 
   async aggregate(query: AggregateQuery): Promise<readonly ObservationAggregate[]> {

@@ -200,6 +200,14 @@ export class SqlVariantStore implements VariantStore {
       .execute();
   }
 
+  async deleteObservationsOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('variant_observation')
+      .where('created_at', '<', cutoff)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async aggregate(query: AggregateQuery): Promise<readonly ObservationAggregate[]> {
     const bucket =
       query.bucketMs === undefined

@@ -40,4 +40,6 @@ export interface VariantStore {
   /** Attributes a feedback rating (0..1) to the observation of the request it is about. */
   rate(tenantId: string, requestId: string, rating: number): Promise<void>;
   aggregate(query: AggregateQuery): Promise<readonly ObservationAggregate[]>;
+  /** Retention: deletes observations made before `cutoff`; returns how many. */
+  deleteObservationsOlderThan(cutoff: Date): Promise<number>;
 }
