@@ -141,16 +141,25 @@ export class VariantRouting implements VariantRouter {
         : windows.stable
       : undefined;
     window?.add(failed, invocation.latencyMs);
-    if (policy.autoRollback.scorer !== null && this.#options.score && invocation.outcome === 'succeeded') {
-      const scoring = this.#options.score(policy, invocation);
-      void scoring.then(
-        (value) => {
-          if (value !== null) window?.addScore(value);
-          this.#options.observe({ ...base, score: value });
-          if (windows) this.#check(invocation.capability, resolved, windows);
-        },
-        () => this.#options.observe(base),
-      );
+    const scorer = policy.autoRollback.scorer;
+    const score = this.#options.score;
+    if (
+      scorer !== null &&
+      score !== undefined &&
+      invocation.outcome === 'succeeded' &&
+      this.#random() < (scorer.sampleRate ?? 1)
+    ) {
+      // Scored after the response (a judge is a model call the caller must not wait for); the observation
+      // is written with its score.
+      invocation.afterResponse(() => {
+        void score(policy, invocation)
+          .catch(() => null)
+          .then((value) => {
+            if (value !== null) window?.addScore(value);
+            this.#options.observe({ ...base, score: value });
+            if (windows) this.#check(invocation.capability, resolved, windows);
+          });
+      });
     } else {
       this.#options.observe(base);
       if (windows) this.#check(invocation.capability, resolved, windows);

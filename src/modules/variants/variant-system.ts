@@ -1,4 +1,5 @@
 import { WriteBehindBatcher } from '../../platform/batching/index.ts';
+import { createRequestContext, runWithRequestContext } from '../../platform/http/index.ts';
 import type { Notifier } from '../../platform/jobs/index.ts';
 import type { AnyCapability, Clock, RoutedInvocation } from '../capabilities/index.ts';
 import type { AnyScorer } from '../evals/index.ts';
@@ -119,28 +120,37 @@ async function liveScore(
   const parsed = scorer.options.safeParse(spec.options ?? {});
   if (!parsed.success) return null;
   const signal = AbortSignal.timeout(30_000);
-  const score = await scorer.score(
-    {
-      capability,
-      input: invocation.input,
-      output: invocation.output,
-      expected: undefined,
-      reference: undefined,
-      latencyMs: invocation.latencyMs,
-      tokens: { input: invocation.inputTokens, output: invocation.outputTokens },
-      costUsd: invocation.costUsd,
-    },
-    parsed.data,
-    {
-      models: options.models.forInvocation({
-        requestId: `${invocation.requestId}.score`,
-        tenantId: invocation.tenantId,
-        source: `variants:${spec.name}`,
-        capability: invocation.capability,
+  // Its own request context: a judge's model calls count against `scorer:<capability>`, never the caller.
+  const context = createRequestContext({
+    requestId: `${invocation.requestId}.score`,
+    tenantId: invocation.tenantId,
+    subject: `scorer:${invocation.capability}`,
+    authenticated: true,
+  });
+  const score = await runWithRequestContext(context, () =>
+    scorer.score(
+      {
+        capability,
+        input: invocation.input,
+        output: invocation.output,
+        expected: undefined,
+        reference: undefined,
+        latencyMs: invocation.latencyMs,
+        tokens: { input: invocation.inputTokens, output: invocation.outputTokens },
+        costUsd: invocation.costUsd,
+      },
+      parsed.data,
+      {
+        models: options.models.forInvocation({
+          requestId: `${invocation.requestId}.score`,
+          tenantId: invocation.tenantId,
+          source: `variants:${spec.name}`,
+          capability: invocation.capability,
+          signal,
+        }),
         signal,
-      }),
-      signal,
-    },
+      },
+    ),
   );
   return score?.value ?? null;
 }

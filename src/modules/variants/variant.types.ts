@@ -39,8 +39,16 @@ export interface AutoRollbackSettings {
   readonly maxErrorRateIncrease: number;
   /** Rolled back when the canary's calls exceed this multiple of stable's p95 latency significantly more than 5% of the time. */
   readonly maxLatencyP95Ratio: number | null;
-  /** Rolled back when a reference-free scorer's mean on the canary is below stable's by more than `maxDrop`. */
-  readonly scorer: { readonly name: string; readonly options: unknown; readonly maxDrop: number } | null;
+  /**
+   * Rolled back when a reference-free scorer's mean on the canary is below stable's by more than `maxDrop`.
+   * It scores a `sampleRate` share (default all) of stable and canary calls, after their response.
+   */
+  readonly scorer: {
+    readonly name: string;
+    readonly options: unknown;
+    readonly maxDrop: number;
+    readonly sampleRate?: number;
+  } | null;
 }
 
 export interface ShadowPolicy {

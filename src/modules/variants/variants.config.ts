@@ -42,7 +42,12 @@ const declaredTrafficSchema = z
         maxErrorRateIncrease: z.number().min(0).max(1).optional(),
         maxLatencyP95Ratio: z.number().min(1).nullable().optional(),
         scorer: z
-          .object({ name: z.string(), options: z.unknown().optional(), maxDrop: z.number().min(0).max(1) })
+          .object({
+            name: z.string(),
+            options: z.unknown().optional(),
+            maxDrop: z.number().min(0).max(1),
+            sampleRate: z.number().min(0).max(1).default(1),
+          })
           .strict()
           .nullable()
           .optional(),

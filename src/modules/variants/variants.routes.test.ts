@@ -1,5 +1,5 @@
 import { MockLanguageModelV4 } from 'ai/test';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { answerCapability, gatewayOf, textResult } from '../../../test/support/variant-models.ts';
 
@@ -217,5 +217,45 @@ describe('variants over the admin API', () => {
     });
     expect(terse.doGenerateCalls[0]?.temperature).toBe(0.3);
     expect(good.doGenerateCalls).toHaveLength(0);
+  });
+
+  it("rolls a canary back on a live scorer's mean (scored after the response), with the score compared", async () => {
+    await createVariants();
+    const policy = await app.app.inject({
+      method: 'PUT',
+      url: `${base}/traffic`,
+      payload: {
+        stable: 1,
+        canary: { version: 2, percent: 50 },
+        auto_rollback: {
+          min_samples: 8,
+          scorer: { name: 'regex', options: { field: 'answer', pattern: '^long$' }, max_drop: 0.2 },
+        },
+      },
+    });
+    expect(policy.json().auto_rollback.scorer).toMatchObject({
+      name: 'regex',
+      max_drop: 0.2,
+      sample_rate: 1,
+    });
+    for (let index = 0; index < 80; index++) {
+      const served = await call(`scored-${index}`);
+      expect(served.status).toBe(200);
+      await app.variants.service.settle();
+      if ((await app.app.inject({ method: 'GET', url: `${base}/traffic` })).json().canary === null) break;
+    }
+    await vi.waitFor(async () => {
+      const events = (await app.app.inject({ method: 'GET', url: `${base}/variant-events` })).json().items;
+      expect(events[0]).toMatchObject({
+        type: 'auto-rolled-back',
+        variant: 'answer-json@2',
+        details: { metric: 'score' },
+      });
+    });
+    const comparison = (await app.app.inject({ method: 'GET', url: `${base}/comparison` })).json();
+    const byRole = Object.fromEntries(comparison.variants.map((row: { role: string }) => [row.role, row]));
+    expect(byRole.stable.score.mean).toBe(1);
+    expect(byRole.canary.score.mean).toBe(0);
+    expect(byRole.canary.error_rate.mean).toBe(0);
   });
 });

@@ -100,6 +100,11 @@ const autoRollbackSchema = z
         max_drop: rate.describe(
           "Rolled back when the canary's mean is lower than stable's by more than this.",
         ),
+        sample_rate: rate
+          .default(1)
+          .describe(
+            'Share of stable and canary calls scored, after their response (a judge costs a model call).',
+          ),
       })
       .nullable()
       .optional(),
@@ -167,7 +172,9 @@ export const trafficPolicySchema = z
       confidence: z.number(),
       max_error_rate_increase: z.number(),
       max_latency_p95_ratio: z.number().nullable(),
-      scorer: z.object({ name: z.string(), options: z.unknown(), max_drop: z.number() }).nullable(),
+      scorer: z
+        .object({ name: z.string(), options: z.unknown(), max_drop: z.number(), sample_rate: z.number() })
+        .nullable(),
     }),
     revision: z.number().int().describe('0 until a policy is saved; bumped by every change.'),
     updated_at: z.iso.datetime().nullable(),
@@ -274,6 +281,7 @@ export function presentPolicy(policy: TrafficPolicy): z.output<typeof trafficPol
               name: rollback.scorer.name,
               options: rollback.scorer.options ?? null,
               max_drop: rollback.scorer.maxDrop,
+              sample_rate: rollback.scorer.sampleRate ?? 1,
             },
     },
     revision: policy.revision,
@@ -345,7 +353,12 @@ export function autoRollbackFromJson(
           scorer:
             json.scorer === null
               ? null
-              : { name: json.scorer.name, options: json.scorer.options ?? {}, maxDrop: json.scorer.max_drop },
+              : {
+                  name: json.scorer.name,
+                  options: json.scorer.options ?? {},
+                  maxDrop: json.scorer.max_drop,
+                  sampleRate: json.scorer.sample_rate,
+                },
         }),
   };
 }
