@@ -27,7 +27,7 @@ interface Statistics {
 interface Policy {
   stable: string | null;
   canary: { variant: string; percent: number } | null;
-  shadows: Array<{ variant: string; sample_rate: number }>;
+  shadows: Array<{ variant: string; sample_rate: number; max_per_minute: number }>;
   revision: number;
 }
 interface Comparison {
@@ -84,6 +84,8 @@ export function Variants(props: { readonly capability?: string }) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const [tick, setTick] = useState(0);
+  const [draft, setDraft] = useState({ model: '', instructions: '', description: '' });
+  const [canary, setCanary] = useState({ version: '', percent: '10' });
 
   useEffect(() => {
     if (name === '') return;
@@ -113,18 +115,51 @@ export function Variants(props: { readonly capability?: string }) {
     };
   }, [base, tick]);
 
-  const act = async (action: 'promote' | 'rollback') => {
+  const send = async (method: 'POST' | 'PUT', path: string, body: unknown) => {
     setBusy(true);
     try {
-      const exchange = await call('POST', `${base}/${action}`, {});
-      if (exchange.status !== 200) throw asProblem(exchange.body);
+      const exchange = await call(method, `${base}${path}`, body);
+      if (exchange.status !== 200 && exchange.status !== 201) throw asProblem(exchange.body);
       setTick((value) => value + 1);
+      return true;
     } catch (error) {
       setProblem(asProblem(error));
+      return false;
     } finally {
       setBusy(false);
     }
   };
+
+  const create = async (event: Event) => {
+    event.preventDefault();
+    const made = await send('POST', '/variants', {
+      model: draft.model.trim() || null,
+      instructions: draft.instructions.trim() || null,
+      description: draft.description.trim() || null,
+    });
+    if (made) setDraft({ model: '', instructions: '', description: '' });
+  };
+
+  const startCanary = async (event: Event) => {
+    event.preventDefault();
+    const current = comparison?.policy;
+    const stable = current?.stable ? Number(current.stable.split('@')[1]) : null;
+    await send('PUT', '/traffic', {
+      stable,
+      canary: { version: Number(canary.version), percent: Number(canary.percent) },
+      // Shadows stay as they are (except the version that becomes the canary).
+      shadows: (current?.shadows ?? [])
+        .map((shadow) => ({
+          version: Number(shadow.variant.split('@')[1]),
+          sample_rate: shadow.sample_rate,
+          max_per_minute: shadow.max_per_minute,
+        }))
+        .filter((shadow) => shadow.version !== Number(canary.version)),
+      revision: current?.revision ?? 0,
+    });
+  };
+
+  const act = (action: 'promote' | 'rollback') => send('POST', `/${action}`, {});
 
   const policy = comparison?.policy;
   const rows = comparison?.variants ?? [];
@@ -242,6 +277,75 @@ export function Variants(props: { readonly capability?: string }) {
           </li>
         ))}
       </ul>
+      <form class="panel" onSubmit={create}>
+        <h2>New version</h2>
+        <div class="row">
+          <div class="field">
+            <label for="variant-model">Model</label>
+            <input
+              id="variant-model"
+              placeholder="alias or provider:model (empty: the route)"
+              value={draft.model}
+              onInput={(event) => setDraft({ ...draft, model: event.currentTarget.value })}
+            />
+          </div>
+          <div class="field">
+            <label for="variant-description">Description</label>
+            <input
+              id="variant-description"
+              value={draft.description}
+              onInput={(event) => setDraft({ ...draft, description: event.currentTarget.value })}
+            />
+          </div>
+        </div>
+        <div class="field">
+          <label for="variant-instructions">Instructions (system prompt)</label>
+          <textarea
+            id="variant-instructions"
+            rows={3}
+            value={draft.instructions}
+            onInput={(event) => setDraft({ ...draft, instructions: event.currentTarget.value })}
+          />
+        </div>
+        <button type="submit" disabled={busy}>
+          Create version
+        </button>
+      </form>
+      <form class="panel" onSubmit={startCanary}>
+        <h2>Canary</h2>
+        <p class="help">
+          Keeps the stable version and the shadows; replaces the canary. Automatic rollback watches it.
+        </p>
+        <div class="row">
+          <div class="field">
+            <label for="canary-version">Version</label>
+            <input
+              id="canary-version"
+              type="number"
+              min={1}
+              required
+              value={canary.version}
+              onInput={(event) => setCanary({ ...canary, version: event.currentTarget.value })}
+            />
+          </div>
+          <div class="field">
+            <label for="canary-percent">Percent of subjects</label>
+            <input
+              id="canary-percent"
+              type="number"
+              min={0}
+              max={100}
+              step="any"
+              required
+              value={canary.percent}
+              onInput={(event) => setCanary({ ...canary, percent: event.currentTarget.value })}
+            />
+          </div>
+        </div>
+        <button type="submit" disabled={busy || !policy?.stable}>
+          Start the canary
+        </button>
+      </form>
       <h2>Events</h2>
       <ul class="plain" data-testid="variant-events">
         {(events ?? []).map((event) => (
