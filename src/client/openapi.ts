@@ -6036,6 +6036,7 @@ export interface components {
               name: string;
               options: unknown;
               max_drop: number;
+              sample_rate: number;
             } | null);
           };
           /** 0 until a policy is saved; bumped by every change. */
@@ -7258,6 +7259,8 @@ export interface components {
             options?: unknown;
             /** Rolled back when the canary's mean is lower than stable's by more than this. */
             max_drop: number;
+            /** Share of stable and canary calls scored, after their response (a judge costs a model call). */
+            sample_rate?: number;
           } | null);
         };
     TrafficChange: {

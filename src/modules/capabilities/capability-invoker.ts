@@ -6,7 +6,12 @@ import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } fro
 import type { RequestRecord } from '../request-log/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
 import { type CapabilityJob, directReporter, type InvocationReporter } from './capability-events.ts';
-import type { CapabilityVariant, VariantChoice, VariantRouter } from './capability-variant.ts';
+import type {
+  CapabilityVariant,
+  RoutedInvocation,
+  VariantChoice,
+  VariantRouter,
+} from './capability-variant.ts';
 import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';
 
 export interface InvocationScope {
@@ -140,7 +145,7 @@ export class CapabilityInvoker {
       const outcome =
         failure === undefined ? 'succeeded' : failure.code === 'CAPABILITY_ABORTED' ? 'aborted' : 'failed';
       if (choice && this.#dependencies.variants) {
-        this.#dependencies.variants.observe({
+        observeSafely(this.#dependencies.variants, {
           capability: capability.name,
           choice,
           requestId: scope.requestId,
@@ -173,6 +178,15 @@ export class CapabilityInvoker {
         variant: variant?.id ?? null,
       });
     }
+  }
+}
+
+/** Online evals watch the call; their failure must never become the call's. */
+function observeSafely(router: VariantRouter, invocation: RoutedInvocation): void {
+  try {
+    router.observe(invocation);
+  } catch {
+    // Nothing to do: the call's own outcome stands.
   }
 }
 
