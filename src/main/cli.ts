@@ -89,9 +89,11 @@ function mainHelp(): string {
   const commands = Object.entries(COMMANDS)
     .map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`)
     .join('\n');
+  const nameWidth = Math.max(...Object.keys(environmentSchema.shape).map((name) => name.length)) + 2;
   const variables = Object.entries(environmentSchema.shape)
     .map(
-      ([name, schema]) => `  ${name.padEnd(26)}${(schema.meta()?.description as string | undefined) ?? ''}`,
+      ([name, schema]) =>
+        `  ${name.padEnd(nameWidth)}${(schema.meta()?.description as string | undefined) ?? ''}`,
     )
     .join('\n');
   return `keel ${KEEL_VERSION}: the production backend for AI features
