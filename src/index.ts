@@ -18,8 +18,13 @@ export {
   parseServerSentEvents,
 } from './client/capability-stream.ts';
 export type { ConfigFile } from './config/index.ts';
-export type { Capability, CapabilityContext, CapabilityDefinition } from './modules/capabilities/index.ts';
-export { defineCapability } from './modules/capabilities/index.ts';
+export type {
+  Capability,
+  CapabilityContext,
+  CapabilityDefinition,
+  CapabilityVariant,
+} from './modules/capabilities/index.ts';
+export { defineCapability, variantCallSettings, variantSystem } from './modules/capabilities/index.ts';
 export type { Score, Scorer, ScorerContext, ScorerDefinition, ScoreSubject } from './modules/evals/index.ts';
 export { defineScorer } from './modules/evals/index.ts';
 export type { InvocationModels, ObjectRequest, ObjectResult } from './modules/gateway/index.ts';

@@ -9,6 +9,7 @@ import { JobDetail, Jobs } from './views/jobs.tsx';
 import { Keys } from './views/keys.tsx';
 import { Playground } from './views/playground.tsx';
 import { RequestDetail, Requests } from './views/requests.tsx';
+import { Variants } from './views/variants.tsx';
 import './styles.css';
 
 interface Identity {
@@ -81,6 +82,7 @@ const TABS = [
   { route: '/documents', label: 'Documents' },
   { route: '/evals', label: 'Evals', needs: '/v1/eval-runs' },
   { route: '/requests', label: 'Requests' },
+  { route: '/variants', label: 'Variants', admin: true },
   { route: '/keys', label: 'Keys and usage', admin: true },
 ] as const;
 
@@ -122,6 +124,8 @@ function App() {
   else if (section === 'requests' && id) view = <RequestDetail id={decodeURIComponent(id)} />;
   else if (section === 'requests') view = <Requests />;
   else if (section === 'keys') view = <Keys />;
+  else if (section === 'variants')
+    view = <Variants {...(id ? { capability: decodeURIComponent(id) } : {})} />;
   else view = <Playground />;
 
   return (

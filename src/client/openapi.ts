@@ -273,6 +273,29 @@ export interface paths {
   "/v1/feedback/{id}": {
     get: operations["getFeedback"];
   };
+  "/v1/admin/capabilities/{name}/variants": {
+    get: operations["listVariants"];
+    post: operations["createVariant"];
+  };
+  "/v1/admin/capabilities/{name}/variants/{version}": {
+    get: operations["getVariant"];
+  };
+  "/v1/admin/capabilities/{name}/traffic": {
+    get: operations["getTrafficPolicy"];
+    put: operations["setTrafficPolicy"];
+  };
+  "/v1/admin/capabilities/{name}/promote": {
+    post: operations["promoteVariant"];
+  };
+  "/v1/admin/capabilities/{name}/rollback": {
+    post: operations["rollbackVariant"];
+  };
+  "/v1/admin/capabilities/{name}/variant-events": {
+    get: operations["listVariantEvents"];
+  };
+  "/v1/admin/capabilities/{name}/comparison": {
+    get: operations["compareVariants"];
+  };
 }
 
 export interface operations {
@@ -4702,6 +4725,338 @@ export interface operations {
       };
     };
   };
+  /** List a capability's variants */
+  listVariants: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["VariantList"];
+        };
+      };
+      /** No such capability. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Create a variant (the next version) */
+  createVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateVariantRequest"];
+      };
+    };
+    responses: {
+      /** Default Response */
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Variant"];
+        };
+      };
+      /** The body is not valid. */
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** No such capability. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Get a variant */
+  getVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+        version: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Variant"];
+        };
+      };
+      /** No such capability or variant. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Get a capability's traffic policy */
+  getTrafficPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["TrafficPolicy"];
+        };
+      };
+      /** No such capability. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Set a capability's traffic policy */
+  setTrafficPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TrafficChange"];
+      };
+    };
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["TrafficPolicy"];
+        };
+      };
+      /** The policy is not valid (`VARIANT_POLICY_INVALID`). */
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** No such capability or variant. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The policy changed since `revision` (`VARIANT_POLICY_CONFLICT`). */
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Promote the canary (or a version) to stable */
+  promoteVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["VariantVersionRequest"];
+      };
+    };
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["TrafficPolicyChange"];
+        };
+      };
+      /** Nothing to promote. */
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** No such capability or variant. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The policy changed meanwhile. */
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Roll back: the canary out, or stable to an earlier version */
+  rollbackVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["VariantVersionRequest"];
+      };
+    };
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["TrafficPolicyChange"];
+        };
+      };
+      /** Nothing to roll back to. */
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** No such capability or variant. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** The policy changed meanwhile. */
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Promotions, rollbacks and traffic changes */
+  listVariantEvents: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["VariantEventList"];
+        };
+      };
+      /** No such capability. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** Online evals: the variants compared on live traffic */
+  compareVariants: {
+    parameters: {
+      query?: {
+        since_minutes?: number;
+        bucket_minutes?: number;
+      };
+      header?: never;
+      path: {
+        /** The capability (`summarize`). */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Default Response */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["VariantComparison"];
+        };
+      };
+      /** No such capability. */
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
 }
 
 export interface components {
@@ -4843,6 +5198,8 @@ export interface components {
           cost_usd: (number | null);
           /** 0 for a first ask; n for the n-th structured-output repair. */
           repair: number;
+          /** The capability variant whose invocation made the call (`summarize@3`); null without one. */
+          variant: (string | null);
           created_at: string;
         };
     ModelCallPage: {
@@ -5632,12 +5989,124 @@ export interface components {
           output: unknown;
           /** The OpenTelemetry trace id (also sent as `x-trace-id`). */
           trace_id: (string | null);
+          /** The capability variant that served the call (`summarize@3`, also sent as `keel-variant`). */
+          variant: (string | null);
           created_at: string;
         };
     RequestRecordPage: {
           items: (components["schemas"]["RequestRecord"])[];
           /** Pass as `cursor` to get the next page; null on the last page. */
           next_cursor: (string | null);
+        };
+    Variant: {
+          /** `<capability>@<version>`, the name responses carry in `keel-variant`. */
+          id: string;
+          capability: string;
+          version: number;
+          instructions: (string | null);
+          model: (string | null);
+          settings: {
+            [key: string]: unknown;
+          };
+          description: (string | null);
+          /** Made through the API (or CLI), or declared in keel.config.ts. */
+          source: "api" | "config";
+          created_at: string;
+        };
+    TrafficPolicy: {
+          capability: string;
+          /** `summarize@2`, or null: the capability as coded. */
+          stable: (string | null);
+          canary: ({
+            variant: string;
+            percent: number;
+          } | null);
+          shadows: ({
+            variant: string;
+            sample_rate: number;
+            max_per_minute: number;
+          })[];
+          auto_rollback: {
+            enabled: boolean;
+            min_samples: number;
+            confidence: number;
+            max_error_rate_increase: number;
+            max_latency_p95_ratio: (number | null);
+            scorer: ({
+              name: string;
+              options: unknown;
+              max_drop: number;
+              sample_rate: number;
+            } | null);
+          };
+          /** 0 until a policy is saved; bumped by every change. */
+          revision: number;
+          updated_at: (string | null);
+        };
+    VariantEvent: {
+          id: string;
+          capability: string;
+          type: "traffic-changed" | "promoted" | "rolled-back" | "auto-rolled-back";
+          variant: (string | null);
+          /** Why (an automatic rollback names its test and figures) and the policy after. */
+          details: {
+            [key: string]: unknown;
+          };
+          webhook: "pending" | "delivered" | "failed" | "none";
+          created_at: string;
+        };
+    TrafficPolicyChange: {
+          policy: components["schemas"]["TrafficPolicy"];
+          event: components["schemas"]["VariantEvent"];
+        };
+    VariantMetric: {
+          n: number;
+          mean: (number | null);
+          /** Two-sided 95% t-interval, as the eval module's. */
+          ci95: ([number, number] | null);
+        };
+    VariantStatistics: {
+          /** null: the capability as coded. */
+          variant: (string | null);
+          role: "stable" | "canary" | "shadow";
+          calls: number;
+          error_rate: components["schemas"]["VariantMetric"];
+          schema_failure_rate: components["schemas"]["VariantMetric"];
+          latency_mean_ms: (number | null);
+          latency_p95_ms: (number | null);
+          cost_usd: components["schemas"]["VariantMetric"];
+          cost_total_usd: number;
+          /** Feedback ratings of the calls it served, 0..1 (thumbs up 1; a scale (v-1)/4). */
+          rating: components["schemas"]["VariantMetric"];
+          /** The automatic rollback's scorer, when configured. */
+          score: components["schemas"]["VariantMetric"];
+          /** Shadows: agreement with stable's output (1 equal; else ROUGE-L F). */
+          agreement: components["schemas"]["VariantMetric"];
+        };
+    VariantComparison: {
+          capability: string;
+          policy: components["schemas"]["TrafficPolicy"];
+          since: string;
+          variants: (components["schemas"]["VariantStatistics"])[];
+          timeline: ({
+            /** null: the capability as coded. */
+            variant: (string | null);
+            role: "stable" | "canary" | "shadow";
+            calls: number;
+            error_rate: components["schemas"]["VariantMetric"];
+            schema_failure_rate: components["schemas"]["VariantMetric"];
+            latency_mean_ms: (number | null);
+            latency_p95_ms: (number | null);
+            cost_usd: components["schemas"]["VariantMetric"];
+            cost_total_usd: number;
+            /** Feedback ratings of the calls it served, 0..1 (thumbs up 1; a scale (v-1)/4). */
+            rating: components["schemas"]["VariantMetric"];
+            /** The automatic rollback's scorer, when configured. */
+            score: components["schemas"]["VariantMetric"];
+            /** Shadows: agreement with stable's output (1 equal; else ROUGE-L F). */
+            agreement: components["schemas"]["VariantMetric"];
+            bucket: string;
+          })[];
         };
     Health: {
           status: "ok";
@@ -6374,6 +6843,12 @@ export interface components {
           items: (components["schemas"]["Feedback"])[];
           next_cursor: (string | null);
         };
+    VariantList: {
+          items: (components["schemas"]["Variant"])[];
+        };
+    VariantEventList: {
+          items: (components["schemas"]["VariantEvent"])[];
+        };
     ChatInput: {
           /** The conversation to continue (an `id` from an earlier reply or `GET /v1/conversations`). Omitted: a new conversation starts. */
           conversation_id?: string;
@@ -6755,6 +7230,60 @@ export interface components {
           encoding_format?: "float" | "base64";
           dimensions?: number;
           user?: string;
+        };
+    CreateVariantRequest: {
+          /** Instructions (a system prompt) the capability adds to its own prompt; null keeps the capability's. */
+          instructions?: (string | null);
+          /** An alias (`smart`), `provider:model`, or `local`; null keeps the capability's route. */
+          model?: (string | null);
+          /** Settings capability code reads (built-ins: `temperature` 0-2, `max_output_tokens`). */
+          settings?: {
+            [key: string]: unknown;
+          };
+          /** What changed and why, for people. */
+          description?: (string | null);
+        };
+    AutoRollbackSettings: {
+          enabled?: boolean;
+          /** Calls of stable and of the canary before anything is decided. */
+          min_samples?: number;
+          /** One-sided confidence of each test (default 0.95). */
+          confidence?: number;
+          /** Rolled back when the canary error rate (schema failures included) exceeds stable by more than this. */
+          max_error_rate_increase?: number;
+          /** Rolled back when significantly more than 5% of canary calls are slower than this multiple of stable's p95. */
+          max_latency_p95_ratio?: (number | null);
+          scorer?: ({
+            /** A reference-free scorer (`regex`, `contains`, `latency`, `cost`, a custom one). */
+            name: string;
+            options?: unknown;
+            /** Rolled back when the canary's mean is lower than stable's by more than this. */
+            max_drop: number;
+            /** Share of stable and canary calls scored, after their response (a judge costs a model call). */
+            sample_rate?: number;
+          } | null);
+        };
+    TrafficChange: {
+          /** The version serving every call not in the canary; null: the capability as coded. */
+          stable: (number | null);
+          canary?: ({
+            version: number;
+            /** Share of subjects (keys, or `keel-subject` ids) it serves, sticky per subject. */
+            percent: number;
+          } | null);
+          shadows?: ({
+            version: number;
+            /** Share of live calls also run on this variant, as a job after the response. */
+            sample_rate: number;
+            /** Its own rate, per process. */
+            max_per_minute?: number;
+          })[];
+          auto_rollback?: components["schemas"]["AutoRollbackSettings"];
+          /** The revision this change was made from: refused (409) if the policy changed since. */
+          revision?: number;
+        };
+    VariantVersionRequest: {
+          version?: number;
         };
   };
 }

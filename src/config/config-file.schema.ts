@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
 import { mcpConfigSchema } from '../modules/mcp/index.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
+import { variantsConfigSchema } from '../modules/variants/index.ts';
 import { jobsConfigSchema } from './jobs-config.ts';
 import { modelsConfigSchema } from './models-config.schema.ts';
 
@@ -45,6 +46,8 @@ export const configFileSchema = z
       .default([]),
     /** MCP servers (stdio or Streamable HTTP) whose tools agents may be allowed (see docs/agents.md). */
     mcp: mcpConfigSchema.prefault({}),
+    /** Per capability: variants (versioned prompt, model, settings) and the starting traffic policy (docs/variants.md). */
+    variants: variantsConfigSchema,
   })
   .strict();
 

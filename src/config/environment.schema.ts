@@ -198,6 +198,16 @@ export const environmentSchema = z.object({
         'Non-public targets job webhooks may reach: comma-separated addresses, CIDRs, host names or `*.suffix` wildcards. Unset: webhooks reach public addresses only (loopback, private, link-local, CGNAT, metadata and IPv6 local ranges are refused, checked on the address connected to).',
       example: '10.20.0.0/16,hooks.internal',
     }),
+  KEEL_VARIANTS_WEBHOOK_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()).meta({
+    description:
+      'Receives a signed POST (Standard Webhooks headers) for every promotion and rollback of a capability variant, automatic rollbacks included (docs/variants.md). Non-public targets need `KEEL_OUTBOUND_ALLOW`. Unset: no webhook.',
+    example: 'https://hooks.example.com/keel-variants',
+  }),
+  KEEL_VARIANTS_WEBHOOK_SECRET: optionalText.pipe(z.string().min(24).optional()).meta({
+    description:
+      'Signs the variants webhook (HMAC-SHA256); at least 24 characters. Needed with `KEEL_VARIANTS_WEBHOOK_URL`.',
+    example: 'whsec_change-me-to-something-long',
+  }),
   KEEL_MAX_EVENT_LOOP_DELAY_MS: integer(1_000, 0, 60_000).meta({
     description:
       'Shed load (503 `SERVICE_OVERLOADED`) while the mean event-loop delay exceeds this; 0 turns shedding off.',
@@ -271,4 +281,5 @@ export const secretVariables = [
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
   'OTEL_EXPORTER_OTLP_HEADERS',
+  'KEEL_VARIANTS_WEBHOOK_SECRET',
 ] as const;

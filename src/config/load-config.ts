@@ -8,6 +8,7 @@ import type { GatewaySettings } from '../modules/gateway/index.ts';
 import type { KeyLimits } from '../modules/limits/index.ts';
 import type { McpServerConfig } from '../modules/mcp/index.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
+import type { VariantsConfig } from '../modules/variants/index.ts';
 import { defaultCacheDirectory } from '../platform/db/cluster-template.ts';
 import { configFileSchema } from './config-file.schema.ts';
 import { type Environment, environmentSchema, secretVariables } from './environment.schema.ts';
@@ -52,6 +53,11 @@ export interface KeelConfig {
   };
   /** Requests to URLs users choose (job webhooks): the non-public targets they may reach anyway. */
   readonly outbound: { readonly allow: readonly string[] };
+  /** Variants declared in keel.config.ts, and the webhook their promotions and rollbacks are sent to. */
+  readonly variants: {
+    readonly declared: VariantsConfig;
+    readonly webhook: { readonly url: string; readonly secret: string } | undefined;
+  };
   readonly documents: {
     /** Largest document the documents API accepts. */
     readonly maxUploadBytes: number;
@@ -294,6 +300,13 @@ function resolve(
     capabilities: file.capabilities,
     tools: file.tools,
     mcp: file.mcp,
+    variants: {
+      declared: file.variants,
+      webhook:
+        environment.KEEL_VARIANTS_WEBHOOK_URL && environment.KEEL_VARIANTS_WEBHOOK_SECRET
+          ? { url: environment.KEEL_VARIANTS_WEBHOOK_URL, secret: environment.KEEL_VARIANTS_WEBHOOK_SECRET }
+          : undefined,
+    },
     jobs: resolveJobsConfig(environment, file.jobs),
     cli: {
       url: environment.KEEL_URL,

@@ -8,7 +8,7 @@ import type { Database } from '../platform/db/index.ts';
 import type { HttpPlatform } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { type AppDependencies, buildApp } from './build-app.ts';
-import { systemClock } from './builders.ts';
+import { systemClock, variantDependencies } from './builders.ts';
 import { buildProcessServices } from './process-services.ts';
 import { buildInScope } from './resource-scope.ts';
 import { listenWhileWaiting, openWhenReachable, type WaitingServer } from './startup-wait.ts';
@@ -92,6 +92,7 @@ export function createApiDependencies(config: KeelConfig, logger: Logger): Promi
         feedback: new SqlFeedbackStore(database.db),
         prices: config.models.gateway.prices,
       },
+      variants: variantDependencies(scope, config, database, 'api', logger),
       database,
       close: () => scope.close(),
     };

@@ -55,6 +55,7 @@ import {
 } from '../modules/request-log/index.ts';
 import { registerSearchRoutes, type SearchService } from '../modules/retrieval/index.ts';
 import { registerToolRoutes } from '../modules/tools/index.ts';
+import { registerVariantRoutes, type VariantSystem } from '../modules/variants/index.ts';
 import { createHttpServer, type HttpPlatform } from '../platform/http/index.ts';
 import type { Notifier } from '../platform/jobs/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
@@ -65,7 +66,7 @@ import {
   type Telemetry,
 } from '../platform/telemetry/index.ts';
 import type { AgentDependencies } from './agent-wiring.ts';
-import { wireJobs } from './job-wiring.ts';
+import { type VariantDependencies, wireJobs } from './job-wiring.ts';
 import { KEEL_DESCRIPTION, KEEL_VERSION } from './version.ts';
 
 /** What the HTTP application needs, already built: tests pass in-memory adapters, `api.ts` real ones. */
@@ -120,6 +121,8 @@ export interface AppDependencies {
   readonly evals?: EvalsDependencies;
   /** Where the built console is (`console/dist` when unset). */
   readonly console?: { readonly distDirectory?: string };
+  /** Variants' store, webhook and keel.config.ts declarations; in memory with none when unset. */
+  readonly variants?: VariantDependencies;
 }
 
 /** Limit events as metrics. */
@@ -134,7 +137,7 @@ export function limitsObserver(metrics: KeelMetrics): LimitsObserver {
 /** The app factory: every route of Keel on one Fastify instance, ready for `inject` or `listen`. */
 export async function buildApp(
   dependencies: AppDependencies,
-): Promise<HttpPlatform & { readonly jobs: JobSystem }> {
+): Promise<HttpPlatform & { readonly jobs: JobSystem; readonly variants: VariantSystem }> {
   const platform = await createHttpServer({
     logger: dependencies.logger,
     bodyLimitBytes: dependencies.http.bodyLimitBytes,
@@ -174,10 +177,15 @@ export async function buildApp(
   // The invoker, tools and agents (each run segment an `agent-run` job), eval runs (`eval-run` jobs) and
   // the job system: the same wiring as `keel worker`. Workers (when they run in this process) start once the
   // app is ready and hand jobs back on close.
-  const { invoker, agents, evals, jobs } = wireJobs(dependencies, requestLog.recordInvocation);
+  const { invoker, agents, evals, jobs, variants } = wireJobs(dependencies, requestLog.recordInvocation);
   const agentService = agents.createService(jobs.service);
+  // The routing table is loaded before the first request (and config declarations added).
+  await variants.start();
   fastify.addHook('onReady', () => jobs.start());
-  fastify.addHook('onClose', () => jobs.stop());
+  fastify.addHook('onClose', async () => {
+    await jobs.stop();
+    await variants.close();
+  });
 
   // Every route of Keel, here and nowhere else.
   registerHealthRoutes(app, { checks: dependencies.readinessChecks, shutdownGate, version: KEEL_VERSION });
@@ -231,6 +239,11 @@ export async function buildApp(
     flushRequests: () => writer.flush(),
     capabilities,
     clock: dependencies.clock,
+    // Ratings count for the variant that served the request (online evals).
+    onRating: async (tenantId, requestId, rating) => {
+      await variants.flush();
+      await variants.service.rate(tenantId, requestId, rating);
+    },
   });
   const runs = new EvalRunsService({
     store: evals.store,
@@ -242,6 +255,8 @@ export async function buildApp(
   registerDatasetRoutes(app, { datasets, feedback });
   registerEvalRunRoutes(app, { runs, datasets });
   registerFeedbackRoutes(app, { service: feedback });
+  // `/v1/admin/capabilities/{name}/...`: variants, traffic, promote, rollback, events, comparison.
+  registerVariantRoutes(app, { service: variants.service, flush: () => variants.flush() });
   await app.ready();
-  return { ...platform, jobs };
+  return { ...platform, jobs, variants };
 }

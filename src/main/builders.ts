@@ -36,6 +36,7 @@ import {
   startRequestLogRetention,
 } from '../modules/request-log/index.ts';
 import type { ChunkIndex } from '../modules/retrieval/index.ts';
+import { declarationsOf, SqlVariantStore } from '../modules/variants/index.ts';
 import type { WorkerPool } from '../platform/compute/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
@@ -55,6 +56,7 @@ import {
   pooledLocalEngine,
 } from './compute.ts';
 import { createDocumentsDependencies, type DocumentsDependencies } from './documents-dependencies.ts';
+import type { VariantDependencies } from './job-wiring.ts';
 import type { ResourceScope } from './resource-scope.ts';
 import { KEEL_VERSION } from './version.ts';
 
@@ -382,4 +384,37 @@ export function buildMcpSources(scope: ResourceScope, config: KeelConfig): McpTo
   const sources = config.mcp.servers.map((server) => new McpToolSource(server, KEEL_VERSION));
   scope.own('the MCP clients', () => Promise.all(sources.map((source) => source.close())));
   return sources;
+}
+
+/**
+ * Variants on the database: the SQL store (its observations swept like the request log), the webhook
+ * promotions and rollbacks go to, and (for `keel serve`, the one writer of declarations) what
+ * keel.config.ts declares.
+ */
+export function variantDependencies(
+  scope: ResourceScope,
+  config: KeelConfig,
+  database: Database,
+  role: 'api' | 'worker',
+  logger: Logger,
+): VariantDependencies {
+  const { webhook } = config.variants;
+  const store = new SqlVariantStore(database.db);
+  // Observations are request-level data: they are kept as long as the request log.
+  const retention = startRetentionSweep({
+    retentionDays: config.requestLog.retentionDays,
+    deleteOlderThan: (cutoff) => store.deleteObservationsOlderThan(cutoff),
+    onSwept: (deleted, cutoff) => {
+      if (deleted > 0) logger.info({ deleted, cutoff }, 'variants retention: observations deleted');
+    },
+    onError: (error) => logger.warn({ err: error }, 'variants retention sweep failed'),
+  });
+  scope.own('the variants retention sweep', () => retention.stop());
+  return {
+    store,
+    ...(webhook
+      ? { webhook: { ...webhook, attempts: 4, timeoutMs: 10_000, allowedTargets: config.outbound.allow } }
+      : {}),
+    ...(role === 'api' ? { declared: declarationsOf(config.variants.declared) } : {}),
+  };
 }

@@ -20,6 +20,7 @@ import { JOBS_DETAILS, JOBS_USAGE, jobsCommand } from './jobs-command.ts';
 import { KEYS_DETAILS, KEYS_USAGE, keysCommand } from './keys-command.ts';
 import { runInScope } from './resource-scope.ts';
 import { registerConfiguredSecrets } from './secrets.ts';
+import { VARIANTS_DETAILS, VARIANTS_USAGE, variantsCommand } from './variants-command.ts';
 import { KEEL_VERSION } from './version.ts';
 import { startWorker } from './worker.ts';
 
@@ -63,6 +64,12 @@ const COMMANDS = {
     usage: EVAL_USAGE,
     details: EVAL_DETAILS,
   },
+  variants: {
+    summary:
+      'Create capability variants, set canary and shadow traffic, compare them live, promote or roll back.',
+    usage: VARIANTS_USAGE,
+    details: VARIANTS_DETAILS,
+  },
   export: {
     summary: 'Write collections, documents, chunks, API keys (hashes) and datasets to a portable file.',
     usage: EXPORT_USAGE,
@@ -82,9 +89,11 @@ function mainHelp(): string {
   const commands = Object.entries(COMMANDS)
     .map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`)
     .join('\n');
+  const nameWidth = Math.max(...Object.keys(environmentSchema.shape).map((name) => name.length)) + 2;
   const variables = Object.entries(environmentSchema.shape)
     .map(
-      ([name, schema]) => `  ${name.padEnd(26)}${(schema.meta()?.description as string | undefined) ?? ''}`,
+      ([name, schema]) =>
+        `  ${name.padEnd(nameWidth)}${(schema.meta()?.description as string | undefined) ?? ''}`,
     )
     .join('\n');
   return `keel ${KEEL_VERSION}: the production backend for AI features
@@ -141,6 +150,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const ingestArguments = name === 'ingest' ? argv.slice(argv.indexOf('ingest') + 1) : undefined;
   const jobsArguments = name === 'jobs' ? argv.slice(argv.indexOf('jobs') + 1) : undefined;
   const evalArguments = name === 'eval' ? argv.slice(argv.indexOf('eval') + 1) : undefined;
+  const variantsArguments = name === 'variants' ? argv.slice(argv.indexOf('variants') + 1) : undefined;
   const portableArguments =
     name === 'export' || name === 'import' ? argv.slice(argv.indexOf(name) + 1) : undefined;
   const known = new Set(['help', 'version', ...(name === 'migrate' ? ['status', 'check'] : [])]);
@@ -150,6 +160,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ingestArguments === undefined &&
     jobsArguments === undefined &&
     evalArguments === undefined &&
+    variantsArguments === undefined &&
     portableArguments === undefined &&
     (extra.length > 0 || unknown.length > 0)
   ) {
@@ -173,6 +184,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (ingestArguments !== undefined) return ingestCommand(ingestArguments, config);
   if (jobsArguments !== undefined) return jobsCommand(jobsArguments, config);
   if (evalArguments !== undefined) return evalCommand(evalArguments, config);
+  if (variantsArguments !== undefined) return variantsCommand(variantsArguments, config);
   if (portableArguments !== undefined)
     return name === 'export'
       ? exportCommand(portableArguments, config)
@@ -193,6 +205,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'ingest':
     case 'jobs':
     case 'eval':
+    case 'variants':
     case 'export':
     case 'import':
       return 2;

@@ -14,6 +14,7 @@ import { mcpErrors } from '../modules/mcp/index.ts';
 import { requestLogErrors } from '../modules/request-log/index.ts';
 import { retrievalErrors } from '../modules/retrieval/index.ts';
 import { toolErrors } from '../modules/tools/index.ts';
+import { variantErrors } from '../modules/variants/index.ts';
 import { computeErrors } from '../platform/compute/index.ts';
 import type { ErrorDefinition } from '../platform/errors/index.ts';
 import { platformErrors } from '../platform/errors/index.ts';
@@ -38,6 +39,7 @@ export const errorCatalogue: ReadonlyArray<{
   { module: 'evals', errors: Object.values(evalErrors) },
   { module: 'feedback', errors: Object.values(feedbackErrors) },
   { module: 'tools', errors: Object.values(toolErrors) },
+  { module: 'variants', errors: Object.values(variantErrors) },
   { module: 'agents', errors: Object.values(agentErrors) },
   { module: 'mcp', errors: Object.values(mcpErrors) },
   { module: 'console', errors: Object.values(consoleErrors) },

@@ -4,9 +4,10 @@ import { SqlEvalStore } from '../modules/evals/index.ts';
 import { SqlFeedbackStore } from '../modules/feedback/index.ts';
 import type { JobSystem } from '../modules/jobs/index.ts';
 import { HttpRequestLog } from '../modules/request-log/index.ts';
+import type { VariantSystem } from '../modules/variants/index.ts';
 import type { Database } from '../platform/db/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
-import { type RequestLogParts, systemClock } from './builders.ts';
+import { type RequestLogParts, systemClock, variantDependencies } from './builders.ts';
 import { type JobWiringDependencies, wireJobs } from './job-wiring.ts';
 import { buildProcessServices } from './process-services.ts';
 import { buildInScope } from './resource-scope.ts';
@@ -42,6 +43,7 @@ export function createWorkerDependencies(config: KeelConfig, logger: Logger): Pr
         feedback: new SqlFeedbackStore(database.db),
         prices: config.models.gateway.prices,
       },
+      variants: variantDependencies(scope, config, database, 'worker', logger),
       database,
       requestLog,
       close: () => scope.close(),
@@ -63,6 +65,7 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
     what: 'keel worker',
   });
   let jobs: JobSystem;
+  let variants: VariantSystem;
   try {
     // No HTTP here: the request log only records the invocations of job attempts.
     const requestLog = new HttpRequestLog({
@@ -70,7 +73,8 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
       bodies: dependencies.requestLog.bodies,
     });
     // The same job wiring as `keel serve`.
-    ({ jobs } = wireJobs(dependencies, requestLog.recordInvocation));
+    ({ jobs, variants } = wireJobs(dependencies, requestLog.recordInvocation));
+    await variants.start();
     await jobs.start();
   } catch (error) {
     await dependencies.close();
@@ -93,6 +97,7 @@ export async function startWorker(config: KeelConfig, logger: Logger): Promise<R
         logger.info({ reason }, 'keel worker stopping: handing running jobs back');
         try {
           await jobs.stop();
+          await variants.close();
         } finally {
           await dependencies.close();
           logger.info('stopped');

@@ -33,6 +33,7 @@ export function modelCall(overrides: Partial<ModelCallRecord> = {}): ModelCallRe
     repair: 0,
     createdAt: new Date('2026-11-21T10:00:00.000Z'),
     subject: 'key_0123456789abcdef',
+    variant: 'summarize@3',
     ...overrides,
   };
 }

@@ -27,6 +27,7 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     route: '/v1/generate',
     costUsd: 0.000125,
     traceId: '0af7651916cd43dd8448eb211c80319c',
+    variant: 'generate@2',
     ...overrides,
   };
 }
@@ -121,7 +122,15 @@ export function describeRequestLogStoreContract(
     });
 
     it('fills the request context with nulls for records written without it (capability calls from jobs)', async () => {
-      const { apiKeyId: _a, method: _m, route: _r, costUsd: _c, traceId: _t, ...bare } = requestRecord();
+      const {
+        apiKeyId: _a,
+        method: _m,
+        route: _r,
+        costUsd: _c,
+        traceId: _t,
+        variant: _v,
+        ...bare
+      } = requestRecord();
       await store.append([bare]);
       expect(await store.get(bare.tenantId, bare.id)).toEqual({
         ...bare,
@@ -130,6 +139,7 @@ export function describeRequestLogStoreContract(
         route: null,
         costUsd: 0,
         traceId: null,
+        variant: null,
       });
     });
 

@@ -39,6 +39,7 @@ import {
 } from '../../src/modules/limits/index.ts';
 import { MemoryRequestLogStore, RequestLogWriter } from '../../src/modules/request-log/index.ts';
 import { MemoryChunkIndex } from '../../src/modules/retrieval/index.ts';
+import type { VariantSystem } from '../../src/modules/variants/index.ts';
 import { DEFAULT_TENANT_ID, type HttpPlatform } from '../../src/platform/http/index.ts';
 import { createLogger } from '../../src/platform/logging/index.ts';
 import {
@@ -99,6 +100,11 @@ export interface TestAppOptions extends Partial<Omit<AppDependencies, 'logger'>>
   readonly defaultLimits?: KeyLimits;
   /** Prices model calls for budgets, metrics and the request log. */
   readonly costOf?: ModelCostFunction;
+  /** Builds the gateway with the app's model middlewares (limits, telemetry) and observers (model calls). */
+  readonly gateway?: (
+    middlewares: readonly LanguageModelV4Middleware[],
+    observers: readonly ModelCallObserver[],
+  ) => Gateway;
 }
 
 export interface TestApp extends HttpPlatform {
@@ -115,6 +121,8 @@ export interface TestApp extends HttpPlatform {
   readonly spans: InMemorySpanExporter;
   /** Jobs: in memory with workers in process unless the test brings its own adapters. */
   readonly jobs: JobSystem;
+  /** Variants: in memory unless the test brings a store. */
+  readonly variants: VariantSystem;
   close(): Promise<void>;
 }
 
@@ -175,6 +183,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     http: options.http ?? { bodyLimitBytes: 1_048_576, corsOrigins: [] },
     models:
       options.models ??
+      options.gateway?.(middlewares, [modelCallWriter.write]) ??
       (options.model
         ? catalogFor(options.model, middlewares, { observers: [modelCallWriter.write] })
         : new Gateway({ settings: emptyGatewaySettings(), modelMiddleware: middlewares })),
@@ -211,6 +220,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.capabilityCalls ? { capabilityCalls: options.capabilityCalls } : {}),
     ...(options.agents ? { agents: options.agents } : {}),
     ...(options.console ? { console: options.console } : {}),
+    ...(options.variants ? { variants: options.variants } : {}),
   });
   return {
     ...platform,

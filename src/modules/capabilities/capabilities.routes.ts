@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
 import {
@@ -7,7 +8,7 @@ import {
   DEFAULT_BATCH_SETTINGS,
   runBatch,
 } from './capability-batch.ts';
-import type { CapabilityInvoker } from './capability-invoker.ts';
+import type { CapabilityInvoker, InvocationScope } from './capability-invoker.ts';
 import {
   type CapabilityStreamSettings,
   DEFAULT_STREAM_HEARTBEAT_MS,
@@ -75,8 +76,17 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
         },
       },
       async (request, reply) => {
+        const routing = routeVariant(request, reply, capability, options.invoker);
         if (wantsStream(request))
-          return streamInvocation(request, reply, capability, options.invoker, stream, options.shutdown);
+          return streamInvocation(
+            request,
+            reply,
+            capability,
+            options.invoker,
+            stream,
+            options.shutdown,
+            routing,
+          );
         // A response closed before it finished means the client went away: stop paying for the model call.
         const controller = new AbortController();
         reply.raw.once('close', () => {
@@ -87,6 +97,7 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
           tenantId: request.tenantId,
           signal: controller.signal,
           logger: request.log,
+          ...routing,
         });
       },
     );
@@ -113,6 +124,35 @@ export function registerCapabilityRoutes(app: HttpServer, options: CapabilityRou
       async (request, reply) => runBatch(request, reply, capability, options.invoker, batch),
     );
   }
+}
+
+/** The header a caller names its end user (or session) with, for a sticky canary; the key id otherwise. */
+export const SUBJECT_HEADER = 'keel-subject';
+/** The header every routed response names its variant in (`summarize@3`). */
+export const VARIANT_HEADER = 'keel-variant';
+
+/**
+ * Chooses the call's variant before anything is sent (so a stream's headers carry it too), names it in
+ * `keel-variant`, and defers shadows until the response has gone.
+ */
+function routeVariant(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  capability: AnyCapability,
+  invoker: CapabilityInvoker,
+): Pick<InvocationScope, 'variant' | 'afterResponse'> {
+  const header = request.headers[SUBJECT_HEADER];
+  const subject = typeof header === 'string' && header.length > 0 ? header.slice(0, 256) : undefined;
+  const choice = invoker.chooseVariant(capability, subject);
+  if (choice === undefined) return {};
+  if (choice.variant) reply.header(VARIANT_HEADER, choice.variant.id);
+  return {
+    variant: choice,
+    afterResponse: (work) => {
+      if (reply.raw.closed) setImmediate(work);
+      else reply.raw.once('close', work);
+    },
+  };
 }
 
 interface DerivedSchemas {

@@ -1,10 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { AISDKError } from 'ai';
 import { AppError, asAppError } from '../../platform/errors/index.ts';
+import { currentRequestContext } from '../../platform/http/index.ts';
 import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } from '../gateway/index.ts';
 import type { RequestRecord } from '../request-log/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
 import { type CapabilityJob, directReporter, type InvocationReporter } from './capability-events.ts';
+import type {
+  CapabilityVariant,
+  RoutedInvocation,
+  VariantChoice,
+  VariantRouter,
+} from './capability-variant.ts';
 import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';
 
 export interface InvocationScope {
@@ -24,6 +31,16 @@ export interface InvocationScope {
   readonly onUsage?: (usage: ModelUsage) => void;
   /** Replaces the invoker's `record` for this invocation (a batch merges its items into one record). */
   readonly record?: (record: RequestRecord) => void;
+  /**
+   * The variant this invocation runs with, chosen by the caller: a route that already chose (to name it in
+   * a header) passes its `VariantChoice`; a shadow run or an eval passes a fixed variant (`null`: the
+   * capability as coded), which is neither routed nor observed. Omitted: the invoker routes it.
+   */
+  readonly variant?: VariantChoice | CapabilityVariant | null;
+  /** Who canary stickiness hashes: the caller's subject id, else the request context's key. */
+  readonly subject?: string | undefined;
+  /** Runs work once the caller has its answer (the route's response finished); default: on the next turn. */
+  readonly afterResponse?: (work: () => void) => void;
 }
 
 export interface CapabilityInvokerDependencies {
@@ -31,6 +48,8 @@ export interface CapabilityInvokerDependencies {
   readonly clock: Clock;
   /** Receives one record per invocation, success or failure (the request log writer). */
   readonly record: (record: RequestRecord) => void;
+  /** Routes live calls to variants (stable, canary, shadows) and observes them; none: capabilities as coded. */
+  readonly variants?: VariantRouter | undefined;
 }
 
 /**
@@ -50,9 +69,26 @@ export class CapabilityInvoker {
     this.#dependencies.record(record);
   }
 
+  /** The variant a live call of `capability` gets (memory only): routes call it first to name it in a header. */
+  chooseVariant(capability: AnyCapability, subject: string | undefined): VariantChoice | undefined {
+    const router = this.#dependencies.variants;
+    if (router === undefined) return undefined;
+    return router.choose(capability.name, subject ?? currentRequestContext()?.subject ?? 'local');
+  }
+
   async invoke(capability: AnyCapability, input: unknown, scope: InvocationScope): Promise<unknown> {
     const { models, clock } = this.#dependencies;
     const record = scope.record ?? this.#dependencies.record;
+    const choice =
+      scope.variant === undefined
+        ? this.chooseVariant(capability, scope.subject)
+        : scope.variant !== null && 'role' in scope.variant
+          ? scope.variant
+          : undefined;
+    const variant = choice
+      ? (choice.variant ?? undefined)
+      : ((scope.variant as CapabilityVariant | null) ?? undefined);
+    const modelChoice = scope.model ?? variant?.model ?? undefined;
     const startedAt = clock.now();
     const started = performance.now();
     const recorder = new UsageRecorder();
@@ -73,9 +109,11 @@ export class CapabilityInvoker {
           capability: capability.name,
           signal: scope.signal,
           recorder,
-          model: scope.model,
+          model: modelChoice,
+          variant: variant?.id,
         }),
-        modelChoice: scope.model,
+        modelChoice,
+        ...(variant ? { variant } : {}),
         streaming: scope.streaming === true,
         usage: () => recorder.snapshot(),
         emit: (event) => reporter.emit(event),
@@ -102,24 +140,53 @@ export class CapabilityInvoker {
       throw failure;
     } finally {
       const usage = recorder.snapshot();
+      const latencyMs = Math.round(performance.now() - started);
       scope.onUsage?.(usage);
+      const outcome =
+        failure === undefined ? 'succeeded' : failure.code === 'CAPABILITY_ABORTED' ? 'aborted' : 'failed';
+      if (choice && this.#dependencies.variants) {
+        observeSafely(this.#dependencies.variants, {
+          capability: capability.name,
+          choice,
+          requestId: scope.requestId,
+          tenantId: scope.tenantId,
+          input,
+          output,
+          outcome,
+          errorCode: failure?.code ?? null,
+          latencyMs,
+          costUsd: usage.costUsd ?? 0,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          afterResponse: scope.afterResponse ?? ((work) => setImmediate(work)),
+        });
+      }
       record({
         id: scope.requestId,
         tenantId: scope.tenantId,
         capability: capability.name,
-        outcome:
-          failure === undefined ? 'succeeded' : failure.code === 'CAPABILITY_ABORTED' ? 'aborted' : 'failed',
+        outcome,
         httpStatus: failure?.status ?? 200,
         errorCode: failure?.code ?? null,
         models: usage.models,
         inputTokens: usage.inputTokens,
         outputTokens: usage.outputTokens,
-        latencyMs: Math.round(performance.now() - started),
+        latencyMs,
         input,
         output,
         createdAt: startedAt,
+        variant: variant?.id ?? null,
       });
     }
+  }
+}
+
+/** Online evals watch the call; their failure must never become the call's. */
+function observeSafely(router: VariantRouter, invocation: RoutedInvocation): void {
+  try {
+    router.observe(invocation);
+  } catch {
+    // Nothing to do: the call's own outcome stands.
   }
 }
 

@@ -6,7 +6,7 @@ import { problemSchema, type SseEvent, SseWriter } from '../../platform/http/ind
 import { secretRedactor } from '../../platform/logging/index.ts';
 import type { ModelUsage } from '../gateway/index.ts';
 import type { InvocationReporter } from './capability-events.ts';
-import type { CapabilityInvoker } from './capability-invoker.ts';
+import type { CapabilityInvoker, InvocationScope } from './capability-invoker.ts';
 import type { AnyCapability } from './define-capability.ts';
 
 export interface CapabilityStreamSettings {
@@ -47,6 +47,7 @@ export async function streamInvocation(
   invoker: CapabilityInvoker,
   settings: CapabilityStreamSettings,
   shutdown?: AbortSignal,
+  routing: Pick<InvocationScope, 'variant' | 'afterResponse'> = {},
 ): Promise<void> {
   // At the server's shutdown deadline the call is aborted with SERVICE_SHUTTING_DOWN, which the stream
   // reports as its `error` event (clients retry elsewhere) instead of being cut mid-stream.
@@ -82,6 +83,7 @@ export async function streamInvocation(
       logger: request.log,
       reporter,
       streaming: true,
+      ...routing,
       onUsage: (value) => {
         usage = value;
       },

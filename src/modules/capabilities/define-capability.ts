@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { InvocationModels, ModelUsage } from '../gateway/index.ts';
 import type { CapabilityEvent, CapabilityJob, CapabilityJobPolicy, StepHandle } from './capability-events.ts';
+import type { CapabilityVariant } from './capability-variant.ts';
 
 /** The minimal logger a capability may use; pino's child loggers satisfy it. */
 export interface CapabilityLogger {
@@ -35,6 +36,12 @@ export interface CapabilityContext {
    * between the local engine and a model (see `chooseEngine`).
    */
   readonly modelChoice: string | undefined;
+  /**
+   * The variant serving this invocation (`summarize@3`, see docs/variants.md): its `model` is already in
+   * `modelChoice`; code adds its `instructions` (as the system prompt) and reads its `settings`. Undefined
+   * when the capability has no variant in traffic.
+   */
+  readonly variant?: CapabilityVariant;
   /**
    * True when the caller reads `emit`ted events live (`Accept: text/event-stream`): stream from the model
    * and emit deltas. Otherwise one plain call is cheaper (events would be dropped, or stored per event).

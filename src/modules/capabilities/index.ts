@@ -45,7 +45,7 @@ export {
 } from './builtin/summarize.capability.ts';
 export { capabilityErrors } from './capabilities.errors.ts';
 export type { CapabilityCallSettings } from './capabilities.routes.ts';
-export { registerCapabilityRoutes } from './capabilities.routes.ts';
+export { registerCapabilityRoutes, SUBJECT_HEADER, VARIANT_HEADER } from './capabilities.routes.ts';
 export type { BatchItemResult, CapabilityBatchSettings } from './capability-batch.ts';
 export { DEFAULT_BATCH_SETTINGS } from './capability-batch.ts';
 export type {
@@ -60,6 +60,14 @@ export type { CapabilityInvokerDependencies, InvocationScope } from './capabilit
 export { CapabilityInvoker } from './capability-invoker.ts';
 export type { CapabilityStreamSettings } from './capability-stream.ts';
 export { DEFAULT_STREAM_HEARTBEAT_MS } from './capability-stream.ts';
+export {
+  type CapabilityVariant,
+  type RoutedInvocation,
+  type VariantChoice,
+  type VariantRouter,
+  variantCallSettings,
+  variantSystem,
+} from './capability-variant.ts';
 export type {
   AnyCapability,
   Capability,

@@ -33,4 +33,4 @@ export {
 } from './scorers/define-scorer.ts';
 export { labelMetrics, rougeL } from './scorers/text-metrics.ts';
 export { SqlEvalStore } from './sql-eval-store.ts';
-export { meanWithInterval } from './statistics.ts';
+export { meanWithInterval, tQuantile975 } from './statistics.ts';

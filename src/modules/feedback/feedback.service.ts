@@ -13,6 +13,11 @@ export interface FeedbackServiceOptions {
   readonly flushRequests: () => Promise<void>;
   readonly capabilities: () => readonly AnyCapability[];
   readonly clock: Clock;
+  /**
+   * Told of each rating (in 0..1: thumbs up 1, down 0, a scale's (value - 1) / 4) once stored: online evals
+   * attribute it to the variant that served the request. Its failure never fails the feedback.
+   */
+  readonly onRating?: (tenantId: string, requestId: string, rating: number) => Promise<void>;
 }
 
 export interface FeedbackRequest {
@@ -91,6 +96,15 @@ export class FeedbackService {
       createdAt: this.#options.clock.now(),
     };
     await this.#options.store.create(feedback);
+    if (feedback.rating !== null && this.#options.onRating) {
+      const value =
+        feedback.rating.kind === 'thumbs'
+          ? feedback.rating.value === 'up'
+            ? 1
+            : 0
+          : (feedback.rating.value - 1) / 4;
+      await this.#options.onRating(tenantId, record.id, value).catch(() => {});
+    }
     return feedback;
   }
 

@@ -55,6 +55,10 @@ export const modelCallSchema = z
     cache_hit: z.boolean(),
     cost_usd: z.number().nullable().describe('From the configured price table; null without a price.'),
     repair: z.number().int().describe('0 for a first ask; n for the n-th structured-output repair.'),
+    variant: z
+      .string()
+      .nullable()
+      .describe('The capability variant whose invocation made the call (`summarize@3`); null without one.'),
     created_at: z.iso.datetime(),
   })
   .meta({ id: 'ModelCall' });
@@ -168,6 +172,7 @@ function present(call: ModelCallRecord): z.output<typeof modelCallSchema> {
     cache_hit: call.cacheHit,
     cost_usd: call.costUsd,
     repair: call.repair,
+    variant: call.variant ?? null,
     created_at: call.createdAt.toISOString(),
   };
 }

@@ -43,6 +43,8 @@ export interface CallScope {
   readonly source: string;
   /** Also receives this scope's calls (the invoker's per-invocation sum for the request log). */
   readonly recorder?: UsageRecorder | undefined;
+  /** The variant whose invocation makes the calls (`summarize@3`), recorded on each model-call row. */
+  readonly variant?: string | undefined;
 }
 
 /** A capability invocation: its calls are routed by capability name and aborted with its signal. */
@@ -312,6 +314,7 @@ export class Gateway implements ModelCatalog {
       requestId: scope.requestId,
       tenantId: scope.tenantId,
       source: scope.source,
+      variant: scope.variant ?? null,
       subject: () => currentRequestContext()?.subject ?? null,
       prices: this.#settings.prices,
       record: (call: ModelCallRecord) => {

@@ -63,6 +63,7 @@ function withDefaults(record: RequestRecord): RequestRecord {
     route: record.route ?? null,
     costUsd: record.costUsd ?? 0,
     traceId: record.traceId ?? null,
+    variant: record.variant ?? null,
   };
 }
 

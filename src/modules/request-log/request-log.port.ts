@@ -26,6 +26,8 @@ export interface RequestRecord {
   /** Model cost in USD, from the price table; 0 when unpriced or no model was called. */
   readonly costUsd?: number;
   readonly traceId?: string | null;
+  /** The capability variant that served (`summarize@3`); null without one. */
+  readonly variant?: string | null;
 }
 
 export interface RequestLogQuery {

@@ -30,6 +30,10 @@ export const requestRecordSchema = z
       ),
     output: z.unknown(),
     trace_id: z.string().nullable().describe('The OpenTelemetry trace id (also sent as `x-trace-id`).'),
+    variant: z
+      .string()
+      .nullable()
+      .describe('The capability variant that served the call (`summarize@3`, also sent as `keel-variant`).'),
     created_at: z.iso.datetime(),
   })
   .meta({ id: 'RequestRecord' });
@@ -131,6 +135,7 @@ function present(record: RequestRecord): z.output<typeof requestRecordSchema> {
     input: record.input,
     output: record.output,
     trace_id: record.traceId ?? null,
+    variant: record.variant ?? null,
     created_at: record.createdAt.toISOString(),
   };
 }

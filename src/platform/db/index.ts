@@ -47,4 +47,8 @@ export type {
   RetrievalCollectionTable,
   RetrievalTermTable,
   Timestamp,
+  VariantEventTable,
+  VariantObservationTable,
+  VariantPolicyTable,
+  VariantTable,
 } from './tables/index.ts';

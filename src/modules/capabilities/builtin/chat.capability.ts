@@ -113,7 +113,8 @@ export function createChatCapability(options: ChatCapabilityOptions) {
           if (conversation === undefined) throw conversationNotFound(input.conversation_id);
           history = await conversations.recentMessages(context.tenantId, conversation.id, window.maxMessages);
         }
-        const system = input.system ?? conversation?.system ?? undefined;
+        // The caller's system prompt, else the conversation's, else the serving variant's instructions.
+        const system = input.system ?? conversation?.system ?? context.variant?.instructions ?? undefined;
         const fixed = system === undefined ? [input.message] : [system, input.message];
         const windowed = await selectWindow(history, window, fixed);
         const messages: ModelMessage[] = [
@@ -176,7 +177,8 @@ export function createChatCapability(options: ChatCapabilityOptions) {
               id: newId(),
               tenantId: context.tenantId,
               title: titleOf(input.message),
-              system: system ?? null,
+              // The variant's instructions are not the conversation's: a later variant brings its own.
+              system: input.system ?? null,
               createdAt: at,
             },
             turn,

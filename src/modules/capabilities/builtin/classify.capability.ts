@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCAL_ENGINE_LIMITS } from '../../../local-engine/index.ts';
+import { variantSystem } from '../capability-variant.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -136,6 +137,7 @@ async function classifyWithModel(
       .max(names.length * 2),
   });
   const { object } = await context.models.object({
+    ...variantSystem(context.variant),
     schema,
     prompt: classificationPrompt(input),
     name: 'classification',

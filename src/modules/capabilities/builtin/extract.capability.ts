@@ -8,6 +8,7 @@ import {
   LOCAL_ENGINE_LIMITS,
   locateEvidence,
 } from '../../../local-engine/index.ts';
+import { variantSystem } from '../capability-variant.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -223,6 +224,7 @@ async function extractWithModel(
     },
   );
   const { object } = await context.models.object({
+    ...variantSystem(context.variant),
     schema,
     prompt: extractionPrompt(input),
     name: 'extraction',

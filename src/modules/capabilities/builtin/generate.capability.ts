@@ -1,5 +1,6 @@
 import { generateText } from 'ai';
 import { z } from 'zod';
+import { variantCallSettings, variantSystem } from '../capability-variant.ts';
 import { defineCapability } from '../define-capability.ts';
 
 export const promptRequestSchema = z
@@ -47,6 +48,9 @@ export const generateCapability = defineCapability({
     const call = {
       model: context.models.language(),
       prompt: input.user_input,
+      // A variant's instructions become the system prompt; the request's max_tokens wins over its settings.
+      ...variantSystem(context.variant),
+      ...variantCallSettings(context.variant),
       maxOutputTokens: input.max_tokens,
       abortSignal: context.signal,
       maxRetries: 0,
@@ -59,8 +63,14 @@ export const generateCapability = defineCapability({
     // Streamed: the gateway's model stream read directly, one pass per token from the upstream to the
     // client. `streamText` would add its own chain of web-stream transforms per token for nothing this
     // capability uses (the gateway already does retries, limits, accounting and telemetry).
+    const instructions = context.variant?.instructions;
+    const { temperature } = variantCallSettings(context.variant);
     const { stream } = await call.model.doStream({
-      prompt: [{ role: 'user', content: [{ type: 'text', text: input.user_input }] }],
+      prompt: [
+        ...(instructions ? [{ role: 'system' as const, content: instructions }] : []),
+        { role: 'user', content: [{ type: 'text', text: input.user_input }] },
+      ],
+      ...(temperature === undefined ? {} : { temperature }),
       maxOutputTokens: input.max_tokens,
       abortSignal: context.signal,
     });

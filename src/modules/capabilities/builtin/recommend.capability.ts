@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCAL_ENGINE_LIMITS, type LocalEngine } from '../../../local-engine/index.ts';
+import { variantSystem } from '../capability-variant.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -175,6 +176,7 @@ async function recommendWithModel(
   const candidates = shortlist.items.map((entry) => byId.get(entry.id) ?? { id: entry.id, text: '' });
   const k = Math.min(input.k, candidates.length);
   const { object } = await context.models.object({
+    ...variantSystem(context.variant),
     schema: picksSchema(candidates.length, k),
     prompt: recommendationPrompt(
       input,

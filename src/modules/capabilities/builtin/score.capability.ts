@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCAL_ENGINE_LIMITS } from '../../../local-engine/index.ts';
+import { variantSystem } from '../capability-variant.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -136,6 +137,7 @@ export async function judgeRelevance(
   let done = 0;
   const judged = await mapBounded(batches, MODEL_SCORING.concurrency, async (batch) => {
     const { object } = await context.models.object({
+      ...variantSystem(context.variant),
       schema: batchScoresSchema(batch.length),
       prompt: relevancePrompt(query, batch),
       name: 'relevance',

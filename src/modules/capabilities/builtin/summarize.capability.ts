@@ -2,6 +2,7 @@ import { generateText, streamText } from 'ai';
 import { z } from 'zod';
 import { countWords, LOCAL_ENGINE_LIMITS, splitSentences } from '../../../local-engine/index.ts';
 import { AppError, platformErrors } from '../../../platform/errors/index.ts';
+import { variantCallSettings, variantSystem } from '../capability-variant.ts';
 import type { CapabilityContext } from '../define-capability.ts';
 import { defineCapability } from '../define-capability.ts';
 import {
@@ -191,6 +192,8 @@ async function summarizeWithModel(
   const call = {
     model,
     prompt: summaryPrompt(input),
+    ...variantSystem(context.variant),
+    ...temperatureOf(context),
     maxOutputTokens: Math.min(4_096, Math.ceil(wordBudget * 2) + 32),
     abortSignal: context.signal,
     // Keel's gateway owns retries (one loop, not one per layer).
@@ -239,6 +242,12 @@ async function summarizeWithModel(
     truncated,
     ...modelProvenance(context),
   };
+}
+
+/** A variant's temperature setting (its length settings are the capability's own: the bounds decide). */
+function temperatureOf(context: CapabilityContext): { temperature?: number } {
+  const { temperature } = variantCallSettings(context.variant);
+  return temperature === undefined ? {} : { temperature };
 }
 
 async function documentText(

@@ -24,6 +24,8 @@ export interface AccountingContext {
   readonly record: (call: ModelCallRecord) => void;
   /** Who the call counts against (read when it starts): the request context's subject. */
   readonly subject?: (() => string | null) | undefined;
+  /** The variant whose invocation makes the call, if any. */
+  readonly variant?: string | null;
 }
 
 /** The context of one call: the subject is read once, when the call starts (in the caller's context). */
@@ -246,6 +248,7 @@ function finish(context: CallContext, facts: CallFacts, started: number, ending:
     requestId: context.requestId,
     tenantId: context.tenantId,
     subject: context.subjectAtCall,
+    variant: context.variant ?? null,
     source: context.source,
     operation: ending.operation,
     route: facts.route,

@@ -15,6 +15,8 @@ export interface ModelCallRecord {
    * open, null outside any request. Budgets are seeded from these rows after a restart (decision 0127).
    */
   readonly subject?: string | null;
+  /** The variant whose invocation made the call (`summarize@3`); null or absent without one. */
+  readonly variant?: string | null;
   readonly source: ModelCallSource;
   readonly operation: 'generate' | 'stream' | 'embed';
   /** The alias or `provider:model` asked for. */

@@ -30,6 +30,7 @@ const COLUMN_DEFINITIONS = [
   ['repair', 'integer'],
   ['created_at', 'timestamptz'],
   ['subject', 'text'],
+  ['variant', 'text'],
 ] as const;
 const COLUMNS = COLUMN_DEFINITIONS.map(([name]) => name).join(', ');
 const COLUMN_TYPES = COLUMN_DEFINITIONS.map(([name, type]) => `${name} ${type}`).join(', ');
@@ -73,6 +74,7 @@ export class SqlModelCallStore implements ModelCallStore {
       repair: record.repair,
       created_at: record.createdAt.toISOString(),
       subject: record.subject ?? null,
+      variant: record.variant ?? null,
     }));
     // A retried flush must not fail on rows an earlier attempt already wrote.
     await sql`
@@ -118,6 +120,7 @@ function toRecord(row: Selectable<ModelCallTable>): ModelCallRecord {
     requestId: row.request_id,
     tenantId: row.tenant_id,
     subject: row.subject,
+    variant: row.variant,
     source: row.source,
     operation: row.operation as ModelCallRecord['operation'],
     route: row.route,

@@ -23,6 +23,10 @@ import type { RetrievalChunkTable } from './retrieval-chunk.table.ts';
 import type { RetrievalChunkVectorTable } from './retrieval-chunk-vector.table.ts';
 import type { RetrievalCollectionTable } from './retrieval-collection.table.ts';
 import type { RetrievalTermTable } from './retrieval-term.table.ts';
+import type { VariantTable } from './variant.table.ts';
+import type { VariantEventTable } from './variant-event.table.ts';
+import type { VariantObservationTable } from './variant-observation.table.ts';
+import type { VariantPolicyTable } from './variant-policy.table.ts';
 
 /**
  * The database schema as Kysely sees it: every table of ./migrations, one file per table
@@ -55,6 +59,10 @@ export interface KeelTables {
   agent_run: AgentRunTable;
   agent_action: AgentActionTable;
   agent_event: AgentEventTable;
+  variant: VariantTable;
+  variant_policy: VariantPolicyTable;
+  variant_event: VariantEventTable;
+  variant_observation: VariantObservationTable;
 }
 
 export type {
@@ -90,4 +98,8 @@ export type {
   RetrievalChunkVectorTable,
   RetrievalCollectionTable,
   RetrievalTermTable,
+  VariantEventTable,
+  VariantObservationTable,
+  VariantPolicyTable,
+  VariantTable,
 };

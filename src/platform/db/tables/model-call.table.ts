@@ -29,4 +29,6 @@ export interface ModelCallTable {
   sequence: Generated<string>;
   /** 0011: who the call counts against (budgets are seeded from it); null on older rows and outside requests. */
   subject: string | null;
+  /** 0012: the variant whose invocation made the call (`summarize@3`); null without one. */
+  variant: string | null;
 }

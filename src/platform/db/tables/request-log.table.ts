@@ -23,4 +23,6 @@ export interface RequestLogTable {
   route: string | null;
   cost_usd: Generated<number>;
   trace_id: string | null;
+  /** 0012: the variant that served (`summarize@3`); null without one. */
+  variant: string | null;
 }
