@@ -5057,6 +5057,8 @@ export interface components {
           webhook: ({
             url: string;
           } | null);
+          /** Guardrail policies the key adds to every call's own (see docs/guardrails.md). */
+          guardrails: (string)[];
         };
     CreatedApiKey: {
           key: components["schemas"]["ApiKey"];
@@ -5632,6 +5634,16 @@ export interface components {
           output: unknown;
           /** The OpenTelemetry trace id (also sent as `x-trace-id`). */
           trace_id: (string | null);
+          /** Guardrail decisions of the call, one per policy, stage and action; empty when none applied. */
+          guardrails: ({
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            /** What was found (`email`, `instruction_override`...), never the text. */
+            kinds: (string)[];
+            /** How many spans. */
+            count: number;
+          })[];
           created_at: string;
         };
     RequestRecordPage: {
@@ -5670,6 +5682,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -5749,6 +5773,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -5822,6 +5858,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -5901,6 +5949,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -5974,6 +6034,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6053,6 +6125,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -6129,6 +6213,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -6202,6 +6298,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6304,6 +6412,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6521,6 +6641,8 @@ export interface components {
           expires_at?: string;
           limits?: components["schemas"]["KeyLimitsInput"];
           webhook?: components["schemas"]["ApiKeyWebhook"];
+          /** Guardrail policies (names, built-in or from keel.config.ts) added to every call made with the key. A key only adds: its capabilities' own policies always apply. */
+          guardrails?: (string)[];
         };
     JobWebhook: {
           /** Receives a POST when the job succeeds, fails or is cancelled. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
+import { guardrailsConfigSchema } from '../modules/guardrails/index.ts';
 import { mcpConfigSchema } from '../modules/mcp/index.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
 import { jobsConfigSchema } from './jobs-config.ts';
@@ -45,6 +46,8 @@ export const configFileSchema = z
       .default([]),
     /** MCP servers (stdio or Streamable HTTP) whose tools agents may be allowed (see docs/agents.md). */
     mcp: mcpConfigSchema.prefault({}),
+    /** Guardrail policies, the defaults, and more per capability and for `/openai/v1` (see docs/guardrails.md). */
+    guardrails: guardrailsConfigSchema.prefault({}),
   })
   .strict();
 

@@ -22,6 +22,7 @@ import {
 import { type ConversationStore, SqlConversationStore } from '../modules/conversations/index.ts';
 import { JobIngestionScheduler, SqlDocumentStore } from '../modules/documents/index.ts';
 import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
+import { Guardrails } from '../modules/guardrails/index.ts';
 import type { JobStore } from '../modules/jobs/index.ts';
 import {
   createModelLimitsMiddleware,
@@ -113,6 +114,28 @@ export function buildKeys(config: KeelConfig, database: Database, logger: Logger
     defaultTenantId: DEFAULT_TENANT_ID,
     defaultLimits: config.limits.defaults,
     onBackgroundError: (error, what) => logger.warn({ err: error }, `${what} failed`),
+  });
+}
+
+/**
+ * Guardrail policies (keel.config.ts `guardrails`, the built-ins), the policies each key adds, and every
+ * decision counted in `keel_guardrail_decisions_total`. Classifier-backed policies use the pooled engine.
+ */
+export function buildGuardrails(
+  config: KeelConfig,
+  parts: { readonly compute: Compute; readonly keys: ApiKeyService; readonly telemetry: Telemetry },
+): Guardrails {
+  const { metrics } = parts.telemetry;
+  return new Guardrails({
+    config: config.guardrails,
+    engine: parts.compute.engine,
+    keyPolicies: (keyId) => parts.keys.guardrailsFor(keyId),
+    onDecision: (decision) =>
+      metrics.guardrailDecisions.inc({
+        policy: decision.policy,
+        stage: decision.stage,
+        action: decision.action,
+      }),
   });
 }
 

@@ -12,7 +12,16 @@ import { KEEL_VERSION } from './version.ts';
 /** What the jobs of a process are wired from: `keel serve` passes its app dependencies, `keel worker` its own. */
 export type JobWiringDependencies = Pick<
   AppDependencies,
-  'logger' | 'models' | 'capabilities' | 'clock' | 'keys' | 'documents' | 'jobs' | 'agents' | 'evals'
+  | 'logger'
+  | 'models'
+  | 'capabilities'
+  | 'guardrails'
+  | 'clock'
+  | 'keys'
+  | 'documents'
+  | 'jobs'
+  | 'agents'
+  | 'evals'
 >;
 
 export interface JobWiring {
@@ -34,7 +43,7 @@ export function wireJobs(
   record: (record: RequestRecord) => void,
 ): JobWiring {
   const { clock, logger, models } = dependencies;
-  const invoker = new CapabilityInvoker({ models, clock, record });
+  const invoker = new CapabilityInvoker({ models, clock, record, guardrails: dependencies.guardrails });
   const agents = wireAgents({
     dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
     invoker,

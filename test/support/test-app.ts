@@ -31,6 +31,7 @@ import {
   type ModelCallObserver,
   ModelCallWriter,
 } from '../../src/modules/gateway/index.ts';
+import { Guardrails, type GuardrailsConfig } from '../../src/modules/guardrails/index.ts';
 import type { JobSystem } from '../../src/modules/jobs/index.ts';
 import {
   createModelLimitsMiddleware,
@@ -99,6 +100,8 @@ export interface TestAppOptions extends Partial<Omit<AppDependencies, 'logger'>>
   readonly defaultLimits?: KeyLimits;
   /** Prices model calls for budgets, metrics and the request log. */
   readonly costOf?: ModelCostFunction;
+  /** keel.config.ts `guardrails`: the app gets them with the keys' policies and the metrics wired. */
+  readonly guardrailsConfig?: Partial<GuardrailsConfig>;
 }
 
 export interface TestApp extends HttpPlatform {
@@ -211,6 +214,21 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.capabilityCalls ? { capabilityCalls: options.capabilityCalls } : {}),
     ...(options.agents ? { agents: options.agents } : {}),
     ...(options.console ? { console: options.console } : {}),
+    ...(options.guardrailsConfig
+      ? {
+          guardrails: new Guardrails({
+            config: options.guardrailsConfig,
+            engine: inlineLocalEngine({ embedder: null }),
+            keyPolicies: (keyId) => keys.guardrailsFor(keyId),
+            onDecision: (decision) =>
+              telemetry.metrics.guardrailDecisions.inc({
+                policy: decision.policy,
+                stage: decision.stage,
+                action: decision.action,
+              }),
+          }),
+        }
+      : {}),
   });
   return {
     ...platform,

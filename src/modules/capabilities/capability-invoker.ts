@@ -1,10 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import { AISDKError } from 'ai';
 import { AppError, asAppError } from '../../platform/errors/index.ts';
+import { currentRequestContext } from '../../platform/http/index.ts';
 import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } from '../gateway/index.ts';
+import {
+  type GuardrailDecision,
+  type GuardrailSession,
+  type Guardrails,
+  guardrailMiddleware,
+  StreamGuard,
+} from '../guardrails/index.ts';
 import type { RequestRecord } from '../request-log/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
-import { type CapabilityJob, directReporter, type InvocationReporter } from './capability-events.ts';
+import {
+  type CapabilityEvent,
+  type CapabilityJob,
+  directReporter,
+  type InvocationReporter,
+} from './capability-events.ts';
 import type { AnyCapability, CapabilityLogger, Clock } from './define-capability.ts';
 
 export interface InvocationScope {
@@ -24,6 +37,8 @@ export interface InvocationScope {
   readonly onUsage?: (usage: ModelUsage) => void;
   /** Replaces the invoker's `record` for this invocation (a batch merges its items into one record). */
   readonly record?: (record: RequestRecord) => void;
+  /** Receives each guardrail decision as it is made (a stream's `guardrail` events). */
+  readonly onGuardrail?: (decision: GuardrailDecision) => void;
 }
 
 export interface CapabilityInvokerDependencies {
@@ -31,6 +46,8 @@ export interface CapabilityInvokerDependencies {
   readonly clock: Clock;
   /** Receives one record per invocation, success or failure (the request log writer). */
   readonly record: (record: RequestRecord) => void;
+  /** Which guardrail policies apply to a call (none when absent). */
+  readonly guardrails?: Guardrails | undefined;
 }
 
 /**
@@ -58,8 +75,24 @@ export class CapabilityInvoker {
     const recorder = new UsageRecorder();
     let output: unknown = null;
     let failure: AppError | undefined;
-    const reporter = scope.reporter ?? directReporter(scope.requestId);
+    let guardrails: GuardrailSession | undefined;
+    const direct = scope.reporter ?? directReporter(scope.requestId);
+    let reporter = direct;
     try {
+      guardrails = await this.#dependencies.guardrails?.session({
+        capability: capability.name,
+        declared: capability.guardrails,
+        keyId: currentRequestContext()?.keyId,
+        signal: scope.signal,
+        onDecision: scope.onGuardrail,
+      });
+      let streamGuard: StreamGuard | undefined;
+      if (guardrails !== undefined) {
+        // Input policies see the input as sent; redactions apply to what leaves for a model and the log.
+        await guardrails.checkValue(input, 'input');
+        streamGuard = new StreamGuard(guardrails);
+        reporter = guardedReporter(direct, guardrails, streamGuard);
+      }
       const raw = await capability.run(input, {
         requestId: scope.requestId,
         tenantId: scope.tenantId,
@@ -74,6 +107,7 @@ export class CapabilityInvoker {
           signal: scope.signal,
           recorder,
           model: scope.model,
+          ...(guardrails ? { middleware: [guardrailMiddleware(guardrails, { entry: 'invocation' })] } : {}),
         }),
         modelChoice: scope.model,
         streaming: scope.streaming === true,
@@ -96,6 +130,12 @@ export class CapabilityInvoker {
         });
       }
       output = parsed.data;
+      if (guardrails !== undefined) {
+        // The text held back by the stream's window, then the output policies over the whole output.
+        const rest = await streamGuard?.finish();
+        if (rest) await direct.emit({ type: 'text-delta', delta: rest });
+        output = await guardrails.checkValue(output, 'output');
+      }
       return output;
     } catch (error) {
       failure = classify(error, scope.signal);
@@ -103,6 +143,7 @@ export class CapabilityInvoker {
     } finally {
       const usage = recorder.snapshot();
       scope.onUsage?.(usage);
+      const logged = guardrails === undefined ? { input, output } : await loggable(guardrails, input, output);
       record({
         id: scope.requestId,
         tenantId: scope.tenantId,
@@ -115,11 +156,54 @@ export class CapabilityInvoker {
         inputTokens: usage.inputTokens,
         outputTokens: usage.outputTokens,
         latencyMs: Math.round(performance.now() - started),
-        input,
-        output,
+        input: logged.input,
+        output: logged.output,
+        ...(guardrails === undefined ? {} : { guardrails: guardrails.decisions() }),
         createdAt: startedAt,
       });
     }
+  }
+}
+
+/**
+ * The reporter of a guarded call: text deltas pass the output policies on a sliding window (held back
+ * until clean, cut with GUARDRAIL_BLOCKED before a blocked span is sent), structured partials are checked
+ * whole before they go out.
+ */
+function guardedReporter(
+  reporter: InvocationReporter,
+  session: GuardrailSession,
+  guard: StreamGuard,
+): InvocationReporter {
+  if (!guard.active) return reporter;
+  const output = session
+    .at('output')
+    .filter((policy) => policy.window !== 'whole' && policy.action !== 'flag');
+  return {
+    ...reporter,
+    emit: async (event: CapabilityEvent) => {
+      if (event.type === 'text-delta') {
+        const released = await guard.push(event.delta);
+        if (released !== '') await reporter.emit({ type: 'text-delta', delta: released });
+        return;
+      }
+      const partial = await session.checkValue(event.partial, 'output', { policies: output, record: false });
+      await reporter.emit({ type: 'object-delta', partial });
+    },
+  };
+}
+
+/** What the request log keeps of a guarded call: only redacted text. */
+async function loggable(
+  session: GuardrailSession,
+  input: unknown,
+  output: unknown,
+): Promise<{ input: unknown; output: unknown }> {
+  try {
+    return { input: await session.forLog(input), output: await session.forLog(output) };
+  } catch {
+    // A check that fails here must not put the originals in the log instead.
+    return { input: null, output: null };
   }
 }
 

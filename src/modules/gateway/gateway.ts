@@ -43,6 +43,8 @@ export interface CallScope {
   readonly source: string;
   /** Also receives this scope's calls (the invoker's per-invocation sum for the request log). */
   readonly recorder?: UsageRecorder | undefined;
+  /** Applied outermost to this scope's language models, before every other middleware (the call's guardrails). */
+  readonly middleware?: readonly LanguageModelV4Middleware[] | undefined;
 }
 
 /** A capability invocation: its calls are routed by capability name and aborted with its signal. */
@@ -211,6 +213,7 @@ export class Gateway implements ModelCatalog {
     }
     if (routed === null) return undefined;
     const middleware: LanguageModelV4Middleware[] = [
+      ...(scope.middleware ?? []),
       ...this.#extraLanguage,
       accountingMiddleware({ ...this.#accounting(scope), route: name }),
     ];

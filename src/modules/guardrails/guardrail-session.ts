@@ -13,6 +13,8 @@ export interface GuardrailSessionOptions {
   readonly onDecision?: ((decision: GuardrailDecision) => void) | undefined;
 }
 
+const ACTION_ORDER = { block: 0, flag: 1, redact: 2 } as const;
+
 /** What `apply` did to one text. */
 interface Applied {
   readonly text: string;
@@ -91,7 +93,7 @@ export class GuardrailSession {
   checkValue(
     value: unknown,
     stage: GuardrailStage,
-    options: { readonly policies?: readonly Guardrail[] } = {},
+    options: { readonly policies?: readonly Guardrail[]; readonly record?: boolean } = {},
   ) {
     if (this.at(stage).length === 0) return Promise.resolve(value);
     return mapStrings(value, (text) => this.checkText(text, stage, options));
@@ -106,7 +108,10 @@ export class GuardrailSession {
       readonly offset?: number;
     },
   ): Promise<Applied> {
-    const policies = options.policies ?? this.at(stage);
+    // Blocks and flags judge the text as it came; redactions then apply one after the other.
+    const policies = [...(options.policies ?? this.at(stage))].sort(
+      (a, b) => ACTION_ORDER[a.action] - ACTION_ORDER[b.action],
+    );
     let current = text;
     let changed = false;
     for (const policy of policies) {

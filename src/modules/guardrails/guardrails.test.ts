@@ -64,8 +64,8 @@ describe('a session', () => {
     expect(text).toBe('A refund for [EMAIL_1], [EMAIL_1] again');
     expect(guarded.reversible.get('[EMAIL_1]')).toBe('ana@example.com');
     expect(guarded.decisions()).toEqual([
-      { policy: 'pii-redact', stage: 'input', action: 'redact', kinds: ['email'], count: 2 },
       { policy: 'no-refunds', stage: 'input', action: 'flag', kinds: ['blocked_term'], count: 1 },
+      { policy: 'pii-redact', stage: 'input', action: 'redact', kinds: ['email'], count: 2 },
     ]);
   });
 

@@ -156,6 +156,7 @@ export class HttpRequestLog {
       input: this.#body(invocation ? invocation.input : (request.body ?? null)),
       output: this.#body(invocation?.output ?? null),
       traceId: context.traceId ?? null,
+      ...(invocation?.guardrails ? { guardrails: invocation.guardrails } : {}),
       createdAt: invocation?.createdAt ?? new Date(Date.now() - elapsedMs),
     });
   }

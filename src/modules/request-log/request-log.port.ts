@@ -26,6 +26,16 @@ export interface RequestRecord {
   /** Model cost in USD, from the price table; 0 when unpriced or no model was called. */
   readonly costUsd?: number;
   readonly traceId?: string | null;
+  /** Guardrail decisions of the call (policy, stage, action, kinds found, how many spans); never the text. */
+  readonly guardrails?: readonly GuardrailRecord[];
+}
+
+export interface GuardrailRecord {
+  readonly policy: string;
+  readonly stage: string;
+  readonly action: string;
+  readonly kinds: readonly string[];
+  readonly count: number;
 }
 
 export interface RequestLogQuery {

@@ -36,18 +36,19 @@ export class SqlRequestLogStore implements RequestLogStore {
       route: record.route ?? null,
       cost_usd: record.costUsd ?? 0,
       trace_id: record.traceId ?? null,
+      guardrails: record.guardrails ?? null,
     }));
     await sql`
       insert into request_log (id, tenant_id, capability, outcome, http_status, error_code, models,
         input_tokens, output_tokens, latency_ms, input, output, created_at, api_key_id, method, route,
-        cost_usd, trace_id)
+        cost_usd, trace_id, guardrails)
       select id, tenant_id, capability, outcome, http_status, error_code, models, input_tokens,
         output_tokens, latency_ms, coalesce(input, 'null'::jsonb), coalesce(output, 'null'::jsonb),
-        created_at, api_key_id, method, route, cost_usd, trace_id
+        created_at, api_key_id, method, route, cost_usd, trace_id, guardrails
       from jsonb_to_recordset(${jsonParameter(rows)}::jsonb) as r(id text, tenant_id text, capability text,
         outcome text, http_status int, error_code text, models jsonb, input_tokens int, output_tokens int,
         latency_ms int, input jsonb, output jsonb, created_at timestamptz, api_key_id text, method text,
-        route text, cost_usd double precision, trace_id text)
+        route text, cost_usd double precision, trace_id text, guardrails jsonb)
       -- A retried flush must not fail on rows an earlier attempt already wrote.
       on conflict (tenant_id, id) do nothing`.execute(this.#db);
   }
@@ -121,6 +122,7 @@ type Row = {
   route: string | null;
   cost_usd: number;
   trace_id: string | null;
+  guardrails: unknown;
 };
 
 function toRecord(row: Row): RequestRecord {
@@ -143,5 +145,6 @@ function toRecord(row: Row): RequestRecord {
     route: row.route,
     costUsd: Number(row.cost_usd),
     traceId: row.trace_id,
+    ...(Array.isArray(row.guardrails) ? { guardrails: row.guardrails as RequestRecord['guardrails'] } : {}),
   };
 }

@@ -10,6 +10,7 @@ import * as agents from './0008-agents.ts';
 import * as apiKeyWebhooks from './0009-api-key-webhooks.ts';
 import * as conversationRetention from './0010-conversation-retention.ts';
 import * as modelCallSubject from './0011-model-call-subject.ts';
+import * as guardrails from './0012-guardrails.ts';
 
 /** Every migration in order. Names are permanent: never rename or reorder an applied one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -24,4 +25,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-api-key-webhooks': apiKeyWebhooks,
   '0010-conversation-retention': conversationRetention,
   '0011-model-call-subject': modelCallSubject,
+  '0012-guardrails': guardrails,
 };

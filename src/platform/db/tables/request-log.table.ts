@@ -23,4 +23,6 @@ export interface RequestLogTable {
   route: string | null;
   cost_usd: Generated<number>;
   trace_id: string | null;
+  /** 0012: the call's guardrail decisions; null when no policy applied. */
+  guardrails: JSONColumnType<object[] | null>;
 }

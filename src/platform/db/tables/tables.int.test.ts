@@ -96,6 +96,7 @@ const columns: Columns = {
     last_used_at: 'null',
     webhook_url: 'null',
     webhook_secret: 'null',
+    guardrails: 'not null',
   },
   conversation: {
     id: 'not null',
@@ -340,6 +341,7 @@ const columns: Columns = {
     route: 'null',
     cost_usd: 'not null',
     trace_id: 'null',
+    guardrails: 'null',
   },
   retrieval_chunk: {
     id: 'not null',
