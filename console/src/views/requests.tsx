@@ -183,6 +183,17 @@ export function RequestDetail(props: { readonly id: string }) {
             <dd>
               <code>{record.trace_id ?? '—'}</code>
             </dd>
+            <dt>Guardrails</dt>
+            <dd>
+              {record.guardrails.length === 0
+                ? 'none applied'
+                : record.guardrails
+                    .map(
+                      (decision) =>
+                        `${decision.policy}: ${decision.action} at ${decision.stage} (${decision.kinds.join(', ')}, ${decision.count})`,
+                    )
+                    .join('; ')}
+            </dd>
             <dt>Key</dt>
             <dd>{record.api_key_id ?? 'open access'}</dd>
             <dt>When</dt>
