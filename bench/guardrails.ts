@@ -22,6 +22,7 @@ import { BenchFailure } from './support/benchmark.ts';
 import { machineInfo } from './support/machine.ts';
 import { type BenchOptions, numberOption, rejectUnknownOptions } from './support/options.ts';
 import { freePort } from './support/ports.ts';
+import { processCpuMs } from './support/process-cpu.ts';
 import { spawnNode, stopAllChildren } from './support/processes.ts';
 import { writeResults } from './support/results.ts';
 import { formatTable } from './support/table.ts';
@@ -59,7 +60,7 @@ async function startKeel(
   workDir: string,
   upstream: string,
   guardrails: string,
-): Promise<string> {
+): Promise<{ readonly url: string; readonly pid: number | undefined }> {
   const directory = path.join(workDir, name);
   await mkdir(directory, { recursive: true });
   await writeFile(
@@ -82,12 +83,14 @@ async function startKeel(
       HOST: '127.0.0.1',
       KEEL_DATA_DIR: 'memory://',
       LOG_LEVEL: 'warn',
+      // Shedding off: on a shared machine a stall elsewhere would refuse a probe, which is not what is measured.
+      KEEL_MAX_EVENT_LOOP_DELAY_MS: '0',
     }),
     stdout: { file: path.join(workDir, `${name}.log`) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${url}/readyz`, handle, 60_000);
-  return url;
+  return { url, pid: handle.child.pid };
 }
 
 interface Timing {
@@ -117,8 +120,9 @@ async function streamCall(url: string): Promise<Timing> {
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ user_input: TICKET }),
   });
-  if (response.status !== 200 || response.body === null)
-    throw new BenchFailure(`stream answered ${response.status}`);
+  if (response.status !== 200 || response.body === null) {
+    throw new BenchFailure(`stream answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  }
   let firstMs = Number.NaN;
   let done = false;
   for await (const event of parseCapabilityStream(response.body)) {
@@ -175,14 +179,16 @@ export async function run(options: BenchOptions): Promise<void> {
   });
   try {
     const variants = [
-      { id: 'off', url: await startKeel('off', workDir, fake.url, '{}') },
-      { id: 'on', url: await startKeel('on', workDir, fake.url, "{ defaults: 'recommended' }") },
+      { id: 'off', ...(await startKeel('off', workDir, fake.url, '{}')) },
+      { id: 'on', ...(await startKeel('on', workDir, fake.url, "{ defaults: 'recommended' }")) },
     ];
     const calls = [
       { id: 'sync', call: syncCall },
       { id: 'stream', call: streamCall },
     ];
     const samples = new Map<string, Timing[]>();
+    // CPU time of each Keel process per request (user + system, /proc): steadier than latency here.
+    const cpu = new Map<string, number>();
     // Warm-up: compile paths, open connections, load the tokenizer.
     for (const variant of variants)
       for (const { call } of calls) for (let i = 0; i < 30; i++) await call(variant.url);
@@ -192,7 +198,9 @@ export async function run(options: BenchOptions): Promise<void> {
         for (const { id, call } of calls) {
           const key = `${id}:${variant.id}`;
           const list = samples.get(key) ?? [];
+          const cpuBefore = processCpuMs(variant.pid) ?? Number.NaN;
           for (let index = 0; index < requests; index += 1) list.push(await call(variant.url));
+          cpu.set(key, (cpu.get(key) ?? 0) + ((processCpuMs(variant.pid) ?? Number.NaN) - cpuBefore));
           samples.set(key, list);
         }
       }
@@ -210,6 +218,8 @@ export async function run(options: BenchOptions): Promise<void> {
       return measures.map(([label, pick]) => {
         const off = (samples.get(`${id}:off`) ?? []).map(pick);
         const on = (samples.get(`${id}:on`) ?? []).map(pick);
+        const cpuPerRequest = (variant: string) =>
+          Math.round(((cpu.get(`${id}:${variant}`) ?? Number.NaN) / (rounds * requests)) * 1000) / 1000;
         const figures = {
           offP50: quantile(off, 0.5),
           offP99: quantile(off, 0.99),
@@ -225,6 +235,8 @@ export async function run(options: BenchOptions): Promise<void> {
           addedP99: Math.round((figures.onP99 - figures.offP99) * 100) / 100,
           ratioP50: Math.round((figures.onP50 / figures.offP50) * 100) / 100,
           ratioP99: Math.round((figures.onP99 / figures.offP99) * 100) / 100,
+          cpuOff: cpuPerRequest('off'),
+          cpuOn: cpuPerRequest('on'),
         } as Record<string, number | string>;
       });
     });
@@ -239,6 +251,8 @@ export async function run(options: BenchOptions): Promise<void> {
         { header: 'on p99', align: 'right' },
         { header: 'added p99', align: 'right' },
         { header: 'ratio p99', align: 'right' },
+        { header: 'CPU ms/req off', align: 'right' },
+        { header: 'CPU ms/req on', align: 'right' },
       ],
       rows.map((row) => [
         String(row.label),
@@ -250,6 +264,8 @@ export async function run(options: BenchOptions): Promise<void> {
         String(row.onP99),
         String(row.addedP99),
         `${row.ratioP99}x`,
+        String(row.cpuOff),
+        String(row.cpuOn),
       ]),
     );
     process.stdout.write(
