@@ -50,13 +50,23 @@ export function guardrailMiddleware(
     return output + (await checkInput(text.slice(position)));
   };
   const restoreText = (text: string) => restore(text, session.reversible);
+  // Earlier answers in the history (restored for the caller, stored in a conversation, an agent's tool
+  // arguments) go back upstream: redacted again, silently (they were the model's own words).
+  const redacting = session.at('input').filter((policy) => policy.action === 'redact');
+  const redactOnly = (text: string) =>
+    redacting.length === 0
+      ? Promise.resolve(text)
+      : session.checkText(text, 'input', { policies: redacting, record: false });
 
   return {
     specificationVersion: 'v4',
     transformParams: async ({ params }) => ({
       ...params,
-      prompt: await guardPrompt(params.prompt, checkUserText, (text, stage) =>
-        session.checkText(text, stage),
+      prompt: await guardPrompt(
+        params.prompt,
+        checkUserText,
+        (text, stage) => session.checkText(text, stage),
+        redactOnly,
       ),
     }),
     wrapGenerate: async ({ doGenerate }) => {
@@ -86,6 +96,7 @@ async function guardPrompt(
   prompt: LanguageModelV4Prompt,
   userText: (text: string) => Promise<string>,
   check: (text: string, stage: GuardrailStage) => Promise<string>,
+  history: (text: string) => Promise<string>,
 ): Promise<LanguageModelV4Prompt> {
   const guarded: LanguageModelV4Prompt = [];
   for (const message of prompt) {
@@ -95,6 +106,15 @@ async function guardPrompt(
       const content: typeof message.content = [];
       for (const part of message.content) {
         content.push(part.type === 'text' ? { ...part, text: await userText(part.text) } : part);
+      }
+      guarded.push({ ...message, content });
+    } else if (message.role === 'assistant') {
+      const content: typeof message.content = [];
+      for (const part of message.content) {
+        if (part.type === 'text') content.push({ ...part, text: await history(part.text) });
+        else if (part.type === 'tool-call')
+          content.push({ ...part, input: await mapStrings(part.input, history) });
+        else content.push(part);
       }
       guarded.push({ ...message, content });
     } else if (message.role === 'tool') {

@@ -149,6 +149,33 @@ describe('the model middleware', () => {
     expect(result.text).toBe('I will write to ana@example.com about DE89 3704 0044 0532 0130 00.');
   });
 
+  it('redacts the history too: earlier answers and tool arguments go back upstream as placeholders', async () => {
+    let upstream = '';
+    const model = new MockLanguageModelV4({
+      doGenerate: async (options) => {
+        upstream = JSON.stringify(options.prompt);
+        return {
+          content: [{ type: 'text', text: 'ok' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: { inputTokens: { total: 1 }, outputTokens: { total: 1 } } as never,
+          warnings: [],
+        };
+      },
+    });
+    const guarded = session(builtin('pii-redact'));
+    await generateText({
+      model: wrapLanguageModel({ model, middleware: guardrailMiddleware(guarded, { entry: 'invocation' }) }),
+      messages: [
+        { role: 'user', content: 'My mail is ana@example.com' },
+        { role: 'assistant', content: 'Noted: ana@example.com, and I wrote to bo@example.org.' },
+        { role: 'user', content: 'Thanks' },
+      ],
+    });
+    expect(upstream).not.toContain('@example');
+    expect(upstream).toContain('[EMAIL_1]');
+    expect(upstream).toContain('[EMAIL_2]');
+  });
+
   it('restores a placeholder split across deltas and ends a stream with an error part at a blocked span', async () => {
     const deltas = ['Hello [EM', 'AIL_1], the code word is ', 'kra', 'ken and more'];
     const model = new MockLanguageModelV4({
