@@ -39,6 +39,7 @@ export {
   maxLengthGuardrail,
   patternGuardrail,
   piiGuardrail,
+  promptInjectionClassifierGuardrail,
   promptInjectionGuardrail,
 } from './modules/guardrails/index.ts';
 export { defineWorkflow, verifyWebhook } from './modules/jobs/index.ts';

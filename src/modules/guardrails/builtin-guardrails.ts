@@ -1,5 +1,8 @@
 import { piiGuardrail } from './builtin/pii.guardrail.ts';
-import { promptInjectionGuardrail } from './builtin/prompt-injection.guardrail.ts';
+import {
+  promptInjectionClassifierGuardrail,
+  promptInjectionGuardrail,
+} from './builtin/prompt-injection.guardrail.ts';
 import type { Guardrail } from './define-guardrail.ts';
 
 /**
@@ -15,6 +18,12 @@ export const BUILTIN_GUARDRAILS: readonly Guardrail[] = [
   promptInjectionGuardrail({ name: 'prompt-injection', stages: ['input'], action: 'block' }),
   // A retrieved chunk that tries to steer the model keeps its data but loses the steering phrase.
   promptInjectionGuardrail({ name: 'retrieved-injection', stages: ['retrieved'], action: 'redact' }),
+  // The local few-shot classifier: catches paraphrases the heuristics miss; tens of ms per text, opt-in.
+  promptInjectionClassifierGuardrail({
+    name: 'prompt-injection-classifier',
+    stages: ['input'],
+    action: 'block',
+  }),
 ];
 
 /** What `guardrails.defaults: 'recommended'` turns on, and what the benchmark measures. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { generateText, wrapLanguageModel } from 'ai';
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
@@ -6,7 +7,7 @@ import { inlineLocalEngine } from '../../local-engine/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { deniedTopicsGuardrail } from './builtin/denied-topics.guardrail.ts';
 import { blocklistGuardrail, maxLengthGuardrail } from './builtin/output.guardrails.ts';
-import { findInjections } from './builtin/prompt-injection.guardrail.ts';
+import { findInjections, promptInjectionClassifierGuardrail } from './builtin/prompt-injection.guardrail.ts';
 import { BUILTIN_GUARDRAILS } from './builtin-guardrails.ts';
 import { defineGuardrail, type Guardrail } from './define-guardrail.ts';
 import { guardrailMiddleware } from './guardrail-middleware.ts';
@@ -248,6 +249,60 @@ describe('prompt-injection heuristics', () => {
   it('finds every attack in the sample and none of the ordinary requests', () => {
     for (const text of attacks) expect(findInjections(text).length, text).toBeGreaterThan(0);
     for (const text of ordinary) expect(findInjections(text), text).toEqual([]);
+  });
+});
+
+function injectionSet(name: 'injection-dev.jsonl' | 'injection-held-out.jsonl') {
+  return readFileSync(new URL(`../../../test/fixtures/guardrails/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { text: string; injection: boolean });
+}
+
+async function injectionScores(
+  name: 'injection-dev.jsonl' | 'injection-held-out.jsonl',
+  detect: (text: string) => Promise<boolean>,
+) {
+  let truePositives = 0;
+  let falsePositives = 0;
+  let falseNegatives = 0;
+  for (const { text, injection } of injectionSet(name)) {
+    const found = await detect(text);
+    if (found && injection) truePositives++;
+    else if (found) falsePositives++;
+    else if (injection) falseNegatives++;
+  }
+  return {
+    precision: truePositives / (truePositives + falsePositives),
+    recall: truePositives / (truePositives + falseNegatives),
+  };
+}
+
+// injection-dev.jsonl (90 lines) was run once before the heuristics were widened against it, so it is a
+// development set now; injection-held-out.jsonl (40 lines) was written after, and run once. Figures in
+// docs/guardrails.md: the heuristics generalise poorly (recall 0.20 held out), the classifier well.
+describe('prompt injection on the labelled sets', () => {
+  it('heuristics: every line of the development set, and precision held out', async () => {
+    const heuristic = async (text: string) => findInjections(text).length > 0;
+    expect(await injectionScores('injection-dev.jsonl', heuristic)).toEqual({ precision: 1, recall: 1 });
+    expect((await injectionScores('injection-held-out.jsonl', heuristic)).precision).toBeGreaterThanOrEqual(
+      0.75,
+    );
+  });
+
+  it('the local classifier (lexical engine): precision >= 0.85 and recall >= 0.9 held out', async () => {
+    const guarded = new GuardrailSession({
+      policies: [promptInjectionClassifierGuardrail()],
+      engine: inlineLocalEngine({ embedder: null }),
+    });
+    const classifier = (text: string) =>
+      guarded.checkText(text, 'input').then(
+        () => false,
+        () => true,
+      );
+    const scores = await injectionScores('injection-held-out.jsonl', classifier);
+    expect(scores.precision).toBeGreaterThanOrEqual(0.85);
+    expect(scores.recall).toBeGreaterThanOrEqual(0.9);
   });
 });
 

@@ -4,7 +4,11 @@
 export { deniedTopicsGuardrail } from './builtin/denied-topics.guardrail.ts';
 export { blocklistGuardrail, maxLengthGuardrail, patternGuardrail } from './builtin/output.guardrails.ts';
 export { piiGuardrail } from './builtin/pii.guardrail.ts';
-export { findInjections, promptInjectionGuardrail } from './builtin/prompt-injection.guardrail.ts';
+export {
+  findInjections,
+  promptInjectionClassifierGuardrail,
+  promptInjectionGuardrail,
+} from './builtin/prompt-injection.guardrail.ts';
 export { BUILTIN_GUARDRAILS, RECOMMENDED_GUARDRAILS } from './builtin-guardrails.ts';
 export {
   defineGuardrail,
