@@ -37,6 +37,7 @@ export {
   defineGuardrail,
   deniedTopicsGuardrail,
   maxLengthGuardrail,
+  modelJudgeGuardrail,
   patternGuardrail,
   piiGuardrail,
   promptInjectionClassifierGuardrail,

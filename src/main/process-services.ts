@@ -44,7 +44,7 @@ export async function buildProcessServices(
   const limitStore = await buildLimitStore(scope, config);
   const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
   // Policies per capability, per key and for `/openai/v1`, enforced by the invoker and the model middleware.
-  const guardrails = buildGuardrails(config, { compute, keys, telemetry });
+  const guardrails = buildGuardrails(config, { compute, keys, telemetry, gateway: gateway.models });
   const requestLog = buildRequestLog(scope, config, database, telemetry, logger);
 
   const documents = buildDocuments(scope, {

@@ -25,6 +25,11 @@ export interface GuardrailCheckContext {
   readonly known: ReadonlySet<string>;
   /** Where `text` starts in the whole text (a stream checks a window of its output): 0 otherwise. */
   readonly offset?: number;
+  /**
+   * One model call through the gateway (keel.config.ts `guardrails.judgeModel`, else `default`) for model-judge
+   * checks: the prompt in, the answer's text out. Undefined when the process has no gateway to offer.
+   */
+  readonly judge?: ((prompt: string) => Promise<string>) | undefined;
 }
 
 export interface GuardrailDefinition {

@@ -9,6 +9,8 @@ export interface GuardrailSessionOptions {
   readonly policies: readonly Guardrail[];
   readonly engine?: LocalEngine | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A model call for model-judge checks (see `GuardrailCheckContext.judge`). */
+  readonly judge?: ((prompt: string) => Promise<string>) | undefined;
   /** Receives each decision as it is made (metrics; a stream's `guardrail` event). */
   readonly onDecision?: ((decision: GuardrailDecision) => void) | undefined;
 }
@@ -119,6 +121,7 @@ export class GuardrailSession {
         stage,
         signal: this.#options.signal,
         engine: this.#options.engine,
+        judge: this.#options.judge,
         known: this.#known,
         ...(options.offset === undefined ? {} : { offset: options.offset }),
       });
@@ -193,6 +196,7 @@ export class GuardrailSession {
           stage,
           signal: this.#options.signal,
           engine: this.#options.engine,
+          judge: this.#options.judge,
           known: new Set(),
         });
         if (findings.length > 0) current = this.redactSpans(current, findings, false);

@@ -22,6 +22,8 @@ export const guardrailsConfigSchema = z
     capabilities: z.record(z.string(), z.array(policyName)).default({}),
     /** More policies for `/openai/v1` chat completions. */
     openai: z.array(policyName).default([]),
+    /** The model alias (or `provider:model`) model-judge policies ask; `default` when unset. */
+    judgeModel: z.string().min(1).optional(),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { inlineLocalEngine } from '../../local-engine/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { deniedTopicsGuardrail } from './builtin/denied-topics.guardrail.ts';
+import { modelJudgeGuardrail } from './builtin/model-judge.guardrail.ts';
 import { blocklistGuardrail, maxLengthGuardrail } from './builtin/output.guardrails.ts';
 import { findInjections, promptInjectionClassifierGuardrail } from './builtin/prompt-injection.guardrail.ts';
 import { BUILTIN_GUARDRAILS } from './builtin-guardrails.ts';
@@ -335,6 +336,31 @@ describe('denied topics', () => {
     await expect(guarded.checkText('My parcel has not arrived, where is my order?', 'input')).resolves.toBe(
       'My parcel has not arrived, where is my order?',
     );
+  });
+});
+
+describe('a model judge', () => {
+  it('asks the model about the text, personal data redacted first, and acts on YES', async () => {
+    const asked: string[] = [];
+    const policy = modelJudgeGuardrail({ name: 'no-promises', criterion: 'The text promises a refund.' });
+    const judged = (verdict: string) =>
+      new GuardrailSession({
+        policies: [policy],
+        judge: async (prompt) => {
+          asked.push(prompt);
+          return verdict;
+        },
+      });
+    const text = 'We will refund you, ana@example.com, tomorrow.';
+    await expect(judged('YES').checkText(text, 'output')).rejects.toMatchObject({
+      code: 'GUARDRAIL_BLOCKED',
+      details: { policy: 'no-promises', kinds: ['judge'] },
+    });
+    await expect(judged('No.').checkText(text, 'output')).resolves.toBe(text);
+    expect(asked[0]).toContain('The text promises a refund.');
+    expect(asked[0]).toContain('[EMAIL_1]');
+    expect(asked.join('')).not.toContain('ana@example.com');
+    await expect(session(policy).checkText(text, 'output')).rejects.toThrow(/needs a model/);
   });
 });
 

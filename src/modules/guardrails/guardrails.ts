@@ -10,6 +10,8 @@ export interface GuardrailsOptions {
   readonly engine?: LocalEngine | undefined;
   /** The policies an API key adds (`guardrails` on the key); none for the bootstrap key or open access. */
   readonly keyPolicies?: (keyId: string) => Promise<readonly string[]>;
+  /** One model call for model-judge checks (`modelJudgeGuardrail`); absent, those checks fail the call. */
+  readonly judge?: (prompt: string, signal: AbortSignal | undefined) => Promise<string>;
   /** Every decision, as it is made (metrics). */
   readonly onDecision?: (decision: GuardrailDecision, scope: { readonly source: string }) => void;
 }
@@ -88,6 +90,9 @@ export class Guardrails {
       policies: [...policies.values()],
       engine: this.#options.engine,
       signal: request.signal,
+      ...(this.#options.judge
+        ? { judge: (prompt: string) => this.#options.judge?.(prompt, request.signal) ?? Promise.resolve('') }
+        : {}),
       onDecision: (decision) => {
         this.#options.onDecision?.(decision, { source });
         request.onDecision?.(decision);

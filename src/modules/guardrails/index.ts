@@ -2,6 +2,7 @@
 // and per key on every path, with offline personal-data detection and reversible redaction (issue 19).
 
 export { deniedTopicsGuardrail } from './builtin/denied-topics.guardrail.ts';
+export { modelJudgeGuardrail } from './builtin/model-judge.guardrail.ts';
 export { blocklistGuardrail, maxLengthGuardrail, patternGuardrail } from './builtin/output.guardrails.ts';
 export { piiGuardrail } from './builtin/pii.guardrail.ts';
 export {
