@@ -12,6 +12,7 @@ import {
   SqlApiKeyStore,
   TENANT_PATTERN,
 } from '../modules/auth/index.ts';
+import { Guardrails } from '../modules/guardrails/index.ts';
 import {
   budgetPeriods,
   type KeyLimits,
@@ -24,11 +25,11 @@ import { createLogger } from '../platform/logging/index.ts';
 import { buildDatabase } from './database-builder.ts';
 import { runInScope } from './resource-scope.ts';
 
-export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--json]
+export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--guardrails <policy,...>] [--json]
        keel keys list [--tenant <id>] [--json]
        keel keys revoke <key id>`;
 
-export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds. --webhook-url sets the key's default job webhook (jobs created with the key and without their own webhook report there), signed with the secret read from --webhook-secret-file (at least 24 characters; a file keeps it out of shell history and process lists).`;
+export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds. --webhook-url sets the key's default job webhook (jobs created with the key and without their own webhook report there), signed with the secret read from --webhook-secret-file (at least 24 characters; a file keeps it out of shell history and process lists). --guardrails adds guardrail policies (built-in or from keel.config.ts) to every call made with the key; it never removes a capability's own (docs/guardrails.md).`;
 
 class UsageError extends Error {}
 
@@ -55,6 +56,7 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
         'budget-period': { type: 'string' },
         'webhook-url': { type: 'string' },
         'webhook-secret-file': { type: 'string' },
+        guardrails: { type: 'string' },
         json: { type: 'boolean' },
       },
     });
@@ -73,7 +75,13 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
       const json = parsed.values.json === true;
       switch (action) {
         case 'create':
-          return await create(service, parsed.values, parsed.positionals, json);
+          return await create(
+            service,
+            parsed.values,
+            parsed.positionals,
+            json,
+            new Guardrails({ config: config.guardrails }),
+          );
         case 'list':
           return await list(service, parsed.values, parsed.positionals, json);
         case 'revoke':
@@ -100,6 +108,7 @@ async function create(
   values: Values,
   positionals: string[],
   json: boolean,
+  guardrails: Guardrails,
 ): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals.join(' ')}`);
   const name = text(values.name)?.trim();
@@ -117,7 +126,25 @@ async function create(
   const expiresAt = expiry(text(values['expires-in']));
   const limits = limitsFrom(values);
   const webhook = await webhookFrom(values);
-  const { key, token } = await service.create({ name, tenantId, scopes, expiresAt, limits, webhook });
+  const policies = (text(values.guardrails) ?? '')
+    .split(',')
+    .map((policy) => policy.trim())
+    .filter(Boolean);
+  const unknown = policies.filter((policy) => !guardrails.has(policy));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown guardrail policies: ${unknown.join(', ')} (known: ${guardrails.names().join(', ')})`,
+    );
+  }
+  const { key, token } = await service.create({
+    name,
+    tenantId,
+    scopes,
+    expiresAt,
+    limits,
+    webhook,
+    ...(policies.length > 0 ? { guardrails: policies } : {}),
+  });
   if (json) {
     process.stdout.write(`${JSON.stringify({ key: presentKey(key, new Date()), token }, null, 2)}\n`);
   } else {
