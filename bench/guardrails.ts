@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MockLanguageModelV4 } from 'ai/test';
 import { parseCapabilityStream } from '../src/client/capability-stream.ts';
 import {
   BUILTIN_GUARDRAILS,
@@ -18,6 +19,8 @@ import {
   RECOMMENDED_GUARDRAILS,
 } from '../src/modules/guardrails/index.ts';
 import { startFakeOpenAI } from '../test/fixtures/fake-openai/index.ts';
+import { answer, usage } from '../test/support/gateway-fixtures.ts';
+import { buildTestApp, type TestApp } from '../test/support/test-app.ts';
 import { BenchFailure } from './support/benchmark.ts';
 import { machineInfo } from './support/machine.ts';
 import { type BenchOptions, numberOption, rejectUnknownOptions } from './support/options.ts';
@@ -165,6 +168,48 @@ async function microProbe(runs: number): Promise<{ p50: number; p99: number }> {
   return { p50: quantile(timings, 0.5), p99: quantile(timings, 0.99) };
 }
 
+/**
+ * The same sync call through the app factory in this process (`inject`, in-memory request log, a mock model
+ * answering at once), with and without the recommended policies, alternating: no sockets, no second
+ * process, so what remains of the difference is Keel's own work.
+ */
+async function inAppProbe(requests: number, rounds: number): Promise<{ off: number[]; on: number[] }> {
+  const model = () =>
+    new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'm',
+      doGenerate: async (call) =>
+        answer(`Refund queued: ${JSON.stringify(call.prompt).slice(0, 600)}`, usage(5, 2)),
+    });
+  const off = await buildTestApp({ model: model() });
+  const on = await buildTestApp({ model: model(), guardrailsConfig: { defaults: 'recommended' } });
+  const timings = { off: [] as number[], on: [] as number[] };
+  const time = async (app: TestApp, into: number[] | undefined) => {
+    for (let index = 0; index < requests; index += 1) {
+      const started = performance.now();
+      const response = await app.app.inject({
+        method: 'POST',
+        url: '/v1/generate',
+        payload: { user_input: TICKET },
+      });
+      if (response.statusCode !== 200) throw new BenchFailure(`in-app call answered ${response.statusCode}`);
+      into?.push(performance.now() - started);
+    }
+  };
+  try {
+    await time(off, undefined);
+    await time(on, undefined);
+    for (let round = 0; round < rounds; round += 1) {
+      await time(round % 2 === 0 ? off : on, round % 2 === 0 ? timings.off : timings.on);
+      await time(round % 2 === 0 ? on : off, round % 2 === 0 ? timings.on : timings.off);
+    }
+  } finally {
+    await off.close();
+    await on.close();
+  }
+  return timings;
+}
+
 export async function run(options: BenchOptions): Promise<void> {
   rejectUnknownOptions(options, Object.keys(optionsHelp));
   const requests = numberOption(options, 'requests', 150);
@@ -206,6 +251,13 @@ export async function run(options: BenchOptions): Promise<void> {
       }
     }
     const micro = microRuns > 0 ? await microProbe(microRuns) : undefined;
+    const inApp = await inAppProbe(Math.max(requests, 300), rounds);
+    const inAppFigures = {
+      offP50: quantile(inApp.off, 0.5),
+      onP50: quantile(inApp.on, 0.5),
+      offP99: quantile(inApp.off, 0.99),
+      onP99: quantile(inApp.on, 0.99),
+    };
 
     const rows = calls.flatMap(({ id }) => {
       const measures: Array<[string, (timing: Timing) => number]> =
@@ -272,6 +324,11 @@ export async function run(options: BenchOptions): Promise<void> {
       `\n${table}\n\nms; ${rounds} alternating rounds x ${requests} sequential requests per variant and call; ` +
         `ticket of ${TICKET.length} characters (e-mail, phone, card, IBAN)\n`,
     );
+    process.stdout.write(
+      `in process through the app factory (sync, ${inApp.off.length} requests each): p50 ${inAppFigures.offP50.toFixed(3)} ms off, ` +
+        `${inAppFigures.onP50.toFixed(3)} ms on (+${(inAppFigures.onP50 - inAppFigures.offP50).toFixed(3)}); ` +
+        `p99 ${inAppFigures.offP99.toFixed(3)} ms off, ${inAppFigures.onP99.toFixed(3)} ms on\n`,
+    );
     if (micro) {
       process.stdout.write(
         `guardrail work alone, in process (${microRuns} runs): p50 ${micro.p50.toFixed(3)} ms, p99 ${micro.p99.toFixed(3)} ms\n`,
@@ -288,6 +345,7 @@ export async function run(options: BenchOptions): Promise<void> {
       },
       rows,
       micro: micro ?? null,
+      inApp: inAppFigures,
     });
     process.stdout.write(`results: ${file}\n`);
   } finally {
