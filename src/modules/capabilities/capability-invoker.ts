@@ -90,7 +90,11 @@ export class CapabilityInvoker {
       if (guardrails !== undefined) {
         // Input policies see the input as sent; redactions apply to what leaves for a model and the log.
         await guardrails.checkValue(input, 'input');
-        streamGuard = new StreamGuard(guardrails);
+        // Whole-text policies run once, over the final output below, before the held text goes out.
+        streamGuard = new StreamGuard(
+          guardrails,
+          guardrails.at('output').filter((policy) => policy.window !== 'whole'),
+        );
         reporter = guardedReporter(direct, guardrails, streamGuard);
       }
       const raw = await capability.run(input, {
@@ -131,10 +135,10 @@ export class CapabilityInvoker {
       }
       output = parsed.data;
       if (guardrails !== undefined) {
-        // The text held back by the stream's window, then the output policies over the whole output.
+        // The output policies over the whole output, then the text the stream's window still holds.
+        output = await guardrails.checkValue(output, 'output');
         const rest = await streamGuard?.finish();
         if (rest) await direct.emit({ type: 'text-delta', delta: rest });
-        output = await guardrails.checkValue(output, 'output');
       }
       return output;
     } catch (error) {
