@@ -11,6 +11,7 @@ import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { type CapabilityStreamEvent, parseCapabilityStream } from '../../client/capability-stream.ts';
 import { MemoryAgentStore } from '../agents/index.ts';
 import { defineTool } from '../tools/index.ts';
+import { deniedTopicsGuardrail } from './builtin/denied-topics.guardrail.ts';
 import { blocklistGuardrail } from './builtin/output.guardrails.ts';
 
 const ADMIN_KEY = 'keel-admin-key-for-guardrail-tests-0123456789';
@@ -190,6 +191,60 @@ describe('guardrails on every path', () => {
     expect(text).toBe('Done for ana@example.com and 4111 1111 1111 1111.');
     expect(events.at(-1)).toMatchObject({ type: 'done', data: { output: { answer: text } } });
     expect(prompts[0]).not.toContain('ana@example.com');
+  });
+
+  it('denied topics by the local classifier: refused on input, and a streamed output on the topic ends without done', async () => {
+    const medical = {
+      name: 'medical_advice',
+      description: 'diagnosis, symptoms, medicine doses, treatment of an illness',
+      examples: ['What dose of ibuprofen should I take for a fever?', 'Is this rash a sign of measles?'],
+    };
+    const allowed = [
+      {
+        name: 'orders',
+        description: 'orders, deliveries, invoices, refunds and accounts',
+        examples: ['Where is my parcel?', 'Please send me the invoice for my last order.'],
+      },
+    ];
+    const { model, prompts } = recordingModel((prompt) =>
+      prompt.includes('parcel')
+        ? 'Take 400 milligrams of ibuprofen every six hours for the fever and see a doctor about the rash.'
+        : 'unused',
+    );
+    await start(model, {
+      guardrailsConfig: {
+        policies: [
+          deniedTopicsGuardrail({ name: 'no-medical-input', topics: [medical], allowed, stages: ['input'] }),
+          deniedTopicsGuardrail({
+            name: 'no-medical-output',
+            topics: [medical],
+            allowed,
+            stages: ['output'],
+          }),
+        ],
+        capabilities: { generate: ['no-medical-input', 'no-medical-output'] },
+      },
+    });
+    const refused = await current().app.inject({
+      method: 'POST',
+      url: '/v1/generate',
+      headers: admin,
+      payload: { user_input: 'How many milligrams of paracetamol can a child take for a fever?' },
+    });
+    expect(refused.json()).toMatchObject({ code: 'GUARDRAIL_BLOCKED', policy: 'no-medical-input' });
+    expect(prompts).toHaveLength(0);
+    const streamed = await current().app.inject({
+      method: 'POST',
+      url: '/v1/generate',
+      headers: SSE,
+      payload: { user_input: 'Where is my parcel?' },
+    });
+    const events = await eventsOf(streamed.body);
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      data: { code: 'GUARDRAIL_BLOCKED', policy: 'no-medical-output' },
+    });
+    expect(events.some((event) => event.type === 'done')).toBe(false);
   });
 
   it('batch: every item guarded, the batch record keeps only redacted items', async () => {
