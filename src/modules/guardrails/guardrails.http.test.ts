@@ -433,6 +433,49 @@ describe('guardrails on every path', () => {
     expect(fedBack).not.toContain('bo@example.org');
   });
 
+  it("agent tool calls: a capability the agent calls runs under that capability's policies", async () => {
+    const { model, calls } = scriptedAgentModel((prompt) => {
+      const text = JSON.stringify(prompt);
+      // The generate capability's own model call (no agent rules in its prompt): it echoes placeholders.
+      if (!text.includes('agent of a backend service')) return { text: echoPlaceholders(text) };
+      if (toolResults(prompt).length > 0) return { text: 'The refund note is written.' };
+      return { calls: [{ name: 'generate', input: { user_input: PII } }] };
+    });
+    app = await buildTestApp({
+      model,
+      adminKey: ADMIN_KEY,
+      agents: { store: new MemoryAgentStore(), streamPollMs: 20 },
+      guardrailsConfig: { capabilities: { generate: ['pii-redact'] } },
+    });
+    const created = await app.app.inject({
+      method: 'POST',
+      url: '/v1/agents/runs',
+      headers: admin,
+      payload: { goal: 'Write the refund note.', tools: ['generate'] },
+    });
+    expect(created.statusCode).toBe(202);
+    const { id } = created.json() as { id: string };
+    let run: Record<string, unknown> = {};
+    for (
+      let attempt = 0;
+      attempt < 300 && !['succeeded', 'failed'].includes(run.status as string);
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      run = (await app.app.inject({ method: 'GET', url: `/v1/agents/runs/${id}`, headers: admin })).json();
+    }
+    expect(run.status).toBe('succeeded');
+    const generatePrompts = calls
+      .map((call) => JSON.stringify(call.prompt))
+      .filter((prompt) => !prompt.includes('agent of a backend service'));
+    expect(generatePrompts).toHaveLength(1);
+    expect(generatePrompts[0]).toContain('[EMAIL_1]');
+    expect(generatePrompts[0]).not.toContain('ana@example.com');
+    // The tool result the agent reads back is generate's answer to it, restored.
+    const fedBack = toolResults(calls.at(-1)?.prompt ?? []).join('');
+    expect(fedBack).toContain('ana@example.com');
+  });
+
   it('/openai/v1: redacted upstream, restored answer, the log keeps the redacted body; a stream is cut with an error chunk', async () => {
     const { model, prompts } = recordingModel((prompt) =>
       prompt.includes('plan')
