@@ -6,6 +6,7 @@ export type {
   CapabilityStreamEventType,
   DoneData,
   ErrorData,
+  GuardrailData,
   ObjectDeltaData,
   ServerSentEvent,
   TextDeltaData,
@@ -28,6 +29,25 @@ export { defineCapability, variantCallSettings, variantSystem } from './modules/
 export type { Score, Scorer, ScorerContext, ScorerDefinition, ScoreSubject } from './modules/evals/index.ts';
 export { defineScorer } from './modules/evals/index.ts';
 export type { InvocationModels, ObjectRequest, ObjectResult } from './modules/gateway/index.ts';
+export type {
+  Guardrail,
+  GuardrailAction,
+  GuardrailCheckContext,
+  GuardrailDefinition,
+  GuardrailFinding,
+  GuardrailStage,
+} from './modules/guardrails/index.ts';
+export {
+  blocklistGuardrail,
+  defineGuardrail,
+  deniedTopicsGuardrail,
+  maxLengthGuardrail,
+  modelJudgeGuardrail,
+  patternGuardrail,
+  piiGuardrail,
+  promptInjectionClassifierGuardrail,
+  promptInjectionGuardrail,
+} from './modules/guardrails/index.ts';
 export { defineWorkflow, verifyWebhook } from './modules/jobs/index.ts';
 export type { McpServerConfigInput } from './modules/mcp/index.ts';
 export type { Tool, ToolContext, ToolDefinition, ToolEffect } from './modules/tools/index.ts';

@@ -50,6 +50,16 @@ export interface ErrorData {
   readonly [extension: string]: unknown;
 }
 
+/** A guardrail policy acted on the call (a block is followed by the `error` event). Never carries the text. */
+export interface GuardrailData {
+  readonly policy: string;
+  readonly stage: 'input' | 'retrieved' | 'output';
+  readonly action: 'block' | 'redact' | 'flag';
+  /** What was found (`email`, `instruction_override`...). */
+  readonly kinds: readonly string[];
+  readonly count: number;
+}
+
 /** The call succeeded: `output` is exactly what the sync call returns. Last event. */
 export interface DoneData<Output = unknown> {
   readonly output: Output;
@@ -66,6 +76,7 @@ export type CapabilityStreamEvent<Output = unknown> =
   | EventOf<'text-delta', TextDeltaData>
   | EventOf<'object-delta', ObjectDeltaData<unknown>>
   | EventOf<'usage', UsageData>
+  | EventOf<'guardrail', GuardrailData>
   | EventOf<'error', ErrorData>
   | EventOf<'done', DoneData<Output>>;
 
@@ -76,6 +87,7 @@ export const CAPABILITY_STREAM_EVENT_TYPES: readonly CapabilityStreamEventType[]
   'text-delta',
   'object-delta',
   'usage',
+  'guardrail',
   'error',
   'done',
 ];

@@ -5414,6 +5414,8 @@ export interface components {
           webhook: ({
             url: string;
           } | null);
+          /** Guardrail policies the key adds to every call's own (see docs/guardrails.md). */
+          guardrails: (string)[];
         };
     CreatedApiKey: {
           key: components["schemas"]["ApiKey"];
@@ -5991,6 +5993,16 @@ export interface components {
           trace_id: (string | null);
           /** The capability variant that served the call (`summarize@3`, also sent as `keel-variant`). */
           variant: (string | null);
+          /** Guardrail decisions of the call, one per policy, stage and action; empty when none applied. */
+          guardrails: ({
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            /** What was found (`email`, `instruction_override`...), never the text. */
+            kinds: (string)[];
+            /** How many spans. */
+            count: number;
+          })[];
           created_at: string;
         };
     RequestRecordPage: {
@@ -6142,6 +6154,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -6215,6 +6239,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6294,6 +6330,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -6367,6 +6415,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6446,6 +6506,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -6519,6 +6591,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6598,6 +6682,18 @@ export interface components {
           };
         } | {
           /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
+          };
+        } | {
+          /** The `event:` line. */
           event: "error";
           /** The `id:` line: 1, 2, 3... in this response. */
           id: number;
@@ -6671,6 +6767,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6773,6 +6881,18 @@ export interface components {
             calls: number;
             models: (string)[];
             cost_usd: (number | null);
+          };
+        } | {
+          /** The `event:` line. */
+          event: "guardrail";
+          /** The `id:` line: 1, 2, 3... in this response. */
+          id: number;
+          data: {
+            policy: string;
+            stage: "input" | "retrieved" | "output";
+            action: "block" | "redact" | "flag";
+            kinds: (string)[];
+            count: number;
           };
         } | {
           /** The `event:` line. */
@@ -6996,6 +7116,8 @@ export interface components {
           expires_at?: string;
           limits?: components["schemas"]["KeyLimitsInput"];
           webhook?: components["schemas"]["ApiKeyWebhook"];
+          /** Guardrail policies (names, built-in or from keel.config.ts) added to every call made with the key. A key only adds: its capabilities' own policies always apply. */
+          guardrails?: (string)[];
         };
     JobWebhook: {
           /** Receives a POST when the job succeeds, fails or is cancelled. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
+import { guardrailsConfigSchema } from '../modules/guardrails/index.ts';
 import { mcpConfigSchema } from '../modules/mcp/index.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
 import { variantsConfigSchema } from '../modules/variants/index.ts';
@@ -48,6 +49,8 @@ export const configFileSchema = z
     mcp: mcpConfigSchema.prefault({}),
     /** Per capability: variants (versioned prompt, model, settings) and the starting traffic policy (docs/variants.md). */
     variants: variantsConfigSchema,
+    /** Guardrail policies, the defaults, and more per capability and for `/openai/v1` (see docs/guardrails.md). */
+    guardrails: guardrailsConfigSchema.prefault({}),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
 import type { ParseLimits } from '../modules/documents/index.ts';
 import type { GatewaySettings } from '../modules/gateway/index.ts';
+import type { GuardrailsConfig } from '../modules/guardrails/index.ts';
 import type { KeyLimits } from '../modules/limits/index.ts';
 import type { McpServerConfig } from '../modules/mcp/index.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
@@ -97,6 +98,8 @@ export interface KeelConfig {
   /** Custom tools and MCP servers of keel.config.ts (see docs/agents.md). */
   readonly tools: readonly AnyTool[];
   readonly mcp: { readonly servers: readonly McpServerConfig[] };
+  /** Guardrail policies and where they apply (see docs/guardrails.md). */
+  readonly guardrails: GuardrailsConfig;
   /** Job workers, leases, default retry policy and webhooks. */
   readonly jobs: JobsConfig;
   /** The `keel` commands that talk to a running Keel over HTTP (`ingest`, `eval`). */
@@ -307,6 +310,7 @@ function resolve(
           ? { url: environment.KEEL_VARIANTS_WEBHOOK_URL, secret: environment.KEEL_VARIANTS_WEBHOOK_SECRET }
           : undefined,
     },
+    guardrails: file.guardrails,
     jobs: resolveJobsConfig(environment, file.jobs),
     cli: {
       url: environment.KEEL_URL,

@@ -30,6 +30,7 @@ import {
   type ModelCallWriter,
   registerGatewayRoutes,
 } from '../modules/gateway/index.ts';
+import type { Guardrails } from '../modules/guardrails/index.ts';
 import { type ReadinessCheck, registerHealthRoutes } from '../modules/health/index.ts';
 import {
   type JobSettings,
@@ -78,6 +79,8 @@ export interface AppDependencies {
   /** Model-call accounting (usage, cost, retries per call), read by `GET /v1/model-calls`. */
   readonly modelCalls: { readonly store: ModelCallStore; readonly writer: ModelCallWriter };
   readonly capabilities: readonly AnyCapability[];
+  /** Guardrail policies per capability, per key and for `/openai/v1`; none apply when unset. */
+  readonly guardrails?: Guardrails;
   readonly requestLog: {
     readonly store: RequestLogStore;
     readonly writer: RequestLogWriter;
@@ -209,10 +212,16 @@ export async function buildApp(
   registerGatewayRoutes(app, { gateway: dependencies.models, calls: dependencies.modelCalls });
   await registerOpenAICompatRoutes(app, {
     gateway: dependencies.models,
+    guardrails: dependencies.guardrails,
+    record: requestLog.recordInvocation,
     shutdown: shutdownGate.deadline,
     ...keepAlive,
   });
-  registerKeyRoutes(app, { service: dependencies.keys, clock: dependencies.clock });
+  registerKeyRoutes(app, {
+    service: dependencies.keys,
+    clock: dependencies.clock,
+    guardrailExists: (name) => dependencies.guardrails?.has(name) ?? false,
+  });
   registerMeRoute(app, { keys: dependencies.keys, authFailures });
   // The web console's built files at /console (docs/console.md).
   registerConsoleStatic(app, dependencies.console ?? {});

@@ -1,4 +1,5 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
+import { generateText } from 'ai';
 import { Redis } from 'ioredis';
 import type { KeelConfig } from '../config/index.ts';
 import { createLocalEmbeddingModel, type LocalEngine } from '../local-engine/index.ts';
@@ -22,6 +23,7 @@ import {
 import { type ConversationStore, SqlConversationStore } from '../modules/conversations/index.ts';
 import { JobIngestionScheduler, SqlDocumentStore } from '../modules/documents/index.ts';
 import { Gateway, ModelCallWriter, RedisResponseCache, SqlModelCallStore } from '../modules/gateway/index.ts';
+import { Guardrails } from '../modules/guardrails/index.ts';
 import type { JobStore } from '../modules/jobs/index.ts';
 import {
   createModelLimitsMiddleware,
@@ -39,7 +41,7 @@ import type { ChunkIndex } from '../modules/retrieval/index.ts';
 import { declarationsOf, SqlVariantStore } from '../modules/variants/index.ts';
 import type { WorkerPool } from '../platform/compute/index.ts';
 import type { Database } from '../platform/db/index.ts';
-import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
+import { currentRequestContext, DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { startRetentionSweep } from '../platform/retention/index.ts';
 import {
@@ -115,6 +117,54 @@ export function buildKeys(config: KeelConfig, database: Database, logger: Logger
     defaultTenantId: DEFAULT_TENANT_ID,
     defaultLimits: config.limits.defaults,
     onBackgroundError: (error, what) => logger.warn({ err: error }, `${what} failed`),
+  });
+}
+
+/**
+ * Guardrail policies (keel.config.ts `guardrails`, the built-ins), the policies each key adds, and every
+ * decision counted in `keel_guardrail_decisions_total`. Classifier-backed policies use the pooled engine.
+ */
+export function buildGuardrails(
+  config: KeelConfig,
+  parts: {
+    readonly compute: Compute;
+    readonly keys: ApiKeyService;
+    readonly telemetry: Telemetry;
+    readonly gateway: Gateway;
+  },
+): Guardrails {
+  const { metrics } = parts.telemetry;
+  const judgeModel = config.guardrails.judgeModel ?? 'default';
+  return new Guardrails({
+    config: config.guardrails,
+    engine: parts.compute.engine,
+    // Model-judge policies: one short call through the gateway, accounted under the request it judges.
+    judge: async (prompt, signal) => {
+      const context = currentRequestContext();
+      const model = parts.gateway.isConfigured(judgeModel)
+        ? parts.gateway.languageModel(judgeModel, {
+            requestId: context?.requestId ?? 'guardrail-judge',
+            tenantId: context?.tenantId ?? DEFAULT_TENANT_ID,
+            source: 'guardrail:judge',
+          })
+        : undefined;
+      if (model === undefined) throw parts.gateway.missingModel(judgeModel);
+      const result = await generateText({
+        model,
+        prompt,
+        maxOutputTokens: 8,
+        maxRetries: 0,
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+      return result.text;
+    },
+    keyPolicies: (keyId) => parts.keys.guardrailsFor(keyId),
+    onDecision: (decision) =>
+      metrics.guardrailDecisions.inc({
+        policy: decision.policy,
+        stage: decision.stage,
+        action: decision.action,
+      }),
   });
 }
 

@@ -8,6 +8,7 @@ import { documentErrors } from '../modules/documents/index.ts';
 import { evalErrors } from '../modules/evals/index.ts';
 import { feedbackErrors } from '../modules/feedback/index.ts';
 import { gatewayErrors } from '../modules/gateway/index.ts';
+import { guardrailErrors } from '../modules/guardrails/index.ts';
 import { jobErrors } from '../modules/jobs/index.ts';
 import { limitErrors } from '../modules/limits/index.ts';
 import { mcpErrors } from '../modules/mcp/index.ts';
@@ -30,6 +31,7 @@ export const errorCatalogue: ReadonlyArray<{
   { module: 'limits', errors: Object.values(limitErrors) },
   { module: 'capabilities', errors: Object.values(capabilityErrors) },
   { module: 'gateway', errors: Object.values(gatewayErrors) },
+  { module: 'guardrails', errors: Object.values(guardrailErrors) },
   { module: 'request-log', errors: Object.values(requestLogErrors) },
   { module: 'jobs', errors: Object.values(jobErrors) },
   { module: 'local-engine', errors: Object.values(localEngineErrors) },

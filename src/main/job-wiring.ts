@@ -26,6 +26,7 @@ export type JobWiringDependencies = Pick<
   | 'logger'
   | 'models'
   | 'capabilities'
+  | 'guardrails'
   | 'clock'
   | 'keys'
   | 'documents'
@@ -75,7 +76,13 @@ export function wireJobs(
     userAgent: `keel/${KEEL_VERSION}`,
     scorers: scorerRegistry(evals.scorers),
   });
-  const invoker = new CapabilityInvoker({ models, clock, record, variants: variants.routing });
+  const invoker = new CapabilityInvoker({
+    models,
+    clock,
+    record,
+    variants: variants.routing,
+    guardrails: dependencies.guardrails,
+  });
   const agents = wireAgents({
     dependencies: dependencies.agents ?? { store: new MemoryAgentStore() },
     invoker,

@@ -12,6 +12,7 @@ import {
   SqlApiKeyStore,
   TENANT_PATTERN,
 } from '../modules/auth/index.ts';
+import { Guardrails } from '../modules/guardrails/index.ts';
 import {
   budgetPeriods,
   type KeyLimits,
@@ -24,11 +25,11 @@ import { createLogger } from '../platform/logging/index.ts';
 import { buildDatabase } from './database-builder.ts';
 import { runInScope } from './resource-scope.ts';
 
-export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--json]
+export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--guardrails <policy,...>] [--json]
        keel keys list [--tenant <id>] [--json]
        keel keys revoke <key id>`;
 
-export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds. --webhook-url sets the key's default job webhook (jobs created with the key and without their own webhook report there), signed with the secret read from --webhook-secret-file (at least 24 characters; a file keeps it out of shell history and process lists).`;
+export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds. --webhook-url sets the key's default job webhook (jobs created with the key and without their own webhook report there), signed with the secret read from --webhook-secret-file (at least 24 characters; a file keeps it out of shell history and process lists). --guardrails adds guardrail policies (built-in or from keel.config.ts) to every call made with the key; it never removes a capability's own (docs/guardrails.md).`;
 
 class UsageError extends Error {}
 
@@ -48,7 +49,7 @@ type KeysRequest =
  */
 export async function keysCommand(argv: readonly string[], config: KeelConfig): Promise<number> {
   try {
-    const request = await parseKeysRequest(argv);
+    const request = await parseKeysRequest(argv, new Guardrails({ config: config.guardrails }));
     // Logs go to stderr: stdout carries the command's output (the token, the list).
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     return await runInScope(async (scope) => {
@@ -82,7 +83,7 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
   }
 }
 
-async function parseKeysRequest(argv: readonly string[]): Promise<KeysRequest> {
+async function parseKeysRequest(argv: readonly string[], guardrails: Guardrails): Promise<KeysRequest> {
   const [action, ...rest] = argv;
   if (action !== 'create' && action !== 'list' && action !== 'revoke') {
     throw new UsageError(action === undefined ? 'missing action' : `unknown action "${action}"`);
@@ -103,6 +104,7 @@ async function parseKeysRequest(argv: readonly string[]): Promise<KeysRequest> {
       'budget-period': { type: 'string' },
       'webhook-url': { type: 'string' },
       'webhook-secret-file': { type: 'string' },
+      guardrails: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -129,7 +131,29 @@ async function parseKeysRequest(argv: readonly string[]): Promise<KeysRequest> {
   const expiresAt = expiry(text(values['expires-in']));
   const limits = limitsFrom(values);
   const webhook = await webhookFrom(values);
-  return { action, json, key: { name, tenantId, scopes, expiresAt, limits, webhook } };
+  const policies = (text(values.guardrails) ?? '')
+    .split(',')
+    .map((policy) => policy.trim())
+    .filter(Boolean);
+  const unknown = policies.filter((policy) => !guardrails.has(policy));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown guardrail policies: ${unknown.join(', ')} (known: ${guardrails.names().join(', ')})`,
+    );
+  }
+  return {
+    action,
+    json,
+    key: {
+      name,
+      tenantId,
+      scopes,
+      expiresAt,
+      limits,
+      webhook,
+      ...(policies.length > 0 ? { guardrails: policies } : {}),
+    },
+  };
 }
 
 type Values = Record<string, string | boolean | undefined>;

@@ -7,6 +7,7 @@ import {
   buildConversations,
   buildDocuments,
   buildGateway,
+  buildGuardrails,
   buildKeys,
   buildLimitStore,
   buildMcpSources,
@@ -42,6 +43,8 @@ export async function buildProcessServices(
   const keys = buildKeys(config, database, logger);
   const limitStore = await buildLimitStore(scope, config);
   const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
+  // Policies per capability, per key and for `/openai/v1`, enforced by the invoker and the model middleware.
+  const guardrails = buildGuardrails(config, { compute, keys, telemetry, gateway: gateway.models });
   const requestLog = buildRequestLog(scope, config, database, telemetry, logger);
 
   const documents = buildDocuments(scope, {
@@ -65,6 +68,7 @@ export async function buildProcessServices(
     keys,
     limitStore,
     gateway,
+    guardrails,
     requestLog,
     documents,
     conversations,

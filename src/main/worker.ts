@@ -26,13 +26,14 @@ export interface WorkerDependencies extends JobWiringDependencies {
  */
 export function createWorkerDependencies(config: KeelConfig, logger: Logger): Promise<WorkerDependencies> {
   return buildInScope(async (scope) => {
-    const { database, jobs, keys, gateway, requestLog, documents, capabilities, mcpSources } =
+    const { database, jobs, keys, gateway, guardrails, requestLog, documents, capabilities, mcpSources } =
       await buildProcessServices(scope, config, logger, 'worker');
 
     return {
       logger,
       models: gateway.models,
       capabilities,
+      guardrails,
       clock: systemClock,
       keys,
       documents,

@@ -41,6 +41,9 @@ export function describeApiKeyStoreContract(name: string, createStore: () => Pro
       });
       await store.insert(hooked);
       expect(await store.get(hooked.id)).toEqual(hooked);
+      const guarded = apiKeyRecord({ guardrails: ['pii-block', 'prompt-injection'] });
+      await store.insert(guarded);
+      expect(await store.get(guarded.id)).toEqual(guarded);
     });
 
     it('refuses a second key with the same id', async () => {

@@ -97,6 +97,17 @@ export function describeRequestLogStoreContract(
       expect(seen.at(-1)).toBe(records[0]?.id);
     });
 
+    it('keeps guardrail decisions, and records without them have none', async () => {
+      const guarded = requestRecord({
+        guardrails: [{ policy: 'pii-redact', stage: 'input', action: 'redact', kinds: ['email'], count: 2 }],
+      });
+      await store.append([guarded]);
+      expect((await store.get(guarded.tenantId, guarded.id))?.guardrails).toEqual(guarded.guardrails);
+      const plain = requestRecord();
+      await store.append([plain]);
+      expect((await store.get(plain.tenantId, plain.id))?.guardrails).toBeUndefined();
+    });
+
     it('filters by capability', async () => {
       await store.append([
         requestRecord({ capability: 'generate' }),

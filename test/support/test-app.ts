@@ -31,6 +31,7 @@ import {
   type ModelCallObserver,
   ModelCallWriter,
 } from '../../src/modules/gateway/index.ts';
+import { Guardrails, type GuardrailsConfig } from '../../src/modules/guardrails/index.ts';
 import type { JobSystem } from '../../src/modules/jobs/index.ts';
 import {
   createModelLimitsMiddleware,
@@ -105,6 +106,8 @@ export interface TestAppOptions extends Partial<Omit<AppDependencies, 'logger'>>
     middlewares: readonly LanguageModelV4Middleware[],
     observers: readonly ModelCallObserver[],
   ) => Gateway;
+  /** keel.config.ts `guardrails`: the app gets them with the keys' policies and the metrics wired. */
+  readonly guardrailsConfig?: Partial<GuardrailsConfig>;
 }
 
 export interface TestApp extends HttpPlatform {
@@ -221,6 +224,21 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.agents ? { agents: options.agents } : {}),
     ...(options.console ? { console: options.console } : {}),
     ...(options.variants ? { variants: options.variants } : {}),
+    ...(options.guardrailsConfig
+      ? {
+          guardrails: new Guardrails({
+            config: options.guardrailsConfig,
+            engine: inlineLocalEngine({ embedder: null }),
+            keyPolicies: (keyId) => keys.guardrailsFor(keyId),
+            onDecision: (decision) =>
+              telemetry.metrics.guardrailDecisions.inc({
+                policy: decision.policy,
+                stage: decision.stage,
+                action: decision.action,
+              }),
+          }),
+        }
+      : {}),
   });
   return {
     ...platform,

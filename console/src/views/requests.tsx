@@ -83,6 +83,7 @@ export function Requests() {
                 <th scope="col">Route</th>
                 <th scope="col">Outcome</th>
                 <th scope="col">Tokens in/out</th>
+                <th scope="col">Guardrails</th>
                 <th scope="col">Cost</th>
                 <th scope="col">Latency</th>
                 <th scope="col">When</th>
@@ -101,6 +102,7 @@ export function Requests() {
                   <td>
                     {item.input_tokens}/{item.output_tokens}
                   </td>
+                  <td>{guardrailSummary(item.guardrails)}</td>
                   <td>${item.cost_usd.toFixed(4)}</td>
                   <td>{item.latency_ms} ms</td>
                   <td>{formatTime(item.created_at)}</td>
@@ -182,6 +184,17 @@ export function RequestDetail(props: { readonly id: string }) {
             <dt>Trace</dt>
             <dd>
               <code>{record.trace_id ?? '—'}</code>
+            </dd>
+            <dt>Guardrails</dt>
+            <dd>
+              {record.guardrails.length === 0
+                ? 'none applied'
+                : record.guardrails
+                    .map(
+                      (decision) =>
+                        `${decision.policy}: ${decision.action} at ${decision.stage} (${decision.kinds.join(', ')}, ${decision.count})`,
+                    )
+                    .join('; ')}
             </dd>
             <dt>Key</dt>
             <dd>{record.api_key_id ?? 'open access'}</dd>
@@ -286,4 +299,21 @@ function ThumbIcon(props: { readonly direction: 'up' | 'down' }) {
       <path d="M7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7" />
     </svg>
   );
+}
+
+/** One cell: the policy that blocked the call, else how many spans were redacted or flagged; a dash for none. */
+function guardrailSummary(
+  decisions: ReadonlyArray<{ readonly policy: string; readonly action: string; readonly count: number }>,
+): string {
+  const blocked = decisions.find((decision) => decision.action === 'block');
+  if (blocked) return `blocked by ${blocked.policy}`;
+  const count = (action: string) =>
+    decisions
+      .filter((decision) => decision.action === action)
+      .reduce((sum, decision) => sum + decision.count, 0);
+  const parts = [
+    count('redact') > 0 ? `${count('redact')} redacted` : '',
+    count('flag') > 0 ? `${count('flag')} flagged` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? '—' : parts.join(', ');
 }

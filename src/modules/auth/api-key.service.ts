@@ -47,6 +47,8 @@ export interface CreateKeyInput {
   readonly limits?: KeyLimits;
   /** The default webhook of jobs created with this key (a job's own webhook wins). */
   readonly webhook?: KeyWebhook | null;
+  /** Guardrail policies (names) the key adds to its capabilities' own. */
+  readonly guardrails?: readonly string[];
 }
 
 /** Bounded map that forgets its oldest entries first. */
@@ -118,6 +120,9 @@ export class ApiKeyService {
       revokedAt: null,
       lastUsedAt: null,
       webhook: input.webhook ?? null,
+      ...(input.guardrails && input.guardrails.length > 0
+        ? { guardrails: [...new Set(input.guardrails)] }
+        : {}),
     };
     await this.#options.store.insert(record);
     this.#records.delete(id);
@@ -148,6 +153,12 @@ export class ApiKeyService {
     if (!record) throw new AppError(authErrors.AUTH_KEY_NOT_FOUND, { detail: `No API key ${id}.` });
     this.#records.set(id, { record, fetchedAt: Date.now() });
     return viewOf(record);
+  }
+
+  /** The guardrail policies a key adds (through the same short-lived record cache as authentication). */
+  async guardrailsFor(id: string): Promise<readonly string[]> {
+    if (id === ADMIN_KEY_ID || id === OPEN_SUBJECT) return [];
+    return (await this.#record(id))?.guardrails ?? [];
   }
 
   /** The limits a subject is held to; jobs and model-call middlewares ask by subject. */

@@ -16,6 +16,8 @@ export interface ApiKeyRecord {
   readonly lastUsedAt: Date | null;
   /** Where jobs created with this key are reported when they bring no webhook of their own. */
   readonly webhook: KeyWebhook | null;
+  /** Guardrail policies (names) this key adds to every call it makes; it can never remove a capability's. */
+  readonly guardrails?: readonly string[];
 }
 
 /** A key's default job webhook: the secret signs deliveries and is never shown again. */

@@ -30,6 +30,9 @@ export const apiKeySchema = z
       .object({ url: z.string() })
       .nullable()
       .describe("The key's default job webhook (its secret is never returned)."),
+    guardrails: z
+      .array(z.string())
+      .describe("Guardrail policies the key adds to every call's own (see docs/guardrails.md)."),
   })
   .meta({ id: 'ApiKey' });
 
@@ -71,6 +74,13 @@ export const createKeySchema = z
       .describe('When the key stops working; never if omitted.'),
     limits: keyLimitsSchema.optional(),
     webhook: keyWebhookSchema.optional(),
+    guardrails: z
+      .array(z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/))
+      .max(32)
+      .optional()
+      .describe(
+        "Guardrail policies (names, built-in or from keel.config.ts) added to every call made with the key. A key only adds: its capabilities' own policies always apply.",
+      ),
   })
   .strict()
   .meta({ id: 'CreateApiKeyRequest' });
@@ -89,10 +99,15 @@ const keyPageSchema = z
 export interface KeyRoutesOptions {
   readonly service: ApiKeyService;
   readonly clock: { now(): Date };
+  /** Whether a guardrail policy name exists (keys may only name existing policies). */
+  readonly guardrailExists?: (name: string) => boolean;
 }
 
 /** `POST/GET/DELETE /v1/admin/keys`: key management for administrators, across tenants. */
-export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutesOptions): void {
+export function registerKeyRoutes(
+  app: HttpServer,
+  { service, clock, guardrailExists }: KeyRoutesOptions,
+): void {
   const present = (key: ApiKeyView) => presentKey(key, clock.now());
 
   app.post(
@@ -121,6 +136,17 @@ export function registerKeyRoutes(app: HttpServer, { service, clock }: KeyRoutes
         throw new AppError(platformErrors.REQUEST_VALIDATION_FAILED, {
           detail: '1 field is not valid: /body/expires_at',
           errors: [{ pointer: '/body/expires_at', message: 'must be in the future', code: 'too_small' }],
+        });
+      }
+      const unknown = (rest.guardrails ?? []).filter((name) => guardrailExists?.(name) !== true);
+      if (unknown.length > 0) {
+        throw new AppError(platformErrors.REQUEST_VALIDATION_FAILED, {
+          detail: `Unknown guardrail policies: ${unknown.join(', ')}.`,
+          errors: unknown.map((name) => ({
+            pointer: '/body/guardrails',
+            message: `no guardrail policy named ${name}`,
+            code: 'invalid_value',
+          })),
         });
       }
       const created = await service.create({
@@ -226,5 +252,6 @@ export function presentKey(key: ApiKeyView, now: Date): z.output<typeof apiKeySc
     revoked_at: key.revokedAt?.toISOString() ?? null,
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     webhook: key.webhook,
+    guardrails: [...(key.guardrails ?? [])],
   };
 }

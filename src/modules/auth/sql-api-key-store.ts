@@ -30,6 +30,7 @@ export class SqlApiKeyStore implements ApiKeyStore {
         last_used_at: record.lastUsedAt,
         webhook_url: record.webhook?.url ?? null,
         webhook_secret: record.webhook?.secret ?? null,
+        guardrails: jsonParameter(record.guardrails ?? []),
       })
       .execute();
   }
@@ -102,5 +103,6 @@ function toRecord(row: Selectable<ApiKeyTable>): ApiKeyRecord {
       row.webhook_url === null || row.webhook_secret === null
         ? null
         : { url: row.webhook_url, secret: row.webhook_secret },
+    ...(row.guardrails.length > 0 ? { guardrails: row.guardrails } : {}),
   };
 }

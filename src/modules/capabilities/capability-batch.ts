@@ -94,6 +94,7 @@ export async function runBatch(
   const instance = request.url.split('?')[0];
   const results: BatchItemResult[] = new Array(items.length);
   const records: RequestRecord[] = [];
+  const recordOf: Array<RequestRecord | undefined> = new Array(items.length);
   const fail = (index: number, error: AppError): BatchItemResult => ({
     index,
     status: 'failed',
@@ -113,7 +114,10 @@ export async function runBatch(
         signal: controller.signal,
         logger: request.log,
         reporter: directReporter(`${request.id}:${index}`),
-        record: (item) => records.push(item),
+        record: (item) => {
+          records.push(item);
+          recordOf[index] = item;
+        },
       });
       return { index, status: 'succeeded', output };
     } catch (error) {
@@ -132,6 +136,9 @@ export async function runBatch(
 
   const firstFailure = results.find((result) => result.status === 'failed');
   const models = [...new Set(records.flatMap((item) => item.models))];
+  // With guardrails the log keeps each item's redacted input and output, never the bodies as sent.
+  const guarded = records.some((item) => item.guardrails !== undefined);
+  const guardrails = records.flatMap((item) => item.guardrails ?? []);
   invoker.record({
     id: request.id,
     tenantId: request.tenantId,
@@ -143,11 +150,40 @@ export async function runBatch(
     inputTokens: records.reduce((sum, item) => sum + item.inputTokens, 0),
     outputTokens: records.reduce((sum, item) => sum + item.outputTokens, 0),
     latencyMs: Math.round(performance.now() - started),
-    input: request.body,
-    output: { results },
+    input: guarded
+      ? { ...(request.body as object), items: items.map((item, index) => recordOf[index]?.input ?? item) }
+      : request.body,
+    output: guarded
+      ? {
+          results: results.map((result) =>
+            result.status === 'succeeded'
+              ? { ...result, output: recordOf[result.index]?.output ?? null }
+              : result,
+          ),
+        }
+      : { results },
+    ...(guarded ? { guardrails: mergeDecisions(guardrails) } : {}),
     createdAt: startedAt,
   });
   return { results };
+}
+
+/** One decision per policy, stage and action over every item (kinds merged, spans summed). */
+function mergeDecisions(
+  decisions: NonNullable<RequestRecord['guardrails']>,
+): NonNullable<RequestRecord['guardrails']> {
+  const merged = new Map<
+    string,
+    { policy: string; stage: string; action: string; kinds: Set<string>; count: number }
+  >();
+  for (const decision of decisions) {
+    const key = `${decision.policy}\u0000${decision.stage}\u0000${decision.action}`;
+    const entry = merged.get(key) ?? { ...decision, kinds: new Set<string>(), count: 0 };
+    for (const kind of decision.kinds) entry.kinds.add(kind);
+    entry.count += decision.count;
+    merged.set(key, entry);
+  }
+  return [...merged.values()].map((entry) => ({ ...entry, kinds: [...entry.kinds] }));
 }
 
 function validationError(

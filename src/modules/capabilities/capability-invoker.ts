@@ -3,9 +3,21 @@ import { AISDKError } from 'ai';
 import { AppError, asAppError } from '../../platform/errors/index.ts';
 import { currentRequestContext } from '../../platform/http/index.ts';
 import { type ModelCatalog, type ModelUsage, toGatewayError, UsageRecorder } from '../gateway/index.ts';
+import {
+  type GuardrailDecision,
+  type GuardrailSession,
+  type Guardrails,
+  guardrailMiddleware,
+  StreamGuard,
+} from '../guardrails/index.ts';
 import type { RequestRecord } from '../request-log/index.ts';
 import { capabilityErrors } from './capabilities.errors.ts';
-import { type CapabilityJob, directReporter, type InvocationReporter } from './capability-events.ts';
+import {
+  type CapabilityEvent,
+  type CapabilityJob,
+  directReporter,
+  type InvocationReporter,
+} from './capability-events.ts';
 import type {
   CapabilityVariant,
   RoutedInvocation,
@@ -41,6 +53,8 @@ export interface InvocationScope {
   readonly subject?: string | undefined;
   /** Runs work once the caller has its answer (the route's response finished); default: on the next turn. */
   readonly afterResponse?: (work: () => void) => void;
+  /** Receives each guardrail decision as it is made (a stream's `guardrail` events). */
+  readonly onGuardrail?: (decision: GuardrailDecision) => void;
 }
 
 export interface CapabilityInvokerDependencies {
@@ -50,6 +64,8 @@ export interface CapabilityInvokerDependencies {
   readonly record: (record: RequestRecord) => void;
   /** Routes live calls to variants (stable, canary, shadows) and observes them; none: capabilities as coded. */
   readonly variants?: VariantRouter | undefined;
+  /** Which guardrail policies apply to a call (none when absent). */
+  readonly guardrails?: Guardrails | undefined;
 }
 
 /**
@@ -94,8 +110,28 @@ export class CapabilityInvoker {
     const recorder = new UsageRecorder();
     let output: unknown = null;
     let failure: AppError | undefined;
-    const reporter = scope.reporter ?? directReporter(scope.requestId);
+    let guardrails: GuardrailSession | undefined;
+    const direct = scope.reporter ?? directReporter(scope.requestId);
+    let reporter = direct;
     try {
+      guardrails = await this.#dependencies.guardrails?.session({
+        capability: capability.name,
+        declared: capability.guardrails,
+        keyId: currentRequestContext()?.keyId,
+        signal: scope.signal,
+        onDecision: scope.onGuardrail,
+      });
+      let streamGuard: StreamGuard | undefined;
+      if (guardrails !== undefined) {
+        // Input policies see the input as sent; redactions apply to what leaves for a model and the log.
+        await guardrails.checkValue(input, 'input');
+        // Whole-text policies run once, over the final output below, before the held text goes out.
+        streamGuard = new StreamGuard(
+          guardrails,
+          guardrails.at('output').filter((policy) => policy.window !== 'whole'),
+        );
+        reporter = guardedReporter(direct, guardrails, streamGuard);
+      }
       const raw = await capability.run(input, {
         requestId: scope.requestId,
         tenantId: scope.tenantId,
@@ -111,6 +147,7 @@ export class CapabilityInvoker {
           recorder,
           model: modelChoice,
           variant: variant?.id,
+          ...(guardrails ? { middleware: [guardrailMiddleware(guardrails, { entry: 'invocation' })] } : {}),
         }),
         modelChoice,
         ...(variant ? { variant } : {}),
@@ -134,6 +171,12 @@ export class CapabilityInvoker {
         });
       }
       output = parsed.data;
+      if (guardrails !== undefined) {
+        // The output policies over the whole output, then the text the stream's window still holds.
+        output = await guardrails.checkValue(output, 'output');
+        const rest = await streamGuard?.finish();
+        if (rest) await direct.emit({ type: 'text-delta', delta: rest });
+      }
       return output;
     } catch (error) {
       failure = classify(error, scope.signal);
@@ -161,6 +204,7 @@ export class CapabilityInvoker {
           afterResponse: scope.afterResponse ?? ((work) => setImmediate(work)),
         });
       }
+      const logged = guardrails === undefined ? { input, output } : await loggable(guardrails, input, output);
       record({
         id: scope.requestId,
         tenantId: scope.tenantId,
@@ -172,8 +216,9 @@ export class CapabilityInvoker {
         inputTokens: usage.inputTokens,
         outputTokens: usage.outputTokens,
         latencyMs,
-        input,
-        output,
+        input: logged.input,
+        output: logged.output,
+        ...(guardrails === undefined ? {} : { guardrails: guardrails.decisions() }),
         createdAt: startedAt,
         variant: variant?.id ?? null,
       });
@@ -187,6 +232,48 @@ function observeSafely(router: VariantRouter, invocation: RoutedInvocation): voi
     router.observe(invocation);
   } catch {
     // Nothing to do: the call's own outcome stands.
+  }
+}
+
+/**
+ * The reporter of a guarded call: text deltas pass the output policies on a sliding window (held back
+ * until clean, cut with GUARDRAIL_BLOCKED before a blocked span is sent), structured partials are checked
+ * whole before they go out.
+ */
+function guardedReporter(
+  reporter: InvocationReporter,
+  session: GuardrailSession,
+  guard: StreamGuard,
+): InvocationReporter {
+  if (!guard.active) return reporter;
+  const output = session
+    .at('output')
+    .filter((policy) => policy.window !== 'whole' && policy.action !== 'flag');
+  return {
+    ...reporter,
+    emit: async (event: CapabilityEvent) => {
+      if (event.type === 'text-delta') {
+        const released = await guard.push(event.delta);
+        if (released !== '') await reporter.emit({ type: 'text-delta', delta: released });
+        return;
+      }
+      const partial = await session.checkValue(event.partial, 'output', { policies: output, record: false });
+      await reporter.emit({ type: 'object-delta', partial });
+    },
+  };
+}
+
+/** What the request log keeps of a guarded call: only redacted text. */
+async function loggable(
+  session: GuardrailSession,
+  input: unknown,
+  output: unknown,
+): Promise<{ input: unknown; output: unknown }> {
+  try {
+    return { input: await session.forLog(input), output: await session.forLog(output) };
+  } catch {
+    // A check that fails here must not put the originals in the log instead.
+    return { input: null, output: null };
   }
 }
 

@@ -87,6 +87,18 @@ export async function streamInvocation(
       onUsage: (value) => {
         usage = value;
       },
+      // Each guardrail decision as it is made; a block is then the stream's `error` event.
+      onGuardrail: (decision) => {
+        void sse.write(
+          event('guardrail', {
+            policy: decision.policy,
+            stage: decision.stage,
+            action: decision.action,
+            kinds: [...decision.kinds],
+            count: decision.count,
+          }),
+        );
+      },
     });
     if (usage) void sse.write(event('usage', usageData(usage)));
     sse.end(event('done', { output }));
@@ -139,6 +151,17 @@ export function streamEventSchema(capability: AnyCapability, name: string): z.Zo
           cost_usd: z.number().nullable(),
         }),
         'Model usage of the whole call, once, just before `done` or `error`.',
+      ),
+      event(
+        'guardrail',
+        z.object({
+          policy: z.string(),
+          stage: z.enum(['input', 'retrieved', 'output']),
+          action: z.enum(['block', 'redact', 'flag']),
+          kinds: z.array(z.string()),
+          count: z.number().int().min(1),
+        }),
+        'A guardrail policy acted on the call (what it found, never the text); a `block` is followed by `error`.',
       ),
       event(
         'error',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { InvocationModels, ModelUsage } from '../gateway/index.ts';
+import type { Guardrail } from '../guardrails/index.ts';
 import type { CapabilityEvent, CapabilityJob, CapabilityJobPolicy, StepHandle } from './capability-events.ts';
 import type { CapabilityVariant } from './capability-variant.ts';
 
@@ -91,6 +92,11 @@ export interface CapabilityDefinition<Input extends z.ZodType, Output extends z.
   readonly job?: CapabilityJobPolicy;
   /** `false` serves it only as a job (long workflows); by default it is also `POST /v1/<name>`. */
   readonly sync?: boolean;
+  /**
+   * Guardrail policies of every call: names of built-in or configured policies (`pii-redact`), or
+   * policies (`defineGuardrail`). keel.config.ts `guardrails.capabilities` and a key's policies add to them.
+   */
+  readonly guardrails?: readonly (string | Guardrail)[];
   run(input: z.output<Input>, context: CapabilityContext): Promise<z.input<Output>>;
 }
 

@@ -45,6 +45,8 @@ export interface CallScope {
   readonly recorder?: UsageRecorder | undefined;
   /** The variant whose invocation makes the calls (`summarize@3`), recorded on each model-call row. */
   readonly variant?: string | undefined;
+  /** Applied outermost to this scope's language models, before every other middleware (the call's guardrails). */
+  readonly middleware?: readonly LanguageModelV4Middleware[] | undefined;
 }
 
 /** A capability invocation: its calls are routed by capability name and aborted with its signal. */
@@ -213,6 +215,7 @@ export class Gateway implements ModelCatalog {
     }
     if (routed === null) return undefined;
     const middleware: LanguageModelV4Middleware[] = [
+      ...(scope.middleware ?? []),
       ...this.#extraLanguage,
       accountingMiddleware({ ...this.#accounting(scope), route: name }),
     ];

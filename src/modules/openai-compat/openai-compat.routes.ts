@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AppError, asAppError, platformErrors } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses, SseWriter, sendProblem } from '../../platform/http/index.ts';
 import { type Gateway, gatewayErrors } from '../gateway/index.ts';
+import { type GuardrailSession, type Guardrails, guardrailMiddleware } from '../guardrails/index.ts';
+import type { RequestRecord } from '../request-log/index.ts';
 import { chatCompletionEvents } from './chat-completion-stream.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from './chat-completions.schema.ts';
 import { embed, embeddingListSchema, embeddingRequestSchema } from './embeddings.ts';
@@ -29,6 +31,10 @@ export interface OpenAICompatRoutesOptions {
   readonly shutdown?: AbortSignal;
   /** `: keep-alive` comments on idle streams (default 15 s), so proxies keep them open. */
   readonly keepAliveMs?: number;
+  /** Guardrail policies of chat completions (keel.config.ts `guardrails.openai`, the defaults, the key's). */
+  readonly guardrails?: Guardrails | undefined;
+  /** Where a guarded completion's record goes (the request log): its body redacted, its decisions. */
+  readonly record?: (record: RequestRecord) => void;
 }
 
 const modelSchema = z
@@ -56,6 +62,37 @@ const errors = problemResponses({
 });
 
 /**
+ * The request-log record of a guarded completion: the body as the log may keep it (every redaction of
+ * the call applied), its decisions, and a stream cut by a guardrail as failed.
+ */
+async function guardedRecord(
+  session: GuardrailSession,
+  request: { id: string; tenantId: string; body: unknown },
+  startedAt: Date,
+  failure: AppError | undefined,
+): Promise<RequestRecord> {
+  const decisions = session.decisions();
+  const blocked = failure === undefined && decisions.some((decision) => decision.action === 'block');
+  const errorCode = failure?.code ?? (blocked ? 'GUARDRAIL_BLOCKED' : null);
+  return {
+    id: request.id,
+    tenantId: request.tenantId,
+    capability: null,
+    outcome: errorCode === null ? 'succeeded' : 'failed',
+    httpStatus: failure?.status ?? 200,
+    errorCode,
+    models: [],
+    inputTokens: 0,
+    outputTokens: 0,
+    latencyMs: Date.now() - startedAt.getTime(),
+    input: await session.forLog(request.body).catch(() => null),
+    output: null,
+    guardrails: decisions,
+    createdAt: startedAt,
+  };
+}
+
+/**
  * The OpenAI-compatible surface at `/openai/v1`: chat completions (JSON and SSE, tools and
  * `response_format` passed through), embeddings and models, served through the same gateway as
  * capabilities (routing, retries, fallbacks, circuit breakers, accounting, middlewares), so any OpenAI SDK
@@ -65,7 +102,7 @@ export async function registerOpenAICompatRoutes(
   app: HttpServer,
   options: OpenAICompatRoutesOptions,
 ): Promise<void> {
-  const { gateway, shutdown, keepAliveMs } = options;
+  const { gateway, shutdown, keepAliveMs, guardrails, record } = options;
   const startedAt = Math.floor(Date.now() / 1000);
 
   await app.register(
@@ -119,12 +156,23 @@ export async function registerOpenAICompatRoutes(
               ? new SseWriter(reply, { shutdown, ...(keepAliveMs === undefined ? {} : { keepAliveMs }) })
               : undefined;
           const signal = sse?.signal ?? abortOnClose(reply.raw, shutdown).signal;
+          // The call's guardrails: input and retrieved (tool results) checked and redacted before the
+          // provider, placeholders restored and output checked on the way back (streams on a window).
+          const session = await guardrails?.session({ keyId: request.context?.keyId, signal });
+          const startedAt = new Date();
+          // A guarded completion's record (redacted body, decisions) goes to the log before the answer does.
+          const log = async (failure?: AppError) => {
+            if (session !== undefined && record !== undefined) {
+              record(await guardedRecord(session, request, startedAt, failure));
+            }
+          };
           // Only configured names: a client must not make the gateway build models for arbitrary ids.
           const model = gateway.isConfigured(body.model)
             ? gateway.languageModel(body.model, {
                 requestId: request.id,
                 tenantId: request.tenantId,
                 source: 'openai:chat.completions',
+                ...(session ? { middleware: [guardrailMiddleware(session, { entry: 'model' })] } : {}),
               })
             : undefined;
           if (model === undefined) throw gateway.missingModel(body.model);
@@ -144,19 +192,24 @@ export async function registerOpenAICompatRoutes(
               });
               // The events end themselves (`[DONE]`, or an error chunk without it); a failure outside them
               // still ends the stream with an OpenAI error chunk.
-              return await sse.pipe(events, {
+              const piped = await sse.pipe(events, {
                 error: (error) =>
                   `data: ${JSON.stringify(toOpenAIErrorBody(asAppError(clientGone(error, signal)), request.id))}\n\n`,
               });
+              await log();
+              return piped;
             }
             const result = await model.doGenerate(callOptions);
             const served = (result.providerMetadata?.keel as { deployment?: unknown } | undefined)
               ?.deployment;
             if (typeof served === 'string') reply.header('x-keel-deployment', served);
+            await log();
             // Built by this code from a typed result: skip re-validating it on the way out.
             return reply.type(JSON_TYPE).serializer(JSON.stringify).send(toChatCompletion(result, identity));
           } catch (error) {
-            throw clientGone(error, signal);
+            const failure = asAppError(clientGone(error, signal));
+            await log(failure);
+            throw failure;
           }
         },
       );

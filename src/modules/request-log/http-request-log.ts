@@ -157,6 +157,7 @@ export class HttpRequestLog {
       output: this.#body(invocation?.output ?? null),
       traceId: context.traceId ?? null,
       variant: invocation?.variant ?? null,
+      ...(invocation?.guardrails ? { guardrails: invocation.guardrails } : {}),
       createdAt: invocation?.createdAt ?? new Date(Date.now() - elapsedMs),
     });
   }

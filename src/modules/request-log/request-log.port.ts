@@ -28,6 +28,16 @@ export interface RequestRecord {
   readonly traceId?: string | null;
   /** The capability variant that served (`summarize@3`); null without one. */
   readonly variant?: string | null;
+  /** Guardrail decisions of the call (policy, stage, action, kinds found, how many spans); never the text. */
+  readonly guardrails?: readonly GuardrailRecord[];
+}
+
+export interface GuardrailRecord {
+  readonly policy: string;
+  readonly stage: string;
+  readonly action: string;
+  readonly kinds: readonly string[];
+  readonly count: number;
 }
 
 export interface RequestLogQuery {

@@ -34,6 +34,21 @@ export const requestRecordSchema = z
       .string()
       .nullable()
       .describe('The capability variant that served the call (`summarize@3`, also sent as `keel-variant`).'),
+    guardrails: z
+      .array(
+        z.object({
+          policy: z.string(),
+          stage: z.enum(['input', 'retrieved', 'output']),
+          action: z.enum(['block', 'redact', 'flag']),
+          kinds: z
+            .array(z.string())
+            .describe('What was found (`email`, `instruction_override`...), never the text.'),
+          count: z.number().int().describe('How many spans.'),
+        }),
+      )
+      .describe(
+        'Guardrail decisions of the call, one per policy, stage and action; empty when none applied.',
+      ),
     created_at: z.iso.datetime(),
   })
   .meta({ id: 'RequestRecord' });
@@ -136,6 +151,13 @@ function present(record: RequestRecord): z.output<typeof requestRecordSchema> {
     output: record.output,
     trace_id: record.traceId ?? null,
     variant: record.variant ?? null,
+    guardrails: (record.guardrails ?? []).map((decision) => ({
+      policy: decision.policy,
+      stage: decision.stage as 'input' | 'retrieved' | 'output',
+      action: decision.action as 'block' | 'redact' | 'flag',
+      kinds: [...decision.kinds],
+      count: decision.count,
+    })),
     created_at: record.createdAt.toISOString(),
   };
 }

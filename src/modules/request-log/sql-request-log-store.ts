@@ -37,18 +37,19 @@ export class SqlRequestLogStore implements RequestLogStore {
       cost_usd: record.costUsd ?? 0,
       trace_id: record.traceId ?? null,
       variant: record.variant ?? null,
+      guardrails: record.guardrails ?? null,
     }));
     await sql`
       insert into request_log (id, tenant_id, capability, outcome, http_status, error_code, models,
         input_tokens, output_tokens, latency_ms, input, output, created_at, api_key_id, method, route,
-        cost_usd, trace_id, variant)
+        cost_usd, trace_id, variant, guardrails)
       select id, tenant_id, capability, outcome, http_status, error_code, models, input_tokens,
         output_tokens, latency_ms, coalesce(input, 'null'::jsonb), coalesce(output, 'null'::jsonb),
-        created_at, api_key_id, method, route, cost_usd, trace_id, variant
+        created_at, api_key_id, method, route, cost_usd, trace_id, variant, guardrails
       from jsonb_to_recordset(${jsonParameter(rows)}::jsonb) as r(id text, tenant_id text, capability text,
         outcome text, http_status int, error_code text, models jsonb, input_tokens int, output_tokens int,
         latency_ms int, input jsonb, output jsonb, created_at timestamptz, api_key_id text, method text,
-        route text, cost_usd double precision, trace_id text, variant text)
+        route text, cost_usd double precision, trace_id text, variant text, guardrails jsonb)
       -- A retried flush must not fail on rows an earlier attempt already wrote.
       on conflict (tenant_id, id) do nothing`.execute(this.#db);
   }
@@ -123,6 +124,7 @@ type Row = {
   cost_usd: number;
   trace_id: string | null;
   variant: string | null;
+  guardrails: unknown;
 };
 
 function toRecord(row: Row): RequestRecord {
@@ -146,5 +148,6 @@ function toRecord(row: Row): RequestRecord {
     costUsd: Number(row.cost_usd),
     traceId: row.trace_id,
     variant: row.variant,
+    ...(Array.isArray(row.guardrails) ? { guardrails: row.guardrails as RequestRecord['guardrails'] } : {}),
   };
 }

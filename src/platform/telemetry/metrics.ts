@@ -87,6 +87,13 @@ export class KeelMetrics {
     registers: [this.registry],
   });
 
+  readonly guardrailDecisions = new Counter({
+    name: 'keel_guardrail_decisions_total',
+    help: 'Guardrail decisions by policy, stage (input, retrieved, output) and action (block, redact, flag).',
+    labelNames: ['policy', 'stage', 'action'] as const,
+    registers: [this.registry],
+  });
+
   readonly loadShed = new Counter({
     name: 'keel_load_shed_total',
     help: 'Requests answered 503 because the event loop lagged.',

@@ -1,4 +1,10 @@
-import type { PiiSpan } from './pii-detector.ts';
+/** A span to replace: its kind names the placeholder (`email` -> `[EMAIL_1]`). */
+export interface RedactableSpan {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
 
 /** A redacted text and, for reversible redaction, what each placeholder stood for. */
 export interface Redaction {
@@ -8,20 +14,33 @@ export interface Redaction {
 }
 
 /** Replaces each span with a numbered placeholder of its type: `[PAYMENT_CARD_1]`. */
-export function redact(text: string, spans: readonly PiiSpan[]): Redaction {
-  const placeholders = new Map<string, string>();
+export function redact(
+  text: string,
+  spans: readonly RedactableSpan[],
+  existing?: Map<string, string>,
+): Redaction {
+  // `existing` carries the placeholders of a call across its texts: the same value keeps its placeholder.
+  const placeholders = existing ?? new Map<string, string>();
   const byValue = new Map<string, string>();
   const counters = new Map<string, number>();
+  for (const [placeholder, original] of placeholders) {
+    const match = /^\[([A-Z0-9_]+)_(\d+)\]$/.exec(placeholder);
+    if (!match?.[1]) continue;
+    const type = match[1].toLowerCase();
+    byValue.set(`${type}\u0000${original}`, placeholder);
+    counters.set(type, Math.max(counters.get(type) ?? 0, Number(match[2])));
+  }
   let output = '';
   let position = 0;
   for (const span of [...spans].sort((a, b) => a.start - b.start)) {
     if (span.start < position) continue;
-    const key = `${span.type}\u0000${span.text}`;
+    const type = span.type.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+    const key = `${type}\u0000${span.text}`;
     let placeholder = byValue.get(key);
     if (placeholder === undefined) {
-      const number = (counters.get(span.type) ?? 0) + 1;
-      counters.set(span.type, number);
-      placeholder = `[${span.type.toUpperCase()}_${number}]`;
+      const number = (counters.get(type) ?? 0) + 1;
+      counters.set(type, number);
+      placeholder = `[${type.toUpperCase()}_${number}]`;
       byValue.set(key, placeholder);
       placeholders.set(placeholder, span.text);
     }
@@ -34,5 +53,8 @@ export function redact(text: string, spans: readonly PiiSpan[]): Redaction {
 /** Puts the originals back where a model's answer repeats the placeholders (reversible redaction). */
 export function restore(text: string, placeholders: ReadonlyMap<string, string>): string {
   if (placeholders.size === 0) return text;
-  return text.replace(/\[[A-Z_]+_\d+\]/g, (placeholder) => placeholders.get(placeholder) ?? placeholder);
+  return text.replace(PLACEHOLDER_PATTERN, (placeholder) => placeholders.get(placeholder) ?? placeholder);
 }
+
+/** A placeholder as `redact` writes them. */
+export const PLACEHOLDER_PATTERN = /\[[A-Z][A-Z0-9_]*_\d+\]/g;

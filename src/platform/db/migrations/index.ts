@@ -11,6 +11,7 @@ import * as apiKeyWebhooks from './0009-api-key-webhooks.ts';
 import * as conversationRetention from './0010-conversation-retention.ts';
 import * as modelCallSubject from './0011-model-call-subject.ts';
 import * as variants from './0012-variants.ts';
+import * as guardrails from './0013-guardrails.ts';
 
 /** Every migration in order. Names are permanent: never rename or reorder an applied one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -26,4 +27,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-conversation-retention': conversationRetention,
   '0011-model-call-subject': modelCallSubject,
   '0012-variants': variants,
+  '0013-guardrails': guardrails,
 };

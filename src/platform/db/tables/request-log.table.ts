@@ -25,4 +25,6 @@ export interface RequestLogTable {
   trace_id: string | null;
   /** 0012: the variant that served (`summarize@3`); null without one. */
   variant: string | null;
+  /** 0013: the call's guardrail decisions; null when no policy applied. */
+  guardrails: JSONColumnType<object[] | null>;
 }

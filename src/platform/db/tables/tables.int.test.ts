@@ -96,6 +96,7 @@ const columns: Columns = {
     last_used_at: 'null',
     webhook_url: 'null',
     webhook_secret: 'null',
+    guardrails: 'not null',
   },
   conversation: {
     id: 'not null',
@@ -342,6 +343,7 @@ const columns: Columns = {
     cost_usd: 'not null',
     trace_id: 'null',
     variant: 'null',
+    guardrails: 'null',
   },
   retrieval_chunk: {
     id: 'not null',
