@@ -23,7 +23,18 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts';
 const ADMIN_KEY = 'keel-admin-key-for-the-tenancy-test-01';
 
 /** Operations that serve no tenant's data, and why. */
+const VARIANTS =
+  'admin scope: variants and traffic policies are per capability, deployment-wide; the comparison aggregates every tenant';
 const NOT_TENANT_DATA: Record<string, string> = {
+  'GET /v1/admin/capabilities/{name}/variants': VARIANTS,
+  'POST /v1/admin/capabilities/{name}/variants': VARIANTS,
+  'GET /v1/admin/capabilities/{name}/variants/{version}': VARIANTS,
+  'GET /v1/admin/capabilities/{name}/traffic': VARIANTS,
+  'PUT /v1/admin/capabilities/{name}/traffic': VARIANTS,
+  'POST /v1/admin/capabilities/{name}/promote': VARIANTS,
+  'POST /v1/admin/capabilities/{name}/rollback': VARIANTS,
+  'GET /v1/admin/capabilities/{name}/variant-events': VARIANTS,
+  'GET /v1/admin/capabilities/{name}/comparison': VARIANTS,
   'GET /v1/admin/keys': 'admin scope: operators manage keys across tenants',
   'GET /v1/admin/keys/{id}': 'admin scope: operators manage keys across tenants',
   'DELETE /v1/admin/keys/{id}': 'admin scope: operators manage keys across tenants',
