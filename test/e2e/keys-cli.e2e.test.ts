@@ -21,7 +21,7 @@ describe('keel keys', () => {
 
   it('explains itself and refuses bad usage with exit code 2', async () => {
     // Independent commands, run side by side.
-    const [help, missing, badScope, rotate, halfHook] = await Promise.all([
+    const [help, missing, badScope, rotate, halfHook, badPolicy] = await Promise.all([
       runKeel(['keys', '--help']),
       runKeel(['keys', 'create', '--scopes', 'admin'], environment, directory.path),
       runKeel(['keys', 'create', '--name', 'x', '--scopes', 'Bad Scope'], environment, directory.path),
@@ -40,6 +40,11 @@ describe('keel keys', () => {
         environment,
         directory.path,
       ),
+      runKeel(
+        ['keys', 'create', '--name', 'x', '--scopes', 'admin', '--guardrails', 'no-such-policy'],
+        environment,
+        directory.path,
+      ),
     ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('keel keys create --name');
@@ -50,6 +55,8 @@ describe('keel keys', () => {
     expect(rotate.code).toBe(2);
     expect(halfHook.code).toBe(2);
     expect(halfHook.stderr).toContain('--webhook-url and --webhook-secret-file go together');
+    expect(badPolicy.code).toBe(2);
+    expect(badPolicy.stderr).toContain('unknown guardrail policies: no-such-policy');
     // Bad usage is refused before the database is opened: none was created.
     expect(existsSync(`${directory.path}/data`)).toBe(false);
   }, 120_000);

@@ -310,6 +310,14 @@ describe('guardrails on every path', () => {
       payload: { name: 'strict', scopes: ['capability:*'], guardrails: ['no-such-policy'] },
     });
     expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json()).toMatchObject({
+      code: 'REQUEST_VALIDATION_FAILED',
+      errors: [{ pointer: '/body/guardrails', message: 'no guardrail policy named no-such-policy' }],
+    });
+    // Nothing half-written: the refused key does not exist.
+    const listed = await current().app.inject({ method: 'GET', url: '/v1/admin/keys', headers: admin });
+    expect(listed.json().items).toEqual([]);
     const created = await current().app.inject({
       method: 'POST',
       url: '/v1/admin/keys',
