@@ -15,40 +15,5 @@ export type { MigrationReport } from './migrate.ts';
 export { migrateToLatest, migrationStatus, withStartupLock } from './migrate.ts';
 export { createVectorSchema, vectorExtensionInstalled } from './migrations/0005-documents-and-retrieval.ts';
 export { withSafeText } from './safe-text-dialect.ts';
-export type {
-  AgentActionTable,
-  AgentEventTable,
-  AgentRunTable,
-  ApiKeyTable,
-  ConversationMessageTable,
-  ConversationTable,
-  CreatedAt,
-  DocumentCollectionTable,
-  DocumentSourceTable,
-  DocumentTable,
-  EvalDatasetItemTable,
-  EvalDatasetTable,
-  EvalResultTable,
-  EvalRunTable,
-  FeedbackTable,
-  JobEventTable,
-  JobStepTable,
-  JobTable,
-  JobWebhookAttemptTable,
-  JobWorkerTable,
-  JsonValue,
-  KeelTables,
-  ModelCallTable,
-  NullableJsonValue,
-  NullableTimestamp,
-  RequestLogTable,
-  RetrievalChunkTable,
-  RetrievalChunkVectorTable,
-  RetrievalCollectionTable,
-  RetrievalTermTable,
-  Timestamp,
-  VariantEventTable,
-  VariantObservationTable,
-  VariantPolicyTable,
-  VariantTable,
-} from './tables/index.ts';
+// Every table type (one per file, decision 0153), listed once in tables/index.ts.
+export type * from './tables/index.ts';
