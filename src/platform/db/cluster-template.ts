@@ -87,8 +87,8 @@ export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
         await unlink(file).catch(() => {});
         return undefined;
       }
-      // Templates kept by earlier versions may carry a lock file: never load one.
-      return new Blob([new Uint8Array(withoutTopLevelFile(tarball, LOCK_FILE))]);
+      // `keep` left the lock file out; the Blob copies the bytes once more, so no copy of our own here.
+      return new Blob([tarball as Uint8Array<ArrayBuffer>]);
     },
     async keep(pglite) {
       try {
