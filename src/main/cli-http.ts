@@ -1,5 +1,7 @@
 // What every `keel` command that talks HTTP shares: where Keel is (flags, KEEL_URL, or the server's own
 // HOST/PORT), the generated typed client over one retrying fetch, and how failures are worded.
+
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import {
   createKeelClient,
   type KeelClient,
@@ -40,6 +42,33 @@ export const CONNECTION_OPTIONS = {
   'max-attempts': { type: 'string' },
   'retry-seconds': { type: 'string' },
 } as const;
+
+/** What an HTTP command's arguments parse to: its own options and the connection's, and its positionals. */
+export interface CommandArguments {
+  readonly values: Record<string, string | boolean | string[] | undefined>;
+  readonly positionals: string[];
+}
+
+/**
+ * `parseArgs` as every HTTP command calls it: its own options plus the connection's, strict, positionals
+ * allowed, and a malformed command line reported as a usage error (exit code 2).
+ */
+export function parseCommandArguments(
+  argv: readonly string[],
+  options: ParseArgsOptionsConfig,
+): CommandArguments {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { ...options, ...CONNECTION_OPTIONS },
+    });
+    return { values: values as CommandArguments['values'], positionals };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 export const CONNECTION_USAGE =
   '[--url <keel url>] [--key <api key>] [--max-attempts <n>] [--retry-seconds <s>]';

@@ -1,10 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { type components, type KeelClient, KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
 import {
   CONNECTION_DETAILS,
-  CONNECTION_OPTIONS,
   CONNECTION_USAGE,
   CommandFailure,
   type CommandOutput,
@@ -14,6 +12,7 @@ import {
   expectData,
   type HttpCommandOptions,
   noAnswer,
+  parseCommandArguments,
   pause,
   probe,
   resolveConnection,
@@ -89,34 +88,22 @@ export async function evalCommand(
 }
 
 function parse(argv: readonly string[], config: KeelConfig) {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dataset: { type: 'string' },
-        capability: { type: 'string' },
-        variants: { type: 'string' },
-        scorer: { type: 'string', multiple: true },
-        concurrency: { type: 'string' },
-        version: { type: 'string' },
-        'fail-under': { type: 'string', multiple: true },
-        'gate-variant': { type: 'string' },
-        baseline: { type: 'string' },
-        'baseline-variant': { type: 'string' },
-        variant: { type: 'string' },
-        'fail-on-regression': { type: 'boolean' },
-        report: { type: 'string' },
-        json: { type: 'boolean' },
-        ...CONNECTION_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values, positionals } = parseCommandArguments(argv, {
+    dataset: { type: 'string' },
+    capability: { type: 'string' },
+    variants: { type: 'string' },
+    scorer: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    version: { type: 'string' },
+    'fail-under': { type: 'string', multiple: true },
+    'gate-variant': { type: 'string' },
+    baseline: { type: 'string' },
+    'baseline-variant': { type: 'string' },
+    variant: { type: 'string' },
+    'fail-on-regression': { type: 'boolean' },
+    report: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const failUnder = ((values['fail-under'] as string[] | undefined) ?? []).map((gate) => {
     const match = /^([a-z][a-z0-9_.-]*)=(-?\d+(?:\.\d+)?)$/.exec(gate);
     if (!match) throw new UsageError(`--fail-under takes metric=value (e.g. exact=0.8), not "${gate}"`);

@@ -1,12 +1,10 @@
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { components, KeelClient, RetryNotice } from '../client/index.ts';
 import { KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
 import {
   CONNECTION_DETAILS,
-  CONNECTION_OPTIONS,
   CONNECTION_USAGE,
   CommandFailure,
   type CommandOutput,
@@ -16,6 +14,7 @@ import {
   describeRetry,
   type HttpCommandOptions,
   noAnswer,
+  parseCommandArguments,
   pause,
   probe,
   refusedForGood,
@@ -184,23 +183,11 @@ export async function ingestCommand(
 }
 
 function parseIngestArguments(argv: readonly string[], config: KeelConfig) {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        collection: { type: 'string' },
-        metadata: { type: 'string' },
-        'no-wait': { type: 'boolean' },
-        ...CONNECTION_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values, positionals } = parseCommandArguments(argv, {
+    collection: { type: 'string' },
+    metadata: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+  });
   if (positionals.length === 0) throw new UsageError('give at least one file, directory or glob');
   const metadata = values.metadata as string | undefined;
   if (metadata !== undefined) {

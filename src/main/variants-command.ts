@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { type components, type KeelClient, KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
 import {
   CONNECTION_DETAILS,
-  CONNECTION_OPTIONS,
   CONNECTION_USAGE,
   CommandFailure,
   type CommandOutput,
@@ -13,6 +11,7 @@ import {
   expectData,
   type HttpCommandOptions,
   noAnswer,
+  parseCommandArguments,
   probe,
   resolveConnection,
   UsageError,
@@ -100,35 +99,23 @@ export async function variantsCommand(
 }
 
 function parse(argv: readonly string[], config: KeelConfig) {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        model: { type: 'string' },
-        instructions: { type: 'string' },
-        'instructions-file': { type: 'string' },
-        setting: { type: 'string', multiple: true },
-        description: { type: 'string' },
-        stable: { type: 'string' },
-        canary: { type: 'string' },
-        percent: { type: 'string' },
-        shadow: { type: 'string', multiple: true },
-        'min-samples': { type: 'string' },
-        'max-error-increase': { type: 'string' },
-        'max-latency-ratio': { type: 'string' },
-        'no-auto-rollback': { type: 'boolean' },
-        'since-minutes': { type: 'string' },
-        json: { type: 'boolean' },
-        ...CONNECTION_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values, positionals } = parseCommandArguments(argv, {
+    model: { type: 'string' },
+    instructions: { type: 'string' },
+    'instructions-file': { type: 'string' },
+    setting: { type: 'string', multiple: true },
+    description: { type: 'string' },
+    stable: { type: 'string' },
+    canary: { type: 'string' },
+    percent: { type: 'string' },
+    shadow: { type: 'string', multiple: true },
+    'min-samples': { type: 'string' },
+    'max-error-increase': { type: 'string' },
+    'max-latency-ratio': { type: 'string' },
+    'no-auto-rollback': { type: 'boolean' },
+    'since-minutes': { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const [capability, version, ...extra] = positionals;
   if (capability === undefined) throw new UsageError('name the capability');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${extra.join(' ')}`);
