@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { environmentSchema } from '../config/environment.schema.ts';
 import { ConfigError, type KeelConfig, loadConfig } from '../config/index.ts';
-import { migrateToLatest, migrationStatus } from '../platform/db/index.ts';
+import { migrationStatus } from '../platform/db/index.ts';
 import { createLogger, type Logger, routeConsoleToLogger } from '../platform/logging/index.ts';
 import { startApi } from './api.ts';
-import { buildDatabase } from './database-builder.ts';
+import { buildDatabase, buildMigratedDatabase } from './database-builder.ts';
 import { EVAL_DETAILS, EVAL_USAGE, evalCommand } from './eval-command.ts';
 import {
   EXPORT_DETAILS,
@@ -260,6 +260,15 @@ async function migrate(
   mode: 'apply' | 'status' | 'check',
 ): Promise<number> {
   return runInScope(async (scope) => {
+    if (mode === 'apply') {
+      const { report } = await buildMigratedDatabase(scope, config, logger);
+      process.stdout.write(
+        report.applied.length === 0
+          ? 'database is up to date\n'
+          : `${report.applied.map((name) => `applied  ${name}`).join('\n')}\n`,
+      );
+      return 0;
+    }
     const database = await buildDatabase(scope, config, logger);
     if (mode === 'check') {
       const { pending } = await migrationStatus(database.db);
@@ -270,20 +279,11 @@ async function migrate(
       );
       return pending.length > 0 ? 1 : 0;
     }
-    if (mode === 'status') {
-      const status = await migrationStatus(database.db);
-      process.stdout.write(
-        `${[...status.applied.map((name) => `applied  ${name}`), ...status.pending.map((name) => `pending  ${name}`)].join('\n')}\n`,
-      );
-      return status.pending.length > 0 ? 1 : 0;
-    }
-    const report = await migrateToLatest(database.db);
+    const status = await migrationStatus(database.db);
     process.stdout.write(
-      report.applied.length === 0
-        ? 'database is up to date\n'
-        : `${report.applied.map((name) => `applied  ${name}`).join('\n')}\n`,
+      `${[...status.applied.map((name) => `applied  ${name}`), ...status.pending.map((name) => `pending  ${name}`)].join('\n')}\n`,
     );
-    return 0;
+    return status.pending.length > 0 ? 1 : 0;
   });
 }
 

@@ -1,5 +1,11 @@
 import type { KeelConfig } from '../config/index.ts';
-import { type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
+import {
+  type Database,
+  type DatabaseEvents,
+  type MigrationReport,
+  openDatabase,
+  openMigratedDatabase,
+} from '../platform/db/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import type { ResourceScope } from './resource-scope.ts';
 
@@ -8,7 +14,8 @@ import type { ResourceScope } from './resource-scope.ts';
 
 /**
  * Opens the database for a configuration (logging the slow first initialisation of the embedded one), owned
- * by the scope. Migrations are the caller's: `keel migrate status` must not apply them.
+ * by the scope, as it is: `keel migrate --status` must not apply migrations. What writes uses
+ * `buildMigratedDatabase`.
  */
 export async function buildDatabase(
   scope: ResourceScope,
@@ -18,15 +25,7 @@ export async function buildDatabase(
   return scope.open(
     'the database',
     async () => {
-      const database = await openDatabase(config.storage, {
-        initialising: (dataDir) =>
-          logger.info(
-            { dataDir },
-            'initialising the embedded database (first start only, takes a few seconds)',
-          ),
-        connectionLost: (error) =>
-          logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
-      });
+      const database = await openDatabase(config.storage, databaseEvents(logger));
       logger.info({ engine: database.engine, vector: database.vector }, 'database open');
       return database;
     },
@@ -34,8 +33,39 @@ export async function buildDatabase(
   );
 }
 
-/** Applies pending migrations at start, logging those applied. */
-export async function migrateAtStart(database: Database, logger: Logger): Promise<void> {
-  const report = await migrateToLatest(database.db);
-  if (report.applied.length > 0) logger.info({ migrations: report.applied }, 'migrations applied');
+/**
+ * Opens the database at the latest schema, owned by the scope, logging the migrations applied: a new
+ * embedded database loads the cached cluster already at this schema when there is one (decision 0175).
+ */
+export async function buildMigratedDatabase(
+  scope: ResourceScope,
+  config: KeelConfig,
+  logger: Logger,
+): Promise<{ database: Database; report: MigrationReport }> {
+  let report: MigrationReport = { applied: [], pending: [] };
+  const database = await scope.open(
+    'the database',
+    async () => {
+      const opened = await openMigratedDatabase(config.storage, databaseEvents(logger));
+      logger.info({ engine: opened.database.engine, vector: opened.database.vector }, 'database open');
+      report = opened.report;
+      if (report.applied.length > 0)
+        logger.info(
+          { migrations: report.applied, fromTemplate: opened.report.fromTemplate },
+          'migrations applied',
+        );
+      return opened.database;
+    },
+    (database) => database.close(),
+  );
+  return { database, report };
+}
+
+function databaseEvents(logger: Logger): DatabaseEvents {
+  return {
+    initialising: (dataDir) =>
+      logger.info({ dataDir }, 'initialising the embedded database (first start only, takes a few seconds)'),
+    connectionLost: (error) =>
+      logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
+  };
 }

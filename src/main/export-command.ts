@@ -5,9 +5,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeelConfig } from '../config/index.ts';
-import { migrateToLatest } from '../platform/db/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { buildDatabase } from './database-builder.ts';
+import { buildDatabase, buildMigratedDatabase } from './database-builder.ts';
 import { exportPortable, importPortable, PortableFileError } from './portable-file.ts';
 import { runInScope } from './resource-scope.ts';
 import { KEEL_VERSION } from './version.ts';
@@ -94,9 +93,8 @@ export async function importCommand(argv: readonly string[], config: KeelConfig)
     return 1;
   }
   return runInScope(async (scope) => {
-    const database = await buildDatabase(scope, config, quietLogger());
+    const { database } = await buildMigratedDatabase(scope, config, quietLogger());
     try {
-      await migrateToLatest(database.db);
       const input = createReadStream(file);
       // The iterator must exist before anything is awaited: readline emits lines as soon as it is created,
       // and lines emitted before its async iterator is attached are lost (the import then saw an empty file,

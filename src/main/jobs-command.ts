@@ -2,11 +2,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeelConfig } from '../config/index.ts';
 import { JOB_STATUSES, type JobRecord, type JobRecordStore, type JobStatus } from '../modules/jobs/index.ts';
-import { migrateToLatest } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { buildDatabase } from './database-builder.ts';
+import { buildMigratedDatabase } from './database-builder.ts';
 import { createJobDependencies } from './job-dependencies.ts';
 import { runInScope } from './resource-scope.ts';
 
@@ -64,8 +63,7 @@ export async function jobsCommand(
     // Logs go to stderr: stdout carries the command's output.
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     return await runInScope(async (scope) => {
-      const database = await buildDatabase(scope, config, logger);
-      await migrateToLatest(database.db);
+      const { database } = await buildMigratedDatabase(scope, config, logger);
       const jobs = await createJobDependencies(scope, config, database, logger, 'cli');
       const id = positionals[0] ?? '';
       switch (action) {

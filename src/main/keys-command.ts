@@ -19,10 +19,9 @@ import {
   keyLimitsFromJson,
   keyLimitsSchema,
 } from '../modules/limits/index.ts';
-import { migrateToLatest } from '../platform/db/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
-import { buildDatabase } from './database-builder.ts';
+import { buildMigratedDatabase } from './database-builder.ts';
 import { runInScope } from './resource-scope.ts';
 
 export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--guardrails <policy,...>] [--json]
@@ -53,8 +52,7 @@ export async function keysCommand(argv: readonly string[], config: KeelConfig): 
     // Logs go to stderr: stdout carries the command's output (the token, the list).
     const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     return await runInScope(async (scope) => {
-      const database = await buildDatabase(scope, config, logger);
-      await migrateToLatest(database.db);
+      const { database } = await buildMigratedDatabase(scope, config, logger);
       const service = new ApiKeyService({
         store: new SqlApiKeyStore(database.db),
         clock: { now: () => new Date() },

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTarget } from '../../test/support/embedded-database.ts';
-import { createVectorSchema, type Database, migrateToLatest, openDatabase } from '../platform/db/index.ts';
+import { createVectorSchema, type Database, openMigratedDatabase } from '../platform/db/index.ts';
 import { exportPortable, importPortable, PORTABLE_TABLES, PortableFileError } from './portable-file.ts';
 
 /**
@@ -87,8 +87,7 @@ describe('keel export / import file, PGlite to PGlite', () => {
   let source: Database;
   let lines: string[];
   beforeAll(async () => {
-    source = await openDatabase(embeddedTarget());
-    await migrateToLatest(source.db);
+    source = (await openMigratedDatabase(embeddedTarget())).database;
     await createVectorSchema(source.db);
     await seed(source);
     lines = await exportToLines(source);
@@ -96,8 +95,7 @@ describe('keel export / import file, PGlite to PGlite', () => {
   afterAll(async () => source?.close());
 
   async function freshTarget(): Promise<Database> {
-    const target = await openDatabase(embeddedTarget());
-    await migrateToLatest(target.db);
+    const target = (await openMigratedDatabase(embeddedTarget())).database;
     await createVectorSchema(target.db);
     return target;
   }

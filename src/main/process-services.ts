@@ -14,7 +14,7 @@ import {
   buildRequestLog,
   buildTelemetry,
 } from './builders.ts';
-import { buildDatabase, migrateAtStart } from './database-builder.ts';
+import { buildMigratedDatabase } from './database-builder.ts';
 import { createJobDependencies } from './job-dependencies.ts';
 import type { ResourceScope } from './resource-scope.ts';
 
@@ -31,8 +31,7 @@ export async function buildProcessServices(
   logger: Logger,
   role: 'api' | 'worker',
 ) {
-  const database = await buildDatabase(scope, config, logger);
-  await migrateAtStart(database, logger);
+  const { database } = await buildMigratedDatabase(scope, config, logger);
   // Durable jobs: pg-boss on this database; workers in the API too when embedded or KEEL_API_WORKERS says so.
   const jobs = await createJobDependencies(scope, config, database, logger, role);
   const chunkIndex = await SqlChunkIndex.open(database);

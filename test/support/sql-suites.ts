@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import { type Database, migrateToLatest, openDatabase } from '../../src/platform/db/index.ts';
+import { type Database, openMigratedDatabase } from '../../src/platform/db/index.ts';
 import { embeddedTarget } from './embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from './postgres.ts';
 import { requires } from './tiers.ts';
@@ -18,8 +18,7 @@ export function describeOnEveryDatabase(
   describe(`${subject} on PGlite`, () => {
     let database: Database;
     beforeAll(async () => {
-      database = await openDatabase(embeddedTarget());
-      await migrateToLatest(database.db);
+      database = (await openMigratedDatabase(embeddedTarget())).database;
     });
     afterAll(async () => database?.close());
     suite('PGlite', () => database);
@@ -30,8 +29,7 @@ export function describeOnEveryDatabase(
     let database: Database;
     beforeAll(async () => {
       temporary = await createTemporaryDatabase();
-      database = await openDatabase({ kind: 'postgres', url: temporary.url });
-      await migrateToLatest(database.db);
+      database = (await openMigratedDatabase({ kind: 'postgres', url: temporary.url })).database;
     });
     afterAll(async () => {
       await database?.close();

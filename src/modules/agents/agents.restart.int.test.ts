@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { scriptedAgentModel, toolResults } from '../../../test/support/scripted-agent-model.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
-import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, openMigratedDatabase } from '../../platform/db/index.ts';
 import { defineTool } from '../tools/index.ts';
 import { SqlAgentStore } from './sql-agent-store.ts';
 
@@ -37,8 +37,7 @@ function script(prompt: LanguageModelV4Prompt) {
 }
 
 async function boot(): Promise<{ app: TestApp; database: Database }> {
-  const database = await openDatabase(embeddedTarget(dataDir));
-  await migrateToLatest(database.db);
+  const database = (await openMigratedDatabase(embeddedTarget(dataDir))).database;
   const app = await buildTestApp({
     model: scriptedAgentModel(script).model,
     adminKey: ADMIN_KEY,

@@ -5,7 +5,7 @@ import { buildDocumentsTestApp, type DocumentsTestApp } from '../../../test/supp
 import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, openMigratedDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from '../retrieval/index.ts';
 import type { DocumentProgress } from './document-store.port.ts';
 import { SqlDocumentStore } from './sql-document-store.ts';
@@ -171,8 +171,7 @@ function describeIngestion(name: string, database: () => Database, vectors: bool
 describe('on PGlite (pgvector)', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase(embeddedTarget());
-    await migrateToLatest(database.db);
+    database = (await openMigratedDatabase(embeddedTarget())).database;
   });
   afterAll(async () => database?.close());
   describeIngestion('PGlite', () => database, true);
@@ -183,8 +182,7 @@ describe('on PostgreSQL (no pgvector)', requires('postgres'), () => {
   let database: Database;
   beforeAll(async () => {
     temporary = await createTemporaryDatabase();
-    database = await openDatabase({ kind: 'postgres', url: temporary.url });
-    await migrateToLatest(database.db);
+    database = (await openMigratedDatabase({ kind: 'postgres', url: temporary.url })).database;
   });
   afterAll(async () => {
     await database?.close();

@@ -5,7 +5,7 @@ import { describeFeedbackStoreContract } from '../../../test/contracts/feedback-
 import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, openMigratedDatabase } from '../../platform/db/index.ts';
 import { SqlFeedbackStore } from '../feedback/index.ts';
 import { SqlEvalStore } from './sql-eval-store.ts';
 
@@ -31,8 +31,7 @@ function suites(name: string, database: () => Database): void {
 describe('SqlEvalStore and SqlFeedbackStore on PGlite', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase(embeddedTarget());
-    await migrateToLatest(database.db);
+    database = (await openMigratedDatabase(embeddedTarget())).database;
   });
   afterAll(async () => database?.close());
   suites('PGlite', () => database);
@@ -43,8 +42,7 @@ describe('SqlEvalStore and SqlFeedbackStore on PostgreSQL', requires('postgres')
   let database: Database;
   beforeAll(async () => {
     temporary = await createTemporaryDatabase();
-    database = await openDatabase({ kind: 'postgres', url: temporary.url });
-    await migrateToLatest(database.db);
+    database = (await openMigratedDatabase({ kind: 'postgres', url: temporary.url })).database;
   });
   afterAll(async () => {
     await database?.close();

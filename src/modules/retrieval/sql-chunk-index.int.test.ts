@@ -4,7 +4,7 @@ import { describeChunkIndexContract } from '../../../test/contracts/chunk-index.
 import { embeddedTarget } from '../../../test/support/embedded-database.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/support/postgres.ts';
 import { requires } from '../../../test/support/tiers.ts';
-import { type Database, migrateToLatest, openDatabase } from '../../platform/db/index.ts';
+import { type Database, openMigratedDatabase } from '../../platform/db/index.ts';
 import { SqlChunkIndex } from './sql-chunk-index.ts';
 
 async function emptied(database: Database): Promise<SqlChunkIndex> {
@@ -15,8 +15,7 @@ async function emptied(database: Database): Promise<SqlChunkIndex> {
 describe('SqlChunkIndex on PGlite (pgvector)', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openDatabase(embeddedTarget());
-    await migrateToLatest(database.db);
+    database = (await openMigratedDatabase(embeddedTarget())).database;
   });
   afterAll(async () => database?.close());
   describeChunkIndexContract('PGlite', () => emptied(database), { vectors: true });
@@ -27,8 +26,7 @@ describe('SqlChunkIndex on PostgreSQL (no pgvector: lexical only)', requires('po
   let database: Database;
   beforeAll(async () => {
     temporary = await createTemporaryDatabase();
-    database = await openDatabase({ kind: 'postgres', url: temporary.url });
-    await migrateToLatest(database.db);
+    database = (await openMigratedDatabase({ kind: 'postgres', url: temporary.url })).database;
   });
   afterAll(async () => {
     await database?.close();

@@ -5,10 +5,11 @@ import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clusterTemplates, defaultCacheDirectory } from './cluster-template.ts';
+import { clusterTemplates, defaultCacheDirectory, schemaTemplate } from './cluster-template.ts';
 import { DataDirectoryLockedError, LOCK_FILE } from './data-dir-lock.ts';
 import { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
-import { migrateToLatest } from './migrate.ts';
+import { migrateToLatest, migrationStatus, openMigratedDatabase } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
 
 /**
  * The initdb'd cluster kept as a template (decision 0155): used when whole and trusted, never otherwise.
@@ -90,6 +91,59 @@ describe('cluster templates', { timeout: 180_000 }, () => {
     } finally {
       await reopened.close();
     }
+
+    // A migrating opener keeps the cluster at the latest schema, before anything is written to it, and the
+    // next new database loads that instead of migrating (decision 0175); the initdb template stays as it was.
+    const migrated = await openMigratedDatabase({ kind: 'embedded', dataDir: IN_MEMORY_DATA_DIR, cacheDir });
+    try {
+      expect(migrated.report.fromTemplate).toBe(false);
+      expect(migrated.report.applied).toEqual(Object.keys(migrations));
+      await sql`create table probe (value text)`.execute(migrated.database.db);
+    } finally {
+      await migrated.database.close();
+    }
+    expect((await templateFiles()).map((name) => path.basename(name)).sort()).toEqual([
+      expect.stringMatching(/^cluster-.*-schema-[0-9a-f]{16}\.tar$/),
+      path.basename(file ?? ''),
+    ]);
+    expect((await readFile(file ?? '')).equals(kept)).toBe(true);
+    const onDisk = path.join(scratch, 'fourth');
+    const loaded = await openMigratedDatabase({ kind: 'embedded', dataDir: onDisk, cacheDir });
+    try {
+      expect(loaded.report).toEqual({ applied: Object.keys(migrations), pending: [], fromTemplate: true });
+      expect(await migrationStatus(loaded.database.db)).toEqual({
+        applied: Object.keys(migrations),
+        pending: [],
+      });
+      const tables = await sql<{ name: string }>`
+        select table_name as name from information_schema.tables where table_name = 'probe'`.execute(
+        loaded.database.db,
+      );
+      expect(tables.rows).toEqual([]);
+      const identity = await sql<{ id: string }>`
+        select system_identifier::text as id from pg_control_system()`.execute(loaded.database.db);
+      expect(identity.rows[0]?.id).toBe(first);
+    } finally {
+      await loaded.database.close();
+    }
+    // Reopened, it is an ordinary data directory: nothing pending, nothing loaded.
+    const again = await openMigratedDatabase({ kind: 'embedded', dataDir: onDisk, cacheDir });
+    await again.database.close();
+    expect(again.report).toEqual({ applied: [], pending: [], fromTemplate: false });
+  });
+
+  it('keeps one schema template: keeping another schema deletes the old one, never the initdb template', async () => {
+    const tarball = archive('/PG_VERSION', '17\n');
+    await clusterTemplates(cacheDir).keep(standIn(tarball));
+    await clusterTemplates(cacheDir).keep(standIn(tarball), schemaTemplate('a'.repeat(64)));
+    await clusterTemplates(cacheDir).keep(standIn(tarball), schemaTemplate('b'.repeat(64)));
+    const names = (await templateFiles()).map((name) => path.basename(name)).sort();
+    expect(names).toHaveLength(2);
+    expect(names.some((name) => name.endsWith(`-schema-${'b'.repeat(16)}.tar`))).toBe(true);
+    expect(await clusterTemplates(cacheDir).read(schemaTemplate('a'.repeat(64)))).toBeUndefined();
+    expect(await clusterTemplates(cacheDir).read(schemaTemplate('b'.repeat(64)))).toBeInstanceOf(Blob);
+    expect(await clusterTemplates(cacheDir).read()).toBeInstanceOf(Blob);
+    expect(() => schemaTemplate('../../etc')).toThrow();
   });
 
   /** Keeps `tarball` as the template through the store itself; returns its file. */

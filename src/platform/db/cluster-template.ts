@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -8,14 +8,16 @@ import type { PGlite } from '@electric-sql/pglite';
 import { LOCK_FILE } from './data-dir-lock.ts';
 
 /**
- * A freshly initialised PGlite cluster kept as a tarball, so the next new embedded database (a new data
- * directory, or every `memory://` start) loads it instead of running initdb: initdb is about 7 s of CPU on
- * this 2-core machine and was most of a first start, of every `keel` CLI command on a new directory, and of
- * every in-memory start (decision 0155).
- *
- * The template is what initdb made and nothing else (no extension, no migration, no data): Keel's own
- * start-up runs on it exactly as on a cluster initdb just made. It is keyed by the PGlite version, since a
- * cluster belongs to the PostgreSQL build that made it.
+ * PGlite clusters kept as tarballs, so the next new embedded database (a new data directory, or every
+ * `memory://` start) loads one instead of making it again (decisions 0155 and 0175). Two kinds:
+ * - `initdb`: what initdb made and nothing else (no extension, no migration, no data); initdb is about 7 s
+ *   of CPU on this 2-core machine. Whoever opens a database without migrating it (`keel migrate --status`)
+ *   starts from this one, exactly as from a cluster initdb just made.
+ * - a schema template (`schemaTemplate(digest)`): that cluster after `create extension vector` and every
+ *   migration, still without data; the pgvector extension and the migrations are another 1.7 s of CPU on
+ *   every new database. Keyed by a digest of the migrations' code, so a changed migration never loads a
+ *   schema it did not make; keeping one deletes the schema templates of other digests.
+ * Both are keyed by the PGlite version, since a cluster belongs to the PostgreSQL build that made it.
  *
  * A template is trusted only when:
  * - it sits in a directory owned by this user and writable by nobody else (a planted cluster could
@@ -23,22 +25,34 @@ import { LOCK_FILE } from './data-dir-lock.ts';
  * - its SHA-256 matches the digest written at its head (a damaged file is deleted and initdb runs).
  */
 export interface ClusterTemplates {
-  /** The template for this PGlite version, or undefined when there is none (or none that can be trusted). */
-  read(): Promise<Blob | undefined>;
-  /** Keeps `pglite`'s cluster, which initdb has just made, as the template. Never throws. */
-  keep(pglite: PGlite): Promise<void>;
+  /** The template of that kind for this PGlite version, or undefined when there is none (or none trusted). */
+  read(kind?: TemplateKind): Promise<Blob | undefined>;
+  /**
+   * Keeps `pglite`'s cluster as the template of that kind: for `initdb`, one initdb has just made; for a
+   * schema template, one just brought to that schema with nothing else written. Never throws.
+   */
+  keep(pglite: PGlite, kind?: TemplateKind): Promise<void>;
 }
 
-const PGLITE_VERSION = (() => {
+/** `initdb`, or `schema-<digest>` from `schemaTemplate`. */
+export type TemplateKind = 'initdb' | `schema-${string}`;
+
+/** The template kind of a cluster brought to the schema `digest` names (16 hex digits or more). */
+export function schemaTemplate(digest: string): TemplateKind {
+  if (!/^[0-9a-f]{16,}$/.test(digest)) throw new Error(`not a schema digest: ${digest}`);
+  return `schema-${digest.slice(0, 16)}`;
+}
+
+function packageVersion(name: string): string {
   const require = createRequire(import.meta.url);
-  let directory = path.dirname(require.resolve('@electric-sql/pglite'));
+  let directory = path.dirname(require.resolve(name));
   for (;;) {
     try {
       const manifest = JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as {
         name?: string;
         version?: string;
       };
-      if (manifest.name === '@electric-sql/pglite' && manifest.version) return manifest.version;
+      if (manifest.name === name && manifest.version) return manifest.version;
     } catch {
       // not this directory
     }
@@ -46,7 +60,11 @@ const PGLITE_VERSION = (() => {
     if (parent === directory) return 'unknown';
     directory = parent;
   }
-})();
+}
+
+const PGLITE_VERSION = packageVersion('@electric-sql/pglite');
+/** The pgvector build a schema template has installed: part of every schema digest. */
+export const PGVECTOR_VERSION = packageVersion('@electric-sql/pglite-pgvector');
 
 /** Where templates are kept when `KEEL_CACHE_DIR` is unset: the user's cache directory. */
 export function defaultCacheDirectory(
@@ -58,8 +76,12 @@ export function defaultCacheDirectory(
 
 export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
   const directory = path.join(cacheDirectory, 'pglite');
-  // One file: the SHA-256 of the tarball (64 hex digits and a newline), then the tarball.
-  const file = path.join(directory, `cluster-${PGLITE_VERSION}.tar`);
+  // One file per kind: the SHA-256 of the tarball (64 hex digits and a newline), then the tarball.
+  const fileOf = (kind: TemplateKind) =>
+    path.join(
+      directory,
+      kind === 'initdb' ? `cluster-${PGLITE_VERSION}.tar` : `cluster-${PGLITE_VERSION}-${kind}.tar`,
+    );
   const HEADER = 65;
 
   const trustedDirectory = async (): Promise<boolean> => {
@@ -72,9 +94,18 @@ export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
     }
   };
 
+  // Migrations change during development: a template of another schema is never read again.
+  const removeOtherSchemaTemplates = async (kept: string) => {
+    const prefix = `cluster-${PGLITE_VERSION}-schema-`;
+    for (const name of await readdir(directory))
+      if (name.startsWith(prefix) && name.endsWith('.tar') && name !== kept)
+        await unlink(path.join(directory, name)).catch(() => {});
+  };
+
   return {
-    async read() {
+    async read(kind = 'initdb') {
       if (!(await trustedDirectory())) return undefined;
+      const file = fileOf(kind);
       let stored: Buffer;
       try {
         stored = await readFile(file);
@@ -90,10 +121,11 @@ export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
       // `keep` left the lock file out; the Blob copies the bytes once more, so no copy of our own here.
       return new Blob([tarball as Uint8Array<ArrayBuffer>]);
     },
-    async keep(pglite) {
+    async keep(pglite, kind = 'initdb') {
       try {
         await mkdir(directory, { recursive: true, mode: 0o700 });
         if (!(await trustedDirectory())) return;
+        const file = fileOf(kind);
         const tarball = withoutTopLevelFile(
           Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer()),
           LOCK_FILE,
@@ -106,6 +138,7 @@ export function clusterTemplates(cacheDirectory: string): ClusterTemplates {
           mode: 0o600,
         });
         await rename(partial, file);
+        if (kind !== 'initdb') await removeOtherSchemaTemplates(path.basename(file));
       } catch {
         // A cache: a start without one only costs time.
       }

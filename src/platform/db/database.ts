@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
-import { clusterTemplates } from './cluster-template.ts';
+import { clusterTemplates, type TemplateKind } from './cluster-template.ts';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import { lockDataDirectory } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -53,16 +53,42 @@ export interface Database {
 const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=32MB', '-c', 'wal_buffers=1MB'];
 
 export async function openDatabase(target: DatabaseTarget, events: DatabaseEvents = {}): Promise<Database> {
+  return (await openDatabaseFromTemplate(target, events)).database;
+}
+
+/** A database just opened, and what a new embedded one was made from (cluster-template.ts). */
+export interface OpenedDatabase {
+  readonly database: Database;
+  /** True when a new embedded database loaded the schema template asked for: it is at that schema already. */
+  readonly schemaLoaded: boolean;
+  /**
+   * Keeps the cluster as the schema template asked for; present only for a new embedded database that did
+   * not load it. Call it once the database is at that schema and before anything else is written.
+   */
+  readonly keepSchema?: () => Promise<void>;
+}
+
+/**
+ * Opens the database; a new embedded one starts from the schema template `schema` names when the cache
+ * holds it (the caller then finds every migration applied), else from the initdb template, else initdb.
+ * For the migrating openers (migrate.ts); others call `openDatabase`.
+ */
+export async function openDatabaseFromTemplate(
+  target: DatabaseTarget,
+  events: DatabaseEvents,
+  schema?: TemplateKind,
+): Promise<OpenedDatabase> {
   return target.kind === 'embedded'
-    ? openEmbedded(target.dataDir, target.cacheDir, events)
-    : openPostgres(target.url, events);
+    ? openEmbedded(target.dataDir, target.cacheDir, events, schema)
+    : { database: await openPostgres(target.url, events), schemaLoaded: false };
 }
 
 async function openEmbedded(
   dataDir: string,
   cacheDir: string | undefined,
   events: DatabaseEvents,
-): Promise<Database> {
+  schema: TemplateKind | undefined,
+): Promise<OpenedDatabase> {
   const inMemory = dataDir === IN_MEMORY_DATA_DIR;
   const fresh = inMemory || !existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh && !inMemory) {
@@ -73,23 +99,27 @@ async function openEmbedded(
   // One owner per directory, taken before PGlite touches it (a second opener fails here, clearly).
   const lock = inMemory ? undefined : await lockDataDirectory(dataDir);
   let pglite: PGlite;
+  let schemaLoaded = false;
   try {
-    const template = await templates?.read();
+    const schemaTemplate = schema ? await templates?.read(schema) : undefined;
+    schemaLoaded = schemaTemplate !== undefined;
+    const template = schemaTemplate ?? (await templates?.read('initdb'));
     pglite = await PGlite.create({
       ...(inMemory ? {} : { dataDir }),
       ...(template ? { loadDataDir: template } : {}),
       extensions: { vector },
       startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
     });
-    if (templates && !template) await templates.keep(pglite);
-    await pglite.exec('create extension if not exists vector');
+    if (templates && !template) await templates.keep(pglite, 'initdb');
+    // A schema template has the extension already.
+    if (!schemaLoaded) await pglite.exec('create extension if not exists vector');
   } catch (error) {
     await lock?.release();
     throw error;
   }
   const db = new Kysely<KeelTables>({ dialect: withSafeText(new PGliteDialect(pglite)) });
   let closed = false;
-  return {
+  const database: Database = {
     db,
     engine: 'pglite',
     vector: true,
@@ -109,6 +139,8 @@ async function openEmbedded(
       }
     },
   };
+  const keepSchema = templates && schema && !schemaLoaded ? () => templates.keep(pglite, schema) : undefined;
+  return { database, schemaLoaded, ...(keepSchema ? { keepSchema } : {}) };
 }
 
 async function openPostgres(url: string, events: DatabaseEvents): Promise<Database> {

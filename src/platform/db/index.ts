@@ -12,7 +12,7 @@ export type { Database, DatabaseEvents, DatabaseTarget } from './database.ts';
 export { IN_MEMORY_DATA_DIR, openDatabase } from './database.ts';
 export { isDataError, jsonParameter } from './json-parameter.ts';
 export type { MigrationReport } from './migrate.ts';
-export { migrateToLatest, migrationStatus, withStartupLock } from './migrate.ts';
+export { migrateToLatest, migrationStatus, openMigratedDatabase, withStartupLock } from './migrate.ts';
 export { createVectorSchema, vectorExtensionInstalled } from './migrations/0005-documents-and-retrieval.ts';
 export { withSafeText } from './safe-text-dialect.ts';
 // Every table type (one per file, decision 0153), listed once in tables/index.ts.

@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type MigrationResult, Migrator } from 'kysely/migration';
+import { PGVECTOR_VERSION, schemaTemplate } from './cluster-template.ts';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
-import type { Database } from './database.ts';
+import {
+  type Database,
+  type DatabaseEvents,
+  type DatabaseTarget,
+  openDatabaseFromTemplate,
+} from './database.ts';
 import { migrations } from './migrations/index.ts';
 import type { KeelTables } from './tables/index.ts';
 
@@ -37,6 +44,52 @@ export async function migrateToLatest(db: Kysely<KeelTables>): Promise<Migration
     });
   }
   return { applied, pending: [] };
+}
+
+/**
+ * The schema every migration makes, named by a digest of the migrations' code and the pgvector build: a
+ * cluster kept at this schema (cluster-template.ts) is loaded only by code whose migrations made it.
+ */
+const LATEST_SCHEMA = schemaTemplate(
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        PGVECTOR_VERSION,
+        ...Object.entries(migrations).map(([name, migration]) => [
+          name,
+          String(migration.up),
+          String(migration.down),
+        ]),
+      ]),
+    )
+    .digest('hex'),
+);
+
+/**
+ * Opens the database and brings it to the latest schema: what `keel serve`, `keel worker` and the commands
+ * that write do first. A new embedded database loads a cluster already at this schema when the cache holds
+ * one (decision 0175): its report then lists every migration as applied, `fromTemplate` true, and no
+ * migration runs. Otherwise the pending migrations run, and a new embedded database is kept as that
+ * template for the next one. On failure the database is closed before the error is thrown.
+ */
+export async function openMigratedDatabase(
+  target: DatabaseTarget,
+  events: DatabaseEvents = {},
+): Promise<{ database: Database; report: MigrationReport & { readonly fromTemplate: boolean } }> {
+  const opened = await openDatabaseFromTemplate(target, events, LATEST_SCHEMA);
+  try {
+    if (opened.schemaLoaded)
+      return {
+        database: opened.database,
+        report: { applied: Object.keys(migrations), pending: [], fromTemplate: true },
+      };
+    const report = await migrateToLatest(opened.database.db);
+    await opened.keepSchema?.();
+    return { database: opened.database, report: { ...report, fromTemplate: false } };
+  } catch (error) {
+    await opened.database.close().catch(() => {});
+    throw error;
+  }
 }
 
 export async function migrationStatus(db: Kysely<KeelTables>): Promise<MigrationReport> {
