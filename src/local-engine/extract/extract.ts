@@ -3,7 +3,7 @@ import { ensureTextWithinLimit } from '../guards.ts';
 import type { LocalEngineOptions } from '../options.ts';
 import { type EngineProvenance, provenance } from '../provenance.ts';
 import { valueInQuote } from './evidence-check.ts';
-import { type Context, type Extracted, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
+import { type Context, type Extracted, issuerOf, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
 import { extractArray, extractScalar } from './field-extractors.ts';
 import { fieldTerms } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
@@ -74,8 +74,8 @@ function supported(context: Context, node: SchemaNode, extracted: Extracted): Ex
 
 function ambiguousDate(node: SchemaNode, quote: string): boolean {
   if (node.kind !== 'string' || (node.format !== 'date' && node.format !== 'date-time')) return false;
-  const match = /\b(\d{1,2})\/(\d{1,2})\/\d{2,4}\b/u.exec(quote);
-  return match !== null && Number(match[1]) <= 12 && Number(match[2]) <= 12 && match[1] !== match[2];
+  const match = /\b(\d{1,2})([/-])(\d{1,2})\2\d{2,4}\b/u.exec(quote);
+  return match !== null && Number(match[1]) <= 12 && Number(match[3]) <= 12 && match[1] !== match[3];
 }
 
 async function extractNode(context: Context, node: SchemaNode, walk: Walk): Promise<Extracted> {
@@ -168,6 +168,7 @@ export async function extract(
     claimed: new Set(),
     embedder: options.embedder === null ? undefined : (options.embedder ?? sharedLocalEmbedder()),
     signal: options.signal,
+    issuer: issuerOf(request.text),
     usedEmbeddings: false,
   };
   const walk: Walk = { missing: [] };

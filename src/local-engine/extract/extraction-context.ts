@@ -1,6 +1,14 @@
 /** What the field extractors share for one text: its labelled pairs, claimed candidates and mentions. */
 import type { Embedder } from '../embedding/local-embedder.ts';
-import { conflicts, type FieldTerms, isGenericWord, labelMatch, phraseWords } from './field-words.ts';
+import {
+  conflicts,
+  type FieldTerms,
+  isGenericWord,
+  labelMatch,
+  partyNamed,
+  phraseWords,
+  roleOf,
+} from './field-words.ts';
 import type { LabelledValue } from './labelled-values.ts';
 import type { Found } from './patterns.ts';
 
@@ -10,7 +18,45 @@ export interface Context {
   readonly claimed: Set<string>;
   readonly embedder: Embedder | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Who issued the document: the buyer for a purchase order, else the seller or sender (`issuerOf`). */
+  readonly issuer: 'seller' | 'buyer';
   usedEmbeddings: boolean;
+}
+
+/**
+ * Who issued a document: a purchase order is the buyer's, an invoice, a receipt or a letter the
+ * seller's or sender's. The first document word decides ("Invoice ... your purchase order" is an invoice).
+ */
+export function issuerOf(text: string): 'seller' | 'buyer' {
+  const first =
+    /\b(purchase[ \t]+order|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
+      text,
+    );
+  return first !== null && /^(?:purchase|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
+}
+
+/** Words of a field whose value is one party's contact or registration detail, whichever party it is. */
+const DETAIL_WORDS = new Set([
+  'contact',
+  'email',
+  'mail',
+  'phone',
+  'tel',
+  'telephone',
+  'mobile',
+  'fax',
+  'vat',
+]);
+
+/**
+ * Whether a label names the other party's detail: a field that names no party (`contact_email`,
+ * `vat_number`) holds the issuer's, so `Supplier email` on a purchase order and `Customer phone` on an
+ * invoice are not its answer.
+ */
+export function otherPartysDetail(context: Context, words: readonly string[], terms: FieldTerms): boolean {
+  if (roleOf(terms.name) !== undefined || !terms.name.some((word) => DETAIL_WORDS.has(word))) return false;
+  const party = partyNamed(words);
+  return party !== undefined && party !== context.issuer;
 }
 
 /** Where a value was read from and how sure the extractor is that it belongs to the field. */
@@ -214,9 +260,16 @@ export function pick<T>(
   terms: FieldTerms,
   fallback: boolean,
 ): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
-  const allowed = candidates.filter(
-    (candidate) => !conflicts(wordsBefore(context.text, candidate.index), terms),
-  );
+  const allowed = candidates.filter((candidate) => {
+    const before = wordsBefore(context.text, candidate.index);
+    if (conflicts(before, terms) || otherPartysDetail(context, before, terms)) return false;
+    // A value in a table cell or after a label is that label's: `| Supplier email | x@y |`, the
+    // `Date:` of an e-mail header (a sent date).
+    const label = labelOf(context, candidate.index);
+    if (label === undefined) return true;
+    const words = phraseWords(label);
+    return !conflicts(words, terms) && !otherPartysDetail(context, words, terms);
+  });
   let chosen = nearMention(allowed, mentions(context, terms), context.text);
   if (chosen === undefined && fallback) {
     const free = allowed.filter((candidate) => !context.claimed.has(claimKey(kind, candidate)));
@@ -228,13 +281,21 @@ export function pick<T>(
   return chosen;
 }
 
+/** The label of the labelled pair whose value holds a position, if any. */
+function labelOf(context: Context, index: number): string | undefined {
+  return context.pairs.find((pair) => index >= pair.index && index < pair.index + pair.value.length)?.label;
+}
+
 /** Every label that names the field (scoring over 0.5), best first. */
 export function rankedLabels(
   context: Context,
   terms: FieldTerms,
 ): { readonly pair: LabelledValue; readonly score: number }[] {
   return context.pairs
-    .map((pair) => ({ pair, score: labelMatch(pair.label, terms) }))
+    .map((pair) => ({
+      pair,
+      score: otherPartysDetail(context, phraseWords(pair.label), terms) ? 0 : labelMatch(pair.label, terms),
+    }))
     .filter((entry) => entry.score > 0.5)
     .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);
 }

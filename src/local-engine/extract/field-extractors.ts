@@ -92,7 +92,7 @@ export function normalise(text: string): string {
 /** Other names of common enum values (a card payment written as "VISA"). */
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
   card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
-  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay'],
+  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'upi'],
   cash: ['cash', 'coins'],
 };
 
@@ -155,7 +155,8 @@ async function enumBySimilarity(context: Context, node: ScalarNode, terms: Field
 }
 
 const CURRENCY_SIGNS: readonly (readonly [RegExp, string])[] = [
-  [/\$|\bdollars?\b|\bdlrs\b|\bUSD\b/iu, 'USD'],
+  // A dollar of another country (CA$, A$, NZ$) is not USD; US$ is.
+  [/(?<![A-Za-z])\$|\bUS\$|\bdollars?\b|\bdlrs\b|\bUSD\b/iu, 'USD'],
   [/€|\beuros?\b|\bEUR\b/iu, 'EUR'],
   [/£|\bpounds?\b|\bGBP\b/iu, 'GBP'],
   [/¥|\byen\b|\bJPY\b/iu, 'JPY'],
@@ -262,7 +263,10 @@ function isIdField(words: readonly string[]): boolean {
 
 /** A name as written in a labelled value, up to the first address, contact detail or aside. */
 function nameIn(raw: string): string {
-  return (raw.split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? '')
+  // "Kestrel Shelving Systems, Inc.": a comma before a legal form is part of the name.
+  return (
+    raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
+  )
     .trim()
     .replace(/[.]$/u, (dot) => (/\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(raw) ? dot : ''));
 }
@@ -353,6 +357,10 @@ function stringFinder(
   return undefined;
 }
 
+const SITE_LABEL = /\b(?:ship|deliver|delivery)\b/iu;
+const LEGAL_FORM =
+  /\b(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|BV|B\.V|NV|Pty|SARL|SAS|AB|S\.r\.l|S\.p\.A)\b\.?/u;
+
 export async function extractScalar(
   context: Context,
   node: ScalarNode,
@@ -363,6 +371,15 @@ export async function extractScalar(
   // the invoice but holds no date; "Date: 28 February 2025" below it does).
   for (const label of rankedLabels(context, terms).slice(0, 3)) {
     const fromLabel = fromRaw(node, label.pair.value, label.pair.index, terms, label.score);
+    // "Ship to: Main Branch": a delivery address names a site, and the buyer only when it names an
+    // organisation ("Ship to: Hillside Builders LLC").
+    if (
+      fromLabel !== undefined &&
+      SITE_LABEL.test(label.pair.label) &&
+      terms.name.some((word) => ['buyer', 'customer', 'client'].includes(word)) &&
+      !LEGAL_FORM.test(String(fromLabel.value))
+    )
+      continue;
     if (fromLabel !== undefined) return fromLabel;
   }
   if (inArray) return undefined;

@@ -12,8 +12,16 @@ const SYNONYMS: Record<string, readonly string[]> = {
   supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
-  contractor: ['contractor', 'consultant', 'supplier', 'provider', 'freelancer', 'service provider'],
-  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by'],
+  contractor: [
+    'contractor',
+    'consultant',
+    'supplier',
+    'provider',
+    'freelancer',
+    'service provider',
+    'vendor',
+  ],
+  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by', 'bill to'],
   client: ['client', 'customer'],
   sender: ['sender', 'from'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
@@ -21,9 +29,9 @@ const SYNONYMS: Record<string, readonly string[]> = {
   invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
   po: ['po', 'purchase order', 'order', 'order reference'],
   order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
+  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill'],
   payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
-  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference'],
+  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace'],
   subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
   vat: ['vat', 'tax', 'gst'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
@@ -38,7 +46,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   weight: ['weight'],
   carrier: ['carrier', 'courier', 'via', 'with'],
   email: ['email', 'e-mail', 'mail', 'contact'],
-  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
+  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél'],
   website: ['website', 'site', 'url', 'web', 'link'],
   url: ['url', 'link', 'website', 'site'],
   number: ['number', 'no', 'num', '#', 'id', 'ref', 'reference'],
@@ -339,6 +347,16 @@ const SELLER = new Set([
 ]);
 const BUYER = new Set(['customer', 'client', 'buyer', 'purchaser', 'recipient', 'consignee', 'tenant']);
 
+/**
+ * The party a label names with a noun (`Supplier email`, `Customer phone`), not with a preposition
+ * (`From:`, `To:`, which name the sender and the addressee of whatever document it is).
+ */
+export function partyNamed(words: readonly string[]): 'seller' | 'buyer' | undefined {
+  if (words.some((word) => word !== 'from' && SELLER.has(word))) return 'seller';
+  if (words.some((word) => BUYER.has(word))) return 'buyer';
+  return undefined;
+}
+
 /** The party a field or label stands for: the one who sells/sends, the one who buys/receives, or neither. */
 export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined {
   // "Remit to" names where the seller is paid.
@@ -489,6 +507,9 @@ export function labelMatch(label: string, terms: FieldTerms): number {
     ).length;
     best = terms.name.length === 0 ? 0 : (0.85 * covered) / terms.name.length;
   }
+  // A bare `To:` or `From:` (an e-mail header, a forwarded message's) names the field more weakly than a
+  // label with its role ("Delivering to:", "Supplier:").
+  if (words.every((word) => word === 'to' || word === 'from')) best = Math.min(best, 0.8);
   if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title))
     best = Math.max(best, 0.95);
   if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.05;

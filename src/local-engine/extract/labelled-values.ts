@@ -5,9 +5,15 @@ export interface LabelledValue {
   readonly index: number;
 }
 
-// A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ...").
+// A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ..."); a wide gap, but not
+// the padding after a label's colon ("Client :        Gemeente Zandvoort").
 const SEGMENT_BREAK =
-  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
+  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}/u;
+
+/** A value without its closing punctuation, but with the dot of a legal form ("Acme, Inc."). */
+function withoutTrailingPunctuation(value: string): string {
+  return value.replace(/(?<!\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|B\.V|S\.p\.A|S\.r\.l))[.;,]+$/u, '');
+}
 
 /**
  * `Label: value` pairs, one or more per line. A line is cut into segments at sentence ends, pipes,
@@ -31,7 +37,7 @@ export function labelledValues(text: string): LabelledValue[] {
     const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
     const next = lines[lineNumber + 1];
     if (bare !== null && next !== undefined && next.trim().length > 0) {
-      const value = next.trim().replace(/[.;,]+$/u, '');
+      const value = withoutTrailingPunctuation(next.trim());
       pairs.push({
         label: (bare[1] ?? '').trim(),
         value,
@@ -62,9 +68,30 @@ export function labelledValues(text: string): LabelledValue[] {
       const words = label.split(/\s+/u).length;
       if (label.length === 0 || words > 6 || !/\p{L}/u.test(label)) continue;
       const valueIndex = offset + start + segment.length - (match[2] ?? '').length;
-      pairs.push({ label, value: value.replace(/[.;,]+$/u, ''), index: valueIndex });
+      pairs.push({ label, value: withoutTrailingPunctuation(value), index: valueIndex });
     }
     offset += line.length + 1;
   }
-  return pairs;
+  return pairs.map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+}
+
+const HEADER = /^\s*(?:from|to|cc|subject|sent)\s*:/imu;
+
+/**
+ * Whether a `Date:` pair is an e-mail header's (a `From:`, `To:` or `Subject:` line within two lines of
+ * it): the day a message was sent, not the date of the invoice or meeting it carries.
+ */
+function sentDate(text: string, pair: LabelledValue): boolean {
+  if (!/^date$/iu.test(pair.label.trim())) return false;
+  const lineStart = text.lastIndexOf('\n', pair.index - 1) + 1;
+  const around = text.slice(0, lineStart).split('\n').slice(-3, -1);
+  const lineEnd = text.indexOf('\n', pair.index);
+  const after =
+    lineEnd === -1
+      ? []
+      : text
+          .slice(lineEnd + 1)
+          .split('\n')
+          .slice(0, 2);
+  return [...around, ...after].some((line) => HEADER.test(line));
 }

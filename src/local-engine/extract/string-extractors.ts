@@ -22,7 +22,7 @@ const PERSON_CUE =
 const SIGN_OFF =
   /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
 const GREETING =
-  /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
+  /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
   /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
@@ -61,6 +61,12 @@ function lineAt(text: string, index: number): string {
 
 /** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
 function headingName(text: string, maxWords: number): Found<string> | undefined {
+  // A document's title above the name ("CURRICULUM VITAE", "RESUME", "CV") is no name.
+  const title = /^(?:\s*(?:curriculum vitae|r[eé]sum[eé]|cv)\b[^\n]*\n)+/iu.exec(text)?.[0] ?? '';
+  if (title.length > 0) {
+    const below = headingName(text.slice(title.length), maxWords);
+    return below === undefined ? undefined : { ...below, index: below.index + title.length };
+  }
   const match =
     /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
@@ -80,9 +86,35 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
     // "Between Halcyon Retail Group plc (the Customer)": the sentence's first word is not the name's.
     const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)[ \t]+/u, '');
     const start = match.index + match[0].indexOf(name);
+    // "Aroha Walker of Lower Hutt ("the Contractor")": the words before the role are the party's
+    // address; the party is named after "between" or "and", before "of".
+    if (/\bof[ \t\n]*$/iu.test(context.text.slice(Math.max(0, start - 12), start))) {
+      const party = partyBeforeAddress(context.text, start);
+      if (party !== undefined) return found(party.value, party.index, party.index + party.value.length, 0.8);
+      continue;
+    }
     return found(name, start, start + name.length, 0.85);
   }
   return undefined;
+}
+
+/**
+ * The party of `between|and <Name> [(registration)] of <address> ("the Role")`: the name after the last
+ * "between" or "and" before the address, up to an aside or "of".
+ */
+function partyBeforeAddress(text: string, addressStart: number): Found<string> | undefined {
+  const before = text.slice(Math.max(0, addressStart - 200), addressStart);
+  const offset = addressStart - before.length;
+  const clauses = [...before.matchAll(/\b(?:between|and)[ \t\n]+/giu)];
+  const clause = clauses.at(-1);
+  if (clause === undefined) return undefined;
+  const from = clause.index + clause[0].length;
+  const match =
+    /^((?:\p{Lu}[\p{L}&'’.-]*)(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,6})[ \t]*(?:\([^)]{0,60}\)[ \t\n]*)?of\b/u.exec(
+      before.slice(from),
+    );
+  if (match?.[1] === undefined) return undefined;
+  return { value: match[1], index: offset + from, raw: match[1] };
 }
 
 const DOCUMENT_WORDS =
@@ -113,7 +145,8 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     );
     if (current !== undefined) return foundAt(current.value, current, 0.65);
   }
-  if (role === 'seller') {
+  // A letter that opens with its addressee ("Mr Owen Price / Price Joinery Ltd") has no letterhead there.
+  if (role === 'seller' && !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)) {
     // A letterhead: the seller's name opens the document, before any party label.
     // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
