@@ -649,6 +649,48 @@ const CASES: readonly Case[] = [
     schema: nullable('string', { enum: ['card', 'cash', 'mobile', null] }),
     expected: 'mobile',
   },
+  {
+    failure: 'a company with a legal form outside the list ((Pty) Ltd) missed',
+    text: 'Anna, I can do it.\nSipho Ndlovu | Ndlovu Engineering (Pty) Ltd | +27 21 555 0184',
+    field: 'company_name',
+    schema: nullable('string'),
+    expected: 'Ndlovu Engineering (Pty) Ltd',
+  },
+  {
+    failure: 'a current employer with a Dutch legal form and a Dutch "now" (heden) missed',
+    text: 'Werkervaring\n2021 – heden     Productmanager, Tulip Payments B.V.\n2017 – 2021      Business Analyst, Noordzee Verzekeringen N.V.',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Tulip Payments B.V.',
+  },
+  {
+    failure: 'the current job written "(2021 – date)" after the employer missed',
+    text: '• Lagos Power Distribution Co. – Field Engineer (2018 – 2021)\n• Sahel Solar Ltd., Abuja – Project Engineer (2021 – date)',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Project Engineer',
+  },
+  {
+    failure: 'a current job said in a sentence ("currently work as X at Y") missed: title',
+    text: 'I currently work as Sous\nChef at The Anchor Brasserie in Falmouth. Before that I was Chef de Partie at Harbour Lights Hotel.',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Sous\nChef',
+  },
+  {
+    failure: 'a current job said in a sentence ("currently work as X at Y") missed: employer',
+    text: 'I currently work as Sous\nChef at The Anchor Brasserie in Falmouth. Before that I was Chef de Partie at Harbour Lights Hotel.',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'The Anchor Brasserie',
+  },
+  {
+    failure: "the sender's address among several e-mails not read from the From: header",
+    text: 'From: Sipho Ndlovu <sipho@ndlovu.example>\nTo: Anna Berg\n\n---------- Forwarded message ----------\nFrom: Pieter Joubert <pieter@capebuild.example>\nSubject: inspection',
+    field: 'email',
+    schema: nullable('string'),
+    expected: 'sipho@ndlovu.example',
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

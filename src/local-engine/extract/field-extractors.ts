@@ -430,6 +430,13 @@ export async function extractScalar(
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
+        // An e-mail's sender address is in its first `From:` header (a forwarded message's comes later).
+        if (finder === findEmails && (terms.name.includes('sender') || terms.name.join(' ') === 'email')) {
+          const header = context.pairs.find((pair) => /^from$/iu.test(pair.label.trim()));
+          const address = header === undefined ? undefined : findEmails(header.value)[0];
+          if (header !== undefined && address !== undefined)
+            return foundAt(address.value, { ...address, index: header.index + address.index }, 0.75);
+        }
         const isDate = node.format === 'date' || node.format === 'date-time';
         const candidates = finder(context.text).filter(
           (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),

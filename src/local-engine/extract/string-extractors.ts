@@ -16,7 +16,7 @@ import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from '
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:[A-Z][\w&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?[A-Z][\w&'.-]*,?[ \t]+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
+  /\b((?:[A-Z][\w&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?[A-Z][\w&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)\b\.?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
@@ -134,11 +134,13 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   const near = pick(context, 'company', companies, terms, role === undefined && !current);
   if (near !== undefined && near.confidence >= MIN_CONFIDENCE) return chosen(near);
   if (terms.name.some((word) => word === 'employer')) {
+    const said = worksAs(context.text, 'employer');
+    if (said !== undefined) return said;
     // The current employer: a company on a line that says the job is current.
     // ... and not said to be a past one ("previously staff photographer at X").
     const current = companies.find(
       (company) =>
-        /\b(?:present|now|to date|current|since)\b/u.test(lineAt(context.text, company.index)) &&
+        CURRENT_JOB.test(lineAt(context.text, company.index)) &&
         !wordsBefore(context.text, company.index).some((word) =>
           ['previously', 'formerly', 'former', 'previous', 'ex', 'until', 'left'].includes(word),
         ),
@@ -165,19 +167,46 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   return undefined;
 }
 
+/** Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch). */
+const CURRENT_JOB = /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b/iu;
+
+/**
+ * "I currently work as Sous Chef at The Anchor Brasserie": the current job's title and employer, said in
+ * a sentence.
+ */
+const WORKS_AS =
+  /\b(?:currently|now)\s+(?:work|working|employed)\s+as\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:[ \t\n]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})\s+(?:at|with|for)\s+((?:the[ \t]+|The[ \t]+)?(?:\p{Lu}[\p{L}&'’.-]*)(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,5})/u;
+
+function worksAs(text: string, part: 'title' | 'employer'): Extracted {
+  const match = WORKS_AS.exec(text);
+  const value = match?.[part === 'title' ? 1 : 2];
+  if (match === null || value === undefined) return undefined;
+  const start = match.index + (part === 'title' ? match[0].indexOf(value) : match[0].lastIndexOf(value));
+  return found(value, start, start + value.length, 0.7);
+}
+
 /** A job title on the line of the current job: `Senior Engineer, Acme Ltd (2021 - present)`, `2022-now  Developer at X`. */
 function currentTitle(context: Context): Extracted {
   let offset = 0;
   for (const line of context.text.split('\n')) {
     const start = offset;
     offset += line.length + 1;
-    if (!/\b(?:present|now|to date|current)\b/iu.test(line)) continue;
+    if (!CURRENT_JOB.test(line)) continue;
     const match =
       /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
         line,
       );
     const title = match?.[1];
-    if (match === null || title === undefined || title.length === 0) continue;
+    if (match === null || title === undefined || title.length === 0) {
+      // "• Sahel Solar Ltd., Abuja – Project Engineer (2021 – date)": the title after the employer, just
+      // before the dates that close the line.
+      const after =
+        /[–—][ \t]+((?:\p{Lu}[\p{L}-]*)(?:[ \t]+\p{Lu}[\p{L}-]*){0,4})[ \t]*\([^)]*\)[ \t]*$/u.exec(line);
+      const late = after?.[1];
+      if (after === null || late === undefined) continue;
+      const at = start + after.index + after[0].indexOf(late);
+      return found(late, at, at + late.length, 0.6);
+    }
     const at = start + match[0].indexOf(title);
     return found(title, at, at + title.length, 0.6);
   }
@@ -237,6 +266,8 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
   if (words.some((word) => ['job', 'position', 'role'].includes(word))) {
     const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
     if (role !== undefined) return role;
+    const said = worksAs(text, 'title');
+    if (said !== undefined) return said;
     const current = currentTitle(context);
     if (current !== undefined) return current;
   }
