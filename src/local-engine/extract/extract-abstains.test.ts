@@ -4,7 +4,8 @@ import {
   EXTRACTION_SET,
   EXTRACTION_SET_SCHEMAS,
 } from '../../../test/fixtures/local-engine/extraction-set/index.ts';
-import { extract } from './extract.ts';
+import { extract, oneReadingPerSpan } from './extract.ts';
+import { compileExtractionSchema } from './schema-plan.ts';
 
 const nullable = (type: string, extra: object = {}) => ({ type: [type, 'null'], ...extra });
 function schemaOf(properties: Record<string, object>) {
@@ -691,6 +692,27 @@ const CASES: readonly Case[] = [
     schema: nullable('string'),
     expected: 'sipho@ndlovu.example',
   },
+  {
+    failure: "a letter's sender company, named in its signature, missed",
+    text: 'Mr Owen Price\nPrice Joinery Ltd\n\nDear Owen,\n\nThank you for appointing us. We will run the payroll of Price Joinery Ltd for £95 per month.\n\nYours sincerely,\nCarys Hughes\nDirector, Dee Valley Payroll Ltd',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: 'Dee Valley Payroll Ltd',
+  },
+  {
+    failure: "a purchase order e-mail's signature taken for the supplier",
+    text: 'Subject: PO CH-1187\n\nOur purchase order CH-1187 for 400 duvet covers.\n\nThanks,\nDervla Quinn\nProcurement, Corrib Hotels Ltd',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'an informal note signed "- Lena" without a sender',
+    text: 'yo Marcus,\n\nwe closed the round at $1.2 million. drinks on Thu?\n\n- Lena',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Lena',
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {
@@ -709,6 +731,40 @@ describe('extract abstains rather than guesses', () => {
       expect(evidence?.confidence).toBeGreaterThanOrEqual(0.5);
       expect(evidence?.confidence).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('one reading per span', () => {
+  const plan = compileExtractionSchema(
+    schemaOf({
+      vendor_name: nullable('string'),
+      customer_name: nullable('string'),
+      company: nullable('string'),
+      organisation: nullable('string'),
+      subtotal: nullable('number'),
+      total: nullable('number'),
+    }),
+  );
+  const span = (start: number, confidence: number) => ({ start, end: start + 8, confidence });
+
+  it('drops the less confident of two fields of other roles or qualifiers read from the same quote', () => {
+    const spans = new Map([
+      ['/vendor_name', span(0, 0.9)],
+      ['/customer_name', span(0, 0.6)],
+      ['/subtotal', span(40, 0.8)],
+      ['/total', span(40, 0.8)],
+    ]);
+    expect(oneReadingPerSpan(plan.root, spans).sort()).toEqual(['customer_name', 'subtotal', 'total']);
+  });
+
+  it('keeps fields that may share a value, and fields read from different quotes', () => {
+    const spans = new Map([
+      ['/company', span(0, 0.9)],
+      ['/organisation', span(0, 0.6)],
+      ['/vendor_name', span(20, 0.9)],
+      ['/customer_name', span(30, 0.9)],
+    ]);
+    expect(oneReadingPerSpan(plan.root, spans)).toEqual([]);
   });
 });
 

@@ -164,8 +164,19 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
       return foundAt(heading.value, heading, 0.55);
   }
+  // A letter's signature names its sender's company: the issuer's (the seller of a letter of engagement,
+  // the buyer of an e-mailed purchase order).
+  if (role !== undefined && role === context.issuer) {
+    const signOff = [...context.text.matchAll(LETTER_SIGN_OFF)].at(-1);
+    const signed =
+      signOff === undefined ? undefined : companies.find((company) => company.index > signOff.index);
+    if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
+  }
   return undefined;
 }
+
+const LETTER_SIGN_OFF =
+  /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Best)[,.]?[ \t]*$/gmu;
 
 /** Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch). */
 const CURRENT_JOB = /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b/iu;
@@ -213,12 +224,28 @@ function currentTitle(context: Context): Extracted {
   return undefined;
 }
 
+/** "- Lena" on a line of its own among the last three lines: an informal note's signature. */
+function dashSignature(text: string): Found<string> | undefined {
+  const lines = text.trimEnd().split('\n');
+  const from = Math.max(0, lines.length - 3);
+  for (let index = from; index < lines.length; index++) {
+    const match = /^[ \t]*[-–—][ \t]*(\p{Lu}[\p{Ll}'’-]+(?:[ \t]+\p{Lu}[\p{Ll}'’-]+)?)[ \t]*$/u.exec(
+      lines[index] ?? '',
+    );
+    if (match?.[1] === undefined) continue;
+    const lineStart = lines.slice(0, index).reduce((sum, line) => sum + line.length + 1, 0);
+    const at = lineStart + (lines[index] ?? '').indexOf(match[1]);
+    return { value: match[1], index: at, raw: match[1] };
+  }
+  return undefined;
+}
+
 function personFor(context: Context, terms: FieldTerms): Extracted {
   const role = roleOf(terms.name);
   const cued = pick(context, 'person', matchesOf(context.text, PERSON_CUE, 1), terms, false);
   if (cued !== undefined && cued.confidence >= MIN_CONFIDENCE) return chosen(cued);
   if (role === 'seller') {
-    const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1);
+    const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1) ?? dashSignature(context.text);
     if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
   }
   if (role === 'buyer') {
