@@ -18,21 +18,22 @@ export interface Context {
   readonly claimed: Set<string>;
   readonly embedder: Embedder | undefined;
   readonly signal: AbortSignal | undefined;
-  /** Who issued the document: the buyer for a purchase order, else the seller or sender (`issuerOf`). */
-  readonly issuer: 'seller' | 'buyer';
+  /** Who issued the document: the buyer of a purchase order, the seller of an invoice (`issuerOf`). */
+  readonly issuer: 'seller' | 'buyer' | undefined;
   usedEmbeddings: boolean;
 }
 
 /**
- * Who issued a document: a purchase order is the buyer's, an invoice, a receipt or a letter the
- * seller's or sender's. The first document word decides ("Invoice ... your purchase order" is an invoice).
+ * Who issued a document: a purchase order is the buyer's, an invoice or a receipt the seller's; the first
+ * document word decides ("Invoice ... your purchase order" is an invoice). Undefined without one.
  */
-export function issuerOf(text: string): 'seller' | 'buyer' {
+export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
   const first =
-    /\b(purchase[ \t]+order|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
+    /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
       text,
     );
-  return first !== null && /^(?:purchase|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
+  if (first === null) return undefined;
+  return /^(?:purchase|order|orden|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }
 
 /** Words of a field whose value is one party's contact or registration detail, whichever party it is. */
@@ -56,7 +57,8 @@ const DETAIL_WORDS = new Set([
 export function otherPartysDetail(context: Context, words: readonly string[], terms: FieldTerms): boolean {
   if (roleOf(terms.name) !== undefined || !terms.name.some((word) => DETAIL_WORDS.has(word))) return false;
   const party = partyNamed(words);
-  return party !== undefined && party !== context.issuer;
+  // Without a document word, a letter or an e-mail: its sender's details.
+  return party !== undefined && party !== (context.issuer ?? 'seller');
 }
 
 /** Where a value was read from and how sure the extractor is that it belongs to the field. */

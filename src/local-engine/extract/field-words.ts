@@ -126,12 +126,16 @@ export function nameWords(name: string): string[] {
 
 /** Lower-cased words of a label or phrase, for comparison with field words. */
 export function phraseWords(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}#@\s-]+/gu, ' ')
-    .split(/[\s-]+/u)
-    .filter((word) => word.length > 0 && !FILLER.has(word))
-    .map(singular);
+  return (
+    text
+      .toLowerCase()
+      // "P.O." is a PO.
+      .replace(/\bp\.[ \t]?o\.?(?![\p{L}])/gu, 'po')
+      .replace(/[^\p{L}\p{N}#@\s-]+/gu, ' ')
+      .split(/[\s-]+/u)
+      .filter((word) => word.length > 0 && !FILLER.has(word))
+      .map(singular)
+  );
 }
 
 export interface FieldTerms {

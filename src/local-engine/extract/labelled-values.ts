@@ -8,7 +8,7 @@ export interface LabelledValue {
 // A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ..."); a wide gap, but not
 // the padding after a label's colon ("Client :        Gemeente Zandvoort").
 const SEGMENT_BREAK =
-  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}/u;
+  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Pte|Pvt|Corp|Bros|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}/u;
 
 /** A value without its closing punctuation, but with the dot of a legal form ("Acme, Inc."). */
 function withoutTrailingPunctuation(value: string): string {
@@ -60,7 +60,10 @@ export function labelledValues(text: string): LabelledValue[] {
     for (const segment of line.split(SEGMENT_BREAK)) {
       const start = line.indexOf(segment, cursor);
       cursor = start + segment.length;
-      const match = /^\s*(?:[-*•]\s*)?([^:=]{1,60}?)\s*(?::(?!\/\/|\d)|\s=)\s*(.*)$/u.exec(segment);
+      // `Customer ........ Ardmore Ltd`: a run of dots (a form's leader) separates a label from its value.
+      const match =
+        /^\s*(?:[-*•]\s*)?([^:=]{1,60}?)\s*(?::(?!\/\/|\d)|\s=)\s*(.*)$/u.exec(segment) ??
+        /^\s*(?:[-*•]\s*)?([^:=.]{1,60}?)\s*\.{3,}\s*(.*)$/u.exec(segment);
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();

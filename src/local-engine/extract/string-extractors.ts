@@ -16,7 +16,7 @@ import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from '
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:[A-Z][\w&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?[A-Z][\w&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)\b\.?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)(?![\w-])\.?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
@@ -88,6 +88,22 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
     const start = match.index + match[0].indexOf(name);
     // "Aroha Walker of Lower Hutt ("the Contractor")": the words before the role are the party's
     // address; the party is named after "between" or "and", before "of".
+    // "Pixelworks Studio GmbH, Berlin (the "Agency")": the words before the role are the party's town;
+    // the party is the organisation before the comma, or no answer.
+    if (/,[ \t\n]*$/u.test(context.text.slice(Math.max(0, start - 4), start))) {
+      const before = context.text.slice(Math.max(0, start - 120), start).replace(/,[ \t\n]*$/u, '');
+      const company = [...before.matchAll(COMPANY)].at(-1);
+      const value = company?.[1];
+      if (
+        company !== undefined &&
+        value !== undefined &&
+        company.index + company[0].length === before.length
+      ) {
+        const at = start - (context.text.slice(Math.max(0, start - 120), start).length - company.index);
+        return found(value, at, at + value.length, 0.8);
+      }
+      continue;
+    }
     if (/\bof[ \t\n]*$/iu.test(context.text.slice(Math.max(0, start - 12), start))) {
       const party = partyBeforeAddress(context.text, start);
       if (party !== undefined) return found(party.value, party.index, party.index + party.value.length, 0.8);
@@ -148,7 +164,12 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     if (current !== undefined) return foundAt(current.value, current, 0.65);
   }
   // A letter that opens with its addressee ("Mr Owen Price / Price Joinery Ltd") has no letterhead there.
-  if (role === 'seller' && !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)) {
+  // ... and a purchase order's letterhead is its buyer's.
+  if (
+    role === 'seller' &&
+    context.issuer !== 'buyer' &&
+    !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)
+  ) {
     // A letterhead: the seller's name opens the document, before any party label.
     // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
@@ -157,15 +178,17 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
       first !== undefined &&
       first.index < 60 &&
       context.text.slice(0, lineStart).split('\n').length <= 3 &&
-      context.text.slice(lineStart, first.index).trim().length === 0
+      context.text.slice(lineStart, first.index).trim().length === 0 &&
+      // ... and stands alone or before an address, not as the subject of a sentence ("X would like to order").
+      /^(?:[ \t]*(?:$|\n|[,·|•–—-])|[ \t]{2,})/u.test(context.text.slice(first.index + first.raw.length))
     )
       return foundAt(first.value, first, 0.6);
     const heading = headingName(context.text, 5);
     if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
       return foundAt(heading.value, heading, 0.55);
   }
-  // A letter's signature names its sender's company: the issuer's (the seller of a letter of engagement,
-  // the buyer of an e-mailed purchase order).
+  // A letter's signature names its sender's company: the issuer's (the seller of an invoice sent as a
+  // letter, the buyer of an e-mailed purchase order), when a document word says who that is.
   if (role !== undefined && role === context.issuer) {
     const signOff = [...context.text.matchAll(LETTER_SIGN_OFF)].at(-1);
     const signed =
@@ -179,14 +202,15 @@ const LETTER_SIGN_OFF =
   /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Best)[,.]?[ \t]*$/gmu;
 
 /** Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch). */
-const CURRENT_JOB = /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b/iu;
+const CURRENT_JOB =
+  /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b|\b(?:19|20)\d\d[ \t]*[-–—](?![ \t]*\d)/iu;
 
 /**
  * "I currently work as Sous Chef at The Anchor Brasserie": the current job's title and employer, said in
  * a sentence.
  */
 const WORKS_AS =
-  /\b(?:currently|now)\s+(?:work|working|employed)\s+as\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:[ \t\n]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})\s+(?:at|with|for)\s+((?:the[ \t]+|The[ \t]+)?(?:\p{Lu}[\p{L}&'’.-]*)(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,5})/u;
+  /\b(?:(?:currently|now)\s+(?:work|working|employed)\s+as|have\s+been(?=\s+\S+(?:\s+\S+){0,5}\s+at\s+[^.\n]{0,60}\bsince\b))\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:[ \t\n]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})\s+(?:at|with|for)\s+((?:the[ \t]+|The[ \t]+)?(?:\p{Lu}[\p{L}&'’.-]*)(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,5})/u;
 
 function worksAs(text: string, part: 'title' | 'employer'): Extracted {
   const match = WORKS_AS.exec(text);
@@ -203,8 +227,10 @@ function currentTitle(context: Context): Extracted {
     const start = offset;
     offset += line.length + 1;
     if (!CURRENT_JOB.test(line)) continue;
+    // A line of prose ("Accra, Ghana. I am ...") is no CV entry: its first words are no title.
+    if (/[.!?][ \t]+\p{Lu}/u.test(line)) continue;
     const match =
-      /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
+      /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})?[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
         line,
       );
     const title = match?.[1];
@@ -240,6 +266,9 @@ function dashSignature(text: string): Found<string> | undefined {
   return undefined;
 }
 
+const SALUTATION =
+  /^(?:Customer|Customers|Client|Sir|Sirs|Madam|Team|All|Colleague|Colleagues|Friend|Friends|Member|Members|Valued Customer|Applicant|Guest|User|Everyone|There)$/iu;
+
 function personFor(context: Context, terms: FieldTerms): Extracted {
   const role = roleOf(terms.name);
   const cued = pick(context, 'person', matchesOf(context.text, PERSON_CUE, 1), terms, false);
@@ -249,7 +278,8 @@ function personFor(context: Context, terms: FieldTerms): Extracted {
     if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
   }
   if (role === 'buyer') {
-    const greeted = matchesOf(context.text, GREETING, 1)[0];
+    // "Dear Customer", "Dear Sir or Madam": a salutation names no one.
+    const greeted = matchesOf(context.text, GREETING, 1).filter((name) => !SALUTATION.test(name.value))[0];
     if (greeted !== undefined) return foundAt(greeted.value, greeted, 0.6);
   }
   if (role === undefined && terms.name.some((word) => word === 'full' || word === 'candidate')) {
