@@ -783,6 +783,56 @@ const CASES: readonly Case[] = [
     schema: nullable('string'),
     expected: 'Lena',
   },
+  {
+    failure: "the customer's phone in a two-column header taken for the vendor's (the same word before both)",
+    text: 'Invoice\n\nBilled by                              Billed to\nHarbourline Web Ltd                    Saltmarsh Veterinary Practice\nhello@harbourline.example              Tel 01275 555 019\nTel 0117 555 0632',
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the phone labelled "Billed to" taken for the vendor\'s',
+    text: 'INVOICE\nBilled by: Marlowe Catering Co., 19 Fore Street, Exeter, tel 01392 960 118\nBilled to: Exeter Rowing Club, tel 01392 960 555',
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: '01392 960 118',
+  },
+  {
+    failure: 'a chained legal form ("Co., Ltd.") cut after "Co."',
+    text: 'Experience\nSenior UX Designer, Kansai Mobility Co., Ltd. — April 2021 to present\nUX Designer, Sakura Apps Inc. — 2017 to 2021',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Kansai Mobility Co., Ltd.',
+  },
+  {
+    failure: 'a name after the title of a CV ("CV – Name") missed',
+    text: "CV – Liam O'Connor\n\nContact: liam.oconnor@webmail.example / 083 555 0119",
+    field: 'full_name',
+    schema: nullable('string'),
+    expected: "Liam O'Connor",
+  },
+  {
+    failure: 'a planning "session" not read as the meeting',
+    text: 'Hello team,\n\nReminder: the quarterly planning session is on Monday 6 October 2025 in room 4B.',
+    field: 'meeting_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-10-06',
+  },
+  {
+    failure: 'a monthly retainer not read as the monthly fee',
+    text: 'Our retainer is $3,500 per month from October 1, 2025, against which hourly time is credited.',
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: 3500,
+  },
+  {
+    failure:
+      "a purchase order opening with its PO number: its invoicing address (the buyer's) taken for another party's",
+    text: 'PO number: 771204\nSupplier: CloudNine Hardware Ltd\nTotal: £1,548.00\n\nInvoices to ap@quillstone.example, quoting PO 771204.',
+    field: 'contact_email',
+    schema: nullable('string', { format: 'email' }),
+    expected: 'ap@quillstone.example',
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

@@ -32,6 +32,8 @@ export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
     /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
       text,
     );
+  // "PO number: 771204" opening the text: a purchase order.
+  if (/^\s*P\.?O\.?\b/u.test(text) && (first === null || first.index > 0)) return 'buyer';
   if (first === null) return undefined;
   return /^(?:purchase|order|orden|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }
@@ -214,6 +216,8 @@ export function nearMention<T>(
 ): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
   let best: Found<T> | undefined;
   let bestConfidence = 0;
+  // Each candidate's best tie: how close, and the word that names it.
+  const ties = new Map<Found<T>, { confidence: number; word: string }>();
   for (const position of positions) {
     for (const candidate of candidates) {
       const after = candidate.index - position;
@@ -236,13 +240,30 @@ export function nearMention<T>(
       }
       const confidence =
         after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
+      if (after >= 0 && confidence > (ties.get(candidate)?.confidence ?? 0))
+        ties.set(candidate, {
+          confidence,
+          word: (/^[\p{L}\p{N}]+/u.exec(text.slice(position))?.[0] ?? '').toLowerCase(),
+        });
       if (confidence > bestConfidence) {
         best = candidate;
         bestConfidence = confidence;
       }
     }
   }
-  return best === undefined ? undefined : { candidate: best, confidence: bestConfidence };
+  if (best === undefined) return undefined;
+  // Two different values each just after the same word ("Tel 01275 555 019" in the customer's column,
+  // "Tel 0117 555 0632" in the vendor's): the word does not say which is the field's, so neither is.
+  const tie = ties.get(best);
+  const rival =
+    tie !== undefined &&
+    [...ties].some(
+      ([candidate, other]) =>
+        JSON.stringify(candidate.value) !== JSON.stringify(best.value) &&
+        other.word === tie.word &&
+        other.confidence >= bestConfidence - 0.05,
+    );
+  return { candidate: best, confidence: rival ? Math.min(bestConfidence, 0.45) : bestConfidence };
 }
 
 function claimKey(kind: string, found: Found<unknown>): string {

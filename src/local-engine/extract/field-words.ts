@@ -25,7 +25,17 @@ const SYNONYMS: Record<string, readonly string[]> = {
   client: ['client', 'customer'],
   sender: ['sender', 'from'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
-  meeting: ['meeting', 'meet', 'call', 'appointment', 'kick off', 'catch up', 'interview', 'offsite'],
+  meeting: [
+    'meeting',
+    'meet',
+    'call',
+    'appointment',
+    'kick off',
+    'catch up',
+    'interview',
+    'offsite',
+    'session',
+  ],
   invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
   po: ['po', 'purchase order', 'order', 'order reference'],
   order: ['order', 'order reference', 'purchase order', 'po'],
@@ -40,7 +50,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
-  fee: ['fee', 'charge', 'rent', 'price', 'compensation'],
+  fee: ['fee', 'charge', 'rent', 'price', 'compensation', 'retainer'],
   employer: ['employer', 'company'],
   experience: ['experience'],
   weight: ['weight'],
@@ -283,7 +293,18 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
   ],
   ['end', 'ends', 'ending', 'expiry', 'expiration', 'expires', 'until', 'terminate', 'terminates'],
   ['made', 'signed', 'entered'],
-  ['meeting', 'meet', 'call', 'appointment', 'interview', 'offsite', 'kick off', 'review', 'visit'],
+  [
+    'meeting',
+    'meet',
+    'call',
+    'appointment',
+    'interview',
+    'offsite',
+    'kick off',
+    'review',
+    'visit',
+    'session',
+  ],
   ['service', 'work', 'stay'],
   ['birth', 'born', 'dob'],
   ['sent', 'received', 'paid', 'printed', 'generated'],
@@ -358,8 +379,15 @@ const BUYER = new Set(['customer', 'client', 'buyer', 'purchaser', 'recipient', 
 export function partyNamed(words: readonly string[]): 'seller' | 'buyer' | undefined {
   if (words.some((word) => word !== 'from' && SELLER.has(word))) return 'seller';
   if (words.some((word) => BUYER.has(word))) return 'buyer';
+  // ... or with a verb of the trade: "Remit to", "Billed by" are the seller's; "Bill to", "Sold to" the buyer's.
+  if (words.includes('remit')) return 'seller';
+  const traded = words.some((word) => TRADE_VERBS.has(word));
+  if (traded && words.includes('by')) return 'seller';
+  if (traded && words.includes('to')) return 'buyer';
   return undefined;
 }
+
+const TRADE_VERBS = new Set(['bill', 'billed', 'sold', 'invoice', 'invoiced', 'charge', 'charged', 'issued']);
 
 /** The party a field or label stands for: the one who sells/sends, the one who buys/receives, or neither. */
 export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined {

@@ -16,7 +16,7 @@ import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from '
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)(?![\w-])\.?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
@@ -61,6 +61,15 @@ function lineAt(text: string, index: number): string {
 
 /** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
 function headingName(text: string, maxWords: number): Found<string> | undefined {
+  // "CV – Liam O'Connor", "Profile – Kwame Mensah": the name after the document's title.
+  const titled =
+    /^\s*(?:curriculum vitae|r[eé]sum[eé]|cv|profile)[ \t]*[-–—:][ \t]*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:\n|$)/iu.exec(
+      text,
+    );
+  if (titled?.[1] !== undefined && titled[1].split(/\s+/u).length <= maxWords) {
+    const index = titled.index + titled[0].indexOf(titled[1]);
+    return { value: titled[1], index, raw: titled[1] };
+  }
   // A document's title above the name ("CURRICULUM VITAE", "RESUME", "CV") is no name.
   const title = /^(?:\s*(?:curriculum vitae|r[eé]sum[eé]|cv)\b[^\n]*\n)+/iu.exec(text)?.[0] ?? '';
   if (title.length > 0) {
