@@ -833,6 +833,56 @@ const CASES: readonly Case[] = [
     schema: nullable('string', { format: 'email' }),
     expected: 'ap@quillstone.example',
   },
+  {
+    failure: 'Markdown emphasis kept in a labelled name ("** Northbeam Analytics Inc")',
+    text: '## Invoice INV-2025-0098\n\n**From:** Northbeam Analytics Inc., 400 Bay St, Toronto ON\n**To:** Lakehead Outfitters Ltd.',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: 'Northbeam Analytics Inc.',
+  },
+  {
+    failure: 'a "$" taken for USD where the text names Canadian dollars',
+    text: '| Dashboard build | $6,000.00 |\n| **Total (CAD)** | **$6,780.00** |',
+    field: 'currency',
+    schema: nullable('string', { enum: ['GBP', 'EUR', 'USD', null] }),
+    expected: undefined,
+  },
+  {
+    failure:
+      'an initial read as a sentence end, and a contact person taken for the buyer ("Buyer: J. Patel")',
+    text: 'PURCHASE ORDER 2025-0518\nOrder date: 14/05/2025     Buyer: J. Patel (j.patel@westfield-trust.example)',
+    field: 'buyer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: "the quotes of an e-mail header kept in the sender's name",
+    text: 'From: "Samuel Achebe" <s.achebe@lagoshealth.example>\nTo: Procurement Team\n\nTeam, please review the quote.',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Samuel Achebe',
+  },
+  {
+    failure: 'the party after a defined role ("Client"), and a description between a party and its role',
+    text: 'This Agreement is made as of August 4, 2025 by and between Maple Leaf Logistics Inc., a Delaware\ncorporation ("Client"), and Codeforge Labs LLC, a Texas limited liability company ("Developer").',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Maple Leaf Logistics Inc.',
+  },
+  {
+    failure: 'the last day of a range ("14-15 August 2025") taken for the delivery date',
+    text: 'We handed your order to DHL on 12 August 2025.\nEstimated delivery: 14-15 August 2025.',
+    field: 'estimated_delivery_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: 'a tax in parentheses after the price lost ("£3.40 (VAT £0.57)")',
+    text: 'Tariff 2 hours   £3.40 (VAT £0.57)\nPaid: coins',
+    field: 'tax_amount',
+    schema: nullable('number'),
+    expected: 0.57,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

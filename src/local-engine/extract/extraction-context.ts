@@ -293,7 +293,13 @@ export function pick<T>(
     const words = phraseWords(label);
     return !conflicts(words, terms) && !otherPartysDetail(context, words, terms);
   });
-  let chosen = nearMention(allowed, mentions(context, terms), context.text);
+  // `("Client")` defines the party before it: it ties no value after it to the field.
+  const positions = mentions(context, terms).filter(
+    (position) =>
+      !/\((?:the[ \t]+)?["“]?$/iu.test(context.text.slice(Math.max(0, position - 8), position)) ||
+      !/^[\p{L} ]{1,30}["”]?\)/u.test(context.text.slice(position, position + 34)),
+  );
+  let chosen = nearMention(allowed, positions, context.text);
   if (chosen === undefined && fallback) {
     const free = allowed.filter((candidate) => !context.claimed.has(claimKey(kind, candidate)));
     const distinct = new Set(candidates.map((candidate) => JSON.stringify(candidate.value)));

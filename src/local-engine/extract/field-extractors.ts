@@ -171,7 +171,11 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
       .map((value) => [value.toUpperCase(), value]),
   );
   let best: { index: number; code: string; length: number } | undefined;
+  // A bare "$" is the US dollar only when no other dollar is named ("Total (CAD) $6,780.00").
+  const otherDollar = /\b(?:CAD|AUD|NZD|SGD|HKD|MXN|TTD|JMD)\b|\b(?:CA|AU|NZ|HK|SG|C|A|S)\$/u.test(text);
+  const namedUsd = /\bUSD\b|\bUS\$/u.test(text);
   for (const [pattern, code] of CURRENCY_SIGNS) {
+    if (code === 'USD' && otherDollar && !namedUsd) continue;
     const match = pattern.exec(text);
     if (match !== null && codes.has(code) && (best === undefined || match.index < best.index))
       best = { index: match.index, code, length: match[0].length };
@@ -268,7 +272,9 @@ function nameIn(raw: string): string {
     raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
   )
     .trim()
-    .replace(/[.]$/u, (dot) => (/\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(raw) ? dot : ''));
+    .replace(/[.]$/u, (dot, at: number, part: string) =>
+      /\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(part.slice(0, at + 1)) ? dot : '',
+    );
 }
 
 function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, weight: number): Extracted {
@@ -328,9 +334,18 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
           ].includes(word),
         )
       ) {
-        const name = nameIn(text);
+        // `"Dr. Samuel Achebe" <s.achebe@...>`: the quotes of an e-mail header are not the name's.
+        const unquoted = /^["“'](.+?)["”']/u.exec(text)?.[1];
+        const name = nameIn(unquoted ?? text);
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
-        return found(name, offset, offset + name.length, weight);
+        // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
+        if (
+          /^\p{Lu}\.[ \t]*\p{Lu}[\p{Ll}'’-]+$/u.test(name) &&
+          words.some((word) => ['buyer', 'supplier', 'vendor', 'customer', 'merchant'].includes(word))
+        )
+          return undefined;
+        const start = offset + (unquoted === undefined ? 0 : 1);
+        return found(name, start, start + name.length, weight);
       }
       if (words.some((word) => ['job', 'title', 'position', 'role'].includes(word))) {
         const title = nameIn(text);

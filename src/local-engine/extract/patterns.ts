@@ -82,6 +82,8 @@ export function findDates(text: string): Found<string>[] {
     text,
     new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4})\\b`, 'gi'),
   )) {
+    // "14-15 August 2025" is a range of days, not the 15th.
+    if (/\d[ \t]*[-–][ \t]*$/u.test(text.slice(Math.max(0, match.index - 4), match.index))) continue;
     push(match, isoDate(Number(match[3]), MONTHS[(match[2] ?? '').toLowerCase()] ?? 0, Number(match[1])));
   }
   // "12-Jun-2025", "21 Jan 2025": a day, a month name and a year joined by dashes.

@@ -149,8 +149,21 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
   if (defined !== undefined) return defined;
   // A company the document defines as another party (`X ("the Supplier")` for a client) is never this one.
-  const companies = matchesOf(context.text, COMPANY, 1).filter((company) => {
-    const defined = ROLE_AFTER.exec(context.text.slice(company.index + company.raw.length));
+  const all = matchesOf(context.text, COMPANY, 1);
+  const roleAfter = (company: Found<string>) =>
+    ROLE_AFTER.exec(
+      context.text
+        .slice(company.index + company.raw.length)
+        // "Codeforge Labs LLC, a Texas limited liability company ("Developer")": the description between.
+        .replace(/^,[ \t]+an?[ \t]+[^()"“\n]{0,40}(?:\n[^()"“\n]{0,40})?(?=[ \t]*\()/u, ''),
+    );
+  const described = all.find((company) => {
+    const role = (roleAfter(company)?.[1] ?? '').trim().toLowerCase();
+    return role.length > 0 && (terms.phrases.includes(role) || terms.name.includes(role));
+  });
+  if (described !== undefined) return foundAt(described.value, described, 0.8);
+  const companies = all.filter((company) => {
+    const defined = roleAfter(company);
     return defined === null || !conflicts(phraseWords(defined[1] ?? ''), terms);
   });
   const role = roleOf(terms.name);
