@@ -883,6 +883,48 @@ const CASES: readonly Case[] = [
     schema: nullable('number'),
     expected: 0.57,
   },
+  {
+    failure: 'a configuration-style "key=value" not read as a label',
+    text: 'po_number=PO-88417\nbuyer=Cascadia Health Network\nsupplier=MedLine Uniforms LLC',
+    field: 'po_number',
+    schema: nullable('string'),
+    expected: 'PO-88417',
+  },
+  {
+    failure: 'a Markdown heading not read as the name of a CV',
+    text: '# Sofia Marchetti\n\nProduct Designer · Milan · sofia.marchetti@designpost.example',
+    field: 'full_name',
+    schema: nullable('string'),
+    expected: 'Sofia Marchetti',
+  },
+  {
+    failure: 'a current job in Markdown bold not read as the title',
+    text: '## Experience\n\n**Lead Product Designer**, Vela Mobility S.p.A. — 2022 – present\n**Product Designer**, Studio Forma — 2018 – 2022',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Lead Product Designer',
+  },
+  {
+    failure: 'a current job after a month-year range ("Mar 2020 – Present:") missed',
+    text: 'Employment\nMar 2020 – Present: Warehouse Supervisor, Pennine Logistics Ltd, Oldham\nJun 2014 – Feb 2020: Warehouse Operative, Northway Foods Ltd, Bury',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Warehouse Supervisor',
+  },
+  {
+    failure: 'a sign-off "All the best" not read before the sender',
+    text: 'Hi Priya,\n\nShall we have a call on 3 November 2025?\n\nAll the best,\nEleanor Voss\nFounder, Voss & Vale Ceramics Ltd',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Eleanor Voss',
+  },
+  {
+    failure: 'a weight in "kgs" missed',
+    text: 'PACKAGE WEIGHT    8.2 lbs / 3.72 kgs',
+    field: 'weight_kg',
+    schema: nullable('number'),
+    expected: 3.72,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

@@ -188,7 +188,7 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
 /** A unit the field's name states (`weight_kg`, `notice_period_days`): its number must be written with it. */
 const UNITS: Readonly<Record<string, string>> = {
   day: 'days?',
-  kg: 'kg|kilos?|kilograms?',
+  kg: 'kgs?|kilos?|kilograms?',
   year: 'years?|yrs?',
   month: 'months?',
   hour: 'hours?|hrs?',

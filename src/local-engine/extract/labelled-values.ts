@@ -65,7 +65,9 @@ export function labelledValues(source: string): LabelledValue[] {
       // `Customer ........ Ardmore Ltd`: a run of dots (a form's leader) separates a label from its value.
       const match =
         /^\s*(?:[-*•]\s*)?([^:=]{1,60}?)\s*(?::(?!\/\/|\d)|\s=)\s*(.*)$/u.exec(segment) ??
-        /^\s*(?:[-*•]\s*)?([^:=.]{1,60}?)\s*\.{3,}\s*(.*)$/u.exec(segment);
+        /^\s*(?:[-*•]\s*)?([^:=.]{1,60}?)\s*\.{3,}\s*(.*)$/u.exec(segment) ??
+        // `po_number=PO-88417`: a configuration-style key and its value.
+        /^\s*([A-Za-z][A-Za-z0-9_.-]{0,40})=(?!=)\s*(.*)$/u.exec(segment);
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();

@@ -20,7 +20,7 @@ const COMPANY =
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
-  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards|All the best|Warm regards|Warm wishes|Many thanks|With thanks),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
 const GREETING =
   /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
@@ -77,7 +77,7 @@ function headingName(text: string, maxWords: number): Found<string> | undefined 
     return below === undefined ? undefined : { ...below, index: below.index + title.length };
   }
   const match =
-    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
+    /^\s*(?:#{1,6}[ \t]+)?((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
     );
   if (match?.[1] === undefined || match.index > 2) return undefined;
@@ -245,14 +245,15 @@ function worksAs(text: string, part: 'title' | 'employer'): Extracted {
 /** A job title on the line of the current job: `Senior Engineer, Acme Ltd (2021 - present)`, `2022-now  Developer at X`. */
 function currentTitle(context: Context): Extracted {
   let offset = 0;
-  for (const line of context.text.split('\n')) {
+  // Markdown emphasis (`**Lead Designer**, Vela S.p.A.`) is blanked, keeping every offset.
+  for (const line of context.text.replace(/\*\*|__/gu, '  ').split('\n')) {
     const start = offset;
     offset += line.length + 1;
     if (!CURRENT_JOB.test(line)) continue;
     // A line of prose ("Accra, Ghana. I am ...") is no CV entry: its first words are no title.
     if (/[.!?][ \t]+\p{Lu}/u.test(line)) continue;
     const match =
-      /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})?[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
+      /^[ \t]*(?:(?:\p{L}{3,9}\.?[ \t]+)?\d{4}[ \t]*[-–][ \t]*(?:[Nn]ow|[Pp]resent|(?:\p{L}{3,9}\.?[ \t]+)?\d{4})?[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:[ \t]*,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
         line,
       );
     const title = match?.[1];
