@@ -11,7 +11,7 @@ import {
 } from './patterns.ts';
 import type { SchemaNode } from './schema-plan.ts';
 
-const ANY_UNIT = 'days?|kg|kilos?|years?|yrs?|months?|hours?|hrs?|weeks?|minutes?|mins?';
+const ANY_UNIT = 'days?|kgs?|kilos?|years?|yrs?|months?|hours?|hrs?|weeks?|minutes?|mins?';
 
 function numbersIn(quote: string): number[] {
   return [

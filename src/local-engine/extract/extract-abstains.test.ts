@@ -4,7 +4,8 @@ import {
   EXTRACTION_SET,
   EXTRACTION_SET_SCHEMAS,
 } from '../../../test/fixtures/local-engine/extraction-set/index.ts';
-import { extract } from './extract.ts';
+import { extract, oneReadingPerSpan } from './extract.ts';
+import { compileExtractionSchema } from './schema-plan.ts';
 
 const nullable = (type: string, extra: object = {}) => ({ type: [type, 'null'], ...extra });
 function schemaOf(properties: Record<string, object>) {
@@ -501,6 +502,429 @@ const CASES: readonly Case[] = [
     schema: nullable('string', { enum: ['card', 'cash', 'mobile', null] }),
     expected: undefined,
   },
+  // Third round (decision 0186): classes of error found on the tuning documents of documents-h.ts.
+  {
+    failure: 'a fee with dots grouping thousands read as a decimal (3.4)',
+    text: 'Vergoeding / Fee :   € 3.400 per maand / per month',
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: 3400,
+  },
+  {
+    failure: 'a fee in New Zealand dollars missed (NZ$ prefix)',
+    text: 'The Client will pay NZ$7,800 per month.',
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: 7800,
+  },
+  {
+    failure: 'Canadian dollars (CA$) taken for USD',
+    text: 'Trip fare   CA$24.10\nTotal       CA$30.60',
+    field: 'currency',
+    schema: nullable('string', { enum: ['GBP', 'EUR', 'USD', null] }),
+    expected: undefined,
+  },
+  {
+    failure: 'a label padded after its colon lost its value',
+    text: 'Opdrachtgever / Client :        Gemeente Zandvoort-Noord\nOpdrachtnemer / Supplier :      Duinzicht IT Services B.V.',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Gemeente Zandvoort-Noord',
+  },
+  {
+    failure: 'the client got the town of its address ("X of Wellington ("the Client")")',
+    text: 'This agreement is between Tasman Analytics Limited (NZBN 9429041234567) of\nWellington ("the Client") and Aroha Walker of Lower Hutt ("the Contractor").',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Tasman Analytics Limited',
+  },
+  {
+    failure: 'the contractor got the town of its address',
+    text: 'This agreement is between Tasman Analytics Limited (NZBN 9429041234567) of\nWellington ("the Client") and Aroha Walker of Lower Hutt ("the Contractor").',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: 'Aroha Walker',
+  },
+  {
+    failure: "a letter's addressee taken for the letterhead (contractor got the client)",
+    text: 'Mr Owen Price\nPrice Joinery Ltd\n4 Station Road, Wrexham\n\nDear Owen,\n\nWe will run your payroll for £95 per month.',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: "a CV's title taken for the name",
+    text: 'CURRICULUM VITAE\n\nNaam:            Sanne de Boer\nTelefoon:        +31 6 5555 1290',
+    field: 'full_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a name under a RESUME title missed',
+    text: 'RESUME\n\nADEBAYO OKAFOR\nPhone: +234 803 555 0142',
+    field: 'full_name',
+    schema: nullable('string'),
+    expected: 'ADEBAYO OKAFOR',
+  },
+  {
+    failure: "a forwarder in the To: header taken for the parcel's recipient",
+    text: 'From: Willow Tea Rooms Shop <shop@willowtearooms.example>\nTo: Tilly Morgan\n\nYour order 40771 was sent today.\n\nDelivering to: Mrs Edith Morgan, 12 Rosebank, Perth',
+    field: 'recipient_name',
+    schema: nullable('string'),
+    expected: 'Mrs Edith Morgan',
+  },
+  {
+    failure: "the supplier's e-mail taken for a purchase order's contact",
+    text: '| Purchase Order | |\n|---|---|\n| Order # | MX-PO-3390 |\n| Supplier | Lone Star Bottling Supply LLC |\n| Supplier email | orders@lonestar-bottling.example |',
+    field: 'contact_email',
+    schema: nullable('string', { format: 'email' }),
+    expected: undefined,
+  },
+  {
+    failure: "the customer's phone taken for an invoice's contact phone",
+    text: 'INVOICE\n| Customer | Beacon Hill Dental Group |\n| Customer phone | +1 617 555 0199 |\n| Seller phone | +1 617 555 0140 |',
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: '+1 617 555 0140',
+  },
+  {
+    failure: "a forwarded e-mail's Date: header taken for the invoice date",
+    text: 'From: Moira Campbell <moira@thistle.example>\nDate: 3 Nov 2025, 10:02\nSubject: Invoice MC-2025-19\n\nPlease find my invoice MC-2025-19 for £1,116.00.',
+    field: 'invoice_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: 'a legal form after a comma cut from the name',
+    text: 'Vendor: Kestrel Shelving Systems, Inc.\nTotal: $5,350.00',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: 'Kestrel Shelving Systems, Inc.',
+  },
+  {
+    failure: 'a ship-to site taken for the buyer',
+    text: 'Purchase Order 25-0193\nVendor: Kestrel Shelving Systems, Inc.\nShip to: Main Branch, 200 Church St, Haverford PA',
+    field: 'buyer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a day-first date with dashes missed',
+    text: 'Bonnr .  0412-77   Kassa 6\n 26-04-2025   16:41',
+    field: 'purchase_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-04-26',
+  },
+  {
+    failure: 'a dashed date that reads two ways taken as an answer',
+    text: 'Datum: 04-05-2025',
+    field: 'purchase_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: 'a date with a month name between dashes missed',
+    text: 'Bill No: 5521        Date: 21-Jan-2025',
+    field: 'purchase_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-01-21',
+  },
+  {
+    failure: 'a receipt number labelled "Bill No" missed',
+    text: 'SPICE ROUTE RESTAURANT\nBill No: 5521        Date: 21-Jan-2025\nGrand Total  ₹1,008.00',
+    field: 'receipt_number',
+    schema: nullable('string'),
+    expected: '5521',
+  },
+  {
+    failure: 'a lower-case informal greeting not read as the recipient',
+    text: 'yo Marcus,\n\nwe closed the round. drinks on Thu?\n\n- Lena',
+    field: 'recipient_name',
+    schema: nullable('string'),
+    expected: 'Marcus',
+  },
+  {
+    failure: 'a UPI payment not read as mobile',
+    text: 'Grand Total   ₹1,008.00\nPaid by UPI',
+    field: 'payment_method',
+    schema: nullable('string', { enum: ['card', 'cash', 'mobile', null] }),
+    expected: 'mobile',
+  },
+  {
+    failure: 'a company with a legal form outside the list ((Pty) Ltd) missed',
+    text: 'Anna, I can do it.\nSipho Ndlovu | Ndlovu Engineering (Pty) Ltd | +27 21 555 0184',
+    field: 'company_name',
+    schema: nullable('string'),
+    expected: 'Ndlovu Engineering (Pty) Ltd',
+  },
+  {
+    failure: 'a current employer with a Dutch legal form and a Dutch "now" (heden) missed',
+    text: 'Werkervaring\n2021 – heden     Productmanager, Tulip Payments B.V.\n2017 – 2021      Business Analyst, Noordzee Verzekeringen N.V.',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Tulip Payments B.V.',
+  },
+  {
+    failure: 'the current job written "(2021 – date)" after the employer missed',
+    text: '• Lagos Power Distribution Co. – Field Engineer (2018 – 2021)\n• Sahel Solar Ltd., Abuja – Project Engineer (2021 – date)',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Project Engineer',
+  },
+  {
+    failure: 'a current job said in a sentence ("currently work as X at Y") missed: title',
+    text: 'I currently work as Sous\nChef at The Anchor Brasserie in Falmouth. Before that I was Chef de Partie at Harbour Lights Hotel.',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Sous\nChef',
+  },
+  {
+    failure: 'a current job said in a sentence ("currently work as X at Y") missed: employer',
+    text: 'I currently work as Sous\nChef at The Anchor Brasserie in Falmouth. Before that I was Chef de Partie at Harbour Lights Hotel.',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'The Anchor Brasserie',
+  },
+  {
+    failure: "the sender's address among several e-mails not read from the From: header",
+    text: 'From: Sipho Ndlovu <sipho@ndlovu.example>\nTo: Anna Berg\n\n---------- Forwarded message ----------\nFrom: Pieter Joubert <pieter@capebuild.example>\nSubject: inspection',
+    field: 'email',
+    schema: nullable('string'),
+    expected: 'sipho@ndlovu.example',
+  },
+  {
+    failure: "an invoicing letter's sender company, named in its signature, missed",
+    text: 'Mr Owen Price\nPrice Joinery Ltd\n\nDear Owen,\n\nPlease find our invoice 0412 for the payroll of Price Joinery Ltd: £95.\n\nYours sincerely,\nCarys Hughes\nDirector, Dee Valley Payroll Ltd',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: 'Dee Valley Payroll Ltd',
+  },
+  {
+    failure: "a buyer's signature taken for the supplier when no document word says who wrote",
+    text: 'Hello Marco,\n\nOstara Cafés Ltd would like to order 30 espresso cups. The total comes to €417.00.\nKind regards,\nBeatriz Lopes, Ostara Cafés Ltd',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a legal form with a dot (Pte. Ltd.) cut at the dot as a sentence end',
+    text: 'Bill To: Marina Bay Dental Pte. Ltd.\nAttention: Dr Wei Ling Tan',
+    field: 'customer_name',
+    schema: nullable('string'),
+    expected: 'Marina Bay Dental Pte. Ltd.',
+  },
+  {
+    failure: 'a "Co-operative" read as the legal form "Co", and a dot leader as no label',
+    text: 'Customer .................. Ardmore Housing Co-operative Ltd\nService provider .......... Lanark Lift Services Ltd',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Ardmore Housing Co-operative Ltd',
+  },
+  {
+    failure: "a purchase order's letterhead (the buyer) taken for the supplier",
+    text: 'Glenmorangie Road Primary School\nOrder form 2025/17\n\nTo: Highland Stationery Co\nPlease supply 40 reams of A4 paper.',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a salutation ("Dear Customer") taken for the recipient',
+    text: 'Dear Customer,\n\nYour order has been cancelled.\n\nRegards,\nCustomer Services',
+    field: 'recipient_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the town after a party\'s name taken for the party ("X GmbH, Berlin (the "Agency")")',
+    text: 'This agreement is between Pixelworks Studio GmbH, Berlin\n(the "Agency"), and Bäckerei Hansen KG, Hamburg (the "Customer").',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Bäckerei Hansen KG',
+  },
+  {
+    failure: 'the first word of a line of prose with "since" taken for a job title',
+    text: 'Accra, Ghana. I am a civil engineer, with Volta Build Ltd since 2022.',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a current job said as "have been a X at Y since" missed',
+    text: 'Accra, Ghana. I am a civil engineer and have been a Site Engineer at Volta Build Ltd since 2022.',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Site Engineer',
+  },
+  {
+    failure: 'an open-ended range ("2020–") not read as the current job',
+    text: 'Positions\n2020–      Senior Researcher, Norwegian Ocean Institute Ltd, Bergen\n2015–2020  Postdoctoral Fellow, University of Tromsø',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Senior Researcher',
+  },
+  {
+    failure: 'a "P.O." label not read as a PO',
+    text: 'Invoice No.: LCI-2025-0412\nCustomer P.O.: MBD-PO-118',
+    field: 'po_number',
+    schema: nullable('string'),
+    expected: 'MBD-PO-118',
+  },
+  {
+    failure: "a purchase order e-mail's signature taken for the supplier",
+    text: 'Subject: PO CH-1187\n\nOur purchase order CH-1187 for 400 duvet covers.\n\nThanks,\nDervla Quinn\nProcurement, Corrib Hotels Ltd',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'an informal note signed "- Lena" without a sender',
+    text: 'yo Marcus,\n\nwe closed the round at $1.2 million. drinks on Thu?\n\n- Lena',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Lena',
+  },
+  {
+    failure: "the customer's phone in a two-column header taken for the vendor's (the same word before both)",
+    text: 'Invoice\n\nBilled by                              Billed to\nHarbourline Web Ltd                    Saltmarsh Veterinary Practice\nhello@harbourline.example              Tel 01275 555 019\nTel 0117 555 0632',
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the phone labelled "Billed to" taken for the vendor\'s',
+    text: 'INVOICE\nBilled by: Marlowe Catering Co., 19 Fore Street, Exeter, tel 01392 960 118\nBilled to: Exeter Rowing Club, tel 01392 960 555',
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: '01392 960 118',
+  },
+  {
+    failure: 'a chained legal form ("Co., Ltd.") cut after "Co."',
+    text: 'Experience\nSenior UX Designer, Kansai Mobility Co., Ltd. — April 2021 to present\nUX Designer, Sakura Apps Inc. — 2017 to 2021',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Kansai Mobility Co., Ltd.',
+  },
+  {
+    failure: 'a name after the title of a CV ("CV – Name") missed',
+    text: "CV – Liam O'Connor\n\nContact: liam.oconnor@webmail.example / 083 555 0119",
+    field: 'full_name',
+    schema: nullable('string'),
+    expected: "Liam O'Connor",
+  },
+  {
+    failure: 'a planning "session" not read as the meeting',
+    text: 'Hello team,\n\nReminder: the quarterly planning session is on Monday 6 October 2025 in room 4B.',
+    field: 'meeting_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-10-06',
+  },
+  {
+    failure: 'a monthly retainer not read as the monthly fee',
+    text: 'Our retainer is $3,500 per month from October 1, 2025, against which hourly time is credited.',
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: 3500,
+  },
+  {
+    failure:
+      "a purchase order opening with its PO number: its invoicing address (the buyer's) taken for another party's",
+    text: 'PO number: 771204\nSupplier: CloudNine Hardware Ltd\nTotal: £1,548.00\n\nInvoices to ap@quillstone.example, quoting PO 771204.',
+    field: 'contact_email',
+    schema: nullable('string', { format: 'email' }),
+    expected: 'ap@quillstone.example',
+  },
+  {
+    failure: 'Markdown emphasis kept in a labelled name ("** Northbeam Analytics Inc")',
+    text: '## Invoice INV-2025-0098\n\n**From:** Northbeam Analytics Inc., 400 Bay St, Toronto ON\n**To:** Lakehead Outfitters Ltd.',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: 'Northbeam Analytics Inc.',
+  },
+  {
+    failure: 'a "$" taken for USD where the text names Canadian dollars',
+    text: '| Dashboard build | $6,000.00 |\n| **Total (CAD)** | **$6,780.00** |',
+    field: 'currency',
+    schema: nullable('string', { enum: ['GBP', 'EUR', 'USD', null] }),
+    expected: undefined,
+  },
+  {
+    failure:
+      'an initial read as a sentence end, and a contact person taken for the buyer ("Buyer: J. Patel")',
+    text: 'PURCHASE ORDER 2025-0518\nOrder date: 14/05/2025     Buyer: J. Patel (j.patel@westfield-trust.example)',
+    field: 'buyer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: "the quotes of an e-mail header kept in the sender's name",
+    text: 'From: "Samuel Achebe" <s.achebe@lagoshealth.example>\nTo: Procurement Team\n\nTeam, please review the quote.',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Samuel Achebe',
+  },
+  {
+    failure: 'the party after a defined role ("Client"), and a description between a party and its role',
+    text: 'This Agreement is made as of August 4, 2025 by and between Maple Leaf Logistics Inc., a Delaware\ncorporation ("Client"), and Codeforge Labs LLC, a Texas limited liability company ("Developer").',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Maple Leaf Logistics Inc.',
+  },
+  {
+    failure: 'the last day of a range ("14-15 August 2025") taken for the delivery date',
+    text: 'We handed your order to DHL on 12 August 2025.\nEstimated delivery: 14-15 August 2025.',
+    field: 'estimated_delivery_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: 'a tax in parentheses after the price lost ("£3.40 (VAT £0.57)")',
+    text: 'Tariff 2 hours   £3.40 (VAT £0.57)\nPaid: coins',
+    field: 'tax_amount',
+    schema: nullable('number'),
+    expected: 0.57,
+  },
+  {
+    failure: 'a configuration-style "key=value" not read as a label',
+    text: 'po_number=PO-88417\nbuyer=Cascadia Health Network\nsupplier=MedLine Uniforms LLC',
+    field: 'po_number',
+    schema: nullable('string'),
+    expected: 'PO-88417',
+  },
+  {
+    failure: 'a Markdown heading not read as the name of a CV',
+    text: '# Sofia Marchetti\n\nProduct Designer · Milan · sofia.marchetti@designpost.example',
+    field: 'full_name',
+    schema: nullable('string'),
+    expected: 'Sofia Marchetti',
+  },
+  {
+    failure: 'a current job in Markdown bold not read as the title',
+    text: '## Experience\n\n**Lead Product Designer**, Vela Mobility S.p.A. — 2022 – present\n**Product Designer**, Studio Forma — 2018 – 2022',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Lead Product Designer',
+  },
+  {
+    failure: 'a current job after a month-year range ("Mar 2020 – Present:") missed',
+    text: 'Employment\nMar 2020 – Present: Warehouse Supervisor, Pennine Logistics Ltd, Oldham\nJun 2014 – Feb 2020: Warehouse Operative, Northway Foods Ltd, Bury',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Warehouse Supervisor',
+  },
+  {
+    failure: 'a sign-off "All the best" not read before the sender',
+    text: 'Hi Priya,\n\nShall we have a call on 3 November 2025?\n\nAll the best,\nEleanor Voss\nFounder, Voss & Vale Ceramics Ltd',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Eleanor Voss',
+  },
+  {
+    failure: 'a weight in "kgs" missed',
+    text: 'PACKAGE WEIGHT    8.2 lbs / 3.72 kgs',
+    field: 'weight_kg',
+    schema: nullable('number'),
+    expected: 3.72,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {
@@ -519,6 +943,40 @@ describe('extract abstains rather than guesses', () => {
       expect(evidence?.confidence).toBeGreaterThanOrEqual(0.5);
       expect(evidence?.confidence).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('one reading per span', () => {
+  const plan = compileExtractionSchema(
+    schemaOf({
+      vendor_name: nullable('string'),
+      customer_name: nullable('string'),
+      company: nullable('string'),
+      organisation: nullable('string'),
+      subtotal: nullable('number'),
+      total: nullable('number'),
+    }),
+  );
+  const span = (start: number, confidence: number) => ({ start, end: start + 8, confidence });
+
+  it('drops the less confident of two fields of other roles or qualifiers read from the same quote', () => {
+    const spans = new Map([
+      ['/vendor_name', span(0, 0.9)],
+      ['/customer_name', span(0, 0.6)],
+      ['/subtotal', span(40, 0.8)],
+      ['/total', span(40, 0.8)],
+    ]);
+    expect(oneReadingPerSpan(plan.root, spans).sort()).toEqual(['customer_name', 'subtotal', 'total']);
+  });
+
+  it('keeps fields that may share a value, and fields read from different quotes', () => {
+    const spans = new Map([
+      ['/company', span(0, 0.9)],
+      ['/organisation', span(0, 0.6)],
+      ['/vendor_name', span(20, 0.9)],
+      ['/customer_name', span(30, 0.9)],
+    ]);
+    expect(oneReadingPerSpan(plan.root, spans)).toEqual([]);
   });
 });
 

@@ -3,9 +3,9 @@ import { ensureTextWithinLimit } from '../guards.ts';
 import type { LocalEngineOptions } from '../options.ts';
 import { type EngineProvenance, provenance } from '../provenance.ts';
 import { valueInQuote } from './evidence-check.ts';
-import { type Context, type Extracted, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
+import { type Context, type Extracted, issuerOf, MIN_CONFIDENCE, type Span } from './extraction-context.ts';
 import { extractArray, extractScalar } from './field-extractors.ts';
-import { fieldTerms } from './field-words.ts';
+import { conflicts, fieldTerms } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import { labelledValues } from './labelled-values.ts';
 import { periodOf, statedForPeriod } from './periods.ts';
@@ -74,8 +74,8 @@ function supported(context: Context, node: SchemaNode, extracted: Extracted): Ex
 
 function ambiguousDate(node: SchemaNode, quote: string): boolean {
   if (node.kind !== 'string' || (node.format !== 'date' && node.format !== 'date-time')) return false;
-  const match = /\b(\d{1,2})\/(\d{1,2})\/\d{2,4}\b/u.exec(quote);
-  return match !== null && Number(match[1]) <= 12 && Number(match[2]) <= 12 && match[1] !== match[2];
+  const match = /\b(\d{1,2})([/-])(\d{1,2})\2\d{2,4}\b/u.exec(quote);
+  return match !== null && Number(match[1]) <= 12 && Number(match[3]) <= 12 && match[1] !== match[3];
 }
 
 async function extractNode(context: Context, node: SchemaNode, walk: Walk): Promise<Extracted> {
@@ -100,6 +100,15 @@ async function extractNode(context: Context, node: SchemaNode, walk: Walk): Prom
         }
       }
       if (found === 0 && node.path.length > 0) return undefined;
+      for (const name of oneReadingPerSpan(node, spans)) {
+        delete value[name];
+        spans.delete(`/${escapeSegment(name)}`);
+        const property = node.properties.find((candidate) => candidate.name === name);
+        if (property?.required) {
+          value[name] = property.node.placeholder?.value;
+          missingHere.push(pointerOf(property.node.path));
+        }
+      }
       walk.missing.push(...missingHere);
       return { value, spans };
     }
@@ -135,6 +144,36 @@ async function extractNode(context: Context, node: SchemaNode, walk: Walk): Prom
   }
 }
 
+/**
+ * The scalar properties to drop because a property of another role or qualifier was read from the very
+ * same span: one quote cannot be both the vendor and the customer, the invoice and the PO number, the
+ * subtotal and the total. The more confident reading stays; of two equally confident ones, neither does.
+ */
+export function oneReadingPerSpan(node: ObjectNode, spans: ReadonlyMap<string, Span>): string[] {
+  const bySpan = new Map<string, { name: string; confidence: number }[]>();
+  for (const property of node.properties) {
+    if (property.node.kind === 'object' || property.node.kind === 'array') continue;
+    const span = spans.get(`/${escapeSegment(property.name)}`);
+    if (span === undefined) continue;
+    const key = `${span.start}:${span.end}`;
+    bySpan.set(key, [...(bySpan.get(key) ?? []), { name: property.name, confidence: span.confidence }]);
+  }
+  const dropped = new Set<string>();
+  const termsOf = (name: string) => fieldTerms([...node.path, name], undefined);
+  for (const readings of bySpan.values()) {
+    for (const [index, left] of readings.entries()) {
+      for (const right of readings.slice(index + 1)) {
+        // Fields that may share a value (`company` and `organisation`) both keep it.
+        const [leftTerms, rightTerms] = [termsOf(left.name), termsOf(right.name)];
+        if (!conflicts(leftTerms.name, rightTerms) && !conflicts(rightTerms.name, leftTerms)) continue;
+        if (left.confidence <= right.confidence) dropped.add(left.name);
+        if (right.confidence <= left.confidence) dropped.add(right.name);
+      }
+    }
+  }
+  return [...dropped];
+}
+
 /** Deletes the property at a path of object keys (a value inside an array is left to its parent). */
 function removeAt(data: Record<string, unknown>, path: readonly string[]): void {
   let cursor: unknown = data;
@@ -168,6 +207,7 @@ export async function extract(
     claimed: new Set(),
     embedder: options.embedder === null ? undefined : (options.embedder ?? sharedLocalEmbedder()),
     signal: options.signal,
+    issuer: issuerOf(request.text),
     usedEmbeddings: false,
   };
   const walk: Walk = { missing: [] };

@@ -1,6 +1,14 @@
 /** What the field extractors share for one text: its labelled pairs, claimed candidates and mentions. */
 import type { Embedder } from '../embedding/local-embedder.ts';
-import { conflicts, type FieldTerms, isGenericWord, labelMatch, phraseWords } from './field-words.ts';
+import {
+  conflicts,
+  type FieldTerms,
+  isGenericWord,
+  labelMatch,
+  partyNamed,
+  phraseWords,
+  roleOf,
+} from './field-words.ts';
 import type { LabelledValue } from './labelled-values.ts';
 import type { Found } from './patterns.ts';
 
@@ -10,7 +18,49 @@ export interface Context {
   readonly claimed: Set<string>;
   readonly embedder: Embedder | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Who issued the document: the buyer of a purchase order, the seller of an invoice (`issuerOf`). */
+  readonly issuer: 'seller' | 'buyer' | undefined;
   usedEmbeddings: boolean;
+}
+
+/**
+ * Who issued a document: a purchase order is the buyer's, an invoice or a receipt the seller's; the first
+ * document word decides ("Invoice ... your purchase order" is an invoice). Undefined without one.
+ */
+export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
+  const first =
+    /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
+      text,
+    );
+  // "PO number: 771204" opening the text: a purchase order.
+  if (/^\s*P\.?O\.?\b/u.test(text) && (first === null || first.index > 0)) return 'buyer';
+  if (first === null) return undefined;
+  return /^(?:purchase|order|orden|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
+}
+
+/** Words of a field whose value is one party's contact or registration detail, whichever party it is. */
+const DETAIL_WORDS = new Set([
+  'contact',
+  'email',
+  'mail',
+  'phone',
+  'tel',
+  'telephone',
+  'mobile',
+  'fax',
+  'vat',
+]);
+
+/**
+ * Whether a label names the other party's detail: a field that names no party (`contact_email`,
+ * `vat_number`) holds the issuer's, so `Supplier email` on a purchase order and `Customer phone` on an
+ * invoice are not its answer.
+ */
+export function otherPartysDetail(context: Context, words: readonly string[], terms: FieldTerms): boolean {
+  if (roleOf(terms.name) !== undefined || !terms.name.some((word) => DETAIL_WORDS.has(word))) return false;
+  const party = partyNamed(words);
+  // Without a document word, a letter or an e-mail: its sender's details.
+  return party !== undefined && party !== (context.issuer ?? 'seller');
 }
 
 /** Where a value was read from and how sure the extractor is that it belongs to the field. */
@@ -166,6 +216,8 @@ export function nearMention<T>(
 ): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
   let best: Found<T> | undefined;
   let bestConfidence = 0;
+  // Each candidate's best tie: how close, and the word that names it.
+  const ties = new Map<Found<T>, { confidence: number; word: string }>();
   for (const position of positions) {
     for (const candidate of candidates) {
       const after = candidate.index - position;
@@ -188,13 +240,30 @@ export function nearMention<T>(
       }
       const confidence =
         after >= 0 ? (after <= 80 ? 0.85 - after / 200 : 0) : -after <= 25 ? 0.7 + after / 100 : 0;
+      if (after >= 0 && confidence > (ties.get(candidate)?.confidence ?? 0))
+        ties.set(candidate, {
+          confidence,
+          word: (/^[\p{L}\p{N}]+/u.exec(text.slice(position))?.[0] ?? '').toLowerCase(),
+        });
       if (confidence > bestConfidence) {
         best = candidate;
         bestConfidence = confidence;
       }
     }
   }
-  return best === undefined ? undefined : { candidate: best, confidence: bestConfidence };
+  if (best === undefined) return undefined;
+  // Two different values each just after the same word ("Tel 01275 555 019" in the customer's column,
+  // "Tel 0117 555 0632" in the vendor's): the word does not say which is the field's, so neither is.
+  const tie = ties.get(best);
+  const rival =
+    tie !== undefined &&
+    [...ties].some(
+      ([candidate, other]) =>
+        JSON.stringify(candidate.value) !== JSON.stringify(best.value) &&
+        other.word === tie.word &&
+        other.confidence >= bestConfidence - 0.05,
+    );
+  return { candidate: best, confidence: rival ? Math.min(bestConfidence, 0.45) : bestConfidence };
 }
 
 function claimKey(kind: string, found: Found<unknown>): string {
@@ -214,10 +283,23 @@ export function pick<T>(
   terms: FieldTerms,
   fallback: boolean,
 ): { readonly candidate: Found<T>; readonly confidence: number } | undefined {
-  const allowed = candidates.filter(
-    (candidate) => !conflicts(wordsBefore(context.text, candidate.index), terms),
+  const allowed = candidates.filter((candidate) => {
+    const before = wordsBefore(context.text, candidate.index);
+    if (conflicts(before, terms) || otherPartysDetail(context, before, terms)) return false;
+    // A value in a table cell or after a label is that label's: `| Supplier email | x@y |`, the
+    // `Date:` of an e-mail header (a sent date).
+    const label = labelOf(context, candidate.index);
+    if (label === undefined) return true;
+    const words = phraseWords(label);
+    return !conflicts(words, terms) && !otherPartysDetail(context, words, terms);
+  });
+  // `("Client")` defines the party before it: it ties no value after it to the field.
+  const positions = mentions(context, terms).filter(
+    (position) =>
+      !/\((?:the[ \t]+)?["“]?$/iu.test(context.text.slice(Math.max(0, position - 8), position)) ||
+      !/^[\p{L} ]{1,30}["”]?\)/u.test(context.text.slice(position, position + 34)),
   );
-  let chosen = nearMention(allowed, mentions(context, terms), context.text);
+  let chosen = nearMention(allowed, positions, context.text);
   if (chosen === undefined && fallback) {
     const free = allowed.filter((candidate) => !context.claimed.has(claimKey(kind, candidate)));
     const distinct = new Set(candidates.map((candidate) => JSON.stringify(candidate.value)));
@@ -228,13 +310,21 @@ export function pick<T>(
   return chosen;
 }
 
+/** The label of the labelled pair whose value holds a position, if any. */
+function labelOf(context: Context, index: number): string | undefined {
+  return context.pairs.find((pair) => index >= pair.index && index < pair.index + pair.value.length)?.label;
+}
+
 /** Every label that names the field (scoring over 0.5), best first. */
 export function rankedLabels(
   context: Context,
   terms: FieldTerms,
 ): { readonly pair: LabelledValue; readonly score: number }[] {
   return context.pairs
-    .map((pair) => ({ pair, score: labelMatch(pair.label, terms) }))
+    .map((pair) => ({
+      pair,
+      score: otherPartysDetail(context, phraseWords(pair.label), terms) ? 0 : labelMatch(pair.label, terms),
+    }))
     .filter((entry) => entry.score > 0.5)
     .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);
 }

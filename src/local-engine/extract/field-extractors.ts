@@ -92,7 +92,7 @@ export function normalise(text: string): string {
 /** Other names of common enum values (a card payment written as "VISA"). */
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
   card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
-  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay'],
+  mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'upi'],
   cash: ['cash', 'coins'],
 };
 
@@ -155,7 +155,8 @@ async function enumBySimilarity(context: Context, node: ScalarNode, terms: Field
 }
 
 const CURRENCY_SIGNS: readonly (readonly [RegExp, string])[] = [
-  [/\$|\bdollars?\b|\bdlrs\b|\bUSD\b/iu, 'USD'],
+  // A dollar of another country (CA$, A$, NZ$) is not USD; US$ is.
+  [/(?<![A-Za-z])\$|\bUS\$|\bdollars?\b|\bdlrs\b|\bUSD\b/iu, 'USD'],
   [/€|\beuros?\b|\bEUR\b/iu, 'EUR'],
   [/£|\bpounds?\b|\bGBP\b/iu, 'GBP'],
   [/¥|\byen\b|\bJPY\b/iu, 'JPY'],
@@ -170,7 +171,11 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
       .map((value) => [value.toUpperCase(), value]),
   );
   let best: { index: number; code: string; length: number } | undefined;
+  // A bare "$" is the US dollar only when no other dollar is named ("Total (CAD) $6,780.00").
+  const otherDollar = /\b(?:CAD|AUD|NZD|SGD|HKD|MXN|TTD|JMD)\b|\b(?:CA|AU|NZ|HK|SG|C|A|S)\$/u.test(text);
+  const namedUsd = /\bUSD\b|\bUS\$/u.test(text);
   for (const [pattern, code] of CURRENCY_SIGNS) {
+    if (code === 'USD' && otherDollar && !namedUsd) continue;
     const match = pattern.exec(text);
     if (match !== null && codes.has(code) && (best === undefined || match.index < best.index))
       best = { index: match.index, code, length: match[0].length };
@@ -183,7 +188,7 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
 /** A unit the field's name states (`weight_kg`, `notice_period_days`): its number must be written with it. */
 const UNITS: Readonly<Record<string, string>> = {
   day: 'days?',
-  kg: 'kg|kilos?|kilograms?',
+  kg: 'kgs?|kilos?|kilograms?',
   year: 'years?|yrs?',
   month: 'months?',
   hour: 'hours?|hrs?',
@@ -262,9 +267,14 @@ function isIdField(words: readonly string[]): boolean {
 
 /** A name as written in a labelled value, up to the first address, contact detail or aside. */
 function nameIn(raw: string): string {
-  return (raw.split(/\s*(?:,|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? '')
+  // "Kestrel Shelving Systems, Inc.": a comma before a legal form is part of the name.
+  return (
+    raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
+  )
     .trim()
-    .replace(/[.]$/u, (dot) => (/\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(raw) ? dot : ''));
+    .replace(/[.]$/u, (dot, at: number, part: string) =>
+      /\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(part.slice(0, at + 1)) ? dot : '',
+    );
 }
 
 function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, weight: number): Extracted {
@@ -324,9 +334,18 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
           ].includes(word),
         )
       ) {
-        const name = nameIn(text);
+        // `"Dr. Samuel Achebe" <s.achebe@...>`: the quotes of an e-mail header are not the name's.
+        const unquoted = /^["“'](.+?)["”']/u.exec(text)?.[1];
+        const name = nameIn(unquoted ?? text);
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
-        return found(name, offset, offset + name.length, weight);
+        // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
+        if (
+          /^\p{Lu}\.[ \t]*\p{Lu}[\p{Ll}'’-]+$/u.test(name) &&
+          words.some((word) => ['buyer', 'supplier', 'vendor', 'customer', 'merchant'].includes(word))
+        )
+          return undefined;
+        const start = offset + (unquoted === undefined ? 0 : 1);
+        return found(name, start, start + name.length, weight);
       }
       if (words.some((word) => ['job', 'title', 'position', 'role'].includes(word))) {
         const title = nameIn(text);
@@ -353,6 +372,10 @@ function stringFinder(
   return undefined;
 }
 
+const SITE_LABEL = /\b(?:ship|deliver|delivery)\b/iu;
+const LEGAL_FORM =
+  /\b(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|BV|B\.V|NV|Pty|SARL|SAS|AB|S\.r\.l|S\.p\.A)\b\.?/u;
+
 export async function extractScalar(
   context: Context,
   node: ScalarNode,
@@ -363,6 +386,15 @@ export async function extractScalar(
   // the invoice but holds no date; "Date: 28 February 2025" below it does).
   for (const label of rankedLabels(context, terms).slice(0, 3)) {
     const fromLabel = fromRaw(node, label.pair.value, label.pair.index, terms, label.score);
+    // "Ship to: Main Branch": a delivery address names a site, and the buyer only when it names an
+    // organisation ("Ship to: Hillside Builders LLC").
+    if (
+      fromLabel !== undefined &&
+      SITE_LABEL.test(label.pair.label) &&
+      terms.name.some((word) => ['buyer', 'customer', 'client'].includes(word)) &&
+      !LEGAL_FORM.test(String(fromLabel.value))
+    )
+      continue;
     if (fromLabel !== undefined) return fromLabel;
   }
   if (inArray) return undefined;
@@ -413,6 +445,13 @@ export async function extractScalar(
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
+        // An e-mail's sender address is in its first `From:` header (a forwarded message's comes later).
+        if (finder === findEmails && (terms.name.includes('sender') || terms.name.join(' ') === 'email')) {
+          const header = context.pairs.find((pair) => /^from$/iu.test(pair.label.trim()));
+          const address = header === undefined ? undefined : findEmails(header.value)[0];
+          if (header !== undefined && address !== undefined)
+            return foundAt(address.value, { ...address, index: header.index + address.index }, 0.75);
+        }
         const isDate = node.format === 'date' || node.format === 'date-time';
         const candidates = finder(context.text).filter(
           (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),

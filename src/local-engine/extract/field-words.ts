@@ -12,18 +12,36 @@ const SYNONYMS: Record<string, readonly string[]> = {
   supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
-  contractor: ['contractor', 'consultant', 'supplier', 'provider', 'freelancer', 'service provider'],
-  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by'],
+  contractor: [
+    'contractor',
+    'consultant',
+    'supplier',
+    'provider',
+    'freelancer',
+    'service provider',
+    'vendor',
+  ],
+  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by', 'bill to'],
   client: ['client', 'customer'],
   sender: ['sender', 'from'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
-  meeting: ['meeting', 'meet', 'call', 'appointment', 'kick off', 'catch up', 'interview', 'offsite'],
+  meeting: [
+    'meeting',
+    'meet',
+    'call',
+    'appointment',
+    'kick off',
+    'catch up',
+    'interview',
+    'offsite',
+    'session',
+  ],
   invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
   po: ['po', 'purchase order', 'order', 'order reference'],
   order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
+  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill'],
   payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
-  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference'],
+  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace'],
   subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
   vat: ['vat', 'tax', 'gst'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
@@ -32,13 +50,13 @@ const SYNONYMS: Record<string, readonly string[]> = {
   effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
-  fee: ['fee', 'charge', 'rent', 'price', 'compensation'],
+  fee: ['fee', 'charge', 'rent', 'price', 'compensation', 'retainer'],
   employer: ['employer', 'company'],
   experience: ['experience'],
   weight: ['weight'],
   carrier: ['carrier', 'courier', 'via', 'with'],
   email: ['email', 'e-mail', 'mail', 'contact'],
-  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
+  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél'],
   website: ['website', 'site', 'url', 'web', 'link'],
   url: ['url', 'link', 'website', 'site'],
   number: ['number', 'no', 'num', '#', 'id', 'ref', 'reference'],
@@ -118,12 +136,16 @@ export function nameWords(name: string): string[] {
 
 /** Lower-cased words of a label or phrase, for comparison with field words. */
 export function phraseWords(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}#@\s-]+/gu, ' ')
-    .split(/[\s-]+/u)
-    .filter((word) => word.length > 0 && !FILLER.has(word))
-    .map(singular);
+  return (
+    text
+      .toLowerCase()
+      // "P.O." is a PO.
+      .replace(/\bp\.[ \t]?o\.?(?![\p{L}])/gu, 'po')
+      .replace(/[^\p{L}\p{N}#@\s-]+/gu, ' ')
+      .split(/[\s-]+/u)
+      .filter((word) => word.length > 0 && !FILLER.has(word))
+      .map(singular)
+  );
 }
 
 export interface FieldTerms {
@@ -271,7 +293,18 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
   ],
   ['end', 'ends', 'ending', 'expiry', 'expiration', 'expires', 'until', 'terminate', 'terminates'],
   ['made', 'signed', 'entered'],
-  ['meeting', 'meet', 'call', 'appointment', 'interview', 'offsite', 'kick off', 'review', 'visit'],
+  [
+    'meeting',
+    'meet',
+    'call',
+    'appointment',
+    'interview',
+    'offsite',
+    'kick off',
+    'review',
+    'visit',
+    'session',
+  ],
   ['service', 'work', 'stay'],
   ['birth', 'born', 'dob'],
   ['sent', 'received', 'paid', 'printed', 'generated'],
@@ -338,6 +371,23 @@ const SELLER = new Set([
   'from',
 ]);
 const BUYER = new Set(['customer', 'client', 'buyer', 'purchaser', 'recipient', 'consignee', 'tenant']);
+
+/**
+ * The party a label names with a noun (`Supplier email`, `Customer phone`), not with a preposition
+ * (`From:`, `To:`, which name the sender and the addressee of whatever document it is).
+ */
+export function partyNamed(words: readonly string[]): 'seller' | 'buyer' | undefined {
+  if (words.some((word) => word !== 'from' && SELLER.has(word))) return 'seller';
+  if (words.some((word) => BUYER.has(word))) return 'buyer';
+  // ... or with a verb of the trade: "Remit to", "Billed by" are the seller's; "Bill to", "Sold to" the buyer's.
+  if (words.includes('remit')) return 'seller';
+  const traded = words.some((word) => TRADE_VERBS.has(word));
+  if (traded && words.includes('by')) return 'seller';
+  if (traded && words.includes('to')) return 'buyer';
+  return undefined;
+}
+
+const TRADE_VERBS = new Set(['bill', 'billed', 'sold', 'invoice', 'invoiced', 'charge', 'charged', 'issued']);
 
 /** The party a field or label stands for: the one who sells/sends, the one who buys/receives, or neither. */
 export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined {
@@ -489,6 +539,9 @@ export function labelMatch(label: string, terms: FieldTerms): number {
     ).length;
     best = terms.name.length === 0 ? 0 : (0.85 * covered) / terms.name.length;
   }
+  // A bare `To:` or `From:` (an e-mail header, a forwarded message's) names the field more weakly than a
+  // label with its role ("Delivering to:", "Supplier:").
+  if (words.every((word) => word === 'to' || word === 'from')) best = Math.min(best, 0.8);
   if (typeof terms.title === 'string' && terms.title.length > 0 && has(terms.title))
     best = Math.max(best, 0.95);
   if (best > 0 && terms.parent.length > 0 && terms.parent.some((word) => words.includes(word))) best += 0.05;

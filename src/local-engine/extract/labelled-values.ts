@@ -5,16 +5,24 @@ export interface LabelledValue {
   readonly index: number;
 }
 
-// A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ...").
+// A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ..."); a wide gap, but not
+// the padding after a label's colon ("Client :        Gemeente Zandvoort").
 const SEGMENT_BREAK =
-  /(?<=[.!?])(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|\s{3,}/u;
+  /(?<=[.!?])(?<!\b\p{Lu}\.)(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Pte|Pvt|Corp|Bros|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}/u;
+
+/** A value without its closing punctuation, but with the dot of a legal form ("Acme, Inc."). */
+function withoutTrailingPunctuation(value: string): string {
+  return value.replace(/(?<!\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|B\.V|S\.p\.A|S\.r\.l))[.;,]+$/u, '');
+}
 
 /**
  * `Label: value` pairs, one or more per line. A line is cut into segments at sentence ends, pipes,
  * tabs and wide gaps; in each, the text before the first `: ` or ` = ` (at most six words,
  * not a URL scheme or a clock time) is the label and the rest of the segment is its value.
  */
-export function labelledValues(text: string): LabelledValue[] {
+export function labelledValues(source: string): LabelledValue[] {
+  // Markdown emphasis (`**From:** Acme`) is blanked, keeping every offset.
+  const text = source.replace(/\*\*|__/gu, '  ');
   const pairs: LabelledValue[] = [];
   let offset = 0;
   const lines = text.split(/\r?\n/u);
@@ -31,7 +39,7 @@ export function labelledValues(text: string): LabelledValue[] {
     const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
     const next = lines[lineNumber + 1];
     if (bare !== null && next !== undefined && next.trim().length > 0) {
-      const value = next.trim().replace(/[.;,]+$/u, '');
+      const value = withoutTrailingPunctuation(next.trim());
       pairs.push({
         label: (bare[1] ?? '').trim(),
         value,
@@ -54,7 +62,12 @@ export function labelledValues(text: string): LabelledValue[] {
     for (const segment of line.split(SEGMENT_BREAK)) {
       const start = line.indexOf(segment, cursor);
       cursor = start + segment.length;
-      const match = /^\s*(?:[-*•]\s*)?([^:=]{1,60}?)\s*(?::(?!\/\/|\d)|\s=)\s*(.*)$/u.exec(segment);
+      // `Customer ........ Ardmore Ltd`: a run of dots (a form's leader) separates a label from its value.
+      const match =
+        /^\s*(?:[-*•]\s*)?([^:=]{1,60}?)\s*(?::(?!\/\/|\d)|\s=)\s*(.*)$/u.exec(segment) ??
+        /^\s*(?:[-*•]\s*)?([^:=.]{1,60}?)\s*\.{3,}\s*(.*)$/u.exec(segment) ??
+        // `po_number=PO-88417`: a configuration-style key and its value.
+        /^\s*([A-Za-z][A-Za-z0-9_.-]{0,40})=(?!=)\s*(.*)$/u.exec(segment);
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();
@@ -62,9 +75,30 @@ export function labelledValues(text: string): LabelledValue[] {
       const words = label.split(/\s+/u).length;
       if (label.length === 0 || words > 6 || !/\p{L}/u.test(label)) continue;
       const valueIndex = offset + start + segment.length - (match[2] ?? '').length;
-      pairs.push({ label, value: value.replace(/[.;,]+$/u, ''), index: valueIndex });
+      pairs.push({ label, value: withoutTrailingPunctuation(value), index: valueIndex });
     }
     offset += line.length + 1;
   }
-  return pairs;
+  return pairs.map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+}
+
+const HEADER = /^\s*(?:from|to|cc|subject|sent)\s*:/imu;
+
+/**
+ * Whether a `Date:` pair is an e-mail header's (a `From:`, `To:` or `Subject:` line within two lines of
+ * it): the day a message was sent, not the date of the invoice or meeting it carries.
+ */
+function sentDate(text: string, pair: LabelledValue): boolean {
+  if (!/^date$/iu.test(pair.label.trim())) return false;
+  const lineStart = text.lastIndexOf('\n', pair.index - 1) + 1;
+  const around = text.slice(0, lineStart).split('\n').slice(-3, -1);
+  const lineEnd = text.indexOf('\n', pair.index);
+  const after =
+    lineEnd === -1
+      ? []
+      : text
+          .slice(lineEnd + 1)
+          .split('\n')
+          .slice(0, 2);
+  return [...around, ...after].some((line) => HEADER.test(line));
 }

@@ -82,14 +82,24 @@ export function findDates(text: string): Found<string>[] {
     text,
     new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4})\\b`, 'gi'),
   )) {
+    // "14-15 August 2025" is a range of days, not the 15th.
+    if (/\d[ \t]*[-–][ \t]*$/u.test(text.slice(Math.max(0, match.index - 4), match.index))) continue;
     push(match, isoDate(Number(match[3]), MONTHS[(match[2] ?? '').toLowerCase()] ?? 0, Number(match[1])));
   }
-  for (const match of allMatches(text, /\b(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})\b/g)) {
+  // "12-Jun-2025", "21 Jan 2025": a day, a month name and a year joined by dashes.
+  for (const match of allMatches(text, new RegExp(`\\b(\\d{1,2})-${MONTH}-(\\d{4})\\b`, 'gi'))) {
+    push(match, isoDate(Number(match[3]), MONTHS[(match[2] ?? '').toLowerCase()] ?? 0, Number(match[1])));
+  }
+  // Dashes only with a four-digit year ("26-04-2025"): "12-34-56" is rather an identifier.
+  for (const match of allMatches(
+    text,
+    /\b(\d{1,2})(?:([/.])(\d{1,2})\2(\d{4}|\d{2})|(-)(\d{1,2})-(\d{4}))\b/g,
+  )) {
     if (found.some((other) => match.index >= other.index && match.index < other.index + other.raw.length))
       continue;
     const first = Number(match[1]);
-    const second = Number(match[3]);
-    const year = fullYear(match[4] ?? '');
+    const second = Number(match[3] ?? match[6]);
+    const year = fullYear(match[4] ?? match[7] ?? '');
     const dayFirst = match[2] === '.' || first > 12;
     push(match, dayFirst ? isoDate(year, second, first) : isoDate(year, first, second));
   }
@@ -265,7 +275,21 @@ export function parseNumber(text: string): number | undefined {
   return sign * value * scale;
 }
 
-const CURRENCY = '(?:[$€£¥₹]|US\\$|usd|eur|gbp|jpy|chf|cad|aud|inr|dollars?|euros?|pounds?|dlrs)';
+const CURRENCY =
+  '(?:(?:US|CA|AU|NZ|HK|SG|C|A|S)\\$|[$€£¥₹]|usd|eur|gbp|jpy|chf|cad|aud|inr|dollars?|euros?|pounds?|dlrs)';
+
+/**
+ * An amount of money: as `parseNumber`, except that dots grouping thousands ("€ 3.400", "1.250.000")
+ * are thousands, not decimals: money is not written with three decimals.
+ */
+function moneyNumber(text: string): number | undefined {
+  const grouped = /^\s*([-−]?)\s*(\d{1,3}(?:\.\d{3})+)\s*$/u.exec(text);
+  if (grouped !== null) {
+    const value = Number((grouped[2] ?? '').replaceAll('.', ''));
+    return grouped[1] === '' ? value : -value;
+  }
+  return parseNumber(text);
+}
 
 /** Amounts of money with a currency symbol or code before or after, as numbers. */
 export function findMoney(text: string): Found<number>[] {
@@ -278,7 +302,7 @@ export function findMoney(text: string): Found<number>[] {
     text,
     new RegExp(`(?<![\\w.,])([-−]\\s?)?${CURRENCY}\\s?(${amount})`, 'giu'),
   )) {
-    const parsed = parseNumber(match[2] ?? '');
+    const parsed = moneyNumber(match[2] ?? '');
     const value = parsed !== undefined && match[1] !== undefined ? -Math.abs(parsed) : parsed;
     if (value !== undefined) found.push({ value, index: match.index, raw: match[0] });
   }
@@ -287,7 +311,7 @@ export function findMoney(text: string): Found<number>[] {
     new RegExp(`(?<![\\w$€£¥₹])(${amount})\\s?${CURRENCY}(?!\\w)`, 'giu'),
   )) {
     if (found.some((other) => Math.abs(other.index - match.index) < 4)) continue;
-    const value = parseNumber(match[1] ?? '');
+    const value = moneyNumber(match[1] ?? '');
     if (value !== undefined) found.push({ value, index: match.index, raw: match[0] });
   }
   return found.sort((left, right) => left.index - right.index);

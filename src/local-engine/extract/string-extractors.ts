@@ -16,13 +16,13 @@ import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from '
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:[A-Z][\w&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?[A-Z][\w&'.-]*,?[ \t]+(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|NV|Pty|SARL|SAS|AB)\b\.?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
-  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards|All the best|Warm regards|Warm wishes|Many thanks|With thanks),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
 const GREETING =
-  /\b(?:Dear|Hi|Hello)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
+  /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
   /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
@@ -61,8 +61,23 @@ function lineAt(text: string, index: number): string {
 
 /** The first line of the text when it is a short heading of capitalised words (a letterhead or a CV's name). */
 function headingName(text: string, maxWords: number): Found<string> | undefined {
+  // "CV – Liam O'Connor", "Profile – Kwame Mensah": the name after the document's title.
+  const titled =
+    /^\s*(?:curriculum vitae|r[eé]sum[eé]|cv|profile)[ \t]*[-–—:][ \t]*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:\n|$)/iu.exec(
+      text,
+    );
+  if (titled?.[1] !== undefined && titled[1].split(/\s+/u).length <= maxWords) {
+    const index = titled.index + titled[0].indexOf(titled[1]);
+    return { value: titled[1], index, raw: titled[1] };
+  }
+  // A document's title above the name ("CURRICULUM VITAE", "RESUME", "CV") is no name.
+  const title = /^(?:\s*(?:curriculum vitae|r[eé]sum[eé]|cv)\b[^\n]*\n)+/iu.exec(text)?.[0] ?? '';
+  if (title.length > 0) {
+    const below = headingName(text.slice(title.length), maxWords);
+    return below === undefined ? undefined : { ...below, index: below.index + title.length };
+  }
   const match =
-    /^\s*((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
+    /^\s*(?:#{1,6}[ \t]+)?((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
     );
   if (match?.[1] === undefined || match.index > 2) return undefined;
@@ -80,9 +95,51 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
     // "Between Halcyon Retail Group plc (the Customer)": the sentence's first word is not the name's.
     const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)[ \t]+/u, '');
     const start = match.index + match[0].indexOf(name);
+    // "Aroha Walker of Lower Hutt ("the Contractor")": the words before the role are the party's
+    // address; the party is named after "between" or "and", before "of".
+    // "Pixelworks Studio GmbH, Berlin (the "Agency")": the words before the role are the party's town;
+    // the party is the organisation before the comma, or no answer.
+    if (/,[ \t\n]*$/u.test(context.text.slice(Math.max(0, start - 4), start))) {
+      const before = context.text.slice(Math.max(0, start - 120), start).replace(/,[ \t\n]*$/u, '');
+      const company = [...before.matchAll(COMPANY)].at(-1);
+      const value = company?.[1];
+      if (
+        company !== undefined &&
+        value !== undefined &&
+        company.index + company[0].length === before.length
+      ) {
+        const at = start - (context.text.slice(Math.max(0, start - 120), start).length - company.index);
+        return found(value, at, at + value.length, 0.8);
+      }
+      continue;
+    }
+    if (/\bof[ \t\n]*$/iu.test(context.text.slice(Math.max(0, start - 12), start))) {
+      const party = partyBeforeAddress(context.text, start);
+      if (party !== undefined) return found(party.value, party.index, party.index + party.value.length, 0.8);
+      continue;
+    }
     return found(name, start, start + name.length, 0.85);
   }
   return undefined;
+}
+
+/**
+ * The party of `between|and <Name> [(registration)] of <address> ("the Role")`: the name after the last
+ * "between" or "and" before the address, up to an aside or "of".
+ */
+function partyBeforeAddress(text: string, addressStart: number): Found<string> | undefined {
+  const before = text.slice(Math.max(0, addressStart - 200), addressStart);
+  const offset = addressStart - before.length;
+  const clauses = [...before.matchAll(/\b(?:between|and)[ \t\n]+/giu)];
+  const clause = clauses.at(-1);
+  if (clause === undefined) return undefined;
+  const from = clause.index + clause[0].length;
+  const match =
+    /^((?:\p{Lu}[\p{L}&'’.-]*)(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,6})[ \t]*(?:\([^)]{0,60}\)[ \t\n]*)?of\b/u.exec(
+      before.slice(from),
+    );
+  if (match?.[1] === undefined) return undefined;
+  return { value: match[1], index: offset + from, raw: match[1] };
 }
 
 const DOCUMENT_WORDS =
@@ -92,8 +149,21 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
   if (defined !== undefined) return defined;
   // A company the document defines as another party (`X ("the Supplier")` for a client) is never this one.
-  const companies = matchesOf(context.text, COMPANY, 1).filter((company) => {
-    const defined = ROLE_AFTER.exec(context.text.slice(company.index + company.raw.length));
+  const all = matchesOf(context.text, COMPANY, 1);
+  const roleAfter = (company: Found<string>) =>
+    ROLE_AFTER.exec(
+      context.text
+        .slice(company.index + company.raw.length)
+        // "Codeforge Labs LLC, a Texas limited liability company ("Developer")": the description between.
+        .replace(/^,[ \t]+an?[ \t]+[^()"“\n]{0,40}(?:\n[^()"“\n]{0,40})?(?=[ \t]*\()/u, ''),
+    );
+  const described = all.find((company) => {
+    const role = (roleAfter(company)?.[1] ?? '').trim().toLowerCase();
+    return role.length > 0 && (terms.phrases.includes(role) || terms.name.includes(role));
+  });
+  if (described !== undefined) return foundAt(described.value, described, 0.8);
+  const companies = all.filter((company) => {
+    const defined = roleAfter(company);
     return defined === null || !conflicts(phraseWords(defined[1] ?? ''), terms);
   });
   const role = roleOf(terms.name);
@@ -102,18 +172,26 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   const near = pick(context, 'company', companies, terms, role === undefined && !current);
   if (near !== undefined && near.confidence >= MIN_CONFIDENCE) return chosen(near);
   if (terms.name.some((word) => word === 'employer')) {
+    const said = worksAs(context.text, 'employer');
+    if (said !== undefined) return said;
     // The current employer: a company on a line that says the job is current.
     // ... and not said to be a past one ("previously staff photographer at X").
     const current = companies.find(
       (company) =>
-        /\b(?:present|now|to date|current|since)\b/u.test(lineAt(context.text, company.index)) &&
+        CURRENT_JOB.test(lineAt(context.text, company.index)) &&
         !wordsBefore(context.text, company.index).some((word) =>
           ['previously', 'formerly', 'former', 'previous', 'ex', 'until', 'left'].includes(word),
         ),
     );
     if (current !== undefined) return foundAt(current.value, current, 0.65);
   }
-  if (role === 'seller') {
+  // A letter that opens with its addressee ("Mr Owen Price / Price Joinery Ltd") has no letterhead there.
+  // ... and a purchase order's letterhead is its buyer's.
+  if (
+    role === 'seller' &&
+    context.issuer !== 'buyer' &&
+    !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)
+  ) {
     // A letterhead: the seller's name opens the document, before any party label.
     // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
@@ -122,45 +200,109 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
       first !== undefined &&
       first.index < 60 &&
       context.text.slice(0, lineStart).split('\n').length <= 3 &&
-      context.text.slice(lineStart, first.index).trim().length === 0
+      context.text.slice(lineStart, first.index).trim().length === 0 &&
+      // ... and stands alone or before an address, not as the subject of a sentence ("X would like to order").
+      /^(?:[ \t]*(?:$|\n|[,·|•–—-])|[ \t]{2,})/u.test(context.text.slice(first.index + first.raw.length))
     )
       return foundAt(first.value, first, 0.6);
     const heading = headingName(context.text, 5);
     if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
       return foundAt(heading.value, heading, 0.55);
   }
+  // A letter's signature names its sender's company: the issuer's (the seller of an invoice sent as a
+  // letter, the buyer of an e-mailed purchase order), when a document word says who that is.
+  if (role !== undefined && role === context.issuer) {
+    const signOff = [...context.text.matchAll(LETTER_SIGN_OFF)].at(-1);
+    const signed =
+      signOff === undefined ? undefined : companies.find((company) => company.index > signOff.index);
+    if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
+  }
   return undefined;
+}
+
+const LETTER_SIGN_OFF =
+  /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Best)[,.]?[ \t]*$/gmu;
+
+/** Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch). */
+const CURRENT_JOB =
+  /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b|\b(?:19|20)\d\d[ \t]*[-–—](?![ \t]*\d)/iu;
+
+/**
+ * "I currently work as Sous Chef at The Anchor Brasserie": the current job's title and employer, said in
+ * a sentence.
+ */
+const WORKS_AS =
+  /\b(?:(?:currently|now)\s+(?:work|working|employed)\s+as|have\s+been(?=\s+\S+(?:\s+\S+){0,5}\s+at\s+[^.\n]{0,60}\bsince\b))\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:[ \t\n]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})\s+(?:at|with|for)\s+((?:the[ \t]+|The[ \t]+)?(?:\p{Lu}[\p{L}&'’.-]*)(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,5})/u;
+
+function worksAs(text: string, part: 'title' | 'employer'): Extracted {
+  const match = WORKS_AS.exec(text);
+  const value = match?.[part === 'title' ? 1 : 2];
+  if (match === null || value === undefined) return undefined;
+  const start = match.index + (part === 'title' ? match[0].indexOf(value) : match[0].lastIndexOf(value));
+  return found(value, start, start + value.length, 0.7);
 }
 
 /** A job title on the line of the current job: `Senior Engineer, Acme Ltd (2021 - present)`, `2022-now  Developer at X`. */
 function currentTitle(context: Context): Extracted {
   let offset = 0;
-  for (const line of context.text.split('\n')) {
+  // Markdown emphasis (`**Lead Designer**, Vela S.p.A.`) is blanked, keeping every offset.
+  for (const line of context.text.replace(/\*\*|__/gu, '  ').split('\n')) {
     const start = offset;
     offset += line.length + 1;
-    if (!/\b(?:present|now|to date|current)\b/iu.test(line)) continue;
+    if (!CURRENT_JOB.test(line)) continue;
+    // A line of prose ("Accra, Ghana. I am ...") is no CV entry: its first words are no title.
+    if (/[.!?][ \t]+\p{Lu}/u.test(line)) continue;
     const match =
-      /^[ \t]*(?:\d{4}[ \t]*[-–][ \t]*(?:now|present|\d{4})[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
+      /^[ \t]*(?:(?:\p{L}{3,9}\.?[ \t]+)?\d{4}[ \t]*[-–][ \t]*(?:[Nn]ow|[Pp]resent|(?:\p{L}{3,9}\.?[ \t]+)?\d{4})?[ \t:]*)?((?:\p{Lu}[\p{L}-]*)(?:[ \t]+(?:of[ \t]+)?\p{Lu}[\p{L}-]*){0,4})(?:[ \t]*,|[ \t]+at[ \t]+|[ \t]+[—–-][ \t]+)/u.exec(
         line,
       );
     const title = match?.[1];
-    if (match === null || title === undefined || title.length === 0) continue;
+    if (match === null || title === undefined || title.length === 0) {
+      // "• Sahel Solar Ltd., Abuja – Project Engineer (2021 – date)": the title after the employer, just
+      // before the dates that close the line.
+      const after =
+        /[–—][ \t]+((?:\p{Lu}[\p{L}-]*)(?:[ \t]+\p{Lu}[\p{L}-]*){0,4})[ \t]*\([^)]*\)[ \t]*$/u.exec(line);
+      const late = after?.[1];
+      if (after === null || late === undefined) continue;
+      const at = start + after.index + after[0].indexOf(late);
+      return found(late, at, at + late.length, 0.6);
+    }
     const at = start + match[0].indexOf(title);
     return found(title, at, at + title.length, 0.6);
   }
   return undefined;
 }
 
+/** "- Lena" on a line of its own among the last three lines: an informal note's signature. */
+function dashSignature(text: string): Found<string> | undefined {
+  const lines = text.trimEnd().split('\n');
+  const from = Math.max(0, lines.length - 3);
+  for (let index = from; index < lines.length; index++) {
+    const match = /^[ \t]*[-–—][ \t]*(\p{Lu}[\p{Ll}'’-]+(?:[ \t]+\p{Lu}[\p{Ll}'’-]+)?)[ \t]*$/u.exec(
+      lines[index] ?? '',
+    );
+    if (match?.[1] === undefined) continue;
+    const lineStart = lines.slice(0, index).reduce((sum, line) => sum + line.length + 1, 0);
+    const at = lineStart + (lines[index] ?? '').indexOf(match[1]);
+    return { value: match[1], index: at, raw: match[1] };
+  }
+  return undefined;
+}
+
+const SALUTATION =
+  /^(?:Customer|Customers|Client|Sir|Sirs|Madam|Team|All|Colleague|Colleagues|Friend|Friends|Member|Members|Valued Customer|Applicant|Guest|User|Everyone|There)$/iu;
+
 function personFor(context: Context, terms: FieldTerms): Extracted {
   const role = roleOf(terms.name);
   const cued = pick(context, 'person', matchesOf(context.text, PERSON_CUE, 1), terms, false);
   if (cued !== undefined && cued.confidence >= MIN_CONFIDENCE) return chosen(cued);
   if (role === 'seller') {
-    const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1);
+    const signed = matchesOf(context.text, SIGN_OFF, 1).at(-1) ?? dashSignature(context.text);
     if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
   }
   if (role === 'buyer') {
-    const greeted = matchesOf(context.text, GREETING, 1)[0];
+    // "Dear Customer", "Dear Sir or Madam": a salutation names no one.
+    const greeted = matchesOf(context.text, GREETING, 1).filter((name) => !SALUTATION.test(name.value))[0];
     if (greeted !== undefined) return foundAt(greeted.value, greeted, 0.6);
   }
   if (role === undefined && terms.name.some((word) => word === 'full' || word === 'candidate')) {
@@ -204,6 +346,8 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
   if (words.some((word) => ['job', 'position', 'role'].includes(word))) {
     const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
     if (role !== undefined) return role;
+    const said = worksAs(text, 'title');
+    if (said !== undefined) return said;
     const current = currentTitle(context);
     if (current !== undefined) return current;
   }
