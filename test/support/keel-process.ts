@@ -7,6 +7,16 @@ import type { Readable } from 'node:stream';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/main/cli.ts');
 
+/**
+ * Node flags of the `keel` commands the suite runs to completion (`runKeel`). `--liftoff-only` keeps V8 from
+ * compiling the embedded database's WebAssembly a second time with its optimising compiler, work done on
+ * background threads that a command living a few seconds never earns back: keys-cli.e2e 73 -> 42 s of CPU
+ * (decision 0176). Code generation only: what runs, and what it answers, is the same. Not for `keel serve`
+ * (`startKeel`): a server that ingests with the local embedder (WebAssembly too) ran twice as long on
+ * Liftoff code alone.
+ */
+const COMMAND_NODE_FLAGS = (process.env.KEEL_TEST_NODE_FLAGS ?? '--liftoff-only').split(' ').filter(Boolean);
+
 export interface KeelProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -59,11 +69,15 @@ export async function startKeel(
   cwd: string,
   options: { readonly onLog?: (entry: Record<string, unknown>) => void } = {},
 ): Promise<KeelProcess> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'serve'], {
-    cwd,
-    env: { ...baseEnvironment(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
+    process.execPath,
+    [...NODE_FLAGS, CLI, 'serve'],
+    {
+      cwd,
+      env: { ...baseEnvironment(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   track(child);
@@ -104,7 +118,7 @@ export async function runKeel(
   environment: Record<string, string> = {},
   cwd: string = process.cwd(),
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...COMMAND_NODE_FLAGS, CLI, ...args], {
     cwd,
     env: { ...baseEnvironment(), ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
