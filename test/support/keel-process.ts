@@ -69,15 +69,11 @@ export async function startKeel(
   cwd: string,
   options: { readonly onLog?: (entry: Record<string, unknown>) => void } = {},
 ): Promise<KeelProcess> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
-    process.execPath,
-    [...NODE_FLAGS, CLI, 'serve'],
-    {
-      cwd,
-      env: { ...baseEnvironment(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'serve'], {
+    cwd,
+    env: { ...baseEnvironment(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   track(child);
