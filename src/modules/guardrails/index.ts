@@ -29,6 +29,12 @@ export { guardrailErrors } from './guardrails.errors.ts';
 export { Guardrails, type GuardrailsOptions, type SessionRequest } from './guardrails.ts';
 export { type GuardrailsConfig, guardrailsConfigSchema } from './guardrails-config.ts';
 export { IBAN_LENGTHS, passesIbanChecksum, passesLuhn, passesSpanishIdLetter } from './pii/checksums.ts';
-export { detectPii, PII_TYPES, type PiiSpan, type PiiType } from './pii/pii-detector.ts';
+export {
+  DEFAULT_PII_TYPES,
+  detectPii,
+  PII_TYPES,
+  type PiiSpan,
+  type PiiType,
+} from './pii/pii-detector.ts';
 export { type Redaction, redact, restore } from './pii/redaction.ts';
 export { StreamGuard } from './stream-guard.ts';
