@@ -1,7 +1,10 @@
 // Guardrails: typed input, retrieved-text and output policies (`defineGuardrail`) applied per capability
 // and per key on every path, with offline personal-data detection and reversible redaction (issue 19).
 
+export { type CitationCheck, checkCitations } from './builtin/citations.ts';
 export { deniedTopicsGuardrail } from './builtin/denied-topics.guardrail.ts';
+export { groundednessGuardrail } from './builtin/groundedness.guardrail.ts';
+export { jsonSchemaGuardrail } from './builtin/json-schema.guardrail.ts';
 export { modelJudgeGuardrail } from './builtin/model-judge.guardrail.ts';
 export { blocklistGuardrail, maxLengthGuardrail, patternGuardrail } from './builtin/output.guardrails.ts';
 export { piiGuardrail } from './builtin/pii.guardrail.ts';
