@@ -2616,6 +2616,13 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** The provider (or a Keel limit) is rate limiting; `retry-after` says when to retry. */
       429: {
         headers: { [name: string]: unknown };
@@ -2690,6 +2697,13 @@ export interface operations {
       };
       /** The body is larger than the configured limit. */
       413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
         headers: { [name: string]: unknown };
         content: {
           "application/problem+json": components["schemas"]["Problem"];
@@ -2770,6 +2784,13 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** The provider (or a Keel limit) is rate limiting; `retry-after` says when to retry. */
       429: {
         headers: { [name: string]: unknown };
@@ -2842,6 +2863,13 @@ export interface operations {
       };
       /** The body is larger than the configured limit. */
       413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
         headers: { [name: string]: unknown };
         content: {
           "application/problem+json": components["schemas"]["Problem"];

@@ -26,6 +26,7 @@ export {
   type GuardrailFinding,
   type GuardrailStage,
 } from './define-guardrail.ts';
+export { guardrailEmbeddingMiddleware } from './guardrail-embedding-middleware.ts';
 export { guardrailMiddleware } from './guardrail-middleware.ts';
 export { GuardrailSession } from './guardrail-session.ts';
 export { guardrailErrors } from './guardrails.errors.ts';
