@@ -2367,6 +2367,14 @@ export interface operations {
     parameters: {
       query?: {
         capability?: string;
+        /** `true`: only records with at least one guardrail decision. */
+        guarded?: "true" | "false";
+        /** A decision of this policy. */
+        guardrail_policy?: string;
+        /** A decision at this stage. */
+        guardrail_stage?: "input" | "retrieved" | "output";
+        /** A decision with this action. */
+        guardrail_action?: "block" | "redact" | "flag";
         limit?: number;
         cursor?: string;
       };

@@ -236,3 +236,51 @@ describe('groundedness and JSON schema as output policies', () => {
     expect(response.json().error).toMatchObject({ code: 'GUARDRAIL_BLOCKED' });
   });
 });
+
+describe('the request log filtered by guardrail decisions (the console Guardrails page)', () => {
+  it('guarded, guardrail_policy, guardrail_stage and guardrail_action select the records with a matching decision', async () => {
+    const keel = await start({
+      openai: ['pii-redact'],
+      policies: [],
+      capabilities: { generate: ['pii-block'] },
+    });
+    await keel.app.inject({
+      method: 'POST',
+      url: '/openai/v1/embeddings',
+      headers: { ...admin, 'x-request-id': 'filter-redacted' },
+      payload: { model: 'embed', input: PII },
+    });
+    await keel.app.inject({
+      method: 'POST',
+      url: '/v1/generate',
+      headers: { ...admin, 'x-request-id': 'filter-blocked' },
+      payload: { user_input: PII },
+    });
+    await keel.app.inject({
+      method: 'POST',
+      url: '/openai/v1/embeddings',
+      headers: { ...admin, 'x-request-id': 'filter-clean' },
+      payload: { model: 'embed', input: 'nothing personal' },
+    });
+    await keel.writer.flush();
+    const ids = async (query: string) => {
+      const response = await keel.app.inject({ method: 'GET', url: `/v1/requests?${query}`, headers: admin });
+      expect(response.statusCode, query).toBe(200);
+      return (response.json() as { items: Array<{ id: string }> }).items
+        .map((item) => item.id)
+        .filter((id) => id.startsWith('filter-'))
+        .sort();
+    };
+    expect(await ids('guarded=true')).toEqual(['filter-blocked', 'filter-redacted']);
+    expect(await ids('guarded=false')).toEqual(['filter-blocked', 'filter-clean', 'filter-redacted']);
+    expect(await ids('guardrail_action=block')).toEqual(['filter-blocked']);
+    expect(await ids('guardrail_policy=pii-redact&guardrail_stage=input')).toEqual(['filter-redacted']);
+    expect(await ids('guardrail_policy=pii-redact&guardrail_action=block')).toEqual([]);
+    const refused = await keel.app.inject({
+      method: 'GET',
+      url: '/v1/requests?guardrail_stage=later',
+      headers: admin,
+    });
+    expect(refused.statusCode).toBe(400);
+  });
+});
