@@ -6,7 +6,7 @@ import { GIVEN_NAMES } from './given-names.ts';
 import type { TextSpan } from './postal-addresses.ts';
 
 const WORD = String.raw`(?:Mc|Mac)?\p{Lu}(?:['’]\p{Lu})?\p{Ll}+(?:-\p{Lu}\p{Ll}+)*`;
-const PARTICLE = String.raw`(?:van|von|der|den|de|da|del|della|di|du|le|la|bin|ibn|al|el)`;
+const PARTICLE = '(?:van|von|der|den|de|da|del|della|di|du|le|la|bin|ibn|al|el)';
 /** One to three name words, particles between them (`Anna van der Berg`). */
 const NAME = String.raw`${WORD}(?:[ \t]+(?:${PARTICLE}[ \t]+)*${WORD}){0,2}`;
 const END = String.raw`(?![\p{L}\d'’])`;
