@@ -25,6 +25,9 @@ Rafael Rahul Rajesh Ramon Raphael Rebecca Ricardo Richard Robert Roberto Rodrigo
 Sara Sarah Sebastian Sergei Sergio Simon Simone Sofia Sophie Stefan Stefano Stephanie Stephen Steven
 Susan Sven Sylvie Takeshi Tatiana Teresa Thomas Timothy Tomasz Tomas Valentina Vanessa Vera Victor
 Vikram Vincent Wei Wolfgang Xavier Yannick Yasmin Yuki Yusuf Zainab Zoe
+Aarav Ali Amara Ananya Andreea Arash Bogdan Chidi Dan Dariusz Eero Ewa Finn Haruto Hamza Hao Hiroko Ioana
+Jia Jim Joe Jonas Kofi Kwame Layla Lea Leonie Linh Mateusz Mats Mihai Ming Minh Ngozi Noor Reza Sakura Sam
+Sanna Sipho Thabo Tom Zara Zofia
 `;
 
 export const GIVEN_NAMES: ReadonlySet<string> = new Set(NAMES.split(/\s+/).filter((name) => name !== ''));

@@ -10,14 +10,14 @@ const PARTICLE = '(?:van|von|der|den|de|da|del|della|di|du|le|la|bin|ibn|al|el)'
 /** One to three name words, particles between them (`Anna van der Berg`). */
 const NAME = String.raw`${WORD}(?:[ \t]+(?:${PARTICLE}[ \t]+)*${WORD}){0,2}`;
 const END = String.raw`(?![\p{L}\d'’])`;
+const TITLES = 'Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Herr|Frau|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta';
+/** A title before a cued name is not part of it (`Dear Ms Okonkwo`, `Signed by Prof. Alan Turing`). */
+const TITLED = String.raw`(?:(?:${TITLES})\.?[ \t]+)?`;
 
-const TITLE = new RegExp(
-  String.raw`(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Herr|Frau|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta)\.?[ \t]+(?<name>${NAME})${END}`,
-  'gu',
-);
+const TITLE = new RegExp(String.raw`(?<![\p{L}])(?:${TITLES})\.?[ \t]+(?<name>${NAME})${END}`, 'gu');
 /** Cues after which any capitalised words are a name. */
 const INTRODUCED = new RegExp(
-  String.raw`(?:\b(?:[Mm]y name is|[Mm]y name's|[Nn]ame:|[Ff]ull name:|From:|[Ss]igned,?|[Ss]igned by|[Jj]e m'appelle|[Mm]e llamo|[Ii]ch heiße|[Mm]i chiamo)[ \t]*)(?<name>${NAME})${END}`,
+  String.raw`(?:\b(?:[Mm]y name is|[Mm]y name's|[Nn]ame:|[Ff]ull name:|From:|[Ss]igned,?|[Ss]igned by|[Jj]e m'appelle|[Mm]e llamo|[Ii]ch heiße|[Mm]i chiamo)[ \t]*)${TITLED}(?<name>${NAME})${END}`,
   'gu',
 );
 /** Cues after which the first word must be a listed given name (`I'm John`, not `I'm Sorry`). */
@@ -26,11 +26,21 @@ const INTRODUCED_GIVEN = new RegExp(
   'gu',
 );
 const GREETING = new RegExp(
-  String.raw`(?:^|[^\p{L}])(?<cue>Dear|Hi|Hello|Hey|Bonjour|Hola|Hallo|Ciao|Liebe|Lieber|Querido|Querida|Cher|Chère)[ \t]+(?<name>${NAME})[ \t]*[,!:\n]`,
+  String.raw`(?:^|[^\p{L}])(?<cue>Dear|Hi|Hello|Hey|Bonjour|Hola|Hallo|Ciao|Liebe|Lieber|Querido|Querida|Cher|Chère)[ \t]+${TITLED}(?<name>${NAME})[ \t]*[,!:\n]`,
   'gu',
 );
+/** A label naming a person, then one name or a list of them (`Attendees: Liu Yang, Sam Carter`). */
+const LABELLED = new RegExp(
+  String.raw`\b(?:[Aa]ssigned to|[Aa]ssignee|[Cc]andidate|[Aa]ttendees?|[Pp]articipants?|[Rr]eviewers?|[Aa]pplicant|[Pp]atient|[Ee]mployee|[Aa]ccount holder|[Cc]ontact person|[Rr]ecipient|[Ss]ender|[Aa]uthor|[Oo]wner)[ \t]*:[ \t]*${TITLED}(?<list>${NAME}(?:(?:,[ \t]*|[ \t]+and[ \t]+)${NAME})*)`,
+  'gu',
+);
+/** Thanks or a greeting, a comma, then a listed given name alone (`Thanks so much, Ines!`). */
+const THANKED = new RegExp(
+  String.raw`\b(?:Thanks|Thank you|Cheers|Hi|Hello|Hey)(?:[ \t]+so[ \t]+much|[ \t]+a[ \t]+lot)?,[ \t]+(?<name>${WORD})(?=[ \t]*[!.,?]|[ \t]*$)`,
+  'gmu',
+);
 const SIGN_OFF = new RegExp(
-  String.raw`(?:^|\n)[ \t]*(?:Regards|Kind regards|Best regards|Warm regards|Best wishes|Best|Thanks|Thank you|Many thanks|Cheers|Sincerely|Yours sincerely|Yours truly|Respectfully|Cordialement|Saludos|Un saludo|Viele Grüße|Mit freundlichen Grüßen|Cordiali saluti)[ \t]*[,!.]?[ \t]*\n[ \t]*(?<name>${NAME})[ \t]*(?=\n|$)`,
+  String.raw`(?:^|\n)[ \t]*(?:Regards|Kind regards|Best regards|Warm regards|Best wishes|Best|Thanks|Thank you|Many thanks|Cheers|Sincerely|Yours sincerely|Yours truly|Respectfully|Cordialement|Saludos|Un saludo|Viele Grüße|Mit freundlichen Grüßen|Cordiali saluti)[ \t]*[,!.]?[ \t]*\n[ \t]*(?<name>(?:\p{Lu}\.[ \t]+)?${NAME})[ \t]*(?=\n|$)`,
   'gu',
 );
 /** A listed given name opening a line and addressed (`Thomas, can you...`). */
@@ -95,9 +105,28 @@ function spansOf(
 
 const firstWord = (name: string) => name.split(/[ \t]/)[0] ?? '';
 
+/** Each name of a labelled list, where it stands in the text. */
+function listed(text: string): TextSpan[] {
+  LABELLED.lastIndex = 0;
+  const spans: TextSpan[] = [];
+  for (let match = LABELLED.exec(text); match !== null; match = LABELLED.exec(text)) {
+    const list = match.groups?.list ?? '';
+    let offset = match.index + match[0].lastIndexOf(list);
+    for (const item of list.split(/(,[ \t]*|[ \t]+and[ \t]+)/)) {
+      const name = /^[,\s]|^[ \t]+and/.test(item) ? undefined : trimmed(item);
+      if (name !== undefined && item.startsWith(name))
+        spans.push({ start: offset, end: offset + name.length });
+      offset += item.length;
+    }
+  }
+  return spans;
+}
+
 /** Every person name the cues point at (overlapping spans possible; the caller resolves them). */
 export function findPersonNames(text: string): TextSpan[] {
   return [
+    ...listed(text),
+    ...spansOf(THANKED, text, (name) => isGiven(name)),
     ...spansOf(TITLE, text),
     ...spansOf(INTRODUCED, text),
     ...spansOf(INTRODUCED_GIVEN, text, (name) => isGiven(firstWord(name))),

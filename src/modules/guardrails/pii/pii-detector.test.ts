@@ -165,12 +165,15 @@ describe('person names', () => {
 });
 
 // Addresses and names: the rules were written against the dev set; held-out (48 lines) was written before
-// them and run once; held-out-2 (40 harder lines) was written after, before its only run, and nothing was
-// tuned on it. The floors below are the measured figures (docs/guardrails.md), kept from regressing.
+// them and run once; held-out-2 (40 harder lines) was run once, then became a development set for a second
+// round; held-out-3 (40 lines) was written before that round and run once, and a fault its run showed
+// (a title kept in a cued name) was fixed since, so it is a validation set now. The floors below are the
+// measured figures (docs/guardrails.md), kept from regressing.
 describe.each([
   ['pii-names-addresses-dev.jsonl', { postal_address: [1, 1], person_name: [1, 1] }],
   ['pii-names-addresses-held-out.jsonl', { postal_address: [1, 1], person_name: [1, 1] }],
-  ['pii-names-addresses-held-out-2.jsonl', { postal_address: [0.42, 0.5], person_name: [0.44, 0.3] }],
+  ['pii-names-addresses-held-out-2.jsonl', { postal_address: [0.85, 1], person_name: [0.68, 0.84] }],
+  ['pii-names-addresses-held-out-3.jsonl', { postal_address: [0.83, 0.83], person_name: [0.61, 0.8] }],
 ] as const)('labelled set %s', (name, floors) => {
   it('keeps the measured precision and recall per kind (exact spans)', () => {
     const { scores } = scorePii(readLabelledSet(name), NAMES_AND_ADDRESSES);
@@ -184,8 +187,43 @@ describe.each([
 
   it('covers most labelled characters with findings that are mostly inside them', () => {
     for (const score of scoreCharacters(readLabelledSet(name), NAMES_AND_ADDRESSES)) {
-      expect(score.precision, score.type).toBeGreaterThanOrEqual(0.45);
-      expect(score.recall, score.type).toBeGreaterThanOrEqual(0.3);
+      expect(score.precision, score.type).toBeGreaterThanOrEqual(0.6);
+      expect(score.recall, score.type).toBeGreaterThanOrEqual(0.8);
     }
+  });
+});
+
+describe('person names and addresses, second round', () => {
+  it('reads labelled lists, thanks with a given name, initials after a sign-off, and drops titles after cues', () => {
+    expect(found('Attendees: Liu Yang, Sam Carter and Beatriz Souza')).toEqual([
+      ['person_name', 'Liu Yang'],
+      ['person_name', 'Sam Carter'],
+      ['person_name', 'Beatriz Souza'],
+    ]);
+    expect(found('Thanks so much, Ines!')).toEqual([['person_name', 'Ines']]);
+    expect(found('Best regards\nJ. Whitfield')).toEqual([['person_name', 'J. Whitfield']]);
+    expect(found('Dear Ms Okonkwo,\nSigned by Prof. Alan Turing')).toEqual([
+      ['person_name', 'Okonkwo'],
+      ['person_name', 'Alan Turing'],
+    ]);
+  });
+
+  it('reads addresses on three lines, PO boxes, state names, and Portuguese and Polish postcodes', () => {
+    expect(found('new address: 9 Kings Road\nBrighton\nBN1 1NB')).toEqual([
+      ['postal_address', '9 Kings Road\nBrighton\nBN1 1NB'],
+    ]);
+    expect(found('PO Box 1234, Phoenix, AZ 85001')).toEqual([
+      ['postal_address', 'PO Box 1234, Phoenix, AZ 85001'],
+    ]);
+    expect(found('I am at 500 South Congress Ave, Austin, Texas 78704')).toEqual([
+      ['postal_address', '500 South Congress Ave, Austin, Texas 78704'],
+    ]);
+    expect(found('Rua Augusta 100, 1100-053 Lisboa; ul. Marszałkowska 10, 00-590 Warszawa')).toEqual([
+      ['postal_address', 'Rua Augusta 100, 1100-053 Lisboa'],
+      ['postal_address', 'ul. Marszałkowska 10, 00-590 Warszawa'],
+    ]);
+    expect(found('Apply coupon SW1A 2AA at checkout; the post code SW1A 2AA is right.')).toEqual([
+      ['postal_address', 'SW1A 2AA'],
+    ]);
   });
 });
