@@ -1,10 +1,16 @@
+import { simulateReadableStream } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../test/fixtures/fake-openai/index.ts';
-import { FAST_RESILIENCE } from '../../../test/support/gateway-fixtures.ts';
+import { FAST_RESILIENCE, textParts } from '../../../test/support/gateway-fixtures.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
+import { createDocumentsDependencies } from '../../main/documents-dependencies.ts';
+import { createLogger } from '../../platform/logging/index.ts';
 import { defineCapability } from '../capabilities/index.ts';
+import { MemoryDocumentStore } from '../documents/index.ts';
 import { emptyGatewaySettings, Gateway } from '../gateway/index.ts';
+import { MemoryChunkIndex } from '../retrieval/index.ts';
 import { groundednessGuardrail } from './builtin/groundedness.guardrail.ts';
 import { jsonSchemaGuardrail } from './builtin/json-schema.guardrail.ts';
 import type { GuardrailsConfig } from './guardrails-config.ts';
@@ -282,5 +288,78 @@ describe('the request log filtered by guardrail decisions (the console Guardrail
       headers: admin,
     });
     expect(refused.statusCode).toBe(400);
+  });
+});
+
+describe("answer's groundedness as a policy", () => {
+  /** `answer` over one handbook document, its model replying `reply`, with `grounded-only` blocking. */
+  async function answering(reply: string) {
+    const documents = createDocumentsDependencies({
+      store: new MemoryDocumentStore(),
+      index: new MemoryChunkIndex(),
+      embeddingModel: null,
+      logger: createLogger({ level: 'silent' }),
+      clock: { now: () => new Date() },
+      maxUploadBytes: 1_048_576,
+    });
+    const model = new MockLanguageModelV4({
+      provider: 'fake',
+      modelId: 'grounded',
+      doStream: async () => ({ stream: simulateReadableStream({ chunks: textParts(reply) }) }),
+    });
+    app = await buildTestApp({
+      documents,
+      model,
+      adminKey: ADMIN_KEY,
+      guardrailsConfig: {
+        policies: [groundednessGuardrail({ name: 'grounded-only', action: 'block' })],
+        capabilities: { answer: ['grounded-only'] },
+      },
+    });
+    const collection = await app.app.inject({
+      method: 'POST',
+      url: '/v1/collections',
+      headers: admin,
+      payload: { name: 'handbook' },
+    });
+    const collectionId = collection.json().id as string;
+    await app.app.inject({
+      method: 'POST',
+      url: `/v1/collections/${collectionId}/documents`,
+      headers: admin,
+      payload: {
+        title: 'Employee handbook',
+        text: 'Annual leave. Employees get 25 days of paid annual leave per calendar year. Unused days can be carried over until the end of March.',
+      },
+    });
+    await documents.runner.idle();
+    return app.app.inject({
+      method: 'POST',
+      url: '/v1/answer',
+      headers: admin,
+      payload: {
+        collection_ids: [collectionId],
+        question: 'How many days of annual leave do employees get?',
+      },
+    });
+  }
+
+  it('passes an answer its sources support', async () => {
+    const response = await answering('Employees get 25 days of paid annual leave per calendar year [1].');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ outcome: 'answered' });
+  });
+
+  it('blocks an answer its sources do not support', async () => {
+    const response = await answering(
+      'Employees may sell unused leave back to the company for cash bonuses [1].',
+    );
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toMatchObject({
+      code: 'GUARDRAIL_BLOCKED',
+      policy: 'grounded-only',
+      stage: 'output',
+      kinds: ['unsupported'],
+    });
   });
 });
