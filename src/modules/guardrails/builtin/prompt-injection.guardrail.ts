@@ -30,8 +30,13 @@ const EXFILTRATION = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*\?[^)\s]*\)/gi;
 
 // Second round (injection-dev-2.jsonl): paraphrases. The object of an override must be the model's own
 // instructions (`your`, `previous`, `you were given`), so "set aside time to read the instructions" passes.
+// No `orders`, `training` or a bare `policy`: "your orders have been cancelled", "abandon your previous
+// training plan" and "your policy has been cancelled" are what customers write.
 const INSTRUCTION_NOUN =
-  '(?:instructions?|guidance|guidelines|rules|directives?|programming|training|configuration|orders|constraints|restrictions|polic(?:y|ies)|prompt)';
+  '(?:instructions?|guidance|guidelines|rules|directives?|programming|configuration|constraints|restrictions|(?:content|safety|usage|moderation)\\s+polic(?:y|ies)|prompt)';
+/** What an attacker declares void; a noun is required (`the previous one was cancelled` is a parcel). */
+const VOIDABLE =
+  '(?:instructions?|guidance|guidelines|rules|directives?|programming|constraints|restrictions|guardrails|system\\s+prompt)';
 const THEIRS =
   '(?:your|previous|prior|earlier|original|initial|above|existing|default|built-in|safety|content|system)';
 const GIVEN_CLAUSE =
@@ -41,7 +46,7 @@ const PARAPHRASED_OVERRIDE = new RegExp(
     `\\b(?:set\\s+aside|put\\s+aside|throw\\s+out|discard|abandon|ditch|scrap|stop\\s+obeying|no\\s+longer\\s+(?:follow|obey)|cease\\s+following|circumvent|overrule|supersede)\\s+(?:(?:all|any|every|of|the|these|those|whatever)\\s+)*${THEIRS}\\s+(?:[\\w-]+\\s+){0,2}?${INSTRUCTION_NOUN}\\b`,
     `\\b(?:set\\s+aside|put\\s+aside|throw\\s+out|discard|abandon|ignore|disregard|forget|drop|bypass|override)\\s+(?:(?:all|any|every|of|the|these|those|whatever)\\s+)*${INSTRUCTION_NOUN}\\s+${GIVEN_CLAUSE}`,
     // Declared void: "your rules no longer apply", "all earlier instructions are cancelled".
-    `\\b(?:your|(?:all\\s+|the\\s+)?(?:previous|prior|earlier|original|initial|above|old|existing)|the\\s+${INSTRUCTION_NOUN}\\s+${GIVEN_CLAUSE})\\s*(?:${INSTRUCTION_NOUN}\\s+)?(?:(?:are|is|have\\s+been|has\\s+been|were)\\s+(?:now\\s+)?(?:void|null|cancell?ed|suspended|lifted|revoked|disabled|obsolete|outdated|invalid|overridden|replaced|removed|deactivated)|no\\s+longer\\s+(?:apply|applies|valid|in\\s+effect|matter))\\b`,
+    `\\b(?:(?:your|(?:all\\s+|the\\s+)?(?:previous|prior|earlier|original|initial|above|old|existing))\\s+${VOIDABLE}|the\\s+${VOIDABLE}\\s+${GIVEN_CLAUSE})\\s+(?:(?:are|is|have\\s+been|has\\s+been|were)\\s+(?:now\\s+)?(?:void|null|cancell?ed|suspended|lifted|revoked|disabled|obsolete|outdated|invalid|overridden|replaced|removed|deactivated)|no\\s+longer\\s+(?:apply|applies|valid|in\\s+effect|matter))\\b`,
     `\\b(?:abandon|drop|forget|quit)\\s+your\\s+(?:current\\s+|original\\s+|assigned\\s+|actual\\s+)?(?:task|role|job|assignment|persona|purpose)\\b`,
     // The commonest overrides in Italian, Portuguese, German, French and Spanish, beyond TRANSLATED.
     '\\bignora\\s+(?:tutte\\s+)?le\\s+istruzioni\\b|\\bignore\\s+(?:todas\\s+)?as\\s+instru[cç][oõ]es\\b|\\bvergiss\\s+(?:deine|alle|die)\\s+(?:vorherigen\\s+)?(?:anweisungen|regeln)\\b|\\b(?:oubliez|ignorez|oublie|ignore)\\s+(?:toutes\\s+)?(?:les|vos|tes)\\s+(?:consignes|instructions|r[eè]gles)\\b|\\b(?:olvida|ignora)\\s+(?:todas\\s+)?(?:tus|las)\\s+(?:instrucciones|reglas)\\b',
