@@ -41,6 +41,8 @@ export {
   blocklistGuardrail,
   defineGuardrail,
   deniedTopicsGuardrail,
+  groundednessGuardrail,
+  jsonSchemaGuardrail,
   maxLengthGuardrail,
   modelJudgeGuardrail,
   patternGuardrail,

@@ -5,6 +5,7 @@ import { Link, Loading, ProblemView } from './components.tsx';
 import { navigate, useRoute } from './router.ts';
 import { Documents } from './views/documents.tsx';
 import { EvalRunDetail, Evals } from './views/evals.tsx';
+import { Guardrails } from './views/guardrails.tsx';
 import { JobDetail, Jobs } from './views/jobs.tsx';
 import { Keys } from './views/keys.tsx';
 import { Playground } from './views/playground.tsx';
@@ -82,6 +83,7 @@ const TABS = [
   { route: '/documents', label: 'Documents' },
   { route: '/evals', label: 'Evals', needs: '/v1/eval-runs' },
   { route: '/requests', label: 'Requests' },
+  { route: '/guardrails', label: 'Guardrails' },
   { route: '/variants', label: 'Variants', admin: true },
   { route: '/keys', label: 'Keys and usage', admin: true },
 ] as const;
@@ -123,6 +125,7 @@ function App() {
   else if (section === 'evals') view = <Evals />;
   else if (section === 'requests' && id) view = <RequestDetail id={decodeURIComponent(id)} />;
   else if (section === 'requests') view = <Requests />;
+  else if (section === 'guardrails') view = <Guardrails />;
   else if (section === 'keys') view = <Keys />;
   else if (section === 'variants')
     view = <Variants {...(id ? { capability: decodeURIComponent(id) } : {})} />;

@@ -2367,6 +2367,14 @@ export interface operations {
     parameters: {
       query?: {
         capability?: string;
+        /** `true`: only records with at least one guardrail decision. */
+        guarded?: "true" | "false";
+        /** A decision of this policy. */
+        guardrail_policy?: string;
+        /** A decision at this stage. */
+        guardrail_stage?: "input" | "retrieved" | "output";
+        /** A decision with this action. */
+        guardrail_action?: "block" | "redact" | "flag";
         limit?: number;
         cursor?: string;
       };
@@ -2616,6 +2624,13 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** The provider (or a Keel limit) is rate limiting; `retry-after` says when to retry. */
       429: {
         headers: { [name: string]: unknown };
@@ -2690,6 +2705,13 @@ export interface operations {
       };
       /** The body is larger than the configured limit. */
       413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
         headers: { [name: string]: unknown };
         content: {
           "application/problem+json": components["schemas"]["Problem"];
@@ -2770,6 +2792,13 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
       /** The provider (or a Keel limit) is rate limiting; `retry-after` says when to retry. */
       429: {
         headers: { [name: string]: unknown };
@@ -2842,6 +2871,13 @@ export interface operations {
       };
       /** The body is larger than the configured limit. */
       413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found). */
+      422: {
         headers: { [name: string]: unknown };
         content: {
           "application/problem+json": components["schemas"]["Problem"];

@@ -35,6 +35,11 @@ export {
   type ExtractRequest,
   extract,
 } from './extract/extract.ts';
+export {
+  type SchemaViolation,
+  schemaErrors,
+  violations,
+} from './extract/json-schema-validator.ts';
 export { type LocatedEvidence, locateEvidence } from './extract/locate-evidence.ts';
 export { compileExtractionSchema, type ExtractionPlan, SUPPORTED_FORMATS } from './extract/schema-plan.ts';
 export { Bm25Index, type Bm25Parameters, DEFAULT_BM25 } from './lexical/bm25.ts';

@@ -108,6 +108,32 @@ export function describeRequestLogStoreContract(
       expect((await store.get(plain.tenantId, plain.id))?.guardrails).toBeUndefined();
     });
 
+    it('filters by guardrail decisions: any, or one with the given policy, stage and action', async () => {
+      const redacted = requestRecord({
+        guardrails: [{ policy: 'pii-redact', stage: 'input', action: 'redact', kinds: ['email'], count: 1 }],
+      });
+      const blocked = requestRecord({
+        guardrails: [
+          { policy: 'pii-redact', stage: 'input', action: 'redact', kinds: ['email'], count: 1 },
+          {
+            policy: 'prompt-injection',
+            stage: 'input',
+            action: 'block',
+            kinds: ['instruction_override'],
+            count: 1,
+          },
+        ],
+      });
+      await store.append([redacted, requestRecord(), blocked, requestRecord({ guardrails: [] })]);
+      const ids = async (guardrail: { policy?: string; stage?: string; action?: string }) =>
+        (await store.list('tenant-a', { limit: 10, guardrail })).items.map((item) => item.id).sort();
+      expect(await ids({})).toEqual([redacted.id, blocked.id].sort());
+      expect(await ids({ policy: 'pii-redact' })).toEqual([redacted.id, blocked.id].sort());
+      expect(await ids({ action: 'block' })).toEqual([blocked.id]);
+      expect(await ids({ policy: 'pii-redact', action: 'block' })).toEqual([]);
+      expect(await ids({ stage: 'output' })).toEqual([]);
+    });
+
     it('filters by capability', async () => {
       await store.append([
         requestRecord({ capability: 'generate' }),

@@ -53,7 +53,7 @@ describe(
         `export default { models: {
         providers: { fake: { kind: 'openai-compatible', baseUrl: '${fake.url}' } },
         aliases: { default: 'fake:fake-model', fast: 'fake:fake-fast' },
-      } };\n`,
+      }, guardrails: { capabilities: { generate: ['pii-redact'] } } };\n`,
       );
       keel = await startKeel(
         // The machine running this is busy (a browser, a build): load shedding would refuse the test's requests.
@@ -275,6 +275,32 @@ describe(
       await shot('11-request-detail');
     });
 
+    it('lists guardrail decisions across calls, filters them, and opens the request', async () => {
+      const { response } = await client.POST('/v1/generate', {
+        body: { user_input: 'Please mail the summary to ana@example.com.' },
+      });
+      expect(response.status).toBe(200);
+      // The log is written just after the response: the page reads it once, so wait until it is there.
+      await expect
+        .poll(
+          async () =>
+            (await client.GET('/v1/requests', { params: { query: { guarded: 'true' } } })).data?.items.length,
+          WAIT,
+        )
+        .toBeGreaterThan(0);
+      await page.getByRole('link', { name: 'Guardrails' }).click();
+      await expect
+        .poll(() => page.getByTestId('guardrail-decisions').textContent(), WAIT)
+        .toContain('pii-redact');
+      expect(await page.getByTestId('guardrail-decisions').textContent()).not.toContain('ana@example.com');
+      await shot('12-guardrails');
+      await page.getByLabel('Action').selectOption('block');
+      await page.getByTestId('no-decisions').waitFor(WAIT);
+      await page.getByLabel('Action').selectOption('redact');
+      await page.getByTestId('guardrail-decisions').locator('tbody tr a').first().click();
+      await page.getByText(/pii-redact: redact at input \(email, 1\)/).waitFor(WAIT);
+    });
+
     it('creates and revokes a key and charts usage', async () => {
       await page.getByRole('link', { name: 'Keys and usage' }).click();
       await page.getByLabel('Name').fill('reader');
@@ -286,7 +312,7 @@ describe(
         .poll(() => page.getByRole('row', { name: /reader/ }).textContent(), WAIT)
         .toContain('revoked');
       await page.getByTestId('chart-requests').locator('svg').waitFor();
-      await shot('12-keys-usage');
+      await shot('13-keys-usage');
     });
 
     it('works from the keyboard: skip link first, then the section links', async () => {

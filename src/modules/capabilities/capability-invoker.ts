@@ -7,6 +7,7 @@ import {
   type GuardrailDecision,
   type GuardrailSession,
   type Guardrails,
+  guardrailEmbeddingMiddleware,
   guardrailMiddleware,
   StreamGuard,
 } from '../guardrails/index.ts';
@@ -147,7 +148,12 @@ export class CapabilityInvoker {
           recorder,
           model: modelChoice,
           variant: variant?.id,
-          ...(guardrails ? { middleware: [guardrailMiddleware(guardrails, { entry: 'invocation' })] } : {}),
+          ...(guardrails
+            ? {
+                middleware: [guardrailMiddleware(guardrails, { entry: 'invocation' })],
+                embeddingMiddleware: [guardrailEmbeddingMiddleware(guardrails, { entry: 'invocation' })],
+              }
+            : {}),
         }),
         modelChoice,
         ...(variant ? { variant } : {}),

@@ -47,6 +47,8 @@ export interface CallScope {
   readonly variant?: string | undefined;
   /** Applied outermost to this scope's language models, before every other middleware (the call's guardrails). */
   readonly middleware?: readonly LanguageModelV4Middleware[] | undefined;
+  /** Applied outermost to this scope's embedding models (the call's input guardrails). */
+  readonly embeddingMiddleware?: readonly EmbeddingModelV4Middleware[] | undefined;
 }
 
 /** A capability invocation: its calls are routed by capability name and aborted with its signal. */
@@ -237,6 +239,7 @@ export class Gateway implements ModelCatalog {
     return wrapEmbeddingModel({
       model: routed,
       middleware: [
+        ...(scope.embeddingMiddleware ?? []),
         ...this.#extraEmbedding,
         embeddingAccountingMiddleware({ ...this.#accounting(scope), route: name }),
       ],

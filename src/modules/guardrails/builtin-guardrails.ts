@@ -13,6 +13,14 @@ export const BUILTIN_GUARDRAILS: readonly Guardrail[] = [
   // Personal data never reaches a provider; the answer to the caller gets its own values back.
   piiGuardrail({ name: 'pii-redact', stages: ['input', 'retrieved'], action: 'redact', reversible: true }),
   piiGuardrail({ name: 'pii-block', stages: ['input'], action: 'block' }),
+  // Postal addresses and person names, found by shapes and cues: opt-in, less precise (decision 0180).
+  piiGuardrail({
+    name: 'pii-redact-names-addresses',
+    types: ['postal_address', 'person_name'],
+    stages: ['input', 'retrieved'],
+    action: 'redact',
+    reversible: true,
+  }),
   // Personal data in an answer that the caller did not send (from documents, or made up) is replaced.
   piiGuardrail({ name: 'pii-leak', stages: ['output'], action: 'redact' }),
   promptInjectionGuardrail({ name: 'prompt-injection', stages: ['input'], action: 'block' }),

@@ -23,6 +23,11 @@ export interface GuardrailCheckContext {
   readonly engine?: LocalEngine | undefined;
   /** Values the caller itself sent (the originals of reversible placeholders): not a leak when they come back. */
   readonly known: ReadonlySet<string>;
+  /**
+   * The texts retrieved for this call's model so far (each `<source>` passage, each tool result), as they
+   * were sent (redacted): what an output check can hold an answer to (`groundednessGuardrail`).
+   */
+  readonly retrieved?: readonly string[];
   /** Where `text` starts in the whole text (a stream checks a window of its output): 0 otherwise. */
   readonly offset?: number;
   /**

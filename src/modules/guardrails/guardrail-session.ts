@@ -53,6 +53,7 @@ export class GuardrailSession {
   readonly #options: GuardrailSessionOptions;
   readonly #decisions = new Map<string, { decision: GuardrailDecision; kinds: Set<string> }>();
   readonly #known = new Set<string>();
+  readonly #retrieved: string[] = [];
 
   constructor(options: GuardrailSessionOptions) {
     this.policies = options.policies;
@@ -67,6 +68,11 @@ export class GuardrailSession {
   /** Values the caller sent that came back from reversible placeholders: not a leak in the output. */
   get known(): ReadonlySet<string> {
     return this.#known;
+  }
+
+  /** The retrieved texts checked so far, as sent to the model: what output checks hold an answer to. */
+  get retrieved(): readonly string[] {
+    return this.#retrieved;
   }
 
   /** Every decision so far, one per policy, stage and action (kinds merged, spans counted). */
@@ -88,7 +94,9 @@ export class GuardrailSession {
       readonly offset?: number;
     } = {},
   ): Promise<string> {
-    return (await this.#apply(text, stage, options)).text;
+    const checked = (await this.#apply(text, stage, options)).text;
+    if (stage === 'retrieved' && checked.trim() !== '') this.#retrieved.push(checked);
+    return checked;
   }
 
   /** `checkText` over every string of a JSON value (a capability's input or output). */
@@ -123,6 +131,7 @@ export class GuardrailSession {
         engine: this.#options.engine,
         judge: this.#options.judge,
         known: this.#known,
+        retrieved: this.#retrieved,
         ...(options.offset === undefined ? {} : { offset: options.offset }),
       });
       if (findings.length === 0) continue;

@@ -298,6 +298,26 @@ describe('guardrails on every path', () => {
     });
     expect(prompts[0]).toContain('[EMAIL_1]');
     expect(prompts[0]).not.toContain('ana@example.com');
+    // The job's event stream carries the decision, as a capability stream's `guardrail` event does.
+    const events = await current().app.inject({
+      method: 'GET',
+      url: `/v1/jobs/${id}/events`,
+      headers: admin,
+    });
+    const messages = events.body.split('\n\n').filter((message) => message.includes('event: '));
+    const types = messages.map((message) => /event: (\S+)/.exec(message)?.[1]);
+    expect(types).toEqual(['job-queued', 'job-started', 'guardrail', 'job-succeeded']);
+    const guardrail = messages[types.indexOf('guardrail')] ?? '';
+    expect(JSON.parse(/data: (.*)/.exec(guardrail)?.[1] ?? '{}')).toMatchObject({
+      type: 'guardrail',
+      data: {
+        policy: 'pii-redact',
+        stage: 'input',
+        action: 'redact',
+        kinds: ['email', 'payment_card'],
+        count: 2,
+      },
+    });
   });
 
   it('per key: a key adds policies through the admin API and cannot name unknown ones', async () => {

@@ -1,4 +1,5 @@
 import type { CapabilityEvent, Clock, InvocationReporter, StepHandle } from '../capabilities/index.ts';
+import type { GuardrailDecision } from '../guardrails/index.ts';
 import type { NewJobEvent, StepRecord } from './job.types.ts';
 import type { AttemptFence, AttemptJournal } from './job-store.port.ts';
 
@@ -36,6 +37,20 @@ export class AttemptReporter implements InvocationReporter {
     else if (event.type === 'object-delta')
       this.#add({ type: 'object-delta', data: { partial: event.partial } });
     else throw new TypeError(`unknown capability event type ${String((event as { type: unknown }).type)}`);
+  }
+
+  /** A guardrail decision of the attempt's call: the same payload as a capability stream's `guardrail` event. */
+  guardrail(decision: GuardrailDecision): void {
+    this.#add({
+      type: 'guardrail',
+      data: {
+        policy: decision.policy,
+        stage: decision.stage,
+        action: decision.action,
+        kinds: [...decision.kinds],
+        count: decision.count,
+      },
+    });
   }
 
   progress(fraction: number, message: string | undefined): void {

@@ -271,6 +271,8 @@ export class JobRunner {
                 signal: controller.signal,
                 logger: log,
                 reporter,
+                // Each guardrail decision as a `guardrail` job event; a block then fails the attempt.
+                onGuardrail: (decision) => reporter.guardrail(decision),
                 job: {
                   id: job.id,
                   attempt: job.attempts,

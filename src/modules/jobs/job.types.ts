@@ -75,6 +75,7 @@ export const JOB_EVENT_TYPES = [
   'step-skipped',
   'text-delta',
   'object-delta',
+  'guardrail',
   'job-requeued',
   'job-succeeded',
   'job-failed',

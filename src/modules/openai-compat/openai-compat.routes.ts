@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { AppError, asAppError, platformErrors } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses, SseWriter, sendProblem } from '../../platform/http/index.ts';
 import { type Gateway, gatewayErrors } from '../gateway/index.ts';
-import { type GuardrailSession, type Guardrails, guardrailMiddleware } from '../guardrails/index.ts';
+import {
+  type GuardrailSession,
+  type Guardrails,
+  guardrailEmbeddingMiddleware,
+  guardrailMiddleware,
+} from '../guardrails/index.ts';
 import type { RequestRecord } from '../request-log/index.ts';
 import { chatCompletionEvents } from './chat-completion-stream.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from './chat-completions.schema.ts';
@@ -31,7 +36,10 @@ export interface OpenAICompatRoutesOptions {
   readonly shutdown?: AbortSignal;
   /** `: keep-alive` comments on idle streams (default 15 s), so proxies keep them open. */
   readonly keepAliveMs?: number;
-  /** Guardrail policies of chat completions (keel.config.ts `guardrails.openai`, the defaults, the key's). */
+  /**
+   * Guardrail policies of chat completions and embeddings (keel.config.ts `guardrails.openai`, the
+   * defaults, the key's); embeddings get the input-stage ones.
+   */
   readonly guardrails?: Guardrails | undefined;
   /** Where a guarded completion's record goes (the request log): its body redacted, its decisions. */
   readonly record?: (record: RequestRecord) => void;
@@ -55,6 +63,7 @@ const errors = problemResponses({
   401: 'Missing or invalid API key.',
   404: 'The `model` is not configured (`GATEWAY_MODEL_NOT_FOUND`).',
   413: 'The body is larger than the configured limit.',
+  422: 'A guardrail policy blocked the call (`GUARDRAIL_BLOCKED`, naming the policy, the stage and the kinds found).',
   429: 'The provider (or a Keel limit) is rate limiting; `retry-after` says when to retry.',
   502: 'The provider failed or rejected the request, on every attempt and fallback.',
   503: "No model is configured, every deployment's circuit is open, or Keel is shutting down.",
@@ -222,7 +231,7 @@ export async function registerOpenAICompatRoutes(
             operationId: 'createEmbeddings',
             summary: 'Create embeddings (OpenAI-compatible)',
             description:
-              "OpenAI's embeddings API for text inputs. `model` is `embed` (Keel's embedding alias), another alias or `provider:model`. `encoding_format: base64` returns little-endian float32 bytes, as the official SDKs request.",
+              "OpenAI's embeddings API for text inputs. `model` is `embed` (Keel's embedding alias), another alias or `provider:model`. `encoding_format: base64` returns little-endian float32 bytes, as the official SDKs request. The input-stage guardrail policies of `/openai/v1` (keel.config.ts `guardrails.openai`, the defaults, the key's) run over every input before the model: a redaction embeds the text with its placeholders, a block is a 422.",
             tags: ['OpenAI-compatible'],
             body: embeddingRequestSchema,
             response: { 200: embeddingListSchema, ...errors },
@@ -231,22 +240,37 @@ export async function registerOpenAICompatRoutes(
         async (request, reply) => {
           const body = request.body;
           const controller = abortOnClose(reply.raw, shutdown);
+          // The input-stage policies over every value, before the provider (decision 0181).
+          const session = await guardrails?.session({
+            keyId: request.context?.keyId,
+            signal: controller.signal,
+          });
+          const startedAt = new Date();
           const model = gateway.isConfigured(body.model)
             ? gateway.embeddingModel(body.model, {
                 requestId: request.id,
                 tenantId: request.tenantId,
                 source: 'openai:embeddings',
+                ...(session
+                  ? { embeddingMiddleware: [guardrailEmbeddingMiddleware(session, { entry: 'model' })] }
+                  : {}),
               })
             : undefined;
           if (model === undefined) throw gateway.missingModel(body.model);
-          return reply
-            .type(JSON_TYPE)
-            .serializer(JSON.stringify)
-            .send(
-              await embed(model, body, controller.signal).catch((error: unknown) => {
-                throw clientGone(error, controller.signal);
-              }),
-            );
+          const log = async (failure?: AppError) => {
+            if (session !== undefined && record !== undefined) {
+              record(await guardedRecord(session, request, startedAt, failure));
+            }
+          };
+          try {
+            const list = await embed(model, body, controller.signal);
+            await log();
+            return reply.type(JSON_TYPE).serializer(JSON.stringify).send(list);
+          } catch (error) {
+            const failure = asAppError(clientGone(error, controller.signal));
+            await log(failure);
+            throw failure;
+          }
         },
       );
 

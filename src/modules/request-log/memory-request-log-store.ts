@@ -41,6 +41,7 @@ export class MemoryRequestLogStore implements RequestLogStore {
     const rows = this.#rows
       .filter((row) => row.record.tenantId === tenantId)
       .filter((row) => query.capability === undefined || row.record.capability === query.capability)
+      .filter((row) => query.guardrail === undefined || hasDecision(row.record, query.guardrail))
       .sort((a, b) => compareDescending(a, b))
       .filter((row) => !after || isOlder(row, after.createdAt, BigInt(after.sequence)));
     return pageOf(
@@ -53,6 +54,16 @@ export class MemoryRequestLogStore implements RequestLogStore {
 }
 
 type Row = { record: RequestRecord; sequence: bigint };
+
+/** Whether one of the record's guardrail decisions has every field the filter names. */
+function hasDecision(record: RequestRecord, filter: NonNullable<RequestLogQuery['guardrail']>): boolean {
+  return (record.guardrails ?? []).some(
+    (decision) =>
+      (filter.policy === undefined || decision.policy === filter.policy) &&
+      (filter.stage === undefined || decision.stage === filter.stage) &&
+      (filter.action === undefined || decision.action === filter.action),
+  );
+}
 
 /** Records come back with every column set, as the SQL adapter returns them. */
 function withDefaults(record: RequestRecord): RequestRecord {

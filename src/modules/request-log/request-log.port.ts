@@ -42,6 +42,15 @@ export interface GuardrailRecord {
 
 export interface RequestLogQuery {
   readonly capability?: string;
+  /**
+   * Only records with guardrail decisions; with any of `policy`, `stage`, `action`, only those with one
+   * decision that has them all (an empty object: any decision).
+   */
+  readonly guardrail?: {
+    readonly policy?: string;
+    readonly stage?: string;
+    readonly action?: string;
+  };
   readonly limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   readonly cursor?: string;

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors/index.ts';
 import { type HttpServer, problemResponses } from '../../platform/http/index.ts';
 import { requestLogErrors } from './request-log.errors.ts';
+
+// The guardrails module's stages and actions, as literals here: request-log sits below guardrails.
+const GUARDRAIL_STAGES = ['input', 'retrieved', 'output'] as const;
+const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag'] as const;
+
 import type { RequestLogStore, RequestRecord } from './request-log.port.ts';
 import type { RequestLogWriter } from './request-log-writer.ts';
 
@@ -38,8 +43,8 @@ export const requestRecordSchema = z
       .array(
         z.object({
           policy: z.string(),
-          stage: z.enum(['input', 'retrieved', 'output']),
-          action: z.enum(['block', 'redact', 'flag']),
+          stage: z.enum(GUARDRAIL_STAGES),
+          action: z.enum(GUARDRAIL_ACTIONS),
           kinds: z
             .array(z.string())
             .describe('What was found (`email`, `instruction_override`...), never the text.'),
@@ -77,11 +82,18 @@ export function registerRequestLogRoutes(app: HttpServer, { store, writer }: Req
         operationId: 'listRequests',
         summary: 'List logged requests',
         description:
-          'Every authenticated request of your tenant (capability calls with their usage, and every other route), newest first. Entries appear a moment after their response is sent and are kept `KEEL_REQUEST_LOG_RETENTION_DAYS` days.',
+          'Every authenticated request of your tenant (capability calls with their usage, and every other route), newest first. Entries appear a moment after their response is sent and are kept `KEEL_REQUEST_LOG_RETENTION_DAYS` days. `guarded=true` keeps the records with guardrail decisions; `guardrail_policy`, `guardrail_stage` and `guardrail_action` keep those with one decision matching all of them (and imply `guarded`).',
         tags: ['Requests'],
         querystring: z
           .object({
             capability: z.string().min(1).max(64).optional(),
+            guarded: z
+              .enum(['true', 'false'])
+              .optional()
+              .describe('`true`: only records with at least one guardrail decision.'),
+            guardrail_policy: z.string().min(1).max(64).optional().describe('A decision of this policy.'),
+            guardrail_stage: z.enum(GUARDRAIL_STAGES).optional().describe('A decision at this stage.'),
+            guardrail_action: z.enum(GUARDRAIL_ACTIONS).optional().describe('A decision with this action.'),
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().min(1).max(200).optional(),
           })
@@ -90,10 +102,17 @@ export function registerRequestLogRoutes(app: HttpServer, { store, writer }: Req
       },
     },
     async (request) => {
-      const { capability, limit, cursor } = request.query;
+      const { capability, limit, cursor, guarded } = request.query;
+      const decision = {
+        ...(request.query.guardrail_policy === undefined ? {} : { policy: request.query.guardrail_policy }),
+        ...(request.query.guardrail_stage === undefined ? {} : { stage: request.query.guardrail_stage }),
+        ...(request.query.guardrail_action === undefined ? {} : { action: request.query.guardrail_action }),
+      };
+      const guardrail = guarded === 'true' || Object.keys(decision).length > 0 ? decision : undefined;
       const page = await store.list(request.tenantId, {
         limit,
         ...(capability === undefined ? {} : { capability }),
+        ...(guardrail === undefined ? {} : { guardrail }),
         ...(cursor === undefined ? {} : { cursor }),
       });
       return { items: page.items.map(present), next_cursor: page.nextCursor };

@@ -87,6 +87,13 @@ export class SqlRequestLogStore implements RequestLogStore {
   async list(tenantId: string, query: RequestLogQuery): Promise<RequestLogPage> {
     let statement = this.#db.selectFrom('request_log').selectAll().where('tenant_id', '=', tenantId);
     if (query.capability !== undefined) statement = statement.where('capability', '=', query.capability);
+    if (query.guardrail !== undefined) {
+      // Containment: one decision object holding every field asked for (`[{}]` matches any decision).
+      const wanted = Object.fromEntries(
+        Object.entries(query.guardrail).filter(([, value]) => value !== undefined),
+      );
+      statement = statement.where(sql<boolean>`guardrails @> ${jsonParameter([wanted])}::jsonb`);
+    }
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       statement = statement.where(

@@ -4,13 +4,13 @@ import {
   type GuardrailAction,
   type GuardrailStage,
 } from '../define-guardrail.ts';
-import { detectPii, PII_TYPES, type PiiType } from '../pii/pii-detector.ts';
+import { DEFAULT_PII_TYPES, detectPii, type PiiType } from '../pii/pii-detector.ts';
 
 export interface PiiGuardrailOptions {
   readonly name?: string;
   readonly stages?: readonly GuardrailStage[];
   readonly action?: GuardrailAction;
-  /** The kinds to look for; all of PII_TYPES by default. */
+  /** The kinds to look for; DEFAULT_PII_TYPES (all but `postal_address` and `person_name`) by default. */
   readonly types?: readonly PiiType[];
   /** `redact` only: restore the placeholders in the model's answer to the same caller. */
   readonly reversible?: boolean;
@@ -21,14 +21,14 @@ export interface PiiGuardrailOptions {
  * value the caller sent itself (a restored placeholder) is not a leak: only data the caller did not give is.
  */
 export function piiGuardrail(options: PiiGuardrailOptions = {}): Guardrail {
-  const types = options.types ?? PII_TYPES;
+  const types = options.types ?? DEFAULT_PII_TYPES;
   return defineGuardrail({
     name: options.name ?? 'pii',
     description: `Personal data (${types.join(', ')}).`,
     stages: options.stages ?? ['input', 'retrieved'],
     action: options.action ?? 'redact',
     ...(options.reversible === undefined ? {} : { reversible: options.reversible }),
-    // The longest span it reports (an e-mail address) fits; an IBAN with spaces is 42 characters.
+    // The longest span it reports (an e-mail address, a street line with its town and postcode) fits.
     window: 128,
     check: (text, context) =>
       detectPii(text, types)

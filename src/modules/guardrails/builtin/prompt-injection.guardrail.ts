@@ -28,6 +28,57 @@ const TRANSLATED =
 // A Markdown image whose URL carries a query: the way an injection makes a client leak data by loading it.
 const EXFILTRATION = /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*\?[^)\s]*\)/gi;
 
+// Second round (injection-dev-2.jsonl): paraphrases. The object of an override must be the model's own
+// instructions (`your`, `previous`, `you were given`), so "set aside time to read the instructions" passes.
+// No `orders`, `training` or a bare `policy`: "your orders have been cancelled", "abandon your previous
+// training plan" and "your policy has been cancelled" are what customers write.
+const INSTRUCTION_NOUN =
+  '(?:instructions?|guidance|guidelines|rules|directives?|programming|configuration|constraints|restrictions|(?:content|safety|usage|moderation)\\s+polic(?:y|ies)|prompt)';
+/** What an attacker declares void; a noun is required (`the previous one was cancelled` is a parcel). */
+const VOIDABLE =
+  '(?:instructions?|guidance|guidelines|rules|directives?|programming|constraints|restrictions|guardrails|system\\s+prompt)';
+const THEIRS =
+  '(?:your|previous|prior|earlier|original|initial|above|existing|default|built-in|safety|content|system)';
+const GIVEN_CLAUSE =
+  '(?:you\\s+(?:were|have\\s+been)\\s+(?:given|told|configured|programmed|trained|initiali[sz]ed)(?:\\s+with)?|you\\s+(?:received|operate\\s+under|follow))';
+const PARAPHRASED_OVERRIDE = new RegExp(
+  [
+    `\\b(?:set\\s+aside|put\\s+aside|throw\\s+out|discard|abandon|ditch|scrap|stop\\s+obeying|no\\s+longer\\s+(?:follow|obey)|cease\\s+following|circumvent|overrule|supersede)\\s+(?:(?:all|any|every|of|the|these|those|whatever)\\s+)*${THEIRS}\\s+(?:[\\w-]+\\s+){0,2}?${INSTRUCTION_NOUN}\\b`,
+    `\\b(?:set\\s+aside|put\\s+aside|throw\\s+out|discard|abandon|ignore|disregard|forget|drop|bypass|override)\\s+(?:(?:all|any|every|of|the|these|those|whatever)\\s+)*${INSTRUCTION_NOUN}\\s+${GIVEN_CLAUSE}`,
+    // Declared void: "your rules no longer apply", "all earlier instructions are cancelled".
+    `\\b(?:(?:your|(?:all\\s+|the\\s+)?(?:previous|prior|earlier|original|initial|above|old|existing))\\s+${VOIDABLE}|the\\s+${VOIDABLE}\\s+${GIVEN_CLAUSE})\\s+(?:(?:are|is|have\\s+been|has\\s+been|were)\\s+(?:now\\s+)?(?:void|null|cancell?ed|suspended|lifted|revoked|disabled|obsolete|outdated|invalid|overridden|replaced|removed|deactivated)|no\\s+longer\\s+(?:apply|applies|valid|in\\s+effect|matter))\\b`,
+    `\\b(?:abandon|drop|forget|quit)\\s+your\\s+(?:current\\s+|original\\s+|assigned\\s+|actual\\s+)?(?:task|role|job|assignment|persona|purpose)\\b`,
+    // The commonest overrides in Italian, Portuguese, German, French and Spanish, beyond TRANSLATED.
+    '\\bignora\\s+(?:tutte\\s+)?le\\s+istruzioni\\b|\\bignore\\s+(?:todas\\s+)?as\\s+instru[cç][oõ]es\\b|\\bvergiss\\s+(?:deine|alle|die)\\s+(?:vorherigen\\s+)?(?:anweisungen|regeln)\\b|\\b(?:oubliez|ignorez|oublie|ignore)\\s+(?:toutes\\s+)?(?:les|vos|tes)\\s+(?:consignes|instructions|r[eè]gles)\\b|\\b(?:olvida|ignora)\\s+(?:todas\\s+)?(?:tus|las)\\s+(?:instrucciones|reglas)\\b',
+  ].join('|'),
+  'giu',
+);
+const PARAPHRASED_ROLE = new RegExp(
+  [
+    '\\byou\\s+(?:now\\s+)?have\\s+no\\s+(?:more\\s+)?(?:rules|restrictions|limits|limitations|filters|guidelines|boundaries|constraints)\\b',
+    "\\byou(?:'re|’re|\\s+are)\\s+(?:now\\s+)?free\\s+(?:from|of)\\s+(?:(?:all|any|your)\\s+)*(?:rules|restrictions|guidelines|limits|filters|constraints|policies|programming)\\b",
+    '\\b(?:ai|assistant|chatbot|bot|llm|model)\\s+(?:with\\s+(?:no|zero)|without(?:\\s+any)?)\\s+(?:rules|restrictions|limits|limitations|filters|guidelines|ethics|censorship|boundaries|safeguards)\\b',
+    // An imperative at the start of a sentence: "how do I enter developer mode" is a question about a phone.
+    '(?:^|[.!?;]\\s+|\\b(?:now|please)\\s+)(?:switch|enter|go|activate)\\s+(?:in(?:to)?\\s+|to\\s+)?(?:developer|dev|maintenance|debug|admin|unrestricted|jailbreak)\\s+mode\\b',
+    "\\b(?:I\\s+am|I'm|I’m)\\s+your\\s+(?:developer|creator|admin(?:istrator)?|operator|owner|programmer|maker)\\b",
+    '\\bas\\s+your\\s+(?:developer|creator|admin(?:istrator)?|operator|owner)\\b[^.]{0,60}?\\b(?:allow|authori[sz]e|permit|order|instruct|command)\\s+you\\b',
+    '\\b(?:disable|turn\\s+off|switch\\s+off|remove|bypass)\\s+your\\s+(?:content\\s+)?(?:policy|policies|moderation|guardrails|safeguards|guidelines|filters)\\b',
+  ].join('|'),
+  'giu',
+);
+const PARAPHRASED_EXTRACTION = new RegExp(
+  [
+    `\\b(?:quote|list|print|show|dump|output|reveal|recite|repeat|share|paste)\\s+(?:me\\s+)?(?:all\\s+|every\\s+)?(?:the\\s+|your\\s+)?(?:(?:hidden|secret|internal|exact|original|initial|full)\\s+)*${INSTRUCTION_NOUN}\\s+(?:${GIVEN_CLAUSE}|in\\s+your\\s+(?:configuration|context|memory|system))`,
+    '\\b(?:dump|print|output|reveal|show)\\s+(?:me\\s+)?(?:everything\\s+in\\s+)?(?:your|the)\\s+(?:entire\\s+|whole\\s+|full\\s+)?context\\s+window\\b',
+  ].join('|'),
+  'giu',
+);
+// Upper-case role labels only: "System: Windows 11" in a bug report is not one.
+const PARAPHRASED_MARKERS =
+  /^\s*(?:SYSTEM|ASSISTANT|DEVELOPER)\s*:|\[\s*\/?\s*[Ss]ystem\s*\]|<\/\s*[a-z]+\s*>\s*(?:[Aa]ssistant|[Ss]ystem)\s*:/gmu;
+const PARAPHRASED_ADDRESSED =
+  /\b(?:message|note|instructions?|reminder)\s+(?:to|for)\s+(?:the\s+|an?\s+|any\s+)?(?:ai|llm|chatbot|bot|language\s+model|summari[sz]er)\b|\b(?:any|every|all)\s+(?:ai|chatbots?|bots?|llms?|language\s+models?)\s+(?:reading|processing|summari[sz]ing|parsing|crawling)\s+this\b/giu;
+
 const FAMILIES: ReadonlyArray<readonly [string, RegExp]> = [
   ['instruction_override', OVERRIDE],
   ['instruction_override', NEW_RULES],
@@ -37,6 +88,11 @@ const FAMILIES: ReadonlyArray<readonly [string, RegExp]> = [
   ['role_marker', MARKERS],
   ['addressed_to_model', ADDRESSED],
   ['exfiltration', EXFILTRATION],
+  ['instruction_override', PARAPHRASED_OVERRIDE],
+  ['role_hijack', PARAPHRASED_ROLE],
+  ['prompt_extraction', PARAPHRASED_EXTRACTION],
+  ['role_marker', PARAPHRASED_MARKERS],
+  ['addressed_to_model', PARAPHRASED_ADDRESSED],
 ];
 
 /** Every span of text that reads as an attempt to steer the model, by family. */

@@ -1,7 +1,12 @@
 import { isIPv6 } from 'node:net';
 import { isIssuableSsn, passesIbanChecksum, passesLuhn, passesSpanishIdLetter } from './checksums.ts';
+import { findPersonNames } from './person-names.ts';
+import { findPostalAddresses, type TextSpan } from './postal-addresses.ts';
 
-/** The kinds of personal data Keel finds offline. Checksum-validated: payment_card, iban, es_national_id. */
+/**
+ * The kinds of personal data Keel finds offline. Checksum-validated: payment_card, iban, es_national_id.
+ * `postal_address` and `person_name` are found by shapes and cues, less precisely (docs/guardrails.md).
+ */
 export const PII_TYPES = [
   'email',
   'phone',
@@ -11,8 +16,19 @@ export const PII_TYPES = [
   'us_ssn',
   'es_national_id',
   'uk_nino',
+  'postal_address',
+  'person_name',
 ] as const;
 export type PiiType = (typeof PII_TYPES)[number];
+
+/**
+ * What `detectPii` and `piiGuardrail` (so `pii-redact`, `pii-block`, `pii-leak`) look for unless told:
+ * every kind but addresses and names, whose precision on unseen text is too low to redact by default
+ * (decision 0180).
+ */
+export const DEFAULT_PII_TYPES: readonly PiiType[] = PII_TYPES.filter(
+  (type) => type !== 'postal_address' && type !== 'person_name',
+);
 
 /** One finding: where it is in the text (UTF-16 offsets, end exclusive) and what it is. */
 export interface PiiSpan {
@@ -154,12 +170,23 @@ const detectors: readonly Detector[] = [
   },
 ];
 
+/** Kinds found by cues and shapes rather than a pattern and a check (see postal-addresses.ts, person-names.ts). */
+const cueDetectors: ReadonlyArray<{
+  readonly type: PiiType;
+  readonly priority: number;
+  find(text: string): TextSpan[];
+}> = [
+  // An address holds numbers and capitalised words: it wins over a name inside it (`18 avenue Victor Hugo`).
+  { type: 'postal_address', priority: 1, find: findPostalAddresses },
+  { type: 'person_name', priority: 0, find: findPersonNames },
+];
+
 /**
  * Every piece of personal data of the given kinds in a text, in order, without overlaps. Candidates are
  * validated (checksums, issuer ranges, never-issued numbers, formats that are dates or versions), so a
  * finding is reported only when it is what it looks like.
  */
-export function detectPii(text: string, types: readonly PiiType[] = PII_TYPES): PiiSpan[] {
+export function detectPii(text: string, types: readonly PiiType[] = DEFAULT_PII_TYPES): PiiSpan[] {
   const wanted = new Set(types);
   const found: Array<PiiSpan & { readonly priority: number }> = [];
   for (const detector of detectors) {
@@ -172,6 +199,17 @@ export function detectPii(text: string, types: readonly PiiType[] = PII_TYPES): 
         start: match.index,
         end: match.index + match[0].length,
         text: match[0],
+        priority: detector.priority,
+      });
+    }
+  }
+  for (const detector of cueDetectors) {
+    if (!wanted.has(detector.type)) continue;
+    for (const span of detector.find(text)) {
+      found.push({
+        type: detector.type,
+        ...span,
+        text: text.slice(span.start, span.end),
         priority: detector.priority,
       });
     }
