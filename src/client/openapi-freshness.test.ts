@@ -1,3 +1,5 @@
+// vitest: fresh module graph: the OpenAPI document must come from the app's modules alone; schemas other
+// test files register (zod ids) would change it in a shared graph.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import {

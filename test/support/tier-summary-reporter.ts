@@ -1,5 +1,5 @@
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { TIER_NAMES, type TierName } from './tier-definitions.ts';
+import { TIER_NAMES, type TierName, tierOfProject } from './tier-definitions.ts';
 import './tiers.ts';
 
 interface TierCount {
@@ -56,12 +56,13 @@ export default class TierSummaryReporter implements Reporter {
     if (!vitest) return;
     const counts = new Map<TierName, TierCount>();
     for (const project of vitest.projects) {
-      const name = project.name as TierName;
-      if (TIER_NAMES.includes(name))
+      const name = tierOfProject(project.name);
+      if (name && !counts.has(name))
         counts.set(name, { passed: 0, failed: 0, skipped: new Map(), brokenFiles: 0, files: 0 });
     }
     for (const module of testModules) {
-      const count = counts.get(module.project.name as TierName);
+      const tier = tierOfProject(module.project.name);
+      const count = tier ? counts.get(tier) : undefined;
       if (!count) continue;
       count.files += 1;
       if (module.state() === 'failed' && module.errors().length > 0) count.brokenFiles += 1;
