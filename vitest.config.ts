@@ -53,8 +53,11 @@ export default defineConfig({
       // modules again for each of its 50 files: most of their time was imports, not tests. These files
       // keep no state in modules (each builds its own app, stores and clock) and mock no module.
       { extends: true, test: { name: 'http', include: tiers.http, isolate: false } },
-      // Real databases, processes and browsers: a fresh worker per file, as before.
-      { extends: true, test: { name: 'integration', include: tiers.integration } },
+      // Real databases, one module graph per worker as well: each file opens and closes its own databases,
+      // and a shared worker compiles PGlite's WebAssembly once instead of once per file (the tier: 175 -> 98 s
+      // of CPU, 166 -> 108 s wall, same 294 tests, measured side by side).
+      { extends: true, test: { name: 'integration', include: tiers.integration, isolate: false } },
+      // Real processes and browsers: a fresh worker per file, as before.
       { extends: true, test: { name: 'e2e', include: tiers.e2e } },
       { extends: true, test: { name: 'browser', include: tiers.browser } },
     ],
