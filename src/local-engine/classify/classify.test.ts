@@ -24,7 +24,7 @@ describe('classify', () => {
     expect(result).toMatchObject({ engine: 'local', model: 'bag-of-words+tfidf' });
   });
 
-  it('few-shot: k-NN over examples decides when names say little', async () => {
+  it("few-shot: regressions over the examples' words and character n-grams decide when names say little", async () => {
     const labels = [
       {
         name: 'A',
@@ -43,7 +43,7 @@ describe('classify', () => {
     expect((await classifier.classify({ text: 'a late goal won the match' })).chosen).toEqual(['A']);
     expect((await classifier.classify({ text: 'the president signed the bill' })).chosen).toEqual(['B']);
     const result = await classifier.classify({ text: 'the president signed the bill' });
-    expect(result.model).toBe('chargram-knn');
+    expect(result.model).toBe('word-chargram-logistic');
     expect(result.labels[0]?.score).toBeGreaterThan(0.5);
   });
 
@@ -69,6 +69,24 @@ describe('classify', () => {
     });
     expect(weather.chosen).toEqual(['weather']);
     expect(none.labels).toHaveLength(2);
+  });
+
+  it('reuses the classifier prepared for a label set: a second call embeds only its text', async () => {
+    const counting = new BagOfWordsEmbedder();
+    const labels = [
+      { name: 'sport', examples: ['the striker scored a goal', 'the match ended in a draw'] },
+      { name: 'politics', examples: ['the parliament passed the bill', 'the minister resigned'] },
+    ];
+    const first = await classify({ text: 'a late goal won the match', labels }, { embedder: counting });
+    const callsAfterFirst = counting.calls;
+    const second = await classify({ text: 'the minister signed the bill', labels }, { embedder: counting });
+    expect(counting.calls - callsAfterFirst).toBe(1);
+    expect(first.chosen).toEqual(['sport']);
+    expect(second.chosen).toEqual(['politics']);
+    // Other examples are another label set: prepared afresh.
+    const changed = labels.map((label) => ({ ...label, examples: [...label.examples, 'one more'] }));
+    await classify({ text: 'a goal', labels: changed }, { embedder: counting });
+    expect(counting.calls - callsAfterFirst).toBeGreaterThan(2);
   });
 
   it('handles empty and unicode text', async () => {

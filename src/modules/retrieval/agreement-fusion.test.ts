@@ -148,8 +148,8 @@ describe('the default fusion settings (decision 0171)', () => {
   it.each([
     { shared: 0, weight: 0 },
     { shared: 4, weight: 0 },
-    { shared: 12, weight: 0.5 },
-    { shared: 20, weight: 1 },
+    { shared: 12, weight: 0.25 },
+    { shared: 20, weight: 0.5 },
   ])('gives the vector side weight $weight when $shared of 20 agree', ({ shared, weight }) => {
     const { lexical, vector } = sides(shared);
     expect(vectorWeightFor(lexical, vector, DEFAULT_AGREEMENT_FUSION)).toBeCloseTo(weight, 12);

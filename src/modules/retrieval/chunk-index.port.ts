@@ -126,9 +126,9 @@ export interface ChunkIndex {
   searchVector(scope: SearchScope, embedding: readonly number[]): Promise<IndexHit[]>;
 }
 
-/** BM25 parameters shared by every adapter; chosen by measurement (docs/retrieval.md). */
+/** BM25 parameters shared by every adapter; k1 chosen across three collections (decision 0189, docs/retrieval.md). */
 export const BM25 = Object.freeze({
-  k1: 1.2,
+  k1: 2.5,
   b: 0.75,
   /** A term in the title or headings counts this many times. */
   titleWeight: 2,

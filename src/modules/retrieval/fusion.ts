@@ -72,8 +72,9 @@ export interface AgreementFusionSettings {
  * Chosen across three collections (DBpedia-Entity, Keel's ADRs, Reuters-21578 topics): of 576 settings,
  * those never below the collection's own lexical side on any of them, the one with the best mean ratio
  * to plain BM25 (decision 0171; decision 0147's settings, chosen on DBpedia alone, were k 60, floor 0,
- * ceiling 0.5). The vector side gets no weight until a fifth of the two top-20 lists agree, and full
- * weight only when they agree entirely.
+ * ceiling 0.5). The vector side gets no weight until a fifth of the two top-20 lists agree, and half the
+ * lexical side's weight when they agree entirely (the cap was 1 until BM25's k1 became 2.5, decision 0189:
+ * chosen again by the same rule on the new lexical lists).
  */
 export const DEFAULT_AGREEMENT_FUSION: AgreementFusionSettings = Object.freeze({
   k: 30,
@@ -81,7 +82,7 @@ export const DEFAULT_AGREEMENT_FUSION: AgreementFusionSettings = Object.freeze({
   floor: 0.2,
   ceiling: 1,
   measure: 'overlap',
-  maxWeight: 1,
+  maxWeight: 0.5,
 });
 
 /** Decision 0147's settings (DBpedia-Entity only), kept for comparison in the bench. */

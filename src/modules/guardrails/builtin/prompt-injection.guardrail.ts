@@ -128,7 +128,7 @@ export function promptInjectionGuardrail(options: PromptInjectionGuardrailOption
 }
 
 export interface PromptInjectionClassifierOptions extends PromptInjectionGuardrailOptions {
-  /** Score of the `injection` label at or above which a text counts. Default 0.6. */
+  /** Score of the `injection` label at or above which a text counts. Default 0.5 (the label the classifier chooses). */
   readonly threshold?: number;
 }
 
@@ -150,7 +150,7 @@ const INJECTION_LABELS = [
 export function promptInjectionClassifierGuardrail(
   options: PromptInjectionClassifierOptions = {},
 ): Guardrail {
-  const threshold = options.threshold ?? 0.6;
+  const threshold = options.threshold ?? 0.5;
   return defineGuardrail({
     name: options.name ?? 'prompt-injection-classifier',
     description: 'Prompt injection by the local few-shot classifier.',
