@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -13,6 +13,18 @@ import { CHROMIUM, requiresWith } from '../support/tiers.ts';
 // whose model is the fake OpenAI-compatible server. Screenshots go to test-results/console/.
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST_INDEX = path.join(ROOT, 'console/dist/index.html');
+
+/**
+ * Whether a file the console build reads (its sources, page, assets, config, and the typed client it
+ * imports from src/client) changed after `time`.
+ */
+function consoleSourcesNewerThan(time: number): boolean {
+  return ['console', 'src/client'].some((directory) =>
+    readdirSync(path.join(ROOT, directory), { recursive: true, encoding: 'utf8' })
+      .filter((file) => !file.startsWith('dist'))
+      .some((file) => statSync(path.join(ROOT, directory, file)).mtimeMs > time),
+  );
+}
 const SHOTS = path.join(ROOT, 'test-results/console');
 /** How long to wait for the server's work to show (a loaded CI machine, the local engine's first load). */
 const WAIT = { timeout: 60_000 };
@@ -35,8 +47,9 @@ describe(
     let token: string;
 
     beforeAll(async () => {
-      // The tests serve the built console; build it once when missing (`npm run build:console`).
-      if (!existsSync(DIST_INDEX)) {
+      // The tests serve the built console; build it when missing or older than a source of the console
+      // (`npm run build:console`): a build left from before a change would test the old pages.
+      if (!existsSync(DIST_INDEX) || consoleSourcesNewerThan(statSync(DIST_INDEX).mtimeMs)) {
         const build = spawnSync(
           process.execPath,
           [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'console/vite.config.ts'],
