@@ -19,6 +19,47 @@ export function Link(props: {
   );
 }
 
+/** A column heading read only by screen readers (a column of buttons, say). */
+export interface HiddenHeading {
+  readonly hidden: string;
+}
+
+/**
+ * A data table in its scrolling wrapper: a caption (for screen readers only unless `showCaption`), one row
+ * of column headings, then the rows given as children.
+ */
+export function Table(props: {
+  readonly caption: string;
+  readonly columns: ReadonlyArray<string | HiddenHeading>;
+  readonly children: ComponentChildren;
+  readonly showCaption?: boolean;
+  readonly testId?: string;
+}) {
+  return (
+    <div class="table-wrap">
+      <table data-testid={props.testId}>
+        <caption class={props.showCaption ? undefined : 'visually-hidden'}>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((column) =>
+              typeof column === 'string' ? (
+                <th scope="col" key={column}>
+                  {column}
+                </th>
+              ) : (
+                <th scope="col" key={column.hidden}>
+                  <span class="visually-hidden">{column.hidden}</span>
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 export function Loading(props: { readonly label?: string }) {
   return (
     <p class="loading" role="status">

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../../../src/client/index.ts';
 import { asProblem, authHeaders, keel, type Problem } from '../api.ts';
-import { formatTime, Loading, ProblemView, StatusBadge } from '../components.tsx';
+import { formatTime, Loading, ProblemView, StatusBadge, Table } from '../components.tsx';
 
 type Collection = components['schemas']['Collection'];
 type DocumentRecord = components['schemas']['Document'];
@@ -168,38 +168,25 @@ function CollectionDocuments(props: { readonly collectionId: string }) {
       {documents === null && !problem ? <Loading /> : null}
       {documents?.length === 0 ? <p>No documents in this collection yet.</p> : null}
       {documents && documents.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Documents in the collection</caption>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Status</th>
-                <th scope="col">Chunks</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {documents.map((document) => (
-                <tr key={document.id}>
-                  <td>{document.title}</td>
-                  <td data-testid="document-status">
-                    <StatusBadge status={document.status} />
-                    {document.progress ? (
-                      <span class="muted">
-                        {' '}
-                        {document.progress.step} {document.progress.completed}/{document.progress.total}
-                      </span>
-                    ) : null}
-                    {document.error ? <span class="muted"> {document.error.title}</span> : null}
-                  </td>
-                  <td>{document.chunk_count}</td>
-                  <td>{formatTime(document.updated_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Documents in the collection" columns={['Title', 'Status', 'Chunks', 'Updated']}>
+          {documents.map((document) => (
+            <tr key={document.id}>
+              <td>{document.title}</td>
+              <td data-testid="document-status">
+                <StatusBadge status={document.status} />
+                {document.progress ? (
+                  <span class="muted">
+                    {' '}
+                    {document.progress.step} {document.progress.completed}/{document.progress.total}
+                  </span>
+                ) : null}
+                {document.error ? <span class="muted"> {document.error.title}</span> : null}
+              </td>
+              <td>{document.chunk_count}</td>
+              <td>{formatTime(document.updated_at)}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
       <SearchTester collectionId={props.collectionId} />
     </>
@@ -262,33 +249,21 @@ function SearchTester(props: { readonly collectionId: string }) {
             {result.results.length} results
           </p>
           {result.results.length > 0 ? (
-            <div class="table-wrap">
-              <table>
-                <caption class="visually-hidden">Search results with their lexical and vector ranks</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Rank</th>
-                    <th scope="col">Document</th>
-                    <th scope="col">Snippet</th>
-                    <th scope="col">Lexical</th>
-                    <th scope="col">Vector</th>
-                    <th scope="col">Score</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.results.map((item) => (
-                    <tr key={item.chunk_id}>
-                      <td>{item.rank}</td>
-                      <td>{item.title}</td>
-                      <td class="snippet">{item.snippet}</td>
-                      <td>{rank(item.lexical)}</td>
-                      <td>{rank(item.vector)}</td>
-                      <td>{item.score.toFixed(4)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              caption="Search results with their lexical and vector ranks"
+              columns={['Rank', 'Document', 'Snippet', 'Lexical', 'Vector', 'Score']}
+            >
+              {result.results.map((item) => (
+                <tr key={item.chunk_id}>
+                  <td>{item.rank}</td>
+                  <td>{item.title}</td>
+                  <td class="snippet">{item.snippet}</td>
+                  <td>{rank(item.lexical)}</td>
+                  <td>{rank(item.vector)}</td>
+                  <td>{item.score.toFixed(4)}</td>
+                </tr>
+              ))}
+            </Table>
           ) : null}
         </>
       ) : null}

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { asProblem, call, type Problem } from '../api.ts';
 import { type Bar, BarChart, histogram } from '../charts.tsx';
-import { formatTime, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
+import { formatTime, Link, Loading, ProblemView, StatusBadge, Table } from '../components.tsx';
 
 interface Dataset {
   id: string;
@@ -80,39 +80,27 @@ export function Evals() {
       {runs === null && !problem ? <Loading /> : null}
       {runs?.length === 0 ? <p>No eval runs yet.</p> : null}
       {runs && runs.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Eval runs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Capability</th>
-                <th scope="col">Variants</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((run) => (
-                <tr key={run.id}>
-                  <td>
-                    <Link to={`/evals/${run.id}`}>{run.id}</Link>
-                  </td>
-                  <td>{run.capability}</td>
-                  <td>{run.variants.join(', ')}</td>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>
-                    {run.completed}/{run.total}
-                  </td>
-                  <td>{formatTime(run.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Eval runs"
+          columns={['Run', 'Capability', 'Variants', 'Status', 'Progress', 'Created']}
+        >
+          {runs.map((run) => (
+            <tr key={run.id}>
+              <td>
+                <Link to={`/evals/${run.id}`}>{run.id}</Link>
+              </td>
+              <td>{run.capability}</td>
+              <td>{run.variants.join(', ')}</td>
+              <td>
+                <StatusBadge status={run.status} />
+              </td>
+              <td>
+                {run.completed}/{run.total}
+              </td>
+              <td>{formatTime(run.created_at)}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </section>
   );

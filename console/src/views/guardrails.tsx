@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../../../src/client/index.ts';
 import { asProblem, keel, type Problem } from '../api.ts';
-import { formatTime, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
+import { formatTime, Link, Loading, ProblemView, StatusBadge, Table } from '../components.tsx';
 
 type RequestRecord = components['schemas']['RequestRecord'];
 type Decision = RequestRecord['guardrails'][number];
@@ -93,43 +93,30 @@ export function Guardrails() {
       {records === null && !problem ? <Loading /> : null}
       {records && rows.length === 0 ? <p data-testid="no-decisions">No guardrail decisions match.</p> : null}
       {rows.length > 0 ? (
-        <div class="table-wrap">
-          <table data-testid="guardrail-decisions">
-            <caption class="visually-hidden">Guardrail decisions, newest call first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Request</th>
-                <th scope="col">Route</th>
-                <th scope="col">Policy</th>
-                <th scope="col">Stage</th>
-                <th scope="col">Action</th>
-                <th scope="col">Found</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ record, decision }) => (
-                <tr key={`${record.id} ${decision.policy} ${decision.stage} ${decision.action}`}>
-                  <td>
-                    <Link to={`/requests/${record.id}`}>{record.id.slice(0, 12)}</Link>
-                  </td>
-                  <td>{record.capability ?? `${record.method ?? ''} ${record.route ?? ''}`}</td>
-                  <td>{decision.policy}</td>
-                  <td>{decision.stage}</td>
-                  <td>{decision.action}</td>
-                  <td>
-                    {decision.kinds.join(', ')} ({decision.count})
-                  </td>
-                  <td>
-                    <StatusBadge status={record.outcome} /> {record.http_status}
-                  </td>
-                  <td>{formatTime(record.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Guardrail decisions, newest call first"
+          columns={['Request', 'Route', 'Policy', 'Stage', 'Action', 'Found', 'Outcome', 'When']}
+          testId="guardrail-decisions"
+        >
+          {rows.map(({ record, decision }) => (
+            <tr key={`${record.id} ${decision.policy} ${decision.stage} ${decision.action}`}>
+              <td>
+                <Link to={`/requests/${record.id}`}>{record.id.slice(0, 12)}</Link>
+              </td>
+              <td>{record.capability ?? `${record.method ?? ''} ${record.route ?? ''}`}</td>
+              <td>{decision.policy}</td>
+              <td>{decision.stage}</td>
+              <td>{decision.action}</td>
+              <td>
+                {decision.kinds.join(', ')} ({decision.count})
+              </td>
+              <td>
+                <StatusBadge status={record.outcome} /> {record.http_status}
+              </td>
+              <td>{formatTime(record.created_at)}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </section>
   );

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { parseServerSentEvents } from '../../../src/client/capability-stream.ts';
 import type { components } from '../../../src/client/index.ts';
 import { asProblem, authHeaders, consoleReadId, keel, type Problem } from '../api.ts';
-import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
+import { formatTime, Json, Link, Loading, ProblemView, StatusBadge, Table } from '../components.tsx';
 
 type Job = components['schemas']['Job'];
 /** One job event, as `GET /v1/jobs/{id}/events` sends it (docs/jobs.md). */
@@ -60,37 +60,23 @@ export function Jobs() {
       {jobs === null && !problem ? <Loading /> : null}
       {jobs?.length === 0 ? <p>No jobs yet. Run a capability “as a job” in the Playground.</p> : null}
       {jobs && jobs.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Jobs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Capability</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((job) => (
-                <tr key={job.id}>
-                  <td>
-                    <Link to={`/jobs/${job.id}`}>{job.id.slice(0, 8)}</Link>
-                  </td>
-                  <td>{job.capability}</td>
-                  <td>
-                    <StatusBadge status={job.status} />
-                  </td>
-                  <td>
-                    {job.attempts}/{job.max_attempts}
-                  </td>
-                  <td>{formatTime(job.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table caption="Jobs, newest first" columns={['Job', 'Capability', 'Status', 'Attempts', 'Created']}>
+          {jobs.map((job) => (
+            <tr key={job.id}>
+              <td>
+                <Link to={`/jobs/${job.id}`}>{job.id.slice(0, 8)}</Link>
+              </td>
+              <td>{job.capability}</td>
+              <td>
+                <StatusBadge status={job.status} />
+              </td>
+              <td>
+                {job.attempts}/{job.max_attempts}
+              </td>
+              <td>{formatTime(job.created_at)}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </section>
   );

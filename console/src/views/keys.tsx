@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../../../src/client/index.ts';
 import { asProblem, keel, type Problem } from '../api.ts';
 import { BarChart, groupSum } from '../charts.tsx';
-import { CopyButton, formatTime, Loading, ProblemView, StatusBadge } from '../components.tsx';
+import { CopyButton, formatTime, Loading, ProblemView, StatusBadge, Table } from '../components.tsx';
 
 type ApiKey = components['schemas']['ApiKey'];
 type RequestRecord = components['schemas']['RequestRecord'];
@@ -123,54 +123,38 @@ export function Keys() {
       </form>
       {keys === null && !problem ? <Loading /> : null}
       {keys ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Limits</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((key) => (
-                <tr key={key.id}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.id}</code>
-                  </td>
-                  <td>{key.tenant_id}</td>
-                  <td>{key.scopes.join(', ')}</td>
-                  <td>{Object.keys(key.limits).length === 0 ? 'defaults' : JSON.stringify(key.limits)}</td>
-                  <td>
-                    <StatusBadge status={key.status} />
-                  </td>
-                  <td>{formatTime(key.last_used_at)}</td>
-                  <td>
-                    {key.status === 'active' ? (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => revoke(key)}
-                        aria-label={`Revoke ${key.name}`}
-                      >
-                        Revoke
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="API keys"
+          columns={['Name', 'Id', 'Tenant', 'Scopes', 'Limits', 'Status', 'Last used', { hidden: 'Actions' }]}
+        >
+          {keys.map((key) => (
+            <tr key={key.id}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.id}</code>
+              </td>
+              <td>{key.tenant_id}</td>
+              <td>{key.scopes.join(', ')}</td>
+              <td>{Object.keys(key.limits).length === 0 ? 'defaults' : JSON.stringify(key.limits)}</td>
+              <td>
+                <StatusBadge status={key.status} />
+              </td>
+              <td>{formatTime(key.last_used_at)}</td>
+              <td>
+                {key.status === 'active' ? (
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => revoke(key)}
+                    aria-label={`Revoke ${key.name}`}
+                  >
+                    Revoke
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
       <Usage />
     </section>

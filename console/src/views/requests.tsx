@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../../../src/client/index.ts';
 import { asProblem, call, isConsoleRead, keel, type Problem } from '../api.ts';
-import { formatTime, Json, Link, Loading, ProblemView, StatusBadge } from '../components.tsx';
+import { formatTime, Json, Link, Loading, ProblemView, StatusBadge, Table } from '../components.tsx';
 
 type RequestRecord = components['schemas']['RequestRecord'];
 type ModelCall = components['schemas']['ModelCall'];
@@ -74,43 +74,29 @@ export function Requests() {
       {items === null && !problem ? <Loading /> : null}
       {items && shown.length === 0 ? <p>No requests match.</p> : null}
       {shown.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Request log, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Request</th>
-                <th scope="col">Route</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Tokens in/out</th>
-                <th scope="col">Guardrails</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Latency</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((item) => (
-                <tr key={item.id}>
-                  <td>
-                    <Link to={`/requests/${item.id}`}>{item.id.slice(0, 12)}</Link>
-                  </td>
-                  <td>{item.capability ?? `${item.method ?? ''} ${item.route ?? ''}`}</td>
-                  <td>
-                    <StatusBadge status={item.outcome} /> {item.http_status}
-                  </td>
-                  <td>
-                    {item.input_tokens}/{item.output_tokens}
-                  </td>
-                  <td>{guardrailSummary(item.guardrails)}</td>
-                  <td>${item.cost_usd.toFixed(4)}</td>
-                  <td>{item.latency_ms} ms</td>
-                  <td>{formatTime(item.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Request log, newest first"
+          columns={['Request', 'Route', 'Outcome', 'Tokens in/out', 'Guardrails', 'Cost', 'Latency', 'When']}
+        >
+          {shown.map((item) => (
+            <tr key={item.id}>
+              <td>
+                <Link to={`/requests/${item.id}`}>{item.id.slice(0, 12)}</Link>
+              </td>
+              <td>{item.capability ?? `${item.method ?? ''} ${item.route ?? ''}`}</td>
+              <td>
+                <StatusBadge status={item.outcome} /> {item.http_status}
+              </td>
+              <td>
+                {item.input_tokens}/{item.output_tokens}
+              </td>
+              <td>{guardrailSummary(item.guardrails)}</td>
+              <td>${item.cost_usd.toFixed(4)}</td>
+              <td>{item.latency_ms} ms</td>
+              <td>{formatTime(item.created_at)}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </section>
   );
@@ -213,37 +199,25 @@ export function RequestDetail(props: { readonly id: string }) {
       ) : calls.length === 0 ? (
         <p class="muted">No model calls (the local engine served, or the call did not reach a model).</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Model calls of this request</caption>
-            <thead>
-              <tr>
-                <th scope="col">Deployment</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Tokens</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Cost</th>
-              </tr>
-            </thead>
-            <tbody>
-              {calls.map((modelCall) => (
-                <tr key={modelCall.id}>
-                  <td>{modelCall.deployment ?? modelCall.route}</td>
-                  <td>
-                    <StatusBadge status={modelCall.outcome} />
-                  </td>
-                  <td>
-                    {modelCall.input_tokens}/{modelCall.output_tokens}
-                  </td>
-                  <td>{modelCall.attempts}</td>
-                  <td>{Math.round(modelCall.latency_ms)} ms</td>
-                  <td>{modelCall.cost_usd === null ? 'unpriced' : `$${modelCall.cost_usd.toFixed(6)}`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Model calls of this request"
+          columns={['Deployment', 'Outcome', 'Tokens', 'Attempts', 'Latency', 'Cost']}
+        >
+          {calls.map((modelCall) => (
+            <tr key={modelCall.id}>
+              <td>{modelCall.deployment ?? modelCall.route}</td>
+              <td>
+                <StatusBadge status={modelCall.outcome} />
+              </td>
+              <td>
+                {modelCall.input_tokens}/{modelCall.output_tokens}
+              </td>
+              <td>{modelCall.attempts}</td>
+              <td>{Math.round(modelCall.latency_ms)} ms</td>
+              <td>{modelCall.cost_usd === null ? 'unpriced' : `$${modelCall.cost_usd.toFixed(6)}`}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {record?.capability ? (
         <section class="panel" aria-labelledby="feedback-title">

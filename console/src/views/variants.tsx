@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { asProblem, call, type Problem } from '../api.ts';
 import { BarChart } from '../charts.tsx';
-import { formatTime, Loading, ProblemView } from '../components.tsx';
+import { formatTime, Loading, ProblemView, Table } from '../components.tsx';
 import { navigate } from '../router.ts';
 import { capabilitiesOf } from './playground.tsx';
 
@@ -230,39 +230,35 @@ export function Variants(props: { readonly capability?: string }) {
             title="Latency p95 (ms), last hour"
             bars={rows.map((row) => ({ label: label(row), value: Math.round(row.latency_p95_ms ?? 0) }))}
           />
-          <div class="table-wrap">
-            <table>
-              <caption>Live comparison, last hour (means with 95% intervals)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Variant</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Calls</th>
-                  <th scope="col">Error rate</th>
-                  <th scope="col">Schema failures</th>
-                  <th scope="col">p95 ms</th>
-                  <th scope="col">Cost $</th>
-                  <th scope="col">Rating</th>
-                  <th scope="col">Agreement</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => (
-                  <tr key={label(row)}>
-                    <td>{row.variant ?? 'as coded'}</td>
-                    <td>{row.role}</td>
-                    <td>{row.calls}</td>
-                    <td>{interval(row.error_rate)}</td>
-                    <td>{interval(row.schema_failure_rate)}</td>
-                    <td>{row.latency_p95_ms === null ? '–' : Math.round(row.latency_p95_ms)}</td>
-                    <td>{row.cost_usd.mean === null ? '–' : row.cost_usd.mean.toFixed(5)}</td>
-                    <td>{interval(row.rating)}</td>
-                    <td>{interval(row.agreement)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            caption="Live comparison, last hour (means with 95% intervals)"
+            columns={[
+              'Variant',
+              'Role',
+              'Calls',
+              'Error rate',
+              'Schema failures',
+              'p95 ms',
+              'Cost $',
+              'Rating',
+              'Agreement',
+            ]}
+            showCaption
+          >
+            {rows.map((row) => (
+              <tr key={label(row)}>
+                <td>{row.variant ?? 'as coded'}</td>
+                <td>{row.role}</td>
+                <td>{row.calls}</td>
+                <td>{interval(row.error_rate)}</td>
+                <td>{interval(row.schema_failure_rate)}</td>
+                <td>{row.latency_p95_ms === null ? '–' : Math.round(row.latency_p95_ms)}</td>
+                <td>{row.cost_usd.mean === null ? '–' : row.cost_usd.mean.toFixed(5)}</td>
+                <td>{interval(row.rating)}</td>
+                <td>{interval(row.agreement)}</td>
+              </tr>
+            ))}
+          </Table>
         </>
       ) : comparison ? (
         <p>No routed calls in the last hour.</p>
