@@ -42,22 +42,14 @@ export async function buildMigratedDatabase(
   config: KeelConfig,
   logger: Logger,
 ): Promise<{ database: Database; report: MigrationReport }> {
-  let report: MigrationReport = { applied: [], pending: [] };
-  const database = await scope.open(
+  const { database, report } = await scope.open(
     'the database',
-    async () => {
-      const opened = await openMigratedDatabase(config.storage, databaseEvents(logger));
-      logger.info({ engine: opened.database.engine, vector: opened.database.vector }, 'database open');
-      report = opened.report;
-      if (report.applied.length > 0)
-        logger.info(
-          { migrations: report.applied, fromTemplate: opened.report.fromTemplate },
-          'migrations applied',
-        );
-      return opened.database;
-    },
-    (database) => database.close(),
+    () => openMigratedDatabase(config.storage, databaseEvents(logger)),
+    (opened) => opened.database.close(),
   );
+  logger.info({ engine: database.engine, vector: database.vector }, 'database open');
+  if (report.applied.length > 0)
+    logger.info({ migrations: report.applied, fromTemplate: report.fromTemplate }, 'migrations applied');
   return { database, report };
 }
 
