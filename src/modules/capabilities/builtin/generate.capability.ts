@@ -1,6 +1,6 @@
-import { generateText } from 'ai';
+import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import { z } from 'zod';
-import { variantCallSettings, variantSystem } from '../capability-variant.ts';
+import { variantCallSettings } from '../capability-variant.ts';
 import { defineCapability } from '../define-capability.ts';
 
 export const promptRequestSchema = z
@@ -44,36 +44,30 @@ export const generateCapability = defineCapability({
     },
   ],
   async run(input, context) {
-    // Keel's gateway owns retries (one loop, not one per layer).
-    const call = {
-      model: context.models.language(),
-      prompt: input.user_input,
-      // A variant's instructions become the system prompt; the request's max_tokens wins over its settings.
-      ...variantSystem(context.variant),
-      ...variantCallSettings(context.variant),
-      maxOutputTokens: input.max_tokens,
-      abortSignal: context.signal,
-      maxRetries: 0,
-    };
-    if (context.streaming !== true) {
-      // A plain call: one JSON answer from the provider is cheaper than a stream nobody reads.
-      const result = await generateText(call);
-      return { answer: result.text, status: 'ok' as const };
-    }
-    // Streamed: the gateway's model stream read directly, one pass per token from the upstream to the
-    // client. `streamText` would add its own chain of web-stream transforms per token for nothing this
-    // capability uses (the gateway already does retries, limits, accounting and telemetry).
+    // Keel's gateway owns retries, limits, accounting and telemetry, so the gateway's model is called
+    // directly: `generateText` and `streamText` would only add their own prompt validation, result objects
+    // and (streamed) a chain of web-stream transforms per token, none of which this capability uses.
+    const model = context.models.language();
     const instructions = context.variant?.instructions;
     const { temperature } = variantCallSettings(context.variant);
-    const { stream } = await call.model.doStream({
+    const options: LanguageModelV4CallOptions = {
       prompt: [
+        // A variant's instructions become the system prompt; the request's max_tokens wins over its settings.
         ...(instructions ? [{ role: 'system' as const, content: instructions }] : []),
         { role: 'user', content: [{ type: 'text', text: input.user_input }] },
       ],
       ...(temperature === undefined ? {} : { temperature }),
       maxOutputTokens: input.max_tokens,
       abortSignal: context.signal,
-    });
+    };
+    if (context.streaming !== true) {
+      // A plain call: one JSON answer from the provider is cheaper than a stream nobody reads.
+      const result = await model.doGenerate(options);
+      const answer = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      return { answer, status: 'ok' as const };
+    }
+    // Streamed: one pass per token from the upstream to the client.
+    const { stream } = await model.doStream(options);
     const reader = stream.getReader();
     let answer = '';
     try {
