@@ -12,14 +12,23 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BenchFailure } from './support/benchmark.ts';
+import {
+  collectCpuProfile,
+  cpuProfileFlags,
+  formatCpuProfile,
+  type KeptCpuProfile,
+  monotonicMicros,
+} from './support/cpu-profile.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
 import { machineInfo } from './support/machine.ts';
 import {
   type BenchOptions,
+  booleanOption,
   listOption,
   numberListOption,
   numberOption,
   rejectUnknownOptions,
+  stringOption,
 } from './support/options.ts';
 import { freePort } from './support/ports.ts';
 import { processCpuMs } from './support/process-cpu.ts';
@@ -32,7 +41,8 @@ import { waitForHttpOk } from './support/wait-http.ts';
 export const description =
   'P1: Keel /openai/v1/chat/completions vs a bare node:http forwarder vs the upstream direct (target >= 0.6x, <= 1 ms added p50)';
 
-const TARGET_IDS = ['keel', 'keel-floor', 'bare', 'upstream'] as const;
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const TARGET_IDS = ['keel', 'keel-pg', 'keel-floor', 'bare', 'upstream'] as const;
 const DEFAULT_TARGETS: readonly TargetId[] = ['keel', 'bare', 'upstream'];
 type TargetId = (typeof TARGET_IDS)[number];
 
@@ -42,7 +52,10 @@ export const optionsHelp = {
   rounds: 'measured rounds per connection count; figures are medians across rounds (default 3)',
   warmup: 'seconds of warm-up per target before the rounds of each connection count (default 2)',
   probe: 'sequential requests per target for the added-latency probe, 0 to skip (default 2000)',
-  targets: `comma-separated subset of ${TARGET_IDS.join(', ')} (default: keel, bare, upstream; keel-floor is GET /v1/models on the same Keel process, the platform's own cost)`,
+  targets: `comma-separated subset of ${TARGET_IDS.join(', ')} (default: keel, bare, upstream; keel-pg is the same Keel on PostgreSQL, DATABASE_URL; keel-floor is GET /v1/models on the same Keel process, the platform's own cost)`,
+  'database-url': `the PostgreSQL database of the keel-pg target (default ${DEFAULT_DATABASE_URL}; its tables are created by Keel's migrations)`,
+  'cpu-prof':
+    'run keel under `node --cpu-prof`, keep the profile in bench/results/gateway-keel.cpuprofile and print its top self-time over the measured rounds (slows it down)',
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -56,6 +69,7 @@ const MESSAGES = [{ role: 'user', content: 'Name three uses of a keel on a saili
 
 const LABELS: Record<TargetId, string> = {
   keel: 'keel /openai/v1 (auth, limits, logs, metrics, accounting)',
+  'keel-pg': 'keel /openai/v1, the same on PostgreSQL (DATABASE_URL)',
   'keel-floor': 'keel GET /v1/models (the platform floor, informational)',
   bare: 'bare node:http forwarder + fetch',
   upstream: 'upstream direct (ceiling)',
@@ -92,17 +106,23 @@ function keelEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...overrides };
 }
 
-async function startKeel(upstreamUrl: string, workDir: string): Promise<Target> {
+async function startKeel(
+  id: 'keel' | 'keel-pg',
+  upstreamUrl: string,
+  workDir: string,
+  storage: { readonly databaseUrl: string } | { readonly profileDir: string | undefined },
+): Promise<Target> {
   const port = await freePort();
+  const profileDir = 'profileDir' in storage ? storage.profileDir : undefined;
   const handle = spawnNode({
-    name: 'keel',
-    nodeArgs: [KEEL_CLI, 'serve'],
+    name: id,
+    nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
     // Its own working directory, so a local keel.config.ts does not change what is measured.
     cwd: workDir,
     env: keelEnvironment({
       PORT: String(port),
       HOST: '127.0.0.1',
-      KEEL_DATA_DIR: 'memory://',
+      ...('databaseUrl' in storage ? { DATABASE_URL: storage.databaseUrl } : { KEEL_DATA_DIR: 'memory://' }),
       OPENAI_BASE_URL: upstreamUrl,
       KEEL_MODEL: MODEL,
       LOG_LEVEL: 'info',
@@ -112,12 +132,12 @@ async function startKeel(upstreamUrl: string, workDir: string): Promise<Target> 
       KEEL_LIMIT_TOKENS_PER_MINUTE: '1000000000',
     }),
     // Logs go to a file, as they would go to a collector in production.
-    stdout: { file: path.join(workDir, 'keel.log') },
+    stdout: { file: path.join(workDir, `${id}.log`) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${url}/readyz`, handle, 60_000);
   return {
-    id: 'keel',
+    id,
     handle,
     request: {
       url: `${url}/openai/v1/chat/completions`,
@@ -256,11 +276,16 @@ export async function run(options: BenchOptions): Promise<void> {
     connections: number;
     targets: Partial<Record<TargetId, { label: string; median: Measured; rounds: Round[] }>>;
     keelOverBare?: { median: number; rounds: number[] };
+    keelPgOverBare?: { median: number; rounds: number[] };
     addedP50Ms?: number;
     addedP99Ms?: number;
   }> = [];
   const probes: Partial<Record<TargetId, ProbeFigures>> = {};
   let failure: string | undefined;
+  const databaseUrl = stringOption(options, 'database-url') ?? DEFAULT_DATABASE_URL;
+  const profileDir = booleanOption(options, 'cpu-prof') ? path.join(workDir, 'cpu-profile-keel') : undefined;
+  let cpuProfile: KeptCpuProfile | undefined;
+  let measuredFromMicros: number | undefined;
 
   console.log(
     `gateway: ${connectionCounts.join(', ')} connections, ${rounds} rounds x ${durationSeconds}s per target, ${warmupSeconds}s warm-up, probe ${probeRequests} sequential requests; ${machine.cpus} CPUs, Node ${machine.node}`,
@@ -276,8 +301,10 @@ export async function run(options: BenchOptions): Promise<void> {
     let keel: Target | undefined;
     for (const id of ids) {
       if (id === 'keel' || id === 'keel-floor') {
-        keel ??= await startKeel(upstreamUrl, workDir);
+        keel ??= await startKeel('keel', upstreamUrl, workDir, { profileDir });
         targets.push(id === 'keel' ? keel : floorTarget(keel));
+      } else if (id === 'keel-pg') {
+        targets.push(await startKeel(id, upstreamUrl, workDir, { databaseUrl }));
       } else if (id === 'bare') targets.push(await startForwarder(upstreamUrl));
       else targets.push(upstreamTarget(upstream, upstreamUrl));
     }
@@ -326,6 +353,8 @@ export async function run(options: BenchOptions): Promise<void> {
       console.log(`\n${connections} connections`);
       if (warmupSeconds > 0)
         for (const target of targets) await measure(target, connections, warmupSeconds, 'warm-up');
+      // The CPU profile summary counts from here: start-up, the probe and the first warm-up left out.
+      measuredFromMicros ??= monotonicMicros();
       const measured = new Map<TargetId, Round[]>(targets.map((target) => [target.id, []]));
       for (let index = 0; index < rounds; index++) {
         for (const target of rotate(targets, index)) {
@@ -340,14 +369,15 @@ export async function run(options: BenchOptions): Promise<void> {
       const keel = figures.targets.keel;
       const bare = figures.targets.bare;
       const direct = figures.targets.upstream;
-      if (keel && bare) {
-        figures.keelOverBare = {
-          median: round(keel.median.requestsPerSecond / bare.median.requestsPerSecond, 3),
-          rounds: keel.rounds.map((result, index) =>
-            round(result.requestsPerSecond / (bare.rounds[index]?.requestsPerSecond ?? Number.NaN), 3),
-          ),
-        };
-      }
+      const overBare = (top: NonNullable<typeof keel>, base: NonNullable<typeof bare>) => ({
+        median: round(top.median.requestsPerSecond / base.median.requestsPerSecond, 3),
+        rounds: top.rounds.map((result, index) =>
+          round(result.requestsPerSecond / (base.rounds[index]?.requestsPerSecond ?? Number.NaN), 3),
+        ),
+      });
+      if (keel && bare) figures.keelOverBare = overBare(keel, bare);
+      if (figures.targets['keel-pg'] && bare)
+        figures.keelPgOverBare = overBare(figures.targets['keel-pg'], bare);
       if (keel && direct) {
         figures.addedP50Ms = keel.median.p50 - direct.median.p50;
         figures.addedP99Ms = keel.median.p99 - direct.median.p99;
@@ -391,10 +421,14 @@ export async function run(options: BenchOptions): Promise<void> {
     );
     console.log('');
     for (const figures of results) {
-      if (figures.keelOverBare) {
-        const { median: ratio, rounds: perRound } = figures.keelOverBare;
+      for (const [label, figure] of [
+        ['Keel', figures.keelOverBare],
+        ['Keel on PostgreSQL', figures.keelPgOverBare],
+      ] as const) {
+        if (!figure) continue;
+        const { median: ratio, rounds: perRound } = figure;
         console.log(
-          `P1 Keel/bare at ${figures.connections} connections: ${ratio.toFixed(2)}x (rounds ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)}x), target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}`,
+          `P1 ${label}/bare at ${figures.connections} connections: ${ratio.toFixed(2)}x (rounds ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)}x), target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}`,
         );
       }
     }
@@ -412,6 +446,17 @@ export async function run(options: BenchOptions): Promise<void> {
           `   (the bare forwarder adds p50 ${round(bareProbe.p50 - upstreamProbe.p50, 3)} ms, p99 ${round(bareProbe.p99 - upstreamProbe.p99, 3)} ms)`,
         );
       }
+    }
+    const profiled = targets.find((target) => target.id === 'keel');
+    if (profiled && profileDir) {
+      cpuProfile = await collectCpuProfile(
+        profiled.handle,
+        profileDir,
+        'gateway-keel',
+        `${ROOT}/`,
+        measuredFromMicros,
+      );
+      console.log(`\n${formatCpuProfile(LABELS.keel, cpuProfile)}`);
     }
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
@@ -447,6 +492,7 @@ export async function run(options: BenchOptions): Promise<void> {
           addedP99Ms: 5,
         },
         probes,
+        cpuProfile,
         results,
         failure,
       });

@@ -109,6 +109,14 @@ export function listOption<T extends string>(
   return values as T[];
 }
 
+/** `--name value`: the value, or undefined when the option is absent. */
+export function stringOption(options: BenchOptions, name: string): string | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (value === true) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
 export function booleanOption(options: BenchOptions, name: string): boolean {
   const value = options[name];
   if (value === undefined) return false;
