@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Gateway } from '../modules/gateway/index.ts';
+import { Gateway, loadProviderModules } from '../modules/gateway/index.ts';
 import { ConfigError, loadConfig } from './index.ts';
 
 async function withConfigFile(source: string): Promise<string> {
@@ -176,6 +176,7 @@ describe('routes to the local engine', () => {
     );
     const { gateway: settings } = (await loadConfig({ environment: { OPENAI_API_KEY: 'k' }, cwd })).models;
     expect(settings.routes).toEqual({ summarize: 'local', classify: 'fast' });
+    await loadProviderModules(settings.providers.map((provider) => provider.kind));
     const gateway = new Gateway({ settings });
     expect(gateway.warnings).toEqual([]);
     const models = gateway.forInvocation({

@@ -1,6 +1,5 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import { generateText } from 'ai';
-import { Redis } from 'ioredis';
 import type { KeelConfig } from '../config/index.ts';
 import { createLocalEmbeddingModel, type LocalEngine } from '../local-engine/index.ts';
 import {
@@ -41,6 +40,7 @@ import type { ChunkIndex } from '../modules/retrieval/index.ts';
 import { declarationsOf, SqlVariantStore } from '../modules/variants/index.ts';
 import type { WorkerPool } from '../platform/compute/index.ts';
 import type { Database } from '../platform/db/index.ts';
+import { ioredisDriver } from '../platform/drivers/index.ts';
 import { currentRequestContext, DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import { startRetentionSweep } from '../platform/retention/index.ts';
@@ -48,6 +48,7 @@ import {
   costFromPriceTable,
   createModelTelemetryMiddleware,
   createTelemetry,
+  otlpExporter,
   type Telemetry,
 } from '../platform/telemetry/index.ts';
 import { limitsObserver } from './build-app.ts';
@@ -72,11 +73,11 @@ export const systemClock: Clock = { now: () => new Date() };
 export function buildTelemetry(scope: ResourceScope, config: KeelConfig, logger: Logger): Promise<Telemetry> {
   return scope.open(
     'telemetry',
-    () =>
+    async () =>
       createTelemetry({
         serviceName: config.telemetry.serviceName,
         version: KEEL_VERSION,
-        otlp: config.telemetry.otlp,
+        ...(config.telemetry.otlp ? { batchExporter: await otlpExporter(config.telemetry.otlp) } : {}),
       }),
     (opened) =>
       opened
@@ -251,7 +252,7 @@ export function buildGateway(
   scope.own('the model-call writer', () => modelCallWriter.close());
   const cacheRedis =
     config.models.gateway.cache.enabled && config.redisUrl
-      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+      ? new (ioredisDriver().Redis)(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
       : undefined;
   cacheRedis?.on('error', (error) => logger.debug({ err: error }, 'model response cache: redis error'));
   if (cacheRedis)

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { KeelConfig } from '../config/index.ts';
 import {
   capabilityRunJob,
@@ -8,6 +7,7 @@ import {
   webhookSendJob,
 } from '../modules/jobs/index.ts';
 import type { Database } from '../platform/db/index.ts';
+import { pgDriver } from '../platform/drivers/index.ts';
 import {
   InProcessNotifier,
   type Notifier,
@@ -105,7 +105,8 @@ async function openNotifier(config: KeelConfig, database: Database, logger: Logg
     const url = config.storage.url;
     const notifier = new PostgresNotifier({
       pool: database.pool,
-      connect: async () => new pg.Client({ connectionString: url, application_name: 'keel-notifications' }),
+      connect: async () =>
+        new (pgDriver().Client)({ connectionString: url, application_name: 'keel-notifications' }),
       onError,
     });
     await notifier.start();

@@ -1,4 +1,5 @@
 import type { KeelConfig } from '../config/index.ts';
+import { loadProviderModules } from '../modules/gateway/index.ts';
 import { SqlChunkIndex } from '../modules/retrieval/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
 import {
@@ -41,6 +42,7 @@ export async function buildProcessServices(
   // Keys: their limits and budgets apply to every model call, a job's included, and a key's webhook to its jobs.
   const keys = buildKeys(config, database, logger);
   const limitStore = await buildLimitStore(scope, config);
+  await loadProviderModules(config.models.gateway.providers.map((provider) => provider.kind));
   const gateway = buildGateway(scope, { config, logger, database, telemetry, compute, keys, limitStore });
   // Policies per capability, per key and for `/openai/v1`, enforced by the invoker and the model middleware.
   const guardrails = buildGuardrails(config, { compute, keys, telemetry, gateway: gateway.models });

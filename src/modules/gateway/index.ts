@@ -33,6 +33,7 @@ export {
   emptyGatewaySettings,
 } from './gateway-settings.ts';
 export type { ModelProvider } from './registry/provider-factory.ts';
+export { loadProviderModules } from './registry/provider-factory.ts';
 export type { CircuitStateName } from './resilience/deployment-health.ts';
 export { toGatewayError } from './resilience/failure.ts';
 export type { ObjectRequest, ObjectResult, SchemaIssue } from './structured/generate-object.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { ioredisDriver } from '../../platform/drivers/index.ts';
 import type { LimitStore, SlotDecision } from './limit-store.port.ts';
 import { describeDecision, type WindowDecision } from './sliding-window.ts';
 
@@ -85,7 +86,7 @@ export class RedisLimitStore implements LimitStore {
   readonly #scripts: ScriptedRedis;
 
   constructor(options: RedisLimitStoreOptions) {
-    this.redis = new Redis(options.url, {
+    this.redis = new (ioredisDriver().Redis)(options.url, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectTimeout: 2_000,

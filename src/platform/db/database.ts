@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from '../drivers/index.ts';
 import { clusterTemplates, type TemplateKind } from './cluster-template.ts';
 import { isConnectionError, rethrowDatabaseError } from './connection-errors.ts';
 import { lockDataDirectory } from './data-dir-lock.ts';
@@ -144,7 +145,7 @@ async function openEmbedded(
 }
 
 async function openPostgres(url: string, events: DatabaseEvents): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  const pool = new (pgDriver().Pool)({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   watchConnections(pool, events);
   const db = new Kysely<KeelTables>({
     dialect: withSafeText(new PostgresDialect({ pool: guardedPool(pool) })),

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { ioredisDriver } from '../drivers/index.ts';
 import { NotificationBatcher, splitMessage } from './notification-batcher.ts';
 import { assertChannel, type Notifier } from './notifier.port.ts';
 
@@ -18,8 +19,9 @@ export class RedisNotifier implements Notifier {
   #readyOnce = false;
 
   constructor(options: RedisNotifierOptions) {
-    this.#publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    this.#subscriber = new Redis(options.url, { lazyConnect: true });
+    const { Redis: RedisClient } = ioredisDriver();
+    this.#publisher = new RedisClient(options.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    this.#subscriber = new RedisClient(options.url, { lazyConnect: true });
     for (const client of [this.#publisher, this.#subscriber]) client.on('error', options.onError);
     this.#subscriber.on('message', (channel: string, message: string) => {
       const listeners = this.#listeners.get(channel);

@@ -16,4 +16,4 @@ export type { Telemetry, TelemetryOptions } from './telemetry.ts';
 export { createTelemetry } from './telemetry.ts';
 export { formatTraceparent, parseTraceparent } from './traceparent.ts';
 export type { OtlpSettings, Tracing, TracingOptions } from './tracing.ts';
-export { activeTraceId, createTracing } from './tracing.ts';
+export { activeTraceId, createTracing, otlpExporter } from './tracing.ts';

@@ -1,11 +1,12 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { KeelMetrics } from './metrics.ts';
-import { createTracing, type OtlpSettings, type Tracing } from './tracing.ts';
+import { createTracing, type Tracing } from './tracing.ts';
 
 export interface TelemetryOptions {
   readonly serviceName: string;
   readonly version: string;
-  readonly otlp?: OtlpSettings | undefined;
+  /** Spans exported in batches (`otlpExporter(settings)` for OTLP/HTTP). */
+  readonly batchExporter?: SpanExporter | undefined;
   /** Tests pass an InMemorySpanExporter. */
   readonly exporter?: SpanExporter | undefined;
   /** Process metrics (CPU, memory, event loop); on by default. */

@@ -1,6 +1,5 @@
 import { context, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
@@ -21,8 +20,8 @@ export interface OtlpSettings {
 export interface TracingOptions {
   readonly serviceName: string;
   readonly version: string;
-  /** Export spans over OTLP/HTTP in batches. */
-  readonly otlp?: OtlpSettings | undefined;
+  /** Export spans in batches (the OTLP/HTTP exporter of `otlpExporter`). */
+  readonly batchExporter?: SpanExporter | undefined;
   /** Export spans to this exporter as each ends (tests pass an InMemorySpanExporter). */
   readonly exporter?: SpanExporter | undefined;
 }
@@ -47,14 +46,23 @@ function installContextManager(): void {
   contextManagerInstalled = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 }
 
+/**
+ * The OTLP/HTTP span exporter, its package loaded only here: a process that exports no traces (the
+ * default) never loads it (about 0.1 s of start-up and 20 MB of memory, decision 0205).
+ */
+export async function otlpExporter(settings: OtlpSettings): Promise<SpanExporter> {
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  return new OTLPTraceExporter({
+    url: settings.url,
+    headers: { ...settings.headers },
+  }) as unknown as SpanExporter;
+}
+
 export function createTracing(options: TracingOptions): Tracing {
   installContextManager();
   const processors: SpanProcessor[] = [];
   if (options.exporter) processors.push(new SimpleSpanProcessor({ exporter: options.exporter }));
-  if (options.otlp) {
-    const exporter = new OTLPTraceExporter({ url: options.otlp.url, headers: { ...options.otlp.headers } });
-    processors.push(new BatchSpanProcessor({ exporter: exporter as unknown as SpanExporter }));
-  }
+  if (options.batchExporter) processors.push(new BatchSpanProcessor({ exporter: options.batchExporter }));
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       'service.name': options.serviceName,

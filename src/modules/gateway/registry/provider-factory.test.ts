@@ -2,7 +2,7 @@ import { generateText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../../test/fixtures/fake-openai/index.ts';
 import type { ProviderSettings } from '../gateway-settings.ts';
-import { createProvider } from './provider-factory.ts';
+import { createProvider, loadProviderModules } from './provider-factory.ts';
 
 const settings = (overrides: Partial<ProviderSettings>): ProviderSettings => ({
   name: 'openai',
@@ -18,6 +18,7 @@ describe('createProvider', () => {
   let fake: FakeOpenAI;
   beforeAll(async () => {
     fake = await startFakeOpenAI({ reply: () => 'hello from chat completions' });
+    await loadProviderModules(['openai', 'anthropic']);
   });
   afterAll(async () => fake?.close());
 
