@@ -19,6 +19,7 @@ import {
   type KeptCpuProfile,
   monotonicMicros,
 } from './support/cpu-profile.ts';
+import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
 import { machineInfo } from './support/machine.ts';
 import {
@@ -63,7 +64,6 @@ const KEEL_CLI = path.join(ROOT, 'src/main/cli.ts');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const FORWARDER_CLI = path.join(import.meta.dirname, 'support/chat-forwarder.ts');
 const MODEL = 'fake-model';
-const ADMIN_KEY = 'bench-gateway-admin-key-0123456789';
 const TARGET_RATIO = 0.6;
 const MESSAGES = [{ role: 'user', content: 'Name three uses of a keel on a sailing boat.' }];
 
@@ -99,13 +99,6 @@ interface ProbeFigures {
 
 const chatBody = (model: string) => JSON.stringify({ model, messages: MESSAGES, max_tokens: 64 });
 
-function keelEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const owned = /^(KEEL_|DATABASE_URL$|REDIS_URL$|OPENAI_|ANTHROPIC_|LOG_LEVEL$|PORT$|HOST$|OTEL_)/;
-  for (const [name, value] of Object.entries(process.env)) if (!owned.test(name)) env[name] = value;
-  return { ...env, ...overrides };
-}
-
 async function startKeel(
   id: 'keel' | 'keel-pg',
   upstreamUrl: string,
@@ -119,17 +112,11 @@ async function startKeel(
     nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
     // Its own working directory, so a local keel.config.ts does not change what is measured.
     cwd: workDir,
-    env: keelEnvironment({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...('databaseUrl' in storage ? { DATABASE_URL: storage.databaseUrl } : { KEEL_DATA_DIR: 'memory://' }),
-      OPENAI_BASE_URL: upstreamUrl,
-      KEEL_MODEL: MODEL,
-      LOG_LEVEL: 'info',
-      // Auth on (every request checks the key) and limits on (counted, never reached).
-      KEEL_ADMIN_KEY: ADMIN_KEY,
-      KEEL_LIMIT_REQUESTS_PER_MINUTE: '1000000',
-      KEEL_LIMIT_TOKENS_PER_MINUTE: '1000000000',
+    env: keelBenchEnvironment({
+      port,
+      upstreamUrl,
+      model: MODEL,
+      storage: 'databaseUrl' in storage ? { databaseUrl: storage.databaseUrl } : 'embedded',
     }),
     // Logs go to a file, as they would go to a collector in production.
     stdout: { file: path.join(workDir, `${id}.log`) },
@@ -142,7 +129,7 @@ async function startKeel(
     request: {
       url: `${url}/openai/v1/chat/completions`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_KEY}` },
       body: chatBody('default'),
     },
   };
@@ -176,7 +163,7 @@ function floorTarget(keel: Target): Target {
     request: {
       url: keel.request.url.replace('/openai/v1/chat/completions', '/v1/models'),
       method: 'GET',
-      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` },
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   monotonicMicros,
 } from './support/cpu-profile.ts';
 import { gitRevision } from './support/git.ts';
+import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
 import { machineInfo } from './support/machine.ts';
 import {
@@ -27,6 +28,7 @@ import {
   numberListOption,
   numberOption,
   rejectUnknownOptions,
+  stringOption,
 } from './support/options.ts';
 import { freePort } from './support/ports.ts';
 import { processCpuMs } from './support/process-cpu.ts';
@@ -44,7 +46,9 @@ export const optionsHelp = {
   connections: 'concurrent connections, one value or several: 16,64 (default 16)',
   rounds: 'measured rounds per connection count; figures are medians across rounds (default 3)',
   warmup: 'seconds of warm-up per target before the rounds of each connection count (default 2)',
-  targets: `comma-separated subset of ${['keel', 'keel-silent', 'bare', 'upstream'].join(', ')} (default: all)`,
+  targets: `comma-separated subset of ${['keel', 'keel-pg', 'keel-silent', 'bare', 'upstream'].join(', ')} (default: keel, keel-silent, bare, upstream; keel-pg is the same Keel on PostgreSQL, DATABASE_URL)`,
+  'database-url':
+    'the PostgreSQL database of the keel-pg target (default postgres://postgres@127.0.0.1:5432/test)',
   'cpu-prof':
     'run keel and bare under `node --cpu-prof`, keep the profiles in bench/results/ and print their top self-time (slows them down)',
   'keep-logs': "keep the temporary directory with Keel's logs",
@@ -59,13 +63,15 @@ const TARGET_RATIO = 0.5;
 const USER_INPUT = 'Name three uses of a keel on a sailing boat.';
 const MAX_TOKENS = 64;
 
-const TARGET_IDS = ['keel', 'keel-silent', 'bare', 'upstream'] as const;
+const TARGET_IDS = ['keel', 'keel-pg', 'keel-silent', 'bare', 'upstream'] as const;
+const DEFAULT_TARGETS: readonly TargetId[] = ['keel', 'keel-silent', 'bare', 'upstream'];
 type TargetId = (typeof TARGET_IDS)[number];
 /** The targets `--cpu-prof` runs under the profiler. */
 const PROFILED = ['keel', 'bare'] as const;
 
 const LABELS: Record<TargetId, string> = {
   keel: 'keel (LOG_LEVEL=info)',
+  'keel-pg': 'keel on PostgreSQL (DATABASE_URL)',
   'keel-silent': 'keel, LOG_LEVEL=silent (informational)',
   bare: 'bare node:http + fetch',
   upstream: 'upstream direct (ceiling)',
@@ -109,18 +115,12 @@ const isGenerateAnswer = (body: unknown) =>
   typeof (body as { answer?: unknown }).answer === 'string' &&
   (body as { status?: unknown }).status === 'ok';
 
-function keelEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const owned = /^(KEEL_|DATABASE_URL$|REDIS_URL$|OPENAI_|ANTHROPIC_|LOG_LEVEL$|PORT$|HOST$)/;
-  for (const [name, value] of Object.entries(process.env)) if (!owned.test(name)) env[name] = value;
-  return { ...env, ...overrides };
-}
-
 async function startKeel(
-  id: 'keel' | 'keel-silent',
+  id: 'keel' | 'keel-pg' | 'keel-silent',
   upstreamUrl: string,
   workDir: string,
   profileDir: string | undefined,
+  databaseUrl?: string,
 ): Promise<Target> {
   const port = await freePort();
   const handle = spawnNode({
@@ -128,13 +128,12 @@ async function startKeel(
     nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
     // Its own working directory, so a local keel.config.ts does not change what is measured.
     cwd: workDir,
-    env: keelEnvironment({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KEEL_DATA_DIR: 'memory://',
-      OPENAI_BASE_URL: upstreamUrl,
-      KEEL_MODEL: MODEL,
-      LOG_LEVEL: id === 'keel' ? 'info' : 'silent',
+    env: keelBenchEnvironment({
+      port,
+      upstreamUrl,
+      model: MODEL,
+      storage: databaseUrl === undefined ? 'embedded' : { databaseUrl },
+      logLevel: id === 'keel-silent' ? 'silent' : 'info',
     }),
     // Logging stays on; its lines go to a file, as they would go to a collector in production.
     stdout: { file: path.join(workDir, `${id}.log`) },
@@ -147,7 +146,7 @@ async function startKeel(
     request: {
       url: `${url}/v1/generate`,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_KEY}` },
       body: generateBody,
     },
     answered: isGenerateAnswer,
@@ -177,7 +176,7 @@ async function startBare(upstreamUrl: string, profileDir: string | undefined): P
     request: {
       url: `${url}/v1/generate`,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_KEY}` },
       body: generateBody,
     },
     answered: isGenerateAnswer,
@@ -314,7 +313,8 @@ export async function run(options: BenchOptions): Promise<void> {
   });
   const rounds = numberOption(options, 'rounds', 3, { min: 1, max: 50, integer: true });
   const warmupSeconds = numberOption(options, 'warmup', 2, { min: 0, max: 600 });
-  const ids = listOption(options, 'targets', TARGET_IDS, TARGET_IDS);
+  const ids = listOption(options, 'targets', TARGET_IDS, DEFAULT_TARGETS);
+  const databaseUrl = stringOption(options, 'database-url') ?? 'postgres://postgres@127.0.0.1:5432/test';
   const cpuProf = booleanOption(options, 'cpu-prof');
   const keepLogs = booleanOption(options, 'keep-logs');
 
@@ -382,6 +382,8 @@ export async function run(options: BenchOptions): Promise<void> {
       switch (id) {
         case 'keel':
           return startKeel(id, upstreamUrl, workDir, profileDir(id));
+        case 'keel-pg':
+          return startKeel(id, upstreamUrl, workDir, undefined, databaseUrl);
         case 'keel-silent':
           return startKeel(id, upstreamUrl, workDir, undefined);
         case 'bare':
@@ -429,6 +431,7 @@ export async function run(options: BenchOptions): Promise<void> {
       }
       for (const [name, top, bottom] of [
         ['keel/bare', 'keel', 'bare'],
+        ['keel-pg/bare', 'keel-pg', 'bare'],
         ['keel-silent/bare', 'keel-silent', 'bare'],
         ['keel/upstream', 'keel', 'upstream'],
         ['bare/upstream', 'bare', 'upstream'],
@@ -445,13 +448,18 @@ export async function run(options: BenchOptions): Promise<void> {
     console.log(resultsTable(all, TARGET_IDS));
     console.log('');
     for (const figures of all) {
-      const keelVsBare = figures.ratios['keel/bare'];
-      if (!keelVsBare) continue;
-      const low = Math.min(...keelVsBare.rounds);
-      const high = Math.max(...keelVsBare.rounds);
-      console.log(
-        `P2 Keel/bare at ${figures.connections} connections: ${fixed(keelVsBare.median, 2)}x (rounds ${fixed(low, 2)}-${fixed(high, 2)}x), target >= ${TARGET_RATIO}x: ${keelVsBare.median >= TARGET_RATIO ? 'met' : 'NOT met'}`,
-      );
+      for (const [label, name] of [
+        ['Keel', 'keel/bare'],
+        ['Keel on PostgreSQL', 'keel-pg/bare'],
+      ] as const) {
+        const keelVsBare = figures.ratios[name];
+        if (!keelVsBare) continue;
+        const low = Math.min(...keelVsBare.rounds);
+        const high = Math.max(...keelVsBare.rounds);
+        console.log(
+          `P2 ${label}/bare at ${figures.connections} connections: ${fixed(keelVsBare.median, 2)}x (rounds ${fixed(low, 2)}-${fixed(high, 2)}x), target >= ${TARGET_RATIO}x: ${keelVsBare.median >= TARGET_RATIO ? 'met' : 'NOT met'}`,
+        );
+      }
     }
 
     for (const id of PROFILED) {

@@ -25,6 +25,7 @@ import {
   monotonicMicros,
 } from './support/cpu-profile.ts';
 import { gitRevision } from './support/git.ts';
+import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
 import { machineInfo } from './support/machine.ts';
 import {
   type BenchOptions,
@@ -33,6 +34,7 @@ import {
   numberListOption,
   numberOption,
   rejectUnknownOptions,
+  stringOption,
 } from './support/options.ts';
 import { freePort } from './support/ports.ts';
 import { processCpuMs } from './support/process-cpu.ts';
@@ -44,12 +46,16 @@ import { waitForHttpOk } from './support/wait-http.ts';
 export const description =
   'P3: concurrent SSE streams of POST /v1/generate in one Keel process vs a bare fetch relay: added time-to-first-token and memory per open stream at 1k/4k/8k';
 
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
 export const optionsHelp = {
   levels: 'open-stream counts to report at, ascending (default 1000,4000,8000)',
   'open-rate': 'streams opened per second during the ramp (default 400)',
   'token-delay-ms': "the upstream's gap between streamed tokens (default 30)",
   settle: 'seconds the ramp pauses at each level before measuring (default 3)',
-  targets: 'comma-separated subset of relay, keel, in this order (default both)',
+  targets:
+    'comma-separated subset of relay, keel, keel-pg, in this order (default relay, keel; keel-pg is the same Keel on PostgreSQL, DATABASE_URL)',
+  'database-url': `the PostgreSQL database of the keel-pg target (default ${DEFAULT_DATABASE_URL})`,
   'cpu-prof': 'run keel under `node --cpu-prof` and print its top self-time after the drain (slows it down)',
 };
 
@@ -58,11 +64,13 @@ const KEEL_CLI = path.join(ROOT, 'src/main/cli.ts');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const RELAY_CLI = path.join(import.meta.dirname, 'support/sse-relay.ts');
 const MODEL = 'fake-model';
-const TARGET_IDS = ['relay', 'keel'] as const;
+const TARGET_IDS = ['relay', 'keel', 'keel-pg'] as const;
+const DEFAULT_TARGETS: readonly TargetId[] = ['relay', 'keel'];
 type TargetId = (typeof TARGET_IDS)[number];
 const LABELS: Record<TargetId, string> = {
   relay: 'bare fetch relay (node:http + fetch)',
   keel: 'keel serve (LOG_LEVEL=info, every feature on)',
+  'keel-pg': 'keel serve on PostgreSQL (DATABASE_URL, every feature on)',
 };
 /** One direct-to-upstream probe per this many streams opened, for the added time-to-first-token. */
 const PROBE_EVERY = 10;
@@ -117,6 +125,8 @@ function openStream(
         'content-type': 'application/json',
         accept: 'text/event-stream',
         'content-length': Buffer.byteLength(body),
+        // Keel authenticates every stream; the relay and the upstream ignore the header.
+        ...(kind === 'capability' ? { authorization: `Bearer ${BENCH_ADMIN_KEY}` } : {}),
       },
     },
     (response) => {
@@ -177,18 +187,12 @@ function urlFromLine(line: string): string | undefined {
   }
 }
 
-function keelEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const owned = /^(KEEL_|DATABASE_URL$|REDIS_URL$|OPENAI_|ANTHROPIC_|LOG_LEVEL$|PORT$|HOST$)/;
-  for (const [name, value] of Object.entries(process.env)) if (!owned.test(name)) env[name] = value;
-  return { ...env, ...overrides };
-}
-
 async function startTarget(
   id: TargetId,
   upstreamUrl: string,
   logDir: string,
   profileDir: string | undefined,
+  databaseUrl: string,
 ): Promise<{ handle: ChildHandle; url: string }> {
   if (id === 'relay') {
     const handle = spawnNode({
@@ -202,19 +206,17 @@ async function startTarget(
   }
   const port = await freePort();
   const handle = spawnNode({
-    name: 'keel',
+    name: id,
     nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
     cwd: logDir,
-    env: keelEnvironment({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KEEL_DATA_DIR: 'memory://',
-      KEEL_EMBEDDINGS: 'off',
-      OPENAI_BASE_URL: upstreamUrl,
-      KEEL_MODEL: MODEL,
-      LOG_LEVEL: 'info',
+    env: keelBenchEnvironment({
+      port,
+      upstreamUrl,
+      model: MODEL,
+      storage: id === 'keel-pg' ? { databaseUrl } : 'embedded',
+      extra: { KEEL_EMBEDDINGS: 'off' },
     }),
-    stdout: { file: path.join(logDir, 'keel-streaming.log') },
+    stdout: { file: path.join(logDir, `${id}-streaming.log`) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${url}/readyz`, handle, 180_000);
@@ -253,10 +255,11 @@ async function runTarget(
     tokenDelayMs: number;
     settleSeconds: number;
     cpuProf: boolean;
+    databaseUrl: string;
   },
 ): Promise<TargetFigures> {
   const profileDir = settings.cpuProf && id === 'keel' ? path.join(logDir, 'cpu-profile') : undefined;
-  const { handle, url } = await startTarget(id, upstreamUrl, logDir, profileDir);
+  const { handle, url } = await startTarget(id, upstreamUrl, logDir, profileDir, settings.databaseUrl);
   const pid = handle.child.pid;
   const target = new URL(`${url}/v1/generate`);
   const upstream = new URL(`${upstreamUrl}/chat/completions`);
@@ -411,7 +414,8 @@ export async function run(options: BenchOptions): Promise<void> {
   const openRate = numberOption(options, 'open-rate', 400, { min: 1, max: 10_000 });
   const tokenDelayMs = numberOption(options, 'token-delay-ms', 30, { min: 1, max: 10_000 });
   const settleSeconds = numberOption(options, 'settle', 3, { min: 0, max: 120 });
-  const ids = listOption(options, 'targets', TARGET_IDS, TARGET_IDS);
+  const ids = listOption(options, 'targets', TARGET_IDS, DEFAULT_TARGETS);
+  const databaseUrl = stringOption(options, 'database-url') ?? DEFAULT_DATABASE_URL;
   const cpuProf = booleanOption(options, 'cpu-prof');
   const sortedLevels = [...levels].sort((a, b) => a - b);
   const machine = machineInfo();
@@ -438,6 +442,7 @@ export async function run(options: BenchOptions): Promise<void> {
           tokenDelayMs,
           settleSeconds,
           cpuProf,
+          databaseUrl,
         }),
       );
       upstreamHandle.assertRunning();
