@@ -17,8 +17,16 @@ describe('a request served in the benchmarks’ configuration', () => {
   beforeAll(async () => {
     directory = await temporaryDirectory();
     upstream = await startFakeOpenAI({ reply: () => 'It keeps the boat upright.' });
+    const environment = keelBenchEnvironment({
+      port: 0,
+      upstreamUrl: upstream.url,
+      model: 'fake-model',
+      storage: 'embedded',
+    });
     keel = await startKeel(
-      keelBenchEnvironment({ port: 0, upstreamUrl: upstream.url, model: 'fake-model', storage: 'embedded' }),
+      Object.fromEntries(
+        Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
       directory.path,
     );
   });
