@@ -2,6 +2,7 @@ import { generateText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../../test/fixtures/fake-openai/index.ts';
 import type { ProviderSettings } from '../gateway-settings.ts';
+import { LeanChatStreamModel } from './lean-chat-stream.ts';
 import { createProvider, loadProviderModules } from './provider-factory.ts';
 
 const settings = (overrides: Partial<ProviderSettings>): ProviderSettings => ({
@@ -53,6 +54,31 @@ describe('createProvider', () => {
       stream_options: { include_usage: true },
     });
     expect(fake.requests.at(-1)?.headers.authorization).toBeUndefined();
+    // Plain-text streams are read by the lean reader (decision 0206), which sends the provider's user agent.
+    expect(model).toBeInstanceOf(LeanChatStreamModel);
+    expect(fake.requests.at(-1)?.headers['user-agent']).toMatch(/^ai-sdk-openai-compatible\//);
+  });
+
+  it('sends an OpenAI-compatible server its key and configured headers on lean streams too', async () => {
+    const provider = createProvider(
+      settings({
+        name: 'vllm',
+        kind: 'openai-compatible',
+        baseUrl: `${fake.url}/`,
+        headers: { 'x-team': 'keel' },
+      }),
+    );
+    const result = await provider.languageModel?.('m').doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    });
+    const reader = result?.stream.getReader();
+    while (!(await reader?.read())?.done) {
+      // drain
+    }
+    const request = fake.requests.at(-1);
+    expect(request?.path).toBe('/v1/chat/completions');
+    expect(request?.headers.authorization).toBe('Bearer sk-test');
+    expect(request?.headers['x-team']).toBe('keel');
   });
 
   it('serves Anthropic through its Messages API, without embeddings', () => {

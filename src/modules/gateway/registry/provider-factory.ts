@@ -1,6 +1,7 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createOpenAICompatible, VERSION as OPENAI_COMPATIBLE_VERSION } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV4, LanguageModelV4 } from '@ai-sdk/provider';
 import type { ProviderKind, ProviderSettings } from '../gateway-settings.ts';
+import { LeanChatStreamModel } from './lean-chat-stream.ts';
 
 /**
  * The AI SDK's OpenAI and Anthropic providers are imported only when a configured provider needs them
@@ -73,8 +74,19 @@ export function createProvider(
         includeUsage: true,
         supportsStructuredOutputs: settings.structuredOutputs,
       });
+      // Streams of plain text are read by Keel's lean reader (decision 0206); the rest by the AI SDK model.
+      const endpoint = {
+        url: `${(settings.baseUrl ?? '').replace(/\/+$/, '')}/chat/completions`,
+        headers: {
+          ...(settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` }),
+          // What the AI SDK's provider sends, less the version of its internal HTTP helper.
+          'user-agent': `ai-sdk-openai-compatible/${OPENAI_COMPATIBLE_VERSION} node.js/${process.version}`,
+          ...settings.headers,
+        },
+        fetch: fetchImplementation,
+      };
       return {
-        languageModel: (modelId) => provider.chatModel(modelId),
+        languageModel: (modelId) => new LeanChatStreamModel(provider.chatModel(modelId), endpoint),
         embeddingModel: (modelId) => provider.embeddingModel(modelId),
       };
     }
