@@ -65,6 +65,23 @@ function firstWords(sentence: string, limit: number): string {
 }
 
 /**
+ * The prose a summary is made of. Markdown is read by its structure: headings guide the choice and are
+ * never quoted as sentences (nor glued to the sentence after them); front matter, code and tables are not
+ * prose. Exported so the benchmark's Lead-k baselines read the same sentences.
+ */
+export function summaryProse(text: string): { prose: string; headings: string[] } {
+  if (!looksLikeMarkdown(text)) return { prose: text, headings: [] };
+  const blocks = markdownBlocks(text);
+  return {
+    prose: blocks
+      .filter((block) => block.kind === 'paragraph' || block.kind === 'item')
+      .map((block) => block.text)
+      .join('\n\n'),
+    headings: blocks.filter((block) => block.kind === 'heading').map((block) => block.text),
+  };
+}
+
+/**
  * Extractive summary: sentences scored by position, centrality (TF-IDF and, when available, USE-lite
  * similarity to the whole text) and an optional focus query, then picked by MMR so they do not repeat
  * each other, until the sentence or word bound is reached. Sentences keep their original order.
@@ -86,26 +103,8 @@ export async function summarize(
   }
   options.signal?.throwIfAborted();
 
-  // Markdown is read by its structure: headings guide the choice and are never quoted as sentences
-  // (nor glued to the sentence after them); front matter, code and tables are not prose.
-  const structured = looksLikeMarkdown(text) ? markdownBlocks(text) : undefined;
-  const prose =
-    structured === undefined
-      ? text
-      : structured
-          .filter((block) => block.kind === 'paragraph' || block.kind === 'item')
-          .map((block) => block.text)
-          .join('\n\n');
-  const headingTerms = new Set(
-    structured === undefined
-      ? []
-      : lexicalTerms(
-          structured
-            .filter((block) => block.kind === 'heading')
-            .map((block) => block.text)
-            .join('. '),
-        ),
-  );
+  const { prose, headings } = summaryProse(text);
+  const headingTerms = new Set(lexicalTerms(headings.join('. ')));
   const sentences = analyzeSentences(prose);
   const count = sentences.length;
   const embedder =

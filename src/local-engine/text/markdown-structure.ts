@@ -27,8 +27,8 @@ export function looksLikeMarkdown(text: string): boolean {
 /** Inline Markdown to its words: emphasis, code spans, links and images, HTML tags. */
 export function plainInline(text: string): string {
   return text
-    .replace(/!\[([^\]]*)\]\([^)]*\)/gu, '$1')
-    .replace(/\[([^\]]+)\]\([^)]*\)/gu, '$1')
+    .replace(/!\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])/gu, '$1')
+    .replace(/\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])/gu, '$1')
     .replace(/<[^>\n]+>/gu, '')
     .replace(/(\*\*|__)(.+?)\1/gu, '$2')
     .replace(/(?<![\p{L}\p{N}])([*_])(\S(?:.*?\S)?)\1(?![\p{L}\p{N}])/gu, '$2')
@@ -38,16 +38,35 @@ export function plainInline(text: string): string {
 }
 
 /**
- * The blocks of a Markdown text: front matter skipped, ATX and setext headings with their level,
- * paragraphs (lines joined), list items, table rows and fenced code as blocks of their own.
+ * Whether a paragraph is only images (badges, logos), links around images and HTML tags: a reader sees
+ * pictures there, not words, so their alt texts ("CI", "npm version") are not prose.
+ */
+function onlyImages(markdown: string): boolean {
+  const rest = markdown
+    .replace(/\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)/gu, '')
+    .replace(/\[!\[[^\]]*\]\[[^\]]*\]\]\[[^\]]*\]/gu, '')
+    .replace(/!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])/gu, '')
+    .replace(/<[^>\n]+>/gu, '');
+  return !/[\p{L}\p{N}]/u.test(rest) && /!\[|<img/iu.test(markdown);
+}
+
+/**
+ * The blocks of a Markdown text: front matter and HTML comments skipped, ATX and setext headings with
+ * their level, paragraphs (lines joined, blockquote markers dropped, badge rows skipped), list items,
+ * table rows and fenced code as blocks of their own.
  */
 export function markdownBlocks(text: string): TextBlock[] {
-  const lines = text.replace(/^---\r?\n[\s\S]*?\r?\n---\s*(?:\r?\n|$)/u, '').split(/\r?\n/u);
+  const lines = text
+    .replace(/^---\r?\n[\s\S]*?\r?\n---\s*(?:\r?\n|$)/u, '')
+    .replace(/<!--[\s\S]*?-->/gu, '')
+    .split(/\r?\n/u)
+    .map((line) => line.replace(/^\s{0,3}(?:>\s?)+/u, ''));
   const blocks: TextBlock[] = [];
   let paragraph: string[] = [];
   const flush = () => {
-    const joined = plainInline(paragraph.join(' '));
-    if (joined.length > 0) blocks.push({ kind: 'paragraph', text: joined });
+    const raw = paragraph.join(' ');
+    const joined = plainInline(raw);
+    if (joined.length > 0 && !onlyImages(raw)) blocks.push({ kind: 'paragraph', text: joined });
     paragraph = [];
   };
   for (let index = 0; index < lines.length; index++) {
