@@ -50,7 +50,7 @@ describe('summarize Markdown', () => {
     ]);
   });
 
-  it('reads a README as its reader sees it: no comments, badge rows, quote markers or link labels', () => {
+  it('reads a README as its reader sees it: no comments, badge rows, rules, link definitions, quote markers or link labels', () => {
     const readme = [
       '<!--',
       '@license Apache-2.0',
@@ -61,6 +61,11 @@ describe('summarize Markdown', () => {
       '',
       '> Detect native [Int8Array][mdn] support.',
       '> Works in ![an icon](icon.png) every runtime.',
+      '',
+      '---',
+      '',
+      '[mdn]: https://developer.mozilla.org/',
+      '* * *',
     ].join('\n');
     expect(markdownBlocks(readme)).toEqual([
       { kind: 'heading', text: 'tool', level: 1 },

@@ -12,6 +12,8 @@ const SETEXT_UNDERLINE = /^\s{0,3}(=+|-+)\s*$/u;
 const LIST_ITEM = /^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$/u;
 const FENCE = /^\s{0,3}(```|~~~)/u;
 const TABLE_ROW = /^\s*\|.*\|\s*$/u;
+const THEMATIC_BREAK = /^\s{0,3}([-*_])(?:\s*\1){2,}\s*$/u;
+const LINK_DEFINITION = /^\s{0,3}\[[^\]]+\]:\s*\S+/u;
 
 /** Whether a text is Markdown with structure worth reading (a heading of either kind, front matter, a fence or a table). */
 export function looksLikeMarkdown(text: string): boolean {
@@ -51,9 +53,9 @@ function onlyImages(markdown: string): boolean {
 }
 
 /**
- * The blocks of a Markdown text: front matter and HTML comments skipped, ATX and setext headings with
- * their level, paragraphs (lines joined, blockquote markers dropped, badge rows skipped), list items,
- * table rows and fenced code as blocks of their own.
+ * The blocks of a Markdown text: front matter, HTML comments, thematic breaks and link reference
+ * definitions skipped, ATX and setext headings with their level, paragraphs (lines joined, blockquote
+ * markers dropped, badge rows skipped), list items, table rows and fenced code as blocks of their own.
  */
 export function markdownBlocks(text: string): TextBlock[] {
   const lines = text
@@ -89,6 +91,11 @@ export function markdownBlocks(text: string): TextBlock[] {
     if (underline !== null && line.trim().length > 0 && paragraph.length === 0 && !LIST_ITEM.test(line)) {
       blocks.push({ kind: 'heading', text: plainInline(line), level: underline[1]?.startsWith('=') ? 1 : 2 });
       index++;
+      continue;
+    }
+    // A thematic break (---, ***) and a link reference definition ([id]: url) show no words.
+    if (THEMATIC_BREAK.test(line) || LINK_DEFINITION.test(line)) {
+      flush();
       continue;
     }
     if (TABLE_ROW.test(line)) {
