@@ -299,10 +299,11 @@ export async function run(options: BenchOptions): Promise<void> {
         `Reuters-21578 stories${articlesSkip > 0 ? ` (after the first ${articlesSkip})` : ''}, headline as the reference`,
       );
       await embedder.save();
+      const readmeSet = readmes === 0 ? [] : loadReadmes(readmes, 7).slice(readmesSkip);
+      if (readmes > 0 && readmeSet.length === 0)
+        throw new BenchFailure(`no README left after skipping ${readmesSkip} (is node_modules installed?)`);
       const readmeReport =
-        readmes === 0
-          ? undefined
-          : await measureSummaries(loadReadmes(readmes, 7).slice(readmesSkip), embedder, log);
+        readmeSet.length === 0 ? undefined : await measureSummaries(readmeSet, embedder, log);
       if (readmeReport !== undefined) {
         results.summariesReadmes = readmeReport;
         printSummaries(
