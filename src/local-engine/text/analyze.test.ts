@@ -26,10 +26,11 @@ describe('text analysis', () => {
   it('does not end a sentence inside a dotted name, and still ends it after an abbreviation or a full stop', () => {
     expect(
       splitSentences(
-        'A Node.js port of require.resolve() and _.cloneDeep, documented at kysely.dev today. The U.S. rate is 3.7 today. See e.g. the docs.',
+        'A Node.js port of require.resolve() and _.cloneDeep, documented at kysely.dev today. It reads .docx files with OpenAPI 3.x schemas. The U.S. rate is 3.7 today. See e.g. the docs.',
       ),
     ).toEqual([
       'A Node.js port of require.resolve() and _.cloneDeep, documented at kysely.dev today.',
+      'It reads .docx files with OpenAPI 3.x schemas.',
       'The U.S. rate is 3.7 today.',
       'See e.g. the docs.',
     ]);

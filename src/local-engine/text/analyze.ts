@@ -78,11 +78,12 @@ function tokensOf(sentence: string): TextToken[] {
 }
 
 /**
- * A dot inside a dotted name (`Node.js`, `require.resolve`, `_.cloneDeep`, `kysely.dev`): after two
- * letters or digits (or `_`, `$`, a bracket) and before a lower-case letter, `_` or `$`, with no space.
- * wink-nlp ends a sentence there; `U.S.`, `e.g.` and `3.7` are left to it.
+ * A dot inside a dotted name (`Node.js`, `require.resolve`, `_.cloneDeep`, `kysely.dev`, `3.x`) or
+ * opening one (`.docx`, `.encode()`): after two letters or digits, a digit, `_`, `$`, a bracket or a
+ * space, and before a lower-case letter, `_` or `$`, with no space. wink-nlp ends a sentence there;
+ * `U.S.`, `e.g.` and `3.7` are left to it.
  */
-const DOTTED_NAME = /(?<=[\p{L}\p{N}]{2}|[_$)\]])\.(?=[\p{Ll}_$])/gu;
+const DOTTED_NAME = /(?<=[\p{L}\p{N}]{2}|[\p{N}_$)\]\s]|^)\.(?=[\p{Ll}_$])/gu;
 /** Stands in for that dot while wink-nlp splits (a private-use character, never in real text). */
 const NAME_DOT = '\u{E000}';
 
