@@ -56,7 +56,9 @@ export function loadReadmes(count: number, seed: number, directory: string = NOD
     if (typeof manifest.name !== 'string' || seen.has(manifest.name)) continue;
     seen.add(manifest.name);
     const description = typeof manifest.description === 'string' ? manifest.description.trim() : '';
-    const readme = readdirSync(folder).find((file) => /^readme(?:\.md|\.markdown)?$/iu.test(file));
+    const readme = readdirSync(folder)
+      .sort()
+      .find((file) => /^readme(?:\.md|\.markdown)?$/iu.test(file));
     if (readme === undefined || countWords(description) < 4) continue;
     const text = readFileSync(path.join(folder, readme), 'utf8');
     const { prose } = summaryProse(text);
