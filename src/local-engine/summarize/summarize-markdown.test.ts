@@ -49,4 +49,27 @@ describe('summarize Markdown', () => {
       { kind: 'code', text: 'code' },
     ]);
   });
+
+  it('reads a README as its reader sees it: no comments, badge rows, rules, link definitions, quote markers or link labels', () => {
+    const readme = [
+      '<!--',
+      '@license Apache-2.0',
+      '-->',
+      '# tool',
+      '[![CI](https://ci.example/badge.svg)](https://ci.example) [![npm version][npm-badge]][npm]',
+      '<img src="logo.png" alt="logo"/>',
+      '',
+      '> Detect native [Int8Array][mdn] support.',
+      '> Works in ![an icon](icon.png) every runtime.',
+      '',
+      '---',
+      '',
+      '[mdn]: https://developer.mozilla.org/',
+      '* * *',
+    ].join('\n');
+    expect(markdownBlocks(readme)).toEqual([
+      { kind: 'heading', text: 'tool', level: 1 },
+      { kind: 'paragraph', text: 'Detect native Int8Array support. Works in an icon every runtime.' },
+    ]);
+  });
 });

@@ -27,6 +27,19 @@ describe('summarize', () => {
     expect(result).toMatchObject({ engine: 'local', model: 'bag-of-words+extractive' });
   });
 
+  it('keeps the opening sentence, then prefers a short on-topic sentence to a long one (decision 0196)', async () => {
+    const text = `The harbour authority approved a new ferry terminal on Monday.
+The terminal, which the authority said would be built on the old coal wharf at the north end of the harbour over the next three years at a cost shared between the city, the port and two private operators, will serve four ferry routes.
+Ferry operators welcomed the terminal.
+The terminal opens in 2029 with four ferry routes.`;
+    for (const embedder of [new BagOfWordsEmbedder(), null]) {
+      const result = await summarize({ text, max_sentences: 2 }, { embedder });
+      expect(result.key_points[0]).toBe('The harbour authority approved a new ferry terminal on Monday.');
+      expect(result.summary).not.toContain('coal wharf');
+      expect(result.word_count).toBeLessThan(25);
+    }
+  });
+
   it('follows the focus query', async () => {
     const result = await summarize(
       { text: ARTICLE, max_sentences: 1, focus: 'low tide mud' },

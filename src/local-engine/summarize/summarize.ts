@@ -31,7 +31,10 @@ export interface SummaryResult extends EngineProvenance {
   readonly truncated: boolean;
 }
 
-/** Feature weights of a sentence's salience; measured against Lead-3 in bench/quality.ts. */
+/**
+ * Feature weights of a sentence's salience, chosen on 300 Reuters stories against Lead-3 and checked on
+ * stories and READMEs they were not chosen on (bench/quality.ts; decision 0196).
+ */
 export const SUMMARY_WEIGHTS = Object.freeze({
   position: 0.6,
   centrality: 0.4,
@@ -39,12 +42,15 @@ export const SUMMARY_WEIGHTS = Object.freeze({
   /** Share of a sentence's terms that its Markdown headings hold. */
   headings: 0.2,
   /** MMR trade-off: 1 = salience only. */
-  lambda: 0.7,
+  lambda: 0.85,
+  /** Position weight 1 / (1 + index)^decay: the opening sentence leads, the rest compete on content. */
+  positionDecay: 3,
+  /** Sentences longer than this many words weigh (words / longSentence)^-lengthExponent. */
+  longSentence: 10,
+  lengthExponent: 0.75,
 });
 
 const ELLIPSIS = '…';
-/** Sentences longer than this weigh less (see the salience below). */
-const LONG_SENTENCE_WORDS = 30;
 
 function maxNormalised(values: readonly number[]): number[] {
   const max = Math.max(0, ...values);
@@ -62,6 +68,23 @@ function firstWords(sentence: string, limit: number): string {
     if (isWord) words++;
   }
   return `${kept.join(' ').replace(/[\s,;:.!?-]+$/u, '')}${ELLIPSIS}`;
+}
+
+/**
+ * The prose a summary is made of. Markdown is read by its structure: headings guide the choice and are
+ * never quoted as sentences (nor glued to the sentence after them); front matter, code and tables are not
+ * prose. Exported so the benchmark's Lead-k baselines read the same sentences.
+ */
+export function summaryProse(text: string): { prose: string; headings: string[] } {
+  if (!looksLikeMarkdown(text)) return { prose: text, headings: [] };
+  const blocks = markdownBlocks(text);
+  return {
+    prose: blocks
+      .filter((block) => block.kind === 'paragraph' || block.kind === 'item')
+      .map((block) => block.text)
+      .join('\n\n'),
+    headings: blocks.filter((block) => block.kind === 'heading').map((block) => block.text),
+  };
 }
 
 /**
@@ -86,26 +109,8 @@ export async function summarize(
   }
   options.signal?.throwIfAborted();
 
-  // Markdown is read by its structure: headings guide the choice and are never quoted as sentences
-  // (nor glued to the sentence after them); front matter, code and tables are not prose.
-  const structured = looksLikeMarkdown(text) ? markdownBlocks(text) : undefined;
-  const prose =
-    structured === undefined
-      ? text
-      : structured
-          .filter((block) => block.kind === 'paragraph' || block.kind === 'item')
-          .map((block) => block.text)
-          .join('\n\n');
-  const headingTerms = new Set(
-    structured === undefined
-      ? []
-      : lexicalTerms(
-          structured
-            .filter((block) => block.kind === 'heading')
-            .map((block) => block.text)
-            .join('. '),
-        ),
-  );
+  const { prose, headings } = summaryProse(text);
+  const headingTerms = new Set(lexicalTerms(headings.join('. ')));
   const sentences = analyzeSentences(prose);
   const count = sentences.length;
   const embedder =
@@ -167,12 +172,16 @@ export async function summarize(
   }
 
   const salience = sentences.map((sentence, index) => {
-    const position = 1 / Math.sqrt(1 + index);
+    const position = (1 + index) ** -SUMMARY_WEIGHTS.positionDecay;
     const words = countWords(sentence.text);
-    // Headings, sign-offs and fragments rarely carry a summary; very long sentences spend the reader's
-    // words on detail, so they weigh a little less (square root of the excess).
+    // Headings, sign-offs and fragments rarely carry a summary; long sentences spend the reader's words
+    // on detail, so a sentence weighs less the longer it is past a short one.
     const brevity =
-      words < 4 ? 0.5 : words > LONG_SENTENCE_WORDS ? Math.sqrt(LONG_SENTENCE_WORDS / words) : 1;
+      words < 4
+        ? 0.5
+        : words > SUMMARY_WEIGHTS.longSentence
+          ? (SUMMARY_WEIGHTS.longSentence / words) ** SUMMARY_WEIGHTS.lengthExponent
+          : 1;
     const headed =
       headingTerms.size === 0 || sentence.terms.length === 0
         ? 0

@@ -23,6 +23,19 @@ describe('text analysis', () => {
     expect(splitSentences('')).toEqual([]);
   });
 
+  it('does not end a sentence inside a dotted name, and still ends it after an abbreviation or a full stop', () => {
+    expect(
+      splitSentences(
+        'A Node.js port of require.resolve() and _.cloneDeep, documented at kysely.dev today. It reads .docx files with OpenAPI 3.x schemas. The U.S. rate is 3.7 today. See e.g. the docs.',
+      ),
+    ).toEqual([
+      'A Node.js port of require.resolve() and _.cloneDeep, documented at kysely.dev today.',
+      'It reads .docx files with OpenAPI 3.x schemas.',
+      'The U.S. rate is 3.7 today.',
+      'See e.g. the docs.',
+    ]);
+  });
+
   it('handles non-Latin text without throwing', () => {
     const sentences = analyzeSentences('Привет, мир. 東京は大きい都市です。 Ça va très bien !');
     expect(sentences.length).toBeGreaterThan(0);

@@ -77,13 +77,24 @@ function tokensOf(sentence: string): TextToken[] {
   return tokens;
 }
 
+/**
+ * A dot inside a dotted name (`Node.js`, `require.resolve`, `_.cloneDeep`, `kysely.dev`, `3.x`) or
+ * opening one (`.docx`, `.encode()`): after two letters or digits, a digit, `_`, `$`, a bracket or a
+ * space, and before a lower-case letter, `_` or `$`, with no space. wink-nlp ends a sentence there;
+ * `U.S.`, `e.g.` and `3.7` are left to it.
+ */
+const DOTTED_NAME = /(?<=[\p{L}\p{N}]{2}|[\p{N}_$)\]\s]|^)\.(?=[\p{Ll}_$])/gu;
+/** Stands in for that dot while wink-nlp splits (a private-use character, never in real text). */
+const NAME_DOT = '\u{E000}';
+
 /** Sentences of a text, in order, trimmed, with whitespace collapsed. */
 export function splitSentences(text: string): string[] {
   const nlp = wink();
   const sentences: string[] = [];
   for (const block of blocks(text)) {
-    for (const sentence of nlp.readDoc(block).sentences().out() as string[]) {
-      const trimmed = sentence.trim();
+    const protectedBlock = block.replace(DOTTED_NAME, NAME_DOT);
+    for (const sentence of nlp.readDoc(protectedBlock).sentences().out() as string[]) {
+      const trimmed = sentence.trim().replaceAll(NAME_DOT, '.');
       if (trimmed.length > 0) sentences.push(trimmed);
     }
   }

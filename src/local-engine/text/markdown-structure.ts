@@ -12,6 +12,8 @@ const SETEXT_UNDERLINE = /^\s{0,3}(=+|-+)\s*$/u;
 const LIST_ITEM = /^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$/u;
 const FENCE = /^\s{0,3}(```|~~~)/u;
 const TABLE_ROW = /^\s*\|.*\|\s*$/u;
+const THEMATIC_BREAK = /^\s{0,3}([-*_])(?:\s*\1){2,}\s*$/u;
+const LINK_DEFINITION = /^\s{0,3}\[[^\]]+\]:\s*\S+/u;
 
 /** Whether a text is Markdown with structure worth reading (a heading of either kind, front matter, a fence or a table). */
 export function looksLikeMarkdown(text: string): boolean {
@@ -27,8 +29,8 @@ export function looksLikeMarkdown(text: string): boolean {
 /** Inline Markdown to its words: emphasis, code spans, links and images, HTML tags. */
 export function plainInline(text: string): string {
   return text
-    .replace(/!\[([^\]]*)\]\([^)]*\)/gu, '$1')
-    .replace(/\[([^\]]+)\]\([^)]*\)/gu, '$1')
+    .replace(/!\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])/gu, '$1')
+    .replace(/\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])/gu, '$1')
     .replace(/<[^>\n]+>/gu, '')
     .replace(/(\*\*|__)(.+?)\1/gu, '$2')
     .replace(/(?<![\p{L}\p{N}])([*_])(\S(?:.*?\S)?)\1(?![\p{L}\p{N}])/gu, '$2')
@@ -38,16 +40,35 @@ export function plainInline(text: string): string {
 }
 
 /**
- * The blocks of a Markdown text: front matter skipped, ATX and setext headings with their level,
- * paragraphs (lines joined), list items, table rows and fenced code as blocks of their own.
+ * Whether a paragraph is only images (badges, logos), links around images and HTML tags: a reader sees
+ * pictures there, not words, so their alt texts ("CI", "npm version") are not prose.
+ */
+function onlyImages(markdown: string): boolean {
+  const rest = markdown
+    .replace(/\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)/gu, '')
+    .replace(/\[!\[[^\]]*\]\[[^\]]*\]\]\[[^\]]*\]/gu, '')
+    .replace(/!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])/gu, '')
+    .replace(/<[^>\n]+>/gu, '');
+  return !/[\p{L}\p{N}]/u.test(rest) && /!\[|<img/iu.test(markdown);
+}
+
+/**
+ * The blocks of a Markdown text: front matter, HTML comments, thematic breaks and link reference
+ * definitions skipped, ATX and setext headings with their level, paragraphs (lines joined, blockquote
+ * markers dropped, badge rows skipped), list items, table rows and fenced code as blocks of their own.
  */
 export function markdownBlocks(text: string): TextBlock[] {
-  const lines = text.replace(/^---\r?\n[\s\S]*?\r?\n---\s*(?:\r?\n|$)/u, '').split(/\r?\n/u);
+  const lines = text
+    .replace(/^---\r?\n[\s\S]*?\r?\n---\s*(?:\r?\n|$)/u, '')
+    .replace(/<!--[\s\S]*?-->/gu, '')
+    .split(/\r?\n/u)
+    .map((line) => line.replace(/^\s{0,3}(?:>\s?)+/u, ''));
   const blocks: TextBlock[] = [];
   let paragraph: string[] = [];
   const flush = () => {
-    const joined = plainInline(paragraph.join(' '));
-    if (joined.length > 0) blocks.push({ kind: 'paragraph', text: joined });
+    const raw = paragraph.join(' ');
+    const joined = plainInline(raw);
+    if (joined.length > 0 && !onlyImages(raw)) blocks.push({ kind: 'paragraph', text: joined });
     paragraph = [];
   };
   for (let index = 0; index < lines.length; index++) {
@@ -70,6 +91,11 @@ export function markdownBlocks(text: string): TextBlock[] {
     if (underline !== null && line.trim().length > 0 && paragraph.length === 0 && !LIST_ITEM.test(line)) {
       blocks.push({ kind: 'heading', text: plainInline(line), level: underline[1]?.startsWith('=') ? 1 : 2 });
       index++;
+      continue;
+    }
+    // A thematic break (---, ***) and a link reference definition ([id]: url) show no words.
+    if (THEMATIC_BREAK.test(line) || LINK_DEFINITION.test(line)) {
+      flush();
       continue;
     }
     if (TABLE_ROW.test(line)) {

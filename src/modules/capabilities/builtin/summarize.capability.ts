@@ -288,13 +288,13 @@ export function createSummarizeCapability(options: BuiltinCapabilityOptions = {}
         },
         output: {
           summary:
-            '- The keel is the backbone of a sailing boat.\n- It runs along the bottom of the hull from bow to stern.',
+            '- The keel is the backbone of a sailing boat.\n- Heavy keels also carry ballast, which keeps the boat upright.',
           key_points: [
             'The keel is the backbone of a sailing boat.',
-            'It runs along the bottom of the hull from bow to stern.',
+            'Heavy keels also carry ballast, which keeps the boat upright.',
           ],
           sentence_count: 2,
-          word_count: 21,
+          word_count: 19,
           truncated: false,
           engine: 'local',
           model: 'use-lite-512+extractive',
