@@ -925,6 +925,63 @@ const CASES: readonly Case[] = [
     schema: nullable('number'),
     expected: 3.72,
   },
+  // Fourth round (decision 0191): classes read on the second and third held-out splits.
+  {
+    failure: 'a closed range "(Jul 2016 – Aug 2019)" read as a current job',
+    text: 'Professional Experience\n• Infosys Ltd, Pune – Test Analyst (Jul 2016 – Aug 2019)\n• Coral Fintech Pvt. Ltd., Bengaluru – QA Lead (Jan 2023 – till date)',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Coral Fintech Pvt. Ltd.',
+  },
+  {
+    failure: 'a past internship "Summer 2024 – UX Research Intern" read as the current job',
+    text: 'Internships\nSummer 2024 – UX Research Intern, Brightside Health Ltd (10 weeks)',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'an open range before a column gap ("2020–      Senior Researcher") missed',
+    text: 'Positions\n2020–      Senior Researcher, Norwegian Ocean Institute AS, Bergen\n2015–2020  Postdoctoral Fellow, University of Tromsø',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Senior Researcher',
+  },
+  {
+    failure: 'a label saying only a synonym ("Amount paid") preferred to one saying the field ("Total")',
+    text: 'Subtotal (ex GST)    2,750.00\nGST (10%)    275.00\nTotal (inc GST)    3,025.00\nAmount paid    0.00',
+    field: 'total',
+    schema: nullable('number'),
+    expected: 3025,
+  },
+  {
+    failure: 'a PO reference preferred to the order reference for an order number',
+    text: '| Reference 1 (PO) | CCR-PO-2219 |\n| Reference 2 (Order) | 100-48213 |',
+    field: 'order_number',
+    schema: nullable('string'),
+    expected: '100-48213',
+  },
+  {
+    failure: 'a transaction number preferred to the receipt number for a receipt number',
+    text: 'ST 0231  TILL 04  OP 221  TRANS 5567\nReceipt no. 0231-04-118822\nTOTAL TO PAY   £ 9.11',
+    field: 'receipt_number',
+    schema: nullable('string'),
+    expected: '0231-04-118822',
+  },
+  {
+    failure: 'a one-off charge read as the monthly fee',
+    text: 'The Customer shall pay a one-off onboarding charge of £2,500 and a monthly service charge\nof £1,980, both exclusive of VAT.',
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: 1980,
+  },
+  {
+    failure: 'only a one-off charge stated, read as the monthly fee',
+    text: 'The Client pays a one-time setup fee of $3,000 and then a fee each month as agreed in writing.',
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: undefined,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

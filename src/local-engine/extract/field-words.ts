@@ -1,3 +1,5 @@
+import { periodOf } from './periods.ts';
+
 /** Words a field is known by: its name split into words, singular, plus common synonyms of that name. */
 const SYNONYMS: Record<string, readonly string[]> = {
   total: ['total', 'amount due', 'grand total', 'total due', 'amount', 'sum'],
@@ -502,6 +504,9 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   // A balance is no invoice total, but it is an amount ("an outstanding balance of £2,140.60").
   if (family === 'amount' && !terms.name.includes('total'))
     own.add(AMOUNT_QUALIFIERS.findIndex((group) => group.includes('balance')));
+  // A contract's "monthly service charge" is its fee, not a restaurant's service charge.
+  if (family === 'amount' && periodOf(terms.name) !== undefined)
+    own.add(AMOUNT_QUALIFIERS.findIndex((group) => group.includes('service')));
   for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;
   if (family === 'amount' && words.some((word) => ID_WORDS.has(word))) return true;
   return false;
@@ -532,7 +537,10 @@ export function labelMatch(label: string, terms: FieldTerms): number {
     const covered = specific.filter(
       (word) => has(word) || (SYNONYMS[word] ?? []).some((synonym) => has(synonym)),
     ).length;
-    best = covered === specific.length ? 0.9 : (0.45 * covered) / specific.length;
+    // A label that says the field's own words names it better than one that says only synonyms:
+    // "Reference 2 (Order)" over "Reference 1 (PO)" for an order number, "Total" over "Amount paid".
+    const own = specific.every((word) => has(word));
+    best = covered === specific.length ? (own ? 0.9 : 0.87) : (0.45 * covered) / specific.length;
   } else {
     const covered = terms.name.filter(
       (word) => has(word) || (SYNONYMS[word] ?? []).some((synonym) => has(synonym)),

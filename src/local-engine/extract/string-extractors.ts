@@ -223,9 +223,13 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
 const LETTER_SIGN_OFF =
   /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Best)[,.]?[ \t]*$/gmu;
 
-/** Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch). */
+/**
+ * Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch),
+ * "Depuis 2023", an open range "2021 –" that nothing closes (end of line, a bracket, a column gap); not
+ * "(Jul 2016 – Aug 2019)", nor "Summer 2024 – UX Research Intern".
+ */
 const CURRENT_JOB =
-  /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b|\b(?:19|20)\d\d[ \t]*[-–—](?![ \t]*\d)/iu;
+  /\b(?:present|now|to date|till date|current|currently|since|heden|depuis)\b|[-–—][ \t]*date\b|\b(?:19|20)\d\d[ \t]*[-–—](?:[ \t]*(?:$|[)|\]])|[ \t]{2,})/iu;
 
 /**
  * "I currently work as Sous Chef at The Anchor Brasserie": the current job's title and employer, said in
@@ -392,7 +396,14 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
         .join('|')})s?${ID_GAP}`,
       'iu',
     );
-    for (const position of mentions(context, { ...terms, phrases: qualifiers })) {
+    // The field's own word first ("Receipt no. 0231-04-118822" over "TRANS 5567" for a receipt number,
+    // "Order 30-77815" over "PO 4411" for an order number), then its synonyms, each in text order.
+    const own = qualifiers.filter((qualifier) => words.includes(qualifier));
+    const positions = [
+      ...mentions(context, { ...terms, phrases: own }),
+      ...mentions(context, { ...terms, phrases: qualifiers.filter((qualifier) => !own.includes(qualifier)) }),
+    ];
+    for (const position of [...new Set(positions)]) {
       const rest = text.slice(
         position,
         text.indexOf('\n', position) === -1 ? undefined : text.indexOf('\n', position),
