@@ -982,6 +982,27 @@ const CASES: readonly Case[] = [
     schema: nullable('number'),
     expected: undefined,
   },
+  {
+    failure: 'a department mailbox name ("From: Accounts <...>") read as the vendor',
+    text: 'From: Accounts <accounts@greenlane-events.example>\nTo: Olivia Grant <o.grant@hartwell-college.example>\nSubject: Invoice GLE-0932\n\nDear Olivia,\n\nOur invoice GLE-0932 is attached. Total: £5,820.00',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the forwarder of an invoice e-mail read as the vendor',
+    text: 'From: Luis Ortega <luis.ortega@harborview-clinic.example>\nTo: ap@harborview-clinic.example\nSubject: Fwd: Invoice 2025-031\n\nCan you process this one?\n\n---------- Forwarded message ---------\nFrom: Dana Whitaker <dana@copperleaf-studio.example>\nSubject: Invoice 2025-031\n\nHi Luis,\n\nBelow is invoice 2025-031. Total due: $3,040.00.\n\nThanks!\nDana Whitaker\nCopperleaf Studio LLC | (415) 555-0178',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: 'Copperleaf Studio LLC',
+  },
+  {
+    failure: 'a French invoice\'s "Net à payer" read as its subtotal ("Total HT")',
+    text: 'FACTURE N° F2025-00317\n\nTotal  HT                 1 240,00 €\nTVA  20 %                   248,00 €\nTotal  TTC                1 488,00 €\n\nNet  à  payer  :  1 488,00 €',
+    field: 'subtotal',
+    schema: nullable('number'),
+    expected: 1240,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

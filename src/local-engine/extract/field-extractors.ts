@@ -44,7 +44,7 @@ import {
 } from './patterns.ts';
 import { periodOf, statedForPeriod } from './periods.ts';
 import type { ArrayNode, ScalarNode } from './schema-plan.ts';
-import { stringByName } from './string-extractors.ts';
+import { signedByCompany, stringByName } from './string-extractors.ts';
 
 export function finderFor(format: string | undefined): ((text: string) => Found<string>[]) | undefined {
   switch (format) {
@@ -373,6 +373,23 @@ function stringFinder(
 }
 
 const SITE_LABEL = /\b(?:ship|deliver|delivery)\b/iu;
+/** A mailbox's display name that names a department or a function, not an organisation or a person. */
+const DEPARTMENT =
+  /^(?:accounts?|accounting|billing|invoices?|invoicing|sales|orders?|info|information|support|help|helpdesk|team|admin|office|finance|payables|receivables|no-?reply|do-?not-?reply|notifications?|customer[ \t]+(?:service|care|support)|service)(?:[ \t]+(?:team|department|dept\.?))?$/iu;
+/** Fields that name an organisation by its role: a vendor, a customer, a supplier, a merchant. */
+const ORGANISATION_FIELD_WORDS = new Set([
+  'vendor',
+  'supplier',
+  'seller',
+  'merchant',
+  'customer',
+  'client',
+  'buyer',
+  'company',
+  'organisation',
+  'organization',
+  'employer',
+]);
 const LEGAL_FORM =
   /\b(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|BV|B\.V|NV|Pty|SARL|SAS|AB|S\.r\.l|S\.p\.A)\b\.?/u;
 
@@ -393,6 +410,27 @@ export async function extractScalar(
       SITE_LABEL.test(label.pair.label) &&
       terms.name.some((word) => ['buyer', 'customer', 'client'].includes(word)) &&
       !LEGAL_FORM.test(String(fromLabel.value))
+    )
+      continue;
+    // `From: Accounts <accounts@x>`: an e-mail header's display name that names a department is no
+    // organisation; `From: Luis Ortega <luis@y>` above a forwarded message is the forwarder's, not the
+    // original sender's (the last `From:` header is).
+    if (
+      fromLabel !== undefined &&
+      /^\s*(?:from|to)\s*$/iu.test(label.pair.label) &&
+      /@/u.test(label.pair.value) &&
+      terms.name.some((word) => ORGANISATION_FIELD_WORDS.has(word)) &&
+      !LEGAL_FORM.test(String(fromLabel.value)) &&
+      (DEPARTMENT.test(String(fromLabel.value)) ||
+        // ... and a person writing for a company their signature names (`Dana Whitaker / Copperleaf
+        // Studio LLC`) is not the organisation.
+        signedByCompany(context.text) ||
+        context.pairs.some(
+          (pair) =>
+            pair.index > label.pair.index &&
+            pair.label.trim().toLowerCase() === label.pair.label.trim().toLowerCase() &&
+            /@/u.test(pair.value),
+        ))
     )
       continue;
     if (fromLabel !== undefined) return fromLabel;

@@ -44,7 +44,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill'],
   payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
   tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace'],
-  subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
+  subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before', 'total ht'],
   vat: ['vat', 'tax', 'gst'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
   estimated: ['estimated', 'expected', 'scheduled', 'eta', 'arriving'],
@@ -222,9 +222,10 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
 ];
 const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
   ['vat', 'tax', 'gst', 'ust', 'btw'],
-  ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
+  // "Total HT" (hors taxes) is a French invoice's subtotal, "Total TTC" its total.
+  ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before', 'ht', 'hors'],
   ['unit', 'each', 'per'],
-  ['total', 'gross', 'due'],
+  ['total', 'gross', 'due', 'ttc'],
   // What is left to pay after a deposit or a payment is not the invoice's total.
   ['balance', 'outstanding', 'remaining'],
   ['deposit', 'received', 'prepaid', 'advance'],
@@ -405,7 +406,8 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
 
 function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
-  const joined = ` ${words.join(' ')} `;
+  // "Net à payer", "Net payable", "Net to pay": what is to be paid, the total, not a net amount.
+  const joined = ` ${words.join(' ')} `.replace(/ net (?:à |a |to )?(?:payer|payable|pay) /u, ' total ');
   family.forEach((group, index) => {
     if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });

@@ -220,8 +220,14 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   return undefined;
 }
 
+/** Whether a letter's signature (after its last sign-off) names a company with a legal form. */
+export function signedByCompany(text: string): boolean {
+  const signOff = [...text.matchAll(LETTER_SIGN_OFF)].at(-1);
+  return signOff !== undefined && matchesOf(text.slice(signOff.index), COMPANY, 1).length > 0;
+}
+
 const LETTER_SIGN_OFF =
-  /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Best)[,.]?[ \t]*$/gmu;
+  /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Thank you|Cheers|Best)[,.!]?[ \t]*$/gmu;
 
 /**
  * Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch),
