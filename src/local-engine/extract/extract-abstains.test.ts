@@ -725,7 +725,8 @@ const CASES: readonly Case[] = [
     text: 'Glenmorangie Road Primary School\nOrder form 2025/17\n\nTo: Highland Stationery Co\nPlease supply 40 reams of A4 paper.',
     field: 'supplier_name',
     schema: nullable('string'),
-    expected: undefined,
+    // Not the letterhead: the addressee of the buyer's letter (decision 0191).
+    expected: 'Highland Stationery Co',
   },
   {
     failure: 'a salutation ("Dear Customer") taken for the recipient',
@@ -1002,6 +1003,35 @@ const CASES: readonly Case[] = [
     field: 'subtotal',
     schema: nullable('number'),
     expected: 1240,
+  },
+  {
+    failure: "an Italian order letter's letterhead (the buyer) read as its supplier",
+    text: 'Trattorie Bellini S.p.A.\nUfficio Acquisti – Via Garibaldi 40, 10122 Torino\nacquisti@trattorie-bellini.example\n\nTorino, 12 May 2025\n\nTo: Caseificio Valle Stura S.r.l.\nCuneo\n\nOrder no. 2025/ACQ/0388\n\nDear Sirs,\nfollowing your offer no. 114 of 6 May 2025, we order:\n- 300 kg Toma Piemontese DOP at € 11,80/kg = € 3.540,00\nTotal order: € 5.160,00 + VAT.\nDelivery to our central kitchen by 26 May 2025.',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: 'Caseificio Valle Stura S.r.l',
+  },
+  {
+    failure: "the date of the supplier's offer read as the order date",
+    text: 'Trattorie Bellini S.p.A.\nUfficio Acquisti – Via Garibaldi 40, 10122 Torino\nacquisti@trattorie-bellini.example\n\nTorino, 12 May 2025\n\nTo: Caseificio Valle Stura S.r.l.\nCuneo\n\nOrder no. 2025/ACQ/0388\n\nDear Sirs,\nfollowing your offer no. 114 of 6 May 2025, we order:\n- 300 kg Toma Piemontese DOP at € 11,80/kg = € 3.540,00\nTotal order: € 5.160,00 + VAT.\nDelivery to our central kitchen by 26 May 2025.',
+    field: 'order_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-05-12',
+  },
+  {
+    failure: 'an amount after "Total order" read as the PO number',
+    text: 'Total order: € 5.160,00 + VAT.',
+    field: 'po_number',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure:
+      'a meeting date "originally fixed for" and rescheduled on the next line read as the meeting date',
+    text: 'Dear Ms. Sharma,\n\nthe sample review meeting originally fixed for 18 August 2025 is\nnow rescheduled to 22 August 2025 at your Noida office.',
+    field: 'meeting_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
   },
 ];
 

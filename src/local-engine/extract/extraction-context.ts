@@ -34,6 +34,10 @@ export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
     );
   // "PO number: 771204" opening the text: a purchase order.
   if (/^\s*P\.?O\.?\b/u.test(text) && (first === null || first.index > 0)) return 'buyer';
+  // "Order no. 2025/ACQ/0388" opening a line of a text with no document word before it: an order the
+  // text places, its writer the buyer.
+  const order = /^[ \t]*order[ \t]+(?:no\b\.?|nr\b\.?|number\b)/imu.exec(text);
+  if (order !== null && (first === null || first.index > order.index)) return 'buyer';
   if (first === null) return undefined;
   return /^(?:purchase|order|orden|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }
@@ -323,10 +327,28 @@ export function rankedLabels(
   return context.pairs
     .map((pair) => ({
       pair,
-      score: otherPartysDetail(context, phraseWords(pair.label), terms) ? 0 : labelMatch(pair.label, terms),
+      score: otherPartysDetail(context, phraseWords(pair.label), terms)
+        ? 0
+        : addresseeOfBuyer(context, pair, terms)
+          ? 0.8
+          : labelMatch(pair.label, terms),
     }))
     .filter((entry) => entry.score > 0.5)
     .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);
+}
+
+/**
+ * Whether a pair is the `To:` line of a letter its buyer wrote (a purchase order): its addressee is the
+ * seller. An e-mail header (`To: sales@...`) names a mailbox, not a party: not this.
+ */
+function addresseeOfBuyer(context: Context, pair: LabelledValue, terms: FieldTerms): boolean {
+  return (
+    context.issuer === 'buyer' &&
+    /^\s*to\s*$/iu.test(pair.label) &&
+    !/@/u.test(pair.value) &&
+    roleOf(terms.name) === 'seller' &&
+    !terms.name.some((word) => ['email', 'mail', 'phone', 'tel', 'contact'].includes(word))
+  );
 }
 
 /** The label that best names the field (scoring at least 0.5), with its score. */

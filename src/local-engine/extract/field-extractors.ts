@@ -7,6 +7,7 @@ import {
   escapeRegExp,
   found,
   foundAt,
+  MIN_CONFIDENCE,
   MONEY_WORDS,
   mentions,
   NEGATION,
@@ -76,10 +77,11 @@ function superseded(text: string, index: number, length: number): boolean {
   const after = text.slice(index + length, index + length + 40);
   const before = text.slice(Math.max(0, index - 30), index);
   return (
-    /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)|moved|postponed|cancelled|canceled|rescheduled)\b/iu.test(
+    /^[\s,)]*(?:(?:has|have|had|is|was|will)\s+(?:now\s+|been\s+|to\s+|be\s+)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)|moved|postponed|cancelled|canceled|rescheduled)\b/iu.test(
       after,
     ) ||
-    /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(
+    // "the meeting originally fixed for 18 August": the date it was, not the one it is.
+    /\b(?:instead of|moved from|originally|previously|rather than|no longer)\s+(?:(?:fixed|planned|scheduled|set|booked|arranged|agreed)\s+)?(?:on\s+|for\s+|the\s+)?$/iu.test(
       before,
     )
   );
@@ -373,6 +375,15 @@ function stringFinder(
 }
 
 const SITE_LABEL = /\b(?:ship|deliver|delivery)\b/iu;
+/** A letter's dateline: a place, a comma and a date, alone on a line ("Porto, 9 April 2025"). */
+const DATELINE =
+  /^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+(?:(?:le|den|am|the|il)[ \t]+)?\d{1,2}(?:st|nd|rd|th)?\.?[ \t]+\p{L}+\.?[ \t]+\d{4}[ \t]*$|^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+\d{1,2}[./]\d{1,2}[./]\d{4}[ \t]*$/u;
+
+function lineOf(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  const end = text.indexOf('\n', index);
+  return text.slice(start, end === -1 ? text.length : end);
+}
 /** A mailbox's display name that names a department or a function, not an organisation or a person. */
 const DEPARTMENT =
   /^(?:accounts?|accounting|billing|invoices?|invoicing|sales|orders?|info|information|support|help|helpdesk|team|admin|office|finance|payables|receivables|no-?reply|do-?not-?reply|notifications?|customer[ \t]+(?:service|care|support)|service)(?:[ \t]+(?:team|department|dept\.?))?$/iu;
@@ -507,6 +518,18 @@ export async function extractScalar(
             dateQualifiedFor(wordsBefore(context.text, candidate.index), terms),
           );
           if (qualified !== undefined) return foundAt(qualified.value, qualified, 0.7);
+        }
+        if (
+          isDate &&
+          (chosen === undefined || chosen.confidence < MIN_CONFIDENCE) &&
+          mayTakeUnlabelledDate(terms)
+        ) {
+          // "Torino, 12 May 2025" alone on a line: a letter's dateline, the document's own date.
+          const dateline = candidates.filter((candidate) =>
+            DATELINE.test(lineOf(context.text, candidate.index)),
+          );
+          if (dateline.length === 1 && dateline[0] !== undefined)
+            return foundAt(dateline[0].value, dateline[0], 0.6);
         }
         return chosen === undefined
           ? undefined

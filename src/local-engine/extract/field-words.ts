@@ -313,6 +313,8 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
   ['sent', 'received', 'paid', 'printed', 'generated'],
   // "dated": the document's own date, whichever document it is (an invoice's, an order's, a letter's).
   ['dated'],
+  // "following your offer no. 114 of 6 May": the quotation's date, not the order's.
+  ['quote', 'quotation', 'offer', 'angebot', 'offerta', 'devis', 'proposal'],
 ];
 /** Date groups that name the document's own date (invoice, order or purchase, "dated"). */
 const DOCUMENT_DATE_GROUPS = new Set([0, 2, DATE_QUALIFIERS_DATED]);
@@ -411,7 +413,9 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
   family.forEach((group, index) => {
     if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });
-  // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names.
+  // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names (of amounts only:
+  // to an identifier, "Total order" names an amount).
+  if (family !== AMOUNT_QUALIFIERS) return groups;
   const subtotal = family.findIndex((group) => group.includes('subtotal'));
   if (subtotal >= 0 && groups.has(subtotal)) {
     groups.delete(family.findIndex((group) => group.includes('total')));
