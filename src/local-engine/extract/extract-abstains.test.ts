@@ -1033,6 +1033,71 @@ const CASES: readonly Case[] = [
     schema: nullable('string', { format: 'date' }),
     expected: undefined,
   },
+  {
+    failure: 'the customer\'s phone in the block under "INVOICE TO" read as the contact phone',
+    text: "Northwind Joinery Ltd\nUnit 7, Tanner's Yard, Sheffield S3 8RG\n\nINVOICE TO\nPemberton Lettings Ltd\n41 Abbey Lane, Sheffield S7 2QZ\nTel: 0114 496 0912\n\nInvoice number    NJ-2207",
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a letterhead phone labelled "T:" missed',
+    text: "Northwind Joinery Ltd\nUnit 7, Tanner's Yard, Sheffield S3 8RG\nT: 0114 496 0377   E: office@northwind-joinery.example\n\nINVOICE TO\nPemberton Lettings Ltd\n41 Abbey Lane, Sheffield S7 2QZ\nTel: 0114 496 0912\n\nInvoice number    NJ-2207",
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: '0114 496 0377',
+  },
+  {
+    failure: 'a ZIP code on the line above read as part of the phone',
+    text: '2200 Harbor Blvd, Suite 5, Long Beach, CA 90813\n(562) 555-0146 · billing@blueheron-marine.example',
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: '(562) 555-0146',
+  },
+  {
+    failure: 'a vendor read without the legal form the letterhead writes',
+    text: 'BLUE HERON MARINE SUPPLY, INC.\n2200 Harbor Blvd, Long Beach, CA 90813\n\nINVOICE 0004418\n\nRemit to: Blue Heron Marine Supply, Lockbox 4410, Los Angeles, CA 90074',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: 'BLUE HERON MARINE SUPPLY, INC.',
+  },
+  {
+    failure: 'a defined party whose name wraps onto the next line cut to its second line',
+    text: 'This Agreement is entered into as of May 1, 2025 by and between Prairie\nDairy Cooperative ("Client") and Northstar Refrigeration Services LLC ("Contractor").',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Prairie Dairy Cooperative',
+  },
+  {
+    failure:
+      'a party defined after its address ("AND X of 17 Rose Street ... (the Contractor)") missed, and BETWEEN read with the other party',
+    text: 'THIS AGREEMENT is made on 3 March 2025\n\nBETWEEN Kookaburra Digital Pty Ltd (ACN 612 334 901) of Level 4, 55 Flinders Lane, Melbourne VIC 3000\n("the Company")\n\nAND Mei Lin Tan of 17 Rose Street, Fitzroy VIC 3065 ("the Contractor")',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: 'Mei Lin Tan',
+  },
+  {
+    failure:
+      'initials before a bracket ("J.P. (Jeroen) de Vries") read as the contractor, not the trading name',
+    text: 'Opdrachtnemer (Contractor):   J.P. (Jeroen) de Vries, trading as De Vries Data Consultancy\nStartdatum (Start date):      1 September 2025',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: 'De Vries Data Consultancy',
+  },
+  {
+    failure: 'initials alone read as a name',
+    text: 'Contractor: J.P. (see schedule)',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the consignee company read as the recipient, not the person it is for',
+    text: 'DELIVERY NOTE DN-5521\n\nConsignee: Rowan Interiors Ltd, attn. Fiona Blake, Unit 3 Mill Park, Leicester LE4 9HX',
+    field: 'recipient_name',
+    schema: nullable('string'),
+    expected: 'Fiona Blake',
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

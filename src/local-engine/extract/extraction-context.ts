@@ -67,6 +67,33 @@ export function otherPartysDetail(context: Context, words: readonly string[], te
   return party !== undefined && party !== (context.issuer ?? 'seller');
 }
 
+/**
+ * The party whose block of lines holds a position: a paragraph headed by a bare party heading on a line of
+ * its own ("INVOICE TO", "BILL TO      SHIP TO", "Customer:") is that party's, down to the next blank line.
+ */
+export function blockParty(text: string, index: number): 'seller' | 'buyer' | undefined {
+  const blank = /\n[ \t]*\n/gu;
+  let start = 0;
+  for (const match of text.matchAll(blank)) {
+    if (match.index >= index) break;
+    start = match.index + match[0].length;
+  }
+  const headingEnd = text.indexOf('\n', start);
+  if (headingEnd === -1 || headingEnd >= index) return undefined;
+  const heading = text.slice(start, headingEnd).trim();
+  const cells = heading.split(/[ \t]{2,}|\t/u);
+  if (cells.length > 3 || !cells.every((cell) => /^[\p{L}][\p{L} &'’/.-]{0,30}:?$/u.test(cell)))
+    return undefined;
+  return partyNamed(phraseWords(heading));
+}
+
+/** Whether a position is in the block of the party that is not the field's (for a field that names no party). */
+export function inOtherPartysBlock(context: Context, index: number, terms: FieldTerms): boolean {
+  if (roleOf(terms.name) !== undefined || !terms.name.some((word) => DETAIL_WORDS.has(word))) return false;
+  const party = blockParty(context.text, index);
+  return party !== undefined && party !== (context.issuer ?? 'seller');
+}
+
 /** Where a value was read from and how sure the extractor is that it belongs to the field. */
 export interface Span {
   readonly start: number;
@@ -290,6 +317,8 @@ export function pick<T>(
   const allowed = candidates.filter((candidate) => {
     const before = wordsBefore(context.text, candidate.index);
     if (conflicts(before, terms) || otherPartysDetail(context, before, terms)) return false;
+    // The customer's phone in the block under "INVOICE TO" is not the invoice's contact phone.
+    if (inOtherPartysBlock(context, candidate.index, terms)) return false;
     // A value in a table cell or after a label is that label's: `| Supplier email | x@y |`, the
     // `Date:` of an e-mail header (a sent date).
     const label = labelOf(context, candidate.index);
@@ -327,11 +356,13 @@ export function rankedLabels(
   return context.pairs
     .map((pair) => ({
       pair,
-      score: otherPartysDetail(context, phraseWords(pair.label), terms)
-        ? 0
-        : addresseeOfBuyer(context, pair, terms)
-          ? 0.8
-          : labelMatch(pair.label, terms),
+      score:
+        otherPartysDetail(context, phraseWords(pair.label), terms) ||
+        inOtherPartysBlock(context, pair.index, terms)
+          ? 0
+          : addresseeOfBuyer(context, pair, terms)
+            ? 0.8
+            : labelMatch(pair.label, terms),
     }))
     .filter((entry) => entry.score > 0.5)
     .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);

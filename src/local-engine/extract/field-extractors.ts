@@ -336,9 +336,31 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
           ].includes(word),
         )
       ) {
+        // "Rowan Interiors Ltd, attn. Fiona Blake": a person's field is the person the value is for.
+        const attention =
+          /\battn\.?:?[ \t]+(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+){1,2})(?![\p{L}])/u.exec(text);
+        if (
+          attention?.[1] !== undefined &&
+          words.some((word) => ['recipient', 'sender', 'contact', 'person', 'attendee'].includes(word))
+        ) {
+          const start = offset + attention.index + attention[0].indexOf(attention[1]);
+          return found(attention[1], start, start + attention[1].length, weight);
+        }
+        // "J.P. (Jeroen) de Vries, trading as De Vries Data Consultancy": the party's trading name.
+        const trading =
+          /\b(?:trading[ \t]+as|t\/a|d\/b\/a|doing[ \t]+business[ \t]+as)[ \t]+(\p{Lu}.*)$/u.exec(text);
+        if (trading?.[1] !== undefined) {
+          const tradingName = nameIn(trading[1]);
+          const start = offset + trading.index + trading[0].indexOf(trading[1]);
+          return tradingName.length === 0
+            ? undefined
+            : found(tradingName, start, start + tradingName.length, weight);
+        }
         // `"Dr. Samuel Achebe" <s.achebe@...>`: the quotes of an e-mail header are not the name's.
         const unquoted = /^["“'](.+?)["”']/u.exec(text)?.[1];
         const name = nameIn(unquoted ?? text);
+        // "J.P": initials alone name no one.
+        if (/^(?:\p{Lu}\.?[ \t]*){1,3}$/u.test(name)) return undefined;
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
         // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
         if (
@@ -375,6 +397,22 @@ function stringFinder(
 }
 
 const SITE_LABEL = /\b(?:ship|deliver|delivery)\b/iu;
+/**
+ * "Remit to: Blue Heron Marine Supply, Lockbox 4410" under a letterhead "BLUE HERON MARINE SUPPLY, INC.":
+ * the organisation's name is the one with its legal form, where the text writes it in full.
+ */
+function withLegalForm(text: string, extracted: Extracted): Extracted {
+  const name = extracted?.value;
+  if (typeof name !== 'string' || name.length < 4 || LEGAL_FORM.test(name)) return extracted;
+  const full = new RegExp(
+    `(?<![\\p{L}\\p{N}])${escapeRegExp(name).replace(/ /g, '[ \\t]+')},?[ \\t]+(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|PLC|AG|S\\.?A|Limited|B\\.?V|N\\.?V|Pty(?:[ \\t]+Ltd)?|SARL|SAS|AB|S\\.r\\.l|S\\.p\\.A|Pte\\.?[ \\t]+Ltd|Pvt\\.?[ \\t]+Ltd|KG|DAC)\\b\\.?`,
+    'iu',
+  ).exec(text);
+  if (full === null) return extracted;
+  const span = extracted?.spans.get('');
+  return found(full[0], full.index, full.index + full[0].length, span?.confidence ?? 0.6);
+}
+
 /** A letter's dateline: a place, a comma and a date, alone on a line ("Porto, 9 April 2025"). */
 const DATELINE =
   /^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+(?:(?:le|den|am|the|il)[ \t]+)?\d{1,2}(?:st|nd|rd|th)?\.?[ \t]+\p{L}+\.?[ \t]+\d{4}[ \t]*$|^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+\d{1,2}[./]\d{1,2}[./]\d{4}[ \t]*$/u;
@@ -444,7 +482,10 @@ export async function extractScalar(
         ))
     )
       continue;
-    if (fromLabel !== undefined) return fromLabel;
+    if (fromLabel !== undefined)
+      return terms.name.some((word) => ORGANISATION_FIELD_WORDS.has(word))
+        ? withLegalForm(context.text, fromLabel)
+        : fromLabel;
   }
   if (inArray) return undefined;
   switch (node.kind) {

@@ -58,7 +58,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   weight: ['weight'],
   carrier: ['carrier', 'courier', 'via', 'with'],
   email: ['email', 'e-mail', 'mail', 'contact'],
-  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél'],
+  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél', 't'],
   website: ['website', 'site', 'url', 'web', 'link'],
   url: ['url', 'link', 'website', 'site'],
   number: ['number', 'no', 'num', '#', 'id', 'ref', 'reference'],

@@ -25,7 +25,7 @@ const GREETING =
   /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
-  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+  /((?:\p{Lu}[\p{L}&'’.-]*(?:[ \t]+|[ \t]*\n[ \t]*)(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
 /** The role a document gives a party right after its name: `("the Supplier")`, `(Client)`. */
 const ROLE_AFTER = /^[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/u;
 const LAST_FOUR =
@@ -86,15 +86,35 @@ function headingName(text: string, maxWords: number): Found<string> | undefined 
   return { value, index: match.index + match[0].indexOf(match[1]), raw: value };
 }
 
+/**
+ * `BETWEEN <Name> [(ACN ...)] of <address with numbers> ("the Company")`: a party defined after its
+ * address, which the name-only pattern cannot reach across.
+ */
+const PARTY_OF_ADDRESS =
+  /\b(?:[Bb]etween|BETWEEN|[Aa]nd|AND)[ \t\n]+(\p{Lu}[\p{L}&'’.-]*(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,6})[ \t]*(?:\([^()\n]{0,60}\)[ \t]*)?[ \t\n]+of[ \t\n]+[^()"“\n]{1,100}\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+
 /** The party a document defines with the field's role (`X ("the Client")`), 0.85. */
 function definedParty(context: Context, terms: FieldTerms): Extracted {
   const phrases = new Set(terms.phrases.map((phrase) => phrase.toLowerCase()));
+  for (const match of context.text.matchAll(PARTY_OF_ADDRESS)) {
+    const role = (match[2] ?? '').trim().toLowerCase();
+    const name = match[1] ?? '';
+    if (name.length === 0 || (!phrases.has(role) && !terms.name.includes(role))) continue;
+    const start = match.index + match[0].indexOf(name);
+    return found(name, start, start + name.length, 0.8);
+  }
   for (const match of context.text.matchAll(DEFINED_PARTY)) {
     const role = (match[2] ?? '').trim().toLowerCase();
     if (!phrases.has(role) && !terms.name.includes(role)) continue;
     // "Between Halcyon Retail Group plc (the Customer)": the sentence's first word is not the name's.
-    const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)[ \t]+/u, '');
+    // "by and between Prairie\nDairy Cooperative ("Client")": a name wrapped onto the next line is one name.
+    const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)\s+/iu, '');
+    if (/^(?:between|and|with|by|from|to|for|of)$/iu.test(name)) continue;
     const start = match.index + match[0].indexOf(name);
+    if (name.includes('\n')) {
+      if (/,[ \t\n]*$|\bof[ \t\n]*$/iu.test(context.text.slice(Math.max(0, start - 12), start))) continue;
+      return found(name.replace(/\s+/gu, ' '), start, start + name.length, 0.85);
+    }
     // "Aroha Walker of Lower Hutt ("the Contractor")": the words before the role are the party's
     // address; the party is named after "between" or "and", before "of".
     // "Pixelworks Studio GmbH, Berlin (the "Agency")": the words before the role are the party's town;
@@ -149,7 +169,13 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
   if (defined !== undefined) return defined;
   // A company the document defines as another party (`X ("the Supplier")` for a client) is never this one.
-  const all = matchesOf(context.text, COMPANY, 1);
+  // "BETWEEN Kookaburra Digital Pty Ltd": a capitalised clause word is not the name's.
+  const all = matchesOf(context.text, COMPANY, 1).map((company) => {
+    const lead = /^(?:BETWEEN|Between|AND|And|BY|By|WITH|With)[ \t]+/u.exec(company.value)?.[0];
+    if (lead === undefined) return company;
+    const value = company.value.slice(lead.length);
+    return { value, index: company.index + lead.length, raw: value };
+  });
   const roleAfter = (company: Found<string>) =>
     ROLE_AFTER.exec(
       context.text
