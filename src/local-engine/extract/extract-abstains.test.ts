@@ -1009,7 +1009,7 @@ const CASES: readonly Case[] = [
     text: 'Trattorie Bellini S.p.A.\nUfficio Acquisti – Via Garibaldi 40, 10122 Torino\nacquisti@trattorie-bellini.example\n\nTorino, 12 May 2025\n\nTo: Caseificio Valle Stura S.r.l.\nCuneo\n\nOrder no. 2025/ACQ/0388\n\nDear Sirs,\nfollowing your offer no. 114 of 6 May 2025, we order:\n- 300 kg Toma Piemontese DOP at € 11,80/kg = € 3.540,00\nTotal order: € 5.160,00 + VAT.\nDelivery to our central kitchen by 26 May 2025.',
     field: 'supplier_name',
     schema: nullable('string'),
-    expected: 'Caseificio Valle Stura S.r.l',
+    expected: 'Caseificio Valle Stura S.r.l.',
   },
   {
     failure: "the date of the supplier's offer read as the order date",
@@ -1097,6 +1097,56 @@ const CASES: readonly Case[] = [
     field: 'recipient_name',
     schema: nullable('string'),
     expected: 'Fiona Blake',
+  },
+  {
+    failure:
+      "a PO e-mail ('PO SK-2291') that says \"Invoice to\" taken as an invoice, its buyer's signature as the supplier",
+    text: 'From: Dev Malhotra <dev.m@saffronkitchens.example>\nSubject: PO SK-2291 – takeaway boxes\n\nPlease process PO SK-2291. PO total: £450.00 + VAT. Invoice to accounts@saffronkitchens.example please.\n\nThanks,\nDev\nOperations, Saffron Kitchens Ltd',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a German invoice\'s number ("Rechnung Nr.") missed',
+    text: 'Rechnung Nr. 2025-0419\n\nGrafikbüro Lindner\nSchillerstraße 12, 04109 Leipzig\nUSt-IdNr.: DE287331904\n\nRechnungsdatum: 04.08.2025\nIhre Bestellnummer: BAM-77\n\nNettobetrag                          1.380,00 €\nzzgl. 19 % USt.                        262,20 €\nRechnungsbetrag                      1.642,20 €',
+    field: 'invoice_number',
+    schema: nullable('string'),
+    expected: '2025-0419',
+  },
+  {
+    failure: 'a German invoice\'s total ("Rechnungsbetrag") missed',
+    text: 'Rechnung Nr. 2025-0419\n\nGrafikbüro Lindner\nSchillerstraße 12, 04109 Leipzig\nUSt-IdNr.: DE287331904\n\nRechnungsdatum: 04.08.2025\nIhre Bestellnummer: BAM-77\n\nNettobetrag                          1.380,00 €\nzzgl. 19 % USt.                        262,20 €\nRechnungsbetrag                      1.642,20 €',
+    field: 'total',
+    schema: nullable('number'),
+    expected: 1642.2,
+  },
+  {
+    failure: 'a German invoice\'s net amount ("Nettobetrag") missed',
+    text: 'Rechnung Nr. 2025-0419\n\nGrafikbüro Lindner\nSchillerstraße 12, 04109 Leipzig\nUSt-IdNr.: DE287331904\n\nRechnungsdatum: 04.08.2025\nIhre Bestellnummer: BAM-77\n\nNettobetrag                          1.380,00 €\nzzgl. 19 % USt.                        262,20 €\nRechnungsbetrag                      1.642,20 €',
+    field: 'subtotal',
+    schema: nullable('number'),
+    expected: 1380,
+  },
+  {
+    failure: 'a German VAT number ("USt-IdNr.") missed',
+    text: 'Rechnung Nr. 2025-0419\n\nGrafikbüro Lindner\nSchillerstraße 12, 04109 Leipzig\nUSt-IdNr.: DE287331904\n\nRechnungsdatum: 04.08.2025\nIhre Bestellnummer: BAM-77\n\nNettobetrag                          1.380,00 €\nzzgl. 19 % USt.                        262,20 €\nRechnungsbetrag                      1.642,20 €',
+    field: 'vat_number',
+    schema: nullable('string'),
+    expected: 'DE287331904',
+  },
+  {
+    failure: 'a Spanish order\'s supplier ("Proveedor") missed',
+    text: 'ORDEN DE COMPRA  No. OC-2025-0612\n\nComprador: Hoteles Costa Azul S.L.\nProveedor: Textiles Levante S.A.\nFecha de entrega: 15/07/2025',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: 'Textiles Levante S.A.',
+  },
+  {
+    failure: 'a total "(IVA incluido)" read as a tax, not a total',
+    text: 'TOTAL (IVA incluido)            36,60 €\nBase imponible 10%              33,27\nCuota IVA 10%                    3,33',
+    field: 'total',
+    schema: nullable('number'),
+    expected: 36.6,
   },
 ];
 

@@ -28,8 +28,9 @@ export interface Context {
  * document word decides ("Invoice ... your purchase order" is an invoice). Undefined without one.
  */
 export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
+  // "Subject: PO SK-2291", "Please process PO SK-2291": a PO with its number names the document too.
   const first =
-    /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
+    /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|P\.?O\.?(?=[ \t]*(?:no\.?|#|number)?[ \t]*[A-Z]{0,5}[-/]?\d)|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
       text,
     );
   // "PO number: 771204" opening the text: a purchase order.
@@ -39,7 +40,7 @@ export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
   const order = /^[ \t]*order[ \t]+(?:no\b\.?|nr\b\.?|number\b)/imu.exec(text);
   if (order !== null && (first === null || first.index > order.index)) return 'buyer';
   if (first === null) return undefined;
-  return /^(?:purchase|order|orden|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
+  return /^(?:purchase|order|orden|bestellung|p\.?o)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }
 
 /** Words of a field whose value is one party's contact or registration detail, whichever party it is. */

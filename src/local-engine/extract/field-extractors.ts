@@ -275,7 +275,7 @@ function nameIn(raw: string): string {
   )
     .trim()
     .replace(/[.]$/u, (dot, at: number, part: string) =>
-      /\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(part.slice(0, at + 1)) ? dot : '',
+      /\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|S\.L|B\.V|N\.V|S\.p\.A|S\.r\.l)\.$/iu.test(part.slice(0, at + 1)) ? dot : '',
     );
 }
 

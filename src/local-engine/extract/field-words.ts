@@ -2,7 +2,18 @@ import { periodOf } from './periods.ts';
 
 /** Words a field is known by: its name split into words, singular, plus common synonyms of that name. */
 const SYNONYMS: Record<string, readonly string[]> = {
-  total: ['total', 'amount due', 'grand total', 'total due', 'amount', 'sum'],
+  total: [
+    'total',
+    'amount due',
+    'grand total',
+    'total due',
+    'amount',
+    'sum',
+    'summe',
+    'gesamtbetrag',
+    'rechnungsbetrag',
+    'bruttobetrag',
+  ],
   amount: ['amount', 'total', 'sum', 'price'],
   price: ['price', 'cost', 'fee', 'amount'],
   cost: ['cost', 'price', 'fee'],
@@ -11,7 +22,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
   vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'billed by', 'remit to', 'payee'],
-  supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
+  supplier: ['supplier', 'vendor', 'seller', 'to supplier', 'proveedor', 'lieferant'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
   contractor: [
@@ -23,7 +34,17 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'service provider',
     'vendor',
   ],
-  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by', 'bill to'],
+  buyer: [
+    'buyer',
+    'customer',
+    'ordered by',
+    'purchaser',
+    'ship to',
+    'issued by',
+    'bill to',
+    'comprador',
+    'besteller',
+  ],
   client: ['client', 'customer'],
   sender: ['sender', 'from'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
@@ -38,17 +59,38 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'offsite',
     'session',
   ],
-  invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
-  po: ['po', 'purchase order', 'order', 'order reference'],
+  invoice: ['invoice', 'inv', 'date of issue', 'issue date', 'rechnung', 'rechnungsdatum', 'rechnungsnummer'],
+  po: ['po', 'purchase order', 'order', 'order reference', 'bestellnummer', 'orden de compra'],
   order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill'],
+  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill', 'beleg', 'bon'],
   payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
   tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace'],
-  subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before', 'total ht'],
-  vat: ['vat', 'tax', 'gst'],
+  subtotal: [
+    'subtotal',
+    'sub total',
+    'net',
+    'net amount',
+    'total excl',
+    'total before',
+    'total ht',
+    'nettobetrag',
+    'netto',
+    'zwischensumme',
+    'base imponible',
+  ],
+  vat: ['vat', 'tax', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
   estimated: ['estimated', 'expected', 'scheduled', 'eta', 'arriving'],
-  delivery: ['delivery', 'arrival', 'eta', 'deliver by', 'delivered'],
+  delivery: [
+    'delivery',
+    'arrival',
+    'eta',
+    'deliver by',
+    'delivered',
+    'entrega',
+    'liefertermin',
+    'lieferdatum',
+  ],
   effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
@@ -70,7 +112,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   name: ['name'],
   discount: ['discount', 'off', 'rebate'],
   rate: ['rate', 'percent', 'percentage'],
-  tax: ['tax', 'vat', 'gst'],
+  tax: ['tax', 'vat', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
   card: ['card', 'ending', 'ending in'],
   currency: ['currency'],
   priority: ['priority', 'urgency'],
@@ -190,8 +232,8 @@ export function fieldTerms(path: readonly string[], title: unknown): FieldTerms 
  * field's. Identifiers (and phones) and amounts have separate families: "Invoice total" is a total.
  */
 const ID_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv'],
-  ['po', 'purchase', 'order', 'bestellung'],
+  ['invoice', 'inv', 'rechnung', 'rechnungsnummer'],
+  ['po', 'purchase', 'order', 'bestellung', 'bestellnummer', 'orden', 'compra'],
   ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
   [
     'reg',
@@ -210,7 +252,7 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   // A label naming a date or an amount holds no identifier ("Invoice date: 3 April 2025" is no invoice number).
   ['date', 'dated', 'total', 'amount', 'subtotal', 'sum'],
   ['tracking', 'waybill', 'parcel', 'consignment'],
-  ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
+  ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'beleg'],
   ['quote', 'quotation'],
   ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
   ['fax'],
@@ -221,11 +263,24 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['member', 'membership', 'loyalty'],
 ];
 const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
-  ['vat', 'tax', 'gst', 'ust', 'btw'],
+  ['vat', 'tax', 'gst', 'ust', 'btw', 'mwst', 'iva', 'tva'],
   // "Total HT" (hors taxes) is a French invoice's subtotal, "Total TTC" its total.
-  ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before', 'ht', 'hors'],
+  [
+    'subtotal',
+    'sub',
+    'net',
+    'excl',
+    'excluding',
+    'before',
+    'ht',
+    'hors',
+    'nettobetrag',
+    'netto',
+    'zwischensumme',
+    'imponible',
+  ],
   ['unit', 'each', 'per'],
-  ['total', 'gross', 'due', 'ttc'],
+  ['total', 'gross', 'due', 'ttc', 'summe', 'gesamtbetrag', 'rechnungsbetrag', 'bruttobetrag'],
   // What is left to pay after a deposit or a payment is not the invoice's total.
   ['balance', 'outstanding', 'remaining'],
   ['deposit', 'received', 'prepaid', 'advance'],
@@ -248,7 +303,7 @@ const DATE_QUALIFIERS_DATED = 12;
  * (invoice, order, purchase) may be the only date of a text; the others are always said.
  */
 const DATE_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv', 'issue', 'issued', 'tax point'],
+  ['invoice', 'inv', 'issue', 'issued', 'tax point', 'rechnungsdatum'],
   ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig'],
   ['order', 'ordered', 'po', 'purchase', 'raised', 'placed', 'sale', 'bestelldatum'],
   [
@@ -426,7 +481,19 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
   if (
     total >= 0 &&
     groups.has(total) &&
-    words.some((word) => ['incl', 'including', 'inclusive', 'inc'].includes(word))
+    words.some((word) =>
+      [
+        'incl',
+        'including',
+        'inclusive',
+        'inc',
+        'inkl',
+        'incluido',
+        'incluida',
+        'compris',
+        'incluso',
+      ].includes(word),
+    )
   )
     groups.delete(family.findIndex((group) => group.includes('vat')));
   return groups;
