@@ -24,6 +24,7 @@ import {
   mayTakeUnlabelledDate,
   nameWords,
   phraseWords,
+  roleOf,
 } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import {
@@ -93,7 +94,19 @@ export function normalise(text: string): string {
 
 /** Other names of common enum values (a card payment written as "VISA"). */
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
+  card: [
+    'visa',
+    'mastercard',
+    'amex',
+    'maestro',
+    'debit card',
+    'credit card',
+    'contactless',
+    'card',
+    'girocard',
+    'ec karte',
+    'tarjeta',
+  ],
   mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'upi'],
   cash: ['cash', 'coins'],
 };
@@ -246,7 +259,8 @@ export function numberCandidates(words: readonly string[], text: string): Found<
     // A bare decimal amount ("13.53") counts when it is the whole value or the text has no currency.
     const bare = findNumbers(text).filter(
       (candidate) =>
-        /^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+\.\d{2}$/u.test(candidate.raw) &&
+        // ... or with a decimal comma ("75,42" on a German till slip).
+        /^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+\.\d{2}$|^\d{1,3}(?:\.\d{3})*,\d{2}$/u.test(candidate.raw) &&
         !money.some(
           (other) => candidate.index >= other.index && candidate.index < other.index + other.raw.length,
         ),
@@ -271,11 +285,13 @@ function isIdField(words: readonly string[]): boolean {
 function nameIn(raw: string): string {
   // "Kestrel Shelving Systems, Inc.": a comma before a legal form is part of the name.
   return (
-    raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
+    raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s[-–]\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
   )
     .trim()
     .replace(/[.]$/u, (dot, at: number, part: string) =>
-      /\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|S\.L|B\.V|N\.V|S\.p\.A|S\.r\.l)\.$/iu.test(part.slice(0, at + 1)) ? dot : '',
+      /\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|S\.L|B\.V|N\.V|S\.p\.A|S\.r\.l)\.$/iu.test(part.slice(0, at + 1))
+        ? dot
+        : '',
     );
 }
 
@@ -535,6 +551,17 @@ export async function extractScalar(
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
+        // A detail that names no party is the issuer's, and an e-mail is its sender's: the address of the
+        // one `From:` header (with several, a forward or a thread, which one is the issuer's is not said).
+        if (finder === findEmails && terms.name.includes('contact') && roleOf(terms.name) === undefined) {
+          const headers = context.pairs.filter(
+            (pair) => /^from$/iu.test(pair.label.trim()) && findEmails(pair.value).length > 0,
+          );
+          const header = headers.length === 1 ? headers[0] : undefined;
+          const address = header === undefined ? undefined : findEmails(header.value)[0];
+          if (header !== undefined && address !== undefined)
+            return foundAt(address.value, { ...address, index: header.index + address.index }, 0.7);
+        }
         // An e-mail's sender address is in its first `From:` header (a forwarded message's comes later).
         if (finder === findEmails && (terms.name.includes('sender') || terms.name.join(' ') === 'email')) {
           const header = context.pairs.find((pair) => /^from$/iu.test(pair.label.trim()));

@@ -64,7 +64,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   order: ['order', 'order reference', 'purchase order', 'po'],
   receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill', 'beleg', 'bon'],
   payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
-  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace'],
+  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace', 'pro#', 'pro number'],
   subtotal: [
     'subtotal',
     'sub total',
@@ -597,7 +597,7 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   // A bare "Date:" is the document's own date: an invoice's, an order's, a receipt's.
   if (
     words.length === 1 &&
-    (words[0] === 'date' || words[0] === 'dated') &&
+    ['date', 'dated', 'fecha', 'datum', 'data'].includes(words[0] ?? '') &&
     familyOf(terms) === 'date' &&
     [...ownQualifiers(terms, DATE_QUALIFIERS)].every((group) => DOCUMENT_DATE_GROUPS.has(group))
   )

@@ -16,7 +16,7 @@ import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from '
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
@@ -29,7 +29,7 @@ const DEFINED_PARTY =
 /** The role a document gives a party right after its name: `("the Supplier")`, `(Client)`. */
 const ROLE_AFTER = /^[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/u;
 const LAST_FOUR =
-  /(?:\*{2,}[ \t]*|(?:\.{3}|…|•{2,})[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
+  /(?:\*{2,}[ \t]*|#{4,}[ \t]*|(?:\.{3}|…|•{2,})[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
 const PLACE = /\b(?:at|in)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’-]*)(?:\s+\p{Lu}[\p{L}'’-]*){0,3})/gu;
@@ -77,7 +77,7 @@ function headingName(text: string, maxWords: number): Found<string> | undefined 
     return below === undefined ? undefined : { ...below, index: below.index + title.length };
   }
   const match =
-    /^\s*(?:#{1,6}[ \t]+)?((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
+    /^\s*(?:#{1,6}[ \t]+)?((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der|&)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
     );
   if (match?.[1] === undefined || match.index > 2) return undefined;
