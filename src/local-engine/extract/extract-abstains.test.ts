@@ -1211,6 +1211,42 @@ const CASES: readonly Case[] = [
     schema: nullable('string'),
     expected: 'Kestrel Plumbing & Heating',
   },
+  {
+    failure: 'a support mailbox\'s name ("To: Support <...>") read as the recipient',
+    text: 'From: Noah Fischer <noah@fischerbikes.example>\nTo: Support <support@gearhub.example>\nSubject: Order #GH-55120 – refund?\n\nHello,\n\nThe refund of $64.99 has not arrived.',
+    field: 'recipient_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the employer before the dash ("Eskom Holdings SOC Ltd — Senior Engineer") read as the title',
+    text: 'CAREER\nEskom Holdings SOC Ltd — Senior Engineer, Distribution Planning        2018 – present\nAurecon South Africa (Pty) Ltd — Electrical Engineer                    2011 – 2018',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Senior Engineer',
+  },
+  {
+    failure:
+      'an employer without a legal form before the dash ("**Cabify** — Senior Product Manager") read as the title',
+    text: '### Experience\n**Cabify** — Senior Product Manager (2021 – present)\n**Glovo** — Product Manager (2018 – 2021)',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Senior Product Manager',
+  },
+  {
+    failure: 'a Dutch invoice\'s total ("Totaal") and number ("Factuurnummer") missed',
+    text: 'FACTUUR\n\nFactuurnummer: 2025-3307\nFactuurdatum: 19-09-2025\n\nSubtotaal                            € 2.450,00\nBTW 21%                                € 514,50\nTotaal                               € 2.964,50',
+    field: 'total',
+    schema: nullable('number'),
+    expected: 2964.5,
+  },
+  {
+    failure: 'a German e-mail\'s sender ("Von:") missed',
+    text: 'Von: Jana Schubert <j.schubert@schubert-partner.example>\nBetreff: Termin\n\nHallo Herr Weiß,\n\nwir treffen uns am 25. November 2025.',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Jana Schubert',
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

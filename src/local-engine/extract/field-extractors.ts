@@ -375,8 +375,8 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
         // `"Dr. Samuel Achebe" <s.achebe@...>`: the quotes of an e-mail header are not the name's.
         const unquoted = /^["“'](.+?)["”']/u.exec(text)?.[1];
         const name = nameIn(unquoted ?? text);
-        // "J.P": initials alone name no one.
-        if (/^(?:\p{Lu}\.?[ \t]*){1,3}$/u.test(name)) return undefined;
+        // "J.P": initials alone name no one; "Support", "Accounts": a mailbox's department neither.
+        if (/^(?:\p{Lu}\.?[ \t]*){1,3}$/u.test(name) || DEPARTMENT.test(name)) return undefined;
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
         // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
         if (

@@ -13,11 +13,12 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'gesamtbetrag',
     'rechnungsbetrag',
     'bruttobetrag',
+    'totaal',
   ],
   amount: ['amount', 'total', 'sum', 'price'],
   price: ['price', 'cost', 'fee', 'amount'],
   cost: ['cost', 'price', 'fee'],
-  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar'],
+  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar', 'vervaldatum'],
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
@@ -46,7 +47,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'besteller',
   ],
   client: ['client', 'customer'],
-  sender: ['sender', 'from'],
+  sender: ['sender', 'from', 'von'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
   meeting: [
     'meeting',
@@ -59,7 +60,18 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'offsite',
     'session',
   ],
-  invoice: ['invoice', 'inv', 'date of issue', 'issue date', 'rechnung', 'rechnungsdatum', 'rechnungsnummer'],
+  invoice: [
+    'invoice',
+    'inv',
+    'date of issue',
+    'issue date',
+    'rechnung',
+    'rechnungsdatum',
+    'rechnungsnummer',
+    'factuur',
+    'factuurnummer',
+    'factuurdatum',
+  ],
   po: ['po', 'purchase order', 'order', 'order reference', 'bestellnummer', 'orden de compra'],
   order: ['order', 'order reference', 'purchase order', 'po'],
   receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill', 'beleg', 'bon'],
@@ -77,6 +89,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'netto',
     'zwischensumme',
     'base imponible',
+    'subtotaal',
   ],
   vat: ['vat', 'tax', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
@@ -232,7 +245,7 @@ export function fieldTerms(path: readonly string[], title: unknown): FieldTerms 
  * field's. Identifiers (and phones) and amounts have separate families: "Invoice total" is a total.
  */
 const ID_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv', 'rechnung', 'rechnungsnummer'],
+  ['invoice', 'inv', 'rechnung', 'rechnungsnummer', 'factuur', 'factuurnummer'],
   ['po', 'purchase', 'order', 'bestellung', 'bestellnummer', 'orden', 'compra'],
   ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
   [
@@ -278,9 +291,10 @@ const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
     'netto',
     'zwischensumme',
     'imponible',
+    'subtotaal',
   ],
   ['unit', 'each', 'per'],
-  ['total', 'gross', 'due', 'ttc', 'summe', 'gesamtbetrag', 'rechnungsbetrag', 'bruttobetrag'],
+  ['total', 'gross', 'due', 'ttc', 'summe', 'gesamtbetrag', 'rechnungsbetrag', 'bruttobetrag', 'totaal'],
   // What is left to pay after a deposit or a payment is not the invoice's total.
   ['balance', 'outstanding', 'remaining'],
   ['deposit', 'received', 'prepaid', 'advance'],
@@ -303,8 +317,8 @@ const DATE_QUALIFIERS_DATED = 12;
  * (invoice, order, purchase) may be the only date of a text; the others are always said.
  */
 const DATE_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv', 'issue', 'issued', 'tax point', 'rechnungsdatum'],
-  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig'],
+  ['invoice', 'inv', 'issue', 'issued', 'tax point', 'rechnungsdatum', 'factuurdatum'],
+  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig', 'vervaldatum'],
   ['order', 'ordered', 'po', 'purchase', 'raised', 'placed', 'sale', 'bestelldatum'],
   [
     'delivery',

@@ -303,11 +303,29 @@ function currentTitle(context: Context): Extracted {
       const at = start + after.index + after[0].indexOf(late);
       return found(late, at, at + late.length, 0.6);
     }
+    // "Eskom Holdings SOC Ltd — Senior Engineer", "Cabify — Senior Product Manager (2021 – present)": the
+    // employer first; the title is the side of the dash that names a role.
+    if (!ROLE_NOUN.test(title)) {
+      const rest = line.slice(match[0].length);
+      const other = /^((?:\p{Lu}[\p{L}-]*)(?:[ \t]+\p{Lu}[\p{L}-]*){0,4})/u.exec(rest)?.[1];
+      if (other !== undefined && ROLE_NOUN.test(other) && /[—–-][ \t]*$/u.test(match[0])) {
+        const at = start + match[0].length;
+        return found(other, at, at + other.length, 0.6);
+      }
+      if (LEGAL_NAME.test(title)) continue;
+    }
     const at = start + match[0].indexOf(title);
     return found(title, at, at + title.length, 0.6);
   }
   return undefined;
 }
+
+/** A word that names a role: what a job title holds and an employer's name does not. */
+const ROLE_NOUN =
+  /\b(?:engineer|manager|developer|designer|analyst|director|consultant|nurse|officer|lead|head|specialist|assistant|associate|intern|architect|scientist|researcher|accountant|teacher|chef|supervisor|coordinator|administrator|advisor|adviser|executive|president|founder|technician|editor|writer|photographer|recruiter|representative|clerk|operative|programmer|tester|fellow|lecturer|professor|physician|doctor|pharmacist|paralegal|solicitor|lawyer|counsel|controller|planner|agent|ceo|cto|cfo|coo)s?\b/iu;
+/** A name with a legal form: an organisation's, never a job title. */
+const LEGAL_NAME =
+  /\b(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|PLC|plc|AG|SA|Limited|BV|NV|Pty|SARL|SAS|AB|SOC|Lda|KG|DAC)\b/u;
 
 /** "- Lena" on a line of its own among the last three lines: an informal note's signature. */
 function dashSignature(text: string): Found<string> | undefined {
