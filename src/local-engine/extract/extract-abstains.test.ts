@@ -1247,6 +1247,49 @@ const CASES: readonly Case[] = [
     schema: nullable('string'),
     expected: 'Jana Schubert',
   },
+  {
+    failure: 'a key and its value across a column gap read as one company name ("Vendor   Alpine ... AG")',
+    text: 'PURCHASE ORDER\n\nPO Number      PO-88120\nPO Date        2025-09-02\nVendor         Alpine Office Furniture AG, Zürich\nBuyer          Helvetic Insurance Ltd – Facilities\nContact        m.keller@helvetic-ins.example',
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: 'Alpine Office Furniture AG',
+  },
+  {
+    failure: 'a two-column party header ("Billed by   Billed to") read as a key and its value',
+    text: 'Invoice\n\nBilled by                              Billed to\nHarbourline Web Ltd                    Saltmarsh Veterinary Practice\n9 Quay Street, Bristol BS1 4DB         2 Marsh Lane, Clevedon',
+    field: 'vendor_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the address in a quoted reply header ("Ruth Baker <ruth@...> wrote:") read as the sender\'s',
+    text: 'On Tue, 4 Mar 2025 at 10:15, Ruth Baker <ruth@bakerlaw.example> wrote:\n> Can we meet on 11 March?\n\nRuth – can we do Thursday 13 March 2025 instead?\n\nThanks\nOwen Price\nPrice Joinery Ltd',
+    field: 'email',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a letter\'s title ("LETTER OF ENGAGEMENT") read as the contractor',
+    text: 'LETTER OF ENGAGEMENT\n\nDear Mr Adeyemi,\n\nWe are pleased to confirm our engagement to audit your accounts. Our fee will be £14,500 plus VAT.',
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure:
+      'the end of an accounting year ("for the year ending 31 March 2026") read as the contract\'s end',
+    text: 'We confirm the engagement of Clearwater Audit LLP to audit the accounts of Adeyemi Foods Ltd for the year ending 31 March 2026.',
+    field: 'end_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: 'a company whose name holds the field\'s word ("Telia Company AB") tied to "company" by itself',
+    text: 'Experience\n2022 – present   Senior UX Designer, Skatteverket (Swedish Tax Agency)\n2019 – 2022      UX Designer, Telia Company AB',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: undefined,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

@@ -252,6 +252,8 @@ export function nearMention<T>(
   const ties = new Map<Found<T>, { confidence: number; word: string }>();
   for (const position of positions) {
     for (const candidate of candidates) {
+      // "Telia Company AB" mentions "company" inside itself: a value is not named by its own words.
+      if (position >= candidate.index && position < candidate.index + candidate.raw.length) continue;
       const after = candidate.index - position;
       // ... and not across a sentence end ("so £720. I'm not VAT registered").
       if (after < 0 && /\n|[.!?]\s/u.test(text.slice(candidate.index + candidate.raw.length, position)))

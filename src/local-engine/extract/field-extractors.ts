@@ -433,6 +433,10 @@ function withLegalForm(text: string, extracted: Extracted): Extracted {
 const DATELINE =
   /^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+(?:(?:le|den|am|the|il)[ \t]+)?\d{1,2}(?:st|nd|rd|th)?\.?[ \t]+\p{L}+\.?[ \t]+\d{4}[ \t]*$|^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+\d{1,2}[./]\d{1,2}[./]\d{4}[ \t]*$/u;
 
+function quotedLine(line: string): boolean {
+  return /^[ \t]*>/u.test(line) || /\bwrote:?[ \t]*$/iu.test(line);
+}
+
 function lineOf(text: string, index: number): string {
   const start = text.lastIndexOf('\n', index - 1) + 1;
   const end = text.indexOf('\n', index);
@@ -571,7 +575,11 @@ export async function extractScalar(
         }
         const isDate = node.format === 'date' || node.format === 'date-time';
         const candidates = finder(context.text).filter(
-          (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),
+          (candidate) =>
+            (!isDate || !superseded(context.text, candidate.index, candidate.raw.length)) &&
+            // "On 4 Mar, Ruth Baker <ruth@x> wrote:" and "> ..." lines quote an earlier message: its
+            // sender's address is not this message's.
+            (finder !== findEmails || !quotedLine(lineOf(context.text, candidate.index))),
         );
         const chosen = pick(
           context,

@@ -520,7 +520,7 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
  */
 /** Whether the qualifier nearest a date (the words before it) is the field's own: "fitted by" for a delivery date. */
 export function dateQualifiedFor(words: readonly string[], terms: FieldTerms): boolean {
-  if (familyOf(terms) !== 'date') return false;
+  if (familyOf(terms) !== 'date' || accountingPeriodEnd(words)) return false;
   const own = ownQualifiers(terms, DATE_QUALIFIERS);
   for (let end = words.length; end > 0; end--) {
     const groups = qualifierGroups(words.slice(end - 1, end + 1), DATE_QUALIFIERS);
@@ -529,7 +529,13 @@ export function dateQualifiedFor(words: readonly string[], terms: FieldTerms): b
   return false;
 }
 
+/** "the accounts for the year ending 31 March 2026": an accounting period's end, no field's date. */
+function accountingPeriodEnd(words: readonly string[]): boolean {
+  return /\b(?:year|period|quarter|month)[ ](?:ending|ended|end)$/u.test(words.slice(-2).join(' '));
+}
+
 function dateConflicts(words: readonly string[], own: ReadonlySet<number>): boolean {
+  if (accountingPeriodEnd(words)) return true;
   const documentDate = [...own].every((group) => DOCUMENT_DATE_GROUPS.has(group));
   const last = words.at(-1);
   if (documentDate && (last === 'by' || last === 'before' || words.slice(-2).join(' ') === 'later than'))
