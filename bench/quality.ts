@@ -194,7 +194,7 @@ function printExtraction(report: ExtractionReport): void {
 
 function printExtractionSet(report: ExtractionSetReport): void {
   process.stdout.write(
-    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune" and, since decision 0170, "heldout"; "heldout-2", "heldout-3" and "heldout-4" are scored in aggregate only\n\n`,
+    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", "heldout" (since decision 0170), "heldout-2" and "heldout-3" (since 0191); "heldout-4" is held out; the three later splits are scored in aggregate only\n\n`,
   );
   const row = (name: string, figures: ExtractionSetReport['all']) => [
     name,

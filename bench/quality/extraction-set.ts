@@ -17,9 +17,9 @@ export interface ExtractionSetReport {
   readonly tune: FieldFigures;
   /** Held out until 2026-12-07, tuned on since (decision 0170). */
   readonly heldout: FieldFigures;
-  /** Written before the 2026-12-07 changes and scored only in aggregate: the honest figure. */
+  /** Written before the 2026-12-07 changes and scored only in aggregate; its errors were read and tuned on in decision 0191. */
   readonly heldout2: FieldFigures;
-  /** Third held-out split, other formats and layouts (decision 0185): scored in aggregate only, like the second. */
+  /** Third held-out split, other formats and layouts (decision 0185): scored in aggregate only, like the second; tuned on in 0191. */
   readonly heldout3: FieldFigures;
   /** Fourth held-out split, written by a session that had not read the extractor (decision 0190): aggregate only. */
   readonly heldout4: FieldFigures;
