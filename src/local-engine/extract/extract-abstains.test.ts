@@ -1290,6 +1290,20 @@ const CASES: readonly Case[] = [
     schema: nullable('string'),
     expected: undefined,
   },
+  {
+    failure: 'a labelled name ending in an abbreviation read on into the next label ("Acme Corp. Total: $1")',
+    text: 'Invoice INV-2041. Customer: Acme Corp. Total: $1,250.00',
+    field: 'customer',
+    schema: nullable('string'),
+    expected: 'Acme Corp.',
+  },
+  {
+    failure: 'an abbreviation inside a label ("Total excl. VAT:") cut off its label',
+    text: 'Total excl. VAT: €870.00\nVAT 19%: €165.30',
+    field: 'vat_amount',
+    schema: nullable('number'),
+    expected: 165.3,
+  },
 ];
 
 describe('extract abstains rather than guesses', () => {

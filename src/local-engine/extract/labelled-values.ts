@@ -8,9 +8,10 @@ export interface LabelledValue {
 }
 
 // A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ..."); a wide gap, but not
-// the padding after a label's colon ("Client :        Gemeente Zandvoort").
+// the padding after a label's colon ("Client :        Gemeente Zandvoort"); the first full stop of a
+// labelled value before the next "Label: " ("Customer: Acme Corp. Total: $1,250.00").
 const SEGMENT_BREAK =
-  /(?<=[.!?])(?<!\b\p{Lu}\.)(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Pte|Pvt|Corp|Bros|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e|[Aa]ttn)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}/u;
+  /(?<=[.!?])(?<!\b\p{Lu}\.)(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Pte|Pvt|Corp|Bros|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e|[Aa]ttn)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}|(?<=:[ \t][^:.!?\n]*[.!?])\s+(?=\p{Lu}[\p{L}\p{N} ]{0,30}:\s)/u;
 
 /** A value without its closing punctuation, but with the dot of a legal form ("Acme, Inc."). */
 function withoutTrailingPunctuation(value: string): string {
