@@ -200,7 +200,7 @@ function printExtraction(report: ExtractionReport): void {
 
 function printExtractionSet(report: ExtractionSetReport): void {
   process.stdout.write(
-    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune" and, since decision 0170, "heldout"; "heldout-2" and "heldout-3" are scored in aggregate only\n\n`,
+    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", "heldout" (since decision 0170), "heldout-2" and "heldout-3" (since 0191); "heldout-4" is held out; the three later splits are scored in aggregate only\n\n`,
   );
   const row = (name: string, figures: ExtractionSetReport['all']) => [
     name,
@@ -228,6 +228,8 @@ function printExtractionSet(report: ExtractionSetReport): void {
         ...Object.entries(report.byKind2).map(([kind, figures]) => row(`  heldout-2 ${kind}`, figures)),
         row('heldout-3', report.heldout3),
         ...Object.entries(report.byKind3).map(([kind, figures]) => row(`  heldout-3 ${kind}`, figures)),
+        row('heldout-4', report.heldout4),
+        ...Object.entries(report.byKind4).map(([kind, figures]) => row(`  heldout-4 ${kind}`, figures)),
         row('all', report.all),
       ],
     )}\n`,

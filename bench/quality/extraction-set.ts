@@ -17,10 +17,12 @@ export interface ExtractionSetReport {
   readonly tune: FieldFigures;
   /** Held out until 2026-12-07, tuned on since (decision 0170). */
   readonly heldout: FieldFigures;
-  /** Written before the 2026-12-07 changes and scored only in aggregate: the honest figure. */
+  /** Written before the 2026-12-07 changes and scored only in aggregate; its errors were read and tuned on in decision 0191. */
   readonly heldout2: FieldFigures;
-  /** Third held-out split, other formats and layouts (decision 0185): scored in aggregate only, like the second. */
+  /** Third held-out split, other formats and layouts (decision 0185): scored in aggregate only, like the second; tuned on in 0191. */
   readonly heldout3: FieldFigures;
+  /** Fourth held-out split, written by a session that had not read the extractor (decision 0190): aggregate only. */
+  readonly heldout4: FieldFigures;
   readonly all: FieldFigures;
   /** Held-out figures per kind of document. */
   readonly byKind: Record<string, FieldFigures>;
@@ -28,7 +30,9 @@ export interface ExtractionSetReport {
   readonly byKind2: Record<string, FieldFigures>;
   /** Third held-out split, per kind of document. */
   readonly byKind3: Record<string, FieldFigures>;
-  /** Per-document errors of `tune` and `heldout` only: those of `heldout-2` and `heldout-3` are never recorded, so they cannot be tuned on. */
+  /** Fourth held-out split, per kind of document. */
+  readonly byKind4: Record<string, FieldFigures>;
+  /** Per-document errors of `tune` and `heldout` only: those of `heldout-2`, `heldout-3` and `heldout-4` are never recorded, so they cannot be tuned on. */
   readonly errors: readonly {
     readonly id: string;
     readonly split: string;
@@ -68,11 +72,20 @@ export async function measureExtractionSet(embedder: Embedder): Promise<Extracti
     heldout: empty(),
     'heldout-2': empty(),
     'heldout-3': empty(),
+    'heldout-4': empty(),
     all: empty(),
   };
   const byKind = new Map<string, Counts>();
   const byKind2 = new Map<string, Counts>();
   const byKind3 = new Map<string, Counts>();
+  const byKind4 = new Map<string, Counts>();
+  const kindsOf = {
+    tune: byKind,
+    heldout: byKind,
+    'heldout-2': byKind2,
+    'heldout-3': byKind3,
+    'heldout-4': byKind4,
+  };
   const errors: ExtractionSetReport['errors'][number][] = [];
   let schemaValid = 0;
   let unsupportedValues = 0;
@@ -81,8 +94,7 @@ export async function measureExtractionSet(embedder: Embedder): Promise<Extracti
     const result = await extract({ text: document.text, schema }, { embedder });
     if (ajv.compile(schema)(result.data)) schemaValid++;
     const missing = new Set(result.missing);
-    const kinds =
-      document.split === 'heldout-2' ? byKind2 : document.split === 'heldout-3' ? byKind3 : byKind;
+    const kinds = kindsOf[document.split];
     const kindCounts = kinds.get(document.kind) ?? empty();
     kinds.set(document.kind, kindCounts);
     for (const field of Object.keys((schema as { properties: object }).properties)) {
@@ -105,7 +117,7 @@ export async function measureExtractionSet(embedder: Embedder): Promise<Extracti
         bucket.gold += gold;
         bucket.correct += correct;
       }
-      const scoredOnly = document.split === 'heldout-2' || document.split === 'heldout-3';
+      const scoredOnly = document.split !== 'tune' && document.split !== 'heldout';
       if (!correct && (extracted || gold) && !scoredOnly)
         errors.push({ id: document.id, split: document.split, field, expected, got });
     }
@@ -119,10 +131,12 @@ export async function measureExtractionSet(embedder: Embedder): Promise<Extracti
     heldout: figures(totals.heldout),
     heldout2: figures(totals['heldout-2']),
     heldout3: figures(totals['heldout-3']),
+    heldout4: figures(totals['heldout-4']),
     all: figures(totals.all),
     byKind: Object.fromEntries([...byKind].map(([kind, counts]) => [kind, figures(counts)])),
     byKind2: Object.fromEntries([...byKind2].map(([kind, counts]) => [kind, figures(counts)])),
     byKind3: Object.fromEntries([...byKind3].map(([kind, counts]) => [kind, figures(counts)])),
+    byKind4: Object.fromEntries([...byKind4].map(([kind, counts]) => [kind, figures(counts)])),
     errors,
   };
 }

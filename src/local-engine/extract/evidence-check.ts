@@ -41,7 +41,9 @@ export function valueInQuote(node: SchemaNode, value: unknown, quote: string): b
       if (typeof value !== 'string') return false;
       const finder = finderFor(node.format);
       if (finder !== undefined) return finder(quote).some((found) => found.value === value);
-      if (quote.toLowerCase().includes(value.toLowerCase())) return true;
+      // A name wrapped across lines is read with one space where the text breaks the line.
+      const spaced = (text: string) => text.replace(/\s+/gu, ' ').toLowerCase();
+      if (spaced(quote).includes(spaced(value))) return true;
       // Typed values found without a format keep their written form; phones compare by digits.
       return (
         [...findEmails(quote), ...findUrls(quote), ...findPhones(quote)].some(

@@ -28,14 +28,19 @@ export interface Context {
  * document word decides ("Invoice ... your purchase order" is an invoice). Undefined without one.
  */
 export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
+  // "Subject: PO SK-2291", "Please process PO SK-2291": a PO with its number names the document too.
   const first =
-    /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
+    /\b(purchase[ \t]+order|order[ \t]+form|orden[ \t]+de[ \t]+compra|bestellung|P\.?O\.?(?=[ \t]*(?:no\.?|#|number)?[ \t]*[A-Z]{0,5}[-/]?\d)|invoice|receipt|factura|facture|fattura|rechnung|faktura)\b/iu.exec(
       text,
     );
   // "PO number: 771204" opening the text: a purchase order.
   if (/^\s*P\.?O\.?\b/u.test(text) && (first === null || first.index > 0)) return 'buyer';
+  // "Order no. 2025/ACQ/0388" opening a line of a text with no document word before it: an order the
+  // text places, its writer the buyer.
+  const order = /^[ \t]*order[ \t]+(?:no\b\.?|nr\b\.?|number\b)/imu.exec(text);
+  if (order !== null && (first === null || first.index > order.index)) return 'buyer';
   if (first === null) return undefined;
-  return /^(?:purchase|order|orden|bestellung)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
+  return /^(?:purchase|order|orden|bestellung|p\.?o)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }
 
 /** Words of a field whose value is one party's contact or registration detail, whichever party it is. */
@@ -60,6 +65,33 @@ export function otherPartysDetail(context: Context, words: readonly string[], te
   if (roleOf(terms.name) !== undefined || !terms.name.some((word) => DETAIL_WORDS.has(word))) return false;
   const party = partyNamed(words);
   // Without a document word, a letter or an e-mail: its sender's details.
+  return party !== undefined && party !== (context.issuer ?? 'seller');
+}
+
+/**
+ * The party whose block of lines holds a position: a paragraph headed by a bare party heading on a line of
+ * its own ("INVOICE TO", "BILL TO      SHIP TO", "Customer:") is that party's, down to the next blank line.
+ */
+export function blockParty(text: string, index: number): 'seller' | 'buyer' | undefined {
+  const blank = /\n[ \t]*\n/gu;
+  let start = 0;
+  for (const match of text.matchAll(blank)) {
+    if (match.index >= index) break;
+    start = match.index + match[0].length;
+  }
+  const headingEnd = text.indexOf('\n', start);
+  if (headingEnd === -1 || headingEnd >= index) return undefined;
+  const heading = text.slice(start, headingEnd).trim();
+  const cells = heading.split(/[ \t]{2,}|\t/u);
+  if (cells.length > 3 || !cells.every((cell) => /^[\p{L}][\p{L} &'’/.-]{0,30}:?$/u.test(cell)))
+    return undefined;
+  return partyNamed(phraseWords(heading));
+}
+
+/** Whether a position is in the block of the party that is not the field's (for a field that names no party). */
+export function inOtherPartysBlock(context: Context, index: number, terms: FieldTerms): boolean {
+  if (roleOf(terms.name) !== undefined || !terms.name.some((word) => DETAIL_WORDS.has(word))) return false;
+  const party = blockParty(context.text, index);
   return party !== undefined && party !== (context.issuer ?? 'seller');
 }
 
@@ -220,6 +252,8 @@ export function nearMention<T>(
   const ties = new Map<Found<T>, { confidence: number; word: string }>();
   for (const position of positions) {
     for (const candidate of candidates) {
+      // "Telia Company AB" mentions "company" inside itself: a value is not named by its own words.
+      if (position >= candidate.index && position < candidate.index + candidate.raw.length) continue;
       const after = candidate.index - position;
       // ... and not across a sentence end ("so £720. I'm not VAT registered").
       if (after < 0 && /\n|[.!?]\s/u.test(text.slice(candidate.index + candidate.raw.length, position)))
@@ -286,6 +320,8 @@ export function pick<T>(
   const allowed = candidates.filter((candidate) => {
     const before = wordsBefore(context.text, candidate.index);
     if (conflicts(before, terms) || otherPartysDetail(context, before, terms)) return false;
+    // The customer's phone in the block under "INVOICE TO" is not the invoice's contact phone.
+    if (inOtherPartysBlock(context, candidate.index, terms)) return false;
     // A value in a table cell or after a label is that label's: `| Supplier email | x@y |`, the
     // `Date:` of an e-mail header (a sent date).
     const label = labelOf(context, candidate.index);
@@ -323,10 +359,30 @@ export function rankedLabels(
   return context.pairs
     .map((pair) => ({
       pair,
-      score: otherPartysDetail(context, phraseWords(pair.label), terms) ? 0 : labelMatch(pair.label, terms),
+      score:
+        otherPartysDetail(context, phraseWords(pair.label), terms) ||
+        inOtherPartysBlock(context, pair.index, terms)
+          ? 0
+          : addresseeOfBuyer(context, pair, terms)
+            ? 0.8
+            : labelMatch(pair.label, terms),
     }))
     .filter((entry) => entry.score > 0.5)
     .sort((left, right) => right.score - left.score || left.pair.index - right.pair.index);
+}
+
+/**
+ * Whether a pair is the `To:` line of a letter its buyer wrote (a purchase order): its addressee is the
+ * seller. An e-mail header (`To: sales@...`) names a mailbox, not a party: not this.
+ */
+function addresseeOfBuyer(context: Context, pair: LabelledValue, terms: FieldTerms): boolean {
+  return (
+    context.issuer === 'buyer' &&
+    /^\s*to\s*$/iu.test(pair.label) &&
+    !/@/u.test(pair.value) &&
+    roleOf(terms.name) === 'seller' &&
+    !terms.name.some((word) => ['email', 'mail', 'phone', 'tel', 'contact'].includes(word))
+  );
 }
 
 /** The label that best names the field (scoring at least 0.5), with its score. */

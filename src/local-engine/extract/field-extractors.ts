@@ -7,6 +7,7 @@ import {
   escapeRegExp,
   found,
   foundAt,
+  MIN_CONFIDENCE,
   MONEY_WORDS,
   mentions,
   NEGATION,
@@ -23,6 +24,7 @@ import {
   mayTakeUnlabelledDate,
   nameWords,
   phraseWords,
+  roleOf,
 } from './field-words.ts';
 import { violations } from './json-schema-validator.ts';
 import {
@@ -44,7 +46,7 @@ import {
 } from './patterns.ts';
 import { periodOf, statedForPeriod } from './periods.ts';
 import type { ArrayNode, ScalarNode } from './schema-plan.ts';
-import { stringByName } from './string-extractors.ts';
+import { signedByCompany, stringByName } from './string-extractors.ts';
 
 export function finderFor(format: string | undefined): ((text: string) => Found<string>[]) | undefined {
   switch (format) {
@@ -76,10 +78,11 @@ function superseded(text: string, index: number, length: number): boolean {
   const after = text.slice(index + length, index + length + 40);
   const before = text.slice(Math.max(0, index - 30), index);
   return (
-    /^[\s,)]*(?:(?:has|have|had|is|was|will)[ \t]+(?:now[ \t]+|been[ \t]+|to[ \t]+|be[ \t]+)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)|moved|postponed|cancelled|canceled|rescheduled)\b/iu.test(
+    /^[\s,)]*(?:(?:has|have|had|is|was|will)\s+(?:now\s+|been\s+|to\s+|be\s+)?(?:now|moved|move|postponed|cancelled|canceled|rescheduled|changed|replaced|off)|moved|postponed|cancelled|canceled|rescheduled)\b/iu.test(
       after,
     ) ||
-    /\b(?:instead of|moved from|originally|previously|rather than|no longer)[ \t]+(?:on[ \t]+|for[ \t]+|the[ \t]+)?$/iu.test(
+    // "the meeting originally fixed for 18 August": the date it was, not the one it is.
+    /\b(?:instead of|moved from|originally|previously|rather than|no longer)\s+(?:(?:fixed|planned|scheduled|set|booked|arranged|agreed)\s+)?(?:on\s+|for\s+|the\s+)?$/iu.test(
       before,
     )
   );
@@ -91,7 +94,19 @@ export function normalise(text: string): string {
 
 /** Other names of common enum values (a card payment written as "VISA"). */
 const ENUM_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  card: ['visa', 'mastercard', 'amex', 'maestro', 'debit card', 'credit card', 'contactless', 'card'],
+  card: [
+    'visa',
+    'mastercard',
+    'amex',
+    'maestro',
+    'debit card',
+    'credit card',
+    'contactless',
+    'card',
+    'girocard',
+    'ec karte',
+    'tarjeta',
+  ],
   mobile: ['apple pay', 'google pay', 'samsung pay', 'mobile pay', 'upi'],
   cash: ['cash', 'coins'],
 };
@@ -244,7 +259,8 @@ export function numberCandidates(words: readonly string[], text: string): Found<
     // A bare decimal amount ("13.53") counts when it is the whole value or the text has no currency.
     const bare = findNumbers(text).filter(
       (candidate) =>
-        /^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+\.\d{2}$/u.test(candidate.raw) &&
+        // ... or with a decimal comma ("75,42" on a German till slip).
+        /^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+\.\d{2}$|^\d{1,3}(?:\.\d{3})*,\d{2}$/u.test(candidate.raw) &&
         !money.some(
           (other) => candidate.index >= other.index && candidate.index < other.index + other.raw.length,
         ),
@@ -269,11 +285,13 @@ function isIdField(words: readonly string[]): boolean {
 function nameIn(raw: string): string {
   // "Kestrel Shelving Systems, Inc.": a comma before a legal form is part of the name.
   return (
-    raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s-\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
+    raw.split(/\s*(?:,(?!\s*(?:Inc|LLC|Ltd|Corp|plc|L\.?P)\b)|\(|<|\||—|\s[-–]\s|;|\bat\b|\s#)\s*/u)[0] ?? ''
   )
     .trim()
     .replace(/[.]$/u, (dot, at: number, part: string) =>
-      /\b(?:Inc|Ltd|Co|Corp|plc|LLC)\.$/iu.test(part.slice(0, at + 1)) ? dot : '',
+      /\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|S\.L|B\.V|N\.V|S\.p\.A|S\.r\.l)\.$/iu.test(part.slice(0, at + 1))
+        ? dot
+        : '',
     );
 }
 
@@ -334,9 +352,31 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
           ].includes(word),
         )
       ) {
+        // "Rowan Interiors Ltd, attn. Fiona Blake": a person's field is the person the value is for.
+        const attention =
+          /\battn\.?:?[ \t]+(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+){1,2})(?![\p{L}])/u.exec(text);
+        if (
+          attention?.[1] !== undefined &&
+          words.some((word) => ['recipient', 'sender', 'contact', 'person', 'attendee'].includes(word))
+        ) {
+          const start = offset + attention.index + attention[0].indexOf(attention[1]);
+          return found(attention[1], start, start + attention[1].length, weight);
+        }
+        // "J.P. (Jeroen) de Vries, trading as De Vries Data Consultancy": the party's trading name.
+        const trading =
+          /\b(?:trading[ \t]+as|t\/a|d\/b\/a|doing[ \t]+business[ \t]+as)[ \t]+(\p{Lu}.*)$/u.exec(text);
+        if (trading?.[1] !== undefined) {
+          const tradingName = nameIn(trading[1]);
+          const start = offset + trading.index + trading[0].indexOf(trading[1]);
+          return tradingName.length === 0
+            ? undefined
+            : found(tradingName, start, start + tradingName.length, weight);
+        }
         // `"Dr. Samuel Achebe" <s.achebe@...>`: the quotes of an e-mail header are not the name's.
         const unquoted = /^["“'](.+?)["”']/u.exec(text)?.[1];
         const name = nameIn(unquoted ?? text);
+        // "J.P": initials alone name no one; "Support", "Accounts": a mailbox's department neither.
+        if (/^(?:\p{Lu}\.?[ \t]*){1,3}$/u.test(name) || DEPARTMENT.test(name)) return undefined;
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
         // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
         if (
@@ -373,6 +413,52 @@ function stringFinder(
 }
 
 const SITE_LABEL = /\b(?:ship|deliver|delivery)\b/iu;
+/**
+ * "Remit to: Blue Heron Marine Supply, Lockbox 4410" under a letterhead "BLUE HERON MARINE SUPPLY, INC.":
+ * the organisation's name is the one with its legal form, where the text writes it in full.
+ */
+function withLegalForm(text: string, extracted: Extracted): Extracted {
+  const name = extracted?.value;
+  if (typeof name !== 'string' || name.length < 4 || LEGAL_FORM.test(name)) return extracted;
+  const full = new RegExp(
+    `(?<![\\p{L}\\p{N}])${escapeRegExp(name).replace(/ /g, '[ \\t]+')},?[ \\t]+(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|PLC|AG|S\\.?A|Limited|B\\.?V|N\\.?V|Pty(?:[ \\t]+Ltd)?|SARL|SAS|AB|S\\.r\\.l|S\\.p\\.A|Pte\\.?[ \\t]+Ltd|Pvt\\.?[ \\t]+Ltd|KG|DAC)\\b\\.?`,
+    'iu',
+  ).exec(text);
+  if (full === null) return extracted;
+  const span = extracted?.spans.get('');
+  return found(full[0], full.index, full.index + full[0].length, span?.confidence ?? 0.6);
+}
+
+/** A letter's dateline: a place, a comma and a date, alone on a line ("Porto, 9 April 2025"). */
+const DATELINE =
+  /^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+(?:(?:le|den|am|the|il)[ \t]+)?\d{1,2}(?:st|nd|rd|th)?\.?[ \t]+\p{L}+\.?[ \t]+\d{4}[ \t]*$|^[ \t]*\p{Lu}[\p{L}'’. -]{1,30},[ \t]+\d{1,2}[./]\d{1,2}[./]\d{4}[ \t]*$/u;
+
+function quotedLine(line: string): boolean {
+  return /^[ \t]*>/u.test(line) || /\bwrote:?[ \t]*$/iu.test(line);
+}
+
+function lineOf(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  const end = text.indexOf('\n', index);
+  return text.slice(start, end === -1 ? text.length : end);
+}
+/** A mailbox's display name that names a department or a function, not an organisation or a person. */
+const DEPARTMENT =
+  /^(?:accounts?|accounting|billing|invoices?|invoicing|sales|orders?|info|information|support|help|helpdesk|team|admin|office|finance|payables|receivables|no-?reply|do-?not-?reply|notifications?|customer[ \t]+(?:service|care|support)|service)(?:[ \t]+(?:team|department|dept\.?))?$/iu;
+/** Fields that name an organisation by its role: a vendor, a customer, a supplier, a merchant. */
+const ORGANISATION_FIELD_WORDS = new Set([
+  'vendor',
+  'supplier',
+  'seller',
+  'merchant',
+  'customer',
+  'client',
+  'buyer',
+  'company',
+  'organisation',
+  'organization',
+  'employer',
+]);
 const LEGAL_FORM =
   /\b(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|BV|B\.V|NV|Pty|SARL|SAS|AB|S\.r\.l|S\.p\.A)\b\.?/u;
 
@@ -395,7 +481,31 @@ export async function extractScalar(
       !LEGAL_FORM.test(String(fromLabel.value))
     )
       continue;
-    if (fromLabel !== undefined) return fromLabel;
+    // `From: Accounts <accounts@x>`: an e-mail header's display name that names a department is no
+    // organisation; `From: Luis Ortega <luis@y>` above a forwarded message is the forwarder's, not the
+    // original sender's (the last `From:` header is).
+    if (
+      fromLabel !== undefined &&
+      /^\s*(?:from|to)\s*$/iu.test(label.pair.label) &&
+      /@/u.test(label.pair.value) &&
+      terms.name.some((word) => ORGANISATION_FIELD_WORDS.has(word)) &&
+      !LEGAL_FORM.test(String(fromLabel.value)) &&
+      (DEPARTMENT.test(String(fromLabel.value)) ||
+        // ... and a person writing for a company their signature names (`Dana Whitaker / Copperleaf
+        // Studio LLC`) is not the organisation.
+        signedByCompany(context.text) ||
+        context.pairs.some(
+          (pair) =>
+            pair.index > label.pair.index &&
+            pair.label.trim().toLowerCase() === label.pair.label.trim().toLowerCase() &&
+            /@/u.test(pair.value),
+        ))
+    )
+      continue;
+    if (fromLabel !== undefined)
+      return terms.name.some((word) => ORGANISATION_FIELD_WORDS.has(word))
+        ? withLegalForm(context.text, fromLabel)
+        : fromLabel;
   }
   if (inArray) return undefined;
   switch (node.kind) {
@@ -445,6 +555,17 @@ export async function extractScalar(
     case 'string': {
       const finder = stringFinder(node, terms.name);
       if (finder !== undefined) {
+        // A detail that names no party is the issuer's, and an e-mail is its sender's: the address of the
+        // one `From:` header (with several, a forward or a thread, which one is the issuer's is not said).
+        if (finder === findEmails && terms.name.includes('contact') && roleOf(terms.name) === undefined) {
+          const headers = context.pairs.filter(
+            (pair) => /^from$/iu.test(pair.label.trim()) && findEmails(pair.value).length > 0,
+          );
+          const header = headers.length === 1 ? headers[0] : undefined;
+          const address = header === undefined ? undefined : findEmails(header.value)[0];
+          if (header !== undefined && address !== undefined)
+            return foundAt(address.value, { ...address, index: header.index + address.index }, 0.7);
+        }
         // An e-mail's sender address is in its first `From:` header (a forwarded message's comes later).
         if (finder === findEmails && (terms.name.includes('sender') || terms.name.join(' ') === 'email')) {
           const header = context.pairs.find((pair) => /^from$/iu.test(pair.label.trim()));
@@ -454,7 +575,11 @@ export async function extractScalar(
         }
         const isDate = node.format === 'date' || node.format === 'date-time';
         const candidates = finder(context.text).filter(
-          (candidate) => !isDate || !superseded(context.text, candidate.index, candidate.raw.length),
+          (candidate) =>
+            (!isDate || !superseded(context.text, candidate.index, candidate.raw.length)) &&
+            // "On 4 Mar, Ruth Baker <ruth@x> wrote:" and "> ..." lines quote an earlier message: its
+            // sender's address is not this message's.
+            (finder !== findEmails || !quotedLine(lineOf(context.text, candidate.index))),
         );
         const chosen = pick(
           context,
@@ -469,6 +594,18 @@ export async function extractScalar(
             dateQualifiedFor(wordsBefore(context.text, candidate.index), terms),
           );
           if (qualified !== undefined) return foundAt(qualified.value, qualified, 0.7);
+        }
+        if (
+          isDate &&
+          (chosen === undefined || chosen.confidence < MIN_CONFIDENCE) &&
+          mayTakeUnlabelledDate(terms)
+        ) {
+          // "Torino, 12 May 2025" alone on a line: a letter's dateline, the document's own date.
+          const dateline = candidates.filter((candidate) =>
+            DATELINE.test(lineOf(context.text, candidate.index)),
+          );
+          if (dateline.length === 1 && dateline[0] !== undefined)
+            return foundAt(dateline[0].value, dateline[0], 0.6);
         }
         return chosen === undefined
           ? undefined

@@ -1,15 +1,29 @@
+import { periodOf } from './periods.ts';
+
 /** Words a field is known by: its name split into words, singular, plus common synonyms of that name. */
 const SYNONYMS: Record<string, readonly string[]> = {
-  total: ['total', 'amount due', 'grand total', 'total due', 'amount', 'sum'],
+  total: [
+    'total',
+    'amount due',
+    'grand total',
+    'total due',
+    'amount',
+    'sum',
+    'summe',
+    'gesamtbetrag',
+    'rechnungsbetrag',
+    'bruttobetrag',
+    'totaal',
+  ],
   amount: ['amount', 'total', 'sum', 'price'],
   price: ['price', 'cost', 'fee', 'amount'],
   cost: ['cost', 'price', 'fee'],
-  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar'],
+  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar', 'vervaldatum'],
   deadline: ['deadline', 'due', 'by'],
   company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
   organization: ['organization', 'organisation', 'company'],
   vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'billed by', 'remit to', 'payee'],
-  supplier: ['supplier', 'vendor', 'seller', 'to supplier'],
+  supplier: ['supplier', 'vendor', 'seller', 'to supplier', 'proveedor', 'lieferant'],
   seller: ['seller', 'vendor', 'supplier'],
   merchant: ['merchant', 'store', 'shop'],
   contractor: [
@@ -21,9 +35,19 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'service provider',
     'vendor',
   ],
-  buyer: ['buyer', 'customer', 'ordered by', 'purchaser', 'ship to', 'issued by', 'bill to'],
+  buyer: [
+    'buyer',
+    'customer',
+    'ordered by',
+    'purchaser',
+    'ship to',
+    'issued by',
+    'bill to',
+    'comprador',
+    'besteller',
+  ],
   client: ['client', 'customer'],
-  sender: ['sender', 'from'],
+  sender: ['sender', 'from', 'von'],
   recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
   meeting: [
     'meeting',
@@ -36,17 +60,50 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'offsite',
     'session',
   ],
-  invoice: ['invoice', 'inv', 'date of issue', 'issue date'],
-  po: ['po', 'purchase order', 'order', 'order reference'],
+  invoice: [
+    'invoice',
+    'inv',
+    'date of issue',
+    'issue date',
+    'rechnung',
+    'rechnungsdatum',
+    'rechnungsnummer',
+    'factuur',
+    'factuurnummer',
+    'factuurdatum',
+  ],
+  po: ['po', 'purchase order', 'order', 'order reference', 'bestellnummer', 'orden de compra'],
   order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill'],
+  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill', 'beleg', 'bon'],
   payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
-  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace'],
-  subtotal: ['subtotal', 'sub total', 'net', 'net amount', 'total excl', 'total before'],
-  vat: ['vat', 'tax', 'gst'],
+  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace', 'pro#', 'pro number'],
+  subtotal: [
+    'subtotal',
+    'sub total',
+    'net',
+    'net amount',
+    'total excl',
+    'total before',
+    'total ht',
+    'nettobetrag',
+    'netto',
+    'zwischensumme',
+    'base imponible',
+    'subtotaal',
+  ],
+  vat: ['vat', 'tax', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
   estimated: ['estimated', 'expected', 'scheduled', 'eta', 'arriving'],
-  delivery: ['delivery', 'arrival', 'eta', 'deliver by', 'delivered'],
+  delivery: [
+    'delivery',
+    'arrival',
+    'eta',
+    'deliver by',
+    'delivered',
+    'entrega',
+    'liefertermin',
+    'lieferdatum',
+  ],
   effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
   notice: ['notice'],
   monthly: ['monthly', 'per month', 'month'],
@@ -56,7 +113,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   weight: ['weight'],
   carrier: ['carrier', 'courier', 'via', 'with'],
   email: ['email', 'e-mail', 'mail', 'contact'],
-  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél'],
+  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél', 't'],
   website: ['website', 'site', 'url', 'web', 'link'],
   url: ['url', 'link', 'website', 'site'],
   number: ['number', 'no', 'num', '#', 'id', 'ref', 'reference'],
@@ -68,7 +125,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
   name: ['name'],
   discount: ['discount', 'off', 'rebate'],
   rate: ['rate', 'percent', 'percentage'],
-  tax: ['tax', 'vat', 'gst'],
+  tax: ['tax', 'vat', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
   card: ['card', 'ending', 'ending in'],
   currency: ['currency'],
   priority: ['priority', 'urgency'],
@@ -188,8 +245,8 @@ export function fieldTerms(path: readonly string[], title: unknown): FieldTerms 
  * field's. Identifiers (and phones) and amounts have separate families: "Invoice total" is a total.
  */
 const ID_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv'],
-  ['po', 'purchase', 'order', 'bestellung'],
+  ['invoice', 'inv', 'rechnung', 'rechnungsnummer', 'factuur', 'factuurnummer'],
+  ['po', 'purchase', 'order', 'bestellung', 'bestellnummer', 'orden', 'compra'],
   ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
   [
     'reg',
@@ -208,7 +265,7 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   // A label naming a date or an amount holds no identifier ("Invoice date: 3 April 2025" is no invoice number).
   ['date', 'dated', 'total', 'amount', 'subtotal', 'sum'],
   ['tracking', 'waybill', 'parcel', 'consignment'],
-  ['receipt', 'transaction', 'ticket', 'txn', 'trans'],
+  ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'beleg'],
   ['quote', 'quotation'],
   ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
   ['fax'],
@@ -219,10 +276,25 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
   ['member', 'membership', 'loyalty'],
 ];
 const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
-  ['vat', 'tax', 'gst', 'ust', 'btw'],
-  ['subtotal', 'sub', 'net', 'excl', 'excluding', 'before'],
+  ['vat', 'tax', 'gst', 'ust', 'btw', 'mwst', 'iva', 'tva'],
+  // "Total HT" (hors taxes) is a French invoice's subtotal, "Total TTC" its total.
+  [
+    'subtotal',
+    'sub',
+    'net',
+    'excl',
+    'excluding',
+    'before',
+    'ht',
+    'hors',
+    'nettobetrag',
+    'netto',
+    'zwischensumme',
+    'imponible',
+    'subtotaal',
+  ],
   ['unit', 'each', 'per'],
-  ['total', 'gross', 'due'],
+  ['total', 'gross', 'due', 'ttc', 'summe', 'gesamtbetrag', 'rechnungsbetrag', 'bruttobetrag', 'totaal'],
   // What is left to pay after a deposit or a payment is not the invoice's total.
   ['balance', 'outstanding', 'remaining'],
   ['deposit', 'received', 'prepaid', 'advance'],
@@ -245,8 +317,8 @@ const DATE_QUALIFIERS_DATED = 12;
  * (invoice, order, purchase) may be the only date of a text; the others are always said.
  */
 const DATE_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv', 'issue', 'issued', 'tax point'],
-  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig'],
+  ['invoice', 'inv', 'issue', 'issued', 'tax point', 'rechnungsdatum', 'factuurdatum'],
+  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig', 'vervaldatum'],
   ['order', 'ordered', 'po', 'purchase', 'raised', 'placed', 'sale', 'bestelldatum'],
   [
     'delivery',
@@ -310,6 +382,8 @@ const DATE_QUALIFIERS: readonly (readonly string[])[] = [
   ['sent', 'received', 'paid', 'printed', 'generated'],
   // "dated": the document's own date, whichever document it is (an invoice's, an order's, a letter's).
   ['dated'],
+  // "following your offer no. 114 of 6 May": the quotation's date, not the order's.
+  ['quote', 'quotation', 'offer', 'angebot', 'offerta', 'devis', 'proposal'],
 ];
 /** Date groups that name the document's own date (invoice, order or purchase, "dated"). */
 const DOCUMENT_DATE_GROUPS = new Set([0, 2, DATE_QUALIFIERS_DATED]);
@@ -403,11 +477,14 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
 
 function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
-  const joined = ` ${words.join(' ')} `;
+  // "Net à payer", "Net payable", "Net to pay": what is to be paid, the total, not a net amount.
+  const joined = ` ${words.join(' ')} `.replace(/ net (?:à |a |to )?(?:payer|payable|pay) /u, ' total ');
   family.forEach((group, index) => {
     if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });
-  // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names.
+  // "Total excl. VAT", "Total before VAT": a subtotal, whatever else the label names (of amounts only:
+  // to an identifier, "Total order" names an amount).
+  if (family !== AMOUNT_QUALIFIERS) return groups;
   const subtotal = family.findIndex((group) => group.includes('subtotal'));
   if (subtotal >= 0 && groups.has(subtotal)) {
     groups.delete(family.findIndex((group) => group.includes('total')));
@@ -418,7 +495,19 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
   if (
     total >= 0 &&
     groups.has(total) &&
-    words.some((word) => ['incl', 'including', 'inclusive', 'inc'].includes(word))
+    words.some((word) =>
+      [
+        'incl',
+        'including',
+        'inclusive',
+        'inc',
+        'inkl',
+        'incluido',
+        'incluida',
+        'compris',
+        'incluso',
+      ].includes(word),
+    )
   )
     groups.delete(family.findIndex((group) => group.includes('vat')));
   return groups;
@@ -431,7 +520,7 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
  */
 /** Whether the qualifier nearest a date (the words before it) is the field's own: "fitted by" for a delivery date. */
 export function dateQualifiedFor(words: readonly string[], terms: FieldTerms): boolean {
-  if (familyOf(terms) !== 'date') return false;
+  if (familyOf(terms) !== 'date' || accountingPeriodEnd(words)) return false;
   const own = ownQualifiers(terms, DATE_QUALIFIERS);
   for (let end = words.length; end > 0; end--) {
     const groups = qualifierGroups(words.slice(end - 1, end + 1), DATE_QUALIFIERS);
@@ -440,7 +529,13 @@ export function dateQualifiedFor(words: readonly string[], terms: FieldTerms): b
   return false;
 }
 
+/** "the accounts for the year ending 31 March 2026": an accounting period's end, no field's date. */
+function accountingPeriodEnd(words: readonly string[]): boolean {
+  return /\b(?:year|period|quarter|month)[ ](?:ending|ended|end)$/u.test(words.slice(-2).join(' '));
+}
+
 function dateConflicts(words: readonly string[], own: ReadonlySet<number>): boolean {
+  if (accountingPeriodEnd(words)) return true;
   const documentDate = [...own].every((group) => DOCUMENT_DATE_GROUPS.has(group));
   const last = words.at(-1);
   if (documentDate && (last === 'by' || last === 'before' || words.slice(-2).join(' ') === 'later than'))
@@ -502,6 +597,9 @@ export function conflicts(words: readonly string[], terms: FieldTerms): boolean 
   // A balance is no invoice total, but it is an amount ("an outstanding balance of £2,140.60").
   if (family === 'amount' && !terms.name.includes('total'))
     own.add(AMOUNT_QUALIFIERS.findIndex((group) => group.includes('balance')));
+  // A contract's "monthly service charge" is its fee, not a restaurant's service charge.
+  if (family === 'amount' && periodOf(terms.name) !== undefined)
+    own.add(AMOUNT_QUALIFIERS.findIndex((group) => group.includes('service')));
   for (const group of qualifierGroups(words, qualifiers)) if (!own.has(group)) return true;
   if (family === 'amount' && words.some((word) => ID_WORDS.has(word))) return true;
   return false;
@@ -519,7 +617,7 @@ export function labelMatch(label: string, terms: FieldTerms): number {
   // A bare "Date:" is the document's own date: an invoice's, an order's, a receipt's.
   if (
     words.length === 1 &&
-    (words[0] === 'date' || words[0] === 'dated') &&
+    ['date', 'dated', 'fecha', 'datum', 'data'].includes(words[0] ?? '') &&
     familyOf(terms) === 'date' &&
     [...ownQualifiers(terms, DATE_QUALIFIERS)].every((group) => DOCUMENT_DATE_GROUPS.has(group))
   )
@@ -532,7 +630,10 @@ export function labelMatch(label: string, terms: FieldTerms): number {
     const covered = specific.filter(
       (word) => has(word) || (SYNONYMS[word] ?? []).some((synonym) => has(synonym)),
     ).length;
-    best = covered === specific.length ? 0.9 : (0.45 * covered) / specific.length;
+    // A label that says the field's own words names it better than one that says only synonyms:
+    // "Reference 2 (Order)" over "Reference 1 (PO)" for an order number, "Total" over "Amount paid".
+    const own = specific.every((word) => has(word));
+    best = covered === specific.length ? (own ? 0.9 : 0.87) : (0.45 * covered) / specific.length;
   } else {
     const covered = terms.name.filter(
       (word) => has(word) || (SYNONYMS[word] ?? []).some((synonym) => has(synonym)),

@@ -1,3 +1,5 @@
+import { phraseWords, roleOf } from './field-words.ts';
+
 /** A `Label: value` (or `Label = value`) pair found in the text, with where the value starts. */
 export interface LabelledValue {
   readonly label: string;
@@ -6,9 +8,10 @@ export interface LabelledValue {
 }
 
 // A sentence end, but not an abbreviation ("Total excl. VAT: ...", "Tel. 0161 ..."); a wide gap, but not
-// the padding after a label's colon ("Client :        Gemeente Zandvoort").
+// the padding after a label's colon ("Client :        Gemeente Zandvoort"); the first full stop of a
+// labelled value before the next "Label: " ("Customer: Acme Corp. Total: $1,250.00").
 const SEGMENT_BREAK =
-  /(?<=[.!?])(?<!\b\p{Lu}\.)(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Pte|Pvt|Corp|Bros|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}/u;
+  /(?<=[.!?])(?<!\b\p{Lu}\.)(?<!\b(?:[Ee]xcl|[Ii]ncl|No|Nr|Ltd|Inc|Co|Pte|Pvt|Corp|Bros|Mr|Mrs|Ms|Dr|St|[Aa]pprox|Ref|Tel|[Vv]s|[Ee]\.g|[Ii]\.e|[Aa]ttn)\.)\s+(?=[A-Z])|\s*[|\t]\s*|(?<![:\s])\s{3,}|(?<=:[ \t][^:.!?\n]*[.!?])\s+(?=\p{Lu}[\p{L}\p{N} ]{0,30}:\s)/u;
 
 /** A value without its closing punctuation, but with the dot of a legal form ("Acme, Inc."). */
 function withoutTrailingPunctuation(value: string): string {
@@ -58,6 +61,22 @@ export function labelledValues(source: string): LabelledValue[] {
       const value = cells[1] ?? '';
       pairs.push({ label: cells[0] ?? '', value, index: offset + line.lastIndexOf(value) });
     }
+    // `Buyer          Helvetic Insurance Ltd` in a block of such lines: a key, a column gap, its value.
+    if (
+      cells.length === 2 &&
+      !line.includes(':') &&
+      /^\p{L}[\p{L} .#/]*$/u.test(cells[0] ?? '') &&
+      (cells[0] ?? '').split(/\s+/u).length <= 3 &&
+      /[ \t]{3,}/u.test(line.trim()) &&
+      !/\d/u.test(cells[1] ?? '') &&
+      !/^[\p{Lu} &]+$/u.test(cells[1] ?? '') &&
+      // "Billed by        Billed to": a header row of two party headings, not a key and its value.
+      roleOf(phraseWords(cells[1] ?? '')) === undefined &&
+      [lines[lineNumber - 1], lines[lineNumber + 1]].some((other) => keyValueLine(other))
+    ) {
+      const value = withoutTrailingPunctuation(cells[1] ?? '');
+      pairs.push({ label: cells[0] ?? '', value, index: offset + line.lastIndexOf(cells[1] ?? '') });
+    }
     let cursor = 0;
     for (const segment of line.split(SEGMENT_BREAK)) {
       const start = line.indexOf(segment, cursor);
@@ -80,6 +99,17 @@ export function labelledValues(source: string): LabelledValue[] {
     offset += line.length + 1;
   }
   return pairs.map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+}
+
+/** A line of a key/value block: a short key, a column gap, a value (`PO Date        2025-09-02`). */
+function keyValueLine(line: string | undefined): boolean {
+  if (line === undefined) return false;
+  const cells = line.trim().split(/[ \t]{3,}/u);
+  return (
+    cells.length === 2 &&
+    /^\p{L}[\p{L} .#/]*$/u.test(cells[0] ?? '') &&
+    (cells[0] ?? '').split(/\s+/u).length <= 3
+  );
 }
 
 const HEADER = /^\s*(?:from|to|cc|subject|sent)\s*:/imu;

@@ -223,7 +223,8 @@ export function idIn(raw: string): { value: string; index: number } | undefined 
 
 export function findPhones(text: string): Found<string>[] {
   const found: Found<string>[] = [];
-  for (const match of allMatches(text, /(?<![\w.(])(?:\+|\(\+?)?\d[\d\s().-]{5,20}\d(?![\w])/g)) {
+  // A phone number never runs across lines ("CA 90813\n(562) 555-0146" is a ZIP code and a phone).
+  for (const match of allMatches(text, /(?<![\w.(])(?:\+|\(\+?)?\d[\d \t().-]{5,20}\d(?![\w])/g)) {
     let raw = match[0].trim();
     // "(503) 555-0199" keeps its parenthesis; an unmatched one is not part of the number.
     if (raw.startsWith('(') && !raw.includes(')')) raw = raw.slice(1);

@@ -30,7 +30,11 @@ export function periodOf(words: readonly string[]): string | undefined {
  * "£54,000 per annum, payable in twelve monthly instalments of £4,500": £4,500 is monthly, £54,000 not.
  */
 export function statedForPeriod(text: string, start: number, end: number, period: string): boolean {
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  if (oneOff(text, start)) return false;
+  let lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  // A sentence wrapped onto this line ("a monthly service charge\nof £1,980"): its start is on the line before.
+  if (lineStart > 0 && /^[ \t]*\p{Ll}/u.test(text.slice(lineStart)))
+    lineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
   const lineEnd = text.indexOf('\n', end) === -1 ? text.length : text.indexOf('\n', end);
   const from = Math.max(lineStart, start - 40);
   const to = Math.min(lineEnd, end + 30);
@@ -44,4 +48,16 @@ export function statedForPeriod(text: string, start: number, end: number, period
     }
   }
   return nearest?.period === period;
+}
+
+/**
+ * Whether the clause just before an amount says it is paid once: "a one-off onboarding charge of £2,500
+ * and a monthly service charge of £1,980": £2,500 is no monthly fee, whatever period follows it.
+ */
+function oneOff(text: string, start: number): boolean {
+  const before = text.slice(Math.max(0, start - 50), start);
+  const clause = before.split(/[,;.:!?]\s|\band\b|\bplus\b|\n\s*\n/u).at(-1) ?? '';
+  return /\b(?:one[- ]?off|one[- ]?time|once|set[- ]?up|installation|onboarding|joining|initial)\b/iu.test(
+    clause,
+  );
 }

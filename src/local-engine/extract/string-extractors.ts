@@ -16,7 +16,7 @@ import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from '
 import { type Found, idIn } from './patterns.ts';
 
 const COMPANY =
-  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]+(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]+(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]{1,2}(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]{1,2}(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
@@ -25,11 +25,11 @@ const GREETING =
   /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
-  /((?:\p{Lu}[\p{L}&'’.-]*[ \t]+(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+  /((?:\p{Lu}[\p{L}&'’.-]*(?:[ \t]+|[ \t]*\n[ \t]*)(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
 /** The role a document gives a party right after its name: `("the Supplier")`, `(Client)`. */
 const ROLE_AFTER = /^[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/u;
 const LAST_FOUR =
-  /(?:\*{2,}[ \t]*|(?:\.{3}|…|•{2,})[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
+  /(?:\*{2,}[ \t]*|#{4,}[ \t]*|(?:\.{3}|…|•{2,})[ \t]*|(?:x{4}[ \t-]?){1,3}|\bending(?:[ \t]+in)?[ \t]+)(\d{4})\b/giu;
 const ROLE =
   /\b(?:hiring|looking for|seeking|recruiting)\s+(?:an?\s+)?((?:\p{Lu}[\p{L}-]*)(?:\s+\p{Lu}[\p{L}-]*){0,3})|\b((?:\p{Lu}[\p{L}-]*\s+){0,3}\p{Lu}[\p{L}-]*)\s+wanted\b/gu;
 const PLACE = /\b(?:at|in)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’-]*)(?:\s+\p{Lu}[\p{L}'’-]*){0,3})/gu;
@@ -77,7 +77,7 @@ function headingName(text: string, maxWords: number): Found<string> | undefined 
     return below === undefined ? undefined : { ...below, index: below.index + title.length };
   }
   const match =
-    /^\s*(?:#{1,6}[ \t]+)?((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
+    /^\s*(?:#{1,6}[ \t]+)?((?:\p{Lu}[\p{L}'’-]*)(?:[ \t]+(?:(?:van|de|von|der|&)[ \t]+)?\p{Lu}[\p{L}'’-]*){1,3})[ \t]*(?:$|\n|[ \t][—–-][ \t])/mu.exec(
       text,
     );
   if (match?.[1] === undefined || match.index > 2) return undefined;
@@ -86,15 +86,35 @@ function headingName(text: string, maxWords: number): Found<string> | undefined 
   return { value, index: match.index + match[0].indexOf(match[1]), raw: value };
 }
 
+/**
+ * `BETWEEN <Name> [(ACN ...)] of <address with numbers> ("the Company")`: a party defined after its
+ * address, which the name-only pattern cannot reach across.
+ */
+const PARTY_OF_ADDRESS =
+  /\b(?:[Bb]etween|BETWEEN|[Aa]nd|AND)[ \t\n]+(\p{Lu}[\p{L}&'’.-]*(?:[ \t]+(?:&[ \t]+)?\p{Lu}[\p{L}&'’.-]*){0,6})[ \t]*(?:\([^()\n]{0,60}\)[ \t]*)?[ \t\n]+of[ \t\n]+[^()"“\n]{1,100}\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
+
 /** The party a document defines with the field's role (`X ("the Client")`), 0.85. */
 function definedParty(context: Context, terms: FieldTerms): Extracted {
   const phrases = new Set(terms.phrases.map((phrase) => phrase.toLowerCase()));
+  for (const match of context.text.matchAll(PARTY_OF_ADDRESS)) {
+    const role = (match[2] ?? '').trim().toLowerCase();
+    const name = match[1] ?? '';
+    if (name.length === 0 || (!phrases.has(role) && !terms.name.includes(role))) continue;
+    const start = match.index + match[0].indexOf(name);
+    return found(name, start, start + name.length, 0.8);
+  }
   for (const match of context.text.matchAll(DEFINED_PARTY)) {
     const role = (match[2] ?? '').trim().toLowerCase();
     if (!phrases.has(role) && !terms.name.includes(role)) continue;
     // "Between Halcyon Retail Group plc (the Customer)": the sentence's first word is not the name's.
-    const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)[ \t]+/u, '');
+    // "by and between Prairie\nDairy Cooperative ("Client")": a name wrapped onto the next line is one name.
+    const name = (match[1] ?? '').trim().replace(/^(?:Between|And|With|By|From|To|For|Of)\s+/iu, '');
+    if (/^(?:between|and|with|by|from|to|for|of)$/iu.test(name)) continue;
     const start = match.index + match[0].indexOf(name);
+    if (name.includes('\n')) {
+      if (/,[ \t\n]*$|\bof[ \t\n]*$/iu.test(context.text.slice(Math.max(0, start - 12), start))) continue;
+      return found(name.replace(/\s+/gu, ' '), start, start + name.length, 0.85);
+    }
     // "Aroha Walker of Lower Hutt ("the Contractor")": the words before the role are the party's
     // address; the party is named after "between" or "and", before "of".
     // "Pixelworks Studio GmbH, Berlin (the "Agency")": the words before the role are the party's town;
@@ -143,13 +163,19 @@ function partyBeforeAddress(text: string, addressStart: number): Found<string> |
 }
 
 const DOCUMENT_WORDS =
-  /\b(?:invoice|receipt|order|statement|quote|notice|agreement|contract|confirmation)\b/iu;
+  /\b(?:invoice|receipt|order|statement|quote|quotation|notice|agreement|contract|confirmation|letter|engagement|proposal|schedule|terms|memorandum|summary|advice|report)\b/iu;
 
 function companyFor(context: Context, terms: FieldTerms): Extracted {
   const defined = definedParty(context, terms);
   if (defined !== undefined) return defined;
   // A company the document defines as another party (`X ("the Supplier")` for a client) is never this one.
-  const all = matchesOf(context.text, COMPANY, 1);
+  // "BETWEEN Kookaburra Digital Pty Ltd": a capitalised clause word is not the name's.
+  const all = matchesOf(context.text, COMPANY, 1).map((company) => {
+    const lead = /^(?:BETWEEN|Between|AND|And|BY|By|WITH|With)[ \t]+/u.exec(company.value)?.[0];
+    if (lead === undefined) return company;
+    const value = company.value.slice(lead.length);
+    return { value, index: company.index + lead.length, raw: value };
+  });
   const roleAfter = (company: Found<string>) =>
     ROLE_AFTER.exec(
       context.text
@@ -220,12 +246,22 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   return undefined;
 }
 
-const LETTER_SIGN_OFF =
-  /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Best)[,.]?[ \t]*$/gmu;
+/** Whether a letter's signature (after its last sign-off) names a company with a legal form. */
+export function signedByCompany(text: string): boolean {
+  const signOff = [...text.matchAll(LETTER_SIGN_OFF)].at(-1);
+  return signOff !== undefined && matchesOf(text.slice(signOff.index), COMPANY, 1).length > 0;
+}
 
-/** Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch). */
+const LETTER_SIGN_OFF =
+  /^[ \t]*(?:Yours sincerely|Yours faithfully|Sincerely|Kind regards|Best regards|Regards|Best wishes|Many thanks|Thanks|Thank you|Cheers|Best)[,.!]?[ \t]*$/gmu;
+
+/**
+ * Words that say a job is the current one: "2021 – present", "(2021 – date)", "2021 – heden" (Dutch),
+ * "Depuis 2023", an open range "2021 –" that nothing closes (end of line, a bracket, a column gap); not
+ * "(Jul 2016 – Aug 2019)", nor "Summer 2024 – UX Research Intern".
+ */
 const CURRENT_JOB =
-  /\b(?:present|now|to date|till date|current|currently|since|heden)\b|[-–—][ \t]*date\b|\b(?:19|20)\d\d[ \t]*[-–—](?![ \t]*\d)/iu;
+  /\b(?:present|now|to date|till date|current|currently|since|heden|depuis)\b|[-–—][ \t]*date\b|\b(?:19|20)\d\d[ \t]*[-–—](?:[ \t]*(?:$|[)|\]])|[ \t]{2,})/iu;
 
 /**
  * "I currently work as Sous Chef at The Anchor Brasserie": the current job's title and employer, said in
@@ -267,11 +303,29 @@ function currentTitle(context: Context): Extracted {
       const at = start + after.index + after[0].indexOf(late);
       return found(late, at, at + late.length, 0.6);
     }
+    // "Eskom Holdings SOC Ltd — Senior Engineer", "Cabify — Senior Product Manager (2021 – present)": the
+    // employer first; the title is the side of the dash that names a role.
+    if (!ROLE_NOUN.test(title)) {
+      const rest = line.slice(match[0].length);
+      const other = /^((?:\p{Lu}[\p{L}-]*)(?:[ \t]+\p{Lu}[\p{L}-]*){0,4})/u.exec(rest)?.[1];
+      if (other !== undefined && ROLE_NOUN.test(other) && /[—–-][ \t]*$/u.test(match[0])) {
+        const at = start + match[0].length;
+        return found(other, at, at + other.length, 0.6);
+      }
+      if (LEGAL_NAME.test(title)) continue;
+    }
     const at = start + match[0].indexOf(title);
     return found(title, at, at + title.length, 0.6);
   }
   return undefined;
 }
+
+/** A word that names a role: what a job title holds and an employer's name does not. */
+const ROLE_NOUN =
+  /\b(?:engineer|manager|developer|designer|analyst|director|consultant|nurse|officer|lead|head|specialist|assistant|associate|intern|architect|scientist|researcher|accountant|teacher|chef|supervisor|coordinator|administrator|advisor|adviser|executive|president|founder|technician|editor|writer|photographer|recruiter|representative|clerk|operative|programmer|tester|fellow|lecturer|professor|physician|doctor|pharmacist|paralegal|solicitor|lawyer|counsel|controller|planner|agent|ceo|cto|cfo|coo)s?\b/iu;
+/** A name with a legal form: an organisation's, never a job title. */
+const LEGAL_NAME =
+  /\b(?:Inc|Ltd|LLC|LLP|GmbH|Corp|Corporation|PLC|plc|AG|SA|Limited|BV|NV|Pty|SARL|SAS|AB|SOC|Lda|KG|DAC)\b/u;
 
 /** "- Lena" on a line of its own among the last three lines: an informal note's signature. */
 function dashSignature(text: string): Found<string> | undefined {
@@ -392,7 +446,14 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
         .join('|')})s?${ID_GAP}`,
       'iu',
     );
-    for (const position of mentions(context, { ...terms, phrases: qualifiers })) {
+    // The field's own word first ("Receipt no. 0231-04-118822" over "TRANS 5567" for a receipt number,
+    // "Order 30-77815" over "PO 4411" for an order number), then its synonyms, each in text order.
+    const own = qualifiers.filter((qualifier) => words.includes(qualifier));
+    const positions = [
+      ...mentions(context, { ...terms, phrases: own }),
+      ...mentions(context, { ...terms, phrases: qualifiers.filter((qualifier) => !own.includes(qualifier)) }),
+    ];
+    for (const position of [...new Set(positions)]) {
       const rest = text.slice(
         position,
         text.indexOf('\n', position) === -1 ? undefined : text.indexOf('\n', position),

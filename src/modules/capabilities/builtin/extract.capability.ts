@@ -327,7 +327,7 @@ export function createExtractCapability(options: BuiltinCapabilityOptions = {}) 
           missing: ['/po_number'],
           evidence: {
             '/customer': { start: 27, end: 36, quote: 'Acme Corp', confidence: 0.9 },
-            '/email': { start: 46, end: 66, quote: 'billing@acme.example', confidence: 0.9 },
+            '/email': { start: 46, end: 66, quote: 'billing@acme.example', confidence: 0.87 },
             '/total': { start: 74, end: 83, quote: '$1,250.00', confidence: 0.9 },
             '/due_date': { start: 89, end: 99, quote: '2026-12-15', confidence: 0.9 },
             '/paid': { start: 106, end: 108, quote: 'no', confidence: 0.9 },
