@@ -5,6 +5,7 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
+import { tapStream } from '../../platform/ai/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { currentRequestContext } from '../../platform/http/index.ts';
 import { type ModelCostFunction, readCallMetadata } from '../../platform/telemetry/index.ts';
@@ -213,17 +214,14 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
         throw error;
       }
       let settled = false;
-      const stream = result.stream.pipeThrough(
-        new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
-          async transform(part, controller) {
-            if (part.type === 'finish' && !settled) {
-              settled = true;
-              await settle(ticket, part.usage, part.providerMetadata);
-            }
-            controller.enqueue(part);
-          },
-        }),
-      );
+      const stream = tapStream<LanguageModelV4StreamPart>(result.stream, {
+        async part(part) {
+          if (part.type === 'finish' && !settled) {
+            settled = true;
+            await settle(ticket, part.usage, part.providerMetadata);
+          }
+        },
+      });
       return { ...result, stream };
     },
   };

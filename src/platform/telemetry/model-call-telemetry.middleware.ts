@@ -6,6 +6,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { tapStream } from '../ai/index.ts';
 import { AppError } from '../errors/index.ts';
 import { currentRequestContext } from '../http/request-context.ts';
 import { readCallMetadata } from './call-metadata.ts';
@@ -160,11 +161,8 @@ export function createModelTelemetryMiddleware(options: ModelTelemetryOptions): 
         ended = true;
         finish(span, model, startedAt, final);
       };
-      // `cancel` (the consumer went away) is part of the Streams standard and Node 24, not yet of TS's lib.
-      const transformer: Transformer<LanguageModelV4StreamPart, LanguageModelV4StreamPart> & {
-        cancel(reason: unknown): void;
-      } = {
-        transform(part, controller) {
+      const stream = tapStream<LanguageModelV4StreamPart>(result.stream, {
+        part(part) {
           if (!firstTokenSeen && FIRST_TOKEN_PARTS.has(part.type)) {
             firstTokenSeen = true;
             const seconds = (performance.now() - startedAt) / 1000;
@@ -183,16 +181,15 @@ export function createModelTelemetryMiddleware(options: ModelTelemetryOptions): 
           } else if (part.type === 'error') {
             outcome = fail(span, part.error, false);
           }
-          controller.enqueue(part);
         },
         flush() {
           end(outcome);
         },
+        // The consumer went away (or the source failed): the span ends as aborted.
         cancel(reason) {
           end(fail(span, reason, true));
         },
-      };
-      const stream = result.stream.pipeThrough(new TransformStream(transformer));
+      });
       return { ...result, stream };
     },
   };
