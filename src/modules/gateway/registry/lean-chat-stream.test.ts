@@ -321,4 +321,90 @@ describe('the lean chat stream yields the AI SDK provider’s parts', () => {
     await reader.cancel(new Error('client left'));
     expect(cancelled).toBe(true);
   });
+
+  describe('plain (non-streamed) calls', () => {
+    const completion = (message: object, extra: object = {}) =>
+      JSON.stringify({
+        id: 'chatcmpl-2',
+        object: 'chat.completion',
+        created: 1_765_000_000,
+        model: 'm-2025',
+        choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: 'stop' }],
+        usage: USAGE,
+        ...extra,
+      });
+    const json = (text: string, status = 200) => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      chunks: pieces(text, 1 << 20),
+    });
+
+    async function outcome(model: LanguageModelV4, options: LanguageModelV4CallOptions = CALL) {
+      try {
+        return { result: await model.doGenerate(options) };
+      } catch (error) {
+        const { name, message, statusCode, isRetryable, responseBody } = error as APICallError;
+        return { error: { name, message, statusCode, isRetryable, responseBody } };
+      }
+    }
+
+    it.each([
+      ['text with usage', completion({ content: 'A fin keel.' })],
+      ['reasoning, then text', completion({ reasoning_content: 'Think.', content: 'Done.' })],
+      ['a refusal', completion({ content: null, refusal: 'I cannot.' })],
+      [
+        'content as an array of parts',
+        completion({
+          content: [
+            { type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] },
+            { type: 'text', text: 'Yes.' },
+          ],
+        }),
+      ],
+      [
+        'no usage, a length stop',
+        completion(
+          { content: 'cut' },
+          { usage: null, choices: [{ index: 0, message: { content: 'cut' }, finish_reason: 'length' }] },
+        ),
+      ],
+      [
+        'no finish reason',
+        completion({ content: 'x' }, { choices: [{ index: 0, message: { content: 'x' } }] }),
+      ],
+      ['no choices', completion({}, { choices: [] })],
+      ['not JSON', 'upstream says hello'],
+      ['a 200 carrying an error', JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })],
+      ['a wrongly typed field', completion({ content: 42 })],
+    ])('%s', async (_name, text) => {
+      const { sdk, lean, bodies } = models(json(text));
+      expect(await outcome(lean)).toEqual(await outcome(sdk));
+      expect(bodies[1]).toEqual(bodies[0]);
+    });
+
+    it('fails error statuses as the same APICallError', async () => {
+      for (const [text, status] of [
+        ['{"error":{"message":"slow down"}}', 429],
+        ['upstream exploded', 500],
+        ['{"error":{"message":"bad max_tokens"}}', 400],
+      ] as const) {
+        const { sdk, lean } = models(json(text, status));
+        expect(await outcome(lean)).toEqual(await outcome(sdk));
+      }
+    });
+
+    it('leaves tools and structured output to the AI SDK model', async () => {
+      const text = completion({ content: '{"a":1}' });
+      for (const options of [
+        { tools: [{ type: 'function' as const, name: 'f', inputSchema: { type: 'object' as const } }] },
+        { responseFormat: { type: 'json' as const } },
+      ]) {
+        const { sdk, lean, bodies } = models(json(text));
+        expect(await outcome(lean, { ...CALL, ...options })).toEqual(
+          await outcome(sdk, { ...CALL, ...options }),
+        );
+        expect(bodies[1]).toEqual(bodies[0]);
+      }
+    });
+  });
 });

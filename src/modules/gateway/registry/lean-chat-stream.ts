@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   APICallError,
   InvalidResponseDataError,
@@ -10,6 +11,7 @@ import {
   type LanguageModelV4StreamPart,
   type LanguageModelV4StreamResult,
   type LanguageModelV4Usage,
+  TypeValidationError,
 } from '@ai-sdk/provider';
 
 /** Where and how a lean stream posts: the same endpoint, headers and fetch as the AI SDK provider it stands in for. */
@@ -22,16 +24,17 @@ export interface LeanChatEndpoint {
 }
 
 /**
- * An OpenAI-compatible chat model whose streams of plain text are read by Keel itself (decision 0206).
+ * An OpenAI-compatible chat model whose calls of plain text are made and read by Keel itself (decision 0206).
  *
  * The AI SDK's provider reads a stream through four web-stream stages (bytes, text, events, a JSON parse
  * with a Zod validation of every chunk, parts), about 15 µs of CPU per token on this machine; the lean
  * reader does the same work in one pull-based stage, about 4 µs. It takes only the calls whose request and
  * answer it fully understands: text and system messages, the common settings, no tools, no response
- * format, no provider options, no raw chunks. Every other call, and every `doGenerate`, is the AI SDK
- * model's. What it yields follows the provider's parts exactly (ids, metadata, usage, finish reasons,
- * error parts), and failures before the stream are the same `APICallError`s, so the gateway's retries,
- * fallbacks, breakers and accounting see no difference.
+ * format, no provider options, no raw chunks. Every other call is the AI SDK model's. A plain call is one
+ * POST and one `JSON.parse` with a structural check in place of the SDK's Zod schema. What it yields follows
+ * the provider's results and parts exactly (ids, metadata, usage, finish reasons, error parts), and its
+ * failures are the same `APICallError`s, so the gateway's retries, fallbacks, breakers and accounting see
+ * no difference.
  */
 export class LeanChatStreamModel implements LanguageModelV4 {
   readonly specificationVersion = 'v4';
@@ -56,7 +59,9 @@ export class LeanChatStreamModel implements LanguageModelV4 {
   }
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
-    return this.#inner.doGenerate(options);
+    const messages = plainMessages(options);
+    if (messages === undefined) return this.#inner.doGenerate(options);
+    return this.#generate(options, messages);
   }
 
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
@@ -65,32 +70,81 @@ export class LeanChatStreamModel implements LanguageModelV4 {
     return this.#stream(options, messages);
   }
 
-  async #stream(
+  async #generate(
     options: LanguageModelV4CallOptions,
     messages: unknown[],
-  ): Promise<LanguageModelV4StreamResult> {
-    const body = {
-      model: this.modelId,
-      max_tokens: options.maxOutputTokens,
-      temperature: options.temperature,
-      top_p: options.topP,
-      frequency_penalty: options.frequencyPenalty,
-      presence_penalty: options.presencePenalty,
-      stop: options.stopSequences,
-      seed: options.seed,
-      messages,
-      stream: true,
-      // Accounting needs the usage, which streams report only when asked.
-      stream_options: { include_usage: true },
+  ): Promise<LanguageModelV4GenerateResult> {
+    const body = requestBody(this.modelId, options, messages);
+    const { url } = this.#endpoint;
+    const response = await this.#post(options, body);
+    const responseHeaders = headersOf(response);
+    if (!response.ok) throw await statusFailure(response, responseHeaders, url, body);
+    const responseBody = await response.text();
+    let raw: unknown;
+    try {
+      raw = JSON.parse(responseBody);
+    } catch (cause) {
+      const error = new JSONParseError({ text: responseBody, cause });
+      throw invalidJson(error, response, responseHeaders, responseBody, url, body);
+    }
+    const problem = completionProblem(raw);
+    if (problem !== undefined) {
+      const cause = new TypeValidationError({ value: raw, cause: new Error(problem) });
+      throw invalidJson(cause, response, responseHeaders, responseBody, url, body);
+    }
+    const completion = raw as Completion;
+    const choice = completion.choices[0];
+    if (choice === undefined) {
+      throw new InvalidResponseDataError({ data: raw, message: 'Response did not contain any choices.' });
+    }
+    const content: LanguageModelV4GenerateResult['content'] = [];
+    const thought = choice.message.reasoning_content ?? choice.message.reasoning;
+    if (thought != null && thought.length > 0) content.push({ type: 'reasoning', text: thought });
+    for (const part of contentParts(choice.message.content)) content.push(part);
+    const refusal = typeof choice.message.refusal === 'string' ? choice.message.refusal : undefined;
+    const hasRefusal = refusal !== undefined && refusal.length > 0;
+    if (hasRefusal) content.push({ type: 'text', text: refusal });
+    for (const call of choice.message.tool_calls ?? []) {
+      content.push({
+        type: 'tool-call',
+        toolCallId: call.id || randomUUID(),
+        toolName: call.function.name,
+        input: call.function.arguments,
+      });
+    }
+    return {
+      content,
+      finishReason: {
+        unified: unifiedFinishReason(choice.finish_reason ?? '', hasRefusal),
+        raw: choice.finish_reason ?? undefined,
+      },
+      usage: modelUsage(completion.usage ?? undefined),
+      providerMetadata: predictionMetadata(this.#metadataKey, completion.usage ?? undefined),
+      request: { body: JSON.stringify(body) },
+      response: {
+        id: completion.id ?? undefined,
+        modelId: completion.model ?? undefined,
+        timestamp: completion.created != null ? new Date(completion.created * 1000) : undefined,
+        headers: responseHeaders,
+        body: raw,
+      },
+      warnings: [],
     };
+  }
+
+  /** The provider's metadata key: its name before `.chat`. */
+  get #metadataKey(): string {
+    return this.provider.split('.')[0]?.trim() ?? this.provider;
+  }
+
+  async #post(options: LanguageModelV4CallOptions, body: object): Promise<Response> {
     const { url } = this.#endpoint;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...this.#endpoint.headers };
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       if (value !== undefined) headers[name] = value;
     }
-    let response: Response;
     try {
-      response = await (this.#endpoint.fetch ?? fetch)(url, {
+      return await (this.#endpoint.fetch ?? fetch)(url, {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
@@ -99,6 +153,20 @@ export class LeanChatStreamModel implements LanguageModelV4 {
     } catch (error) {
       throw fetchFailure(error, url, body);
     }
+  }
+
+  async #stream(
+    options: LanguageModelV4CallOptions,
+    messages: unknown[],
+  ): Promise<LanguageModelV4StreamResult> {
+    const body = {
+      ...requestBody(this.modelId, options, messages),
+      stream: true,
+      // Accounting needs the usage, which streams report only when asked.
+      stream_options: { include_usage: true },
+    };
+    const { url } = this.#endpoint;
+    const response = await this.#post(options, body);
     const responseHeaders = headersOf(response);
     if (!response.ok) throw await statusFailure(response, responseHeaders, url, body);
     if (response.body === null) {
@@ -111,8 +179,7 @@ export class LeanChatStreamModel implements LanguageModelV4 {
       });
     }
     return {
-      // The provider's metadata key: its name before `.chat`.
-      stream: partsOf(response.body, this.provider.split('.')[0]?.trim() ?? this.provider),
+      stream: partsOf(response.body, this.#metadataKey),
       request: { body },
       response: { headers: responseHeaders },
     };
@@ -288,21 +355,9 @@ function partsOf(
     if (delta == null) return;
     const thought = delta.reasoning_content ?? delta.reasoning;
     if (thought) reasoning(controller, thought);
-    const content = delta.content;
-    if (typeof content === 'string') {
-      if (content.length > 0) text(controller, content);
-    } else if (Array.isArray(content)) {
-      for (const part of content as Array<{ type?: unknown; text?: unknown; thinking?: unknown }>) {
-        if (part.type === 'text' && typeof part.text === 'string' && part.text.length > 0)
-          text(controller, part.text);
-        else if (part.type === 'thinking' && Array.isArray(part.thinking)) {
-          const thinking = (part.thinking as Array<{ type?: unknown; text?: unknown }>)
-            .filter((piece) => piece?.type === 'text' && typeof piece.text === 'string')
-            .map((piece) => piece.text)
-            .join('');
-          if (thinking.length > 0) reasoning(controller, thinking);
-        }
-      }
+    for (const part of contentParts(delta.content)) {
+      if (part.type === 'text') text(controller, part.text);
+      else reasoning(controller, part.text);
     }
     if (delta.refusal != null && delta.refusal.length > 0) {
       hasRefusal = true;
@@ -325,21 +380,11 @@ function partsOf(
         }),
       });
     }
-    const predictions = usage?.completion_tokens_details;
     controller.enqueue({
       type: 'finish',
       finishReason,
       usage: modelUsage(usage),
-      providerMetadata: {
-        [metadataKey]: {
-          ...(predictions?.accepted_prediction_tokens != null
-            ? { acceptedPredictionTokens: predictions.accepted_prediction_tokens }
-            : {}),
-          ...(predictions?.rejected_prediction_tokens != null
-            ? { rejectedPredictionTokens: predictions.rejected_prediction_tokens }
-            : {}),
-        },
-      },
+      providerMetadata: predictionMetadata(metadataKey, usage),
     });
     controller.close();
   };
@@ -476,5 +521,146 @@ async function statusFailure(
     responseBody,
     isRetryable: status === 408 || status === 409 || status === 429 || status >= 500,
     ...(data === undefined ? {} : { data }),
+  });
+}
+
+/** The request body fields shared by streamed and plain calls, as the AI SDK provider writes them. */
+function requestBody(model: string, options: LanguageModelV4CallOptions, messages: unknown[]) {
+  return {
+    model,
+    max_tokens: options.maxOutputTokens,
+    temperature: options.temperature,
+    top_p: options.topP,
+    frequency_penalty: options.frequencyPenalty,
+    presence_penalty: options.presencePenalty,
+    stop: options.stopSequences,
+    seed: options.seed,
+    messages,
+  };
+}
+
+/** OpenAI's message content (a string, or parts of text and `thinking`) as text and reasoning parts. */
+function contentParts(content: unknown): Array<{ type: 'text' | 'reasoning'; text: string }> {
+  if (typeof content === 'string') return content.length > 0 ? [{ type: 'text', text: content }] : [];
+  if (!Array.isArray(content)) return [];
+  const parts: Array<{ type: 'text' | 'reasoning'; text: string }> = [];
+  for (const part of content as Array<{ type?: unknown; text?: unknown; thinking?: unknown }>) {
+    if (part.type === 'text' && typeof part.text === 'string') {
+      if (part.text.length > 0) parts.push({ type: 'text', text: part.text });
+    } else if (part.type === 'thinking' && Array.isArray(part.thinking)) {
+      const thinking = (part.thinking as Array<{ type?: unknown; text?: unknown }>)
+        .filter((piece) => piece?.type === 'text' && typeof piece.text === 'string')
+        .map((piece) => piece.text)
+        .join('');
+      if (thinking.length > 0) parts.push({ type: 'reasoning', text: thinking });
+    }
+  }
+  return parts;
+}
+
+function predictionMetadata(key: string, usage: UpstreamUsage | undefined) {
+  const predictions = usage?.completion_tokens_details;
+  return {
+    [key]: {
+      ...(predictions?.accepted_prediction_tokens != null
+        ? { acceptedPredictionTokens: predictions.accepted_prediction_tokens }
+        : {}),
+      ...(predictions?.rejected_prediction_tokens != null
+        ? { rejectedPredictionTokens: predictions.rejected_prediction_tokens }
+        : {}),
+    },
+  };
+}
+
+/** A chat completion, as far as the lean reader reads it (checked by `completionProblem` first). */
+interface Completion {
+  readonly id?: string | null;
+  readonly created?: number | null;
+  readonly model?: string | null;
+  readonly usage?: UpstreamUsage | null;
+  readonly choices: ReadonlyArray<{
+    readonly finish_reason?: string | null;
+    readonly message: {
+      readonly content?: unknown;
+      readonly reasoning_content?: string | null;
+      readonly reasoning?: string | null;
+      readonly refusal?: unknown;
+      readonly tool_calls?: ReadonlyArray<{
+        readonly id?: string | null;
+        readonly function: { readonly name: string; readonly arguments: string };
+      }> | null;
+    };
+  }>;
+}
+
+const isNullish = (value: unknown) => value === null || value === undefined;
+const optional = (value: unknown, type: 'string' | 'number') => isNullish(value) || typeof value === type;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What is wrong with a completion the AI SDK's response schema would refuse, or undefined. */
+function completionProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'not an object';
+  if (
+    !optional(value.id, 'string') ||
+    !optional(value.created, 'number') ||
+    !optional(value.model, 'string')
+  ) {
+    return 'id, created or model of the wrong type';
+  }
+  if (!Array.isArray(value.choices)) return 'choices is not an array';
+  for (const choice of value.choices as unknown[]) {
+    if (!isObject(choice) || !isObject(choice.message)) return 'a choice without a message';
+    if (!optional(choice.finish_reason, 'string')) return 'finish_reason is not a string';
+    const message = choice.message;
+    if (!isNullish(message.role) && message.role !== 'assistant') return 'role is not assistant';
+    const content = message.content;
+    if (
+      !isNullish(content) &&
+      typeof content !== 'string' &&
+      !(Array.isArray(content) && content.every((part) => isObject(part) && typeof part.type === 'string'))
+    ) {
+      return 'content is neither text nor parts';
+    }
+    if (!optional(message.reasoning_content, 'string') || !optional(message.reasoning, 'string')) {
+      return 'reasoning is not text';
+    }
+    if (!isNullish(message.tool_calls)) {
+      if (!Array.isArray(message.tool_calls)) return 'tool_calls is not an array';
+      for (const call of message.tool_calls as unknown[]) {
+        if (!isObject(call) || !optional(call.id, 'string') || !isObject(call.function))
+          return 'a malformed tool call';
+        if (typeof call.function.name !== 'string' || typeof call.function.arguments !== 'string') {
+          return 'a malformed tool call';
+        }
+      }
+    }
+  }
+  if (!isNullish(value.usage)) {
+    if (!isObject(value.usage)) return 'usage is not an object';
+    for (const field of ['prompt_tokens', 'completion_tokens', 'total_tokens']) {
+      if (!optional(value.usage[field], 'number')) return `usage.${field} is not a number`;
+    }
+  }
+  return undefined;
+}
+
+/** As the AI SDK reports a 2xx answer it cannot read: "Invalid JSON response", not retryable. */
+function invalidJson(
+  cause: unknown,
+  response: Response,
+  responseHeaders: Record<string, string>,
+  responseBody: string,
+  url: string,
+  body: unknown,
+): APICallError {
+  return new APICallError({
+    message: 'Invalid JSON response',
+    cause,
+    statusCode: response.status,
+    responseHeaders,
+    responseBody,
+    url,
+    requestBodyValues: body,
   });
 }
