@@ -40,9 +40,9 @@ import type { ChunkIndex } from '../modules/retrieval/index.ts';
 import { declarationsOf, SqlVariantStore } from '../modules/variants/index.ts';
 import type { WorkerPool } from '../platform/compute/index.ts';
 import type { Database } from '../platform/db/index.ts';
-import { ioredisDriver } from '../platform/drivers/index.ts';
 import { currentRequestContext, DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import type { Logger } from '../platform/logging/index.ts';
+import { ioredisDriver } from '../platform/redis/index.ts';
 import { startRetentionSweep } from '../platform/retention/index.ts';
 import {
   costFromPriceTable,

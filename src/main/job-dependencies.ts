@@ -7,7 +7,7 @@ import {
   webhookSendJob,
 } from '../modules/jobs/index.ts';
 import type { Database } from '../platform/db/index.ts';
-import { pgDriver } from '../platform/drivers/index.ts';
+import { pgDriver } from '../platform/db/index.ts';
 import {
   InProcessNotifier,
   type Notifier,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ioredisDriver } from '../../platform/drivers/index.ts';
+import { ioredisDriver } from '../../platform/redis/index.ts';
 import type { LimitStore, SlotDecision } from './limit-store.port.ts';
 import { describeDecision, type WindowDecision } from './sliding-window.ts';
 

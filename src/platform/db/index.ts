@@ -14,6 +14,7 @@ export { isDataError, jsonParameter } from './json-parameter.ts';
 export type { MigrationReport } from './migrate.ts';
 export { migrateToLatest, migrationStatus, openMigratedDatabase, withStartupLock } from './migrate.ts';
 export { createVectorSchema, vectorExtensionInstalled } from './migrations/0005-documents-and-retrieval.ts';
+export { pgDriver } from './pg-driver.ts';
 export { withSafeText } from './safe-text-dialect.ts';
 // Every table type (one per file, decision 0153), listed once in tables/index.ts.
 export type * from './tables/index.ts';

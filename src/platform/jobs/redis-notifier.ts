@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ioredisDriver } from '../drivers/index.ts';
+import { ioredisDriver } from '../redis/index.ts';
 import { NotificationBatcher, splitMessage } from './notification-batcher.ts';
 import { assertChannel, type Notifier } from './notifier.port.ts';
 

@@ -1,0 +1,2 @@
+// Redis client plumbing shared by the Redis adapters (limits, notifier, response cache).
+export { ioredisDriver } from './redis-driver.ts';
