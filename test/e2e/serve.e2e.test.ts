@@ -37,6 +37,11 @@ describe('keel serve with zero configuration', () => {
     });
   });
 
+  it('says in its start log that auth is open locally, having no admin key', () => {
+    expect(keel.logs.find((entry) => entry.msg === 'keel is ready')).toMatchObject({ auth: 'open-locally' });
+    expect(keel.logs.some((entry) => String(entry.msg).startsWith('auth is open locally'))).toBe(true);
+  });
+
   it('answers generate with 503 MODEL_NOT_CONFIGURED instead of inventing text', async () => {
     const response = await generate(keel.url, { user_input: 'hello' });
     expect(response.status).toBe(503);
