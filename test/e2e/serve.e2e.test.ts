@@ -84,8 +84,18 @@ describe('keel serve against an OpenAI-compatible server', () => {
   it('records the call in the request log with its usage', async () => {
     const response = await generate(keel.url, { user_input: 'log me' });
     const requestId = response.headers.get('x-request-id');
-    const logged = await fetch(`${keel.url}/v1/requests/${requestId}`);
-    expect(logged.status).toBe(200);
+    // The entry is recorded once the response has gone out, so a read sent at once can arrive first (it did
+    // on a loaded machine: 404); it must appear within seconds.
+    let logged = await fetch(`${keel.url}/v1/requests/${requestId}`);
+    await expect
+      .poll(
+        async () => {
+          if (logged.status !== 200) logged = await fetch(`${keel.url}/v1/requests/${requestId}`);
+          return logged.status;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(200);
     expect(await logged.json()).toMatchObject({
       id: requestId,
       capability: 'generate',
