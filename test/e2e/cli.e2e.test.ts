@@ -20,6 +20,8 @@ describe('keel CLI', () => {
     for (const text of ['serve', 'migrate', 'DATABASE_URL', 'OPENAI_BASE_URL', 'KEEL_MODEL']) {
       expect(result.stdout).toContain(text);
     }
+    expect(result.stdout).toMatch(/worker +Run job workers/);
+    expect(result.stdout).toMatch(/jobs +List, show, retry or cancel jobs/);
   });
 
   it('has help for each command', async () => {

@@ -72,6 +72,8 @@ describe(
         // The machine running this is busy (a browser, a build): load shedding would refuse the test's requests.
         { KEEL_DATA_DIR: 'memory://', KEEL_ADMIN_KEY: ADMIN_KEY, KEEL_MAX_EVENT_LOOP_DELAY_MS: '0' },
         directory.path,
+        // It uploads and searches a document with the local embedder.
+        { optimisedWebAssembly: true },
       );
       // The typed client, as an operator would use it: an admin key for the console user.
       const admin = createKeelClient({ baseUrl: keel.url, apiKey: ADMIN_KEY });

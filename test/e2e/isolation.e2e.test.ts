@@ -23,7 +23,10 @@ describe('isolation of the API from ingestion', () => {
     const corpus = path.join(directory.path, 'corpus');
     await mkdir(corpus);
     files = (await writeMixedCorpus(corpus, 60_000)).length;
-    keel = await startKeel({ KEEL_DATA_DIR: 'memory://', KEEL_ADMIN_KEY: adminKey }, directory.path);
+    // It embeds the corpus with the local embedder: its WebAssembly earns the optimising compiler back.
+    keel = await startKeel({ KEEL_DATA_DIR: 'memory://', KEEL_ADMIN_KEY: adminKey }, directory.path, {
+      optimisedWebAssembly: true,
+    });
   }, 120_000);
 
   afterAll(async () => {

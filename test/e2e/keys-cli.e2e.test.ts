@@ -132,18 +132,4 @@ describe('keel keys', () => {
   }, 180_000);
 });
 
-describe('keel serve with no admin key', () => {
-  it('says in its start log that auth is open locally', async () => {
-    const directory = await temporaryDirectory();
-    const keel = await startKeel({ KEEL_DATA_DIR: 'memory://' }, directory.path);
-    try {
-      expect(keel.logs.find((entry) => entry.msg === 'keel is ready')).toMatchObject({
-        auth: 'open-locally',
-      });
-      expect(keel.logs.some((entry) => String(entry.msg).startsWith('auth is open locally'))).toBe(true);
-    } finally {
-      await keel.stop();
-      await directory.remove();
-    }
-  });
-});
+// `keel serve` with no admin key says auth is open locally: serve.e2e.test.ts, on its zero-configuration server.

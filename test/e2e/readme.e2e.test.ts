@@ -132,8 +132,12 @@ describe('README.md walk-through against keel serve', { timeout: 600_000 }, () =
     // The machine running the suite may be busy: load shedding would refuse the README's requests.
     const common = { KEEL_DATA_DIR: 'memory://', KEEL_MAX_EVENT_LOOP_DELAY_MS: '0' };
     [offline, withModel] = await Promise.all([
-      startKeel(common, first.path),
-      startKeel({ ...common, OPENAI_BASE_URL: fake.url, KEEL_MODEL: 'fake-model' }, second.path),
+      // The walk-through ingests and searches with the local embedder: its WebAssembly earns the optimising
+      // compiler back.
+      startKeel(common, first.path, { optimisedWebAssembly: true }),
+      startKeel({ ...common, OPENAI_BASE_URL: fake.url, KEEL_MODEL: 'fake-model' }, second.path, {
+        optimisedWebAssembly: true,
+      }),
     ]);
   }, 180_000);
 

@@ -37,6 +37,11 @@ describe('keel serve with zero configuration', () => {
     });
   });
 
+  it('says in its start log that auth is open locally, having no admin key', () => {
+    expect(keel.logs.find((entry) => entry.msg === 'keel is ready')).toMatchObject({ auth: 'open-locally' });
+    expect(keel.logs.some((entry) => String(entry.msg).startsWith('auth is open locally'))).toBe(true);
+  });
+
   it('answers generate with 503 MODEL_NOT_CONFIGURED instead of inventing text', async () => {
     const response = await generate(keel.url, { user_input: 'hello' });
     expect(response.status).toBe(503);
@@ -79,8 +84,18 @@ describe('keel serve against an OpenAI-compatible server', () => {
   it('records the call in the request log with its usage', async () => {
     const response = await generate(keel.url, { user_input: 'log me' });
     const requestId = response.headers.get('x-request-id');
-    const logged = await fetch(`${keel.url}/v1/requests/${requestId}`);
-    expect(logged.status).toBe(200);
+    // The entry is recorded once the response has gone out, so a read sent at once can arrive first (it did
+    // on a loaded machine: 404); it must appear within seconds.
+    let logged = await fetch(`${keel.url}/v1/requests/${requestId}`);
+    await expect
+      .poll(
+        async () => {
+          if (logged.status !== 200) logged = await fetch(`${keel.url}/v1/requests/${requestId}`);
+          return logged.status;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(200);
     expect(await logged.json()).toMatchObject({
       id: requestId,
       capability: 'generate',

@@ -2,7 +2,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { baseEnvironment } from './keel-process.ts';
+import { accountCpu, baseEnvironment, SERVER_NODE_FLAGS, track } from './keel-process.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/main/cli.ts');
 
@@ -22,11 +22,13 @@ export async function startKeelWorker(
   environment: Record<string, string>,
   cwd: string,
 ): Promise<KeelWorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'worker'], {
     cwd,
     env: { ...baseEnvironment(), LOG_LEVEL: 'info', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
+  accountCpu(child, ['worker']);
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
