@@ -68,7 +68,7 @@ import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './sup
 import { formatTable } from './support/table.ts';
 
 export const description =
-  'Q1/P5: DBpedia-Entity nDCG@10 + recall@10 (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
+  'Q1/P5: nDCG@10 + recall@10 on DBpedia-Entity, keel-adrs, reuters-topics and the held-out npm-readmes (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
 
 export const optionsHelp = {
   phases:
