@@ -1,7 +1,7 @@
 /**
  * Q1 + P5 + P7 for retrieval, in one process on embedded PGlite (pgvector), as `keel serve` runs it:
- *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries; keel-adrs and
- *              reuters-topics, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
+ *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries; keel-adrs,
+ *              reuters-topics and the held-out npm-readmes, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
  *              Keel's lexical, vector and hybrid search against a plain BM25 computed here, a sweep of
  *              RRF settings, and each query's candidate lists stored in bench/results/;
  *   fusion     from those stored lists: lexical, vector, equal-weight and agreement-weighted fusion per
@@ -37,7 +37,12 @@ import {
   rejectUnknownOptions,
 } from './support/options.ts';
 import { RESULTS_DIR, writeResults } from './support/results.ts';
-import { COLLECTIONS, type CollectionName, loadCollection } from './support/retrieval/collections.ts';
+import {
+  COLLECTIONS,
+  type CollectionName,
+  HELD_OUT,
+  loadCollection,
+} from './support/retrieval/collections.ts';
 import {
   type Dataset,
   loadDataset,
@@ -63,12 +68,12 @@ import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './sup
 import { formatTable } from './support/table.ts';
 
 export const description =
-  'Q1/P5: DBpedia-Entity nDCG@10 + recall@10 (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
+  'Q1/P5: nDCG@10 + recall@10 on DBpedia-Entity, keel-adrs, reuters-topics and the held-out npm-readmes (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
 
 export const optionsHelp = {
   phases:
     'comma-separated subset of quality, fusion, latency, ingestion (default: all; fusion reads the lists quality wrote)',
-  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171)`,
+  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171, except the held-out ${[...HELD_OUT].join(', ')}, decision 0197)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
   'ingest-mb': 'MB of plain text ingested with the embedder off (default 4)',
@@ -153,7 +158,7 @@ async function ingestCorpus(
   for (const document of dataset.corpus) {
     await service.addDocument(TENANT, collection.id, {
       bytes: Buffer.from(document.text),
-      declaredType: 'text/plain',
+      declaredType: dataset.mediaType ?? 'text/plain',
       title: document.title,
       metadata: { dbpedia: document.id },
     });
@@ -238,7 +243,7 @@ async function quality(
   }
   const baseline = scores['plain BM25 (baseline, this script)']?.ndcg10 ?? 1;
   process.stdout.write(
-    `\nQuality: ${name} (one of the collections fusion is chosen on, decision 0171), ${dataset.corpus.length} documents, ${dataset.queries.length} judged queries\n${formatTable(
+    `\nQuality: ${name} (${roleOf(name)}), ${dataset.corpus.length} documents, ${dataset.queries.length} judged queries\n${formatTable(
       [
         { header: 'run' },
         { header: 'nDCG@10', align: 'right' },
@@ -381,12 +386,14 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       figures[rule] = { ndcg10: round(result.ndcg10), recall10: round(result.recall10) };
       perQuery[rule] = result.perQuery;
     }
-    loaded.push({ name, lists, plainBm25: baseline, lexical: figures.lexical?.ndcg10 ?? 0 });
+    // A held-out collection is scored, never chosen on (decision 0197).
+    if (!HELD_OUT.has(name))
+      loaded.push({ name, lists, plainBm25: baseline, lexical: figures.lexical?.ndcg10 ?? 0 });
     const lexical = perQuery.lexical ?? [];
     const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
     const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
     const entry: Record<string, unknown> = {
-      role: 'chosen on',
+      role: HELD_OUT.has(name) ? 'held out' : 'chosen on',
       documents: dataset.corpus.length,
       queries: lists.length,
       plainBm25: round(baseline),
@@ -452,6 +459,12 @@ async function fusionPhase(collections: readonly CollectionName[]) {
     )}\n`,
   );
   return report;
+}
+
+function roleOf(name: CollectionName): string {
+  return HELD_OUT.has(name)
+    ? 'held out: no setting chosen on it, decision 0197'
+    : 'one of the collections fusion and BM25 are chosen on, decisions 0171 and 0189';
 }
 
 function describeSettings(settings: AgreementFusionSettings): string {

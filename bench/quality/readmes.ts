@@ -8,7 +8,7 @@ import type { Article } from './summaries.ts';
 export const NODE_MODULES = path.resolve(import.meta.dirname, '../../node_modules');
 
 /** Package folders under a node_modules folder, scoped ones and nested node_modules included, sorted. */
-function packageFolders(directory: string): string[] {
+export function packageFolders(directory: string): string[] {
   const folders: string[] = [];
   const visit = (folder: string) => {
     if (!existsSync(path.join(folder, 'package.json'))) return;
@@ -28,9 +28,21 @@ function packageFolders(directory: string): string[] {
   return folders;
 }
 
-const MAX_PER_SCOPE = 10;
+/** At most this many packages of one npm scope (an unscoped package is its own scope). */
+export const MAX_PER_SCOPE = 10;
 
-const normalised = (text: string) =>
+/** A package's npm scope (`@stdlib`), or its name when it has none. */
+export const scopeOf = (name: string) => (name.startsWith('@') ? (name.split('/')[0] ?? name) : name);
+
+/** A package folder's README file name (the first in sorted order), if it has one. */
+export function readmeFile(folder: string): string | undefined {
+  return readdirSync(folder)
+    .sort()
+    .find((file) => /^readme(?:\.md|\.markdown)?$/iu.test(file));
+}
+
+/** Lower case, runs of anything but letters and digits as one space: what 'word for word' compares. */
+export const normalised = (text: string) =>
   text
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
@@ -56,9 +68,7 @@ export function loadReadmes(count: number, seed: number, directory: string = NOD
     if (typeof manifest.name !== 'string' || seen.has(manifest.name)) continue;
     seen.add(manifest.name);
     const description = typeof manifest.description === 'string' ? manifest.description.trim() : '';
-    const readme = readdirSync(folder)
-      .sort()
-      .find((file) => /^readme(?:\.md|\.markdown)?$/iu.test(file));
+    const readme = readmeFile(folder);
     if (readme === undefined || countWords(description) < 4) continue;
     const text = readFileSync(path.join(folder, readme), 'utf8');
     const { prose } = summaryProse(text);
@@ -69,9 +79,9 @@ export function loadReadmes(count: number, seed: number, directory: string = NOD
   const perScope = new Map<string, number>();
   return shuffled(articles, seededRandom(seed))
     .filter((article) => {
-      const scope = article.source?.startsWith('@') === true ? article.source.split('/')[0] : article.source;
-      const seen = perScope.get(scope ?? '') ?? 0;
-      perScope.set(scope ?? '', seen + 1);
+      const scope = scopeOf(article.source ?? '');
+      const seen = perScope.get(scope) ?? 0;
+      perScope.set(scope, seen + 1);
       return seen < MAX_PER_SCOPE;
     })
     .slice(0, count);

@@ -8,16 +8,25 @@
  *                   after seeing a score.
  *   keel-adrs       Keel's own 62 decision records (docs/decisions 0001-0114 as of this file); 30 questions
  *                   a newcomer might ask, each judged against the ADRs (2 = answers it, 1 = bears on it).
+ *   npm-readmes     held out from every setting (decision 0197): the READMEs of the installed npm packages,
+ *                   each package's description a query for its own README (npm-readmes.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type CorpusDocument, type Dataset, loadDataset, type Query } from './dataset.ts';
+import { buildNpmReadmes } from './npm-readmes.ts';
 
 const require = createRequire(import.meta.url);
 
-export const COLLECTIONS = ['dbpedia', 'reuters-topics', 'keel-adrs'] as const;
+export const COLLECTIONS = ['dbpedia', 'reuters-topics', 'keel-adrs', 'npm-readmes'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
+
+/**
+ * Collections no retrieval setting is chosen on (decision 0197): the fusion phase scores them but leaves
+ * them out of the cross-collection choice and its leave-one-out.
+ */
+export const HELD_OUT: ReadonlySet<CollectionName> = new Set(['npm-readmes']);
 
 export async function loadCollection(name: CollectionName): Promise<Dataset> {
   switch (name) {
@@ -27,6 +36,8 @@ export async function loadCollection(name: CollectionName): Promise<Dataset> {
       return loadReutersTopics();
     case 'keel-adrs':
       return loadKeelAdrs();
+    case 'npm-readmes':
+      return buildNpmReadmes();
     default: {
       const exhaustive: never = name;
       return exhaustive;

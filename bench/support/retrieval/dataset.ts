@@ -24,6 +24,8 @@ export interface Dataset {
   readonly corpus: readonly CorpusDocument[];
   /** Only the queries with at least one positive judgement (the README's 40). */
   readonly queries: readonly Query[];
+  /** How the documents are given to Keel's ingestion (default text/plain). */
+  readonly mediaType?: 'text/plain' | 'text/markdown';
 }
 
 export async function loadDataset(directory: string = DATASET_DIR): Promise<Dataset> {
