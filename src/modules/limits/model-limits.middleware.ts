@@ -7,6 +7,7 @@ import type {
 } from '@ai-sdk/provider';
 import { AppError } from '../../platform/errors/index.ts';
 import { currentRequestContext } from '../../platform/http/index.ts';
+import { pullThrough } from '../../platform/streams/index.ts';
 import { type ModelCostFunction, readCallMetadata } from '../../platform/telemetry/index.ts';
 import { periodOf, toMicroUsd } from './budget-period.ts';
 import { guarded } from './guarded.ts';
@@ -213,17 +214,16 @@ export function createModelLimitsMiddleware(options: ModelLimitsOptions): Langua
         throw error;
       }
       let settled = false;
-      const stream = result.stream.pipeThrough(
-        new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
-          async transform(part, controller) {
-            if (part.type === 'finish' && !settled) {
-              settled = true;
-              await settle(ticket, part.usage, part.providerMetadata);
-            }
-            controller.enqueue(part);
-          },
-        }),
-      );
+      // One pull-based stage, not a transform stream: a third of the memory per open stream (issue 16).
+      const stream = pullThrough<LanguageModelV4StreamPart>(result.stream, {
+        async transform(part, controller) {
+          if (part.type === 'finish' && !settled) {
+            settled = true;
+            await settle(ticket, part.usage, part.providerMetadata);
+          }
+          controller.enqueue(part);
+        },
+      });
       return { ...result, stream };
     },
   };

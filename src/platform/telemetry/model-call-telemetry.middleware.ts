@@ -8,6 +8,7 @@ import type {
 import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { AppError } from '../errors/index.ts';
 import { currentRequestContext } from '../http/request-context.ts';
+import { pullThrough } from '../streams/index.ts';
 import { readCallMetadata } from './call-metadata.ts';
 import type { KeelMetrics } from './metrics.ts';
 import { type ModelCostFunction, providerName } from './model-cost.ts';
@@ -160,10 +161,8 @@ export function createModelTelemetryMiddleware(options: ModelTelemetryOptions): 
         ended = true;
         finish(span, model, startedAt, final);
       };
-      // `cancel` (the consumer went away) is part of the Streams standard and Node 24, not yet of TS's lib.
-      const transformer: Transformer<LanguageModelV4StreamPart, LanguageModelV4StreamPart> & {
-        cancel(reason: unknown): void;
-      } = {
+      // One pull-based stage, not a transform stream: a third of the memory per open stream (issue 16).
+      const stream = pullThrough<LanguageModelV4StreamPart>(result.stream, {
         transform(part, controller) {
           if (!firstTokenSeen && FIRST_TOKEN_PARTS.has(part.type)) {
             firstTokenSeen = true;
@@ -191,8 +190,7 @@ export function createModelTelemetryMiddleware(options: ModelTelemetryOptions): 
         cancel(reason) {
           end(fail(span, reason, true));
         },
-      };
-      const stream = result.stream.pipeThrough(new TransformStream(transformer));
+      });
       return { ...result, stream };
     },
   };
