@@ -211,4 +211,60 @@ describe('pullThrough', () => {
       'source cancel gone',
     ]);
   });
+
+  it("a stage's start parts come first, through the later stages, before the source is read", async () => {
+    const log: Log = [];
+    const first: PullStage<string> = {
+      start: (controller) => controller.enqueue('held'),
+      transform: (part, controller) => controller.enqueue(part),
+    };
+    const reader = pullThrough(pullThrough(source(log, ['a']), first), stage(log)).getReader();
+    expect(await reader.read()).toEqual({ done: false, value: 'HELD' });
+    expect(log).toEqual(['transform held']);
+    expect(await reader.read()).toEqual({ done: false, value: 'A' });
+    expect(await reader.read()).toEqual({ done: false, value: 'END' });
+    expect(await reader.read()).toEqual({ done: true, value: undefined });
+  });
+
+  it('a stage that terminates cancels the source at once, and later stages flush and close', async () => {
+    const log: Log = [];
+    const stopper: PullStage<string> = {
+      transform(part, controller) {
+        controller.enqueue(part);
+        if (part === 'b') {
+          controller.enqueue('stopped');
+          controller.terminate();
+          log.push('terminated');
+        }
+      },
+    };
+    const stream = pullThrough(pullThrough(source(log, ['a', 'b', 'c']), stopper), stage(log));
+    expect(await readAll(stream)).toEqual({ parts: ['A', 'B', 'STOPPED', 'END'] });
+    expect(log.filter((entry) => entry !== 'source pull')).toEqual([
+      'transform a',
+      'source cancel undefined',
+      'terminated',
+      'transform b',
+      'transform stopped',
+      'flush',
+    ]);
+  });
+
+  it('an error hook that terminates ends the stream cleanly with its parts; one that does not errors it', async () => {
+    const recovering = (terminate: boolean): PullStage<string> => ({
+      transform: (part, controller) => controller.enqueue(part),
+      error(error, controller) {
+        controller.enqueue(`failed: ${String(error)}`);
+        if (terminate) controller.terminate();
+      },
+    });
+    const cut = () => source([], ['a'], new Error('cut'));
+    expect(await readAll(pullThrough(pullThrough(cut(), recovering(true)), stage([])))).toEqual({
+      parts: ['A', 'FAILED: ERROR: CUT', 'END'],
+    });
+    expect(await readAll(pullThrough(pullThrough(cut(), recovering(false)), stage([])))).toEqual({
+      parts: ['A'],
+      error: 'Error: cut',
+    });
+  });
 });
