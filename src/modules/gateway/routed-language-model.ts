@@ -6,6 +6,7 @@ import type {
   LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
 import { AppError } from '../../platform/errors/index.ts';
+import { pullThrough, type StageController } from '../../platform/streams/index.ts';
 import { gatewayErrors } from './gateway.errors.ts';
 import type { ResilienceSettings } from './gateway-settings.ts';
 import type { LanguageDeployment, Route } from './registry/model-registry.ts';
@@ -146,10 +147,9 @@ function relay(
     else admission.fail(failure);
     signal.dispose();
   };
-  const fail = (controller: ReadableStreamDefaultController<LanguageModelV4StreamPart>, failure: Failure) => {
+  const fail = (controller: StageController<LanguageModelV4StreamPart>, failure: Failure) => {
     settle(failure);
     signal.abort();
-    reader.cancel().catch(() => {});
     controller.enqueue({ type: 'error', error: failure.error });
     controller.enqueue({
       type: 'finish',
@@ -157,44 +157,17 @@ function relay(
       usage: unknownUsage(),
       providerMetadata: { keel: { deployment: facts.deployment ?? null } },
     });
-    controller.close();
+    // Cancels the upstream stream and ends this one after the two parts.
+    controller.terminate();
   };
 
-  return new ReadableStream<LanguageModelV4StreamPart>({
+  // A pull-based stage: the accounting, telemetry and limits stages join it in one stream (issue 16).
+  return pullThrough<LanguageModelV4StreamPart>(reader, {
     start(controller) {
       for (const part of first.held) controller.enqueue(part);
     },
-    async pull(controller) {
-      let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        const failure = classifyFailure(error, { callerSignal, attemptTimedOut: signal.timedOut });
-        if (failure.kind === 'aborted') {
-          settle(failure);
-          controller.error(error);
-          return;
-        }
-        fail(controller, failure);
-        return;
-      }
-      if (next.done) {
-        if (finished) {
-          settle();
-          controller.close();
-        } else {
-          fail(
-            controller,
-            classifyFailure(new UpstreamStreamError('the stream ended without finishing'), {
-              callerSignal,
-              attemptTimedOut: false,
-            }),
-          );
-        }
-        return;
-      }
+    transform(part, controller) {
       signal.touch();
-      const part = next.value;
       if (part.type === 'error') {
         fail(
           controller,
@@ -205,11 +178,29 @@ function relay(
       if (part.type === 'finish') finished = true;
       controller.enqueue(part);
     },
+    flush(controller) {
+      if (finished) {
+        settle();
+        return;
+      }
+      fail(
+        controller,
+        classifyFailure(new UpstreamStreamError('the stream ended without finishing'), {
+          callerSignal,
+          attemptTimedOut: false,
+        }),
+      );
+    },
+    error(error, controller) {
+      const failure = classifyFailure(error, { callerSignal, attemptTimedOut: signal.timedOut });
+      // An abort errors the stream with its own reason; any other failure ends it with explicit parts.
+      if (failure.kind === 'aborted') settle(failure);
+      else fail(controller, failure);
+    },
     cancel(reason) {
       // The consumer went away (client disconnect): stop the upstream call; it says nothing about its health.
       settle({ kind: 'aborted', error: reason, countsAgainstDeployment: false, retryAfterMs: undefined });
       signal.abort(reason);
-      return reader.cancel(reason).catch(() => {});
     },
   });
 }

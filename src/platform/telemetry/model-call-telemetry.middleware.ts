@@ -6,9 +6,9 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { tapStream } from '../ai/index.ts';
 import { AppError } from '../errors/index.ts';
 import { currentRequestContext } from '../http/request-context.ts';
+import { pullThrough } from '../streams/index.ts';
 import { readCallMetadata } from './call-metadata.ts';
 import type { KeelMetrics } from './metrics.ts';
 import { type ModelCostFunction, providerName } from './model-cost.ts';
@@ -161,8 +161,9 @@ export function createModelTelemetryMiddleware(options: ModelTelemetryOptions): 
         ended = true;
         finish(span, model, startedAt, final);
       };
-      const stream = tapStream<LanguageModelV4StreamPart>(result.stream, {
-        part(part) {
+      // One pull-based stage, not a transform stream: a third of the memory per open stream (issue 16).
+      const stream = pullThrough<LanguageModelV4StreamPart>(result.stream, {
+        transform(part, controller) {
           if (!firstTokenSeen && FIRST_TOKEN_PARTS.has(part.type)) {
             firstTokenSeen = true;
             const seconds = (performance.now() - startedAt) / 1000;
@@ -181,11 +182,11 @@ export function createModelTelemetryMiddleware(options: ModelTelemetryOptions): 
           } else if (part.type === 'error') {
             outcome = fail(span, part.error, false);
           }
+          controller.enqueue(part);
         },
         flush() {
           end(outcome);
         },
-        // The consumer went away (or the source failed): the span ends as aborted.
         cancel(reason) {
           end(fail(span, reason, true));
         },

@@ -8,6 +8,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { AppError } from '../../../platform/errors/index.ts';
+import { pullThrough } from '../../../platform/streams/index.ts';
 import type { PriceSettings } from '../gateway-settings.ts';
 import { type CallFacts, factsMetadata, newCallFacts, runWithCallFacts } from './call-facts.ts';
 import type { ModelCallRecord } from './model-call.ts';
@@ -100,7 +101,6 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
         finish(scoped, facts, started, failed('stream', error, params, repair));
         throw error;
       }
-      const reader = result.stream.getReader();
       let output = '';
       let errorCode: string | null = null;
       let ended = false;
@@ -114,23 +114,9 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
           repair,
         });
       };
-      const stream = new ReadableStream<LanguageModelV4StreamPart>({
-        async pull(controller) {
-          let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
-          try {
-            next = await reader.read();
-          } catch (error) {
-            end({ ...outcomeOf(error, params), usage: undefined });
-            controller.error(error);
-            return;
-          }
-          if (next.done) {
-            // A stream that ends without a finish part was cut short; the router already said so upstream.
-            end({ outcome: 'failed', errorCode: errorCode ?? 'GATEWAY_UPSTREAM_ERROR', usage: undefined });
-            controller.close();
-            return;
-          }
-          let part = next.value;
+      // A pull-based stage, joined with the telemetry and limits stages into one stream (issue 16).
+      const stream = pullThrough<LanguageModelV4StreamPart>(result.stream, {
+        transform(part, controller) {
           if (
             part.type === 'text-delta' ||
             part.type === 'reasoning-delta' ||
@@ -145,20 +131,27 @@ export function accountingMiddleware(context: AccountingContext): LanguageModelV
               errorCode,
               usage: part.usage,
             });
-            part = {
+            controller.enqueue({
               ...part,
               usage: call === undefined ? part.usage : usageOf(part.usage, call),
               providerMetadata: {
                 ...part.providerMetadata,
                 keel: factsMetadata(facts, call?.costUsd ?? null),
               },
-            };
+            });
+            return;
           }
           controller.enqueue(part);
         },
-        cancel(reason) {
+        flush() {
+          // A stream that ends without a finish part was cut short; the router already said so upstream.
+          end({ outcome: 'failed', errorCode: errorCode ?? 'GATEWAY_UPSTREAM_ERROR', usage: undefined });
+        },
+        error(error) {
+          end({ ...outcomeOf(error, params), usage: undefined });
+        },
+        cancel() {
           end({ outcome: 'aborted', errorCode: null, usage: undefined });
-          return reader.cancel(reason);
         },
       });
       return { ...result, stream };
