@@ -21,6 +21,7 @@ import {
 } from './support/cpu-profile.ts';
 import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
+import { startBaseline, urlFromLine } from './support/local-servers.ts';
 import { machineInfo } from './support/machine.ts';
 import {
   type BenchOptions,
@@ -136,13 +137,12 @@ async function startKeel(
 }
 
 async function startForwarder(upstreamUrl: string): Promise<Target> {
-  const handle = spawnNode({
+  const { handle, url } = await startBaseline({
     name: 'bare',
-    nodeArgs: [FORWARDER_CLI, '--port', '0', '--upstream', upstreamUrl, '--model', MODEL],
-    stdout: 'pipe',
+    script: FORWARDER_CLI,
+    upstreamUrl,
+    model: MODEL,
   });
-  const url = await waitForLine(handle, urlFromLine);
-  await waitForHttpOk(`${url}/healthz`, handle);
   return {
     id: 'bare',
     handle,
@@ -179,15 +179,6 @@ function upstreamTarget(handle: ChildHandle, upstreamUrl: string): Target {
       body: chatBody(MODEL),
     },
   };
-}
-
-function urlFromLine(line: string): string | undefined {
-  try {
-    const parsed = JSON.parse(line) as { url?: unknown };
-    return typeof parsed.url === 'string' ? parsed.url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function call(target: Target): Promise<unknown> {

@@ -20,6 +20,7 @@ import {
 import { gitRevision } from './support/git.ts';
 import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
+import { startBaseline, urlFromLine } from './support/local-servers.ts';
 import { machineInfo } from './support/machine.ts';
 import {
   type BenchOptions,
@@ -154,22 +155,13 @@ async function startKeel(
 }
 
 async function startBare(upstreamUrl: string, profileDir: string | undefined): Promise<Target> {
-  const handle = spawnNode({
+  const { handle, url } = await startBaseline({
     name: 'bare',
-    nodeArgs: [
-      ...cpuProfileFlags(profileDir),
-      BARE_CLI,
-      '--port',
-      '0',
-      '--upstream',
-      upstreamUrl,
-      '--model',
-      MODEL,
-    ],
-    stdout: 'pipe',
+    script: BARE_CLI,
+    upstreamUrl,
+    model: MODEL,
+    nodeFlags: cpuProfileFlags(profileDir),
   });
-  const url = await waitForLine(handle, urlFromLine);
-  await waitForHttpOk(`${url}/healthz`, handle);
   return {
     id: 'bare',
     handle,
@@ -201,15 +193,6 @@ function upstreamTarget(handle: ChildHandle, upstreamUrl: string): Target {
       typeof (body as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content ===
       'string',
   };
-}
-
-function urlFromLine(line: string): string | undefined {
-  try {
-    const parsed = JSON.parse(line) as { url?: unknown };
-    return typeof parsed.url === 'string' ? parsed.url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** One real request per target before any load, so a misconfigured target fails with its answer, not a count. */

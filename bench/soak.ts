@@ -29,6 +29,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchFailure } from './support/benchmark.ts';
 import { gitRevision } from './support/git.ts';
+import { urlFromLine } from './support/local-servers.ts';
 import { machineInfo } from './support/machine.ts';
 import { type BenchOptions, listOption, numberOption, rejectUnknownOptions } from './support/options.ts';
 import { freePort } from './support/ports.ts';
@@ -141,15 +142,6 @@ function thirdsGrowth(values: readonly number[]): { middle: number; last: number
   const middle = mean(values.slice(third, 2 * third));
   const last = mean(values.slice(2 * third));
   return { middle, last, growth: last / middle - 1 };
-}
-
-function urlFromLine(line: string): string | undefined {
-  try {
-    const parsed = JSON.parse(line) as { url?: unknown };
-    return typeof parsed.url === 'string' ? parsed.url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function keelEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {

@@ -14,6 +14,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
+import { startBaseline, urlFromLine } from './support/local-servers.ts';
 import { type BenchOptions, rejectUnknownOptions } from './support/options.ts';
 import { freePort } from './support/ports.ts';
 import { type ChildHandle, spawnNode, stopAllChildren, waitForLine } from './support/processes.ts';
@@ -32,15 +33,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL = 'fake-model';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-
-function urlFromLine(line: string): string | undefined {
-  try {
-    const parsed = JSON.parse(line) as { url?: unknown };
-    return typeof parsed.url === 'string' ? parsed.url : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The few DevTools protocol calls the bench needs, over the inspector's WebSocket. */
 class Inspector {
@@ -173,23 +165,13 @@ async function startTarget(
 ): Promise<{ handle: ChildHandle; url: string }> {
   const inspect = '--inspect=127.0.0.1:0';
   if (id === 'relay') {
-    const handle = spawnNode({
+    return startBaseline({
       name: 'relay',
-      nodeArgs: [
-        inspect,
-        path.join(ROOT, 'bench/support/sse-relay.ts'),
-        '--port',
-        '0',
-        '--upstream',
-        upstreamUrl,
-        '--model',
-        MODEL,
-      ],
-      stdout: 'pipe',
+      script: path.join(ROOT, 'bench/support/sse-relay.ts'),
+      upstreamUrl,
+      model: MODEL,
+      nodeFlags: [inspect],
     });
-    const url = await waitForLine(handle, urlFromLine);
-    await waitForHttpOk(`${url}/healthz`, handle);
-    return { handle, url };
   }
   const port = await freePort();
   const handle = spawnNode({

@@ -26,6 +26,7 @@ import {
 } from './support/cpu-profile.ts';
 import { gitRevision } from './support/git.ts';
 import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
+import { startBaseline, urlFromLine } from './support/local-servers.ts';
 import { machineInfo } from './support/machine.ts';
 import {
   type BenchOptions,
@@ -178,15 +179,6 @@ function percentile(values: readonly number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function urlFromLine(line: string): string | undefined {
-  try {
-    const parsed = JSON.parse(line) as { url?: unknown };
-    return typeof parsed.url === 'string' ? parsed.url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function startTarget(
   id: TargetId,
   upstreamUrl: string,
@@ -194,16 +186,7 @@ async function startTarget(
   profileDir: string | undefined,
   databaseUrl: string,
 ): Promise<{ handle: ChildHandle; url: string }> {
-  if (id === 'relay') {
-    const handle = spawnNode({
-      name: 'relay',
-      nodeArgs: [RELAY_CLI, '--port', '0', '--upstream', upstreamUrl, '--model', MODEL],
-      stdout: 'pipe',
-    });
-    const url = await waitForLine(handle, urlFromLine);
-    await waitForHttpOk(`${url}/healthz`, handle);
-    return { handle, url };
-  }
+  if (id === 'relay') return startBaseline({ name: 'relay', script: RELAY_CLI, upstreamUrl, model: MODEL });
   const port = await freePort();
   const handle = spawnNode({
     name: id,
