@@ -80,6 +80,30 @@ export const FAST_RESILIENCE: ResilienceSettings = {
   breaker: { failureThreshold: 100, halfOpenAfterMs: 60_000 },
 };
 
+/**
+ * Settings for a gateway in front of the fake OpenAI-compatible server at `url` (the real provider, lean
+ * reader included): `default` is its `fake-model`, `embed` its `fake-embedding`, one attempt per call.
+ */
+export function fakeUpstreamGatewaySettings(url: string): GatewaySettings {
+  return emptyGatewaySettings({
+    providers: [
+      {
+        name: 'upstream',
+        kind: 'openai-compatible',
+        baseUrl: url,
+        apiKey: 'upstream-key',
+        headers: {},
+        structuredOutputs: true,
+      },
+    ],
+    aliases: [
+      { name: 'default', deployments: [{ ref: 'upstream:fake-model', weight: 1 }], fallbacks: [] },
+      { name: 'embed', deployments: [{ ref: 'upstream:fake-embedding', weight: 1 }], fallbacks: [] },
+    ],
+    resilience: { ...FAST_RESILIENCE, maxAttempts: 1 },
+  });
+}
+
 export interface TestGateway {
   readonly gateway: Gateway;
   readonly calls: ModelCallRecord[];

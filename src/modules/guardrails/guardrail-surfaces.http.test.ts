@@ -3,13 +3,13 @@ import { MockLanguageModelV4 } from 'ai/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../test/fixtures/fake-openai/index.ts';
-import { FAST_RESILIENCE, textParts } from '../../../test/support/gateway-fixtures.ts';
+import { fakeUpstreamGatewaySettings, textParts } from '../../../test/support/gateway-fixtures.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { createDocumentsDependencies } from '../../main/documents-dependencies.ts';
 import { createLogger } from '../../platform/logging/index.ts';
 import { defineCapability } from '../capabilities/index.ts';
 import { MemoryDocumentStore } from '../documents/index.ts';
-import { emptyGatewaySettings, Gateway } from '../gateway/index.ts';
+import { Gateway } from '../gateway/index.ts';
 import { MemoryChunkIndex } from '../retrieval/index.ts';
 import { groundednessGuardrail } from './builtin/groundedness.guardrail.ts';
 import { jsonSchemaGuardrail } from './builtin/json-schema.guardrail.ts';
@@ -61,25 +61,7 @@ const similar = defineCapability({
 });
 
 async function start(guardrailsConfig: Partial<GuardrailsConfig>): Promise<TestApp> {
-  const gateway = new Gateway({
-    settings: emptyGatewaySettings({
-      providers: [
-        {
-          name: 'upstream',
-          kind: 'openai-compatible',
-          baseUrl: upstream.url,
-          apiKey: 'upstream-key',
-          headers: {},
-          structuredOutputs: true,
-        },
-      ],
-      aliases: [
-        { name: 'default', deployments: [{ ref: 'upstream:fake-model', weight: 1 }], fallbacks: [] },
-        { name: 'embed', deployments: [{ ref: 'upstream:fake-embedding', weight: 1 }], fallbacks: [] },
-      ],
-      resilience: { ...FAST_RESILIENCE, maxAttempts: 1 },
-    }),
-  });
+  const gateway = new Gateway({ settings: fakeUpstreamGatewaySettings(upstream.url) });
   app = await buildTestApp({
     models: gateway,
     adminKey: ADMIN_KEY,

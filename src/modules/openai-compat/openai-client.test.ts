@@ -3,7 +3,7 @@ import { embed, generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../test/fixtures/fake-openai/index.ts';
-import { FAST_RESILIENCE } from '../../../test/support/gateway-fixtures.ts';
+import { FAST_RESILIENCE, fakeUpstreamGatewaySettings } from '../../../test/support/gateway-fixtures.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { emptyGatewaySettings, Gateway } from '../gateway/index.ts';
 
@@ -23,25 +23,7 @@ beforeAll(async () => {
     reply: (request) => `Upstream heard: ${request.lastUserMessage}`,
     embeddingDimensions: 4,
   });
-  const gateway = new Gateway({
-    settings: emptyGatewaySettings({
-      providers: [
-        {
-          name: 'upstream',
-          kind: 'openai-compatible',
-          baseUrl: upstream.url,
-          apiKey: 'upstream-key',
-          headers: {},
-          structuredOutputs: true,
-        },
-      ],
-      aliases: [
-        { name: 'default', deployments: [{ ref: 'upstream:fake-model', weight: 1 }], fallbacks: [] },
-        { name: 'embed', deployments: [{ ref: 'upstream:fake-embedding', weight: 1 }], fallbacks: [] },
-      ],
-      resilience: { ...FAST_RESILIENCE, maxAttempts: 1 },
-    }),
-  });
+  const gateway = new Gateway({ settings: fakeUpstreamGatewaySettings(upstream.url) });
   app = await buildTestApp({ models: gateway, adminKey: KEY });
   const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
   baseURL = `${address}/openai/v1`;
