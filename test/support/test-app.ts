@@ -3,7 +3,11 @@ import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provide
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { inlineLocalEngine } from '../../src/local-engine/index.ts';
 import { type AppDependencies, buildApp, limitsObserver } from '../../src/main/build-app.ts';
-import { createDocumentsDependencies, knowledgeBaseOf } from '../../src/main/documents-dependencies.ts';
+import {
+  createDocumentsDependencies,
+  type DocumentsDependencies,
+  knowledgeBaseOf,
+} from '../../src/main/documents-dependencies.ts';
 import {
   createAnalysisWorkflow,
   createAnswerCapability,
@@ -130,6 +134,20 @@ export interface TestApp extends HttpPlatform {
 }
 
 /** `answer` and `analysis` over the test app's documents, with lexical relevance (no model load). */
+/** Documents and retrieval in memory, lexical only (no embedder): what the tests of grounded capabilities use. */
+export function memoryDocuments(
+  options: { readonly maxUploadBytes?: number; readonly clock?: { now(): Date } } = {},
+): DocumentsDependencies {
+  return createDocumentsDependencies({
+    store: new MemoryDocumentStore(),
+    index: new MemoryChunkIndex(),
+    embeddingModel: null,
+    logger: createLogger({ level: 'silent' }),
+    clock: options.clock ?? { now: () => new Date() },
+    maxUploadBytes: options.maxUploadBytes ?? 1_048_576,
+  });
+}
+
 export function groundedCapabilities(documents: AppDependencies['documents']): AnyCapability[] {
   const knowledge = knowledgeBaseOf(documents);
   const relevance = { ...DEFAULT_RELEVANCE, engine: inlineLocalEngine({ embedder: null }) };
@@ -173,14 +191,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   // Documents and retrieval in memory, lexical only, unless a test brings its own.
   const defaultDocuments = options.documents
     ? undefined
-    : createDocumentsDependencies({
-        store: new MemoryDocumentStore(),
-        index: new MemoryChunkIndex(),
-        embeddingModel: null,
-        logger: createLogger({ level: 'silent' }),
-        clock,
-        maxUploadBytes: 20_971_520,
-      });
+    : memoryDocuments({ clock, maxUploadBytes: 20_971_520 });
   const platform = await buildApp({
     logger: createLogger({ level: 'debug', destination: logs }),
     http: options.http ?? { bodyLimitBytes: 1_048_576, corsOrigins: [] },

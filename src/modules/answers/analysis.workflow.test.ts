@@ -2,11 +2,7 @@ import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textParts } from '../../../test/support/gateway-fixtures.ts';
-import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
-import { createDocumentsDependencies } from '../../main/documents-dependencies.ts';
-import { createLogger } from '../../platform/logging/index.ts';
-import { MemoryDocumentStore } from '../documents/index.ts';
-import { MemoryChunkIndex } from '../retrieval/index.ts';
+import { buildTestApp, memoryDocuments, type TestApp } from '../../../test/support/test-app.ts';
 
 const CORPUS: Array<[string, string]> = [
   [
@@ -37,14 +33,7 @@ afterEach(async () => {
 });
 
 async function setUp(model?: MockLanguageModelV4) {
-  const documents = createDocumentsDependencies({
-    store: new MemoryDocumentStore(),
-    index: new MemoryChunkIndex(),
-    embeddingModel: null,
-    logger: createLogger({ level: 'silent' }),
-    clock: { now: () => new Date() },
-    maxUploadBytes: 1_048_576,
-  });
+  const documents = memoryDocuments();
   app = await buildTestApp({ documents, ...(model ? { model } : {}) });
   const scopes = ['documents:write', 'capability:analysis', 'capability:echo', 'jobs:read', 'jobs:write'];
   const headers = {

@@ -4,13 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../test/fixtures/fake-openai/index.ts';
 import { fakeUpstreamGatewaySettings, textParts } from '../../../test/support/gateway-fixtures.ts';
-import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
-import { createDocumentsDependencies } from '../../main/documents-dependencies.ts';
-import { createLogger } from '../../platform/logging/index.ts';
+import { buildTestApp, memoryDocuments, type TestApp } from '../../../test/support/test-app.ts';
 import { defineCapability } from '../capabilities/index.ts';
-import { MemoryDocumentStore } from '../documents/index.ts';
 import { Gateway } from '../gateway/index.ts';
-import { MemoryChunkIndex } from '../retrieval/index.ts';
 import { groundednessGuardrail } from './builtin/groundedness.guardrail.ts';
 import { jsonSchemaGuardrail } from './builtin/json-schema.guardrail.ts';
 import type { GuardrailsConfig } from './guardrails-config.ts';
@@ -276,14 +272,7 @@ describe('the request log filtered by guardrail decisions (the console Guardrail
 describe("answer's groundedness as a policy", () => {
   /** `answer` over one handbook document, its model replying `reply`, with `grounded-only` blocking. */
   async function answering(reply: string) {
-    const documents = createDocumentsDependencies({
-      store: new MemoryDocumentStore(),
-      index: new MemoryChunkIndex(),
-      embeddingModel: null,
-      logger: createLogger({ level: 'silent' }),
-      clock: { now: () => new Date() },
-      maxUploadBytes: 1_048_576,
-    });
+    const documents = memoryDocuments();
     const model = new MockLanguageModelV4({
       provider: 'fake',
       modelId: 'grounded',

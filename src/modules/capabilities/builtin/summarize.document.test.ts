@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../../test/support/test-app.ts';
-import { createDocumentsDependencies } from '../../../main/documents-dependencies.ts';
-import { createLogger } from '../../../platform/logging/index.ts';
+import { buildTestApp, memoryDocuments, type TestApp } from '../../../../test/support/test-app.ts';
 import { DocumentsService, MemoryDocumentStore } from '../../documents/index.ts';
 import { MemoryChunkIndex } from '../../retrieval/index.ts';
 
@@ -19,14 +17,7 @@ afterEach(async () => {
 });
 
 async function setUp() {
-  const documents = createDocumentsDependencies({
-    store: new MemoryDocumentStore(),
-    index: new MemoryChunkIndex(),
-    embeddingModel: null,
-    logger: createLogger({ level: 'silent' }),
-    clock: { now: () => new Date() },
-    maxUploadBytes: 1_048_576,
-  });
+  const documents = memoryDocuments();
   app = await buildTestApp({ documents });
   const scopes = ['documents:read', 'documents:write', 'capability:summarize'];
   const headers = {
