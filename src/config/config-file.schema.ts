@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { AnyCapability } from '../modules/capabilities/index.ts';
-import { guardrailsConfigSchema } from '../modules/guardrails/index.ts';
-import { mcpConfigSchema } from '../modules/mcp/index.ts';
+import { guardrailsConfigSchema } from '../modules/guardrails/config.ts';
+import { mcpConfigSchema } from '../modules/mcp/config.ts';
 import type { AnyTool } from '../modules/tools/index.ts';
-import { variantsConfigSchema } from '../modules/variants/index.ts';
+import { variantsConfigSchema } from '../modules/variants/config.ts';
 import { jobsConfigSchema } from './jobs-config.ts';
 import { modelsConfigSchema } from './models-config.schema.ts';
 

@@ -6,7 +6,7 @@ import {
   type GatewaySettings,
   type ProviderKind,
   type ProviderSettings,
-} from '../modules/gateway/index.ts';
+} from '../modules/gateway/config.ts';
 import type { Environment } from './environment.schema.ts';
 import type { ModelsConfigFile } from './models-config.schema.ts';
 

@@ -70,12 +70,6 @@ export function parseCommandArguments(
   }
 }
 
-export const CONNECTION_USAGE =
-  '[--url <keel url>] [--key <api key>] [--max-attempts <n>] [--retry-seconds <s>]';
-
-export const CONNECTION_DETAILS =
-  'Where Keel is: --url, else KEEL_URL, else http://HOST:PORT read from the same settings `keel serve` reads (loopback when HOST binds every address). --key defaults to KEEL_ADMIN_KEY. A busy or restarting Keel is waited for: refusals (429, 503) and failed connections are retried with exponential backoff and jitter, honouring Retry-After, up to --max-attempts tries (KEEL_CLI_MAX_ATTEMPTS, default 8) and --retry-seconds per request (KEEL_CLI_RETRY_SECONDS, default 120). A connection that broke after a request may have reached Keel is retried only when sending it again is harmless (reads, uploads: Keel dedupes them by content).';
-
 export interface Connection {
   readonly url: string;
   /** Where the URL came from, for messages: `--url`, `KEEL_URL`, or `HOST and PORT`. */

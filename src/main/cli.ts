@@ -2,87 +2,13 @@
 import { parseArgs } from 'node:util';
 import { environmentSchema } from '../config/environment.schema.ts';
 import { ConfigError, type KeelConfig, loadConfig } from '../config/index.ts';
-import { migrationStatus } from '../platform/db/index.ts';
 import { createLogger, type Logger, routeConsoleToLogger } from '../platform/logging/index.ts';
-import { startApi } from './api.ts';
-import { buildDatabase, buildMigratedDatabase } from './database-builder.ts';
-import { EVAL_DETAILS, EVAL_USAGE, evalCommand } from './eval-command.ts';
-import {
-  EXPORT_DETAILS,
-  EXPORT_USAGE,
-  exportCommand,
-  IMPORT_DETAILS,
-  IMPORT_USAGE,
-  importCommand,
-} from './export-command.ts';
-import { INGEST_DETAILS, INGEST_USAGE, ingestCommand } from './ingest-command.ts';
-import { JOBS_DETAILS, JOBS_USAGE, jobsCommand } from './jobs-command.ts';
-import { KEYS_DETAILS, KEYS_USAGE, keysCommand } from './keys-command.ts';
-import { runInScope } from './resource-scope.ts';
+import { COMMANDS, type CommandName } from './cli-commands.ts';
 import { registerConfiguredSecrets } from './secrets.ts';
-import { VARIANTS_DETAILS, VARIANTS_USAGE, variantsCommand } from './variants-command.ts';
 import { KEEL_VERSION } from './version.ts';
-import { startWorker } from './worker.ts';
 
-const COMMANDS = {
-  serve: {
-    summary: 'Run the API (the default for `npm start`).',
-    usage: 'keel serve',
-    details:
-      'Starts the HTTP API on HOST:PORT (127.0.0.1:8080 by default), on the embedded database in KEEL_DATA_DIR unless DATABASE_URL is set; `keel ingest` and `keel eval` find it at the same HOST:PORT unless --url or KEEL_URL says otherwise. Migrations are applied at start. SIGTERM or SIGINT drains in-flight requests, then exits.',
-  },
-  migrate: {
-    summary: 'Apply pending database migrations, or list them with --status, or test with --check.',
-    usage: 'keel migrate [--status] [--check]',
-    details:
-      'Applies every pending migration to the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR) and prints what it applied; several processes may run it at once, an advisory lock makes one apply each migration. With --status it changes nothing and prints applied and pending migrations; the exit code is 1 when some are pending. With --check it changes nothing, prints only the pending ones, and exits 1 when there are any (for a deploy pipeline: run the migrate-once step first).',
-  },
-  worker: {
-    summary: 'Run job workers (no HTTP): attempts of queued jobs and webhook deliveries.',
-    usage: 'keel worker',
-    details:
-      'Runs KEEL_WORKER_CONCURRENCY job attempts at once from the shared queue, on the database in DATABASE_URL (any number of worker and API processes share it). Migrations are applied at start. SIGTERM or SIGINT stops claiming, lets running attempts finish briefly, hands the rest back to the queue, then exits. On the embedded database, `keel serve` runs workers itself and no other process may open it.',
-  },
-  jobs: {
-    summary: 'List, show, retry or cancel jobs.',
-    usage: JOBS_USAGE,
-    details: JOBS_DETAILS,
-  },
-  keys: {
-    summary: 'Create, list or revoke API keys.',
-    usage: KEYS_USAGE,
-    details: KEYS_DETAILS,
-  },
-  ingest: {
-    summary:
-      'Upload files or globs to a running Keel (waiting out a busy one) and wait for their ingestion; report each file.',
-    usage: INGEST_USAGE,
-    details: INGEST_DETAILS,
-  },
-  eval: {
-    summary: 'Import eval datasets, run and compare evals against a running Keel; gate CI with --fail-under.',
-    usage: EVAL_USAGE,
-    details: EVAL_DETAILS,
-  },
-  variants: {
-    summary:
-      'Create capability variants, set canary and shadow traffic, compare them live, promote or roll back.',
-    usage: VARIANTS_USAGE,
-    details: VARIANTS_DETAILS,
-  },
-  export: {
-    summary: 'Write collections, documents, chunks, API keys (hashes) and datasets to a portable file.',
-    usage: EXPORT_USAGE,
-    details: EXPORT_DETAILS,
-  },
-  import: {
-    summary: 'Read a `keel export` file into the configured database (embedded to PostgreSQL, say).',
-    usage: IMPORT_USAGE,
-    details: IMPORT_DETAILS,
-  },
-} as const;
-
-type CommandName = keyof typeof COMMANDS;
+// Each command is imported when it runs, not before (decision 0201): `keel --help`, `--version` and a usage
+// error load no command, and a short command (`keys`, `jobs`, `ingest`) loads its own modules, not the API's.
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
@@ -180,15 +106,22 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   registerConfiguredSecrets(config);
-  if (keysArguments !== undefined) return keysCommand(keysArguments, config);
-  if (ingestArguments !== undefined) return ingestCommand(ingestArguments, config);
-  if (jobsArguments !== undefined) return jobsCommand(jobsArguments, config);
-  if (evalArguments !== undefined) return evalCommand(evalArguments, config);
-  if (variantsArguments !== undefined) return variantsCommand(variantsArguments, config);
-  if (portableArguments !== undefined)
+  if (keysArguments !== undefined)
+    return (await import('./keys-command.ts')).keysCommand(keysArguments, config);
+  if (ingestArguments !== undefined)
+    return (await import('./ingest-command.ts')).ingestCommand(ingestArguments, config);
+  if (jobsArguments !== undefined)
+    return (await import('./jobs-command.ts')).jobsCommand(jobsArguments, config);
+  if (evalArguments !== undefined)
+    return (await import('./eval-command.ts')).evalCommand(evalArguments, config);
+  if (variantsArguments !== undefined)
+    return (await import('./variants-command.ts')).variantsCommand(variantsArguments, config);
+  if (portableArguments !== undefined) {
+    const portable = await import('./export-command.ts');
     return name === 'export'
-      ? exportCommand(portableArguments, config)
-      : importCommand(portableArguments, config);
+      ? portable.exportCommand(portableArguments, config)
+      : portable.importCommand(portableArguments, config);
+  }
   const logger = createLogger({ level: config.logLevel });
   switch (name) {
     case 'serve':
@@ -215,6 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
 async function serve(config: KeelConfig, logger: Logger): Promise<number> {
   // A serving process prints only through the redacting logger (decision 0128).
   routeConsoleToLogger(logger);
+  const { startApi } = await import('./api.ts');
   const api = await startApi(config, logger);
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -238,6 +172,7 @@ async function worker(config: KeelConfig, logger: Logger): Promise<number> {
     );
   }
   routeConsoleToLogger(logger);
+  const { startWorker } = await import('./worker.ts');
   const running = await startWorker(config, logger);
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -259,6 +194,11 @@ async function migrate(
   logger: Logger,
   mode: 'apply' | 'status' | 'check',
 ): Promise<number> {
+  const [{ migrationStatus }, { buildDatabase, buildMigratedDatabase }, { runInScope }] = await Promise.all([
+    import('../platform/db/index.ts'),
+    import('./database-builder.ts'),
+    import('./resource-scope.ts'),
+  ]);
   return runInScope(async (scope) => {
     if (mode === 'apply') {
       const { report } = await buildMigratedDatabase(scope, config, logger);

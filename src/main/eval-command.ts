@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type components, type KeelClient, KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
+import { EVAL_USAGE } from './cli-commands.ts';
 import {
-  CONNECTION_DETAILS,
-  CONNECTION_USAGE,
   CommandFailure,
   type CommandOutput,
   connect,
@@ -20,16 +19,6 @@ import {
 } from './cli-http.ts';
 
 export type { CommandOutput } from './cli-http.ts';
-
-export const EVAL_USAGE = `keel eval import <file.jsonl> --dataset <name> [--capability <name>]
-       keel eval run <dataset> [--capability <name>] --variants <a,b,...> [--scorer <name>[=<json options>]]...
-                     [--concurrency <n>] [--version <n>] [--fail-under <metric>=<value>]... [--gate-variant <name>]
-                     [--baseline <run id>] [--fail-on-regression] [--report <file.html>] [--json]
-       keel eval compare <baseline run> [<candidate run>] [--baseline-variant <name>] [--variant <name>]
-                     [--fail-on-regression] [--report <file.html>] [--json]
-       (every form also takes ${CONNECTION_USAGE})`;
-
-export const EVAL_DETAILS = `Talks to a running Keel over HTTP (like keel ingest). import: reads a JSONL file (one {"input", "expected"?, "reference"?, "metadata"?} per line), creates the dataset when missing (then --capability is needed) and adds the lines as its next version, in batches of 500; a line that breaks the capability's input schema is reported with its line number and nothing of that batch is added. run: starts an eval run of the dataset (name or id) with one or more variants (local, an alias, or provider:model), shows a progress bar on stderr, then a table per variant (mean and 95% interval of each metric, errors, latency, tokens, cost). Default scorers: exact and schema-valid. --fail-under metric=value exits 1 when a variant's mean of that metric is below value (every variant, or --gate-variant). --baseline compares with an earlier run (same dataset) and --fail-on-regression exits 1 if any item regressed. compare: the item-by-item comparison of two runs (or of two variants of one run). --report writes a self-contained HTML report with charts. Exit codes: 0 passed, 1 a gate failed, the run failed or Keel could not be reached, 2 usage. A key with evals:read, evals:write and the capability's scope is enough. ${CONNECTION_DETAILS} Adding a batch of items and starting a run are not sent again after a connection broke mid-request (that could add the batch, or start the run, twice): the command stops and says so.`;
 
 type Summary = components['schemas']['EvalVariantSummary'];
 type Run = components['schemas']['EvalRun'];

@@ -6,18 +6,11 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeelConfig } from '../config/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
+import { EXPORT_USAGE, IMPORT_USAGE } from './cli-commands.ts';
 import { buildDatabase, buildMigratedDatabase } from './database-builder.ts';
 import { exportPortable, importPortable, PortableFileError } from './portable-file.ts';
 import { runInScope } from './resource-scope.ts';
 import { KEEL_VERSION } from './version.ts';
-
-export const EXPORT_USAGE = 'keel export --output <file.jsonl | -> [--tenant <id>]';
-export const EXPORT_DETAILS =
-  'Writes a portable JSON-lines file (a versioned header, one line per row, a trailer with row counts) of API keys (their scrypt hashes only: Keel never holds a key secret), collections with their documents, stored bytes, chunks, BM25 statistics and embeddings, and eval datasets where they exist, from the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR; stop `keel serve` on an embedded data directory first). Jobs, request logs and model calls are not exported. --output - writes to stdout. --tenant limits the export to one tenant.';
-
-export const IMPORT_USAGE = 'keel import <file.jsonl>';
-export const IMPORT_DETAILS =
-  'Reads a file written by `keel export` into the configured database, migrating it first, in one transaction: all of it or nothing. Rows already present (same id, or a collection name already taken in the tenant) are skipped and counted, so an import can be repeated. Embeddings are skipped, and counted, when the target PostgreSQL has no pgvector: search there runs lexically. Prints what it imported as JSON.';
 
 class UsageError extends Error {}
 

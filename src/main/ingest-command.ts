@@ -3,9 +3,8 @@ import path from 'node:path';
 import type { components, KeelClient, RetryNotice } from '../client/index.ts';
 import { KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
+import { INGEST_USAGE } from './cli-commands.ts';
 import {
-  CONNECTION_DETAILS,
-  CONNECTION_USAGE,
   CommandFailure,
   type CommandOutput,
   type Connection,
@@ -23,10 +22,6 @@ import {
   unreachable,
 } from './cli-http.ts';
 import { IngestProgress } from './ingest-progress.ts';
-
-export const INGEST_USAGE = `keel ingest <path or glob>... [--collection <name>] [--metadata <json>] [--no-wait]\n                   ${CONNECTION_USAGE}`;
-
-export const INGEST_DETAILS = `Uploads files (PDF, DOCX, HTML, Markdown, text, JSON) to a running Keel and waits while it ingests them, with a progress bar on stderr. Directories are read recursively; globs ("docs/**/*.md") are expanded. The collection (default "default") is created when missing. Each file succeeds or fails on its own: a file Keel cannot read is reported with its problem code and the rest go on; the same bytes again are skipped as duplicates. At the end it prints one line per file (ready, duplicate, failed with the reason; accepted with --no-wait) and the counts. If Keel still refuses an upload, or stops answering, once retrying is over, the files not yet sent are reported failed ("not uploaded") and no more are sent: run the command again, what is already there is skipped. Exit code 0 when no file failed, 1 when some failed for good (or Keel cannot be reached), 2 usage. ${CONNECTION_DETAILS}`;
 
 const EXTENSIONS = new Set([
   '.pdf',

@@ -5,16 +5,10 @@ import { JOB_STATUSES, type JobRecord, type JobRecordStore, type JobStatus } fro
 import { AppError } from '../platform/errors/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
+import { JOBS_USAGE } from './cli-commands.ts';
 import { buildMigratedDatabase } from './database-builder.ts';
 import { createJobDependencies } from './job-dependencies.ts';
 import { runInScope } from './resource-scope.ts';
-
-export const JOBS_USAGE = `keel jobs list [--status <status>] [--capability <name>] [--tenant <id>] [--limit <n>] [--json]
-       keel jobs show <job id> [--tenant <id>] [--events] [--json]
-       keel jobs retry <job id> [--tenant <id>]
-       keel jobs cancel <job id> [--tenant <id>]`;
-
-export const JOBS_DETAILS = `Reads and manages jobs in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR while no keel serve holds it), like GET /v1/jobs, POST /v1/jobs/{id}/retry and /cancel. "list --status failed" is the dead-letter list; "retry" queues a failed job again with a fresh attempt budget. "cancel" stops a queued job at once and tells the worker running a running one to abort it. --tenant defaults to "${DEFAULT_TENANT_ID}".`;
 
 class UsageError extends Error {}
 

@@ -21,14 +21,9 @@ import {
 } from '../modules/limits/index.ts';
 import { DEFAULT_TENANT_ID } from '../platform/http/index.ts';
 import { createLogger } from '../platform/logging/index.ts';
+import { KEYS_USAGE } from './cli-commands.ts';
 import { buildMigratedDatabase } from './database-builder.ts';
 import { runInScope } from './resource-scope.ts';
-
-export const KEYS_USAGE = `keel keys create --name <name> --scopes <scope,...> [--tenant <id>] [--expires-in <n>d|h] [--rpm <n>] [--tpm <n>] [--streams <n>] [--budget-usd <usd> [--budget-period day|month]] [--webhook-url <url> --webhook-secret-file <path>] [--guardrails <policy,...>] [--json]
-       keel keys list [--tenant <id>] [--json]
-       keel keys revoke <key id>`;
-
-export const KEYS_DETAILS = `Manages API keys in the configured database (DATABASE_URL, or the embedded one in KEEL_DATA_DIR), the same keys POST/GET/DELETE /v1/admin/keys manage. "create" prints the token once: Keel stores only its scrypt hash. Scopes: admin, capability:<name> or capability:*, documents:read, documents:write, jobs:read, jobs:write, requests:read, metrics:read. Running servers refuse a revoked key within 5 seconds. --webhook-url sets the key's default job webhook (jobs created with the key and without their own webhook report there), signed with the secret read from --webhook-secret-file (at least 24 characters; a file keeps it out of shell history and process lists). --guardrails adds guardrail policies (built-in or from keel.config.ts) to every call made with the key; it never removes a capability's own (docs/guardrails.md).`;
 
 class UsageError extends Error {}
 

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { type components, type KeelClient, KeelConnectionError } from '../client/index.ts';
 import type { KeelConfig } from '../config/index.ts';
+import { VARIANTS_USAGE } from './cli-commands.ts';
 import {
-  CONNECTION_DETAILS,
-  CONNECTION_USAGE,
   CommandFailure,
   type CommandOutput,
   connect,
@@ -16,20 +15,6 @@ import {
   resolveConnection,
   UsageError,
 } from './cli-http.ts';
-
-export const VARIANTS_USAGE = `keel variants list <capability>
-       keel variants create <capability> [--model <alias|provider:model>] [--instructions <text> | --instructions-file <file>]
-                     [--setting <name>=<json>]... [--description <text>]
-       keel variants traffic <capability> [--stable <version>] [--canary <version> --percent <0-100>]
-                     [--shadow <version>[:<sample rate>]]... [--min-samples <n>] [--max-error-increase <0-1>]
-                     [--max-latency-ratio <x>] [--no-auto-rollback]
-       keel variants compare <capability> [--since-minutes <n>] [--json]
-       keel variants promote <capability> [<version>]
-       keel variants rollback <capability> [<version>]
-       keel variants events <capability>
-       (every form also takes ${CONNECTION_USAGE})`;
-
-export const VARIANTS_DETAILS = `Talks to a running Keel over HTTP (the admin API under /v1/admin/capabilities/{name}; an admin key). list: every version of the capability's variants. create: freezes a prompt (instructions), a model and settings as the next version (summarize@3); it serves nothing until traffic names it. traffic: without options shows the policy; with options sets it (options not given keep the stable variant and drop the canary and shadows): --canary with --percent sends that share of subjects (keys, or the keel-subject header) to it, sticky; --shadow runs a version on a sampled share of live calls after the response (default rate 0.1); the automatic rollback thresholds follow. compare: per variant, calls, error and schema-failure rates, latency p95, cost, feedback rating and shadow agreement, with 95% intervals. promote: the canary (or <version>) becomes stable. rollback: the canary leaves traffic, or stable returns to <version> (or to the one before the last promotion). events: promotions and rollbacks, automatic ones with their reason. Exit codes: 0 done, 1 refused or Keel could not be reached, 2 usage. ${CONNECTION_DETAILS} See docs/variants.md.`;
 
 type Policy = components['schemas']['TrafficPolicy'];
 interface Metric {

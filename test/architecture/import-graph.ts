@@ -81,8 +81,8 @@ export const allowedLayers: Readonly<Record<Layer, readonly Layer[]>> = {
   test: [],
 };
 
-/** The files of a module that other folders may import: its index, and its compute-thread entry. */
-export const publicModuleFiles = ['index.ts', 'compute.ts'] as const;
+/** The files of a module that other folders may import: its index, its compute-thread entry, and the schemas and defaults `src/config` reads. */
+export const publicModuleFiles = ['index.ts', 'compute.ts', 'config.ts'] as const;
 
 /** Driver packages, and where they may be imported: composition roots and adapters named after them. */
 export const driverPackages: ReadonlyArray<{ readonly pattern: RegExp; readonly allowedIn: RegExp }> = [

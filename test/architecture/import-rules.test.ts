@@ -20,7 +20,7 @@ describe('the rules', () => {
       "import { SqlDocumentStore } from '../documents/sql-document-store.ts';",
     );
     expect(violations(edges).map((found) => found.rule)).toEqual([
-      'outside documents, import only its index.ts or compute.ts',
+      'outside documents, import only its index.ts or compute.ts or config.ts',
     ]);
   });
 
