@@ -200,7 +200,7 @@ function printExtraction(report: ExtractionReport): void {
 
 function printExtractionSet(report: ExtractionSetReport): void {
   process.stdout.write(
-    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", "heldout" (since decision 0170), "heldout-2" and "heldout-3" (since 0191); "heldout-4" is held out; the three later splits are scored in aggregate only\n\n`,
+    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", "heldout" (since decision 0170), "heldout-2" and "heldout-3" (since 0191); "heldout-4" and "heldout-5" are held out; the four later splits are scored in aggregate only\n\n`,
   );
   const row = (name: string, figures: ExtractionSetReport['all']) => [
     name,
@@ -230,6 +230,8 @@ function printExtractionSet(report: ExtractionSetReport): void {
         ...Object.entries(report.byKind3).map(([kind, figures]) => row(`  heldout-3 ${kind}`, figures)),
         row('heldout-4', report.heldout4),
         ...Object.entries(report.byKind4).map(([kind, figures]) => row(`  heldout-4 ${kind}`, figures)),
+        row('heldout-5', report.heldout5),
+        ...Object.entries(report.byKind5).map(([kind, figures]) => row(`  heldout-5 ${kind}`, figures)),
         row('all', report.all),
       ],
     )}\n`,

@@ -23,6 +23,8 @@ export interface ExtractionSetReport {
   readonly heldout3: FieldFigures;
   /** Fourth held-out split, written by a session that had not read the extractor (decision 0190): aggregate only. */
   readonly heldout4: FieldFigures;
+  /** Fifth held-out split, written by a helper that never read the extractor, its tests or its errors (decision 0207): aggregate only. */
+  readonly heldout5: FieldFigures;
   readonly all: FieldFigures;
   /** Held-out figures per kind of document. */
   readonly byKind: Record<string, FieldFigures>;
@@ -32,7 +34,9 @@ export interface ExtractionSetReport {
   readonly byKind3: Record<string, FieldFigures>;
   /** Fourth held-out split, per kind of document. */
   readonly byKind4: Record<string, FieldFigures>;
-  /** Per-document errors of `tune` and `heldout` only: those of `heldout-2`, `heldout-3` and `heldout-4` are never recorded, so they cannot be tuned on. */
+  /** Fifth held-out split, per kind of document. */
+  readonly byKind5: Record<string, FieldFigures>;
+  /** Per-document errors of `tune` and `heldout` only: those of `heldout-2` to `heldout-5` are never recorded, so they cannot be tuned on. */
   readonly errors: readonly {
     readonly id: string;
     readonly split: string;
@@ -73,18 +77,21 @@ export async function measureExtractionSet(embedder: Embedder): Promise<Extracti
     'heldout-2': empty(),
     'heldout-3': empty(),
     'heldout-4': empty(),
+    'heldout-5': empty(),
     all: empty(),
   };
   const byKind = new Map<string, Counts>();
   const byKind2 = new Map<string, Counts>();
   const byKind3 = new Map<string, Counts>();
   const byKind4 = new Map<string, Counts>();
+  const byKind5 = new Map<string, Counts>();
   const kindsOf = {
     tune: byKind,
     heldout: byKind,
     'heldout-2': byKind2,
     'heldout-3': byKind3,
     'heldout-4': byKind4,
+    'heldout-5': byKind5,
   };
   const errors: ExtractionSetReport['errors'][number][] = [];
   let schemaValid = 0;
@@ -132,11 +139,13 @@ export async function measureExtractionSet(embedder: Embedder): Promise<Extracti
     heldout2: figures(totals['heldout-2']),
     heldout3: figures(totals['heldout-3']),
     heldout4: figures(totals['heldout-4']),
+    heldout5: figures(totals['heldout-5']),
     all: figures(totals.all),
     byKind: Object.fromEntries([...byKind].map(([kind, counts]) => [kind, figures(counts)])),
     byKind2: Object.fromEntries([...byKind2].map(([kind, counts]) => [kind, figures(counts)])),
     byKind3: Object.fromEntries([...byKind3].map(([kind, counts]) => [kind, figures(counts)])),
     byKind4: Object.fromEntries([...byKind4].map(([kind, counts]) => [kind, figures(counts)])),
+    byKind5: Object.fromEntries([...byKind5].map(([kind, counts]) => [kind, figures(counts)])),
     errors,
   };
 }
