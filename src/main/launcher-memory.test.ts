@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { MALLOC_SETTINGS, memoryRelaunch, SEMI_SPACE_FLAG } from '../../bin/memory-settings.js';
+import { MALLOC_SETTINGS, memoryRelaunch, SEMI_SPACE_FLAG } from './memory-settings.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
