@@ -61,7 +61,8 @@ export const optionsHelp = {
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const KEEL_CLI = path.join(ROOT, 'src/main/cli.ts');
+// What `npm start` runs: bin/keel.js relaunches with Keel's memory settings (decision 0198).
+const KEEL_CLI = path.join(ROOT, 'bin/keel.js');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const FORWARDER_CLI = path.join(import.meta.dirname, 'support/chat-forwarder.ts');
 const MODEL = 'fake-model';
@@ -457,7 +458,7 @@ export async function run(options: BenchOptions): Promise<void> {
             route: 'POST /openai/v1/chat/completions',
             body: JSON.parse(chatBody('default')) as unknown,
           },
-          keel: 'node src/main/cli.ts serve, KEEL_DATA_DIR=memory://, LOG_LEVEL=info to a file, KEEL_ADMIN_KEY (auth), request and token limits set',
+          keel: 'node bin/keel.js serve (decision 0198 settings), KEEL_DATA_DIR=memory://, LOG_LEVEL=info to a file, KEEL_ADMIN_KEY (auth), request and token limits set',
           bareForwarder:
             'bench/support/chat-forwarder.ts: node:http + JSON parse/check + global fetch (undici keep-alive)',
           upstream: 'test/fixtures/fake-openai/cli.ts --token-delay-ms 0 (non-streaming chat completions)',

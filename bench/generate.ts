@@ -56,7 +56,8 @@ export const optionsHelp = {
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const KEEL_CLI = path.join(ROOT, 'src/main/cli.ts');
+// What `npm start` runs: bin/keel.js relaunches with Keel's memory settings (decision 0198).
+const KEEL_CLI = path.join(ROOT, 'bin/keel.js');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const BARE_CLI = path.join(import.meta.dirname, 'support/bare-forwarder.ts');
 const MODEL = 'fake-model';
@@ -330,7 +331,7 @@ export async function run(options: BenchOptions): Promise<void> {
       connections: connectionCounts,
       targets: ids,
       request: { route: 'POST /v1/generate', body: JSON.parse(generateBody) as unknown },
-      keel: 'node src/main/cli.ts serve, KEEL_DATA_DIR=memory://, logs to a file',
+      keel: 'node bin/keel.js serve (decision 0198 settings), KEEL_DATA_DIR=memory://, logs to a file',
       bareForwarder:
         'node:http server + global fetch (undici keep-alive pool), bench/support/bare-forwarder.ts',
       upstream: 'test/fixtures/fake-openai/cli.ts --token-delay-ms 0 (non-streaming chat completions)',

@@ -61,7 +61,8 @@ export const optionsHelp = {
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const KEEL_CLI = path.join(ROOT, 'src/main/cli.ts');
+// What `npm start` runs: bin/keel.js relaunches with Keel's memory settings (decision 0198).
+const KEEL_CLI = path.join(ROOT, 'bin/keel.js');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const RELAY_CLI = path.join(import.meta.dirname, 'support/sse-relay.ts');
 const MODEL = 'fake-model';
@@ -489,7 +490,7 @@ export async function run(options: BenchOptions): Promise<void> {
           tokenDelayMs,
           settleSeconds,
           probeEvery: PROBE_EVERY,
-          keel: 'node src/main/cli.ts serve, KEEL_DATA_DIR=memory://, LOG_LEVEL=info to a file',
+          keel: 'node bin/keel.js serve (decision 0198 settings), KEEL_DATA_DIR=memory://, LOG_LEVEL=info to a file',
           relay: 'bench/support/sse-relay.ts (node:http + global fetch)',
           upstream: `test/fixtures/fake-openai/cli.ts --token-delay-ms ${tokenDelayMs}`,
         },
