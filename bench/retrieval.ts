@@ -1,7 +1,7 @@
 /**
  * Q1 + P5 + P7 for retrieval, in one process on embedded PGlite (pgvector), as `keel serve` runs it:
  *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries; keel-adrs,
- *              reuters-topics and the held-out npm-readmes, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
+ *              reuters-topics and the held-out npm-readmes and man-pages, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
  *              Keel's lexical, vector and hybrid search against a plain BM25 computed here, a sweep of
  *              RRF settings, and each query's candidate lists stored in bench/results/;
  *   fusion     from those stored lists: lexical, vector, equal-weight and agreement-weighted fusion per
@@ -52,6 +52,7 @@ import {
   recallAt,
 } from './support/retrieval/dataset.ts';
 import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
+import { CollectionUnavailableError } from './support/retrieval/man-pages.ts';
 import {
   agreementRule,
   CANDIDATE_DEPTH,
@@ -68,12 +69,12 @@ import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './sup
 import { formatTable } from './support/table.ts';
 
 export const description =
-  'Q1/P5: nDCG@10 + recall@10 on DBpedia-Entity, keel-adrs, reuters-topics and the held-out npm-readmes (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
+  'Q1/P5: nDCG@10 + recall@10 on DBpedia-Entity, keel-adrs, reuters-topics and the held-out npm-readmes and man-pages (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
 
 export const optionsHelp = {
   phases:
     'comma-separated subset of quality, fusion, latency, ingestion (default: all; fusion reads the lists quality wrote)',
-  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171, except the held-out ${[...HELD_OUT].join(', ')}, decision 0197)`,
+  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171, except the held-out ${[...HELD_OUT].join(', ')}, decisions 0197 and 0209; man-pages needs Debian's manpages and manpages-dev and is skipped without them)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
   'ingest-mb': 'MB of plain text ingested with the embedder off (default 4)',
@@ -108,7 +109,8 @@ export async function run(options: BenchOptions): Promise<void> {
       const quality_: Record<string, unknown> = {};
       for (const name of collections) {
         // The corpus goes through Keel's own ingestion with the local embedder.
-        const collection = name === 'dbpedia' ? dataset : await loadCollection(name);
+        const collection = name === 'dbpedia' ? dataset : await availableCollection(name);
+        if (collection === undefined) continue;
         const corpus = await ingestCorpus(collection, cache, name);
         try {
           quality_[name] = await quality(collection, corpus, cache, name);
@@ -262,6 +264,7 @@ async function quality(
   return {
     documents: dataset.corpus.length,
     queries: dataset.queries.length,
+    ...('stats' in dataset ? { collection: dataset.stats } : {}),
     scores,
     hybridOverBm25: round((scores['keel hybrid']?.ndcg10 ?? 0) / baseline),
     hybridOverOwnLexical: round((scores['keel hybrid']?.ndcg10 ?? 0) / (scores['keel lexical']?.ndcg10 ?? 1)),
@@ -367,7 +370,8 @@ async function fusionPhase(collections: readonly CollectionName[]) {
   const rows: string[][] = [];
   const loaded: CollectionLists[] = [];
   for (const name of collections) {
-    const dataset = await loadCollection(name);
+    const dataset = await availableCollection(name);
+    if (dataset === undefined) continue;
     let lists: StoredQueryLists[];
     try {
       lists = await loadLists(name);
@@ -461,9 +465,22 @@ async function fusionPhase(collections: readonly CollectionName[]) {
   return report;
 }
 
+/** A collection, or undefined (with the reason and how to get it) when its source is not on this machine. */
+async function availableCollection(name: CollectionName): Promise<Dataset | undefined> {
+  try {
+    const collection = await loadCollection(name);
+    if ('stats' in collection) log(`${name}: ${JSON.stringify(collection.stats)}`);
+    return collection;
+  } catch (error) {
+    if (!(error instanceof CollectionUnavailableError)) throw error;
+    log(`${name}: skipped. ${error.message}`);
+    return undefined;
+  }
+}
+
 function roleOf(name: CollectionName): string {
   return HELD_OUT.has(name)
-    ? 'held out: no setting chosen on it, decision 0197'
+    ? `held out: no setting chosen on it, decision ${name === 'man-pages' ? '0209' : '0197'}`
     : 'one of the collections fusion and BM25 are chosen on, decisions 0171 and 0189';
 }
 
