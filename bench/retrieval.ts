@@ -52,7 +52,6 @@ import {
   recallAt,
 } from './support/retrieval/dataset.ts';
 import { EmbeddingCache } from './support/retrieval/embedding-cache.ts';
-import { CollectionUnavailableError } from './support/retrieval/man-pages.ts';
 import {
   agreementRule,
   CANDIDATE_DEPTH,
@@ -66,6 +65,8 @@ import {
   selectAcross,
 } from './support/retrieval/fusion-offline.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
+import { CollectionUnavailableError } from './support/retrieval/man-pages.ts';
+import { pairedRatioInterval } from './support/stats.ts';
 import { formatTable } from './support/table.ts';
 
 export const description =
@@ -134,7 +135,8 @@ export async function run(options: BenchOptions): Promise<void> {
   } finally {
     await cache.save();
   }
-  if (phases.includes('ingestion')) results.ingestion = await ingestion(await dataset(), ingestMb, embeddedKb);
+  if (phases.includes('ingestion'))
+    results.ingestion = await ingestion(await dataset(), ingestMb, embeddedKb);
   const file = await writeResults('retrieval', results);
   process.stdout.write(`\nwrote ${file}\n`);
 }
@@ -386,9 +388,8 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       continue;
     }
     const bm25 = new PlainBm25(dataset.corpus);
-    let baseline = 0;
-    for (const query of dataset.queries) baseline += ndcgAt(bm25.rank(query.text, 10), query.judgements);
-    baseline /= dataset.queries.length;
+    const bm25PerQuery = dataset.queries.map((query) => ndcgAt(bm25.rank(query.text, 10), query.judgements));
+    const baseline = bm25PerQuery.reduce((sum, score) => sum + score, 0) / dataset.queries.length;
     const figures: Record<string, { ndcg10: number; recall10: number }> = {};
     const perQuery: Record<string, number[]> = {};
     for (const [rule, rank] of Object.entries(RULES)) {
@@ -402,6 +403,17 @@ async function fusionPhase(collections: readonly CollectionName[]) {
     const lexical = perQuery.lexical ?? [];
     const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
     const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
+    // Paired bootstrap over queries (the lists are stored in the collection's query order).
+    const paired =
+      lists.length === bm25PerQuery.length &&
+      lists.every((entry, index) => entry.query === dataset.queries[index]?.text);
+    const intervals = paired
+      ? {
+          resamples: 2_000,
+          hybridOverPlainBm25: pairedRatioInterval(hybrid, bm25PerQuery),
+          hybridOverLexical: pairedRatioInterval(hybrid, lexical),
+        }
+      : undefined;
     const entry: Record<string, unknown> = {
       role: HELD_OUT.has(name) ? 'held out' : 'chosen on',
       documents: dataset.corpus.length,
@@ -409,6 +421,7 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       plainBm25: round(baseline),
       figures,
       queriesBelowLexical: belowLexical,
+      ...(intervals ? { intervals95: intervals } : {}),
     };
     if (name === 'dbpedia') {
       const grid = fusionGrid().map((settings) => ({
@@ -454,6 +467,14 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       '',
       '',
     ]);
+    if (intervals)
+      rows.push([
+        `${name} (${entry.role})`,
+        'default, 95 % paired bootstrap over queries (2,000 resamples)',
+        '',
+        `${intervals.hybridOverPlainBm25.low.toFixed(3)}-${intervals.hybridOverPlainBm25.high.toFixed(3)}x`,
+        `${intervals.hybridOverLexical.low.toFixed(3)}-${intervals.hybridOverLexical.high.toFixed(3)}x`,
+      ]);
   }
   if (loaded.length >= 2) report.acrossCollections = crossCollectionSelection(loaded);
   process.stdout.write(

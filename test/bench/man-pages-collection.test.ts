@@ -50,7 +50,9 @@ describe('man page text from roff', () => {
   });
 
   it('keeps table cells but not the table format lines', () => {
-    const text = manPageText('.SH NAME\nx \\- y z w\n.SH VALUES\n.TS\nallbox;\nl l.\nT{\nfirst cell\nT}\tsecond\n.TE');
+    const text = manPageText(
+      '.SH NAME\nx \\- y z w\n.SH VALUES\n.TS\nallbox;\nl l.\nT{\nfirst cell\nT}\tsecond\n.TE',
+    );
     expect(text.body).toBe('VALUES\n\nfirst cell second');
   });
 });
@@ -66,9 +68,15 @@ describe('the man-pages retrieval collection', () => {
 
   it('makes each description a query for its own page, dropping verbatim, shared and short ones', () => {
     const files = [
-      { path: '/m/man2/frob.2.gz', source: page('frob', 'turn widgets into gadgets', 'Frob converts widgets.') },
+      {
+        path: '/m/man2/frob.2.gz',
+        source: page('frob', 'turn widgets into gadgets', 'Frob converts widgets.'),
+      },
       // The description appears word for word (punctuation and case aside) in the page: not a query.
-      { path: '/m/man2/quote.2.gz', source: page('quote', 'format quotations for print', 'We Format: quotations for PRINT.') },
+      {
+        path: '/m/man2/quote.2.gz',
+        source: page('quote', 'format quotations for print', 'We Format: quotations for PRINT.'),
+      },
       // Two pages share a description: neither is a query, both stay as documents.
       { path: '/m/man3/lrint.3.gz', source: page('lrint', 'round to nearest integer', 'Rounds a double.') },
       { path: '/m/man3/rint.3.gz', source: page('rint', 'round to nearest integer', 'Rounds a float.') },
@@ -101,8 +109,16 @@ describe('the man-pages retrieval collection', () => {
   });
 
   it('cuts long pages at a blank line and samples deterministically past maxPages', () => {
-    const long = page('long', 'a long page here', Array.from({ length: 40 }, (_, i) => `Paragraph ${i} text.\n.PP`).join('\n'));
-    const [document] = buildManPages([{ path: '/m/man7/long.7.gz', source: long }], {}, { maxCharacters: 200 }).corpus;
+    const long = page(
+      'long',
+      'a long page here',
+      Array.from({ length: 40 }, (_, i) => `Paragraph ${i} text.\n.PP`).join('\n'),
+    );
+    const [document] = buildManPages(
+      [{ path: '/m/man7/long.7.gz', source: long }],
+      {},
+      { maxCharacters: 200 },
+    ).corpus;
     expect(document?.text.length).toBeLessThanOrEqual(200);
     expect(document?.text.endsWith('text.')).toBe(true);
     const many = Array.from({ length: 20 }, (_, i) => ({
@@ -118,6 +134,8 @@ describe('the man-pages retrieval collection', () => {
 
   it('is unavailable, with the install command, when a package is not installed (or dpkg is missing)', () => {
     expect(() => installedManPages(['keel-no-such-package'])).toThrow(CollectionUnavailableError);
-    expect(() => installedManPages(['keel-no-such-package'])).toThrow(/apt-get install -y manpages manpages-dev/u);
+    expect(() => installedManPages(['keel-no-such-package'])).toThrow(
+      /apt-get install -y manpages manpages-dev/u,
+    );
   });
 });

@@ -102,7 +102,9 @@ export function buildManPages(
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   const maxCharacters = options.maxCharacters ?? DEFAULT_PAGE_CHARACTERS;
   const minQueryWords = options.minQueryWords ?? 3;
-  const sorted = [...files].sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0));
+  const sorted = [...files].sort((left, right) =>
+    left.path < right.path ? -1 : left.path > right.path ? 1 : 0,
+  );
   const pages = sorted.filter((file) => pageName(file.path) !== undefined);
   const real = pages.filter((file) => file.source !== '' && !isRedirect(file.source));
   const kept =
@@ -176,6 +178,7 @@ export function installedManPages(packages: readonly string[] = MAN_PAGE_PACKAGE
   for (const name of packages) {
     let listing: string;
     try {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format fields, not a template.
       const status = execFileSync('dpkg-query', ['-W', '-f', '${Status}\t${Version}', name], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
@@ -183,7 +186,10 @@ export function installedManPages(packages: readonly string[] = MAN_PAGE_PACKAGE
       const [state = '', version = ''] = status.split('\t');
       if (!state.endsWith(' installed')) throw new Error(`${name} is not installed (${state})`);
       versions[name] = version;
-      listing = execFileSync('dpkg-query', ['-L', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      listing = execFileSync('dpkg-query', ['-L', name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
     } catch (error) {
       throw new CollectionUnavailableError(
         `man-pages needs the Debian packages ${packages.join(' and ')} (${(error as Error).message.split('\n')[0]}); install them with \`${MAN_PAGES_INSTALL}\` (as root) and run again`,

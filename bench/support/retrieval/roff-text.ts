@@ -85,7 +85,22 @@ function macroArguments(rest: string): string[] {
 }
 
 /** Requests that end a paragraph (a blank line in the text). */
-const PARAGRAPH = new Set(['PP', 'P', 'LP', 'TP', 'TQ', 'IP', 'HP', 'sp', 'RS', 'RE', 'EX', 'EE', 'nf', 'fi']);
+const PARAGRAPH = new Set([
+  'PP',
+  'P',
+  'LP',
+  'TP',
+  'TQ',
+  'IP',
+  'HP',
+  'sp',
+  'RS',
+  'RE',
+  'EX',
+  'EE',
+  'nf',
+  'fi',
+]);
 /** Font macros whose arguments are text (alternating fonts joined without spaces, as roff sets them). */
 const ALTERNATING = new Set(['BR', 'RB', 'BI', 'IB', 'IR', 'RI']);
 const TEXT = new Set(['B', 'I', 'SM', 'SB']);
