@@ -12,7 +12,7 @@
  *   ingestion  MB/s of plain text through parse, chunk, index (embedder off), and with the local embedder on.
  * Figures are printed as tables and written to bench/results/retrieval.json.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { embedMany } from 'ai';
 import { sql } from 'kysely';
@@ -106,6 +106,8 @@ export async function run(options: BenchOptions): Promise<void> {
     dbpedia ??= loadDataset();
     return dbpedia;
   };
+  // The quality phase writes its candidate lists and the embedding cache there: a fresh checkout has no folder.
+  await mkdir(RESULTS_DIR, { recursive: true });
   const cache = new EmbeddingCache(path.join(RESULTS_DIR, 'retrieval-embeddings.json'));
   if (!booleanOption(options, 'no-cache')) await cache.load();
   const results: Record<string, unknown> = { machine: machineInfo(), startedAt: new Date().toISOString() };
