@@ -14,8 +14,8 @@ describe('pairedRatioInterval', () => {
   });
 
   it('brackets the observed ratio, widens with fewer items, and repeats for a seed', () => {
-    const first = Array.from({ length: 200 }, (_, index) => (index % 3 === 0 ? 1 : 0.5));
-    const second = Array.from({ length: 200 }, (_, index) => (index % 4 === 0 ? 1 : 0.4));
+    const first = Array.from({ length: 200 }, (_, index): number => (index % 3 === 0 ? 1 : 0.5));
+    const second = Array.from({ length: 200 }, (_, index): number => (index % 4 === 0 ? 1 : 0.4));
     const observed = first.reduce((a, b) => a + b) / second.reduce((a, b) => a + b);
     const wide = pairedRatioInterval(first.slice(0, 20), second.slice(0, 20));
     const narrow = pairedRatioInterval(first, second);
