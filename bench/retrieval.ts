@@ -1,7 +1,7 @@
 /**
  * Q1 + P5 + P7 for retrieval, in one process on embedded PGlite (pgvector), as `keel serve` runs it:
  *   quality    per collection (DBpedia-Entity, 5,000 abstracts, 40 judged queries; keel-adrs,
- *              reuters-topics and the held-out npm-readmes, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
+ *              reuters-topics and the held-out npm-readmes and man-pages, see support/retrieval/collections.ts): nDCG@10 and recall@10 of
  *              Keel's lexical, vector and hybrid search against a plain BM25 computed here, a sweep of
  *              RRF settings, and each query's candidate lists stored in bench/results/;
  *   fusion     from those stored lists: lexical, vector, equal-weight and agreement-weighted fusion per
@@ -12,7 +12,7 @@
  *   ingestion  MB/s of plain text through parse, chunk, index (embedder off), and with the local embedder on.
  * Figures are printed as tables and written to bench/results/retrieval.json.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { embedMany } from 'ai';
 import { sql } from 'kysely';
@@ -65,15 +65,17 @@ import {
   selectAcross,
 } from './support/retrieval/fusion-offline.ts';
 import { type KeelRetrieval, log, openKeelRetrieval, since, TENANT } from './support/retrieval/keel-index.ts';
+import { CollectionUnavailableError } from './support/retrieval/man-pages.ts';
+import { pairedRatioInterval } from './support/stats.ts';
 import { formatTable } from './support/table.ts';
 
 export const description =
-  'Q1/P5: nDCG@10 + recall@10 on DBpedia-Entity, keel-adrs, reuters-topics and the held-out npm-readmes (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
+  'Q1/P5: nDCG@10 + recall@10 on DBpedia-Entity, keel-adrs, reuters-topics and the held-out npm-readmes and man-pages (lexical, vector, hybrid vs plain BM25), search p50/p99 at 10k/100k chunks, ingestion MB/s';
 
 export const optionsHelp = {
   phases:
     'comma-separated subset of quality, fusion, latency, ingestion (default: all; fusion reads the lists quality wrote)',
-  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171, except the held-out ${[...HELD_OUT].join(', ')}, decision 0197)`,
+  collections: `quality phase: comma-separated subset of ${COLLECTIONS.join(', ')} (default: all; fusion is chosen across the collections given, decision 0171, except the held-out ${[...HELD_OUT].join(', ')}, decisions 0197 and 0209; man-pages needs Debian's manpages and manpages-dev and is skipped without them)`,
   sizes: 'chunk counts for the latency phase (default 10000,100000)',
   rounds: 'passes over the 40 queries per mode and size (default 5)',
   'ingest-mb': 'MB of plain text ingested with the embedder off (default 4)',
@@ -98,7 +100,14 @@ export async function run(options: BenchOptions): Promise<void> {
   const ingestMb = numberOption(options, 'ingest-mb', 4, { min: 0.1, max: 200 });
   const embeddedKb = numberOption(options, 'ingest-embedded-kb', 256, { min: 16, max: 100_000 });
   const collections = listOption<CollectionName>(options, 'collections', COLLECTIONS, COLLECTIONS);
-  const dataset = await loadDataset();
+  // DBpedia is read when a phase needs it: a run of other collections alone does not need it on disk.
+  let dbpedia: Promise<Dataset> | undefined;
+  const dataset = () => {
+    dbpedia ??= loadDataset();
+    return dbpedia;
+  };
+  // The quality phase writes its candidate lists and the embedding cache there: a fresh checkout has no folder.
+  await mkdir(RESULTS_DIR, { recursive: true });
   const cache = new EmbeddingCache(path.join(RESULTS_DIR, 'retrieval-embeddings.json'));
   if (!booleanOption(options, 'no-cache')) await cache.load();
   const results: Record<string, unknown> = { machine: machineInfo(), startedAt: new Date().toISOString() };
@@ -108,7 +117,8 @@ export async function run(options: BenchOptions): Promise<void> {
       const quality_: Record<string, unknown> = {};
       for (const name of collections) {
         // The corpus goes through Keel's own ingestion with the local embedder.
-        const collection = name === 'dbpedia' ? dataset : await loadCollection(name);
+        const collection = name === 'dbpedia' ? await dataset() : await availableCollection(name);
+        if (collection === undefined) continue;
         const corpus = await ingestCorpus(collection, cache, name);
         try {
           quality_[name] = await quality(collection, corpus, cache, name);
@@ -121,12 +131,14 @@ export async function run(options: BenchOptions): Promise<void> {
     }
     if (phases.includes('fusion')) results.fusion = await fusionPhase(collections);
     if (phases.includes('latency')) {
-      results.latency = await latency(dataset, await corpusVectors(dataset, cache), cache, sizes, rounds);
+      const corpus = await dataset();
+      results.latency = await latency(corpus, await corpusVectors(corpus, cache), cache, sizes, rounds);
     }
   } finally {
     await cache.save();
   }
-  if (phases.includes('ingestion')) results.ingestion = await ingestion(dataset, ingestMb, embeddedKb);
+  if (phases.includes('ingestion'))
+    results.ingestion = await ingestion(await dataset(), ingestMb, embeddedKb);
   const file = await writeResults('retrieval', results);
   process.stdout.write(`\nwrote ${file}\n`);
 }
@@ -262,6 +274,7 @@ async function quality(
   return {
     documents: dataset.corpus.length,
     queries: dataset.queries.length,
+    ...('stats' in dataset ? { collection: dataset.stats } : {}),
     scores,
     hybridOverBm25: round((scores['keel hybrid']?.ndcg10 ?? 0) / baseline),
     hybridOverOwnLexical: round((scores['keel hybrid']?.ndcg10 ?? 0) / (scores['keel lexical']?.ndcg10 ?? 1)),
@@ -367,7 +380,8 @@ async function fusionPhase(collections: readonly CollectionName[]) {
   const rows: string[][] = [];
   const loaded: CollectionLists[] = [];
   for (const name of collections) {
-    const dataset = await loadCollection(name);
+    const dataset = await availableCollection(name);
+    if (dataset === undefined) continue;
     let lists: StoredQueryLists[];
     try {
       lists = await loadLists(name);
@@ -376,9 +390,8 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       continue;
     }
     const bm25 = new PlainBm25(dataset.corpus);
-    let baseline = 0;
-    for (const query of dataset.queries) baseline += ndcgAt(bm25.rank(query.text, 10), query.judgements);
-    baseline /= dataset.queries.length;
+    const bm25PerQuery = dataset.queries.map((query) => ndcgAt(bm25.rank(query.text, 10), query.judgements));
+    const baseline = bm25PerQuery.reduce((sum, score) => sum + score, 0) / dataset.queries.length;
     const figures: Record<string, { ndcg10: number; recall10: number }> = {};
     const perQuery: Record<string, number[]> = {};
     for (const [rule, rank] of Object.entries(RULES)) {
@@ -392,6 +405,17 @@ async function fusionPhase(collections: readonly CollectionName[]) {
     const lexical = perQuery.lexical ?? [];
     const hybrid = perQuery['agreement-weighted RRF (default)'] ?? [];
     const belowLexical = hybrid.filter((score, index) => score < (lexical[index] ?? 0) - 1e-9).length;
+    // Paired bootstrap over queries (the lists are stored in the collection's query order).
+    const paired =
+      lists.length === bm25PerQuery.length &&
+      lists.every((entry, index) => entry.query === dataset.queries[index]?.text);
+    const intervals = paired
+      ? {
+          resamples: 2_000,
+          hybridOverPlainBm25: pairedRatioInterval(hybrid, bm25PerQuery),
+          hybridOverLexical: pairedRatioInterval(hybrid, lexical),
+        }
+      : undefined;
     const entry: Record<string, unknown> = {
       role: HELD_OUT.has(name) ? 'held out' : 'chosen on',
       documents: dataset.corpus.length,
@@ -399,6 +423,7 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       plainBm25: round(baseline),
       figures,
       queriesBelowLexical: belowLexical,
+      ...(intervals ? { intervals95: intervals } : {}),
     };
     if (name === 'dbpedia') {
       const grid = fusionGrid().map((settings) => ({
@@ -444,6 +469,14 @@ async function fusionPhase(collections: readonly CollectionName[]) {
       '',
       '',
     ]);
+    if (intervals)
+      rows.push([
+        `${name} (${entry.role})`,
+        'default, 95 % paired bootstrap over queries (2,000 resamples)',
+        '',
+        `${intervals.hybridOverPlainBm25.low.toFixed(3)}-${intervals.hybridOverPlainBm25.high.toFixed(3)}x`,
+        `${intervals.hybridOverLexical.low.toFixed(3)}-${intervals.hybridOverLexical.high.toFixed(3)}x`,
+      ]);
   }
   if (loaded.length >= 2) report.acrossCollections = crossCollectionSelection(loaded);
   process.stdout.write(
@@ -461,9 +494,22 @@ async function fusionPhase(collections: readonly CollectionName[]) {
   return report;
 }
 
+/** A collection, or undefined (with the reason and how to get it) when its source is not on this machine. */
+async function availableCollection(name: CollectionName): Promise<Dataset | undefined> {
+  try {
+    const collection = await loadCollection(name);
+    if ('stats' in collection) log(`${name}: ${JSON.stringify(collection.stats)}`);
+    return collection;
+  } catch (error) {
+    if (!(error instanceof CollectionUnavailableError)) throw error;
+    log(`${name}: skipped. ${error.message}`);
+    return undefined;
+  }
+}
+
 function roleOf(name: CollectionName): string {
   return HELD_OUT.has(name)
-    ? 'held out: no setting chosen on it, decision 0197'
+    ? `held out: no setting chosen on it, decision ${name === 'man-pages' ? '0209' : '0197'}`
     : 'one of the collections fusion and BM25 are chosen on, decisions 0171 and 0189';
 }
 

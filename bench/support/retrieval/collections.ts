@@ -10,23 +10,27 @@
  *                   a newcomer might ask, each judged against the ADRs (2 = answers it, 1 = bears on it).
  *   npm-readmes     held out from every setting (decision 0197): the READMEs of the installed npm packages,
  *                   each package's description a query for its own README (npm-readmes.ts).
+ *   man-pages       held out from every setting (decision 0209): the Linux man-pages of Debian's manpages and
+ *                   manpages-dev, each page's NAME-line description a query for that page (man-pages.ts).
+ *                   Skipped, with the install command, where the packages are not installed.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type CorpusDocument, type Dataset, loadDataset, type Query } from './dataset.ts';
+import { loadManPages } from './man-pages.ts';
 import { buildNpmReadmes } from './npm-readmes.ts';
 
 const require = createRequire(import.meta.url);
 
-export const COLLECTIONS = ['dbpedia', 'reuters-topics', 'keel-adrs', 'npm-readmes'] as const;
+export const COLLECTIONS = ['dbpedia', 'reuters-topics', 'keel-adrs', 'npm-readmes', 'man-pages'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /**
- * Collections no retrieval setting is chosen on (decision 0197): the fusion phase scores them but leaves
- * them out of the cross-collection choice and its leave-one-out.
+ * Collections no retrieval setting is chosen on (decisions 0197 and 0209): the fusion phase scores them but
+ * leaves them out of the cross-collection choice and its leave-one-out.
  */
-export const HELD_OUT: ReadonlySet<CollectionName> = new Set(['npm-readmes']);
+export const HELD_OUT: ReadonlySet<CollectionName> = new Set(['npm-readmes', 'man-pages']);
 
 export async function loadCollection(name: CollectionName): Promise<Dataset> {
   switch (name) {
@@ -38,6 +42,8 @@ export async function loadCollection(name: CollectionName): Promise<Dataset> {
       return loadKeelAdrs();
     case 'npm-readmes':
       return buildNpmReadmes();
+    case 'man-pages':
+      return loadManPages();
     default: {
       const exhaustive: never = name;
       return exhaustive;

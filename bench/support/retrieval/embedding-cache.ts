@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 
 /**
@@ -33,6 +34,7 @@ export class EmbeddingCache {
     const stored: Record<string, string> = {};
     for (const [key, vector] of this.#vectors)
       stored[key] = Buffer.from(new Float32Array(vector).buffer).toString('base64');
+    await mkdir(path.dirname(this.#file), { recursive: true });
     await writeFile(this.#file, JSON.stringify(stored));
   }
 
