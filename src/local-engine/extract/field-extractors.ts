@@ -202,7 +202,8 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
 
 /** A unit the field's name states (`weight_kg`, `notice_period_days`): its number must be written with it. */
 const UNITS: Readonly<Record<string, string>> = {
-  day: 'days?',
+  // ... in the languages of the set's documents too (Tage, jours, días, giorni, dagen, dagar).
+  day: 'days?|tagen?|tage|jours?|d[ií]as|giorni|dagen|dagar',
   kg: 'kgs?|kilos?|kilograms?',
   year: 'years?|yrs?',
   month: 'months?',
@@ -330,7 +331,12 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
       }
       if (isIdField(words) || terms.name.some((word) => ['tracking', 'po', 'vat'].includes(word))) {
         const id = idIn(text);
-        return id === undefined
+        // "Totale fattura € 8.296,00": an amount of money is no identifier, whatever the label names.
+        const money = findMoney(text).some(
+          (amount) =>
+            id !== undefined && id.index >= amount.index && id.index < amount.index + amount.raw.length,
+        );
+        return id === undefined || money
           ? undefined
           : found(id.value, offset + id.index, offset + id.index + id.value.length, weight);
       }
@@ -381,7 +387,9 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
         // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
         if (
           /^\p{Lu}\.[ \t]*\p{Lu}[\p{Ll}'’-]+$/u.test(name) &&
-          words.some((word) => ['buyer', 'supplier', 'vendor', 'customer', 'merchant'].includes(word))
+          words.some((word) =>
+            ['buyer', 'supplier', 'vendor', 'customer', 'merchant', 'client', 'contractor'].includes(word),
+          )
         )
           return undefined;
         const start = offset + (unquoted === undefined ? 0 : 1);

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { extract } from './extract.ts';
+
+/**
+ * The classes of error fixed in the fifth round of extraction tuning (decision 0208): labels in other
+ * languages, parties and current jobs read from their cues, and the wrong values that came with them.
+ */
+const nullable = (type: string, extra: object = {}) => ({ type: [type, 'null'], ...extra });
+function schemaOf(properties: Record<string, object>) {
+  return { type: 'object', properties, required: Object.keys(properties) };
+}
+
+interface Case {
+  readonly failure: string;
+  readonly text: string;
+  readonly field: string;
+  readonly schema: object;
+  /** The right value, or undefined when the field must be missing. */
+  readonly expected: unknown;
+}
+
+const ITALIAN_INVOICE = `Studio Esempio S.r.l.
+P.IVA IT 03418820371
+
+Numero fattura: 2025/0147
+Data: 18/09/2025
+Scadenza: 18/10/2025
+Vs. ordine: ORD-FE-551
+
+Imponibile                                    € 1.250,00
+IVA 22%                                       €   275,00
+Totale documento                              € 1.525,00`;
+
+const GERMAN_CONTRACT = `DIENSTLEISTUNGSVERTRAG
+
+§ 1 Vertragsbeginn: Der Vertrag beginnt am 01.01.2026.
+§ 2 Laufzeit: Der Vertrag endet am 31.12.2026.
+§ 3 Vergütung: Die monatliche Pauschale beträgt 3.400,00 EUR zzgl. MwSt.
+§ 4 Kündigung: Die Kündigungsfrist beträgt 30 Tage zum Monatsende.`;
+
+const CASES: readonly Case[] = [
+  {
+    failure: 'an Italian invoice number label was not read',
+    text: ITALIAN_INVOICE,
+    field: 'invoice_number',
+    schema: nullable('string'),
+    expected: '2025/0147',
+  },
+  {
+    failure: 'an Italian due date label was not read',
+    text: ITALIAN_INVOICE,
+    field: 'due_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-10-18',
+  },
+  {
+    failure: 'an Italian "your order" label was not read',
+    text: ITALIAN_INVOICE,
+    field: 'po_number',
+    schema: nullable('string'),
+    expected: 'ORD-FE-551',
+  },
+  {
+    failure: 'an Italian total label was not read',
+    text: ITALIAN_INVOICE,
+    field: 'total',
+    schema: nullable('number'),
+    expected: 1525,
+  },
+  {
+    failure: 'an Italian VAT number (P.IVA) was read as a phone',
+    text: ITALIAN_INVOICE,
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'an invoice total in Italian ("Totale fattura") was read as the invoice number',
+    text: 'FATTURA\nTotale fattura:  € 8.296,00',
+    field: 'invoice_number',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'an amount of money was read as a VAT number',
+    text: 'Rechnung\nUSt-IdNr.: € 384,56',
+    field: 'vat_number',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: '"btw" (by the way) in a chat message was read as a Dutch VAT label',
+    text: 'hi Sam!!\n\nmy new number btw: 0151 234 5678\n\nx Lotte',
+    field: 'phone',
+    schema: nullable('string'),
+    expected: '0151 234 5678',
+  },
+  {
+    failure: 'a signatory (initial and surname) was read as the client organisation',
+    text: 'SUPPORT AGREEMENT\n\nCharges: £2,150 per month.\n\nSigned for the Customer: R. Halden, Director',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a German contract start ("Vertrag beginnt am") was not read',
+    text: GERMAN_CONTRACT,
+    field: 'effective_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2026-01-01',
+  },
+  {
+    failure: 'a German contract end ("Vertrag endet am") was not read',
+    text: GERMAN_CONTRACT,
+    field: 'end_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2026-12-31',
+  },
+  {
+    failure: 'a German monthly fee ("monatliche Pauschale") was not read',
+    text: GERMAN_CONTRACT,
+    field: 'monthly_fee',
+    schema: nullable('number'),
+    expected: 3400,
+  },
+  {
+    failure: 'a notice period in German days ("30 Tage") was not read',
+    text: GERMAN_CONTRACT,
+    field: 'notice_period_days',
+    schema: nullable('integer'),
+    expected: 30,
+  },
+];
+
+describe('extract, fifth round: generic labels, parties and current jobs', () => {
+  it.each(CASES)('$failure: $field', async ({ text, field, schema, expected }) => {
+    const result = await extract({ text, schema: schemaOf({ [field]: schema }) }, { embedder: null });
+    if (expected === undefined) {
+      expect(result.missing).toContain(`/${field}`);
+      expect(result.data[field]).toBeNull();
+      expect(result.evidence[`/${field}`]).toBeUndefined();
+    } else {
+      expect(result.missing).not.toContain(`/${field}`);
+      expect(result.data[field]).toEqual(expected);
+      const evidence = result.evidence[`/${field}`];
+      expect(evidence).toBeDefined();
+      expect(text.slice(evidence?.start, evidence?.end)).toBe(evidence?.quote);
+      expect(evidence?.confidence).toBeGreaterThanOrEqual(0.5);
+    }
+  });
+});
