@@ -38,7 +38,56 @@ const GERMAN_CONTRACT = `DIENSTLEISTUNGSVERTRAG
 § 3 Vergütung: Die monatliche Pauschale beträgt 3.400,00 EUR zzgl. MwSt.
 § 4 Kündigung: Die Kündigungsfrist beträgt 30 Tage zum Monatsende.`;
 
+const NUMBERED_PARTIES = `This Agreement is made on 20 August 2025 between:
+
+(1) Halden Logistics Limited, a company registered in England (company number 08812341) ("the Customer"); and
+(2) Quillfeather Systems Ltd, of 9 Mill Lane, Cambridge ("the Supplier").
+
+Signed for the Customer: R. Halden, Director`;
+
+const GERMAN_PARTIES = `zwischen
+Stadtwerke Kleinfeld GmbH, Bahnhofstraße 1, 34117 Kassel
+– nachfolgend „Auftraggeber“ –
+und
+Reinigungsdienst Sauber & Co. KG, Gewerbering 7, 34123 Kassel
+– nachfolgend „Auftragnehmer“ –`;
+
 const CASES: readonly Case[] = [
+  {
+    failure: 'a party defined by role after an aside with brackets was not read',
+    text: NUMBERED_PARTIES,
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Halden Logistics Limited',
+  },
+  {
+    failure: 'a party defined by role after its address was not read',
+    text: NUMBERED_PARTIES,
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: 'Quillfeather Systems Ltd',
+  },
+  {
+    failure: 'a German party defined as "nachfolgend Auftraggeber" was not read',
+    text: GERMAN_PARTIES,
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Stadtwerke Kleinfeld GmbH',
+  },
+  {
+    failure: 'a German party defined as "nachfolgend Auftragnehmer" was not read',
+    text: GERMAN_PARTIES,
+    field: 'contractor_name',
+    schema: nullable('string'),
+    expected: 'Reinigungsdienst Sauber & Co. KG',
+  },
+  {
+    failure: "a role cue without an organisation in its clause must not borrow another clause's party",
+    text: 'Acme Widgets Ltd agrees to supply parts.\n\nJohn Smith of Leeds ("the Customer") agrees to pay.',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
   {
     failure: 'an Italian invoice number label was not read',
     text: ITALIAN_INVOICE,

@@ -140,6 +140,60 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
     }
     return found(name, start, start + name.length, 0.85);
   }
+  return partyByRoleCue(context, terms);
+}
+
+/**
+ * Where a document gives a party its role: `("the Customer")`, `(hereinafter "the Supplier")`,
+ * `– nachfolgend „Auftraggeber“ –`, `ci-après « le Prestataire »`, `en adelante "el Cliente"`.
+ */
+const ROLE_CUE =
+  /\((?:hereinafter|hereafter)?[ \t]*(?:referred[ \t]+to[ \t]+as[ \t]+|called[ \t]+)?(?:the[ \t]+)?["“„«]?[ \t]*(?:the[ \t]+)?(\p{L}[\p{L} ]{1,29}?)[ \t]*["”“»]?\)|\b(?:hereinafter|hereafter|nachfolgend|im[ \t]+Folgenden|ci-après|en[ \t]+adelante|di[ \t]+seguito|hierna)[ \t,]*(?:(?:referred[ \t]+to[ \t]+as|called|genannt|dénommée?|denominad[oa]|denominat[oa]|te[ \t]+noemen)[ \t]+)?["“„«]?[ \t]*(?:(?:the|le|la|l'|el|il|lo)[ \t]+)?(\p{L}+)/giu;
+
+const CLAUSE_STOP =
+  /\n[ \t]*\n|(?<!\b(?:Co|Ltd|Inc|No|Nr|St|Mr|Mrs|Ms|Dr|Corp|Bros|S\.A|B\.V|N\.V))[.!?][ \t]*(?:\n|[ \t]+(?=\p{Lu}))/gu;
+
+/**
+ * The party a clause gives the field's role, when the name with its legal form opens the clause and an
+ * aside stands between it and the role (`(1) Halden Logistics Limited, a company registered in England
+ * (company number 0881) ("the Customer")`; `Stadtwerke Kleinfeld GmbH, Bahnhofstraße 1\n– nachfolgend
+ * „Auftraggeber“ –`). The clause starts after the previous role cue, at most two lines up; its first
+ * organisation is the party. Without one, no answer.
+ */
+function partyByRoleCue(context: Context, terms: FieldTerms): Extracted {
+  const phrases = new Set(terms.phrases.map((phrase) => phrase.toLowerCase()));
+  let previousEnd = 0;
+  for (const cue of context.text.matchAll(ROLE_CUE)) {
+    const role = (cue[1] ?? cue[2] ?? '').trim().toLowerCase();
+    const clauseEnd = cue.index;
+    const from = previousEnd;
+    previousEnd = cue.index + cue[0].length;
+    if (!phrases.has(role) && !terms.name.includes(role)) continue;
+    let lineStart = clauseEnd;
+    // The cue's line and the two above it.
+    for (let line = 0; line < 3 && lineStart > 0; line++)
+      lineStart = context.text.lastIndexOf('\n', lineStart - 1);
+    let start = Math.max(from, lineStart + 1, clauseEnd - 300);
+    // ... and no further back than the sentence or the paragraph it is in.
+    const stop = [...context.text.slice(start, clauseEnd).matchAll(CLAUSE_STOP)].at(-1);
+    if (stop !== undefined) start += stop.index + stop[0].length;
+    const clause = context.text.slice(start, clauseEnd);
+    const company = matchesOf(clause, COMPANY, 1).map((found) => {
+      const lead =
+        /^(?:BETWEEN|Between|AND|And|BY|By|WITH|With|Zwischen|ZWISCHEN|Entre|Tra|Tussen)[ \t]+/u.exec(
+          found.value,
+        )?.[0];
+      return lead === undefined
+        ? found
+        : {
+            value: found.value.slice(lead.length),
+            index: found.index + lead.length,
+            raw: found.value.slice(lead.length),
+          };
+    })[0];
+    if (company === undefined) continue;
+    return found(company.value, start + company.index, start + company.index + company.value.length, 0.8);
+  }
   return undefined;
 }
 
