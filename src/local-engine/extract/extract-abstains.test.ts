@@ -1284,11 +1284,12 @@ const CASES: readonly Case[] = [
     expected: undefined,
   },
   {
+    // Missing until the fifth round (0208), which reads the current entry line: never the past "Telia Company AB".
     failure: 'a company whose name holds the field\'s word ("Telia Company AB") tied to "company" by itself',
     text: 'Experience\n2022 – present   Senior UX Designer, Skatteverket (Swedish Tax Agency)\n2019 – 2022      UX Designer, Telia Company AB',
     field: 'current_employer',
     schema: nullable('string'),
-    expected: undefined,
+    expected: 'Skatteverket',
   },
   {
     failure: 'a labelled name ending in an abbreviation read on into the next label ("Acme Corp. Total: $1")',

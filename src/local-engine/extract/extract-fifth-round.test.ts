@@ -52,7 +52,86 @@ und
 Reinigungsdienst Sauber & Co. KG, Gewerbering 7, 34123 Kassel
 – nachfolgend „Auftragnehmer“ –`;
 
+const UK_CV = `Personal statement
+HR professional with over 12 years' experience, looking for a Head of HR role.
+
+Employment history
+Sept 2021 – present   HR Business Partner, Avon Wildlife Trust
+Jan 2016 – Aug 2021   HR Advisor, Bristol City Council`;
+
+const GERMAN_CV = `Berufserfahrung
+seit 04/2020       Laborleiterin Analytik, Rheinfarben AG, Leverkusen
+10/2016–03/2020    Wissenschaftliche Mitarbeiterin, Universität zu Köln`;
+
+const SPANISH_CV = `Work history
+
+2021 – today   Maintenance Engineer at Iberflux Energía S.A., Zaragoza
+2016 – 2021    Field Technician at Eólica Norte S.L., Pamplona`;
+
 const CASES: readonly Case[] = [
+  {
+    failure: 'the role sought in a personal statement was read as the current title',
+    text: UK_CV,
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'HR Business Partner',
+  },
+  {
+    failure: 'the employer after the title on the current entry line was not read',
+    text: UK_CV,
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Avon Wildlife Trust',
+  },
+  {
+    failure: 'a German current entry ("seit 04/2020") gave no title',
+    text: GERMAN_CV,
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Laborleiterin Analytik',
+  },
+  {
+    failure: 'a German current entry ("seit 04/2020") gave no employer',
+    text: GERMAN_CV,
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Rheinfarben AG',
+  },
+  {
+    failure: 'a current entry dated "– today" gave no employer',
+    text: SPANISH_CV,
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: 'Iberflux Energía S.A.',
+  },
+  {
+    failure: 'a current entry dated "– today" gave no title',
+    text: SPANISH_CV,
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'Maintenance Engineer',
+  },
+  {
+    failure: 'the title in a table row of jobs was not read',
+    text: '| Organisation | Designation | Duration |\n|---|---|---|\n| Infosys Ltd | Senior Test Engineer | Jul 2016 – Dec 2020 |\n| Zeta Fintech Pvt Ltd | QA Manager | Jan 2021 – Till date |',
+    field: 'job_title',
+    schema: nullable('string'),
+    expected: 'QA Manager',
+  },
+  {
+    failure: 'a sentence about a job held since a year is no entry line: its past employer is not current',
+    text: 'Name: Ewan MacLeod\n\nFreelance photographer since 2014 (11 years), previously staff photographer at Highland Herald.',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a CV whose jobs all ended has no current employer',
+    text: 'Experience\n2019 – 2023   Data Analyst, Northwind Traders\n2016 – 2019   Junior Analyst, Contoso Foods',
+    field: 'current_employer',
+    schema: nullable('string'),
+    expected: undefined,
+  },
   {
     failure: 'a party defined by role after an aside with brackets was not read',
     text: NUMBERED_PARTIES,

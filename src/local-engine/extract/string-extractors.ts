@@ -12,6 +12,7 @@ import {
   pick,
   wordsBefore,
 } from './extraction-context.ts';
+import { currentJob } from './cv-entries.ts';
 import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
 import { type Found, idIn } from './patterns.ts';
 
@@ -264,6 +265,8 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
         ),
     );
     if (current !== undefined) return foundAt(current.value, current, 0.65);
+    const entry = currentJob(context.text).employer;
+    if (entry !== undefined) return foundAt(entry.value, entry, 0.6);
   }
   // A letter that opens with its addressee ("Mr Owen Price / Price Joinery Ltd") has no letterhead there.
   // ... and a purchase order's letterhead is its buyer's.
@@ -452,12 +455,15 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
     if (person !== undefined) return person;
   }
   if (words.some((word) => ['job', 'position', 'role'].includes(word))) {
-    const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
-    if (role !== undefined) return role;
     const said = worksAs(text, 'title');
     if (said !== undefined) return said;
     const current = currentTitle(context);
     if (current !== undefined) return current;
+    const entry = currentJob(text).title;
+    if (entry !== undefined) return foundAt(entry.value, entry, 0.6);
+    // "looking for a Head of HR role": a role sought, after any job the text says is held.
+    const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
+    if (role !== undefined) return role;
   }
   if (words.includes('location') || words.includes('venue') || words.includes('place')) {
     const place = chosen(pick(context, 'place', matchesOf(text, PLACE, 1), terms, true));
