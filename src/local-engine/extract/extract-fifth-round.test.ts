@@ -68,7 +68,60 @@ const SPANISH_CV = `Work history
 2021 – today   Maintenance Engineer at Iberflux Energía S.A., Zaragoza
 2016 – 2021    Field Technician at Eólica Norte S.L., Pamplona`;
 
+const TWO_COLUMN_PO = `PURCHASE ORDER
+
+P.O. NUMBER: 2025-004417              P.O. DATE: 07/22/2025
+
+VENDOR:                               SHIP TO:
+Pacific Coast School Supply Co.       Arlington High School – Receiving
+1200 E. Ontario Ave, Corona CA        2951 Jackson St, Riverside CA`;
+
+const LETTER_ORDER = `Quinta do Vale Serrado, Lda.
+Estrada Nacional 222, 5110-204 Armamar, Portugal
+
+To: Vidrarias Atlântico S.A. – Sales Department
+Porto, 9 April 2025
+
+Dear Sirs,
+
+We confirm our order for 12,000 bottles, total EUR 4.920,00 (VAT excluded).`;
+
 const CASES: readonly Case[] = [
+  {
+    failure: 'a second column heading ("SHIP TO:") was read as the first heading\'s value',
+    text: TWO_COLUMN_PO,
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: 'Pacific Coast School Supply Co.',
+  },
+  {
+    failure: 'a ship-to site under a column heading was read as the buyer',
+    text: TWO_COLUMN_PO,
+    field: 'buyer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'the letterhead of an order the writer confirms was not read as the buyer',
+    text: LETTER_ORDER,
+    field: 'buyer_name',
+    schema: nullable('string'),
+    expected: 'Quinta do Vale Serrado, Lda.',
+  },
+  {
+    failure: 'the addressee of an order the writer confirms was not read as the supplier',
+    text: LETTER_ORDER,
+    field: 'supplier_name',
+    schema: nullable('string'),
+    expected: 'Vidrarias Atlântico S.A.',
+  },
+  {
+    failure: 'the letterhead of a letter with no order was read as a buyer',
+    text: 'Quinta do Vale Serrado, Lda.\nEstrada Nacional 222, Armamar\n\nDear Sirs,\n\nThank you for your visit last week.',
+    field: 'buyer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
   {
     failure: 'the role sought in a personal statement was read as the current title',
     text: UK_CV,

@@ -39,6 +39,12 @@ export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
   // text places, its writer the buyer.
   const order = /^[ \t]*order[ \t]+(?:no\b\.?|nr\b\.?|number\b)/imu.exec(text);
   if (order !== null && (first === null || first.index > order.index)) return 'buyer';
+  // "We confirm our order for ...", "Please accept this e-mail as our order": the writer orders, so buys.
+  const ordering =
+    /\b(?:(?:we|I)[ \t]+(?:hereby[ \t]+)?(?:confirm[ \t]+(?:our|my)|place[ \t]+(?:our|my|an?|the[ \t]+following))[ \t]+order|(?:our|my)[ \t]+order[ \t]+(?:for|of)|please[ \t]+accept[ \t]+this[ \t]+(?:e-?mail|letter)[ \t]+as[ \t]+(?:an?[ \t]+|our[ \t]+)?(?:purchase[ \t]+)?order)\b/iu.exec(
+      text,
+    );
+  if (ordering !== null && (first === null || first.index > ordering.index)) return 'buyer';
   if (first === null) return undefined;
   return /^(?:purchase|order|orden|bestellung|p\.?o)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }

@@ -38,6 +38,23 @@ export function labelledValues(source: string): LabelledValue[] {
       offset += line.length + 1;
       continue;
     }
+    // `VENDOR:        SHIP TO:` over two columns: each label names the cell of the next line under it.
+    const headers = columnHeaders(line);
+    const below = lines[lineNumber + 1];
+    if (headers !== undefined && below !== undefined) {
+      const belowStart = offset + line.length + 1;
+      for (const cell of columnCells(below)) {
+        const header = headers.findLast((candidate) => candidate.column <= cell.column + 2);
+        if (header === undefined || Math.abs(header.column - cell.column) > 6) continue;
+        pairs.push({
+          label: header.label,
+          value: withoutTrailingPunctuation(cell.value),
+          index: belowStart + cell.column,
+        });
+      }
+      offset += line.length + 1;
+      continue;
+    }
     // `Bill to:` alone on its line labels the next line.
     const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
     const next = lines[lineNumber + 1];
@@ -90,7 +107,8 @@ export function labelledValues(source: string): LabelledValue[] {
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();
-      if (value.length === 0) continue;
+      // "VENDOR:    SHIP TO:": a value that is itself a bare label is no value.
+      if (value.length === 0 || /^[\p{L}][\p{L} &'’/.#-]{0,30}:$/u.test(value)) continue;
       const words = label.split(/\s+/u).length;
       if (label.length === 0 || words > 6 || !/\p{L}/u.test(label)) continue;
       const valueIndex = offset + start + segment.length - (match[2] ?? '').length;
@@ -99,6 +117,22 @@ export function labelledValues(source: string): LabelledValue[] {
     offset += line.length + 1;
   }
   return pairs.map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+}
+
+/** A line of two or more bare labels set apart by column gaps (`VENDOR:        SHIP TO:`), with their columns. */
+function columnHeaders(line: string): { label: string; column: number }[] | undefined {
+  const cells = columnCells(line);
+  if (cells.length < 2 || !cells.every((cell) => /^[\p{L}][\p{L} &'’/.#-]{0,30}:$/u.test(cell.value)))
+    return undefined;
+  return cells.map((cell) => ({ label: cell.value.slice(0, -1).trim(), column: cell.column }));
+}
+
+/** The cells of a line cut at gaps of three or more spaces (or tabs), with the column each starts at. */
+function columnCells(line: string): { value: string; column: number }[] {
+  return [...line.matchAll(/\S+(?:[ ]{1,2}\S+)*/gu)].map((match) => ({
+    value: match[0],
+    column: match.index,
+  }));
 }
 
 /** A line of a key/value block: a short key, a column gap, a value (`PO Date        2025-09-02`). */

@@ -16,8 +16,9 @@ import { currentJob } from './cv-entries.ts';
 import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
 import { type Found, idIn } from './patterns.ts';
 
+// Lower-case particles inside a name ("Quinta do Vale Serrado, Lda.", "Bank of Ireland plc") are part of it.
 const COMPANY =
-  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]{1,2}(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]{1,2}(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]{1,2}(?:&[ \t]+)?(?:(?:do|da|dos|das|de|di|del|della|van|von|der|den|du|la|le|of)[ \t]+(?=\p{Lu}))?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]{1,2}(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
 const SIGN_OFF =
@@ -270,11 +271,9 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
   }
   // A letter that opens with its addressee ("Mr Owen Price / Price Joinery Ltd") has no letterhead there.
   // ... and a purchase order's letterhead is its buyer's.
-  if (
-    role === 'seller' &&
-    context.issuer !== 'buyer' &&
-    !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)
-  ) {
+  // ... the buyer's when the document says the buyer issued it (a purchase order).
+  const letterheadRole = context.issuer === 'buyer' ? 'buyer' : 'seller';
+  if (role === letterheadRole && !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)) {
     // A letterhead: the seller's name opens the document, before any party label.
     // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
