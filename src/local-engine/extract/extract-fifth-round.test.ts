@@ -88,6 +88,27 @@ We confirm our order for 12,000 bottles, total EUR 4.920,00 (VAT excluded).`;
 
 const CASES: readonly Case[] = [
   {
+    failure: 'a quantity with its unit ("100g") was read as an order number',
+    text: 'Dispatched: 5 November 2025\n\nOrder summary: 6 x Aran wool 100g (Heather) – £41.70',
+    field: 'order_number',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a tax rate ("9.25%") was read as the tax amount on a till slip',
+    text: '  SUBTOTAL              16.56\n  TAX  9.25%             0.35\n  ****  BALANCE         16.91',
+    field: 'tax_amount',
+    schema: nullable('number'),
+    expected: 0.35,
+  },
+  {
+    failure: 'a mailbox named for a team ("Talent Team") was read as the sender',
+    text: 'From: "Talent Team – Orbis Robotics" <careers@orbisrobotics.example>\nTo: daniel.park@mail.example\n\nDear Daniel,\n\nSee you on Tuesday.',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
     failure: 'a second column heading ("SHIP TO:") was read as the first heading\'s value',
     text: TWO_COLUMN_PO,
     field: 'supplier_name',
