@@ -88,6 +88,20 @@ We confirm our order for 12,000 bottles, total EUR 4.920,00 (VAT excluded).`;
 
 const CASES: readonly Case[] = [
   {
+    failure: 'a profile address written without its scheme was not read as the website',
+    text: 'JORDAN A. MILLER\nAustin, TX · (512) 555-0149 · jordan.miller@protonmail.example · github.com/jmiller-dev',
+    field: 'website',
+    schema: nullable('string', { format: 'uri' }),
+    expected: 'https://github.com/jmiller-dev',
+  },
+  {
+    failure: 'the domain of an e-mail address is no website',
+    text: 'Jordan Miller\njordan.miller@protonmail.example/backup',
+    field: 'website',
+    schema: nullable('string', { format: 'uri' }),
+    expected: undefined,
+  },
+  {
     failure: 'a quantity with its unit ("100g") was read as an order number',
     text: 'Dispatched: 5 November 2025\n\nOrder summary: 6 x Aran wool 100g (Heather) – £41.70',
     field: 'order_number',

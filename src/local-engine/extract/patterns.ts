@@ -172,10 +172,21 @@ export function findEmails(text: string): Found<string>[] {
 }
 
 export function findUrls(text: string): Found<string>[] {
-  return allMatches(text, /\b(?:https?:\/\/|www\.)[^\s<>"'()[\]{}]+/giu).map((match) => {
+  const full = allMatches(text, /\b(?:https?:\/\/|www\.)[^\s<>"'()[\]{}]+/giu).map((match) => {
     const raw = match[0].replace(/[.,;:!?]+$/u, '');
     return { value: raw.toLowerCase().startsWith('www.') ? `https://${raw}` : raw, index: match.index, raw };
   });
+  // "github.com/jmiller-dev", "linkedin.com/in/x": a host with a path, written without its scheme (not
+  // the domain of an e-mail address, nor a part of a longer URL).
+  const bare = allMatches(
+    text,
+    /(?<![@\p{L}\p{N}.:/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,12}\/[^\s<>"'()[\]{}@]*[^\s<>"'()[\]{}@.,;:!?]/gu,
+  )
+    .filter(
+      (match) => !full.some((url) => match.index >= url.index && match.index < url.index + url.raw.length),
+    )
+    .map((match) => ({ value: `https://${match[0]}`, index: match.index, raw: match[0] }));
+  return [...full, ...bare].sort((left, right) => left.index - right.index);
 }
 
 export function findUuids(text: string): Found<string>[] {
