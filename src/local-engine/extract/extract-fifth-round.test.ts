@@ -86,7 +86,64 @@ Dear Sirs,
 
 We confirm our order for 12,000 bottles, total EUR 4.920,00 (VAT excluded).`;
 
+const FRENCH_EMAIL = `De : Sophie Lambert <s.lambert@imprimerie-meuse.example>
+Envoyé : lundi 3 mars 2025 11:20
+À : Thomas Claes
+Objet : Devis brochures
+
+Bonjour Monsieur Claes,
+
+Le montant du devis s'élève à 3 480,00 €.
+
+Bien cordialement,
+
+Sophie Lambert
+Chargée de clientèle – Imprimerie de la Meuse SRL
+Rue du Pont 17, 4020 Liège`;
+
 const CASES: readonly Case[] = [
+  {
+    failure: 'a French e-mail header ("De :") was not read as the sender',
+    text: FRENCH_EMAIL,
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Sophie Lambert',
+  },
+  {
+    failure: 'the organisation after the role in a signature block was not read',
+    text: FRENCH_EMAIL,
+    field: 'company_name',
+    schema: nullable('string'),
+    expected: 'Imprimerie de la Meuse SRL',
+  },
+  {
+    failure: 'a lone "De:" outside a header block is no sender label',
+    text: 'Prix: 40 €\nDe: 3 à 5 jours',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'a French sign-off followed by a blank line hid the sender',
+    text: 'Bonjour Mme Girard,\n\nJe vous confirme notre rendez-vous.\n\nCordialement,\n\nJulien Moreau\nAtelier Moreau & Fils',
+    field: 'sender_name',
+    schema: nullable('string'),
+    expected: 'Julien Moreau',
+  },
+  {
+    failure: 'the full name and role of the signer were read as the company',
+    text: 'Cheers,\nBeth\n\nBethany Cole | Chief of Staff | Fernleaf Analytics\nm. +44 7700 900 881',
+    field: 'company_name',
+    schema: nullable('string'),
+    expected: 'Fernleaf Analytics',
+  },
+  {
+    failure: 'a town line in a signature is no company',
+    text: 'Best regards,\nAnna Berg\nStockholm\n+46 8 555 0100',
+    field: 'company_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
   {
     failure: 'a profile address written without its scheme was not read as the website',
     text: 'JORDAN A. MILLER\nAustin, TX · (512) 555-0149 · jordan.miller@protonmail.example · github.com/jmiller-dev',

@@ -116,7 +116,9 @@ export function labelledValues(source: string): LabelledValue[] {
     }
     offset += line.length + 1;
   }
-  return pairs.map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+  return pairs
+    .map((pair) => ({ ...pair, label: headerLabel(text, pair) }))
+    .map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
 }
 
 /** A line of two or more bare labels set apart by column gaps (`VENDOR:        SHIP TO:`), with their columns. */
@@ -147,6 +149,65 @@ function keyValueLine(line: string | undefined): boolean {
 }
 
 const HEADER = /^\s*(?:from|to|cc|subject|sent)\s*:/imu;
+
+/** E-mail header names in French, German, Dutch, Spanish, Italian, Portuguese and Swedish, by their English name. */
+const HEADER_NAMES: Readonly<Record<string, string>> = {
+  de: 'From',
+  von: 'From',
+  van: 'From',
+  da: 'From',
+  från: 'From',
+  à: 'To',
+  a: 'To',
+  an: 'To',
+  aan: 'To',
+  para: 'To',
+  till: 'To',
+  objet: 'Subject',
+  betreff: 'Subject',
+  onderwerp: 'Subject',
+  asunto: 'Subject',
+  oggetto: 'Subject',
+  assunto: 'Subject',
+  ämne: 'Subject',
+  envoyé: 'Sent',
+  gesendet: 'Sent',
+  verzonden: 'Sent',
+  enviado: 'Sent',
+  inviato: 'Sent',
+  skickat: 'Sent',
+};
+
+/**
+ * A header's label in English when the pair is one line of a block of e-mail headers in another language
+ * (`De : Sophie Lambert <...>` above `Objet : ...`): a lone "De:" or "A:" elsewhere is left as written.
+ */
+function headerLabel(text: string, pair: LabelledValue): string {
+  const name = HEADER_NAMES[pair.label.trim().toLowerCase()];
+  if (name === undefined) return pair.label;
+  const lineStart = text.lastIndexOf('\n', pair.index - 1) + 1;
+  const lineEnd = text.indexOf('\n', pair.index);
+  const around = [
+    ...text
+      .slice(Math.max(0, lineStart - 300), lineStart)
+      .split('\n')
+      .slice(-4, -1),
+    ...(lineEnd === -1
+      ? []
+      : text
+          .slice(lineEnd + 1)
+          .split('\n')
+          .slice(0, 3)),
+  ];
+  const header = (line: string) => {
+    const label = /^\s*([\p{L}]+)\s*:/u.exec(line)?.[1]?.toLowerCase();
+    return (
+      label !== undefined &&
+      (HEADER_NAMES[label] !== undefined || /^(?:from|to|cc|subject|sent|date)$/u.test(label))
+    );
+  };
+  return around.filter(header).length >= 2 ? name : pair.label;
+}
 
 /**
  * Whether a `Date:` pair is an e-mail header's (a `From:`, `To:` or `Subject:` line within two lines of

@@ -12,7 +12,7 @@ import {
   pick,
   wordsBefore,
 } from './extraction-context.ts';
-import { currentJob } from './cv-entries.ts';
+import { currentJob, ROLE_WORD } from './cv-entries.ts';
 import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
 import { type Found, idIn } from './patterns.ts';
 
@@ -21,8 +21,9 @@ const COMPANY =
   /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]{1,2}(?:&[ \t]+)?(?:(?:do|da|dos|das|de|di|del|della|van|von|der|den|du|la|le|of)[ \t]+(?=\p{Lu}))?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]{1,2}(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
+// Sign-offs in the set's languages too; the name may follow a blank line ("Cordialement,\n\nJulien Moreau").
 const SIGN_OFF =
-  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards|All the best|Warm regards|Warm wishes|Many thanks|With thanks),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards|All the best|Warm regards|Warm wishes|Many thanks|With thanks|Yours sincerely|Yours faithfully|Cordialement|Bien cordialement|Bien à vous|Mit freundlichen Grüßen|Freundliche Grüße|Viele Grüße|Beste Grüße|Liebe Grüße|Saludos|Saludos cordiales|Un saludo|Atentamente|Cordiali saluti|Distinti saluti|Met vriendelijke groet|Vriendelijke groet|Met vriendelijke groeten|Med vänlig hälsning|Vänliga hälsningar|Atenciosamente|Cumprimentos),?[ \t]*\n(?:[ \t]*\n)?[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
 const GREETING =
   /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
@@ -291,6 +292,14 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
       return foundAt(heading.value, heading, 0.55);
   }
+  // An e-mail's company is its sender's: the organisation of the signature block.
+  if (
+    role === undefined &&
+    terms.name.some((word) => ['company', 'organisation', 'organization'].includes(word))
+  ) {
+    const signature = signatureCompany(context.text);
+    if (signature !== undefined) return foundAt(signature.value, signature, 0.6);
+  }
   // A letter's signature names its sender's company: the issuer's (the seller of an invoice sent as a
   // letter, the buyer of an e-mailed purchase order), when a document word says who that is.
   if (role !== undefined && role === context.issuer) {
@@ -298,6 +307,52 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     const signed =
       signOff === undefined ? undefined : companies.find((company) => company.index > signOff.index);
     if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
+  }
+  return undefined;
+}
+
+/**
+ * The organisation in the signature block under the last sign-off: in the three lines after the signed
+ * name, the first part (of a line cut at dashes, pipes and commas) that reads as a name of two to six
+ * capitalised words and no role, digit or address; reading stops at a phone, an e-mail or an address.
+ */
+function signatureCompany(text: string): Found<string> | undefined {
+  const signed = [...text.matchAll(SIGN_OFF)].at(-1);
+  if (signed === undefined) return undefined;
+  let index = signed.index + signed[0].length;
+  const lines = text.slice(index).split('\n');
+  const name = signed[1] ?? '';
+  for (const [number, line] of lines.slice(0, 4).entries()) {
+    const lineStart = index;
+    index += line.length + 1;
+    if (number === 0 && line.trim().length === 0) continue;
+    if (/\d|@/u.test(line)) return undefined;
+    let cursor = 0;
+    const parts = line.split(/[ \t]+[–—|-][ \t]+|,[ \t]+/u);
+    const first = (name.split(/\s+/u)[0] ?? '').toLowerCase();
+    for (const [position, part] of parts.entries()) {
+      const at = line.indexOf(part, cursor);
+      cursor = at + part.length;
+      const value = part.trim();
+      const words = value.split(/\s+/u);
+      // "Bethany Cole | Chief of Staff | Fernleaf Analytics" under "Beth": the person's full name, then
+      // their role, then the organisation.
+      const person =
+        (first.length > 0 && (words[0] ?? '').toLowerCase().startsWith(first)) ||
+        ROLE_WORD.test(parts[position + 1] ?? '');
+      if (
+        value.length > 0 &&
+        !person &&
+        value !== name &&
+        words.length >= 2 &&
+        words.length <= 6 &&
+        words.every((word) =>
+          /^(?:\p{Lu}|&$|(?:de|du|la|le|des|di|da|do|van|von|der|of|and|und|et|y)$)/u.test(word),
+        ) &&
+        !ROLE_WORD.test(value)
+      )
+        return { value, index: lineStart + at + part.indexOf(value), raw: value };
+    }
   }
   return undefined;
 }
