@@ -475,11 +475,12 @@ const CASES: readonly Case[] = [
     expected: 3744,
   },
   {
+    // Missing until the fifth round (0208), which reads "Total VAT" as the total of the VAT: never £3,120.00.
     failure: 'a VAT amount read from the total excluding VAT',
     text: 'Total excl. VAT                         £3,120.00\nTotal VAT                               £624.00',
     field: 'vat_amount',
     schema: nullable('number'),
-    expected: undefined,
+    expected: 624,
   },
   {
     failure: 'a VAT amount read from a fee before "not VAT registered"',

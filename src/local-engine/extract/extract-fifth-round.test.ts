@@ -101,7 +101,63 @@ Sophie Lambert
 Chargée de clientèle – Imprimerie de la Meuse SRL
 Rue du Pont 17, 4020 Liège`;
 
+const IRISH_INVOICE = `O'Sullivan Heating & Plumbing Ltd
+Ph: 021 487 3310    Mob: 087 224 1906
+
+                          I N V O I C E
+
+Invoice No.:  40817                     Date:   03 Feb 2025
+
+To:  Lee Valley Nursing Home
+     Model Farm Road, Cork
+
+Goods & Services (excl. VAT)                          3,490.00
+VAT @ 13.5%                                             471.15
+TOTAL (EUR)                                           3,961.15`;
+
 const CASES: readonly Case[] = [
+  {
+    failure: 'the "To:" line of an invoice was not read as the customer',
+    text: IRISH_INVOICE,
+    field: 'customer_name',
+    schema: nullable('string'),
+    expected: 'Lee Valley Nursing Home',
+  },
+  {
+    failure: 'an e-mail header "To:" is not the customer of an invoice it carries',
+    text: 'From: Ann Lee <ann@vendor.example>\nTo: Bob Stone\nSubject: Invoice 4411\n\nInvoice 4411 attached, total £200.',
+    field: 'customer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: 'an amount "(excl. VAT)" was not read as the subtotal',
+    text: IRISH_INVOICE,
+    field: 'subtotal',
+    schema: nullable('number'),
+    expected: 3490,
+  },
+  {
+    failure: 'a phone labelled "Ph:" was not read',
+    text: IRISH_INVOICE,
+    field: 'contact_phone',
+    schema: nullable('string'),
+    expected: '021 487 3310',
+  },
+  {
+    failure: '"TOTAL VAT 20%" was taken for a total, so gave no VAT amount',
+    text: 'INVOICE\n| Subtotal | 1,705.00 |\n| TOTAL VAT 20% | 341.00 |\n| **TOTAL GBP** | **2,046.00** |',
+    field: 'vat_amount',
+    schema: nullable('number'),
+    expected: 341,
+  },
+  {
+    failure: '"TOTAL (IVA incluido)" is the total, not the tax',
+    text: 'FACTURA SIMPLIFICADA\nTOTAL (IVA incluido)            36,60 €\nBase imponible 10%              33,27\nCuota IVA 10%                    3,33',
+    field: 'tax_amount',
+    schema: nullable('number'),
+    expected: 3.33,
+  },
   {
     failure: 'a French e-mail header ("De :") was not read as the sender',
     text: FRENCH_EMAIL,

@@ -276,6 +276,19 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'excl btw',
     'totaal excl',
     'exkl moms',
+    'excl vat',
+    'excl tax',
+    'excluding vat',
+    'excluding tax',
+    'before tax',
+    'before vat',
+    'net of vat',
+    'hors taxes',
+    'ohne mwst',
+    'sin iva',
+    'senza iva',
+    'sem iva',
+    'zonder btw',
   ],
   vat: ['vat', 'tax', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
   ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
@@ -391,6 +404,8 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'cellulare',
     'móvil',
     'gsm',
+    'ph',
+    'fon',
   ],
   website: ['website', 'site', 'url', 'web', 'link'],
   url: ['url', 'link', 'website', 'site'],
@@ -947,10 +962,26 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
   return undefined;
 }
 
+/** Words that say a tax is inside an amount ("Total incl. VAT", "IVA incluido"). */
+const INCLUDING = new Set([
+  'incl',
+  'including',
+  'inclusive',
+  'inc',
+  'inkl',
+  'incluido',
+  'incluida',
+  'compris',
+  'incluso',
+]);
+
 function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
   // "Net à payer", "Net payable", "Net to pay": what is to be paid, the total, not a net amount.
-  const joined = ` ${words.join(' ')} `.replace(/ net (?:à |a |to )?(?:payer|payable|pay) /u, ' total ');
+  // "Goods & Services (excl. VAT)": what was sold, not a service charge.
+  const joined = ` ${words.join(' ')} `
+    .replace(/ net (?:à |a |to )?(?:payer|payable|pay) /u, ' total ')
+    .replace(/ (?:good|product|labour|labor|material|part)s? (?:and |& )?service /u, ' ');
   family.forEach((group, index) => {
     if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });
@@ -962,25 +993,20 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
     groups.delete(family.findIndex((group) => group.includes('total')));
     groups.delete(family.findIndex((group) => group.includes('vat')));
   }
+  // "Total VAT 20%", "Total tax": the total of the tax, not the invoice's total.
+  const vat = family.findIndex((group) => group.includes('vat'));
+  const totalGroup = family.findIndex((group) => group.includes('gross'));
+  const including = words.some((word) => INCLUDING.has(word));
+  if (
+    groups.has(vat) &&
+    family[totalGroup]?.includes(words[0] ?? '') &&
+    family[vat]?.includes(words[1] ?? '') &&
+    !including
+  )
+    groups.delete(totalGroup);
   // "Total incl. VAT", "Gross (including VAT)": a total, the VAT is inside it.
   const total = family.findIndex((group) => group.includes('gross'));
-  if (
-    total >= 0 &&
-    groups.has(total) &&
-    words.some((word) =>
-      [
-        'incl',
-        'including',
-        'inclusive',
-        'inc',
-        'inkl',
-        'incluido',
-        'incluida',
-        'compris',
-        'incluso',
-      ].includes(word),
-    )
-  )
+  if (total >= 0 && groups.has(total) && including)
     groups.delete(family.findIndex((group) => group.includes('vat')));
   return groups;
 }
