@@ -117,6 +117,41 @@ TOTAL (EUR)                                           3,961.15`;
 
 const CASES: readonly Case[] = [
   {
+    failure: 'a German compound date label ("Bestelldatum") was not read as the order date',
+    text: 'BESTELLUNG\n\nBestellnummer: B-2025-0632\nBestelldatum: 15.10.2025\nLiefertermin: 22.10.2025',
+    field: 'order_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-10-15',
+  },
+  {
+    failure: 'a compound date label ("Bestelldatum") is no order number',
+    text: 'Bestelldatum: 15.10.2025',
+    field: 'order_number',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
+    failure: '"Date issued" was not read as the invoice date',
+    text: 'Invoice #: JR-1031\nDate issued: Nov 3, 2025\nPayment due by Dec 3, 2025.',
+    field: 'invoice_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-11-03',
+  },
+  {
+    failure: 'a party heading without a colon ("Cliente / Customer") did not label the next line',
+    text: 'FATTURA\n\nCliente / Customer\nOttica Ferri di Marco Ferri\nCorso Italia 8, Modena',
+    field: 'customer_name',
+    schema: nullable('string'),
+    expected: 'Ottica Ferri di Marco Ferri',
+  },
+  {
+    failure: 'a sentence under a party heading is no party',
+    text: 'RECEIPT\n\nCustomer\nThank you for shopping with us today.',
+    field: 'customer_name',
+    schema: nullable('string'),
+    expected: undefined,
+  },
+  {
     failure: 'the "To:" line of an invoice was not read as the customer',
     text: IRISH_INVOICE,
     field: 'customer_name',

@@ -186,6 +186,8 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'fakturanummer',
     'rechnungs nr',
     'fatura',
+    'date issued',
+    'issued on',
   ],
   po: [
     'po',
@@ -220,6 +222,10 @@ const SYNONYMS: Record<string, readonly string[]> = {
     'beställning',
     'auftrag',
     'auftragsnummer',
+    'bestelldatum',
+    'besteldatum',
+    'orderdatum',
+    'auftragsdatum',
   ],
   receipt: [
     'receipt',
@@ -630,6 +636,15 @@ const ID_QUALIFIERS: readonly (readonly string[])[] = [
     'datum',
     'data',
     'fecha',
+    // Compound date labels (German, Dutch) hold no identifier either.
+    'bestelldatum',
+    'besteldatum',
+    'orderdatum',
+    'auftragsdatum',
+    'rechnungsdatum',
+    'factuurdatum',
+    'lieferdatum',
+    'leverdatum',
   ],
   [
     'tracking',

@@ -1,4 +1,4 @@
-import { phraseWords, roleOf } from './field-words.ts';
+import { partyNamed, phraseWords, roleOf } from './field-words.ts';
 
 /** A `Label: value` (or `Label = value`) pair found in the text, with where the value starts. */
 export interface LabelledValue {
@@ -54,6 +54,27 @@ export function labelledValues(source: string): LabelledValue[] {
       }
       offset += line.length + 1;
       continue;
+    }
+    // `Cliente / Customer`, `BILLED TO`, `Supplier` alone on a line, without a colon: a party heading whose
+    // next line is the party's name (a short capitalised line, not a sentence).
+    const heading = line.trim();
+    const nextLine = lines[lineNumber + 1]?.trim() ?? '';
+    if (
+      /^\p{L}[\p{L} &'’/.-]{0,40}$/u.test(heading) &&
+      !/\s{2,}/u.test(heading) &&
+      heading.split(/\s+/u).length <= 4 &&
+      partyNamed(phraseWords(heading)) !== undefined &&
+      /^\p{Lu}/u.test(nextLine) &&
+      !nextLine.includes(':') &&
+      nextLine.split(/\s+/u).length <= 8 &&
+      !/[!?]$|(?<!\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|B\.V|N\.V|S\.L|Lda))\.$/u.test(nextLine)
+    ) {
+      const next = lines[lineNumber + 1] ?? '';
+      pairs.push({
+        label: heading,
+        value: withoutTrailingPunctuation(nextLine),
+        index: offset + line.length + 1 + next.indexOf(nextLine),
+      });
     }
     // `Bill to:` alone on its line labels the next line.
     const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
