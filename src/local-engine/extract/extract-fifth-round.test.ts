@@ -117,6 +117,20 @@ TOTAL (EUR)                                           3,961.15`;
 
 const CASES: readonly Case[] = [
   {
+    failure: 'a Dutch dispatch date label ("Verzenddatum") was not read',
+    text: 'Je bestelling 2025-88412 is verzonden.\n\nTrack & Trace: 3SABCD1234567\nVerzenddatum: 14-08-2025\nGewicht: 3,2 kg',
+    field: 'ship_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-08-14',
+  },
+  {
+    failure: 'a contract\'s signature label "COMPANY:" opposite "CONTRACTOR:" was not read as the client',
+    text: 'CONTRACTOR AGREEMENT\n\nCOMPANY: Lakeshore Dental Group, P.C.         CONTRACTOR:\nBy: Dr. Alan Whitaker, President              Marisol Ortega',
+    field: 'client_name',
+    schema: nullable('string'),
+    expected: 'Lakeshore Dental Group',
+  },
+  {
     failure: 'a German compound date label ("Bestelldatum") was not read as the order date',
     text: 'BESTELLUNG\n\nBestellnummer: B-2025-0632\nBestelldatum: 15.10.2025\nLiefertermin: 22.10.2025',
     field: 'order_date',
