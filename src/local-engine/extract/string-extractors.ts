@@ -1,4 +1,5 @@
 import { countWords } from '../text/analyze.ts';
+import { currentJob, ROLE_WORD } from './cv-entries.ts';
 import {
   COMPANY_WORDS,
   type Context,
@@ -12,7 +13,6 @@ import {
   pick,
   wordsBefore,
 } from './extraction-context.ts';
-import { currentJob, ROLE_WORD } from './cv-entries.ts';
 import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
 import { type Found, idIn } from './patterns.ts';
 
