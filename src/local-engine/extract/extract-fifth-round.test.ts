@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extract } from './extract.ts';
+import { findDates } from './patterns.ts';
 
 /**
  * The classes of error fixed in the fifth round of extraction tuning (decision 0208): labels in other
@@ -116,6 +117,34 @@ VAT @ 13.5%                                             471.15
 TOTAL (EUR)                                           3,961.15`;
 
 const CASES: readonly Case[] = [
+  {
+    failure: 'a French date ("mardi 4 novembre 2025") after a meeting word ("rendez-vous") was not read',
+    text: 'Bonjour Mme Girard,\n\nJe vous confirme notre rendez-vous le mardi 4 novembre 2025 à 14h.',
+    field: 'meeting_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-11-04',
+  },
+  {
+    failure: 'a Dutch expected delivery date ("vrijdag 15 augustus 2025") was not read',
+    text: 'Verzenddatum: 14-08-2025\nVerwachte bezorging: vrijdag 15 augustus 2025 tussen 14:00 en 17:30',
+    field: 'estimated_delivery_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: '2025-08-15',
+  },
+  {
+    failure: 'a range of days in another language ("14-15 augustus 2025") is no single date',
+    text: 'Verwachte bezorging: 14-15 augustus 2025',
+    field: 'estimated_delivery_date',
+    schema: nullable('string', { format: 'date' }),
+    expected: undefined,
+  },
+  {
+    failure: '"Sale #" on a till slip was not read as the receipt number',
+    text: 'HARBOUR HARDWARE\n\nSale #  HH-20931          Till 2\nDate 22/10/2025',
+    field: 'receipt_number',
+    schema: nullable('string'),
+    expected: 'HH-20931',
+  },
   {
     failure: 'a Dutch dispatch date label ("Verzenddatum") was not read',
     text: 'Je bestelling 2025-88412 is verzonden.\n\nTrack & Trace: 3SABCD1234567\nVerzenddatum: 14-08-2025\nGewicht: 3,2 kg',
@@ -525,5 +554,24 @@ describe('extract, fifth round: generic labels, parties and current jobs', () =>
       expect(text.slice(evidence?.start, evidence?.end)).toBe(evidence?.quote);
       expect(evidence?.confidence).toBeGreaterThanOrEqual(0.5);
     }
+  });
+});
+
+describe('findDates, month names of other languages', () => {
+  it('reads a day, a month name in German, French, Spanish, Dutch or Italian, and a year', () => {
+    const text =
+      'am 13. März 2025, 1 de febrero de 2025, vrijdag 15 augustus 2025, 1er janvier 2026, 2 maggio 2025';
+    expect(findDates(text).map((found) => found.value)).toEqual([
+      '2025-03-13',
+      '2025-02-01',
+      '2025-08-15',
+      '2026-01-01',
+      '2025-05-02',
+    ]);
+  });
+
+  it('reads no date from a month name without a day, or from a word that only looks like a month', () => {
+    expect(findDates('im März 2025 und mai 2025')).toEqual([]);
+    expect(findDates('31 février 2025')).toEqual([]);
   });
 });
