@@ -200,7 +200,7 @@ function printExtraction(report: ExtractionReport): void {
 
 function printExtractionSet(report: ExtractionSetReport): void {
   process.stdout.write(
-    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", "heldout" (since decision 0170), "heldout-2" and "heldout-3" (since 0191); "heldout-4" and "heldout-5" are held out; the four later splits are scored in aggregate only\n\n`,
+    `\nQ4 extraction: labelled set, ${report.documents} documents of ${report.kinds} kinds (test/fixtures/local-engine/extraction-set); tuned on "tune", "heldout" (since decision 0170), "heldout-2" and "heldout-3" (since 0191) and "heldout-4" (since 0208); "heldout-5" is held out (0207), scored in aggregate only; per-document errors recorded for "tune", "heldout" and "heldout-4"\n\n`,
   );
   const row = (name: string, figures: ExtractionSetReport['all']) => [
     name,

@@ -475,11 +475,12 @@ const CASES: readonly Case[] = [
     expected: 3744,
   },
   {
+    // Missing until the fifth round (0208), which reads "Total VAT" as the total of the VAT: never £3,120.00.
     failure: 'a VAT amount read from the total excluding VAT',
     text: 'Total excl. VAT                         £3,120.00\nTotal VAT                               £624.00',
     field: 'vat_amount',
     schema: nullable('number'),
-    expected: undefined,
+    expected: 624,
   },
   {
     failure: 'a VAT amount read from a fee before "not VAT registered"',
@@ -1284,11 +1285,12 @@ const CASES: readonly Case[] = [
     expected: undefined,
   },
   {
+    // Missing until the fifth round (0208), which reads the current entry line: never the past "Telia Company AB".
     failure: 'a company whose name holds the field\'s word ("Telia Company AB") tied to "company" by itself',
     text: 'Experience\n2022 – present   Senior UX Designer, Skatteverket (Swedish Tax Agency)\n2019 – 2022      UX Designer, Telia Company AB',
     field: 'current_employer',
     schema: nullable('string'),
-    expected: undefined,
+    expected: 'Skatteverket',
   },
   {
     failure: 'a labelled name ending in an abbreviation read on into the next label ("Acme Corp. Total: $1")',

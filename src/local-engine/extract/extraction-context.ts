@@ -39,6 +39,12 @@ export function issuerOf(text: string): 'seller' | 'buyer' | undefined {
   // text places, its writer the buyer.
   const order = /^[ \t]*order[ \t]+(?:no\b\.?|nr\b\.?|number\b)/imu.exec(text);
   if (order !== null && (first === null || first.index > order.index)) return 'buyer';
+  // "We confirm our order for ...", "Please accept this e-mail as our order": the writer orders, so buys.
+  const ordering =
+    /\b(?:(?:we|I)[ \t]+(?:hereby[ \t]+)?(?:confirm[ \t]+(?:our|my)|place[ \t]+(?:our|my|an?|the[ \t]+following))[ \t]+order|(?:our|my)[ \t]+order[ \t]+(?:for|of)|please[ \t]+accept[ \t]+this[ \t]+(?:e-?mail|letter)[ \t]+as[ \t]+(?:an?[ \t]+|our[ \t]+)?(?:purchase[ \t]+)?order)\b/iu.exec(
+      text,
+    );
+  if (ordering !== null && (first === null || first.index > ordering.index)) return 'buyer';
   if (first === null) return undefined;
   return /^(?:purchase|order|orden|bestellung|p\.?o)/iu.test(first[1] ?? '') ? 'buyer' : 'seller';
 }
@@ -363,7 +369,7 @@ export function rankedLabels(
         otherPartysDetail(context, phraseWords(pair.label), terms) ||
         inOtherPartysBlock(context, pair.index, terms)
           ? 0
-          : addresseeOfBuyer(context, pair, terms)
+          : addresseeOfBuyer(context, pair, terms) || addresseeOfSeller(context, pair, terms)
             ? 0.8
             : labelMatch(pair.label, terms),
     }))
@@ -383,6 +389,22 @@ function addresseeOfBuyer(context: Context, pair: LabelledValue, terms: FieldTer
     roleOf(terms.name) === 'seller' &&
     !terms.name.some((word) => ['email', 'mail', 'phone', 'tel', 'contact'].includes(word))
   );
+}
+
+/**
+ * Whether a pair is the `To:` line of a document its seller issued (an invoice, a receipt): its addressee
+ * is the customer. An e-mail header's `To:` (a header block, or a mailbox) is not this.
+ */
+function addresseeOfSeller(context: Context, pair: LabelledValue, terms: FieldTerms): boolean {
+  if (
+    context.issuer !== 'seller' ||
+    !/^\s*to\s*$/iu.test(pair.label) ||
+    /@/u.test(pair.value) ||
+    roleOf(terms.name) !== 'buyer' ||
+    terms.name.some((word) => ['email', 'mail', 'phone', 'tel', 'contact'].includes(word))
+  )
+    return false;
+  return !context.pairs.some((other) => /^\s*(?:from|subject|sent)\s*$/iu.test(other.label));
 }
 
 /** The label that best names the field (scoring at least 0.5), with its score. */

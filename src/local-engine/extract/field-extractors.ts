@@ -202,7 +202,8 @@ function currencyOf(text: string, values: readonly unknown[]): Extracted {
 
 /** A unit the field's name states (`weight_kg`, `notice_period_days`): its number must be written with it. */
 const UNITS: Readonly<Record<string, string>> = {
-  day: 'days?',
+  // ... in the languages of the set's documents too (Tage, jours, días, giorni, dagen, dagar).
+  day: 'days?|tagen?|tage|jours?|d[ií]as|giorni|dagen|dagar',
   kg: 'kgs?|kilos?|kilograms?',
   year: 'years?|yrs?',
   month: 'months?',
@@ -259,6 +260,8 @@ export function numberCandidates(words: readonly string[], text: string): Found<
     // A bare decimal amount ("13.53") counts when it is the whole value or the text has no currency.
     const bare = findNumbers(text).filter(
       (candidate) =>
+        // "TAX  9.25%   0.35": a rate is no amount.
+        !/^[ \t]*%/u.test(text.slice(candidate.index + candidate.raw.length)) &&
         // ... or with a decimal comma ("75,42" on a German till slip).
         /^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+\.\d{2}$|^\d{1,3}(?:\.\d{3})*,\d{2}$/u.test(candidate.raw) &&
         !money.some(
@@ -330,7 +333,14 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
       }
       if (isIdField(words) || terms.name.some((word) => ['tracking', 'po', 'vat'].includes(word))) {
         const id = idIn(text);
-        return id === undefined
+        // "Totale fattura € 8.296,00": an amount of money is no identifier, whatever the label names.
+        const money = findMoney(text).some(
+          (amount) =>
+            id !== undefined && id.index >= amount.index && id.index < amount.index + amount.raw.length,
+        );
+        // "6 x Aran wool 100g": a quantity with its unit is no identifier either.
+        const quantity = id !== undefined && QUANTITY.test(id.value);
+        return id === undefined || money || quantity
           ? undefined
           : found(id.value, offset + id.index, offset + id.index + id.value.length, weight);
       }
@@ -377,11 +387,18 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
         const name = nameIn(unquoted ?? text);
         // "J.P": initials alone name no one; "Support", "Accounts": a mailbox's department neither.
         if (/^(?:\p{Lu}\.?[ \t]*){1,3}$/u.test(name) || DEPARTMENT.test(name)) return undefined;
+        if (
+          TEAM_NAME.test(name) &&
+          words.some((word) => ['sender', 'recipient', 'contact', 'full', 'person'].includes(word))
+        )
+          return undefined;
         if (name.length === 0 || name.length > 80 || /\d{3}/u.test(name) || /@/u.test(name)) return undefined;
         // "Buyer: J. Patel": an initial and a surname name a contact person, not an organisation.
         if (
           /^\p{Lu}\.[ \t]*\p{Lu}[\p{Ll}'’-]+$/u.test(name) &&
-          words.some((word) => ['buyer', 'supplier', 'vendor', 'customer', 'merchant'].includes(word))
+          words.some((word) =>
+            ['buyer', 'supplier', 'vendor', 'customer', 'merchant', 'client', 'contractor'].includes(word),
+          )
         )
           return undefined;
         const start = offset + (unquoted === undefined ? 0 : 1);
@@ -398,6 +415,11 @@ function fromRaw(node: ScalarNode, raw: string, at: number, terms: FieldTerms, w
       return undefined;
   }
 }
+
+const QUANTITY = /^\d+(?:[.,]\d+)?[ \t]?(?:mg|g|kg|ml|cl|l|mm|cm|m|km|oz|lbs?|pcs?|gb|mb|tb|w|kw|v|mah)$/iu;
+/** The last word of a mailbox's display name that names a team, not a person ("Talent Team", "HR Department"). */
+const TEAM_NAME =
+  /[ \t](?:team|department|dept\.?|desk|office|support|services|recruitment|careers|helpdesk)$/iu;
 
 /** The typed finder a string field uses: its format's, else one its name asks for (`email`, `phone`, `website`). */
 function stringFinder(

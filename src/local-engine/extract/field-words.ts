@@ -1,148 +1,12 @@
+import {
+  AMOUNT_QUALIFIERS,
+  DATE_QUALIFIERS,
+  DATE_QUALIFIERS_DATED,
+  DOCUMENT_DATE_GROUPS,
+  ID_QUALIFIERS,
+  SYNONYMS,
+} from './label-vocabulary.ts';
 import { periodOf } from './periods.ts';
-
-/** Words a field is known by: its name split into words, singular, plus common synonyms of that name. */
-const SYNONYMS: Record<string, readonly string[]> = {
-  total: [
-    'total',
-    'amount due',
-    'grand total',
-    'total due',
-    'amount',
-    'sum',
-    'summe',
-    'gesamtbetrag',
-    'rechnungsbetrag',
-    'bruttobetrag',
-    'totaal',
-  ],
-  amount: ['amount', 'total', 'sum', 'price'],
-  price: ['price', 'cost', 'fee', 'amount'],
-  cost: ['cost', 'price', 'fee'],
-  due: ['due', 'payable', 'deadline', 'pay by', 'zahlbar', 'vervaldatum'],
-  deadline: ['deadline', 'due', 'by'],
-  company: ['company', 'organisation', 'organization', 'vendor', 'employer', 'firm', 'business', 'supplier'],
-  organization: ['organization', 'organisation', 'company'],
-  vendor: ['vendor', 'supplier', 'seller', 'from', 'sold by', 'issued by', 'billed by', 'remit to', 'payee'],
-  supplier: ['supplier', 'vendor', 'seller', 'to supplier', 'proveedor', 'lieferant'],
-  seller: ['seller', 'vendor', 'supplier'],
-  merchant: ['merchant', 'store', 'shop'],
-  contractor: [
-    'contractor',
-    'consultant',
-    'supplier',
-    'provider',
-    'freelancer',
-    'service provider',
-    'vendor',
-  ],
-  buyer: [
-    'buyer',
-    'customer',
-    'ordered by',
-    'purchaser',
-    'ship to',
-    'issued by',
-    'bill to',
-    'comprador',
-    'besteller',
-  ],
-  client: ['client', 'customer'],
-  sender: ['sender', 'from', 'von'],
-  recipient: ['recipient', 'to', 'deliver to', 'delivering to', 'consignee'],
-  meeting: [
-    'meeting',
-    'meet',
-    'call',
-    'appointment',
-    'kick off',
-    'catch up',
-    'interview',
-    'offsite',
-    'session',
-  ],
-  invoice: [
-    'invoice',
-    'inv',
-    'date of issue',
-    'issue date',
-    'rechnung',
-    'rechnungsdatum',
-    'rechnungsnummer',
-    'factuur',
-    'factuurnummer',
-    'factuurdatum',
-  ],
-  po: ['po', 'purchase order', 'order', 'order reference', 'bestellnummer', 'orden de compra'],
-  order: ['order', 'order reference', 'purchase order', 'po'],
-  receipt: ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'bill', 'beleg', 'bon'],
-  payment: ['payment', 'paid', 'paid by', 'paid with', 'pay'],
-  tracking: ['tracking', 'waybill', 'parcel', 'tracking reference', 'track & trace', 'pro#', 'pro number'],
-  subtotal: [
-    'subtotal',
-    'sub total',
-    'net',
-    'net amount',
-    'total excl',
-    'total before',
-    'total ht',
-    'nettobetrag',
-    'netto',
-    'zwischensumme',
-    'base imponible',
-    'subtotaal',
-  ],
-  vat: ['vat', 'tax', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
-  ship: ['ship', 'shipped', 'dispatched', 'despatch', 'dispatch'],
-  estimated: ['estimated', 'expected', 'scheduled', 'eta', 'arriving'],
-  delivery: [
-    'delivery',
-    'arrival',
-    'eta',
-    'deliver by',
-    'delivered',
-    'entrega',
-    'liefertermin',
-    'lieferdatum',
-  ],
-  effective: ['effective', 'start', 'commencement', 'commences', 'starts', 'begin', 'begins', 'starting'],
-  notice: ['notice'],
-  monthly: ['monthly', 'per month', 'month'],
-  fee: ['fee', 'charge', 'rent', 'price', 'compensation', 'retainer'],
-  employer: ['employer', 'company'],
-  experience: ['experience'],
-  weight: ['weight'],
-  carrier: ['carrier', 'courier', 'via', 'with'],
-  email: ['email', 'e-mail', 'mail', 'contact'],
-  phone: ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call', 'telefoon', 'tél', 't'],
-  website: ['website', 'site', 'url', 'web', 'link'],
-  url: ['url', 'link', 'website', 'site'],
-  number: ['number', 'no', 'num', '#', 'id', 'ref', 'reference'],
-  id: ['id', 'number', 'no', 'reference', 'ref', '#'],
-  quantity: ['quantity', 'qty', 'count', 'units'],
-  date: ['date', 'dated', 'on'],
-  start: ['start', 'begin', 'from', 'starts', 'starting', 'begins'],
-  end: ['end', 'until', 'ends', 'expiration', 'expiry', 'expires', 'term ends'],
-  name: ['name'],
-  discount: ['discount', 'off', 'rebate'],
-  rate: ['rate', 'percent', 'percentage'],
-  tax: ['tax', 'vat', 'gst', 'ust', 'mwst', 'iva', 'tva', 'btw'],
-  card: ['card', 'ending', 'ending in'],
-  currency: ['currency'],
-  priority: ['priority', 'urgency'],
-  status: ['status', 'state'],
-  location: ['location', 'place', 'venue', 'where', 'city'],
-  address: ['address', 'street', 'located'],
-  salary: ['salary', 'pay', 'compensation', 'wage'],
-  title: ['title', 'position', 'role', 'subject', 'headline'],
-  job: ['job', 'position', 'role', 'title'],
-  topic: ['topic', 'subject', 'agenda', 'about'],
-  capacity: ['capacity', 'seats', 'places', 'spots', 'room for', 'max attendees'],
-  customer: ['customer', 'client', 'bill to', 'billed to', 'sold to', 'invoice to', 'issued to', 'buyer'],
-  duration: ['duration', 'length', 'lasts'],
-  attendee: ['attendees', 'invited', 'participants', 'people', 'team', 'invitees'],
-  skill: ['skills', 'requirements', 'stack'],
-  link: ['link', 'links', 'url', 'slides', 'doc'],
-};
 
 const FILLER = new Set(['is', 'has', 'the', 'a', 'an', 'of']);
 /** Words that say what kind of value a field holds, not which one: they count half in label matching. */
@@ -240,154 +104,6 @@ export function fieldTerms(path: readonly string[], title: unknown): FieldTerms 
   };
 }
 
-/**
- * Words that qualify which of several similar values a label holds: a label naming another is not this
- * field's. Identifiers (and phones) and amounts have separate families: "Invoice total" is a total.
- */
-const ID_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv', 'rechnung', 'rechnungsnummer', 'factuur', 'factuurnummer'],
-  ['po', 'purchase', 'order', 'bestellung', 'bestellnummer', 'orden', 'compra'],
-  ['vat', 'tax', 'gst', 'ust', 'ustidnr', 'idnr'],
-  [
-    'reg',
-    'registration',
-    'registered',
-    'licence',
-    'license',
-    'company',
-    'org',
-    'orgnr',
-    'crn',
-    'ein',
-    'abn',
-    'siret',
-  ],
-  // A label naming a date or an amount holds no identifier ("Invoice date: 3 April 2025" is no invoice number).
-  ['date', 'dated', 'total', 'amount', 'subtotal', 'sum'],
-  ['tracking', 'waybill', 'parcel', 'consignment'],
-  ['receipt', 'transaction', 'ticket', 'txn', 'trans', 'beleg'],
-  ['quote', 'quotation'],
-  ['phone', 'tel', 'telephone', 'mobile', 'cell', 'call'],
-  ['fax'],
-  ['account', 'iban', 'sort', 'auth', 'authorisation', 'authorization', 'swift', 'bic', 'kvk'],
-  // Other documents' numbers: a work, job or sales order is not the buyer's purchase order.
-  ['work', 'job', 'requisition', 'contract', 'framework', 'session', 'ticket', 'case'],
-  ['delivery', 'dn', 'despatch', 'dispatch', 'note'],
-  ['member', 'membership', 'loyalty'],
-];
-const AMOUNT_QUALIFIERS: readonly (readonly string[])[] = [
-  ['vat', 'tax', 'gst', 'ust', 'btw', 'mwst', 'iva', 'tva'],
-  // "Total HT" (hors taxes) is a French invoice's subtotal, "Total TTC" its total.
-  [
-    'subtotal',
-    'sub',
-    'net',
-    'excl',
-    'excluding',
-    'before',
-    'ht',
-    'hors',
-    'nettobetrag',
-    'netto',
-    'zwischensumme',
-    'imponible',
-    'subtotaal',
-  ],
-  ['unit', 'each', 'per'],
-  ['total', 'gross', 'due', 'ttc', 'summe', 'gesamtbetrag', 'rechnungsbetrag', 'bruttobetrag', 'totaal'],
-  // What is left to pay after a deposit or a payment is not the invoice's total.
-  ['balance', 'outstanding', 'remaining'],
-  ['deposit', 'received', 'prepaid', 'advance'],
-  ['service', 'gratuity'],
-  ['saving', 'savings', 'credit', 'refund'],
-  ['freight', 'delivery', 'handling'],
-  ['tip'],
-  ['shipping', 'postage'],
-  ['discount'],
-  ['change', 'tendered'],
-  ['day'],
-  ['liability', 'cap'],
-  ['booking'],
-];
-const DATE_QUALIFIERS_DATED = 12;
-
-/**
- * Which date a label or the words before a date name: an invoice's, a due date, an order's, a delivery,
- * a dispatch, a start, an end, a signature, a meeting, a service or a birth. The document's own date
- * (invoice, order, purchase) may be the only date of a text; the others are always said.
- */
-const DATE_QUALIFIERS: readonly (readonly string[])[] = [
-  ['invoice', 'inv', 'issue', 'issued', 'tax point', 'rechnungsdatum', 'factuurdatum'],
-  ['due', 'payable', 'pay', 'payment', 'deadline', 'zahlbar', 'fällig', 'vervaldatum'],
-  ['order', 'ordered', 'po', 'purchase', 'raised', 'placed', 'sale', 'bestelldatum'],
-  [
-    'delivery',
-    'deliver',
-    'delivered',
-    'arrival',
-    'arrive',
-    'arrives',
-    'arriving',
-    'expected',
-    'estimated',
-    'eta',
-    'scheduled',
-    'required',
-    'need',
-    'needed',
-    'fitted',
-    'liefertermin',
-  ],
-  [
-    'ship',
-    'shipped',
-    'dispatched',
-    'despatched',
-    'despatch',
-    'dispatch',
-    'posted',
-    'sent out',
-    'left',
-    'handed',
-  ],
-  [
-    'start',
-    'starts',
-    'started',
-    'starting',
-    'from',
-    'effective',
-    'commencement',
-    'commences',
-    'commence',
-    'begin',
-    'begins',
-  ],
-  ['end', 'ends', 'ending', 'expiry', 'expiration', 'expires', 'until', 'terminate', 'terminates'],
-  ['made', 'signed', 'entered'],
-  [
-    'meeting',
-    'meet',
-    'call',
-    'appointment',
-    'interview',
-    'offsite',
-    'kick off',
-    'review',
-    'visit',
-    'session',
-  ],
-  ['service', 'work', 'stay'],
-  ['birth', 'born', 'dob'],
-  ['sent', 'received', 'paid', 'printed', 'generated'],
-  // "dated": the document's own date, whichever document it is (an invoice's, an order's, a letter's).
-  ['dated'],
-  // "following your offer no. 114 of 6 May": the quotation's date, not the order's.
-  ['quote', 'quotation', 'offer', 'angebot', 'offerta', 'devis', 'proposal'],
-];
-/** Date groups that name the document's own date (invoice, order or purchase, "dated"). */
-const DOCUMENT_DATE_GROUPS = new Set([0, 2, DATE_QUALIFIERS_DATED]);
-
 /** Words that make a label an identifier's: an amount field never takes its value. */
 const ID_WORDS = new Set(['number', 'no', 'id', 'reg', 'registration', 'ref', 'reference', 'idnr', '#']);
 const ISSUER_DETAILS = new Set(['vat', 'tax', 'reg', 'registration']);
@@ -475,10 +191,26 @@ export function roleOf(words: readonly string[]): 'seller' | 'buyer' | undefined
   return undefined;
 }
 
+/** Words that say a tax is inside an amount ("Total incl. VAT", "IVA incluido"). */
+const INCLUDING = new Set([
+  'incl',
+  'including',
+  'inclusive',
+  'inc',
+  'inkl',
+  'incluido',
+  'incluida',
+  'compris',
+  'incluso',
+]);
+
 function qualifierGroups(words: readonly string[], family: readonly (readonly string[])[]): Set<number> {
   const groups = new Set<number>();
   // "Net à payer", "Net payable", "Net to pay": what is to be paid, the total, not a net amount.
-  const joined = ` ${words.join(' ')} `.replace(/ net (?:à |a |to )?(?:payer|payable|pay) /u, ' total ');
+  // "Goods & Services (excl. VAT)": what was sold, not a service charge.
+  const joined = ` ${words.join(' ')} `
+    .replace(/ net (?:à |a |to )?(?:payer|payable|pay) /u, ' total ')
+    .replace(/ (?:good|product|labour|labor|material|part)s? (?:and |& )?service /u, ' ');
   family.forEach((group, index) => {
     if (group.some((word) => joined.includes(` ${word} `))) groups.add(index);
   });
@@ -490,25 +222,20 @@ function qualifierGroups(words: readonly string[], family: readonly (readonly st
     groups.delete(family.findIndex((group) => group.includes('total')));
     groups.delete(family.findIndex((group) => group.includes('vat')));
   }
+  // "Total VAT 20%", "Total tax": the total of the tax, not the invoice's total.
+  const vat = family.findIndex((group) => group.includes('vat'));
+  const totalGroup = family.findIndex((group) => group.includes('gross'));
+  const including = words.some((word) => INCLUDING.has(word));
+  if (
+    groups.has(vat) &&
+    family[totalGroup]?.includes(words[0] ?? '') &&
+    family[vat]?.includes(words[1] ?? '') &&
+    !including
+  )
+    groups.delete(totalGroup);
   // "Total incl. VAT", "Gross (including VAT)": a total, the VAT is inside it.
   const total = family.findIndex((group) => group.includes('gross'));
-  if (
-    total >= 0 &&
-    groups.has(total) &&
-    words.some((word) =>
-      [
-        'incl',
-        'including',
-        'inclusive',
-        'inc',
-        'inkl',
-        'incluido',
-        'incluida',
-        'compris',
-        'incluso',
-      ].includes(word),
-    )
-  )
+  if (total >= 0 && groups.has(total) && including)
     groups.delete(family.findIndex((group) => group.includes('vat')));
   return groups;
 }

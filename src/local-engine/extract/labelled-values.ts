@@ -1,4 +1,4 @@
-import { phraseWords, roleOf } from './field-words.ts';
+import { partyNamed, phraseWords, roleOf } from './field-words.ts';
 
 /** A `Label: value` (or `Label = value`) pair found in the text, with where the value starts. */
 export interface LabelledValue {
@@ -37,6 +37,44 @@ export function labelledValues(source: string): LabelledValue[] {
       pairs.push({ label: (row[1] ?? '').trim(), value, index: offset + line.lastIndexOf(value) });
       offset += line.length + 1;
       continue;
+    }
+    // `VENDOR:        SHIP TO:` over two columns: each label names the cell of the next line under it.
+    const headers = columnHeaders(line);
+    const below = lines[lineNumber + 1];
+    if (headers !== undefined && below !== undefined) {
+      const belowStart = offset + line.length + 1;
+      for (const cell of columnCells(below)) {
+        const header = headers.findLast((candidate) => candidate.column <= cell.column + 2);
+        if (header === undefined || Math.abs(header.column - cell.column) > 6) continue;
+        pairs.push({
+          label: header.label,
+          value: withoutTrailingPunctuation(cell.value),
+          index: belowStart + cell.column,
+        });
+      }
+      offset += line.length + 1;
+      continue;
+    }
+    // `Cliente / Customer`, `BILLED TO`, `Supplier` alone on a line, without a colon: a party heading whose
+    // next line is the party's name (a short capitalised line, not a sentence).
+    const heading = line.trim();
+    const nextLine = lines[lineNumber + 1]?.trim() ?? '';
+    if (
+      /^\p{L}[\p{L} &'’/.-]{0,40}$/u.test(heading) &&
+      !/\s{2,}/u.test(heading) &&
+      heading.split(/\s+/u).length <= 4 &&
+      partyNamed(phraseWords(heading)) !== undefined &&
+      /^\p{Lu}/u.test(nextLine) &&
+      !nextLine.includes(':') &&
+      nextLine.split(/\s+/u).length <= 8 &&
+      !/[!?]$|(?<!\b(?:Inc|Ltd|Co|Corp|plc|LLC|S\.A|B\.V|N\.V|S\.L|Lda))\.$/u.test(nextLine)
+    ) {
+      const next = lines[lineNumber + 1] ?? '';
+      pairs.push({
+        label: heading,
+        value: withoutTrailingPunctuation(nextLine),
+        index: offset + line.length + 1 + next.indexOf(nextLine),
+      });
     }
     // `Bill to:` alone on its line labels the next line.
     const bare = /^\s*([\p{L}][\p{L} &'’/.-]{0,30}):\s*$/u.exec(line);
@@ -90,7 +128,8 @@ export function labelledValues(source: string): LabelledValue[] {
       if (match === null) continue;
       const label = (match[1] ?? '').trim();
       const value = (match[2] ?? '').trim();
-      if (value.length === 0) continue;
+      // "VENDOR:    SHIP TO:": a value that is itself a bare label is no value.
+      if (value.length === 0 || /^[\p{L}][\p{L} &'’/.#-]{0,30}:$/u.test(value)) continue;
       const words = label.split(/\s+/u).length;
       if (label.length === 0 || words > 6 || !/\p{L}/u.test(label)) continue;
       const valueIndex = offset + start + segment.length - (match[2] ?? '').length;
@@ -98,7 +137,25 @@ export function labelledValues(source: string): LabelledValue[] {
     }
     offset += line.length + 1;
   }
-  return pairs.map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+  return pairs
+    .map((pair) => ({ ...pair, label: headerLabel(text, pair) }))
+    .map((pair) => (sentDate(text, pair) ? { ...pair, label: 'Sent date' } : pair));
+}
+
+/** A line of two or more bare labels set apart by column gaps (`VENDOR:        SHIP TO:`), with their columns. */
+function columnHeaders(line: string): { label: string; column: number }[] | undefined {
+  const cells = columnCells(line);
+  if (cells.length < 2 || !cells.every((cell) => /^[\p{L}][\p{L} &'’/.#-]{0,30}:$/u.test(cell.value)))
+    return undefined;
+  return cells.map((cell) => ({ label: cell.value.slice(0, -1).trim(), column: cell.column }));
+}
+
+/** The cells of a line cut at gaps of three or more spaces (or tabs), with the column each starts at. */
+function columnCells(line: string): { value: string; column: number }[] {
+  return [...line.matchAll(/\S+(?:[ ]{1,2}\S+)*/gu)].map((match) => ({
+    value: match[0],
+    column: match.index,
+  }));
 }
 
 /** A line of a key/value block: a short key, a column gap, a value (`PO Date        2025-09-02`). */
@@ -113,6 +170,65 @@ function keyValueLine(line: string | undefined): boolean {
 }
 
 const HEADER = /^\s*(?:from|to|cc|subject|sent)\s*:/imu;
+
+/** E-mail header names in French, German, Dutch, Spanish, Italian, Portuguese and Swedish, by their English name. */
+const HEADER_NAMES: Readonly<Record<string, string>> = {
+  de: 'From',
+  von: 'From',
+  van: 'From',
+  da: 'From',
+  från: 'From',
+  à: 'To',
+  a: 'To',
+  an: 'To',
+  aan: 'To',
+  para: 'To',
+  till: 'To',
+  objet: 'Subject',
+  betreff: 'Subject',
+  onderwerp: 'Subject',
+  asunto: 'Subject',
+  oggetto: 'Subject',
+  assunto: 'Subject',
+  ämne: 'Subject',
+  envoyé: 'Sent',
+  gesendet: 'Sent',
+  verzonden: 'Sent',
+  enviado: 'Sent',
+  inviato: 'Sent',
+  skickat: 'Sent',
+};
+
+/**
+ * A header's label in English when the pair is one line of a block of e-mail headers in another language
+ * (`De : Sophie Lambert <...>` above `Objet : ...`): a lone "De:" or "A:" elsewhere is left as written.
+ */
+function headerLabel(text: string, pair: LabelledValue): string {
+  const name = HEADER_NAMES[pair.label.trim().toLowerCase()];
+  if (name === undefined) return pair.label;
+  const lineStart = text.lastIndexOf('\n', pair.index - 1) + 1;
+  const lineEnd = text.indexOf('\n', pair.index);
+  const around = [
+    ...text
+      .slice(Math.max(0, lineStart - 300), lineStart)
+      .split('\n')
+      .slice(-4, -1),
+    ...(lineEnd === -1
+      ? []
+      : text
+          .slice(lineEnd + 1)
+          .split('\n')
+          .slice(0, 3)),
+  ];
+  const header = (line: string) => {
+    const label = /^\s*([\p{L}]+)\s*:/u.exec(line)?.[1]?.toLowerCase();
+    return (
+      label !== undefined &&
+      (HEADER_NAMES[label] !== undefined || /^(?:from|to|cc|subject|sent|date)$/u.test(label))
+    );
+  };
+  return around.filter(header).length >= 2 ? name : pair.label;
+}
 
 /**
  * Whether a `Date:` pair is an e-mail header's (a `From:`, `To:` or `Subject:` line within two lines of

@@ -34,6 +34,88 @@ const MONTHS: Record<string, number> = {
 const MONTH =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
 
+/**
+ * Month names written after the day in German, French, Spanish, Italian, Dutch, Portuguese and Swedish
+ * ("13. März 2025", "jeudi 13 mars 2025", "1 de febrero de 2025", "15 augustus 2025"), full names and a
+ * few unambiguous abbreviations only.
+ */
+const FOREIGN_MONTHS: Record<string, number> = {
+  januar: 1,
+  jänner: 1,
+  janvier: 1,
+  janv: 1,
+  enero: 1,
+  gennaio: 1,
+  januari: 1,
+  janeiro: 1,
+  februar: 2,
+  février: 2,
+  fevrier: 2,
+  févr: 2,
+  febrero: 2,
+  febbraio: 2,
+  februari: 2,
+  fevereiro: 2,
+  märz: 3,
+  maerz: 3,
+  mrz: 3,
+  mars: 3,
+  marzo: 3,
+  maart: 3,
+  março: 3,
+  avril: 4,
+  avr: 4,
+  abril: 4,
+  aprile: 4,
+  mai: 5,
+  mayo: 5,
+  maggio: 5,
+  mei: 5,
+  maio: 5,
+  maj: 5,
+  juni: 6,
+  juin: 6,
+  junio: 6,
+  giugno: 6,
+  junho: 6,
+  juli: 7,
+  juillet: 7,
+  juil: 7,
+  julio: 7,
+  luglio: 7,
+  julho: 7,
+  août: 8,
+  aout: 8,
+  agosto: 8,
+  augustus: 8,
+  augusti: 8,
+  septembre: 9,
+  septiembre: 9,
+  setiembre: 9,
+  settembre: 9,
+  setembro: 9,
+  oktober: 10,
+  okt: 10,
+  octobre: 10,
+  octubre: 10,
+  ottobre: 10,
+  outubro: 10,
+  novembre: 11,
+  noviembre: 11,
+  novembro: 11,
+  dezember: 12,
+  dez: 12,
+  décembre: 12,
+  decembre: 12,
+  déc: 12,
+  diciembre: 12,
+  dicembre: 12,
+  dezembro: 12,
+};
+const FOREIGN_MONTH = `(${Object.keys(FOREIGN_MONTHS)
+  .sort((left, right) => right.length - left.length)
+  .join('|')})\\.?`;
+
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, '0');
 }
@@ -85,6 +167,20 @@ export function findDates(text: string): Found<string>[] {
     // "14-15 August 2025" is a range of days, not the 15th.
     if (/\d[ \t]*[-–][ \t]*$/u.test(text.slice(Math.max(0, match.index - 4), match.index))) continue;
     push(match, isoDate(Number(match[3]), MONTHS[(match[2] ?? '').toLowerCase()] ?? 0, Number(match[1])));
+  }
+  // "13. März 2025", "1 de febrero de 2025", "1er janvier 2025": a day, a month of another language, a year.
+  for (const match of allMatches(
+    text,
+    new RegExp(
+      `(?<![\\p{L}\\p{N}])(\\d{1,2})(?:\\.|er|º)?\\s+(?:de\\s+)?${FOREIGN_MONTH}\\s+(?:de\\s+)?(\\d{4})(?![\\p{L}\\p{N}])`,
+      'giu',
+    ),
+  )) {
+    if (/\d[ \t]*[-–][ \t]*$/u.test(text.slice(Math.max(0, match.index - 4), match.index))) continue;
+    push(
+      match,
+      isoDate(Number(match[3]), FOREIGN_MONTHS[(match[2] ?? '').toLowerCase()] ?? 0, Number(match[1])),
+    );
   }
   // "12-Jun-2025", "21 Jan 2025": a day, a month name and a year joined by dashes.
   for (const match of allMatches(text, new RegExp(`\\b(\\d{1,2})-${MONTH}-(\\d{4})\\b`, 'gi'))) {
@@ -172,10 +268,21 @@ export function findEmails(text: string): Found<string>[] {
 }
 
 export function findUrls(text: string): Found<string>[] {
-  return allMatches(text, /\b(?:https?:\/\/|www\.)[^\s<>"'()[\]{}]+/giu).map((match) => {
+  const full = allMatches(text, /\b(?:https?:\/\/|www\.)[^\s<>"'()[\]{}]+/giu).map((match) => {
     const raw = match[0].replace(/[.,;:!?]+$/u, '');
     return { value: raw.toLowerCase().startsWith('www.') ? `https://${raw}` : raw, index: match.index, raw };
   });
+  // "github.com/jmiller-dev", "linkedin.com/in/x": a host with a path, written without its scheme (not
+  // the domain of an e-mail address, nor a part of a longer URL).
+  const bare = allMatches(
+    text,
+    /(?<![@\p{L}\p{N}.:/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,12}\/[^\s<>"'()[\]{}@]*[^\s<>"'()[\]{}@.,;:!?]/gu,
+  )
+    .filter(
+      (match) => !full.some((url) => match.index >= url.index && match.index < url.index + url.raw.length),
+    )
+    .map((match) => ({ value: `https://${match[0]}`, index: match.index, raw: match[0] }));
+  return [...full, ...bare].sort((left, right) => left.index - right.index);
 }
 
 export function findUuids(text: string): Found<string>[] {

@@ -2,7 +2,7 @@
 
 const PERIODS: Readonly<Record<string, RegExp>> = {
   month:
-    /\b(?:monthly|per[ \t]+(?:calendar[ \t]+)?month|a[ \t]+month|each[ \t]+month|every[ \t]+month|pcm|p\.c\.m\.?)\b|\/[ \t]?(?:month|mo)\b/giu,
+    /\b(?:monthly|per[ \t]+(?:calendar[ \t]+)?month|a[ \t]+month|each[ \t]+month|every[ \t]+month|pcm|p\.c\.m\.?|monatlich(?:e[nrs]?)?|pro[ \t]+monat|mensile|mensuel(?:le)?|par[ \t]+mois|mensual|por[ \t]+mes|al[ \t]+mese|maandelijks|per[ \t]+maand|månadsvis|per[ \t]+månad)\b|\/[ \t]?(?:month|mo)\b/giu,
   year: /\b(?:annual|annually|yearly|per[ \t]+(?:year|annum)|a[ \t]+year|each[ \t]+year|p\.a\.?)(?![\p{L}])|\/[ \t]?(?:year|yr)\b/giu,
   week: /\b(?:weekly|per[ \t]+week|a[ \t]+week|each[ \t]+week)\b|\/[ \t]?(?:week|wk)\b/giu,
   day: /\b(?:daily|per[ \t]+day|a[ \t]+day|each[ \t]+day)\b|\/[ \t]?day\b/giu,

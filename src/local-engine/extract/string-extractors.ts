@@ -1,4 +1,5 @@
 import { countWords } from '../text/analyze.ts';
+import { currentJob, ROLE_WORD } from './cv-entries.ts';
 import {
   COMPANY_WORDS,
   type Context,
@@ -15,14 +16,16 @@ import {
 import { conflicts, type FieldTerms, isGenericWord, phraseWords, roleOf } from './field-words.ts';
 import { type Found, idIn } from './patterns.ts';
 
+// Lower-case particles inside a name ("Quinta do Vale Serrado, Lda.", "Bank of Ireland plc") are part of it.
 const COMPANY =
-  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]{1,2}(?:&[ \t]+)?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]{1,2}(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
+  /\b((?:\p{Lu}[\p{L}\p{N}_&'.-]*[ \t]{1,2}(?:&[ \t]+)?(?:(?:do|da|dos|das|de|di|del|della|van|von|der|den|du|la|le|of)[ \t]+(?=\p{Lu}))?){0,4}?\p{Lu}[\p{L}\p{N}_&'.-]*,?[ \t]{1,2}(?:\(Pty\)[ \t]+)?(?:Inc|Ltd|LLC|L\.L\.C|GmbH|Corp|Corporation|Co|PLC|plc|AG|SA|S\.A|Limited|LLP|BV|B\.V|NV|N\.V|Pty|SARL|SAS|AB|AD|OOD|S\.r\.l|S\.p\.A|DAC|KG|ApS|Lda)(?![\w-])\.?(?:,?[ \t]+(?:Ltd|Inc|LLC|Limited|KG)(?![\w-])\.?)?)/gu;
 const PERSON_CUE =
   /\b(?:Dear|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Hi|Hello|Regards|Sincerely|Thanks|Cheers|Best|From|Name|To)[:,]?[ \t]+((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+(?:van[ \t]+|de[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){1,2})(?![\p{L}])/gu;
+// Sign-offs in the set's languages too; the name may follow a blank line ("Cordialement,\n\nJulien Moreau").
 const SIGN_OFF =
-  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards|All the best|Warm regards|Warm wishes|Many thanks|With thanks),?[ \t]*\n[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
+  /\b(?:Regards|Sincerely|Thanks|Cheers|Best|Best wishes|Kind regards|Best regards|All the best|Warm regards|Warm wishes|Many thanks|With thanks|Yours sincerely|Yours faithfully|Cordialement|Bien cordialement|Bien à vous|Mit freundlichen Grüßen|Freundliche Grüße|Viele Grüße|Beste Grüße|Liebe Grüße|Saludos|Saludos cordiales|Un saludo|Atentamente|Cordiali saluti|Distinti saluti|Met vriendelijke groet|Vriendelijke groet|Met vriendelijke groeten|Med vänlig hälsning|Vänliga hälsningar|Atenciosamente|Cumprimentos),?[ \t]*\n(?:[ \t]*\n)?[ \t]*((?:\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?){0,2})[ \t]*(?:\n|$)/gu;
 const GREETING =
-  /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
+  /\b(?:Dear|[Hh]i|[Hh]ello|[Hh]ey|[Yy]o|Hallo|Bonjour|Beste|Liebe|Lieber|Estimad[oa]|Querid[oa]|Gentile|Car[oa]|Hej|Hola|Olá)[ \t]+((?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?(?:[ \t]+\p{Lu}[\p{Ll}'’-]+(?:\p{Lu}[\p{Ll}'’-]+)?)?)(?![\p{L}])[,!]/gu;
 /** `Westbridge Housing Association ("the Client")`: a party named with the role the document gives it. */
 const DEFINED_PARTY =
   /((?:\p{Lu}[\p{L}&'’.-]*(?:[ \t]+|[ \t]*\n[ \t]*)(?:&[ \t]+)?){0,5}\p{Lu}[\p{L}&'’.-]*(?:,?[ \t]+(?:plc|ltd|llc|inc|gmbh|limited)\b\.?)?)[ \t]*\n?[ \t]*\((?:the[ \t]+)?["“]?(?:the[ \t]+)?([\p{L} ]{2,30}?)["”]?\)/gu;
@@ -140,6 +143,60 @@ function definedParty(context: Context, terms: FieldTerms): Extracted {
     }
     return found(name, start, start + name.length, 0.85);
   }
+  return partyByRoleCue(context, terms);
+}
+
+/**
+ * Where a document gives a party its role: `("the Customer")`, `(hereinafter "the Supplier")`,
+ * `– nachfolgend „Auftraggeber“ –`, `ci-après « le Prestataire »`, `en adelante "el Cliente"`.
+ */
+const ROLE_CUE =
+  /\((?:hereinafter|hereafter)?[ \t]*(?:referred[ \t]+to[ \t]+as[ \t]+|called[ \t]+)?(?:the[ \t]+)?["“„«]?[ \t]*(?:the[ \t]+)?(\p{L}[\p{L} ]{1,29}?)[ \t]*["”“»]?\)|\b(?:hereinafter|hereafter|nachfolgend|im[ \t]+Folgenden|ci-après|en[ \t]+adelante|di[ \t]+seguito|hierna)[ \t,]*(?:(?:referred[ \t]+to[ \t]+as|called|genannt|dénommée?|denominad[oa]|denominat[oa]|te[ \t]+noemen)[ \t]+)?["“„«]?[ \t]*(?:(?:the|le|la|l'|el|il|lo)[ \t]+)?(\p{L}+)/giu;
+
+const CLAUSE_STOP =
+  /\n[ \t]*\n|(?<!\b(?:Co|Ltd|Inc|No|Nr|St|Mr|Mrs|Ms|Dr|Corp|Bros|S\.A|B\.V|N\.V))[.!?][ \t]*(?:\n|[ \t]+(?=\p{Lu}))/gu;
+
+/**
+ * The party a clause gives the field's role, when the name with its legal form opens the clause and an
+ * aside stands between it and the role (`(1) Halden Logistics Limited, a company registered in England
+ * (company number 0881) ("the Customer")`; `Stadtwerke Kleinfeld GmbH, Bahnhofstraße 1\n– nachfolgend
+ * „Auftraggeber“ –`). The clause starts after the previous role cue, at most two lines up; its first
+ * organisation is the party. Without one, no answer.
+ */
+function partyByRoleCue(context: Context, terms: FieldTerms): Extracted {
+  const phrases = new Set(terms.phrases.map((phrase) => phrase.toLowerCase()));
+  let previousEnd = 0;
+  for (const cue of context.text.matchAll(ROLE_CUE)) {
+    const role = (cue[1] ?? cue[2] ?? '').trim().toLowerCase();
+    const clauseEnd = cue.index;
+    const from = previousEnd;
+    previousEnd = cue.index + cue[0].length;
+    if (!phrases.has(role) && !terms.name.includes(role)) continue;
+    let lineStart = clauseEnd;
+    // The cue's line and the two above it.
+    for (let line = 0; line < 3 && lineStart > 0; line++)
+      lineStart = context.text.lastIndexOf('\n', lineStart - 1);
+    let start = Math.max(from, lineStart + 1, clauseEnd - 300);
+    // ... and no further back than the sentence or the paragraph it is in.
+    const stop = [...context.text.slice(start, clauseEnd).matchAll(CLAUSE_STOP)].at(-1);
+    if (stop !== undefined) start += stop.index + stop[0].length;
+    const clause = context.text.slice(start, clauseEnd);
+    const company = matchesOf(clause, COMPANY, 1).map((found) => {
+      const lead =
+        /^(?:BETWEEN|Between|AND|And|BY|By|WITH|With|Zwischen|ZWISCHEN|Entre|Tra|Tussen)[ \t]+/u.exec(
+          found.value,
+        )?.[0];
+      return lead === undefined
+        ? found
+        : {
+            value: found.value.slice(lead.length),
+            index: found.index + lead.length,
+            raw: found.value.slice(lead.length),
+          };
+    })[0];
+    if (company === undefined) continue;
+    return found(company.value, start + company.index, start + company.index + company.value.length, 0.8);
+  }
   return undefined;
 }
 
@@ -210,14 +267,14 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
         ),
     );
     if (current !== undefined) return foundAt(current.value, current, 0.65);
+    const entry = currentJob(context.text).employer;
+    if (entry !== undefined) return foundAt(entry.value, entry, 0.6);
   }
   // A letter that opens with its addressee ("Mr Owen Price / Price Joinery Ltd") has no letterhead there.
   // ... and a purchase order's letterhead is its buyer's.
-  if (
-    role === 'seller' &&
-    context.issuer !== 'buyer' &&
-    !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)
-  ) {
+  // ... the buyer's when the document says the buyer issued it (a purchase order).
+  const letterheadRole = context.issuer === 'buyer' ? 'buyer' : 'seller';
+  if (role === letterheadRole && !/^\s*(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ \t]+\p{Lu}/u.test(context.text)) {
     // A letterhead: the seller's name opens the document, before any party label.
     // It opens a line of the letterhead (the first three lines), with no label before it.
     const first = companies[0];
@@ -235,6 +292,14 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     if (heading !== undefined && !DOCUMENT_WORDS.test(heading.value))
       return foundAt(heading.value, heading, 0.55);
   }
+  // An e-mail's company is its sender's: the organisation of the signature block.
+  if (
+    role === undefined &&
+    terms.name.some((word) => ['company', 'organisation', 'organization'].includes(word))
+  ) {
+    const signature = signatureCompany(context.text);
+    if (signature !== undefined) return foundAt(signature.value, signature, 0.6);
+  }
   // A letter's signature names its sender's company: the issuer's (the seller of an invoice sent as a
   // letter, the buyer of an e-mailed purchase order), when a document word says who that is.
   if (role !== undefined && role === context.issuer) {
@@ -242,6 +307,52 @@ function companyFor(context: Context, terms: FieldTerms): Extracted {
     const signed =
       signOff === undefined ? undefined : companies.find((company) => company.index > signOff.index);
     if (signed !== undefined) return foundAt(signed.value, signed, 0.6);
+  }
+  return undefined;
+}
+
+/**
+ * The organisation in the signature block under the last sign-off: in the three lines after the signed
+ * name, the first part (of a line cut at dashes, pipes and commas) that reads as a name of two to six
+ * capitalised words and no role, digit or address; reading stops at a phone, an e-mail or an address.
+ */
+function signatureCompany(text: string): Found<string> | undefined {
+  const signed = [...text.matchAll(SIGN_OFF)].at(-1);
+  if (signed === undefined) return undefined;
+  let index = signed.index + signed[0].length;
+  const lines = text.slice(index).split('\n');
+  const name = signed[1] ?? '';
+  for (const [number, line] of lines.slice(0, 4).entries()) {
+    const lineStart = index;
+    index += line.length + 1;
+    if (number === 0 && line.trim().length === 0) continue;
+    if (/\d|@/u.test(line)) return undefined;
+    let cursor = 0;
+    const parts = line.split(/[ \t]+[–—|-][ \t]+|,[ \t]+/u);
+    const first = (name.split(/\s+/u)[0] ?? '').toLowerCase();
+    for (const [position, part] of parts.entries()) {
+      const at = line.indexOf(part, cursor);
+      cursor = at + part.length;
+      const value = part.trim();
+      const words = value.split(/\s+/u);
+      // "Bethany Cole | Chief of Staff | Fernleaf Analytics" under "Beth": the person's full name, then
+      // their role, then the organisation.
+      const person =
+        (first.length > 0 && (words[0] ?? '').toLowerCase().startsWith(first)) ||
+        ROLE_WORD.test(parts[position + 1] ?? '');
+      if (
+        value.length > 0 &&
+        !person &&
+        value !== name &&
+        words.length >= 2 &&
+        words.length <= 6 &&
+        words.every((word) =>
+          /^(?:\p{Lu}|&$|(?:de|du|la|le|des|di|da|do|van|von|der|of|and|und|et|y)$)/u.test(word),
+        ) &&
+        !ROLE_WORD.test(value)
+      )
+        return { value, index: lineStart + at + part.indexOf(value), raw: value };
+    }
   }
   return undefined;
 }
@@ -398,12 +509,15 @@ export function stringByName(context: Context, terms: FieldTerms): Extracted {
     if (person !== undefined) return person;
   }
   if (words.some((word) => ['job', 'position', 'role'].includes(word))) {
-    const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
-    if (role !== undefined) return role;
     const said = worksAs(text, 'title');
     if (said !== undefined) return said;
     const current = currentTitle(context);
     if (current !== undefined) return current;
+    const entry = currentJob(text).title;
+    if (entry !== undefined) return foundAt(entry.value, entry, 0.6);
+    // "looking for a Head of HR role": a role sought, after any job the text says is held.
+    const role = chosen(pick(context, 'role', matchesOf(text, ROLE, 1), terms, false));
+    if (role !== undefined) return role;
   }
   if (words.includes('location') || words.includes('venue') || words.includes('place')) {
     const place = chosen(pick(context, 'place', matchesOf(text, PLACE, 1), terms, true));
