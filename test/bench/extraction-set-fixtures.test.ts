@@ -45,10 +45,14 @@ describe('the labelled extraction set', () => {
         if (!fields.has(field))
           problems.push(`${document.id}: ${field} is not in the ${document.kind} schema`);
       if (!validate(withNulls(document))) problems.push(`${document.id}: gold values break the schema`);
-      for (const [field, values] of Object.entries(document.accept ?? {}))
+      for (const [field, values] of Object.entries(document.accept ?? {})) {
+        // The scorer credits an accepted spelling only beside a gold value: alone it could never count.
+        if (document.expected[field] === undefined)
+          problems.push(`${document.id}: accepted ${field} without a gold value`);
         for (const value of values)
           if (!validate(withNulls(document, { [field]: value })))
             problems.push(`${document.id}: accepted ${field} ${JSON.stringify(value)} breaks the schema`);
+      }
     }
     expect(problems).toEqual([]);
   });
