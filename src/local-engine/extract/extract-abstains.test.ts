@@ -4,13 +4,14 @@ import {
   EXTRACTION_SET,
   EXTRACTION_SET_SCHEMAS,
 } from '../../../test/fixtures/local-engine/extraction-set/index.ts';
+import {
+  type ExtractCase,
+  expectExtractCase,
+  nullable,
+  schemaOf,
+} from '../../../test/support/extract-cases.ts';
 import { extract, oneReadingPerSpan } from './extract.ts';
 import { compileExtractionSchema } from './schema-plan.ts';
-
-const nullable = (type: string, extra: object = {}) => ({ type: [type, 'null'], ...extra });
-function schemaOf(properties: Record<string, object>) {
-  return { type: 'object', properties, required: Object.keys(properties) };
-}
 
 /** The UK invoice of issue 18: every field that was confidently wrong there. */
 const UK_INVOICE = `Brightwell Print Ltd
@@ -30,16 +31,7 @@ Subtotal: £790.00
 VAT (20%): £158.00
 Total due: £948.00`;
 
-interface Case {
-  readonly failure: string;
-  readonly text: string;
-  readonly field: string;
-  readonly schema: object;
-  /** The right value, or undefined when the field must be missing. */
-  readonly expected: unknown;
-}
-
-const CASES: readonly Case[] = [
+const CASES: readonly ExtractCase[] = [
   {
     failure: 'vendor got the customer',
     text: UK_INVOICE,
@@ -1309,22 +1301,7 @@ const CASES: readonly Case[] = [
 ];
 
 describe('extract abstains rather than guesses', () => {
-  it.each(CASES)('$failure: $field', async ({ text, field, schema, expected }) => {
-    const result = await extract({ text, schema: schemaOf({ [field]: schema }) }, { embedder: null });
-    if (expected === undefined) {
-      expect(result.missing).toContain(`/${field}`);
-      expect(result.data[field]).toBeNull();
-      expect(result.evidence[`/${field}`]).toBeUndefined();
-    } else {
-      expect(result.missing).not.toContain(`/${field}`);
-      expect(result.data[field]).toEqual(expected);
-      const evidence = result.evidence[`/${field}`];
-      expect(evidence).toBeDefined();
-      expect(text.slice(evidence?.start, evidence?.end)).toBe(evidence?.quote);
-      expect(evidence?.confidence).toBeGreaterThanOrEqual(0.5);
-      expect(evidence?.confidence).toBeLessThanOrEqual(1);
-    }
-  });
+  it.each(CASES)('$failure: $field', expectExtractCase);
 });
 
 describe('one reading per span', () => {

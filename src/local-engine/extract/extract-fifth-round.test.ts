@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { extract } from './extract.ts';
+import { type ExtractCase, expectExtractCase, nullable } from '../../../test/support/extract-cases.ts';
 import { findDates } from './patterns.ts';
 
 /**
  * The classes of error fixed in the fifth round of extraction tuning (decision 0208): labels in other
  * languages, parties and current jobs read from their cues, and the wrong values that came with them.
  */
-const nullable = (type: string, extra: object = {}) => ({ type: [type, 'null'], ...extra });
-function schemaOf(properties: Record<string, object>) {
-  return { type: 'object', properties, required: Object.keys(properties) };
-}
-
-interface Case {
-  readonly failure: string;
-  readonly text: string;
-  readonly field: string;
-  readonly schema: object;
-  /** The right value, or undefined when the field must be missing. */
-  readonly expected: unknown;
-}
 
 const ITALIAN_INVOICE = `Studio Esempio S.r.l.
 P.IVA IT 03418820371
@@ -116,7 +103,7 @@ Goods & Services (excl. VAT)                          3,490.00
 VAT @ 13.5%                                             471.15
 TOTAL (EUR)                                           3,961.15`;
 
-const CASES: readonly Case[] = [
+const CASES: readonly ExtractCase[] = [
   {
     failure: 'a French date ("mardi 4 novembre 2025") after a meeting word ("rendez-vous") was not read',
     text: 'Bonjour Mme Girard,\n\nJe vous confirme notre rendez-vous le mardi 4 novembre 2025 à 14h.',
@@ -540,21 +527,7 @@ const CASES: readonly Case[] = [
 ];
 
 describe('extract, fifth round: generic labels, parties and current jobs', () => {
-  it.each(CASES)('$failure: $field', async ({ text, field, schema, expected }) => {
-    const result = await extract({ text, schema: schemaOf({ [field]: schema }) }, { embedder: null });
-    if (expected === undefined) {
-      expect(result.missing).toContain(`/${field}`);
-      expect(result.data[field]).toBeNull();
-      expect(result.evidence[`/${field}`]).toBeUndefined();
-    } else {
-      expect(result.missing).not.toContain(`/${field}`);
-      expect(result.data[field]).toEqual(expected);
-      const evidence = result.evidence[`/${field}`];
-      expect(evidence).toBeDefined();
-      expect(text.slice(evidence?.start, evidence?.end)).toBe(evidence?.quote);
-      expect(evidence?.confidence).toBeGreaterThanOrEqual(0.5);
-    }
-  });
+  it.each(CASES)('$failure: $field', expectExtractCase);
 });
 
 describe('findDates, month names of other languages', () => {
