@@ -1,12 +1,10 @@
-import { createRequire } from 'node:module';
 import { type Embedder, extract } from '../../src/local-engine/index.ts';
 import {
   EXTRACTION_SET,
   EXTRACTION_SET_SCHEMAS,
 } from '../../test/fixtures/local-engine/extraction-set/index.ts';
 import { type FieldFigures, sameValue } from './extraction.ts';
-
-const require = createRequire(import.meta.url);
+import { benchSchemaValidator } from './schema-validator.ts';
 
 export interface ExtractionSetReport {
   readonly documents: number;
@@ -66,14 +64,7 @@ function figures(counts: Counts): FieldFigures {
  * abstention, not an answer), every answer's evidence checked against the text.
  */
 export async function measureExtractionSet(embedder: Embedder): Promise<ExtractionSetReport> {
-  const Ajv2020 = (
-    require('ajv/dist/2020') as {
-      default: new (options: object) => { compile(schema: object): (value: unknown) => boolean };
-    }
-  ).default;
-  const addFormats = (require('ajv-formats') as { default: (ajv: unknown) => void }).default;
-  const ajv = new Ajv2020({ strict: false });
-  addFormats(ajv);
+  const ajv = benchSchemaValidator();
   const empty = (): Counts => ({ extracted: 0, correct: 0, gold: 0 });
   const totals = {
     tune: empty(),

@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Embedder, extract } from '../../src/local-engine/index.ts';
-
-const require = createRequire(import.meta.url);
+import { benchSchemaValidator } from './schema-validator.ts';
 
 export const EXTRACTION_SAMPLE = path.resolve(
   import.meta.dirname,
@@ -90,14 +88,7 @@ function summarise(counts: { extracted: number; correct: number; gold: number })
  */
 export async function measureExtraction(embedder: Embedder): Promise<ExtractionReport> {
   const sample = JSON.parse(await readFile(EXTRACTION_SAMPLE, 'utf8')) as Sample;
-  const Ajv2020 = (
-    require('ajv/dist/2020') as {
-      default: new (options: object) => { compile(schema: object): (value: unknown) => boolean };
-    }
-  ).default;
-  const addFormats = (require('ajv-formats') as { default: (ajv: unknown) => void }).default;
-  const ajv = new Ajv2020({ strict: false });
-  addFormats(ajv);
+  const ajv = benchSchemaValidator();
 
   const totals = {
     all: { extracted: 0, correct: 0, gold: 0 },

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { benchSchemaValidator } from '../../bench/quality/schema-validator.ts';
 import {
   EXTRACTION_SET,
   EXTRACTION_SET_SCHEMAS,
@@ -8,15 +8,7 @@ import {
 
 // The labelled extraction set's own consistency (not the extractor's): gold values that break their
 // schema, or a held-out split that lost a document, would skew Q4 without any error from the bench.
-const require = createRequire(import.meta.url);
-const Ajv2020 = (
-  require('ajv/dist/2020') as {
-    default: new (options: object) => { compile(schema: object): (value: unknown) => boolean };
-  }
-).default;
-const addFormats = (require('ajv-formats') as { default: (ajv: unknown) => void }).default;
-const ajv = new Ajv2020({ strict: false });
-addFormats(ajv);
+const ajv = benchSchemaValidator();
 
 const fieldsOf = (document: LabelledDocument): string[] =>
   Object.keys((EXTRACTION_SET_SCHEMAS[document.kind] as { properties: object }).properties);
