@@ -19,7 +19,7 @@ import {
   type KeptCpuProfile,
   monotonicMicros,
 } from './support/cpu-profile.ts';
-import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
+import { BENCH_ADMIN_KEY, KEEL_LAUNCHER, keelBenchEnvironment } from './support/keel-target.ts';
 import { type LoadRequest, type LoadResult, loadFailure, runLoad } from './support/load.ts';
 import { startBaseline, urlFromLine } from './support/local-servers.ts';
 import { machineInfo } from './support/machine.ts';
@@ -61,8 +61,6 @@ export const optionsHelp = {
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-// What `npm start` runs: bin/keel.js relaunches with Keel's memory settings (decision 0198).
-const KEEL_CLI = path.join(ROOT, 'bin/keel.js');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const FORWARDER_CLI = path.join(import.meta.dirname, 'support/chat-forwarder.ts');
 const MODEL = 'fake-model';
@@ -111,7 +109,7 @@ async function startKeel(
   const profileDir = 'profileDir' in storage ? storage.profileDir : undefined;
   const handle = spawnNode({
     name: id,
-    nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
+    nodeArgs: [...cpuProfileFlags(profileDir), KEEL_LAUNCHER, 'serve'],
     // Its own working directory, so a local keel.config.ts does not change what is measured.
     cwd: workDir,
     env: keelBenchEnvironment({

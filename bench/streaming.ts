@@ -25,7 +25,7 @@ import {
   monotonicMicros,
 } from './support/cpu-profile.ts';
 import { gitRevision } from './support/git.ts';
-import { BENCH_ADMIN_KEY, keelBenchEnvironment } from './support/keel-target.ts';
+import { BENCH_ADMIN_KEY, KEEL_LAUNCHER, keelBenchEnvironment } from './support/keel-target.ts';
 import { startBaseline, urlFromLine } from './support/local-servers.ts';
 import { machineInfo } from './support/machine.ts';
 import {
@@ -61,8 +61,6 @@ export const optionsHelp = {
 };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-// What `npm start` runs: bin/keel.js relaunches with Keel's memory settings (decision 0198).
-const KEEL_CLI = path.join(ROOT, 'bin/keel.js');
 const FAKE_CLI = path.join(ROOT, 'test/fixtures/fake-openai/cli.ts');
 const RELAY_CLI = path.join(import.meta.dirname, 'support/sse-relay.ts');
 const MODEL = 'fake-model';
@@ -191,7 +189,7 @@ async function startTarget(
   const port = await freePort();
   const handle = spawnNode({
     name: id,
-    nodeArgs: [...cpuProfileFlags(profileDir), KEEL_CLI, 'serve'],
+    nodeArgs: [...cpuProfileFlags(profileDir), KEEL_LAUNCHER, 'serve'],
     cwd: logDir,
     env: keelBenchEnvironment({
       port,

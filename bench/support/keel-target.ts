@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * How every benchmark runs Keel: `keel serve` in its production configuration, so no figure is bought by
  * turning a feature off. Every request is authenticated (an admin key), request and token limits are set
@@ -5,6 +7,9 @@
  * each request writes its request-log row and model-call row, opens its spans and observes its metrics.
  * `test/e2e/bench-configuration.e2e.test.ts` asserts that a request served this way still does all that.
  */
+
+/** What `npm start` runs: bin/keel.js relaunches with Keel's memory settings (decision 0198). */
+export const KEEL_LAUNCHER = path.resolve(import.meta.dirname, '../../bin/keel.js');
 
 /** The admin key the benchmarks authenticate with. */
 export const BENCH_ADMIN_KEY = 'bench-keel-admin-key-0123456789abcdef';
